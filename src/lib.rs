@@ -1,0 +1,14 @@
+//! logweave: rebuilds one timeline per WebSocket connection from the logs of a Django
+//! Channels stack and says where each timeline breaks.
+//!
+//! ```text
+//! bytes ──► lines ──► records ──► events ──► connections ──► findings ──► report
+//! input     assemble  format      pattern    correlate       sequence      report
+//! ```
+//!
+//! This crate is the library; `src/main.rs` only parses arguments and maps errors to exit
+//! codes. Nothing below it prints or exits.
+
+pub mod format;
+pub mod record;
+pub mod time;

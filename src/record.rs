@@ -1,0 +1,194 @@
+//! The record: one log entry as every later stage sees it, whatever envelope it came in.
+//!
+//! A [`Record`] owns its strings because records outlive the buffer they were read from
+//! (they are merged across inputs and sorted by time). The per-line parsers produce the
+//! borrowed [`crate::format::Parsed`] instead, so a line that is thrown away costs nothing.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+/// A point in time with the precision its source wrote it in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    /// The instant, in UTC.
+    pub utc: DateTime<Utc>,
+    /// Digits after the second the source wrote (0, 3, 6 or 9; other counts round up).
+    pub digits: u8,
+    /// What was inferred rather than read ([`TsNote`] bits).
+    pub note: TsNote,
+}
+
+/// Bits saying which parts of a [`Timestamp`] were inferred instead of read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TsNote(pub u8);
+
+impl TsNote {
+    /// Nothing inferred.
+    pub const NONE: TsNote = TsNote(0);
+    /// The source wrote no year; it came from `--year`, the file's mtime or today.
+    pub const YEAR: TsNote = TsNote(1);
+    /// The source wrote no zone; `--tz` (default UTC) was assumed.
+    pub const ZONE: TsNote = TsNote(2);
+    /// The timestamp was not on this line: it was taken from the envelope or a previous line.
+    pub const INHERITED: TsNote = TsNote(4);
+
+    /// True when every bit of `other` is set in `self`.
+    pub fn contains(self, other: TsNote) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+}
+
+impl std::ops::BitOr for TsNote {
+    type Output = TsNote;
+    fn bitor(self, rhs: TsNote) -> TsNote {
+        TsNote(self.0 | rhs.0)
+    }
+}
+
+impl Timestamp {
+    /// RFC 3339 in UTC (`Z`), with as many fraction digits as the source had.
+    pub fn to_rfc3339(&self) -> String {
+        let fmt = match self.digits {
+            0 => SecondsFormat::Secs,
+            1..=3 => SecondsFormat::Millis,
+            4..=6 => SecondsFormat::Micros,
+            _ => SecondsFormat::Nanos,
+        };
+        self.utc.to_rfc3339_opts(fmt, true)
+    }
+}
+
+/// Severity, normalised from the many spellings logs use (`WARN`, `DEBG`, `E`, `err`, `3`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Finer than debug (uvicorn `TRACE`, supervisord `TRAC`/`BLAT`).
+    Trace,
+    /// `DEBUG`, `DEBG`, syslog 7.
+    Debug,
+    /// `INFO`, syslog 6.
+    Info,
+    /// syslog 5, nginx `notice`.
+    Notice,
+    /// `WARNING`, `WARN`, syslog 4.
+    Warning,
+    /// `ERROR`, `ERRO`, `err`, syslog 3.
+    Error,
+    /// `CRITICAL`, `CRIT`, `FATAL`, syslog 2.
+    Critical,
+    /// syslog 1.
+    Alert,
+    /// syslog 0.
+    Emergency,
+}
+
+impl Level {
+    /// Reads a level name in any common spelling and case; `None` when it is not one.
+    pub fn parse(s: &str) -> Option<Level> {
+        let b = s.as_bytes();
+        if b.is_empty() || b.len() > 9 {
+            return None;
+        }
+        let mut buf = [0u8; 9];
+        for (i, c) in b.iter().enumerate() {
+            buf[i] = c.to_ascii_lowercase();
+        }
+        Some(match &buf[..b.len()] {
+            b"trace" | b"trac" | b"blat" => Level::Trace,
+            b"debug" | b"debg" | b"dbg" | b"d" => Level::Debug,
+            b"info" | b"inf" | b"i" => Level::Info,
+            b"notice" => Level::Notice,
+            b"warning" | b"warn" | b"wrn" | b"w" => Level::Warning,
+            b"error" | b"erro" | b"err" | b"e" => Level::Error,
+            b"critical" | b"crit" | b"fatal" | b"c" | b"f" => Level::Critical,
+            b"alert" => Level::Alert,
+            b"emerg" | b"emergency" | b"panic" => Level::Emergency,
+            _ => return None,
+        })
+    }
+
+    /// The syslog / journald `PRIORITY` number (0 = emergency .. 7 = debug).
+    pub fn from_syslog(n: u8) -> Option<Level> {
+        Some(match n {
+            0 => Level::Emergency,
+            1 => Level::Alert,
+            2 => Level::Critical,
+            3 => Level::Error,
+            4 => Level::Warning,
+            5 => Level::Notice,
+            6 => Level::Info,
+            7 => Level::Debug,
+            _ => return None,
+        })
+    }
+}
+
+/// The application's own view of a line, found inside the envelope's message.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppInfo {
+    /// Which application layout matched (`python-logging`, `daphne-access`, ...).
+    pub format: &'static str,
+    /// The application's own timestamp, which may disagree with the envelope's.
+    pub ts: Option<Timestamp>,
+    /// The logger name, when the layout has one.
+    pub logger: Option<String>,
+    /// The application's level.
+    pub level: Option<Level>,
+    /// The process id the application wrote (gunicorn workers), when it differs.
+    pub pid: Option<u32>,
+    /// The message with the application's prefix removed.
+    pub message: String,
+}
+
+/// Flags on a record that a person should know about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecordFlags {
+    /// A line was longer than the limit and was cut.
+    pub truncated: bool,
+    /// A line was not valid UTF-8 and was decoded lossily.
+    pub lossy: bool,
+}
+
+/// One log entry, possibly spanning several physical lines (tracebacks, joined partials).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Record {
+    /// Index of the input in the caller's input list.
+    pub input: u32,
+    /// First physical line, 1-based.
+    pub line: u64,
+    /// Last physical line that belongs to this record (continuations).
+    pub end_line: u64,
+    /// When it happened: the envelope's time, else the application's.
+    pub ts: Option<Timestamp>,
+    /// Envelope format name, or the application format when there is no envelope;
+    /// `plain` for unstructured program output, `unknown` for lines nothing recognised.
+    pub format: &'static str,
+    /// Host name, from the envelope.
+    pub host: Option<String>,
+    /// Unit, container, service or process name.
+    pub program: Option<String>,
+    /// Process id.
+    pub pid: Option<u32>,
+    /// `stdout` or `stderr` where the envelope says.
+    pub stream: Option<&'static str>,
+    /// Severity: the envelope's, else the application's.
+    pub level: Option<Level>,
+    /// The line with the envelope removed (continuation lines joined with `\n`).
+    pub message: String,
+    /// The application layout found inside `message`.
+    pub app: Option<AppInfo>,
+    /// Format-specific fields (nginx request parts, syslog facility, ...), in a stable order.
+    pub fields: Vec<(&'static str, String)>,
+    /// Truncation and decoding flags.
+    pub flags: RecordFlags,
+}
+
+impl Record {
+    /// The value of a format-specific field.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,374 @@
+//! Timestamp pieces shared by the format parsers: fast digit readers, month names in
+//! several languages, ISO-8601 / RFC 3339 prefixes, and the rules for what a timestamp
+//! leaves out (year, zone).
+//!
+//! Parsers work on bytes and never allocate here: these functions run on every line.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+use crate::record::{Timestamp, TsNote};
+
+/// What a parser needs to complete a partial timestamp.
+#[derive(Clone, Debug)]
+pub struct TimeCtx {
+    /// The moment the input was last written (file mtime, else now). Year-less timestamps
+    /// take this year, or the year before when they would otherwise lie in its future.
+    pub reference: NaiveDateTime,
+    /// `--year`: used as is for every year-less timestamp.
+    pub year: Option<i32>,
+    /// `--tz`: the zone of timestamps that carry none.
+    pub tz: FixedOffset,
+}
+
+impl Default for TimeCtx {
+    fn default() -> Self {
+        TimeCtx {
+            reference: Utc::now().naive_utc(),
+            year: None,
+            tz: FixedOffset::east_opt(0).unwrap(),
+        }
+    }
+}
+
+impl TimeCtx {
+    /// Picks the year of a year-less date: `--year` if given, else the reference year,
+    /// or the one before if the date would be more than a day after the reference
+    /// (a December line read in January).
+    pub fn infer_year(&self, month: u32, day: u32) -> i32 {
+        if let Some(y) = self.year {
+            return y;
+        }
+        let ry = self.reference.year();
+        match NaiveDate::from_ymd_opt(ry, month, day) {
+            Some(d) if d > self.reference.date() + chrono::Days::new(1) => ry - 1,
+            Some(_) => ry,
+            // 29 February in a non-leap reference year: the year before is no better; try it.
+            None => ry - 1,
+        }
+    }
+
+    /// A naive local time in `--tz`, marked as zone-assumed.
+    pub fn assume_zone(&self, naive: NaiveDateTime, digits: u8, note: TsNote) -> Timestamp {
+        let utc = self
+            .tz
+            .from_local_datetime(&naive)
+            .single()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&naive));
+        Timestamp {
+            utc,
+            digits,
+            note: note | TsNote::ZONE,
+        }
+    }
+
+    /// A year-less, zone-less time (`Nov 23 19:37:49`), completed by the rules above.
+    pub fn yearless(
+        &self,
+        month: u32,
+        day: u32,
+        time: NaiveTime,
+        digits: u8,
+        offset: Option<i32>,
+    ) -> Option<Timestamp> {
+        let year = self.infer_year(month, day);
+        let date = NaiveDate::from_ymd_opt(year, month, day)
+            .or_else(|| NaiveDate::from_ymd_opt(year - 1, month, day))?;
+        let naive = date.and_time(time);
+        Some(match offset {
+            Some(off) => with_offset(naive, off, digits, TsNote::YEAR)?,
+            None => self.assume_zone(naive, digits, TsNote::YEAR),
+        })
+    }
+
+    /// A full date-time whose zone may be missing.
+    pub fn complete(
+        &self,
+        naive: NaiveDateTime,
+        digits: u8,
+        offset: Option<i32>,
+    ) -> Option<Timestamp> {
+        match offset {
+            Some(off) => with_offset(naive, off, digits, TsNote::NONE),
+            None => Some(self.assume_zone(naive, digits, TsNote::NONE)),
+        }
+    }
+}
+
+/// A naive time at a known UTC offset (seconds east).
+pub fn with_offset(
+    naive: NaiveDateTime,
+    offset_secs: i32,
+    digits: u8,
+    note: TsNote,
+) -> Option<Timestamp> {
+    let off = FixedOffset::east_opt(offset_secs)?;
+    let dt: DateTime<FixedOffset> = off.from_local_datetime(&naive).single()?;
+    Some(Timestamp {
+        utc: dt.with_timezone(&Utc),
+        digits,
+        note,
+    })
+}
+
+/// A timestamp from microseconds since the Unix epoch (journald's `__REALTIME_TIMESTAMP`).
+pub fn from_unix_micros(us: i64) -> Option<Timestamp> {
+    Some(Timestamp {
+        utc: DateTime::<Utc>::from_timestamp_micros(us)?,
+        digits: 6,
+        note: TsNote::NONE,
+    })
+}
+
+/// Reads exactly `n` ASCII digits at the start of `b`.
+#[inline]
+pub fn digits(b: &[u8], n: usize) -> Option<u32> {
+    if b.len() < n {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for &c in &b[..n] {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + d as u32;
+    }
+    Some(v)
+}
+
+/// Reads 1 or more ASCII digits (at most 9), returning the value and how many were read.
+#[inline]
+pub fn leading_digits(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    let mut n = 0;
+    while n < b.len() && n < 19 && b[n].is_ascii_digit() {
+        v = v * 10 + (b[n] - b'0') as u64;
+        n += 1;
+    }
+    (n > 0).then_some((v, n))
+}
+
+/// `HH:MM:SS` at the start of `b`.
+#[inline]
+pub fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    Some((digits(b, 2)?, digits(&b[3..], 2)?, digits(&b[6..], 2)?))
+}
+
+/// A fraction of a second after `.` or `,` at the start of `b`: (nanoseconds, digits, bytes used).
+#[inline]
+pub fn fraction(b: &[u8]) -> (u32, u8, usize) {
+    if b.len() < 2 || (b[0] != b'.' && b[0] != b',') || !b[1].is_ascii_digit() {
+        return (0, 0, 0);
+    }
+    let mut nanos: u32 = 0;
+    let mut n = 0usize;
+    while 1 + n < b.len() && b[1 + n].is_ascii_digit() {
+        if n < 9 {
+            nanos = nanos * 10 + (b[1 + n] - b'0') as u32;
+        }
+        n += 1;
+    }
+    let kept = n.min(9);
+    for _ in kept..9 {
+        nanos *= 10;
+    }
+    let digits = match kept {
+        0 => 0,
+        1..=3 => 3,
+        4..=6 => 6,
+        _ => 9,
+    };
+    (nanos, digits, 1 + n)
+}
+
+/// A UTC offset at the start of `b`: `Z`, `+0000`, `+00:00`, `-05`, returning (seconds east, bytes used).
+#[inline]
+pub fn offset(b: &[u8]) -> Option<(i32, usize)> {
+    match b.first()? {
+        b'Z' | b'z' => Some((0, 1)),
+        &s @ (b'+' | b'-') => {
+            let h = digits(&b[1..], 2)? as i32;
+            let (m, used) = if b.len() >= 6 && b[3] == b':' {
+                (digits(&b[4..], 2)? as i32, 6)
+            } else if let Some(m) = digits(b.get(3..).unwrap_or(&[]), 2) {
+                (m as i32, 5)
+            } else {
+                (0, 3)
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = h * 3600 + m * 60;
+            Some((if s == b'-' { -secs } else { secs }, used))
+        }
+        _ => None,
+    }
+}
+
+/// The result of reading an ISO-8601 date-time prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IsoPrefix {
+    /// The local date and time as written.
+    pub naive: NaiveDateTime,
+    /// Fraction digits (0, 3, 6, 9).
+    pub digits: u8,
+    /// Offset in seconds east, when written.
+    pub offset: Option<i32>,
+    /// Bytes consumed.
+    pub len: usize,
+}
+
+/// Reads `YYYY-MM-DD[T ]HH:MM:SS[.,frac][ ?offset]` at the start of `b`.
+///
+/// `space_offset` allows one space before a numeric offset (`2019-01-31 12:53:20 +0100`).
+pub fn iso_prefix(b: &[u8], space_offset: bool) -> Option<IsoPrefix> {
+    iso_prefix_sep(b, b'-', space_offset)
+}
+
+/// [`iso_prefix`] with another date separator (`/` for `2018/02/05 12:18:07`).
+pub fn iso_prefix_sep(b: &[u8], sep: u8, space_offset: bool) -> Option<IsoPrefix> {
+    if b.len() < 19 || b[4] != sep || b[7] != sep || (b[10] != b'T' && b[10] != b' ') {
+        return None;
+    }
+    let y = digits(b, 4)? as i32;
+    let mo = digits(&b[5..], 2)?;
+    let d = digits(&b[8..], 2)?;
+    let (h, mi, s) = hms(&b[11..])?;
+    let (nanos, fdigits, flen) = fraction(&b[19..]);
+    let mut len = 19 + flen;
+    let date = NaiveDate::from_ymd_opt(y, mo, d)?;
+    // Leap seconds (`:60`) are clamped rather than rejected.
+    let time = NaiveTime::from_hms_nano_opt(h, mi, s.min(59), nanos)?;
+    let mut off = None;
+    let rest = &b[len..];
+    if let Some((o, used)) = offset(rest) {
+        off = Some(o);
+        len += used;
+    } else if space_offset && rest.len() > 1 && rest[0] == b' ' && matches!(rest[1], b'+' | b'-') {
+        if let Some((o, used)) = offset(&rest[1..]) {
+            // Only a full numeric offset counts here, so `12:00:00 -  msg` is not misread.
+            if used >= 5 {
+                off = Some(o);
+                len += 1 + used;
+            }
+        }
+    }
+    Some(IsoPrefix {
+        naive: date.and_time(time),
+        digits: fdigits,
+        offset: off,
+        len,
+    })
+}
+
+/// A month name or abbreviation in English, German, French or Spanish (case-insensitive,
+/// trailing `.` allowed: `Nov`, `Mär`, `févr.`, `déc.`, `ene`, `Dez`).
+pub fn month(name: &str) -> Option<u32> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() || name.len() > 12 {
+        return None;
+    }
+    let mut buf = [0u8; 12];
+    let mut n = 0;
+    for c in name.chars().flat_map(|c| c.to_lowercase()) {
+        let mut tmp = [0u8; 4];
+        let s = c.encode_utf8(&mut tmp).as_bytes();
+        if n + s.len() > buf.len() {
+            return None;
+        }
+        buf[n..n + s.len()].copy_from_slice(s);
+        n += s.len();
+    }
+    let l = std::str::from_utf8(&buf[..n]).ok()?;
+    Some(match l {
+        "jan" | "january" | "januar" | "jän" | "janv" | "janvier" | "ene" | "enero" => 1,
+        "feb" | "february" | "februar" | "févr" | "fevr" | "février" | "fev" | "fév"
+        | "febrero" => 2,
+        "mar" | "march" | "mär" | "märz" | "maerz" | "mrz" | "mars" | "marzo" => 3,
+        "apr" | "april" | "avr" | "avril" | "abr" | "abril" => 4,
+        "may" | "mai" | "mayo" => 5,
+        "jun" | "june" | "juni" | "juin" | "junio" => 6,
+        "jul" | "july" | "juli" | "juil" | "juillet" | "julio" => 7,
+        "aug" | "august" | "août" | "aout" | "ago" | "agosto" => 8,
+        "sep" | "sept" | "september" | "septembre" | "septiembre" | "set" => 9,
+        "oct" | "october" | "okt" | "oktober" | "octobre" | "octubre" => 10,
+        "nov" | "november" | "novembre" | "noviembre" => 11,
+        "dec" | "december" | "dez" | "dezember" | "déc" | "decembre" | "décembre" | "dic"
+        | "diciembre" => 12,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(reference: &str) -> TimeCtx {
+        TimeCtx {
+            reference: NaiveDateTime::parse_from_str(reference, "%Y-%m-%d %H:%M:%S").unwrap(),
+            year: None,
+            tz: FixedOffset::east_opt(0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn december_line_read_in_january_belongs_to_last_year() {
+        let c = ctx("2027-01-02 10:00:00");
+        assert_eq!(c.infer_year(12, 31), 2026);
+        assert_eq!(c.infer_year(1, 2), 2027);
+        assert_eq!(
+            c.infer_year(1, 3),
+            2027,
+            "one day of clock skew is tolerated"
+        );
+    }
+
+    #[test]
+    fn explicit_year_wins() {
+        let mut c = ctx("2027-01-02 10:00:00");
+        c.year = Some(2019);
+        assert_eq!(c.infer_year(12, 31), 2019);
+    }
+
+    #[test]
+    fn months_in_four_languages() {
+        for (name, m) in [
+            ("Nov", 11),
+            ("Mär", 3),
+            ("févr.", 2),
+            ("déc.", 12),
+            ("ene", 1),
+            ("Dez", 12),
+            ("OKT", 10),
+            ("ago", 8),
+            ("mai", 5),
+        ] {
+            assert_eq!(month(name), Some(m), "{name}");
+        }
+        assert_eq!(month("Foo"), None);
+    }
+
+    #[test]
+    fn iso_prefix_reads_offsets_in_all_spellings() {
+        let p = iso_prefix(b"2026-11-23T19:37:49+0000 host", false).unwrap();
+        assert_eq!((p.offset, p.len, p.digits), (Some(0), 24, 0));
+        let p = iso_prefix(b"2026-11-23T19:37:49.123456+01:00 x", false).unwrap();
+        assert_eq!((p.offset, p.len, p.digits), (Some(3600), 32, 6));
+        let p = iso_prefix(b"2019-01-31 12:53:20 +0100] [1]", true).unwrap();
+        assert_eq!((p.offset, p.len), (Some(3600), 25));
+        let p = iso_prefix(b"2018-08-21 12:17:37,473 DEBUG", true).unwrap();
+        assert_eq!((p.offset, p.len, p.digits), (None, 23, 3));
+        assert!(iso_prefix(b"2018-13-21 12:17:37", false).is_none());
+    }
+
+    #[test]
+    fn nanosecond_fractions_keep_their_precision() {
+        assert_eq!(fraction(b".346494690+00:00"), (346_494_690, 9, 10));
+        assert_eq!(fraction(b",5 "), (500_000_000, 3, 2));
+        assert_eq!(fraction(b" 5"), (0, 0, 0));
+    }
+}

@@ -4,11 +4,20 @@
 //! ```text
 //! bytes ──► lines ──► records ──► events ──► connections ──► findings ──► report
 //! input     assemble  format      pattern    correlate       sequence      report
+//!           (ingest drives input + assemble + format, per input in parallel, then merges)
 //! ```
 //!
 //! This crate is the library; `src/main.rs` only parses arguments and maps errors to exit
 //! codes. Nothing below it prints or exits.
 
+pub mod assemble;
+pub mod error;
 pub mod format;
+pub mod ingest;
+pub mod input;
 pub mod record;
+pub mod redact;
+pub mod report;
 pub mod time;
+
+pub use error::{Error, Result};

@@ -1,1 +1,171 @@
-fn main() {}
+//! The `logweave` command: parses arguments, calls the library, maps results to exit codes.
+//!
+//! Exit codes: 0 success; 1 a `check` found what it was told to fail on; 2 usage errors
+//! and inputs that could not be read (the other inputs are still processed).
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use logweave::format::{self, Format};
+use logweave::ingest::{self, Options};
+use logweave::input::{InputSpec, DEFAULT_MAX_LINE};
+use logweave::report::records::{self, RecordOptions};
+use logweave::Error;
+
+/// Rebuilds one timeline per WebSocket connection from nginx, Daphne/uvicorn, Django
+/// Channels, supervisord, systemd and docker logs.
+#[derive(Parser)]
+#[command(name = "logweave", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print one JSON object per log record (stdin when no path or `-`).
+    Parse(ParseArgs),
+    /// List the formats logweave reads, with one example line of each.
+    Formats,
+}
+
+/// How to read inputs: shared by every command that reads logs.
+#[derive(Args)]
+struct ReadArgs {
+    /// Log files (plain, .gz, .zst; recognised by content). `-` or nothing reads stdin.
+    #[arg(value_name = "PATH")]
+    paths: Vec<String>,
+    /// Skip detection and read every input as this format (see `logweave formats`).
+    #[arg(long, value_name = "NAME")]
+    format: Option<String>,
+    /// Year for timestamps that have none (default: from each file's modification time).
+    #[arg(long)]
+    year: Option<i32>,
+    /// Zone of timestamps that carry none: UTC, local, or an offset like +02:00.
+    #[arg(long, default_value = "UTC")]
+    tz: String,
+    /// Longest line kept whole, in bytes; longer lines are cut and flagged.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE)]
+    max_line_bytes: usize,
+    /// Print per-input line accounting on stderr.
+    #[arg(long)]
+    stats: bool,
+    /// Show secrets (tokens, passwords, Authorization values) instead of redacting them.
+    #[arg(long)]
+    no_redact: bool,
+}
+
+#[derive(Args)]
+struct ParseArgs {
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(a) => parse(a),
+        Command::Formats => formats(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("logweave: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error> {
+    let format: Option<&'static dyn Format> = match &a.format {
+        None => None,
+        Some(name) => Some(format::by_name(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown format '{name}'; `logweave formats` lists them"
+            ))
+        })?),
+    };
+    let (tz, tz_label) = logweave::time::parse_tz_arg(&a.tz).ok_or_else(|| {
+        Error::Usage(format!(
+            "--tz '{}': expected UTC, local, or an offset like +02:00",
+            a.tz
+        ))
+    })?;
+    let specs: Vec<InputSpec> = if a.paths.is_empty() {
+        vec![InputSpec::stdin()]
+    } else {
+        a.paths.iter().map(|p| InputSpec::from_arg(p)).collect()
+    };
+    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
+        return Err(Error::Usage("stdin (`-`) can be read only once".into()));
+    }
+    let opts = Options {
+        format,
+        year: a.year,
+        tz,
+        max_line: a.max_line_bytes,
+    };
+    Ok((specs, opts, tz_label))
+}
+
+fn parse(a: ParseArgs) -> Result<ExitCode, Error> {
+    let (specs, opts, tz_label) = read_options(&a.read)?;
+    let ingested = ingest::ingest(&specs, &opts);
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let ropts = RecordOptions {
+        redact: !a.read.no_redact,
+        tz_label,
+    };
+    records::write_jsonl(&mut out, &ingested.records, &ingested.inputs, &ropts).map_err(Error::Output)?;
+    out.flush().map_err(Error::Output)?;
+    finish(&ingested, a.read.stats)
+}
+
+/// Reports input errors and the accounting on stderr; exit 2 when an input failed.
+fn finish(ingested: &ingest::Ingested, stats: bool) -> Result<ExitCode, Error> {
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    if stats {
+        records::write_stats(&mut err, &ingested.inputs).map_err(Error::Output)?;
+    }
+    for i in &ingested.inputs {
+        if let Some(e) = &i.error {
+            let _ = writeln!(err, "logweave: {e}");
+        }
+    }
+    let unparsed: u64 = ingested.inputs.iter().map(|i| i.stats.unparsed).sum();
+    if unparsed > 0 && !stats && io::stderr().is_terminal() {
+        let _ = writeln!(
+            err,
+            "logweave: {unparsed} lines matched no known format (kept as format \"unknown\"; --stats for details)"
+        );
+    }
+    Ok(if ingested.has_errors() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn formats() -> Result<ExitCode, Error> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let w = format::registry()
+        .iter()
+        .map(|f| f.name().len())
+        .max()
+        .unwrap_or(0);
+    for f in format::registry() {
+        let layer = match f.layer() {
+            format::Layer::Envelope => "envelope",
+            format::Layer::App => "app",
+        };
+        writeln!(out, "{:w$}  {:8}  {}", f.name(), layer, f.example()).map_err(Error::Output)?;
+    }
+    out.flush().map_err(Error::Output)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -372,3 +372,33 @@ mod tests {
         assert_eq!(fraction(b" 5"), (0, 0, 0));
     }
 }
+
+/// Reads a `--tz` value: `UTC`, `Z`, `local` (this machine's current offset), or a
+/// numeric offset (`+02:00`, `-0500`, `+2`). Returns the offset and its label.
+pub fn parse_tz_arg(s: &str) -> Option<(FixedOffset, String)> {
+    let t = s.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "utc" | "z" | "gmt" | "+00:00" | "+0000" => return Some((FixedOffset::east_opt(0)?, "UTC".into())),
+        "local" => {
+            let off = *chrono::Local::now().offset();
+            return Some((off, format!("local ({off})")));
+        }
+        _ => {}
+    }
+    let b = t.as_bytes();
+    if let Some((secs, used)) = offset(b) {
+        if used == b.len() {
+            let off = FixedOffset::east_opt(secs)?;
+            return Some((off, off.to_string()));
+        }
+    }
+    // `+2` / `-5`: whole hours.
+    let (sign, rest) = match b.first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let h: i32 = rest.parse().ok()?;
+    let off = FixedOffset::east_opt(sign * h * 3600)?;
+    Some((off, off.to_string()))
+}

@@ -1,0 +1,593 @@
+//! Assembling records from lines: detection, the per-line fallback, and everything that
+//! spans lines (tracebacks, docker partials, supervisord's captured output).
+//!
+//! ```text
+//! line ─► decode (lossy UTF-8, strip ANSI) ─► blank? ─► envelope ─► Marker  → counted
+//!                                                        │ (locked,  Capture → following raw lines
+//!                                                        │  else       belong to that program
+//!                                                        │  fallback) Partial → held, joined
+//!                                                        ▼
+//!                                             application layout ─► continuation? ─► join
+//!                                                                          │ no
+//!                                                                          ▼
+//!                                                                      new Record
+//! ```
+//!
+//! An [`Assembler`] is fed one input's lines in order, either all of a file or one chunk
+//! of it (every chunk gets the same [`Detection`]), or a stream line by line. It never
+//! looks ahead, so the same code serves `parse`, `scan` and `watch`.
+
+use std::borrow::Cow;
+
+use crate::format::{self, Format, Kind, Layer, Parsed};
+use crate::input::LineMeta;
+use crate::record::{AppInfo, Level, Record, RecordFlags, Timestamp, TsNote};
+use crate::time::TimeCtx;
+
+/// Format name for unstructured output of a program whose other lines were recognised.
+pub const PLAIN: &str = "plain";
+/// Format name for a line nothing recognised.
+pub const UNKNOWN: &str = "unknown";
+/// Format name for a traceback fragment with no record before it to join.
+pub const TRACEBACK: &str = "python-traceback";
+
+/// How far back a continuation line looks for the record of its own program.
+const LOOKBACK: usize = 16;
+
+/// What an input was found to be, from a sample of its first lines.
+#[derive(Clone, Copy)]
+pub struct Detection {
+    /// The envelope most lines are in; `None` when lines stand alone.
+    pub envelope: Option<&'static dyn Format>,
+    /// The format the user forced with `--format`; no fallback then.
+    pub forced: Option<&'static dyn Format>,
+    /// Lines that match nothing are a program's own unstructured output (`plain`), not
+    /// unknown: the input is a program's output (Python logging, uvicorn, Daphne lines
+    /// around them) or a collector that mixes in unprefixed lines (`docker compose`).
+    pub program_output: bool,
+}
+
+impl std::fmt::Debug for Detection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detection")
+            .field("envelope", &self.envelope.map(|e| e.name()))
+            .field("forced", &self.forced.map(|e| e.name()))
+            .field("program_output", &self.program_output)
+            .finish()
+    }
+}
+
+impl Detection {
+    /// The name to report for the input: the envelope, else the most common layout.
+    pub fn name(&self, fallback: &'static str) -> &'static str {
+        self.forced
+            .or(self.envelope)
+            .map(|f| f.name())
+            .unwrap_or(fallback)
+    }
+}
+
+/// Application layouts whose neighbouring unstructured lines are program output.
+fn is_program_layout(name: &str) -> bool {
+    !name.starts_with("nginx")
+}
+
+/// Detects the envelope of an input from a sample of its first lines: the detectable
+/// envelope that parses the most sample lines wins if it parses at least 30% of them;
+/// ties go to the one the registry lists first (more specific).
+pub fn detect(sample: &[&str], ctx: &TimeCtx) -> Detection {
+    let lines: Vec<Cow<str>> = sample
+        .iter()
+        .map(|l| format::strip_ansi(l))
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let mut best: Option<(&'static dyn Format, usize)> = None;
+    for f in format::registry() {
+        if f.layer() != Layer::Envelope || !f.detectable() {
+            continue;
+        }
+        let n = lines.iter().filter(|l| f.parse(l, ctx).is_some()).count();
+        if n > 0 && best.is_none_or(|(_, b)| n > b) {
+            best = Some((*f, n));
+        }
+    }
+    let envelope = best
+        .filter(|(_, n)| n * 10 >= lines.len() * 3)
+        .map(|(f, _)| f);
+    let program_output = match envelope {
+        Some(e) => e.name() == "docker-compose",
+        None => lines.iter().any(|l| {
+            format::registry().iter().any(|f| {
+                f.layer() == Layer::App && is_program_layout(f.name()) && f.parse(l, ctx).is_some()
+            })
+        }),
+    };
+    Detection {
+        envelope,
+        forced: None,
+        program_output,
+    }
+}
+
+/// Per-input accounting: every line read is parsed, a continuation, blank, or unparsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputStats {
+    /// Decompressed bytes read.
+    pub bytes: u64,
+    /// Physical lines read.
+    pub lines: u64,
+    /// Lines that started a record, or were a format's marker or partial.
+    pub parsed: u64,
+    /// Lines joined to the record before them (tracebacks, indented continuations).
+    pub continuation: u64,
+    /// Empty or whitespace-only lines.
+    pub blank: u64,
+    /// Lines no format recognised (kept as records of format `unknown`).
+    pub unparsed: u64,
+    /// Records produced.
+    pub records: u64,
+    /// Lines that were not valid UTF-8 (decoded lossily).
+    pub lossy: u64,
+    /// Lines longer than the limit (cut).
+    pub truncated: u64,
+}
+
+impl InputStats {
+    /// Adds another part's counts (chunks of one input).
+    pub fn add(&mut self, o: &InputStats) {
+        self.bytes += o.bytes;
+        self.lines += o.lines;
+        self.parsed += o.parsed;
+        self.continuation += o.continuation;
+        self.blank += o.blank;
+        self.unparsed += o.unparsed;
+        self.records += o.records;
+        self.lossy += o.lossy;
+        self.truncated += o.truncated;
+    }
+}
+
+/// The envelope's part of a record, owned (it may outlive the line: partials, captures).
+#[derive(Clone, Debug, Default)]
+struct Envelope {
+    format: &'static str,
+    ts: Option<Timestamp>,
+    host: Option<String>,
+    program: Option<String>,
+    pid: Option<u32>,
+    stream: Option<&'static str>,
+    level: Option<Level>,
+    fields: Vec<(&'static str, String)>,
+}
+
+impl Envelope {
+    fn from_parsed(format: &'static str, p: &Parsed) -> Envelope {
+        Envelope {
+            format,
+            ts: p.ts,
+            host: p.host.map(str::to_string),
+            program: p.program.as_deref().map(str::to_string),
+            pid: p.pid,
+            stream: p.stream,
+            level: p.level,
+            fields: owned_fields(&p.fields),
+        }
+    }
+
+    fn same_source(&self, r: &Record) -> bool {
+        self.program == r.program && self.pid == r.pid && self.stream == r.stream
+    }
+}
+
+fn owned_fields(f: &[(&'static str, Cow<str>)]) -> Vec<(&'static str, String)> {
+    f.iter().map(|(k, v)| (*k, v.to_string())).collect()
+}
+
+/// A docker / CRI line that continues in the next line.
+struct Pending {
+    env: Envelope,
+    message: String,
+    line: u64,
+    flags: RecordFlags,
+}
+
+/// supervisord said the following raw lines are `program`'s output on `stream`.
+struct Capture {
+    program: String,
+    stream: Option<&'static str>,
+    ts: Option<Timestamp>,
+}
+
+/// How a message relates to the record before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cont {
+    /// Starts a record of its own.
+    No,
+    /// Belongs to the record before (indented frame, caret line, chained-exception text).
+    Yes,
+    /// `Traceback (most recent call last):`: belongs to the record before and opens a
+    /// traceback whose final exception line joins too.
+    TracebackStart,
+    /// Looks like `SomeError: text`; joins only a record with an open traceback.
+    ExceptionLine,
+}
+
+fn classify(msg: &str) -> Cont {
+    let b = msg.as_bytes();
+    match b.first() {
+        None => return Cont::No,
+        Some(b' ' | b'\t') => return Cont::Yes,
+        _ => {}
+    }
+    if msg.starts_with("Traceback (most recent call last)") {
+        return Cont::TracebackStart;
+    }
+    if msg.starts_with("During handling of the above exception")
+        || msg.starts_with("The above exception was the direct cause")
+    {
+        return Cont::TracebackStart;
+    }
+    if msg.starts_with("--- <exception caught here> ---") || msg.starts_with("--- <") {
+        return Cont::Yes;
+    }
+    // `ValueError: ...`, `websockets.exceptions.ConnectionClosedError: ...`, `KeyError`.
+    let name_end = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.'))
+        .unwrap_or(b.len());
+    if name_end > 0 && b[0].is_ascii_alphabetic() && (name_end == b.len() || b[name_end] == b':') {
+        return Cont::ExceptionLine;
+    }
+    Cont::No
+}
+
+/// Builds records from one input's lines, in order.
+pub struct Assembler {
+    input: u32,
+    det: Detection,
+    ctx: TimeCtx,
+    app_hint: Option<&'static dyn Format>,
+    records: Vec<Record>,
+    stats: InputStats,
+    pending: Option<Pending>,
+    capture: Option<Capture>,
+    /// Index in `records` of the record whose traceback is still open.
+    tb_open: Option<usize>,
+    /// Records whose first line was a continuation with nothing before it to join: the
+    /// caller joining chunks may attach them to the previous chunk's last record.
+    leading_orphans: usize,
+    seen_record: bool,
+}
+
+impl Assembler {
+    /// An assembler for input number `input`.
+    pub fn new(input: u32, det: Detection, ctx: TimeCtx) -> Assembler {
+        Assembler {
+            input,
+            det,
+            ctx,
+            app_hint: det.forced.filter(|f| f.layer() == Layer::App),
+            records: Vec::new(),
+            stats: InputStats::default(),
+            pending: None,
+            capture: None,
+            tb_open: None,
+            leading_orphans: 0,
+            seen_record: false,
+        }
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> &InputStats {
+        &self.stats
+    }
+
+    /// Feeds the next physical line (without its terminator), numbered from 1.
+    pub fn push(&mut self, line_no: u64, bytes: &[u8], meta: LineMeta) {
+        self.stats.lines += 1;
+        let mut flags = RecordFlags::default();
+        if meta.truncated {
+            flags.truncated = true;
+            self.stats.truncated += 1;
+        }
+        let text: Cow<str> = match std::str::from_utf8(bytes) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => {
+                flags.lossy = true;
+                self.stats.lossy += 1;
+                String::from_utf8_lossy(bytes)
+            }
+        };
+        let text = match format::strip_ansi(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(s) => Cow::Owned(s),
+        };
+        if text.trim().is_empty() {
+            self.stats.blank += 1;
+            return;
+        }
+        self.line(line_no, &text, flags);
+    }
+
+    fn envelope<'a>(&self, text: &'a str) -> Option<(&'static dyn Format, Parsed<'a>)> {
+        if let Some(f) = self.det.forced {
+            if f.layer() == Layer::Envelope {
+                return f.parse(text, &self.ctx).map(|p| (f, p));
+            }
+            return None;
+        }
+        if let Some(e) = self.det.envelope {
+            if let Some(p) = e.parse(text, &self.ctx) {
+                return Some((e, p));
+            }
+        }
+        for f in format::registry() {
+            if f.layer() != Layer::Envelope
+                || !f.detectable()
+                || self.det.envelope.is_some_and(|e| e.name() == f.name())
+            {
+                continue;
+            }
+            if let Some(p) = f.parse(text, &self.ctx) {
+                return Some((*f, p));
+            }
+        }
+        None
+    }
+
+    fn line(&mut self, line_no: u64, text: &str, flags: RecordFlags) {
+        let Some((fmt, p)) = self.envelope(text) else {
+            let env = self.capture.as_ref().map(|c| Envelope {
+                format: "supervisord",
+                ts: c.ts.map(|t| Timestamp {
+                    note: t.note | TsNote::INHERITED,
+                    ..t
+                }),
+                program: Some(c.program.clone()),
+                stream: c.stream,
+                ..Envelope::default()
+            });
+            self.message(env, text, line_no, line_no, flags);
+            return;
+        };
+        self.capture = None;
+        match p.kind {
+            Kind::Marker => self.stats.parsed += 1,
+            Kind::Capture => {
+                self.stats.parsed += 1;
+                self.capture = Some(Capture {
+                    program: p.program.as_deref().unwrap_or("").to_string(),
+                    stream: p.stream,
+                    ts: p.ts,
+                });
+            }
+            Kind::Partial => {
+                self.stats.parsed += 1;
+                match &mut self.pending {
+                    Some(pend) if pend.env.stream == p.stream => {
+                        pend.message.push_str(&p.message);
+                        pend.flags.truncated |= flags.truncated;
+                        pend.flags.lossy |= flags.lossy;
+                    }
+                    _ => {
+                        self.flush_pending(line_no.saturating_sub(1));
+                        self.pending = Some(Pending {
+                            env: Envelope::from_parsed(fmt.name(), &p),
+                            message: p.message.into_owned(),
+                            line: line_no,
+                            flags,
+                        });
+                    }
+                }
+            }
+            Kind::Record => {
+                let env = Envelope::from_parsed(fmt.name(), &p);
+                match self.pending.take() {
+                    Some(mut pend) if pend.env.stream == p.stream => {
+                        // The first part's time and line are the record's.
+                        pend.message.push_str(&p.message);
+                        self.stats.parsed += 1;
+                        let mut f = pend.flags;
+                        f.truncated |= flags.truncated;
+                        f.lossy |= flags.lossy;
+                        self.message_counted(Some(pend.env), &pend.message, pend.line, line_no, f, false);
+                    }
+                    other => {
+                        self.pending = other;
+                        self.flush_pending(line_no.saturating_sub(1));
+                        self.message(Some(env), &p.message, line_no, line_no, flags);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Emits a held partial as a record of its own (its continuation never came).
+    fn flush_pending(&mut self, end_line: u64) {
+        if let Some(p) = self.pending.take() {
+            let end = end_line.max(p.line);
+            self.message_counted(Some(p.env), &p.message, p.line, end, p.flags, false);
+        }
+    }
+
+    fn message(&mut self, env: Option<Envelope>, msg: &str, line: u64, end_line: u64, flags: RecordFlags) {
+        self.message_counted(env, msg, line, end_line, flags, true)
+    }
+
+    /// Turns an envelope's message into a new record or a continuation of an earlier one.
+    /// `count` is false when the line was already counted as a partial.
+    fn message_counted(
+        &mut self,
+        env: Option<Envelope>,
+        msg: &str,
+        line: u64,
+        end_line: u64,
+        flags: RecordFlags,
+        count: bool,
+    ) {
+        let app = self.app(msg);
+        let body = app.as_ref().map(|(_, p)| p.message.as_ref()).unwrap_or(msg);
+        let cont = classify(body);
+        if cont != Cont::No && !(cont == Cont::ExceptionLine && self.tb_open.is_none()) {
+            if let Some(i) = self.find_owner(env.as_ref(), cont) {
+                let r = &mut self.records[i];
+                r.message.push('\n');
+                r.message.push_str(body);
+                if let Some(a) = &mut r.app {
+                    a.message.push('\n');
+                    a.message.push_str(body);
+                }
+                r.end_line = end_line;
+                r.flags.truncated |= flags.truncated;
+                r.flags.lossy |= flags.lossy;
+                if count {
+                    self.stats.continuation += 1;
+                }
+                self.tb_open = match cont {
+                    Cont::TracebackStart => Some(i),
+                    Cont::ExceptionLine => None,
+                    _ => self.tb_open,
+                };
+                return;
+            }
+        }
+        let orphan = matches!(cont, Cont::Yes | Cont::TracebackStart);
+        if orphan && !self.seen_record {
+            self.leading_orphans += 1;
+        }
+        let format = match (&env, &app) {
+            (Some(e), _) => e.format,
+            (None, Some((f, _))) => f.name(),
+            (None, None) if orphan => TRACEBACK,
+            (None, None) if self.det.program_output && !looks_binary(msg) => PLAIN,
+            (None, None) => UNKNOWN,
+        };
+        if count {
+            if format == UNKNOWN {
+                self.stats.unparsed += 1;
+            } else {
+                self.stats.parsed += 1;
+            }
+        }
+        let env = env.unwrap_or_default();
+        let mut fields = env.fields;
+        let app_info = app.map(|(f, p)| {
+            fields.extend(owned_fields(&p.fields));
+            AppInfo {
+                format: f.name(),
+                ts: p.ts,
+                logger: p.logger.as_deref().map(str::to_string),
+                level: p.level,
+                pid: p.pid,
+                message: p.message.into_owned(),
+            }
+        });
+        let rec = Record {
+            input: self.input,
+            line,
+            end_line,
+            ts: env.ts.or_else(|| app_info.as_ref().and_then(|a| a.ts)),
+            format,
+            host: env.host,
+            program: env.program,
+            pid: env.pid.or_else(|| app_info.as_ref().and_then(|a| a.pid)),
+            stream: env.stream,
+            level: env.level.or_else(|| app_info.as_ref().and_then(|a| a.level)),
+            message: msg.to_string(),
+            app: app_info,
+            fields,
+            flags,
+        };
+        self.seen_record = true;
+        self.tb_open = match cont {
+            Cont::TracebackStart => Some(self.records.len()),
+            _ => None,
+        };
+        self.records.push(rec);
+    }
+
+    /// The record a continuation line belongs to: the latest one from the same program
+    /// (journald and docker interleave several), within a short look-back.
+    fn find_owner(&self, env: Option<&Envelope>, cont: Cont) -> Option<usize> {
+        if cont == Cont::ExceptionLine {
+            return self.tb_open;
+        }
+        let n = self.records.len();
+        let lo = n.saturating_sub(LOOKBACK);
+        (lo..n).rev().find(|&i| {
+            let r = &self.records[i];
+            match env {
+                Some(e) => e.same_source(r),
+                None => r.program.is_none(),
+            }
+        })
+    }
+
+    /// The application layout of `msg`: the last one that matched is tried first.
+    fn app<'m>(&mut self, msg: &'m str) -> Option<(&'static dyn Format, Parsed<'m>)> {
+        if msg.is_empty() {
+            return None;
+        }
+        if let Some(h) = self.app_hint {
+            if let Some(p) = h.parse(msg, &self.ctx) {
+                return Some((h, p));
+            }
+            if self.det.forced.is_some() {
+                return None;
+            }
+        }
+        for f in format::registry() {
+            if f.layer() != Layer::App || self.app_hint.is_some_and(|h| h.name() == f.name()) {
+                continue;
+            }
+            if let Some(p) = f.parse(msg, &self.ctx) {
+                self.app_hint = Some(*f);
+                return Some((*f, p));
+            }
+        }
+        None
+    }
+
+    /// Ends the input: a held partial becomes a record (docker's last line without `\n`).
+    pub fn finish(mut self) -> Assembled {
+        self.flush_pending(0);
+        self.stats.records += self.records.len() as u64;
+        Assembled {
+            records: self.records,
+            stats: self.stats,
+            leading_orphans: self.leading_orphans,
+        }
+    }
+
+    /// Takes the records that can no longer change (all but the last few, which a
+    /// continuation line may still extend). For streams.
+    pub fn drain_settled(&mut self) -> Vec<Record> {
+        let keep = LOOKBACK.min(self.records.len());
+        let n = self.records.len() - keep;
+        if n == 0 {
+            return Vec::new();
+        }
+        self.tb_open = self.tb_open.and_then(|i| i.checked_sub(n));
+        self.stats.records += n as u64;
+        self.records.drain(..n).collect()
+    }
+}
+
+/// Lines with control characters other than tab are binary junk, not program output.
+fn looks_binary(s: &str) -> bool {
+    s.bytes().any(|b| b < 0x20 && b != b'\t') || s.contains('\u{fffd}')
+}
+
+/// The output of an [`Assembler`].
+#[derive(Debug, Default)]
+pub struct Assembled {
+    /// Records in input order.
+    pub records: Vec<Record>,
+    /// Line accounting.
+    pub stats: InputStats,
+    /// How many records at the start are continuation fragments with nothing to join.
+    pub leading_orphans: usize,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,291 @@
+//! Ingest: inputs in, one time-ordered record stream out.
+//!
+//! ```text
+//! inputs ──(rayon, one task per input)──► open ─► sample ─► detect ─► Assembler ─► records
+//!                                                                              │
+//!         merge: stable sort by (time, input, position) ◄──────────────────────┘
+//! ```
+//!
+//! A record without a time of its own sorts with the record before it in its input, so
+//! tracebacks and untimestamped lines stay beside the lines they follow.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use rayon::prelude::*;
+
+use crate::assemble::{detect, Assembler, Detection, InputStats};
+use crate::error::Error;
+use crate::format::Format;
+use crate::input::{self, Compression, InputSpec};
+use crate::record::Record;
+use crate::time::TimeCtx;
+
+/// Lines looked at to detect an input's format.
+const SAMPLE_LINES: usize = 64;
+
+/// How to read the inputs.
+#[derive(Clone)]
+pub struct Options {
+    /// `--format`: skip detection.
+    pub format: Option<&'static dyn Format>,
+    /// `--year`: the year of year-less timestamps.
+    pub year: Option<i32>,
+    /// `--tz`: the zone of zone-less timestamps.
+    pub tz: FixedOffset,
+    /// The longest line kept whole.
+    pub max_line: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: None,
+            year: None,
+            tz: FixedOffset::east_opt(0).unwrap(),
+            max_line: input::DEFAULT_MAX_LINE,
+        }
+    }
+}
+
+/// Where the year of year-less timestamps came from, for `ts_note`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YearSource {
+    /// `--year`.
+    Flag,
+    /// The file's modification time.
+    Mtime,
+    /// Today (stdin has no mtime).
+    Today,
+}
+
+impl YearSource {
+    /// Words for `ts_note`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            YearSource::Flag => "--year",
+            YearSource::Mtime => "the file's modification time",
+            YearSource::Today => "today's date",
+        }
+    }
+}
+
+/// What happened to one input.
+#[derive(Debug)]
+pub struct InputReport {
+    /// The input as named.
+    pub name: String,
+    /// The detected (or forced) format; the most common layout for bare files.
+    pub format: &'static str,
+    /// What its first bytes said.
+    pub compression: Compression,
+    /// Line accounting.
+    pub stats: InputStats,
+    /// Where year-less timestamps got their year.
+    pub year_source: YearSource,
+    /// The error that stopped reading it, if any (records before it are kept).
+    pub error: Option<Error>,
+}
+
+/// All inputs, read and merged.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// One report per input, in the order given.
+    pub inputs: Vec<InputReport>,
+    /// All records, ordered by time; ties keep input order, then line order.
+    pub records: Vec<Record>,
+}
+
+impl Ingested {
+    /// True when any input failed to open or read completely.
+    pub fn has_errors(&self) -> bool {
+        self.inputs.iter().any(|i| i.error.is_some())
+    }
+}
+
+/// Reads every input (in parallel) and merges their records by time.
+pub fn ingest(specs: &[InputSpec], opts: &Options) -> Ingested {
+    let parts: Vec<(InputReport, Vec<Record>)> = specs
+        .par_iter()
+        .enumerate()
+        .map(|(i, spec)| read_input(i as u32, spec, opts))
+        .collect();
+    let mut inputs = Vec::with_capacity(parts.len());
+    let mut all = Vec::new();
+    for (report, records) in parts {
+        inputs.push(report);
+        all.push(records);
+    }
+    Ingested {
+        inputs,
+        records: merge(all),
+    }
+}
+
+/// The time context of an input: its mtime (or now) as the reference for year inference.
+pub fn time_ctx(opts: &Options, mtime: Option<std::time::SystemTime>) -> (TimeCtx, YearSource) {
+    let (reference, source) = match mtime {
+        Some(t) => (DateTime::<Utc>::from(t), YearSource::Mtime),
+        None => (Utc::now(), YearSource::Today),
+    };
+    let local: NaiveDateTime = reference.with_timezone(&opts.tz).naive_local();
+    let source = if opts.year.is_some() { YearSource::Flag } else { source };
+    (
+        TimeCtx {
+            reference: local,
+            year: opts.year,
+            tz: opts.tz,
+        },
+        source,
+    )
+}
+
+/// Reads one input to the end (or to its first error).
+pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Vec<Record>) {
+    let mut report = InputReport {
+        name: spec.name.clone(),
+        format: crate::assemble::UNKNOWN,
+        compression: Compression::None,
+        stats: InputStats::default(),
+        year_source: YearSource::Today,
+        error: None,
+    };
+    let mut opened = match input::open(spec, opts.max_line) {
+        Ok(o) => o,
+        Err(e) => {
+            report.error = Some(e);
+            return (report, Vec::new());
+        }
+    };
+    report.compression = opened.compression;
+    let (ctx, year_source) = time_ctx(opts, opened.mtime);
+    report.year_source = year_source;
+
+    let mut sample: Vec<(Vec<u8>, input::LineMeta)> = Vec::new();
+    let mut buf = Vec::new();
+    let mut error = None;
+    while sample.len() < SAMPLE_LINES {
+        match opened.reader.next_line(&mut buf) {
+            Ok(Some(meta)) => sample.push((std::mem::take(&mut buf), meta)),
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    let det = match opts.format {
+        Some(f) => Detection {
+            envelope: None,
+            forced: Some(f),
+            program_output: true,
+        },
+        None => {
+            let texts: Vec<String> = sample
+                .iter()
+                .map(|(b, _)| String::from_utf8_lossy(b).into_owned())
+                .collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            detect(&refs, &ctx)
+        }
+    };
+    let mut asm = Assembler::new(index, det, ctx);
+    let mut line_no = 0u64;
+    for (bytes, meta) in &sample {
+        line_no += 1;
+        asm.push(line_no, bytes, *meta);
+    }
+    if error.is_none() {
+        loop {
+            match opened.reader.next_line(&mut buf) {
+                Ok(Some(meta)) => {
+                    line_no += 1;
+                    asm.push(line_no, &buf, meta);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+    let bytes = opened.reader.bytes;
+    if let Some(e) = error {
+        let offset = opened.raw_offset.load(std::sync::atomic::Ordering::Relaxed);
+        report.error = Some(input::read_error(spec, opened.compression, offset, e));
+    }
+    let mut done = asm.finish();
+    done.stats.bytes = bytes;
+    report.format = det.name(most_common_format(&done.records));
+    report.stats = done.stats;
+    let mut records = done.records;
+    if is_reversed(&records) {
+        // `journalctl -r`: newest first. Reverse so untimed lines follow their owner.
+        records.reverse();
+    }
+    (report, records)
+}
+
+/// The format most records of a bare file have (`nginx-access`, `python-logging`).
+fn most_common_format(records: &[Record]) -> &'static str {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for r in records {
+        match counts.iter_mut().find(|(n, _)| *n == r.format) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((r.format, 1)),
+        }
+    }
+    counts
+        .iter()
+        .filter(|(n, _)| !matches!(*n, "plain" | "unknown" | "python-traceback"))
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(n, _)| *n)
+        .unwrap_or(crate::assemble::UNKNOWN)
+}
+
+/// True when an input's times mostly go backwards (`journalctl -r`).
+fn is_reversed(records: &[Record]) -> bool {
+    let times: Vec<_> = records.iter().filter_map(|r| r.ts.map(|t| t.utc)).collect();
+    let (mut down, mut up) = (0usize, 0usize);
+    for w in times.windows(2) {
+        match w[1].cmp(&w[0]) {
+            std::cmp::Ordering::Less => down += 1,
+            std::cmp::Ordering::Greater => up += 1,
+            _ => {}
+        }
+    }
+    down > 2 * up.max(1)
+}
+
+/// Merges per-input record lists into one ordered by time, keeping each input's own order
+/// (a k-way merge, like `sort -m`): a clock that jumps back inside one file stays visible
+/// where it happened. A record without a time takes the time of the record before it in
+/// its input; ties go to the input named first.
+pub fn merge(parts: Vec<Vec<Record>>) -> Vec<Record> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    type Key = (Option<DateTime<Utc>>, usize);
+    let total = parts.iter().map(Vec::len).sum();
+    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<Record>>> =
+        parts.into_iter().map(|p| p.into_iter().peekable()).collect();
+    let mut last: Vec<Option<DateTime<Utc>>> = vec![None; iters.len()];
+    let mut heap: BinaryHeap<Reverse<Key>> = BinaryHeap::new();
+    let key = |r: &Record, last: Option<DateTime<Utc>>| r.ts.map(|t| t.utc).or(last);
+    for (i, it) in iters.iter_mut().enumerate() {
+        if let Some(r) = it.peek() {
+            heap.push(Reverse((key(r, None), i)));
+        }
+    }
+    let mut out = Vec::with_capacity(total);
+    while let Some(Reverse((_, i))) = heap.pop() {
+        let r = iters[i].next().expect("a queued input has a record");
+        if let Some(t) = r.ts {
+            last[i] = Some(t.utc);
+        }
+        out.push(r);
+        if let Some(n) = iters[i].peek() {
+            heap.push(Reverse((key(n, last[i]), i)));
+        }
+    }
+    out
+}

@@ -1,0 +1,288 @@
+//! Reading inputs: files, stdin, `.gz` and `.zst` (recognised by their first bytes, not
+//! their names), cut into lines of bounded length.
+//!
+//! ```text
+//! path or "-" ──► File / Stdin ──► CountingReader ──► (gzip | zstd)? ──► LineReader ──► lines
+//!                                   (compressed offset,                  (≤ max_line bytes,
+//!                                    for error messages)                  CR LF trimmed)
+//! ```
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::error::{Error, Result};
+
+/// The longest line kept whole; the rest of a longer line is skipped and the record flagged.
+pub const DEFAULT_MAX_LINE: usize = 1 << 20;
+
+/// How an input is compressed, as told by its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain text.
+    None,
+    /// gzip (`1f 8b`), possibly several members.
+    Gzip,
+    /// Zstandard (`28 b5 2f fd`).
+    Zstd,
+}
+
+/// An input as the user named it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputSpec {
+    /// The name shown in output: the path as given, or `-` for stdin.
+    pub name: String,
+    /// The file to read; `None` for stdin.
+    pub path: Option<PathBuf>,
+}
+
+impl InputSpec {
+    /// `-` means stdin; anything else is a path.
+    pub fn from_arg(arg: &str) -> InputSpec {
+        InputSpec {
+            name: arg.to_string(),
+            path: (arg != "-").then(|| PathBuf::from(arg)),
+        }
+    }
+
+    /// Standard input.
+    pub fn stdin() -> InputSpec {
+        InputSpec::from_arg("-")
+    }
+}
+
+/// An opened input, ready to be read line by line.
+pub struct Opened {
+    /// Decompressed bytes.
+    pub reader: LineReader<Box<dyn BufRead + Send>>,
+    /// What the first bytes said.
+    pub compression: Compression,
+    /// The file's modification time (the reference for year-less timestamps).
+    pub mtime: Option<SystemTime>,
+    /// Compressed bytes read so far, shared with the reader chain.
+    pub raw_offset: Arc<AtomicU64>,
+}
+
+/// Counts the bytes that pass through, so a decompression error can say where it happened.
+struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Opens `spec`, detecting compression from its first bytes.
+pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
+    let io_err = |source| Error::Io {
+        input: spec.name.clone(),
+        source,
+    };
+    let (raw, mtime): (Box<dyn Read + Send>, Option<SystemTime>) = match &spec.path {
+        None => (Box::new(io::stdin()), None),
+        Some(p) => {
+            let meta = std::fs::metadata(p).map_err(io_err)?;
+            if meta.is_dir() {
+                return Err(io_err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "is a directory (name the log files in it)",
+                )));
+            }
+            let f = File::open(p).map_err(io_err)?;
+            (Box::new(f), meta.modified().ok())
+        }
+    };
+    let count = Arc::new(AtomicU64::new(0));
+    let mut buffered = BufReader::with_capacity(
+        256 * 1024,
+        CountingReader {
+            inner: raw,
+            count: count.clone(),
+        },
+    );
+    let head = fill_at_least(&mut buffered, 4).map_err(io_err)?;
+    let compression = sniff(&head);
+    let reader: Box<dyn BufRead + Send> = match compression {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            256 * 1024,
+            flate2::bufread::MultiGzDecoder::new(buffered),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            256 * 1024,
+            zstd::stream::read::Decoder::with_buffer(buffered).map_err(io_err)?,
+        )),
+    };
+    Ok(Opened {
+        reader: LineReader::new(reader, max_line),
+        compression,
+        mtime,
+        raw_offset: count,
+    })
+}
+
+/// Peeks at up to `n` bytes without consuming them (a pipe may deliver them piecemeal).
+fn fill_at_least<R: BufRead>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
+    let buf = r.fill_buf()?;
+    Ok(buf[..buf.len().min(n)].to_vec())
+}
+
+/// Names the compression of a stream from its first bytes.
+pub fn sniff(head: &[u8]) -> Compression {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+/// Turns a read error from a decompressor into the error a person should see.
+pub fn read_error(spec: &InputSpec, compression: Compression, offset: u64, e: io::Error) -> Error {
+    match compression {
+        Compression::None => Error::Io {
+            input: spec.name.clone(),
+            source: e,
+        },
+        _ => Error::Corrupt {
+            input: spec.name.clone(),
+            offset,
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// One line as read: its bytes without the terminator, and whether it was cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineMeta {
+    /// The line was longer than the limit; only its start was kept.
+    pub truncated: bool,
+    /// The line ended at end of input without a newline.
+    pub unterminated: bool,
+}
+
+/// Splits a byte stream into lines, keeping at most `max_line` bytes of each so a
+/// gigantic line costs bounded memory. `\n` ends a line; a `\r` before it is removed.
+pub struct LineReader<R> {
+    inner: R,
+    max_line: usize,
+    /// Bytes handed out so far (decompressed).
+    pub bytes: u64,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// Wraps a buffered reader.
+    pub fn new(inner: R, max_line: usize) -> Self {
+        LineReader {
+            inner,
+            max_line: max_line.max(1),
+            bytes: 0,
+        }
+    }
+
+    /// Reads the next line into `buf` (cleared first). `Ok(None)` at end of input.
+    pub fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<LineMeta>> {
+        buf.clear();
+        let mut truncated = false;
+        let mut any = false;
+        loop {
+            let chunk = match self.inner.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // Hand out what was read before the error; report the error next call.
+                    if any {
+                        return Ok(Some(self.finish_line(buf, truncated, true)));
+                    }
+                    return Err(e);
+                }
+            };
+            if chunk.is_empty() {
+                return Ok(any.then(|| self.finish_line(buf, truncated, true)));
+            }
+            any = true;
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i, true),
+                None => (chunk.len(), false),
+            };
+            let room = self.max_line.saturating_sub(buf.len());
+            if take > room {
+                truncated = true;
+            }
+            buf.extend_from_slice(&chunk[..take.min(room)]);
+            let used = take + usize::from(done);
+            self.inner.consume(used);
+            self.bytes += used as u64;
+            if done {
+                return Ok(Some(self.finish_line(buf, truncated, false)));
+            }
+        }
+    }
+
+    fn finish_line(&mut self, buf: &mut Vec<u8>, truncated: bool, unterminated: bool) -> LineMeta {
+        if !truncated && buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        LineMeta {
+            truncated,
+            unterminated,
+        }
+    }
+}
+
+/// The file's modification time, for year inference, when it can be read.
+pub fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).ok()?.modified().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(data: &[u8], max: usize) -> Vec<(Vec<u8>, LineMeta)> {
+        let mut r = LineReader::new(io::BufReader::with_capacity(7, data), max);
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        while let Some(m) = r.next_line(&mut buf).unwrap() {
+            out.push((buf.clone(), m));
+        }
+        out
+    }
+
+    #[test]
+    fn crlf_is_trimmed_and_last_line_without_newline_is_kept() {
+        let l = lines(b"a\r\nbb\n\nccc", 100);
+        let texts: Vec<_> = l.iter().map(|(b, _)| b.as_slice()).collect();
+        assert_eq!(texts, vec![&b"a"[..], b"bb", b"", b"ccc"]);
+        assert!(l[3].1.unterminated && !l[2].1.unterminated);
+    }
+
+    #[test]
+    fn overlong_line_is_cut_and_flagged_and_next_line_survives() {
+        let mut data = vec![b'x'; 1000];
+        data.extend_from_slice(b"\nnext\n");
+        let l = lines(&data, 10);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].0.len(), 10);
+        assert!(l[0].1.truncated);
+        assert_eq!(l[1].0, b"next");
+        assert!(!l[1].1.truncated);
+    }
+
+    #[test]
+    fn compression_is_recognised_by_content() {
+        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(sniff(b"Nov 2"), Compression::None);
+        assert_eq!(sniff(b""), Compression::None);
+    }
+}

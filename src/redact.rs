@@ -1,0 +1,150 @@
+//! Secrets never leave: tokens, JWTs, passwords, cookies and `Authorization` values are
+//! replaced before any text is written, in every output, unless `--no-redact`.
+//!
+//! The replacement keeps the key and a marker (`token=[redacted]`, `eyJ…[redacted-jwt]`)
+//! so a reader still sees that a token was there and where.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use regex::{Captures, Regex};
+
+/// The marker that replaces a secret value.
+pub const MARK: &str = "[redacted]";
+
+fn rules() -> &'static [(Regex, fn(&Captures) -> String)] {
+    static R: OnceLock<Vec<(Regex, fn(&Captures) -> String)>> = OnceLock::new();
+    R.get_or_init(|| {
+        let v: Vec<(&str, fn(&Captures) -> String)> = vec![
+            // A JWT anywhere: header.payload.signature, header starting `eyJ` (`{"`).
+            (
+                r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
+                |_| "eyJ…[redacted-jwt]".to_string(),
+            ),
+            // `Authorization: Bearer x`, `Authorization: Token x`, `authorization=Basic x`.
+            (
+                r#"(?i)(authorization["']?\s*[:=]\s*["']?)((?:bearer|token|basic|jwt)\s+)?[^\s"',;&]+"#,
+                |c| format!("{}{}{MARK}", &c[1], c.get(2).map_or("", |m| m.as_str())),
+            ),
+            // `Bearer x` on its own (curl -H lines, headers dumped without their name).
+            (r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}", |c| {
+                format!("{}{MARK}", &c[1])
+            }),
+            // Query and form parameters, and `key: value` / `key=value` in messages.
+            (
+                r#"(?i)\b((?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret|client_secret|api_?key|apikey|sessionid|session_id|session|csrftoken|signature|sig)(["']?\s*[=:]\s*["']?)([^\s"'&,;)\]}]+)"#,
+                |c| format!("{}{}{MARK}", &c[1], &c[2]),
+            ),
+            // `Token extracted: aec8e0e9a0...`, `Token found: ...`, `token received - abc`.
+            (
+                r"(?i)\b(token\s+(?:extracted|found|received|value|is|string)\s*[:=-]?\s*)([^\s,;]{6,})",
+                |c| format!("{}{MARK}", &c[1]),
+            ),
+            // A DRF / opaque token written after the word: `token 9944b09199c6...`.
+            (r"(?i)\b(token\s+)([A-Za-z0-9]{20,})", |c| format!("{}{MARK}", &c[1])),
+            // `redis-cli -a secret`, `--requirepass secret`, `--password secret`.
+            (
+                r"(\s-a\s+|--requirepass\s+|--pass(?:word)?\s+)(\S+)",
+                |c| format!("{}{MARK}", &c[1]),
+            ),
+            // Credentials in URLs: `redis://:pw@host`, `postgres://user:pw@host`.
+            (r"(://[^/\s:@]*:)([^@\s/]+)(@)", |c| format!("{}{MARK}{}", &c[1], &c[3])),
+            // Cookie headers: every value.
+            (r"(?i)(cookie:\s*)([^\r\n]+)", |c| {
+                let kept: Vec<String> = c[2]
+                    .split(';')
+                    .map(|kv| match kv.split_once('=') {
+                        Some((k, _)) => format!("{k}={MARK}"),
+                        None => kv.to_string(),
+                    })
+                    .collect();
+                format!("{}{}", &c[1], kept.join(";"))
+            }),
+        ];
+        v.into_iter()
+            .map(|(re, f)| (Regex::new(re).expect("built-in redaction regex"), f))
+            .collect()
+    })
+}
+
+/// Cheap test before the regexes: most lines hold none of these words.
+fn may_hold_secret(s: &str) -> bool {
+    const NEEDLES: &[&str] = &[
+        "eyJ", "oken", "OKEN", "uthoriz", "UTHORIZ", "earer", "EARER", "ass", "ASS", "wd", "WD", "ecret",
+        "ECRET", "pi_key", "pikey", "PI_KEY", "ession", "ESSION", "srf", "SRF", "ookie", "OOKIE", "jwt",
+        "JWT", "-a ", "://", "sig", "SIG",
+    ];
+    NEEDLES.iter().any(|n| s.contains(n))
+}
+
+/// Replaces every secret in `s`.
+pub fn redact(s: &str) -> Cow<'_, str> {
+    if !may_hold_secret(s) {
+        return Cow::Borrowed(s);
+    }
+    let mut out: Cow<str> = Cow::Borrowed(s);
+    for (re, f) in rules() {
+        if re.is_match(&out) {
+            out = Cow::Owned(re.replace_all(&out, |c: &Captures| f(c)).into_owned());
+        }
+    }
+    out
+}
+
+/// Redacts `s` when `on`, else returns it as is.
+pub fn maybe(s: &str, on: bool) -> Cow<'_, str> {
+    if on {
+        redact(s)
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo1NiwiZXhwIjoxNzAwMDAwMDAwfQ.c2lnbmF0dXJlLXZhbHVlLWhlcmU";
+
+    #[test]
+    fn jwt_in_query_string_is_removed() {
+        let line = format!("GET /ws/chat/1/?token={JWT} HTTP/1.1");
+        let r = redact(&line);
+        assert!(!r.contains("eyJ1c2Vy"), "{r}");
+        assert!(r.contains("token="), "{r}");
+    }
+
+    #[test]
+    fn authorization_headers_keep_scheme_lose_value() {
+        let r = redact("Authorization: Bearer abcdef0123456789");
+        assert_eq!(r, "Authorization: Bearer [redacted]");
+        let r = redact("-H \"Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b\"");
+        assert!(!r.contains("9944b0"), "{r}");
+    }
+
+    #[test]
+    fn passwords_cookies_and_redis_credentials_are_removed() {
+        for (input, secret) in [
+            ("password=hunter2&user=bob", "hunter2"),
+            ("redis-cli -a s3cr3tpass ping", "s3cr3tpass"),
+            ("redis://:p4ssw0rd@127.0.0.1:6379/0", "p4ssw0rd"),
+            ("Cookie: sessionid=abc123xyz; csrftoken=qwerty987", "abc123xyz"),
+            ("🔑 Token extracted: aec8e0e9a0...", "aec8e0e9a0"),
+            ("DRF token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", "9944b0"),
+        ] {
+            let r = redact(input);
+            assert!(!r.contains(secret), "{input} -> {r}");
+        }
+    }
+
+    #[test]
+    fn ordinary_lines_are_untouched() {
+        for s in [
+            "127.0.0.1:50398 - - [22/May/2017:11:30:01] \"WSCONNECT /ws/chat/1/\" - -",
+            "[ChatConsumer] Connection accepted for user 1 (role: customer)",
+            "Application instance took too long to shut down and was killed.",
+        ] {
+            assert_eq!(redact(s), s);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Reports: turning what the earlier stages found into text, JSON and the other outputs.
+//! Nothing here parses logs; every writer takes a `Write` and the data to render.
+
+pub mod records;

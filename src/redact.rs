@@ -12,10 +12,13 @@ use regex::{Captures, Regex};
 /// The marker that replaces a secret value.
 pub const MARK: &str = "[redacted]";
 
-fn rules() -> &'static [(Regex, fn(&Captures) -> String)] {
-    static R: OnceLock<Vec<(Regex, fn(&Captures) -> String)>> = OnceLock::new();
+/// Builds the replacement text for one match.
+type Replace = fn(&Captures) -> String;
+
+fn rules() -> &'static [(Regex, Replace)] {
+    static R: OnceLock<Vec<(Regex, Replace)>> = OnceLock::new();
     R.get_or_init(|| {
-        let v: Vec<(&str, fn(&Captures) -> String)> = vec![
+        let v: Vec<(&str, Replace)> = vec![
             // A JWT anywhere: header.payload.signature, header starting `eyJ` (`{"`).
             (
                 r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",

@@ -303,6 +303,36 @@ pub fn month(name: &str) -> Option<u32> {
     })
 }
 
+/// Reads a `--tz` value: `UTC`, `Z`, `local` (this machine's current offset), or a
+/// numeric offset (`+02:00`, `-0500`, `+2`). Returns the offset and its label.
+pub fn parse_tz_arg(s: &str) -> Option<(FixedOffset, String)> {
+    let t = s.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "utc" | "z" | "gmt" | "+00:00" | "+0000" => return Some((FixedOffset::east_opt(0)?, "UTC".into())),
+        "local" => {
+            let off = *chrono::Local::now().offset();
+            return Some((off, format!("local ({off})")));
+        }
+        _ => {}
+    }
+    let b = t.as_bytes();
+    if let Some((secs, used)) = offset(b) {
+        if used == b.len() {
+            let off = FixedOffset::east_opt(secs)?;
+            return Some((off, off.to_string()));
+        }
+    }
+    // `+2` / `-5`: whole hours.
+    let (sign, rest) = match b.first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let h: i32 = rest.parse().ok()?;
+    let off = FixedOffset::east_opt(sign * h * 3600)?;
+    Some((off, off.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,34 +401,13 @@ mod tests {
         assert_eq!(fraction(b",5 "), (500_000_000, 3, 2));
         assert_eq!(fraction(b" 5"), (0, 0, 0));
     }
-}
 
-/// Reads a `--tz` value: `UTC`, `Z`, `local` (this machine's current offset), or a
-/// numeric offset (`+02:00`, `-0500`, `+2`). Returns the offset and its label.
-pub fn parse_tz_arg(s: &str) -> Option<(FixedOffset, String)> {
-    let t = s.trim();
-    match t.to_ascii_lowercase().as_str() {
-        "utc" | "z" | "gmt" | "+00:00" | "+0000" => return Some((FixedOffset::east_opt(0)?, "UTC".into())),
-        "local" => {
-            let off = *chrono::Local::now().offset();
-            return Some((off, format!("local ({off})")));
-        }
-        _ => {}
+    #[test]
+    fn tz_argument_accepts_names_and_offsets() {
+        assert_eq!(parse_tz_arg("UTC").unwrap().0.local_minus_utc(), 0);
+        assert_eq!(parse_tz_arg("+02:00").unwrap().0.local_minus_utc(), 7200);
+        assert_eq!(parse_tz_arg("-0500").unwrap().0.local_minus_utc(), -18000);
+        assert_eq!(parse_tz_arg("+2").unwrap().0.local_minus_utc(), 7200);
+        assert!(parse_tz_arg("Mars/Olympus").is_none());
     }
-    let b = t.as_bytes();
-    if let Some((secs, used)) = offset(b) {
-        if used == b.len() {
-            let off = FixedOffset::east_opt(secs)?;
-            return Some((off, off.to_string()));
-        }
-    }
-    // `+2` / `-5`: whole hours.
-    let (sign, rest) = match b.first()? {
-        b'+' => (1, &t[1..]),
-        b'-' => (-1, &t[1..]),
-        _ => return None,
-    };
-    let h: i32 = rest.parse().ok()?;
-    let off = FixedOffset::east_opt(sign * h * 3600)?;
-    Some((off, off.to_string()))
 }

@@ -1,0 +1,362 @@
+//! `logweave parse` and `logweave formats` run as a user runs them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ingest").join(name)
+}
+
+fn logweave() -> Command {
+    Command::cargo_bin("logweave").unwrap()
+}
+
+/// Runs `logweave parse ARGS` and returns (exit code, records, stderr).
+fn parse(args: &[&str]) -> (i32, Vec<Value>, String) {
+    let out = logweave().arg("parse").args(args).output().unwrap();
+    let records = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        records,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn parse_fixture(name: &str) -> Vec<Value> {
+    let (code, recs, err) = parse(&[fixture(name).to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    recs
+}
+
+#[test]
+fn journald_short_iso_records_carry_envelope_and_app_fields() {
+    let recs = parse_fixture("journald-short-iso.log");
+    let start = &recs[1];
+    assert_eq!(start["format"], "journald-short-iso");
+    assert_eq!(start["host"], "web-1");
+    assert_eq!(start["program"], "daphne");
+    assert_eq!(start["pid"], 4242);
+    assert_eq!(start["ts"], "2026-11-23T19:37:49Z");
+    assert_eq!(start["app"]["format"], "python-logging");
+    assert_eq!(start["app"]["level"], "info");
+    assert_eq!(start["app"]["ts"], "2026-11-23T19:37:49.101Z");
+    // Each key is present even when the source did not say.
+    for key in ["input", "line", "ts", "ts_note", "format", "host", "program", "pid", "stream", "level", "message"] {
+        assert!(start.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn traceback_lines_in_journald_join_their_record_and_markers_are_not_records() {
+    let recs = parse_fixture("journald-short-iso.log");
+    let exc = recs
+        .iter()
+        .find(|r| r["message"].as_str().unwrap().contains("Exception inside application"))
+        .unwrap();
+    assert_eq!(exc["line"], 7);
+    assert_eq!(exc["end_line"], 11);
+    assert!(exc["message"].as_str().unwrap().ends_with("ValueError: No route found for path 'ws/chat/1/2/'."));
+    assert!(recs.iter().all(|r| !r["message"].as_str().unwrap().starts_with("-- ")));
+}
+
+#[test]
+fn tokens_are_redacted_unless_asked() {
+    let recs = parse_fixture("journald-short-iso.log");
+    let all = serde_json::to_string(&recs).unwrap();
+    assert!(!all.contains("eyJ1c2VyX2lkIjoxLCJleHAiOjE3OTU0NjU0NjB9"));
+    let (_, recs, _) = parse(&["--no-redact", fixture("journald-short-iso.log").to_str().unwrap()]);
+    assert!(serde_json::to_string(&recs).unwrap().contains("eyJ1c2VyX2lkIjoxLCJleHAiOjE3OTU0NjU0NjB9"));
+}
+
+#[test]
+fn yearless_journald_short_says_where_the_year_came_from() {
+    let (code, recs, _) = parse(&["--year", "2025", fixture("journald-short.log").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(recs[0]["format"], "journald-short");
+    assert_eq!(recs[0]["ts"], "2025-11-23T19:37:49Z");
+    let note = recs[0]["ts_note"].as_str().unwrap();
+    assert!(note.contains("--year") && note.contains("UTC"), "{note}");
+}
+
+#[test]
+fn tz_flag_shifts_zoneless_timestamps() {
+    let (_, recs, _) = parse(&["--year", "2026", "--tz", "+02:00", fixture("journald-short.log").to_str().unwrap()]);
+    assert_eq!(recs[0]["ts"], "2026-11-23T17:37:49Z");
+}
+
+#[test]
+fn nginx_access_request_is_split_into_fields() {
+    let recs = parse_fixture("nginx-access.log");
+    let r = &recs[0];
+    assert_eq!(r["format"], "nginx-access");
+    assert_eq!(r["fields"]["method"], "GET");
+    assert_eq!(r["fields"]["path"], "/ws/chat/1/2/");
+    assert_eq!(r["fields"]["status"], "101");
+    assert_eq!(r["fields"]["request_time"], "2.001");
+    assert!(!r["fields"]["query"].as_str().unwrap().contains("eyJ1c2Vy"));
+    assert_eq!(recs[1]["fields"]["request_time"], "0.004");
+    assert_eq!(recs[2]["format"], "nginx-access", "a TLS handshake sent to the plain port still parses");
+}
+
+#[test]
+fn nginx_error_fields_include_connection_number_and_upstream() {
+    let recs = parse_fixture("nginx-error.log");
+    assert_eq!(recs[0]["format"], "nginx-error");
+    assert_eq!(recs[0]["level"], "error");
+    assert_eq!(recs[0]["fields"]["conn"], "5531");
+    assert_eq!(recs[0]["fields"]["client"], "203.0.113.9");
+    assert_eq!(recs[0]["fields"]["upstream"], "http://127.0.0.1:8000/ws/notifications/");
+    assert_eq!(recs[0]["ts_note"], "no zone in source, UTC assumed");
+}
+
+#[test]
+fn docker_json_partials_join_and_last_line_without_newline_is_kept() {
+    let recs = parse_fixture("docker-json.log");
+    assert_eq!(recs.len(), 4, "{recs:#?}");
+    assert_eq!(recs[0]["format"], "docker-json");
+    assert_eq!(recs[0]["stream"], "stderr");
+    assert_eq!(recs[0]["ts"], "2026-11-23T19:37:50.220481237Z");
+    assert!(recs[1]["message"].as_str().unwrap().ends_with("channel group: Error 111 connecting to 127.0.0.1:6379. Connection refused."));
+    assert_eq!(recs[2]["app"]["format"], "uvicorn", "ANSI colour inside JSON is stripped");
+    assert_eq!(recs[3]["message"], "last line without newline");
+}
+
+#[test]
+fn compose_prefixes_name_the_service_and_unprefixed_lines_are_kept() {
+    let recs = parse_fixture("compose.log");
+    assert_eq!(recs.len(), 5);
+    assert_eq!(recs[0]["program"], "web-1");
+    assert_eq!(recs[2]["app"]["format"], "nginx-error");
+    assert_eq!(recs[2]["fields"]["conn"], "51");
+    assert_eq!(recs[3]["format"], "plain");
+}
+
+#[test]
+fn supervisord_captured_output_belongs_to_the_program() {
+    let recs = parse_fixture("supervisord.log");
+    let cap = recs.iter().find(|r| r["message"].as_str().unwrap().contains("Starting server")).unwrap();
+    assert_eq!(cap["program"], "daphne");
+    assert_eq!(cap["stream"], "stderr");
+    assert_eq!(cap["app"]["format"], "python-logging");
+    let exited = recs.iter().find(|r| r["message"].as_str().unwrap().starts_with("exited:")).unwrap();
+    assert_eq!(exited["fields"]["exit_status"], "1");
+    assert_eq!(exited["level"], "warning");
+}
+
+#[test]
+fn child_log_of_a_program_keeps_bare_prints_as_plain_output() {
+    let recs = parse_fixture("daphne-stderr.log");
+    assert_eq!(recs[0]["format"], "python-logging");
+    assert_eq!(recs[2]["format"], "daphne-access");
+    assert_eq!(recs[2]["fields"]["event"], "WSREJECT");
+    assert_eq!(recs[3]["format"], "plain");
+}
+
+#[test]
+fn cri_partial_lines_are_joined() {
+    let recs = parse_fixture("cri.log");
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[1]["app"]["format"], "uvicorn");
+    assert_eq!(recs[1]["fields"]["path"], "/ws/chat/1/2/");
+}
+
+#[test]
+fn journald_json_prefers_source_time_and_decodes_byte_array_messages() {
+    let recs = parse_fixture("journald.json");
+    assert_eq!(recs[0]["format"], "journald-json");
+    assert_eq!(recs[0]["ts"], "2026-11-23T19:37:50.220000Z");
+    assert_eq!(recs[1]["message"], "Closed with code 1006");
+    assert_eq!(recs[1]["level"], "error");
+}
+
+#[test]
+fn inputs_merge_by_time_and_ties_keep_input_order() {
+    let (code, recs, _) = parse(&[
+        fixture("nginx-error.log").to_str().unwrap(),
+        fixture("journald-short-iso.log").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let times: Vec<&str> = recs.iter().filter_map(|r| r["ts"].as_str()).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted);
+}
+
+#[test]
+fn missing_input_is_named_exit_2_and_others_still_processed() {
+    let (code, recs, err) = parse(&["/nonexistent/app.log", fixture("nginx-error.log").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/app.log"), "{err}");
+    assert_eq!(recs.len(), 3);
+}
+
+#[test]
+fn directory_as_input_is_an_error_not_a_panic() {
+    let (code, _, err) = parse(&[fixture("").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("directory"), "{err}");
+}
+
+#[test]
+fn stdin_is_read_when_no_path_is_given() {
+    let out = logweave()
+        .arg("parse")
+        .write_stdin("2026/11/23 19:39:00 [notice] 812#812: signal process started\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(v["input"], "-");
+    assert_eq!(v["format"], "nginx-error");
+}
+
+#[test]
+fn gzip_and_zstd_are_read_by_content_whatever_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(fixture("nginx-error.log")).unwrap();
+    let gz = dir.path().join("error.log.1");
+    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    e.write_all(&plain).unwrap();
+    e.finish().unwrap();
+    let zst = dir.path().join("error.log.2");
+    std::fs::write(&zst, zstd::encode_all(&plain[..], 3).unwrap()).unwrap();
+    for p in [&gz, &zst] {
+        let (code, recs, err) = parse(&[p.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(recs.len(), 3);
+        assert_eq!(recs[0]["format"], "nginx-error");
+    }
+}
+
+#[test]
+fn truncated_gzip_keeps_records_before_the_cut_and_names_the_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&format!("2026/11/23 19:39:00 [notice] 812#812: line {i} of a long log that compresses\n"));
+    }
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(text.as_bytes()).unwrap();
+    let full = e.finish().unwrap();
+    let cut = dir.path().join("cut.gz");
+    std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
+    let (code, recs, err) = parse(&[cut.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cut.gz") && err.contains("byte"), "{err}");
+    assert!(!recs.is_empty() && recs.len() < 2000, "{}", recs.len());
+}
+
+#[test]
+fn stats_account_for_every_line() {
+    let out = logweave()
+        .args(["parse", "--stats", fixture("journald-short-iso.log").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("14 lines = 10 parsed + 4 continuation + 0 blank + 0 unparsed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unparsable_bytes_are_counted_and_kept_as_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("junk.log");
+    std::fs::write(&p, b"\x00\x01\x02\xff\xfe binary\n2026/11/23 19:39:00 [notice] 1#1: ok\n").unwrap();
+    let out = logweave().args(["parse", "--stats", p.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 unparsed") && err.contains("not valid UTF-8"), "{err}");
+    let first: Value = serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(first["format"], "unknown");
+    assert_eq!(first["lossy"], true);
+}
+
+#[test]
+fn overlong_line_is_cut_and_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("long.log");
+    let mut data = vec![b'a'; 3 << 20];
+    data.extend_from_slice(b"\nshort\n");
+    std::fs::write(&p, data).unwrap();
+    let (code, recs, _) = parse(&[p.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(recs[0]["truncated"], true);
+    assert_eq!(recs[0]["message"].as_str().unwrap().len(), 1 << 20);
+    assert_eq!(recs[1]["message"], "short");
+}
+
+#[test]
+fn unknown_format_name_is_a_usage_error() {
+    let out = logweave().args(["parse", "--format", "nope", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("logweave formats"));
+}
+
+#[test]
+fn forced_format_skips_detection() {
+    let out = logweave()
+        .args(["parse", "--format", "journald-cat"])
+        .write_stdin("Nov 23 19:37:49 looks like short but is a message\n")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(v["format"], "journald-cat");
+    assert_eq!(v["message"], "Nov 23 19:37:49 looks like short but is a message");
+}
+
+#[test]
+fn formats_lists_every_format_with_an_example() {
+    let out = logweave().arg("formats").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "journald-short",
+        "journald-short-iso",
+        "journald-short-precise",
+        "journald-short-iso-precise",
+        "journald-short-unix",
+        "journald-json",
+        "journald-cat",
+        "syslog-rfc3164",
+        "syslog-rfc5424",
+        "supervisord",
+        "docker-json",
+        "docker-timestamps",
+        "docker-compose",
+        "cri",
+        "nginx-access",
+        "nginx-error",
+        "daphne-access",
+        "daphne-runserver",
+        "uvicorn",
+        "gunicorn",
+        "python-logging",
+    ] {
+        assert!(text.lines().any(|l| l.split_whitespace().next() == Some(name)), "{name} missing:\n{text}");
+    }
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    // `logweave parse big.log | head -1`: the pipe closes early; no error message, exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.log");
+    let line = "2026/11/23 19:39:00 [notice] 812#812: signal process started\n";
+    std::fs::write(&p, line.repeat(200_000)).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("logweave");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -o pipefail; '{}' parse '{}' | head -1 >/dev/null", bin.display(), p.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}

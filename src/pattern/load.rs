@@ -1,0 +1,210 @@
+//! Reading a pattern pack from TOML, with errors that name file, line and column.
+//!
+//! The TOML shape (see `patterns/*.toml`) is deserialized with spans kept on every value
+//! that can be wrong for reasons TOML itself cannot see (a regex that does not compile, a
+//! rule naming a pattern that does not exist), so those errors point at the value too.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::Error;
+
+/// The file as written.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PackFile {
+    /// Name, description and connection keys.
+    pub pack: PackMeta,
+    /// Line patterns.
+    #[serde(default, rename = "pattern")]
+    pub patterns: Vec<PatternDef>,
+    /// The healthy order of steps.
+    #[serde(default)]
+    pub sequence: Option<SequenceDef>,
+    /// What a break means.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleDef>,
+}
+
+/// `[pack]`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    /// Unique name; a user pack with the same name replaces the built-in one.
+    pub name: Spanned<String>,
+    /// One line saying which stack this pack knows.
+    pub about: String,
+    /// Captures a connection is known by in these lines.
+    #[serde(default)]
+    pub key: Vec<String>,
+}
+
+/// `[[pattern]]`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PatternDef {
+    /// Unique within the pack.
+    pub id: Spanned<String>,
+    /// Which lane of the timeline: `proxy`, `server`, `middleware`, `consumer`, `process`, `layer`.
+    pub stage: Spanned<String>,
+    /// Regex on the record's message, with named captures.
+    pub regex: Spanned<String>,
+    /// Text every matching line contains, for the prefilter; derived from the regex when absent.
+    #[serde(default)]
+    pub literal: Option<Spanned<String>>,
+    /// Only records of these formats (envelope or application layout names).
+    #[serde(default)]
+    pub formats: Vec<String>,
+    /// Captures with fixed values, added to every match (`code = "4001"`).
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// Lines that must match, with the captures they must yield.
+    #[serde(default)]
+    pub examples: Vec<Spanned<BTreeMap<String, String>>>,
+    /// Lines that must not match.
+    #[serde(default)]
+    pub counter_examples: Vec<Spanned<String>>,
+}
+
+/// `[sequence]`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceDef {
+    /// Steps in healthy order.
+    pub steps: Vec<StepDef>,
+}
+
+/// One step of `[sequence]`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct StepDef {
+    /// A pattern id of this pack.
+    pub step: Spanned<String>,
+    /// How long after the step before it this one may come (`5s`, `500ms`, `2m`).
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
+    /// A healthy connection may skip it.
+    #[serde(default)]
+    pub optional: bool,
+}
+
+/// `[[rule]]`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// A rule id from the catalog (DESIGN.md).
+    pub id: Spanned<String>,
+    /// `error`, `warning` or `info`; the catalog's when absent.
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
+    /// The condition.
+    pub when: Spanned<WhenDef>,
+    /// One line for a person; `{capture}` is replaced by the capture's value.
+    pub diagnosis: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// The condition of a rule.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WhenDef {
+    /// The rule fires on a connection that has any of these patterns.
+    #[serde(default)]
+    pub seen: OneOrMany,
+    /// ... and none of these, `within` after the `seen` one.
+    #[serde(default)]
+    pub missing: OneOrMany,
+    /// Deadline for `missing`.
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
+    /// Only when the `seen` event's capture named `code` is one of these.
+    #[serde(default)]
+    pub code: Vec<u32>,
+    /// Only when the `seen` event's capture named `status` is one of these.
+    #[serde(default)]
+    pub status: Vec<u32>,
+    /// Count rule: at least this many `seen` events ...
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// ... within this window ...
+    #[serde(default)]
+    pub window: Option<Spanned<String>>,
+    /// ... sharing this capture.
+    #[serde(default)]
+    pub by: Option<String>,
+}
+
+/// A pattern id or a list of them.
+#[derive(Deserialize, Debug, Default, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// None given.
+    #[default]
+    None,
+    /// One id.
+    One(Spanned<String>),
+    /// Several ids.
+    Many(Vec<Spanned<String>>),
+}
+
+impl OneOrMany {
+    /// The ids, with their spans.
+    pub fn items(&self) -> Vec<&Spanned<String>> {
+        match self {
+            OneOrMany::None => Vec::new(),
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v.iter().collect(),
+        }
+    }
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, column)
+}
+
+/// An error at byte `offset` of `text` from `file`.
+pub fn error_at(file: &Path, text: &str, offset: usize, message: impl Into<String>) -> Error {
+    let (line, column) = line_col(text, offset);
+    Error::Config {
+        file: file.to_path_buf(),
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+/// Parses a pack file's TOML.
+pub fn parse(file: &Path, text: &str) -> Result<PackFile, Error> {
+    toml::from_str::<PackFile>(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        error_at(file, text, offset, e.message().trim().to_string())
+    })
+}
+
+/// Reads a duration: `250ms`, `5s`, `2m`, `1h`, `1.5s`.
+pub fn duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic())?);
+    let n: f64 = num.trim().parse().ok()?;
+    if !(n.is_finite() && n >= 0.0) {
+        return None;
+    }
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs_f64(secs))
+}

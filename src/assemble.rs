@@ -86,7 +86,11 @@ pub fn detect(sample: &[&str], ctx: &TimeCtx) -> Detection {
         if f.layer() != Layer::Envelope || !f.detectable() {
             continue;
         }
-        let n = lines.iter().filter(|l| f.parse(l, ctx).is_some()).count();
+        // Markers (`-- Boot ... --`) are accepted by every journald style: no vote.
+        let n = lines
+            .iter()
+            .filter(|l| f.parse(l, ctx).is_some_and(|p| p.kind != Kind::Marker))
+            .count();
         if n > 0 && best.is_none_or(|(_, b)| n > b) {
             best = Some((*f, n));
         }

@@ -1,0 +1,616 @@
+//! Pattern packs: what a stack's log lines mean.
+//!
+//! ```text
+//! patterns/*.toml (embedded) ─┐
+//! --patterns DIR/*.toml ──────┴─► load (TOML, spans) ─► compile (regex, literals,
+//!                                                       references, catalog) ─► PackSet
+//! record.message ─► prefilter (one Aho-Corasick over every pattern's required text)
+//!                ─► candidate regexes ─► Match { pack, pattern, captures }
+//! ```
+//!
+//! A pack names its own patterns, the healthy sequence of its stack and the rules that
+//! name each break; the sequence stage interprets those. Everything a pack refers to is
+//! checked here, when it is loaded, so a typo is an error with file:line:col rather than
+//! a rule that silently never fires.
+
+pub mod load;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use regex_syntax::hir::{Hir, HirKind};
+
+use crate::catalog::{self, Severity};
+use crate::error::Error;
+use crate::record::Record;
+use load::{error_at, OneOrMany};
+
+/// Where a pack came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Built into the binary, from `patterns/<file>`.
+    Builtin(&'static str),
+    /// Loaded from a user's `--patterns` directory.
+    File(PathBuf),
+}
+
+impl Origin {
+    /// The path to show in messages.
+    pub fn path(&self) -> PathBuf {
+        match self {
+            Origin::Builtin(f) => PathBuf::from("patterns").join(f),
+            Origin::File(p) => p.clone(),
+        }
+    }
+}
+
+/// Which lane of a connection's timeline a line belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// nginx or another reverse proxy.
+    Proxy,
+    /// The ASGI server (Daphne, uvicorn).
+    Server,
+    /// Authentication middleware.
+    Middleware,
+    /// The consumer.
+    Consumer,
+    /// The channel layer (Redis) and the database.
+    Layer,
+    /// Process lifecycle (supervisord, systemd, docker).
+    Process,
+}
+
+impl Stage {
+    fn parse(s: &str) -> Option<Stage> {
+        Some(match s {
+            "proxy" => Stage::Proxy,
+            "server" => Stage::Server,
+            "middleware" => Stage::Middleware,
+            "consumer" => Stage::Consumer,
+            "layer" => Stage::Layer,
+            "process" => Stage::Process,
+            _ => return None,
+        })
+    }
+
+    /// The lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Proxy => "proxy",
+            Stage::Server => "server",
+            Stage::Middleware => "middleware",
+            Stage::Consumer => "consumer",
+            Stage::Layer => "layer",
+            Stage::Process => "process",
+        }
+    }
+}
+
+/// An example line and the captures it must yield.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// The line.
+    pub line: String,
+    /// Capture name → expected value.
+    pub expect: BTreeMap<String, String>,
+    /// Where the example is written (1-based line in the pack file).
+    pub at: usize,
+}
+
+/// A compiled pattern.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// Unique within its pack.
+    pub id: String,
+    /// Timeline lane.
+    pub stage: Stage,
+    /// Matched against `Record::message`.
+    pub regex: Regex,
+    /// A matching line contains at least one of these (empty: no prefilter possible).
+    pub literals: Vec<String>,
+    /// Only records of these formats (empty: any).
+    pub formats: Vec<String>,
+    /// Fixed captures added to every match.
+    pub set: Vec<(String, String)>,
+    /// Must match.
+    pub examples: Vec<Example>,
+    /// Must not match: (line, where written).
+    pub counter_examples: Vec<(String, usize)>,
+}
+
+impl Pattern {
+    /// The captures of `text`, or `None` when it does not match.
+    pub fn captures(&self, text: &str) -> Option<Vec<(String, String)>> {
+        let c = self.regex.captures(text)?;
+        let mut out: Vec<(String, String)> = self
+            .regex
+            .capture_names()
+            .flatten()
+            .filter_map(|n| c.name(n).map(|m| (n.to_string(), m.as_str().to_string())))
+            .collect();
+        out.extend(self.set.iter().cloned());
+        Some(out)
+    }
+}
+
+/// One step of the healthy sequence.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Index into the pack's patterns.
+    pub pattern: usize,
+    /// Deadline from the step before.
+    pub within: Option<Duration>,
+    /// A healthy connection may skip it.
+    pub optional: bool,
+}
+
+/// A rule's condition, with pattern ids resolved to indices.
+#[derive(Clone, Debug, Default)]
+pub struct When {
+    /// Fires on these patterns.
+    pub seen: Vec<usize>,
+    /// Unless one of these follows within `within`.
+    pub missing: Vec<usize>,
+    /// Deadline for `missing`.
+    pub within: Option<Duration>,
+    /// Close codes the `seen` event must carry (capture `code`).
+    pub codes: Vec<u32>,
+    /// HTTP statuses the `seen` event must carry (capture `status`).
+    pub statuses: Vec<u32>,
+    /// Count rule: this many `seen` events ...
+    pub count: Option<u32>,
+    /// ... within this window ...
+    pub window: Option<Duration>,
+    /// ... sharing this capture.
+    pub by: Option<String>,
+}
+
+/// A compiled rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// Catalog id.
+    pub id: &'static str,
+    /// Severity (the pack's or the catalog's).
+    pub severity: Severity,
+    /// Condition.
+    pub when: When,
+    /// One-line diagnosis with `{capture}` placeholders.
+    pub diagnosis: String,
+    /// Fix hint.
+    pub hint: String,
+}
+
+/// A compiled pack.
+#[derive(Clone, Debug)]
+pub struct Pack {
+    /// Unique name.
+    pub name: String,
+    /// One line about the stack.
+    pub about: String,
+    /// Captures a connection is known by.
+    pub key: Vec<String>,
+    /// Where it was loaded from.
+    pub origin: Origin,
+    /// Patterns, in file order.
+    pub patterns: Vec<Pattern>,
+    /// Healthy sequence.
+    pub sequence: Vec<Step>,
+    /// Rules.
+    pub rules: Vec<Rule>,
+}
+
+impl Pack {
+    /// The index of pattern `id`.
+    pub fn pattern_index(&self, id: &str) -> Option<usize> {
+        self.patterns.iter().position(|p| p.id == id)
+    }
+}
+
+/// The packs shipped in the binary: (file name, TOML).
+pub const BUILTIN: &[(&str, &str)] = &[];
+
+/// Compiles one pack file's text.
+pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
+    let path = origin.path();
+    let file = load::parse(&path, text)?;
+    let at = |span: std::ops::Range<usize>, msg: String| error_at(&path, text, span.start, msg);
+    let line_of = |span: std::ops::Range<usize>| load::line_col(text, span.start).0;
+
+    let mut patterns: Vec<Pattern> = Vec::new();
+    for d in &file.patterns {
+        if patterns.iter().any(|p| p.id == *d.id.get_ref()) {
+            return Err(at(d.id.span(), format!("pattern id '{}' is used twice", d.id.get_ref())));
+        }
+        let stage = Stage::parse(d.stage.get_ref()).ok_or_else(|| {
+            at(
+                d.stage.span(),
+                format!(
+                    "unknown stage '{}' (expected proxy, server, middleware, consumer, layer, process)",
+                    d.stage.get_ref()
+                ),
+            )
+        })?;
+        let src = d.regex.get_ref();
+        let regex = regex::RegexBuilder::new(src)
+            .size_limit(1 << 20)
+            .dfa_size_limit(4 << 20)
+            .build()
+            .map_err(|e| at(d.regex.span(), format!("regex of '{}' does not compile: {e}", d.id.get_ref())))?;
+        let literals = match &d.literal {
+            Some(l) => vec![l.get_ref().clone()],
+            None => required_literals(src).unwrap_or_default(),
+        };
+        if let Some(l) = &d.literal {
+            if l.get_ref().is_empty() {
+                return Err(at(l.span(), "literal must not be empty".into()));
+            }
+        }
+        let mut examples = Vec::new();
+        for ex in &d.examples {
+            let mut expect = ex.get_ref().clone();
+            let line = expect
+                .remove("line")
+                .ok_or_else(|| at(ex.span(), "an example needs `line`".into()))?;
+            for k in expect.keys() {
+                if !regex.capture_names().flatten().any(|n| n == k) && !d.set.contains_key(k) {
+                    return Err(at(ex.span(), format!("example expects capture '{k}', which the regex does not have")));
+                }
+            }
+            examples.push(Example {
+                line,
+                expect,
+                at: line_of(ex.span()),
+            });
+        }
+        if examples.is_empty() {
+            return Err(at(d.id.span(), format!("pattern '{}' has no examples", d.id.get_ref())));
+        }
+        patterns.push(Pattern {
+            id: d.id.get_ref().clone(),
+            stage,
+            regex,
+            literals,
+            formats: d.formats.clone(),
+            set: d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            examples,
+            counter_examples: d
+                .counter_examples
+                .iter()
+                .map(|c| (c.get_ref().clone(), line_of(c.span())))
+                .collect(),
+        });
+    }
+
+    let resolve = |id: &toml::Spanned<String>| -> Result<usize, Error> {
+        patterns
+            .iter()
+            .position(|p| p.id == *id.get_ref())
+            .ok_or_else(|| at(id.span(), format!("no pattern '{}' in this pack", id.get_ref())))
+    };
+    let dur = |d: &Option<toml::Spanned<String>>| -> Result<Option<Duration>, Error> {
+        d.as_ref()
+            .map(|s| {
+                load::duration(s.get_ref()).ok_or_else(|| {
+                    at(s.span(), format!("'{}' is not a duration (250ms, 5s, 2m, 1h)", s.get_ref()))
+                })
+            })
+            .transpose()
+    };
+
+    let mut sequence = Vec::new();
+    if let Some(seq) = &file.sequence {
+        for s in &seq.steps {
+            sequence.push(Step {
+                pattern: resolve(&s.step)?,
+                within: dur(&s.within)?,
+                optional: s.optional,
+            });
+        }
+    }
+
+    let mut rules = Vec::new();
+    for r in &file.rules {
+        let info = catalog::lookup(r.id.get_ref()).ok_or_else(|| {
+            at(
+                r.id.span(),
+                format!("unknown rule id '{}' (the catalog in DESIGN.md lists them)", r.id.get_ref()),
+            )
+        })?;
+        let severity = match &r.severity {
+            None => info.severity,
+            Some(s) => Severity::parse(s.get_ref())
+                .ok_or_else(|| at(s.span(), format!("unknown severity '{}' (error, warning, info)", s.get_ref())))?,
+        };
+        let w = r.when.get_ref();
+        let list = |o: &OneOrMany| o.items().into_iter().map(&resolve).collect::<Result<Vec<_>, _>>();
+        let when = When {
+            seen: list(&w.seen)?,
+            missing: list(&w.missing)?,
+            within: dur(&w.within)?,
+            codes: w.code.clone(),
+            statuses: w.status.clone(),
+            count: w.count,
+            window: dur(&w.window)?,
+            by: w.by.clone(),
+        };
+        if when.seen.is_empty() {
+            return Err(at(r.when.span(), "a rule needs `seen`".into()));
+        }
+        if !when.missing.is_empty() && when.within.is_none() {
+            return Err(at(r.when.span(), "`missing` needs `within` (how long to wait)".into()));
+        }
+        if when.count.is_some() != when.window.is_some() {
+            return Err(at(r.when.span(), "`count` and `window` go together".into()));
+        }
+        rules.push(Rule {
+            id: info.id,
+            severity,
+            when,
+            diagnosis: r.diagnosis.clone(),
+            hint: r.hint.clone(),
+        });
+    }
+
+    Ok(Pack {
+        name: file.pack.name.get_ref().clone(),
+        about: file.pack.about.clone(),
+        key: file.pack.key.clone(),
+        origin,
+        patterns,
+        sequence,
+        rules,
+    })
+}
+
+/// The text every match of `regex` must contain: one of the returned strings (each at
+/// least 3 bytes), or `None` when no such text can be derived (then the pattern runs on
+/// every line of its formats).
+pub fn required_literals(regex: &str) -> Option<Vec<String>> {
+    let hir = regex_syntax::ParserBuilder::new().build().parse(regex).ok()?;
+    let set = required(&hir)?;
+    (set.iter().all(|s| s.len() >= 3)).then_some(set)
+}
+
+fn required(h: &Hir) -> Option<Vec<String>> {
+    match h.kind() {
+        HirKind::Literal(l) => Some(vec![String::from_utf8(l.0.to_vec()).ok()?]),
+        HirKind::Capture(c) => required(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
+        HirKind::Concat(xs) => {
+            // Adjacent literals make one longer literal; among the requirements of the
+            // parts, the one whose shortest alternative is longest filters best.
+            let mut best: Option<Vec<String>> = None;
+            let mut run = String::new();
+            let mut consider = |cand: Vec<String>, best: &mut Option<Vec<String>>| {
+                let q = cand.iter().map(String::len).min().unwrap_or(0);
+                let bq = best.as_ref().map_or(0, |b| b.iter().map(String::len).min().unwrap_or(0));
+                if q > bq {
+                    *best = Some(cand);
+                }
+            };
+            for x in xs {
+                if let HirKind::Literal(l) = x.kind() {
+                    if let Ok(s) = std::str::from_utf8(&l.0) {
+                        run.push_str(s);
+                        continue;
+                    }
+                }
+                if !run.is_empty() {
+                    consider(vec![std::mem::take(&mut run)], &mut best);
+                }
+                if let Some(r) = required(x) {
+                    consider(r, &mut best);
+                }
+            }
+            if !run.is_empty() {
+                consider(vec![run], &mut best);
+            }
+            best
+        }
+        HirKind::Alternation(xs) => {
+            let mut out = Vec::new();
+            for x in xs {
+                out.extend(required(x)?);
+            }
+            out.sort();
+            out.dedup();
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// A pattern's place in a [`PackSet`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PatternRef {
+    /// Pack index.
+    pub pack: usize,
+    /// Pattern index within the pack.
+    pub pattern: usize,
+}
+
+/// A record a pattern matched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Match {
+    /// Which pattern.
+    pub at: PatternRef,
+    /// Named captures (and the pattern's fixed ones), in regex order.
+    pub captures: Vec<(String, String)>,
+}
+
+/// All loaded packs, with one prefilter over all of them.
+pub struct PackSet {
+    /// Packs, built-in first (overridden ones replaced in place), then the user's.
+    pub packs: Vec<Pack>,
+    prefilter: AhoCorasick,
+    /// For each prefilter literal: the patterns that need it.
+    literal_owner: Vec<PatternRef>,
+    /// Patterns with no literal: tried on every record.
+    always: Vec<PatternRef>,
+}
+
+impl PackSet {
+    /// Builds the prefilter over `packs`.
+    pub fn new(packs: Vec<Pack>) -> PackSet {
+        let mut lits = Vec::new();
+        let mut owner = Vec::new();
+        let mut always = Vec::new();
+        for (pi, p) in packs.iter().enumerate() {
+            for (ti, t) in p.patterns.iter().enumerate() {
+                let r = PatternRef { pack: pi, pattern: ti };
+                if t.literals.is_empty() {
+                    always.push(r);
+                }
+                for l in &t.literals {
+                    lits.push(l.clone());
+                    owner.push(r);
+                }
+            }
+        }
+        let prefilter = AhoCorasick::new(&lits).expect("literal set builds");
+        PackSet {
+            packs,
+            prefilter,
+            literal_owner: owner,
+            always,
+        }
+    }
+
+    /// The built-in packs, with the packs in `dirs` added (a pack whose name matches a
+    /// built-in one replaces it).
+    pub fn load(dirs: &[PathBuf]) -> Result<PackSet, Error> {
+        let mut packs: Vec<Pack> = Vec::new();
+        for (file, text) in BUILTIN {
+            packs.push(compile(Origin::Builtin(file), text)?);
+        }
+        for d in dirs {
+            for p in load_dir(d)? {
+                match packs.iter_mut().find(|q| q.name == p.name) {
+                    Some(slot) => *slot = p,
+                    None => packs.push(p),
+                }
+            }
+        }
+        Ok(PackSet::new(packs))
+    }
+
+    /// The pattern at `r`.
+    pub fn pattern(&self, r: PatternRef) -> &Pattern {
+        &self.packs[r.pack].patterns[r.pattern]
+    }
+
+    /// Every pattern that matches `record`, in (pack, pattern) order.
+    pub fn matches(&self, record: &Record) -> Vec<Match> {
+        let text = record.message.as_str();
+        let mut cands: Vec<PatternRef> = self.always.clone();
+        for m in self.prefilter.find_overlapping_iter(text) {
+            cands.push(self.literal_owner[m.pattern().as_usize()]);
+        }
+        if cands.is_empty() {
+            return Vec::new();
+        }
+        cands.sort();
+        cands.dedup();
+        let app_format = record.app.as_ref().map(|a| a.format);
+        cands
+            .into_iter()
+            .filter_map(|r| {
+                let p = self.pattern(r);
+                if !p.formats.is_empty()
+                    && !p
+                        .formats
+                        .iter()
+                        .any(|f| f == record.format || Some(f.as_str()) == app_format)
+                {
+                    return None;
+                }
+                p.captures(text).map(|captures| Match { at: r, captures })
+            })
+            .collect()
+    }
+}
+
+/// Loads every `*.toml` in `dir`, in name order.
+pub fn load_dir(dir: &Path) -> Result<Vec<Pack>, Error> {
+    let io = |e| Error::Io {
+        input: dir.display().to_string(),
+        source: e,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| Error::Io {
+            input: f.display().to_string(),
+            source: e,
+        })?;
+        out.push(compile(Origin::File(f), &text)?);
+    }
+    Ok(out)
+}
+
+/// One failed example or counter-example.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExampleFailure {
+    /// `file:line`.
+    pub location: String,
+    /// Pack and pattern id.
+    pub pattern: String,
+    /// What went wrong.
+    pub problem: String,
+}
+
+/// Checks every example and counter-example of `pack`: examples must match (through the
+/// prefilter too) and yield their expected captures; counter-examples must not match.
+pub fn test_pack(pack: &Pack) -> (usize, Vec<ExampleFailure>) {
+    let mut checked = 0;
+    let mut fails = Vec::new();
+    let file = pack.origin.path();
+    for p in &pack.patterns {
+        let fail = |at: usize, problem: String| ExampleFailure {
+            location: format!("{}:{at}", file.display()),
+            pattern: format!("{}/{}", pack.name, p.id),
+            problem,
+        };
+        for ex in &p.examples {
+            checked += 1;
+            if !p.literals.is_empty() && !p.literals.iter().any(|l| ex.line.contains(l.as_str())) {
+                fails.push(fail(
+                    ex.at,
+                    format!("example lacks the prefilter text {:?}: {:?}", p.literals, ex.line),
+                ));
+                continue;
+            }
+            match p.captures(&ex.line) {
+                None => fails.push(fail(ex.at, format!("example does not match: {:?}", ex.line))),
+                Some(caps) => {
+                    for (k, v) in &ex.expect {
+                        let got = caps.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+                        if got != Some(v.as_str()) {
+                            fails.push(fail(ex.at, format!("capture '{k}': expected {v:?}, got {got:?}")));
+                        }
+                    }
+                }
+            }
+        }
+        for (line, at) in &p.counter_examples {
+            checked += 1;
+            if p.regex.is_match(line) {
+                fails.push(fail(*at, format!("counter-example matches: {line:?}")));
+            }
+        }
+    }
+    (checked, fails)
+}
+
+#[cfg(test)]
+mod tests;

@@ -11,10 +11,12 @@
 //! codes. Nothing below it prints or exits.
 
 pub mod assemble;
+pub mod catalog;
 pub mod error;
 pub mod format;
 pub mod ingest;
 pub mod input;
+pub mod pattern;
 pub mod record;
 pub mod redact;
 pub mod report;

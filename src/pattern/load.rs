@@ -138,26 +138,36 @@ pub struct WhenDef {
     pub by: Option<String>,
 }
 
-/// A pattern id or a list of them.
+/// A pattern id or a list of them (the span covers the whole value).
 #[derive(Deserialize, Debug, Default, Clone)]
+#[serde(from = "Option<Spanned<IdList>>")]
+pub struct OneOrMany(pub Option<Spanned<IdList>>);
+
+impl From<Option<Spanned<IdList>>> for OneOrMany {
+    fn from(v: Option<Spanned<IdList>>) -> Self {
+        OneOrMany(v)
+    }
+}
+
+/// `"id"` or `["a", "b"]`.
+#[derive(Deserialize, Debug, Clone)]
 #[serde(untagged)]
-pub enum OneOrMany {
-    /// None given.
-    #[default]
-    None,
+pub enum IdList {
     /// One id.
-    One(Spanned<String>),
+    One(String),
     /// Several ids.
-    Many(Vec<Spanned<String>>),
+    Many(Vec<String>),
 }
 
 impl OneOrMany {
-    /// The ids, with their spans.
-    pub fn items(&self) -> Vec<&Spanned<String>> {
-        match self {
-            OneOrMany::None => Vec::new(),
-            OneOrMany::One(s) => vec![s],
-            OneOrMany::Many(v) => v.iter().collect(),
+    /// The ids, each with the span of the value that holds it.
+    pub fn items(&self) -> Vec<(String, std::ops::Range<usize>)> {
+        match &self.0 {
+            None => Vec::new(),
+            Some(s) => match s.get_ref() {
+                IdList::One(x) => vec![(x.clone(), s.span())],
+                IdList::Many(v) => v.iter().map(|x| (x.clone(), s.span())).collect(),
+            },
         }
     }
 }

@@ -286,12 +286,13 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
         });
     }
 
-    let resolve = |id: &toml::Spanned<String>| -> Result<usize, Error> {
+    let find = |id: &str, span: std::ops::Range<usize>| -> Result<usize, Error> {
         patterns
             .iter()
-            .position(|p| p.id == *id.get_ref())
-            .ok_or_else(|| at(id.span(), format!("no pattern '{}' in this pack", id.get_ref())))
+            .position(|p| p.id == id)
+            .ok_or_else(|| at(span, format!("no pattern '{id}' in this pack")))
     };
+    let resolve = |id: &toml::Spanned<String>| find(id.get_ref(), id.span());
     let dur = |d: &Option<toml::Spanned<String>>| -> Result<Option<Duration>, Error> {
         d.as_ref()
             .map(|s| {
@@ -327,7 +328,12 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 .ok_or_else(|| at(s.span(), format!("unknown severity '{}' (error, warning, info)", s.get_ref())))?,
         };
         let w = r.when.get_ref();
-        let list = |o: &OneOrMany| o.items().into_iter().map(&resolve).collect::<Result<Vec<_>, _>>();
+        let list = |o: &OneOrMany| {
+            o.items()
+                .into_iter()
+                .map(|(id, span)| find(&id, span))
+                .collect::<Result<Vec<_>, _>>()
+        };
         let when = When {
             seen: list(&w.seen)?,
             missing: list(&w.missing)?,
@@ -386,7 +392,7 @@ fn required(h: &Hir) -> Option<Vec<String>> {
             // parts, the one whose shortest alternative is longest filters best.
             let mut best: Option<Vec<String>> = None;
             let mut run = String::new();
-            let mut consider = |cand: Vec<String>, best: &mut Option<Vec<String>>| {
+            let consider = |cand: Vec<String>, best: &mut Option<Vec<String>>| {
                 let q = cand.iter().map(String::len).min().unwrap_or(0);
                 let bq = best.as_ref().map_or(0, |b| b.iter().map(String::len).min().unwrap_or(0));
                 if q > bq {

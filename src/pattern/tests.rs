@@ -1,0 +1,126 @@
+use super::*;
+
+const GOOD: &str = r#"
+[pack]
+name = "demo"
+about = "a demo pack"
+key = ["path"]
+
+[[pattern]]
+id = "mw.start"
+stage = "middleware"
+regex = '\[JWTAuthMiddleware\] Processing connection for path: (?P<path>/\S*)'
+examples = [
+  { line = "[JWTAuthMiddleware] Processing connection for path: /ws/chat/1/2/", path = "/ws/chat/1/2/" },
+]
+counter_examples = ["[JWTAuthMiddleware] Token found: abc"]
+
+[[pattern]]
+id = "consumer.start"
+stage = "consumer"
+regex = '\[(?P<consumer>\w+Consumer)\] (?:WebSocket connection attempt|Connection attempt)'
+examples = [{ line = "[ChatConsumer] WebSocket connection attempt", consumer = "ChatConsumer" }]
+
+[sequence]
+steps = [
+  { step = "mw.start" },
+  { step = "consumer.start", within = "5s" },
+]
+
+[[rule]]
+id = "routing.no-consumer"
+when = { seen = "mw.start", missing = "consumer.start", within = "5s" }
+diagnosis = "No consumer for {path}."
+hint = "Check websocket_urlpatterns."
+"#;
+
+fn err(text: &str) -> String {
+    compile(Origin::File("bad.toml".into()), text).unwrap_err().to_string()
+}
+
+#[test]
+fn a_good_pack_compiles_and_its_examples_pass() {
+    let p = compile(Origin::File("demo.toml".into()), GOOD).unwrap();
+    assert_eq!(p.patterns.len(), 2);
+    assert_eq!(p.sequence[1].within, Some(Duration::from_secs(5)));
+    assert_eq!(p.rules[0].id, "routing.no-consumer");
+    let (n, fails) = test_pack(&p);
+    assert_eq!(n, 3);
+    assert!(fails.is_empty(), "{fails:?}");
+}
+
+#[test]
+fn broken_regex_is_reported_at_its_line_and_column() {
+    let bad = GOOD.replace(r"(?P<path>/\S*)'", r"(?P<path>/\S*'");
+    let e = err(&bad);
+    assert!(e.starts_with("bad.toml:10:9: regex of 'mw.start' does not compile"), "{e}");
+}
+
+#[test]
+fn missing_field_is_reported_with_position() {
+    let bad = GOOD.replace("stage = \"consumer\"\n", "");
+    let e = err(&bad);
+    assert!(e.starts_with("bad.toml:16:"), "{e}");
+    assert!(e.contains("stage"), "{e}");
+}
+
+#[test]
+fn unknown_rule_id_is_an_error_naming_the_catalog() {
+    let bad = GOOD.replace("id = \"routing.no-consumer\"", "id = \"routing.nope\"");
+    let e = err(&bad);
+    assert!(e.starts_with("bad.toml:29:6: unknown rule id 'routing.nope'"), "{e}");
+}
+
+#[test]
+fn rule_naming_a_missing_pattern_is_an_error() {
+    let bad = GOOD.replace("missing = \"consumer.start\"", "missing = \"consumer.begin\"");
+    let e = err(&bad);
+    assert!(e.contains("no pattern 'consumer.begin'"), "{e}");
+}
+
+#[test]
+fn failing_example_is_reported_with_its_line() {
+    let bad = GOOD.replace("path = \"/ws/chat/1/2/\" }", "path = \"/ws/chat/9/\" }");
+    let p = compile(Origin::File("demo.toml".into()), &bad).unwrap();
+    let (_, fails) = test_pack(&p);
+    assert_eq!(fails.len(), 1);
+    assert_eq!(fails[0].location, "demo.toml:12");
+    assert!(fails[0].problem.contains("capture 'path'"));
+}
+
+#[test]
+fn required_literals_are_derived_from_the_regex() {
+    assert_eq!(
+        required_literals(r"\[JWTAuthMiddleware\] Processing connection for path: (?P<path>/\S*)"),
+        Some(vec!["[JWTAuthMiddleware] Processing connection for path: ".to_string()])
+    );
+    assert_eq!(
+        required_literals(r"(?:WSCONNECTING|WSCONNECT) (?P<path>\S+)"),
+        Some(vec!["WSCONNECT".to_string(), "WSCONNECTING".to_string()])
+    );
+    assert_eq!(required_literals(r"\d+ \w+"), None);
+    assert_eq!(required_literals(r"(?i)token"), None);
+}
+
+#[test]
+fn prefilter_only_runs_patterns_whose_text_is_present() {
+    let p = compile(Origin::File("demo.toml".into()), GOOD).unwrap();
+    let set = PackSet::new(vec![p]);
+    let rec = |m: &str| Record {
+        message: m.to_string(),
+        format: "plain",
+        ..Record::default()
+    };
+    let m = set.matches(&rec("x [JWTAuthMiddleware] Processing connection for path: /ws/a/"));
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].captures, vec![("path".to_string(), "/ws/a/".to_string())]);
+    assert!(set.matches(&rec("nothing to see")).is_empty());
+}
+
+#[test]
+fn durations_read_common_units() {
+    assert_eq!(load::duration("250ms"), Some(Duration::from_millis(250)));
+    assert_eq!(load::duration("2m"), Some(Duration::from_secs(120)));
+    assert_eq!(load::duration("1.5s"), Some(Duration::from_millis(1500)));
+    assert_eq!(load::duration("soon"), None);
+}

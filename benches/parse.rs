@@ -29,7 +29,13 @@ impl Rng {
     }
 }
 
-const PATHS: &[&str] = &["/ws/chat/12/34/", "/ws/notifications/", "/api/stats/", "/static/app.js", "/ws/location/7/"];
+const PATHS: &[&str] = &[
+    "/ws/chat/12/34/",
+    "/ws/notifications/",
+    "/api/stats/",
+    "/static/app.js",
+    "/ws/location/7/",
+];
 const MSGS: &[&str] = &[
     "127.0.0.1:50398 - - [23/Nov/2026:19:37:49] \"WSCONNECTING /ws/chat/1/2/\" - -",
     "2026-11-23 19:37:49,473 INFO     [JWTAuthMiddleware] Processing connection for path: /ws/chat/1/2/",
@@ -71,7 +77,11 @@ fn nginx_combined(n: usize) -> Vec<String> {
     while size < n {
         s += r.next() % 3;
         let path = r.pick(PATHS);
-        let status = if path.starts_with("/ws/") { "101" } else { "200" };
+        let status = if path.starts_with("/ws/") {
+            "101"
+        } else {
+            "200"
+        };
         let line = format!(
             "10.0.{}.{} - - [23/Nov/2026:{:02}:{:02}:{:02} +0000] \"GET {}?token=abc{} HTTP/1.1\" {} {} \"-\" \"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36\" {}.{:03}",
             r.next() % 256,
@@ -122,7 +132,12 @@ fn bench(c: &mut Criterion) {
         });
         g.throughput(Throughput::Elements(lines.len() as u64));
         g.bench_function(BenchmarkId::new("lines", name), |b| {
-            b.iter(|| lines.iter().filter(|l| fmt.parse(l, &ctx).is_some()).count())
+            b.iter(|| {
+                lines
+                    .iter()
+                    .filter(|l| fmt.parse(l, &ctx).is_some())
+                    .count()
+            })
         });
         g.finish();
 

@@ -394,7 +394,14 @@ impl Assembler {
                         let mut f = pend.flags;
                         f.truncated |= flags.truncated;
                         f.lossy |= flags.lossy;
-                        self.message_counted(Some(pend.env), &pend.message, pend.line, line_no, f, false);
+                        self.message_counted(
+                            Some(pend.env),
+                            &pend.message,
+                            pend.line,
+                            line_no,
+                            f,
+                            false,
+                        );
                     }
                     other => {
                         self.pending = other;
@@ -414,7 +421,14 @@ impl Assembler {
         }
     }
 
-    fn message(&mut self, env: Option<Envelope>, msg: &str, line: u64, end_line: u64, flags: RecordFlags) {
+    fn message(
+        &mut self,
+        env: Option<Envelope>,
+        msg: &str,
+        line: u64,
+        end_line: u64,
+        flags: RecordFlags,
+    ) {
         self.message_counted(env, msg, line, end_line, flags, true)
     }
 
@@ -496,7 +510,9 @@ impl Assembler {
             program: env.program,
             pid: env.pid.or_else(|| app_info.as_ref().and_then(|a| a.pid)),
             stream: env.stream,
-            level: env.level.or_else(|| app_info.as_ref().and_then(|a| a.level)),
+            level: env
+                .level
+                .or_else(|| app_info.as_ref().and_then(|a| a.level)),
             message: msg.to_string(),
             app: app_info,
             fields,

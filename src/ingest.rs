@@ -127,7 +127,11 @@ pub fn time_ctx(opts: &Options, mtime: Option<std::time::SystemTime>) -> (TimeCt
         None => (Utc::now(), YearSource::Today),
     };
     let local: NaiveDateTime = reference.with_timezone(&opts.tz).naive_local();
-    let source = if opts.year.is_some() { YearSource::Flag } else { source };
+    let source = if opts.year.is_some() {
+        YearSource::Flag
+    } else {
+        source
+    };
     (
         TimeCtx {
             reference: local,
@@ -266,8 +270,10 @@ pub fn merge(parts: Vec<Vec<Record>>) -> Vec<Record> {
 
     type Key = (Option<DateTime<Utc>>, usize);
     let total = parts.iter().map(Vec::len).sum();
-    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<Record>>> =
-        parts.into_iter().map(|p| p.into_iter().peekable()).collect();
+    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<Record>>> = parts
+        .into_iter()
+        .map(|p| p.into_iter().peekable())
+        .collect();
     let mut last: Vec<Option<DateTime<Utc>>> = vec![None; iters.len()];
     let mut heap: BinaryHeap<Reverse<Key>> = BinaryHeap::new();
     let key = |r: &Record, last: Option<DateTime<Utc>>| r.ts.map(|t| t.utc).or(last);

@@ -4,6 +4,7 @@
 //! and inputs that could not be read (the other inputs are still processed).
 
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -11,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use logweave::format::{self, Format};
 use logweave::ingest::{self, Options};
 use logweave::input::{InputSpec, DEFAULT_MAX_LINE};
+use logweave::pattern::{self, PackSet};
 use logweave::report::records::{self, RecordOptions};
 use logweave::Error;
 
@@ -29,6 +31,27 @@ enum Command {
     Parse(ParseArgs),
     /// List the formats logweave reads, with one example line of each.
     Formats,
+    /// Show or check the pattern packs.
+    Patterns {
+        #[command(subcommand)]
+        command: PatternsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PatternsCommand {
+    /// List the loaded packs: patterns, prefilter text, sequence and rules.
+    List {
+        /// Also load the packs in these directories (a pack with a built-in name replaces it).
+        #[arg(long = "patterns", value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
+    /// Check every example and counter-example; exit 1 if any fails.
+    Test {
+        /// Test the packs in these directories instead of the built-in ones.
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
 }
 
 /// How to read inputs: shared by every command that reads logs.
@@ -68,6 +91,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parse(a) => parse(a),
         Command::Formats => formats(),
+        Command::Patterns { command } => patterns(command),
     };
     match result {
         Ok(code) => code,
@@ -120,7 +144,8 @@ fn parse(a: ParseArgs) -> Result<ExitCode, Error> {
         redact: !a.read.no_redact,
         tz_label,
     };
-    records::write_jsonl(&mut out, &ingested.records, &ingested.inputs, &ropts).map_err(Error::Output)?;
+    records::write_jsonl(&mut out, &ingested.records, &ingested.inputs, &ropts)
+        .map_err(Error::Output)?;
     out.flush().map_err(Error::Output)?;
     finish(&ingested, a.read.stats)
 }
@@ -168,4 +193,43 @@ fn formats() -> Result<ExitCode, Error> {
     }
     out.flush().map_err(Error::Output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn patterns(cmd: PatternsCommand) -> Result<ExitCode, Error> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let code = match cmd {
+        PatternsCommand::List { dirs } => {
+            let set = PackSet::load(&dirs)?;
+            logweave::report::patterns::write_list(&mut out, &set.packs).map_err(Error::Output)?;
+            ExitCode::SUCCESS
+        }
+        PatternsCommand::Test { dirs } => {
+            let packs = if dirs.is_empty() {
+                PackSet::load(&[])?.packs
+            } else {
+                let mut v = Vec::new();
+                for d in &dirs {
+                    v.extend(pattern::load_dir(d)?);
+                }
+                v
+            };
+            let mut checked = 0;
+            let mut failures = Vec::new();
+            for p in &packs {
+                let (n, f) = pattern::test_pack(p);
+                checked += n;
+                failures.extend(f);
+            }
+            logweave::report::patterns::write_test(&mut out, packs.len(), checked, &failures)
+                .map_err(Error::Output)?;
+            if failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    };
+    out.flush().map_err(Error::Output)?;
+    Ok(code)
 }

@@ -73,9 +73,9 @@ fn rules() -> &'static [(Regex, Replace)] {
 /// Cheap test before the regexes: most lines hold none of these words.
 fn may_hold_secret(s: &str) -> bool {
     const NEEDLES: &[&str] = &[
-        "eyJ", "oken", "OKEN", "uthoriz", "UTHORIZ", "earer", "EARER", "ass", "ASS", "wd", "WD", "ecret",
-        "ECRET", "pi_key", "pikey", "PI_KEY", "ession", "ESSION", "srf", "SRF", "ookie", "OOKIE", "jwt",
-        "JWT", "-a ", "://", "sig", "SIG",
+        "eyJ", "oken", "OKEN", "uthoriz", "UTHORIZ", "earer", "EARER", "ass", "ASS", "wd", "WD",
+        "ecret", "ECRET", "pi_key", "pikey", "PI_KEY", "ession", "ESSION", "srf", "SRF", "ookie",
+        "OOKIE", "jwt", "JWT", "-a ", "://", "sig", "SIG",
     ];
     NEEDLES.iter().any(|n| s.contains(n))
 }
@@ -131,9 +131,15 @@ mod tests {
             ("password=hunter2&user=bob", "hunter2"),
             ("redis-cli -a s3cr3tpass ping", "s3cr3tpass"),
             ("redis://:p4ssw0rd@127.0.0.1:6379/0", "p4ssw0rd"),
-            ("Cookie: sessionid=abc123xyz; csrftoken=qwerty987", "abc123xyz"),
+            (
+                "Cookie: sessionid=abc123xyz; csrftoken=qwerty987",
+                "abc123xyz",
+            ),
             ("🔑 Token extracted: aec8e0e9a0...", "aec8e0e9a0"),
-            ("DRF token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", "9944b0"),
+            (
+                "DRF token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b",
+                "9944b0",
+            ),
         ] {
             let r = redact(input);
             assert!(!r.contains(secret), "{input} -> {r}");

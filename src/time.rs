@@ -308,7 +308,9 @@ pub fn month(name: &str) -> Option<u32> {
 pub fn parse_tz_arg(s: &str) -> Option<(FixedOffset, String)> {
     let t = s.trim();
     match t.to_ascii_lowercase().as_str() {
-        "utc" | "z" | "gmt" | "+00:00" | "+0000" => return Some((FixedOffset::east_opt(0)?, "UTC".into())),
+        "utc" | "z" | "gmt" | "+00:00" | "+0000" => {
+            return Some((FixedOffset::east_opt(0)?, "UTC".into()))
+        }
         "local" => {
             let off = *chrono::Local::now().offset();
             return Some((off, format!("local ({off})")));

@@ -7,7 +7,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ingest").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/ingest")
+        .join(name)
 }
 
 fn logweave() -> Command {
@@ -48,7 +50,10 @@ fn journald_short_iso_records_carry_envelope_and_app_fields() {
     assert_eq!(start["app"]["level"], "info");
     assert_eq!(start["app"]["ts"], "2026-11-23T19:37:49.101Z");
     // Each key is present even when the source did not say.
-    for key in ["input", "line", "ts", "ts_note", "format", "host", "program", "pid", "stream", "level", "message"] {
+    for key in [
+        "input", "line", "ts", "ts_note", "format", "host", "program", "pid", "stream", "level",
+        "message",
+    ] {
         assert!(start.get(key).is_some(), "missing {key}");
     }
 }
@@ -58,12 +63,22 @@ fn traceback_lines_in_journald_join_their_record_and_markers_are_not_records() {
     let recs = parse_fixture("journald-short-iso.log");
     let exc = recs
         .iter()
-        .find(|r| r["message"].as_str().unwrap().contains("Exception inside application"))
+        .find(|r| {
+            r["message"]
+                .as_str()
+                .unwrap()
+                .contains("Exception inside application")
+        })
         .unwrap();
     assert_eq!(exc["line"], 7);
     assert_eq!(exc["end_line"], 11);
-    assert!(exc["message"].as_str().unwrap().ends_with("ValueError: No route found for path 'ws/chat/1/2/'."));
-    assert!(recs.iter().all(|r| !r["message"].as_str().unwrap().starts_with("-- ")));
+    assert!(exc["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("ValueError: No route found for path 'ws/chat/1/2/'."));
+    assert!(recs
+        .iter()
+        .all(|r| !r["message"].as_str().unwrap().starts_with("-- ")));
 }
 
 #[test]
@@ -71,13 +86,22 @@ fn tokens_are_redacted_unless_asked() {
     let recs = parse_fixture("journald-short-iso.log");
     let all = serde_json::to_string(&recs).unwrap();
     assert!(!all.contains("eyJ1c2VyX2lkIjoxLCJleHAiOjE3OTU0NjU0NjB9"));
-    let (_, recs, _) = parse(&["--no-redact", fixture("journald-short-iso.log").to_str().unwrap()]);
-    assert!(serde_json::to_string(&recs).unwrap().contains("eyJ1c2VyX2lkIjoxLCJleHAiOjE3OTU0NjU0NjB9"));
+    let (_, recs, _) = parse(&[
+        "--no-redact",
+        fixture("journald-short-iso.log").to_str().unwrap(),
+    ]);
+    assert!(serde_json::to_string(&recs)
+        .unwrap()
+        .contains("eyJ1c2VyX2lkIjoxLCJleHAiOjE3OTU0NjU0NjB9"));
 }
 
 #[test]
 fn yearless_journald_short_says_where_the_year_came_from() {
-    let (code, recs, _) = parse(&["--year", "2025", fixture("journald-short.log").to_str().unwrap()]);
+    let (code, recs, _) = parse(&[
+        "--year",
+        "2025",
+        fixture("journald-short.log").to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
     assert_eq!(recs[0]["format"], "journald-short");
     assert_eq!(recs[0]["ts"], "2025-11-23T19:37:49Z");
@@ -87,7 +111,13 @@ fn yearless_journald_short_says_where_the_year_came_from() {
 
 #[test]
 fn tz_flag_shifts_zoneless_timestamps() {
-    let (_, recs, _) = parse(&["--year", "2026", "--tz", "+02:00", fixture("journald-short.log").to_str().unwrap()]);
+    let (_, recs, _) = parse(&[
+        "--year",
+        "2026",
+        "--tz",
+        "+02:00",
+        fixture("journald-short.log").to_str().unwrap(),
+    ]);
     assert_eq!(recs[0]["ts"], "2026-11-23T17:37:49Z");
 }
 
@@ -102,7 +132,10 @@ fn nginx_access_request_is_split_into_fields() {
     assert_eq!(r["fields"]["request_time"], "2.001");
     assert!(!r["fields"]["query"].as_str().unwrap().contains("eyJ1c2Vy"));
     assert_eq!(recs[1]["fields"]["request_time"], "0.004");
-    assert_eq!(recs[2]["format"], "nginx-access", "a TLS handshake sent to the plain port still parses");
+    assert_eq!(
+        recs[2]["format"], "nginx-access",
+        "a TLS handshake sent to the plain port still parses"
+    );
 }
 
 #[test]
@@ -112,7 +145,10 @@ fn nginx_error_fields_include_connection_number_and_upstream() {
     assert_eq!(recs[0]["level"], "error");
     assert_eq!(recs[0]["fields"]["conn"], "5531");
     assert_eq!(recs[0]["fields"]["client"], "203.0.113.9");
-    assert_eq!(recs[0]["fields"]["upstream"], "http://127.0.0.1:8000/ws/notifications/");
+    assert_eq!(
+        recs[0]["fields"]["upstream"],
+        "http://127.0.0.1:8000/ws/notifications/"
+    );
     assert_eq!(recs[0]["ts_note"], "no zone in source, UTC assumed");
 }
 
@@ -123,8 +159,14 @@ fn docker_json_partials_join_and_last_line_without_newline_is_kept() {
     assert_eq!(recs[0]["format"], "docker-json");
     assert_eq!(recs[0]["stream"], "stderr");
     assert_eq!(recs[0]["ts"], "2026-11-23T19:37:50.220481237Z");
-    assert!(recs[1]["message"].as_str().unwrap().ends_with("channel group: Error 111 connecting to 127.0.0.1:6379. Connection refused."));
-    assert_eq!(recs[2]["app"]["format"], "uvicorn", "ANSI colour inside JSON is stripped");
+    assert!(recs[1]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("channel group: Error 111 connecting to 127.0.0.1:6379. Connection refused."));
+    assert_eq!(
+        recs[2]["app"]["format"], "uvicorn",
+        "ANSI colour inside JSON is stripped"
+    );
     assert_eq!(recs[3]["message"], "last line without newline");
 }
 
@@ -141,11 +183,17 @@ fn compose_prefixes_name_the_service_and_unprefixed_lines_are_kept() {
 #[test]
 fn supervisord_captured_output_belongs_to_the_program() {
     let recs = parse_fixture("supervisord.log");
-    let cap = recs.iter().find(|r| r["message"].as_str().unwrap().contains("Starting server")).unwrap();
+    let cap = recs
+        .iter()
+        .find(|r| r["message"].as_str().unwrap().contains("Starting server"))
+        .unwrap();
     assert_eq!(cap["program"], "daphne");
     assert_eq!(cap["stream"], "stderr");
     assert_eq!(cap["app"]["format"], "python-logging");
-    let exited = recs.iter().find(|r| r["message"].as_str().unwrap().starts_with("exited:")).unwrap();
+    let exited = recs
+        .iter()
+        .find(|r| r["message"].as_str().unwrap().starts_with("exited:"))
+        .unwrap();
     assert_eq!(exited["fields"]["exit_status"], "1");
     assert_eq!(exited["level"], "warning");
 }
@@ -191,7 +239,10 @@ fn inputs_merge_by_time_and_ties_keep_input_order() {
 
 #[test]
 fn missing_input_is_named_exit_2_and_others_still_processed() {
-    let (code, recs, err) = parse(&["/nonexistent/app.log", fixture("nginx-error.log").to_str().unwrap()]);
+    let (code, recs, err) = parse(&[
+        "/nonexistent/app.log",
+        fixture("nginx-error.log").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/app.log"), "{err}");
     assert_eq!(recs.len(), 3);
@@ -212,7 +263,8 @@ fn stdin_is_read_when_no_path_is_given() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let v: Value = serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    let v: Value =
+        serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
     assert_eq!(v["input"], "-");
     assert_eq!(v["format"], "nginx-error");
 }
@@ -222,7 +274,10 @@ fn gzip_and_zstd_are_read_by_content_whatever_the_name() {
     let dir = tempfile::tempdir().unwrap();
     let plain = std::fs::read(fixture("nginx-error.log")).unwrap();
     let gz = dir.path().join("error.log.1");
-    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
     e.write_all(&plain).unwrap();
     e.finish().unwrap();
     let zst = dir.path().join("error.log.2");
@@ -240,7 +295,9 @@ fn truncated_gzip_keeps_records_before_the_cut_and_names_the_offset() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::new();
     for i in 0..2000 {
-        text.push_str(&format!("2026/11/23 19:39:00 [notice] 812#812: line {i} of a long log that compresses\n"));
+        text.push_str(&format!(
+            "2026/11/23 19:39:00 [notice] 812#812: line {i} of a long log that compresses\n"
+        ));
     }
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(text.as_bytes()).unwrap();
@@ -256,7 +313,11 @@ fn truncated_gzip_keeps_records_before_the_cut_and_names_the_offset() {
 #[test]
 fn stats_account_for_every_line() {
     let out = logweave()
-        .args(["parse", "--stats", fixture("journald-short-iso.log").to_str().unwrap()])
+        .args([
+            "parse",
+            "--stats",
+            fixture("journald-short-iso.log").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -270,12 +331,23 @@ fn stats_account_for_every_line() {
 fn unparsable_bytes_are_counted_and_kept_as_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("junk.log");
-    std::fs::write(&p, b"\x00\x01\x02\xff\xfe binary\n2026/11/23 19:39:00 [notice] 1#1: ok\n").unwrap();
-    let out = logweave().args(["parse", "--stats", p.to_str().unwrap()]).output().unwrap();
+    std::fs::write(
+        &p,
+        b"\x00\x01\x02\xff\xfe binary\n2026/11/23 19:39:00 [notice] 1#1: ok\n",
+    )
+    .unwrap();
+    let out = logweave()
+        .args(["parse", "--stats", p.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("1 unparsed") && err.contains("not valid UTF-8"), "{err}");
-    let first: Value = serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert!(
+        err.contains("1 unparsed") && err.contains("not valid UTF-8"),
+        "{err}"
+    );
+    let first: Value =
+        serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
     assert_eq!(first["format"], "unknown");
     assert_eq!(first["lossy"], true);
 }
@@ -296,7 +368,10 @@ fn overlong_line_is_cut_and_flagged() {
 
 #[test]
 fn unknown_format_name_is_a_usage_error() {
-    let out = logweave().args(["parse", "--format", "nope", "x"]).output().unwrap();
+    let out = logweave()
+        .args(["parse", "--format", "nope", "x"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("logweave formats"));
 }
@@ -308,9 +383,13 @@ fn forced_format_skips_detection() {
         .write_stdin("Nov 23 19:37:49 looks like short but is a message\n")
         .output()
         .unwrap();
-    let v: Value = serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    let v: Value =
+        serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
     assert_eq!(v["format"], "journald-cat");
-    assert_eq!(v["message"], "Nov 23 19:37:49 looks like short but is a message");
+    assert_eq!(
+        v["message"],
+        "Nov 23 19:37:49 looks like short but is a message"
+    );
 }
 
 #[test]
@@ -340,7 +419,11 @@ fn formats_lists_every_format_with_an_example() {
         "gunicorn",
         "python-logging",
     ] {
-        assert!(text.lines().any(|l| l.split_whitespace().next() == Some(name)), "{name} missing:\n{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.split_whitespace().next() == Some(name)),
+            "{name} missing:\n{text}"
+        );
     }
 }
 
@@ -354,9 +437,17 @@ fn closed_stdout_ends_quietly() {
     let bin = assert_cmd::cargo::cargo_bin("logweave");
     let out = std::process::Command::new("bash")
         .arg("-c")
-        .arg(format!("set -o pipefail; '{}' parse '{}' | head -1 >/dev/null", bin.display(), p.display()))
+        .arg(format!(
+            "set -o pipefail; '{}' parse '{}' | head -1 >/dev/null",
+            bin.display(),
+            p.display()
+        ))
         .output()
         .unwrap();
     assert!(out.status.success(), "{:?}", out);
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -56,7 +56,12 @@ fn every_realworld_file_is_at_least_95_percent_attributed() {
             "{name}: accounting"
         );
         let a = attributed(&report);
-        eprintln!("{name}: {} ({:.1}% attributed, {:?})", report.format, a * 100.0, s);
+        eprintln!(
+            "{name}: {} ({:.1}% attributed, {:?})",
+            report.format,
+            a * 100.0,
+            s
+        );
         if a < 0.95 {
             failures.push(format!("{name}: {:.1}% ({:?})", a * 100.0, s));
         }
@@ -79,17 +84,40 @@ fn awx_journal_is_short_with_two_interleaved_units_and_utc_bodies() {
     // Journal local 14:17 vs body 12:17: both times are kept.
     let r = &recs[0];
     assert_eq!(r.ts.unwrap().utc.format("%H:%M").to_string(), "14:17");
-    assert_eq!(r.app.as_ref().unwrap().ts.unwrap().utc.format("%H:%M").to_string(), "12:17");
+    assert_eq!(
+        r.app
+            .as_ref()
+            .unwrap()
+            .ts
+            .unwrap()
+            .utc
+            .format("%H:%M")
+            .to_string(),
+        "12:17"
+    );
 }
 
 #[test]
 fn supervisord_skew_file_keeps_both_clocks() {
     let (report, recs) = read("channels-302-supervisord-daphne1-tz-skew.log");
     assert_eq!(report.format, "supervisord");
-    let cap = recs.iter().find(|r| r.message.contains("Starting server")).unwrap();
+    let cap = recs
+        .iter()
+        .find(|r| r.message.contains("Starting server"))
+        .unwrap();
     assert_eq!(cap.program.as_deref(), Some("daphne"));
     assert_eq!(cap.ts.unwrap().utc.format("%H").to_string(), "19");
-    assert_eq!(cap.app.as_ref().unwrap().ts.unwrap().utc.format("%H").to_string(), "23");
+    assert_eq!(
+        cap.app
+            .as_ref()
+            .unwrap()
+            .ts
+            .unwrap()
+            .utc
+            .format("%H")
+            .to_string(),
+        "23"
+    );
 }
 
 #[test]
@@ -110,15 +138,23 @@ fn containerd_partial_last_line_is_treated_as_complete() {
 #[test]
 fn academe_blank_spliced_file_joins_traceback_and_reads_daphne_lines() {
     let (_, recs) = read("academe-notes-daphne-windows-no-route-undefined-blank-lines-spliced.log");
-    let access: Vec<_> = recs.iter().filter(|r| r.format == "daphne-access").collect();
+    let access: Vec<_> = recs
+        .iter()
+        .filter(|r| r.format == "daphne-access")
+        .collect();
     assert!(access.len() >= 4, "{:#?}", formats(&recs));
-    assert!(access.iter().any(|r| r.field("event") == Some("WSDISCONNECT") && r.field("client_port") == Some("13065")));
+    assert!(access.iter().any(
+        |r| r.field("event") == Some("WSDISCONNECT") && r.field("client_port") == Some("13065")
+    ));
 }
 
 #[test]
 fn daphne_263_timestamp_prefixed_traceback_is_one_record() {
     let (_, recs) = read("daphne-263-fd0-listen-failure-ts-prefixed-traceback.log");
-    let crit = recs.iter().find(|r| r.message.contains("Listen failure")).unwrap();
+    let crit = recs
+        .iter()
+        .find(|r| r.message.contains("Listen failure"))
+        .unwrap();
     assert!(crit.end_line >= 13, "traceback lines joined: {crit:#?}");
 }
 
@@ -126,7 +162,10 @@ fn daphne_263_timestamp_prefixed_traceback_is_one_record() {
 fn compose_file_with_tqdm_noise_keeps_service_names() {
     let (report, recs) = read("whisperlivekit-123-compose-uvicorn-403-with-tqdm-noise.log");
     assert_eq!(report.format, "docker-compose");
-    let ws = recs.iter().find(|r| r.message.contains("WebSocket /asr")).unwrap();
+    let ws = recs
+        .iter()
+        .find(|r| r.message.contains("WebSocket /asr"))
+        .unwrap();
     assert_eq!(ws.program.as_deref(), Some("whisperlivekit"));
     assert_eq!(ws.field("status"), Some("403"));
 }

@@ -211,8 +211,7 @@ impl Pack {
     }
 }
 
-/// The packs shipped in the binary: (file name, TOML).
-pub const BUILTIN: &[(&str, &str)] = &[];
+include!(concat!(env!("OUT_DIR"), "/builtin_packs.rs"));
 
 /// Compiles one pack file's text.
 pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
@@ -224,7 +223,10 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
     let mut patterns: Vec<Pattern> = Vec::new();
     for d in &file.patterns {
         if patterns.iter().any(|p| p.id == *d.id.get_ref()) {
-            return Err(at(d.id.span(), format!("pattern id '{}' is used twice", d.id.get_ref())));
+            return Err(at(
+                d.id.span(),
+                format!("pattern id '{}' is used twice", d.id.get_ref()),
+            ));
         }
         let stage = Stage::parse(d.stage.get_ref()).ok_or_else(|| {
             at(
@@ -240,7 +242,12 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             .size_limit(1 << 20)
             .dfa_size_limit(4 << 20)
             .build()
-            .map_err(|e| at(d.regex.span(), format!("regex of '{}' does not compile: {e}", d.id.get_ref())))?;
+            .map_err(|e| {
+                at(
+                    d.regex.span(),
+                    format!("regex of '{}' does not compile: {e}", d.id.get_ref()),
+                )
+            })?;
         let literals = match &d.literal {
             Some(l) => vec![l.get_ref().clone()],
             None => required_literals(src).unwrap_or_default(),
@@ -258,7 +265,10 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 .ok_or_else(|| at(ex.span(), "an example needs `line`".into()))?;
             for k in expect.keys() {
                 if !regex.capture_names().flatten().any(|n| n == k) && !d.set.contains_key(k) {
-                    return Err(at(ex.span(), format!("example expects capture '{k}', which the regex does not have")));
+                    return Err(at(
+                        ex.span(),
+                        format!("example expects capture '{k}', which the regex does not have"),
+                    ));
                 }
             }
             examples.push(Example {
@@ -268,7 +278,10 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             });
         }
         if examples.is_empty() {
-            return Err(at(d.id.span(), format!("pattern '{}' has no examples", d.id.get_ref())));
+            return Err(at(
+                d.id.span(),
+                format!("pattern '{}' has no examples", d.id.get_ref()),
+            ));
         }
         patterns.push(Pattern {
             id: d.id.get_ref().clone(),
@@ -297,7 +310,10 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
         d.as_ref()
             .map(|s| {
                 load::duration(s.get_ref()).ok_or_else(|| {
-                    at(s.span(), format!("'{}' is not a duration (250ms, 5s, 2m, 1h)", s.get_ref()))
+                    at(
+                        s.span(),
+                        format!("'{}' is not a duration (250ms, 5s, 2m, 1h)", s.get_ref()),
+                    )
                 })
             })
             .transpose()
@@ -319,13 +335,20 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
         let info = catalog::lookup(r.id.get_ref()).ok_or_else(|| {
             at(
                 r.id.span(),
-                format!("unknown rule id '{}' (the catalog in DESIGN.md lists them)", r.id.get_ref()),
+                format!(
+                    "unknown rule id '{}' (the catalog in DESIGN.md lists them)",
+                    r.id.get_ref()
+                ),
             )
         })?;
         let severity = match &r.severity {
             None => info.severity,
-            Some(s) => Severity::parse(s.get_ref())
-                .ok_or_else(|| at(s.span(), format!("unknown severity '{}' (error, warning, info)", s.get_ref())))?,
+            Some(s) => Severity::parse(s.get_ref()).ok_or_else(|| {
+                at(
+                    s.span(),
+                    format!("unknown severity '{}' (error, warning, info)", s.get_ref()),
+                )
+            })?,
         };
         let w = r.when.get_ref();
         let list = |o: &OneOrMany| {
@@ -348,7 +371,10 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             return Err(at(r.when.span(), "a rule needs `seen`".into()));
         }
         if !when.missing.is_empty() && when.within.is_none() {
-            return Err(at(r.when.span(), "`missing` needs `within` (how long to wait)".into()));
+            return Err(at(
+                r.when.span(),
+                "`missing` needs `within` (how long to wait)".into(),
+            ));
         }
         if when.count.is_some() != when.window.is_some() {
             return Err(at(r.when.span(), "`count` and `window` go together".into()));
@@ -377,7 +403,10 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
 /// least 3 bytes), or `None` when no such text can be derived (then the pattern runs on
 /// every line of its formats).
 pub fn required_literals(regex: &str) -> Option<Vec<String>> {
-    let hir = regex_syntax::ParserBuilder::new().build().parse(regex).ok()?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(regex)
+        .ok()?;
     let set = required(&hir)?;
     (set.iter().all(|s| s.len() >= 3)).then_some(set)
 }
@@ -394,7 +423,9 @@ fn required(h: &Hir) -> Option<Vec<String>> {
             let mut run = String::new();
             let consider = |cand: Vec<String>, best: &mut Option<Vec<String>>| {
                 let q = cand.iter().map(String::len).min().unwrap_or(0);
-                let bq = best.as_ref().map_or(0, |b| b.iter().map(String::len).min().unwrap_or(0));
+                let bq = best
+                    .as_ref()
+                    .map_or(0, |b| b.iter().map(String::len).min().unwrap_or(0));
                 if q > bq {
                     *best = Some(cand);
                 }
@@ -468,7 +499,10 @@ impl PackSet {
         let mut always = Vec::new();
         for (pi, p) in packs.iter().enumerate() {
             for (ti, t) in p.patterns.iter().enumerate() {
-                let r = PatternRef { pack: pi, pattern: ti };
+                let r = PatternRef {
+                    pack: pi,
+                    pattern: ti,
+                };
                 if t.literals.is_empty() {
                     always.push(r);
                 }
@@ -592,17 +626,26 @@ pub fn test_pack(pack: &Pack) -> (usize, Vec<ExampleFailure>) {
             if !p.literals.is_empty() && !p.literals.iter().any(|l| ex.line.contains(l.as_str())) {
                 fails.push(fail(
                     ex.at,
-                    format!("example lacks the prefilter text {:?}: {:?}", p.literals, ex.line),
+                    format!(
+                        "example lacks the prefilter text {:?}: {:?}",
+                        p.literals, ex.line
+                    ),
                 ));
                 continue;
             }
             match p.captures(&ex.line) {
-                None => fails.push(fail(ex.at, format!("example does not match: {:?}", ex.line))),
+                None => fails.push(fail(
+                    ex.at,
+                    format!("example does not match: {:?}", ex.line),
+                )),
                 Some(caps) => {
                     for (k, v) in &ex.expect {
                         let got = caps.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
                         if got != Some(v.as_str()) {
-                            fails.push(fail(ex.at, format!("capture '{k}': expected {v:?}, got {got:?}")));
+                            fails.push(fail(
+                                ex.at,
+                                format!("capture '{k}': expected {v:?}, got {got:?}"),
+                            ));
                         }
                     }
                 }

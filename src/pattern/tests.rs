@@ -35,7 +35,9 @@ hint = "Check websocket_urlpatterns."
 "#;
 
 fn err(text: &str) -> String {
-    compile(Origin::File("bad.toml".into()), text).unwrap_err().to_string()
+    compile(Origin::File("bad.toml".into()), text)
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -53,7 +55,10 @@ fn a_good_pack_compiles_and_its_examples_pass() {
 fn broken_regex_is_reported_at_its_line_and_column() {
     let bad = GOOD.replace(r"(?P<path>/\S*)'", r"(?P<path>/\S*'");
     let e = err(&bad);
-    assert!(e.starts_with("bad.toml:10:9: regex of 'mw.start' does not compile"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:10:9: regex of 'mw.start' does not compile"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -68,12 +73,18 @@ fn missing_field_is_reported_with_position() {
 fn unknown_rule_id_is_an_error_naming_the_catalog() {
     let bad = GOOD.replace("id = \"routing.no-consumer\"", "id = \"routing.nope\"");
     let e = err(&bad);
-    assert!(e.starts_with("bad.toml:29:6: unknown rule id 'routing.nope'"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:29:6: unknown rule id 'routing.nope'"),
+        "{e}"
+    );
 }
 
 #[test]
 fn rule_naming_a_missing_pattern_is_an_error() {
-    let bad = GOOD.replace("missing = \"consumer.start\"", "missing = \"consumer.begin\"");
+    let bad = GOOD.replace(
+        "missing = \"consumer.start\"",
+        "missing = \"consumer.begin\"",
+    );
     let e = err(&bad);
     assert!(e.contains("no pattern 'consumer.begin'"), "{e}");
 }
@@ -92,7 +103,9 @@ fn failing_example_is_reported_with_its_line() {
 fn required_literals_are_derived_from_the_regex() {
     assert_eq!(
         required_literals(r"\[JWTAuthMiddleware\] Processing connection for path: (?P<path>/\S*)"),
-        Some(vec!["[JWTAuthMiddleware] Processing connection for path: ".to_string()])
+        Some(vec![
+            "[JWTAuthMiddleware] Processing connection for path: ".to_string()
+        ])
     );
     assert_eq!(
         required_literals(r"(?:WSCONNECTING|WSCONNECT) (?P<path>\S+)"),
@@ -111,9 +124,14 @@ fn prefilter_only_runs_patterns_whose_text_is_present() {
         format: "plain",
         ..Record::default()
     };
-    let m = set.matches(&rec("x [JWTAuthMiddleware] Processing connection for path: /ws/a/"));
+    let m = set.matches(&rec(
+        "x [JWTAuthMiddleware] Processing connection for path: /ws/a/",
+    ));
     assert_eq!(m.len(), 1);
-    assert_eq!(m[0].captures, vec![("path".to_string(), "/ws/a/".to_string())]);
+    assert_eq!(
+        m[0].captures,
+        vec![("path".to_string(), "/ws/a/".to_string())]
+    );
     assert!(set.matches(&rec("nothing to see")).is_empty());
 }
 

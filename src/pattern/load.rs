@@ -58,6 +58,14 @@ pub struct PatternDef {
     /// Only records of these formats (envelope or application layout names).
     #[serde(default)]
     pub formats: Vec<String>,
+    /// The connection is over once this line is seen (`WSDISCONNECT`, a close code):
+    /// later lines start a new connection, except the proxy's, which log at close.
+    #[serde(default)]
+    pub ends: bool,
+    /// The line may occur many times in one connection (pings, messages): it joins the
+    /// latest matching connection instead of the first one still lacking it.
+    #[serde(default)]
+    pub repeats: bool,
     /// Captures with fixed values, added to every match (`code = "4001"`).
     #[serde(default)]
     pub set: BTreeMap<String, String>,

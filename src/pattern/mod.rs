@@ -117,6 +117,10 @@ pub struct Pattern {
     pub formats: Vec<String>,
     /// Fixed captures added to every match.
     pub set: Vec<(String, String)>,
+    /// Ends its connection.
+    pub ends: bool,
+    /// May occur many times in one connection.
+    pub repeats: bool,
     /// Must match.
     pub examples: Vec<Example>,
     /// Must not match: (line, where written).
@@ -290,6 +294,8 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             literals,
             formats: d.formats.clone(),
             set: d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ends: d.ends,
+            repeats: d.repeats,
             examples,
             counter_examples: d
                 .counter_examples
@@ -573,6 +579,70 @@ impl PackSet {
             })
             .collect()
     }
+}
+
+/// A record that a pattern matched: the pattern stage's output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Index of the record in the merged record list.
+    pub record: usize,
+    /// The record's time, or the time of the record before it in its input.
+    pub ts: Option<chrono::DateTime<chrono::Utc>>,
+    /// Which pattern matched.
+    pub at: PatternRef,
+    /// The pattern's lane.
+    pub stage: Stage,
+    /// Named captures.
+    pub captures: Vec<(String, String)>,
+}
+
+impl Event {
+    /// The capture called `name`, when present and not empty.
+    pub fn cap(&self, name: &str) -> Option<&str> {
+        self.captures
+            .iter()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Matches every record against every pack (in parallel, deterministic order): one event
+/// per (record, matching pattern), in record order.
+pub fn events(records: &[Record], set: &PackSet) -> Vec<Event> {
+    use rayon::prelude::*;
+    // Records without a time of their own take the last time before them in their input.
+    let mut last: Vec<Option<chrono::DateTime<chrono::Utc>>> = Vec::new();
+    let times: Vec<Option<chrono::DateTime<chrono::Utc>>> = records
+        .iter()
+        .map(|r| {
+            let i = r.input as usize;
+            if last.len() <= i {
+                last.resize(i + 1, None);
+            }
+            if let Some(t) = r.ts {
+                last[i] = Some(t.utc);
+            }
+            last[i]
+        })
+        .collect();
+    let per: Vec<Vec<Event>> = records
+        .par_iter()
+        .enumerate()
+        .with_min_len(1024)
+        .map(|(i, r)| {
+            set.matches(r)
+                .into_iter()
+                .map(|m| Event {
+                    record: i,
+                    ts: times[i],
+                    at: m.at,
+                    stage: set.pattern(m.at).stage,
+                    captures: m.captures,
+                })
+                .collect()
+        })
+        .collect();
+    per.into_iter().flatten().collect()
 }
 
 /// Loads every `*.toml` in `dir`, in name order.

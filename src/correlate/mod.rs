@@ -1,0 +1,405 @@
+//! Correlation: events become connections.
+//!
+//! ```text
+//! events (time order) ─► exact key known? (client ip:port, Daphne channel, nginx *N)
+//!                          │ yes → that connection (exact)
+//!                          │ no
+//!                          ▼
+//!                        same path (and user, when both say) on an open connection
+//!                        that lacks this step of its pack, within the step's window
+//!                          │ yes → first-come: the earliest such connection (inferred)
+//!                          │ no
+//!                          ▼
+//!                        no key at all → the latest connection of the same process
+//!                                         within a short window (inferred), else global
+//!                        otherwise → a new connection
+//! ```
+//!
+//! The proxy logs a WebSocket at its close with the session length (`request_time`), so
+//! an nginx access line joins the connection on its path that started when the line's
+//! time minus `request_time` says, closed or not.
+//!
+//! Everything here runs in event order over a few events; maps are `BTreeMap` so the
+//! result does not depend on hashing, and connection ids follow start order.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration as CDuration, Utc};
+
+use crate::pattern::{Event, PackSet, Stage};
+use crate::record::Record;
+
+/// How long a connection waits for its next step when the pack does not say.
+const DEFAULT_STEP_WINDOW_MS: i64 = 10_000;
+/// How close in time a key-less line must be to the connection it joins.
+const KEYLESS_WINDOW_MS: i64 = 2_000;
+/// How far the proxy's computed start may be from the connection's start.
+const PROXY_SLACK_MS: i64 = 2_000;
+
+/// How an event joined its connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// Index into the event list.
+    pub event: usize,
+    /// The key that made the link: `client`, `channel`, `conn`, `path`, `path+user`,
+    /// `user`, `time`, `request_time`, or `start` for the event that opened it.
+    pub key: &'static str,
+    /// True when the key was an identifier both lines carry; false when inferred.
+    pub exact: bool,
+}
+
+/// One WebSocket connection as the logs show it.
+#[derive(Clone, Debug, Default)]
+pub struct Connection {
+    /// `c1`, `c2`, ... in start order.
+    pub id: String,
+    /// Its events, in time order.
+    pub links: Vec<Link>,
+    /// Request path (no query).
+    pub path: Option<String>,
+    /// Client `ip:port` (port not 0).
+    pub client: Option<String>,
+    /// Client address without port.
+    pub client_ip: Option<String>,
+    /// User name or id.
+    pub user: Option<String>,
+    /// Time of the first event.
+    pub start: Option<DateTime<Utc>>,
+    /// Time of the last event.
+    pub end: Option<DateTime<Utc>>,
+    /// A line that ends a connection was seen.
+    pub closed: bool,
+    /// Host and process of the server lines, for key-less joins.
+    source: Option<(Option<String>, Option<u32>)>,
+}
+
+/// Events that belong to no connection (process lifecycle, a Redis outage logged
+/// without a path), kept for the rules that span connections.
+#[derive(Clone, Debug, Default)]
+pub struct Correlated {
+    /// Connections, by start time then id.
+    pub connections: Vec<Connection>,
+    /// Indices of events not attached to any connection.
+    pub global: Vec<usize>,
+}
+
+/// A path as the different servers spell it: leading `/`, no query.
+pub fn normalize_path(p: &str) -> String {
+    let p = p.split(['?', '#']).next().unwrap_or("");
+    let p = p.trim_matches(|c| c == '\'' || c == '"');
+    if p.starts_with('/') {
+        p.to_string()
+    } else {
+        format!("/{p}")
+    }
+}
+
+/// The client key of an event: `ip:port` with a real port, else `None`.
+fn client_key(e: &Event) -> Option<String> {
+    let (ip, port) = match (e.cap("client_ip"), e.cap("client_port")) {
+        (Some(ip), Some(port)) => (ip.to_string(), port.to_string()),
+        _ => {
+            let c = e.cap("client")?;
+            let (ip, port) = c.rsplit_once(':')?;
+            (ip.trim_matches(['[', ']']).to_string(), port.to_string())
+        }
+    };
+    match port.parse::<u32>() {
+        Ok(p) if p > 0 => Some(format!("{ip}:{p}")),
+        _ => None,
+    }
+}
+
+fn client_ip(e: &Event) -> Option<String> {
+    if let Some(ip) = e.cap("client_ip") {
+        return Some(ip.to_string());
+    }
+    let c = e.cap("client")?;
+    Some(match c.rsplit_once(':') {
+        Some((ip, port)) if port.chars().all(|d| d.is_ascii_digit()) => ip.trim_matches(['[', ']']).to_string(),
+        _ => c.to_string(),
+    })
+}
+
+fn user_of(e: &Event) -> Option<&str> {
+    e.cap("user").or_else(|| e.cap("user_id"))
+}
+
+/// The exact keys an event carries: (kind, value).
+fn exact_keys(e: &Event, r: &Record) -> Vec<(&'static str, String)> {
+    let mut k = Vec::new();
+    if let Some(c) = client_key(e) {
+        k.push(("client", c));
+    }
+    if let Some(ch) = e.cap("channel") {
+        k.push(("channel", ch.to_string()));
+    }
+    if let Some(n) = e.cap("conn") {
+        // nginx numbers connections per running instance: scope by input.
+        k.push(("conn", format!("{}#{n}", r.input)));
+    }
+    if let Some(id) = e.cap("request_id") {
+        k.push(("request_id", id.to_string()));
+    }
+    k
+}
+
+struct Builder<'a> {
+    set: &'a PackSet,
+    records: &'a [Record],
+    events: &'a [Event],
+    conns: Vec<Connection>,
+    /// Exact key → connection index (open connections only).
+    keys: BTreeMap<(&'static str, String), usize>,
+    global: Vec<usize>,
+}
+
+impl Builder<'_> {
+    fn step_index(&self, e: &Event) -> Option<usize> {
+        let pack = &self.set.packs[e.at.pack];
+        pack.sequence.iter().position(|s| s.pattern == e.at.pattern)
+    }
+
+    /// The window in which this step may follow the connection's previous event.
+    fn step_window(&self, e: &Event) -> CDuration {
+        let pack = &self.set.packs[e.at.pack];
+        let w = self
+            .step_index(e)
+            .and_then(|i| pack.sequence[i].within)
+            .map(|d| d.as_millis() as i64 * 2)
+            .unwrap_or(DEFAULT_STEP_WINDOW_MS)
+            .max(DEFAULT_STEP_WINDOW_MS);
+        CDuration::milliseconds(w)
+    }
+
+    /// Highest sequence step of pack `pack` the connection has reached.
+    fn reached(&self, c: &Connection, pack: usize) -> Option<usize> {
+        c.links
+            .iter()
+            .filter_map(|l| {
+                let e = &self.events[l.event];
+                (e.at.pack == pack)
+                    .then(|| self.set.packs[pack].sequence.iter().position(|s| s.pattern == e.at.pattern))
+                    .flatten()
+            })
+            .max()
+    }
+
+    fn has_pattern(&self, c: &Connection, e: &Event) -> bool {
+        c.links.iter().any(|l| self.events[l.event].at == e.at)
+    }
+
+    fn attach(&mut self, ci: usize, ei: usize, key: &'static str, exact: bool) {
+        let e = &self.events[ei];
+        let r = &self.records[e.record];
+        let ends = self.set.pattern(e.at).ends;
+        let keys = exact_keys(e, r);
+        let path = e.cap("path").map(normalize_path);
+        let client = client_key(e);
+        let cip = client_ip(e);
+        let user = user_of(e).map(str::to_string);
+        let c = &mut self.conns[ci];
+        c.links.push(Link { event: ei, key, exact });
+        if c.start.is_none() || (e.ts.is_some() && e.ts < c.start) {
+            c.start = c.start.or(e.ts).min(e.ts).or(e.ts);
+        }
+        if e.ts.is_some() && e.ts > c.end {
+            c.end = e.ts;
+        }
+        if c.path.is_none() {
+            c.path = path;
+        }
+        if e.stage != Stage::Proxy {
+            if c.client.is_none() {
+                c.client = client;
+            }
+            if c.client_ip.is_none() {
+                c.client_ip = cip;
+            }
+            if c.source.is_none() && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer) {
+                c.source = Some((r.host.clone(), r.pid));
+            }
+        } else if c.client_ip.is_none() {
+            c.client_ip = cip;
+        }
+        if c.user.is_none() {
+            c.user = user;
+        }
+        for k in keys {
+            self.keys.entry(k).or_insert(ci);
+        }
+        if ends && e.stage != Stage::Proxy {
+            self.conns[ci].closed = true;
+            self.keys.retain(|_, v| *v != ci);
+        }
+    }
+
+    fn open(&mut self, ei: usize) {
+        self.conns.push(Connection::default());
+        let ci = self.conns.len() - 1;
+        self.attach(ci, ei, "start", true);
+    }
+
+    fn place(&mut self, ei: usize) {
+        let e = &self.events[ei];
+        let r = &self.records[e.record];
+        if e.stage == Stage::Process {
+            self.global.push(ei);
+            return;
+        }
+        for k in exact_keys(e, r) {
+            if let Some(&ci) = self.keys.get(&k) {
+                self.attach(ci, ei, k.0, true);
+                return;
+            }
+        }
+        if e.stage == Stage::Proxy {
+            if let Some(ci) = self.proxy_candidate(ei) {
+                self.attach(ci, ei, "request_time", false);
+                return;
+            }
+            self.open(ei);
+            return;
+        }
+        let path = e.cap("path").map(normalize_path);
+        let user = user_of(e);
+        if path.is_some() || user.is_some() {
+            if let Some((ci, key)) = self.path_candidate(ei, path.as_deref(), user) {
+                self.attach(ci, ei, key, false);
+                return;
+            }
+            self.open(ei);
+            return;
+        }
+        if !exact_keys(e, r).is_empty() {
+            self.open(ei);
+            return;
+        }
+        // No key at all: a line like `Failed to add to channel group` belongs to the
+        // connection its process was just serving.
+        let src = (r.host.clone(), r.pid);
+        let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
+        let cand = self
+            .conns
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, c)| {
+                !c.closed
+                    && c.source.as_ref().is_none_or(|s| *s == src)
+                    && within(c.end, e.ts, window)
+            })
+            .map(|(i, _)| i);
+        match cand {
+            Some(ci) => self.attach(ci, ei, "time", false),
+            None => self.global.push(ei),
+        }
+    }
+
+    /// An open connection on the same path (and user) that this event can extend:
+    /// the earliest one lacking this step (first come, first paired), or for repeating
+    /// lines the latest one.
+    fn path_candidate(&self, ei: usize, path: Option<&str>, user: Option<&str>) -> Option<(usize, &'static str)> {
+        let e = &self.events[ei];
+        let pat = self.set.pattern(e.at);
+        let step = self.step_index(e);
+        let window = self.step_window(e);
+        let ok = |c: &Connection| {
+            if c.closed {
+                return false;
+            }
+            if let (Some(p), Some(cp)) = (path, c.path.as_deref()) {
+                if p != cp {
+                    return false;
+                }
+            } else if path.is_some() != c.path.is_some() && user.is_none() {
+                return false;
+            }
+            if let (Some(u), Some(cu)) = (user, c.user.as_deref()) {
+                if u != cu {
+                    return false;
+                }
+            }
+            if path.is_none() && (user.is_none() || c.user.is_none()) {
+                return false;
+            }
+            if !within(c.end, e.ts, window) {
+                return false;
+            }
+            if pat.repeats {
+                return true;
+            }
+            if self.has_pattern(c, e) {
+                return false;
+            }
+            match (step, self.reached(c, e.at.pack)) {
+                (Some(s), Some(r)) => r < s,
+                _ => true,
+            }
+        };
+        let key = match (path, user) {
+            (Some(_), Some(_)) => "path+user",
+            (Some(_), None) => "path",
+            _ => "user",
+        };
+        let mut it = self.conns.iter().enumerate().filter(|(_, c)| ok(c));
+        let found = if pat.repeats { it.last() } else { it.next() };
+        found.map(|(i, _)| (i, key))
+    }
+
+    /// The connection an nginx line belongs to: same path, started when the line's
+    /// time minus its `request_time` says.
+    fn proxy_candidate(&self, ei: usize) -> Option<usize> {
+        let e = &self.events[ei];
+        let path = normalize_path(e.cap("path")?);
+        let rt: f64 = e.cap("request_time").and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        let start = e.ts? - CDuration::milliseconds((rt * 1000.0) as i64);
+        let slack = CDuration::milliseconds(PROXY_SLACK_MS);
+        self.conns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.path.as_deref() == Some(path.as_str())
+                    && !c.links.iter().any(|l| self.events[l.event].stage == Stage::Proxy)
+                    && c.start.is_some_and(|s| (s - start).abs() <= slack)
+            })
+            .min_by_key(|(_, c)| (c.start.map(|s| (s - start).abs()), c.start))
+            .map(|(i, _)| i)
+    }
+}
+
+fn within(last: Option<DateTime<Utc>>, now: Option<DateTime<Utc>>, window: CDuration) -> bool {
+    match (last, now) {
+        (Some(l), Some(n)) => n - l <= window,
+        _ => true,
+    }
+}
+
+/// Groups `events` (in time order) into connections.
+pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correlated {
+    let mut b = Builder {
+        set,
+        records,
+        events,
+        conns: Vec::new(),
+        keys: BTreeMap::new(),
+        global: Vec::new(),
+    };
+    for i in 0..events.len() {
+        b.place(i);
+    }
+    let mut conns = b.conns;
+    // Start order, ties by first event: deterministic ids.
+    conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));
+    for (i, c) in conns.iter_mut().enumerate() {
+        c.id = format!("c{}", i + 1);
+        c.links.sort_by_key(|l| (events[l.event].ts, l.event));
+    }
+    Correlated {
+        connections: conns,
+        global: b.global,
+    }
+}
+
+#[cfg(test)]
+mod tests;

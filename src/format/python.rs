@@ -1,8 +1,1455 @@
-//! (stub: being written)
+//! Application layouts of the Python processes in the stack (gunicorn, uvicorn, Twisted,
+//! the `logging` module's common layouts), plus two small neighbours that share their
+//! log streams in compose files and pods (Go's `log` package, Redis).
+//!
+//! uvicorn's connection lines (`127.0.0.1:39432 - "WebSocket /ws" [accepted]`,
+//! `connection rejected (403 Forbidden)`) appear under several of these layouts, so one
+//! reader (`push_uvicorn_access`) splits them wherever they turn up.
 
-use super::Format;
+use std::borrow::Cow;
+
+use memchr::memchr;
+
+use super::nginx::{clf_datetime, push_client, push_request};
+use super::{Format, Layer, Parsed};
+use crate::record::Level;
+use crate::time::{digits, hms, iso_prefix, iso_prefix_sep, IsoPrefix, TimeCtx};
 
 /// The formats of this file, in detection order.
 pub fn formats() -> Vec<&'static dyn Format> {
-    Vec::new()
+    vec![
+        &Gunicorn,
+        &Uvicorn,
+        &Twisted,
+        &PythonLogging,
+        &GoLog,
+        &Redis,
+    ]
+}
+
+/// gunicorn's error log: `[2023-06-23 13:08:02 +0000] [14] [INFO] msg`. The pid is the
+/// worker's, which differs from the master pid an envelope reports; under
+/// `uvicorn.workers.UvicornWorker` the message may be a uvicorn connection line.
+pub struct Gunicorn;
+
+/// uvicorn's default formatter: `INFO:     msg`, the level and its colon padded so the
+/// message starts in column 10; also Python's `basicConfig` layout
+/// `INFO:uvicorn.error:msg` that a second handler often writes alongside.
+pub struct Uvicorn;
+
+/// Twisted's log observer (`2017-05-15 08:56:59+0000 [-] Log opened.`), which Daphne 1.x
+/// can log through; the bracket names the Twisted "system" (protocol, connection, peer).
+pub struct Twisted;
+
+/// The common layouts of Python's `logging` module, as Daphne, Django, Channels and the
+/// applications configure them: `%(asctime)s %(levelname)-8s %(message)s`,
+/// `asctime - level - name - msg`, `asctime name level msg`, `asctime level name
+/// [file:line] msg`, `level asctime msg`, bracketed asctimes, Django's `runserver`
+/// request lines, and bare `LEVEL msg` lines whose time was cut off.
+pub struct PythonLogging;
+
+/// Go's standard `log` package (`2020/01/26 03:17:29 provider.go:117: msg`), as written
+/// by the proxies and sidecars that share a pod or compose file with the stack.
+pub struct GoLog;
+
+/// Redis server's log (`1:M 25 Apr 2024 05:32:35.019 # Warning`): the channel layer's
+/// backing store, whose restarts explain closed WebSockets.
+pub struct Redis;
+
+type Fields<'a> = Vec<(&'static str, Cow<'a, str>)>;
+
+impl Format for Gunicorn {
+    fn name(&self) -> &'static str {
+        "gunicorn"
+    }
+    fn layer(&self) -> Layer {
+        Layer::App
+    }
+    fn example(&self) -> &'static str {
+        "[2023-06-23 13:08:02 +0000] [14] [INFO] ('172.19.0.11', 43088) - \"WebSocket /submission_output/\" 403"
+    }
+    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_gunicorn(line, ctx)
+    }
+}
+
+impl Format for Uvicorn {
+    fn name(&self) -> &'static str {
+        "uvicorn"
+    }
+    fn layer(&self) -> Layer {
+        Layer::App
+    }
+    fn example(&self) -> &'static str {
+        "INFO:     127.0.0.1:39432 - \"WebSocket /ws/todos\" [accepted]"
+    }
+    fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_uvicorn(line)
+    }
+}
+
+impl Format for Twisted {
+    fn name(&self) -> &'static str {
+        "twisted"
+    }
+    fn layer(&self) -> Layer {
+        Layer::App
+    }
+    fn example(&self) -> &'static str {
+        "2017-05-15 08:56:59+0000 [HTTPChannel,0,127.0.0.1] Unhandled Error"
+    }
+    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_twisted(line, ctx)
+    }
+}
+
+impl Format for PythonLogging {
+    fn name(&self) -> &'static str {
+        "python-logging"
+    }
+    fn layer(&self) -> Layer {
+        Layer::App
+    }
+    fn example(&self) -> &'static str {
+        "2018-08-21 12:17:37,473 DEBUG    WebSocket daphne.response.fFfkUJvMQZ!GsuGLNKtwc open and established"
+    }
+    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_logging(line, ctx)
+    }
+}
+
+impl Format for GoLog {
+    fn name(&self) -> &'static str {
+        "go-log"
+    }
+    fn layer(&self) -> Layer {
+        Layer::App
+    }
+    fn example(&self) -> &'static str {
+        "2020/01/26 03:17:29 provider.go:117: Defaulting client-id to system:serviceaccount:openshift-monitoring:alertmanager-main"
+    }
+    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_go(line, ctx)
+    }
+}
+
+impl Format for Redis {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+    fn layer(&self) -> Layer {
+        Layer::App
+    }
+    fn example(&self) -> &'static str {
+        "1:M 25 Apr 2024 05:32:35.019 # Warning: no config file specified, using the default config."
+    }
+    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_redis(line, ctx)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// level words and padding
+
+/// The level names Python's `logging` writes (and the few extra that libraries register).
+/// Upper case only: a lower-case word at that place is prose, not a level.
+fn py_level(w: &[u8]) -> Option<Level> {
+    Some(match w {
+        b"DEBUG" => Level::Debug,
+        b"INFO" => Level::Info,
+        b"WARNING" | b"WARN" => Level::Warning,
+        b"ERROR" => Level::Error,
+        b"CRITICAL" | b"FATAL" => Level::Critical,
+        b"TRACE" => Level::Trace,
+        b"NOTICE" => Level::Notice,
+        _ => return None,
+    })
+}
+
+/// The five standard names only: for lines that carry nothing but a level, where any
+/// looser match would claim ordinary prose.
+fn std_level(w: &[u8]) -> Option<Level> {
+    match w {
+        b"DEBUG" | b"INFO" | b"WARNING" | b"ERROR" | b"CRITICAL" => py_level(w),
+        _ => None,
+    }
+}
+
+/// Where the message starts after a level word at `ls..le` followed by a space. With
+/// `%(levelname)-8s %(message)s` the padding fills the column to 8 and one space
+/// follows; strip exactly that, so an indented message (a traceback frame) keeps its own
+/// indentation. Without padding, strip the one separator.
+fn padded_start(b: &[u8], ls: usize, le: usize) -> usize {
+    let col = ls + 8;
+    if le < col && b.len() > col && b[le..=col].iter().all(|&c| c == b' ') {
+        col + 1
+    } else {
+        (le + 1).min(b.len())
+    }
+}
+
+/// The end of the word starting at `s` (the next space or the end).
+fn word_end(b: &[u8], s: usize) -> usize {
+    s + memchr(b' ', &b[s..]).unwrap_or(b.len() - s)
+}
+
+/// A logger name as `%(name)s` writes it: dotted identifiers.
+fn is_logger(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s[0].is_ascii_alphabetic()
+        && s.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+}
+
+/// A logger name that can be told apart from a message's own tag: it has a dot
+/// (`django.request`) or is one of the root names of the stack. `[JWTAuthMiddleware]`
+/// and `[ChatConsumer]` are tags the pattern packs match on, so they stay in the message.
+fn is_qualified_logger(s: &[u8]) -> bool {
+    is_logger(s)
+        && (memchr(b'.', s).is_some()
+            || matches!(
+                s,
+                b"root"
+                    | b"django"
+                    | b"daphne"
+                    | b"channels"
+                    | b"uvicorn"
+                    | b"gunicorn"
+                    | b"asyncio"
+            ))
+}
+
+fn timestamp(ctx: &TimeCtx, iso: &IsoPrefix) -> Option<crate::record::Timestamp> {
+    ctx.complete(iso.naive, iso.digits, iso.offset)
+}
+
+// ---------------------------------------------------------------------------------------
+// uvicorn connection lines
+
+/// Splits a uvicorn connection line into fields; returns whether it was one.
+///
+/// Handles the access line (`127.0.0.1:39432 - "WebSocket /ws/todos" [accepted]`,
+/// `('10.5.10.5', 56608) - "WebSocket /asr" 403`, `None - ...`, ` - "GET / HTTP/1.0" 200
+/// OK` for a unix socket), TRACE lines (`127.0.0.1:39432 - ASGI [1] Receive {...}`,
+/// `... - Connection made`) and `connection open|closed|rejected (403 Forbidden)`.
+pub(crate) fn push_uvicorn_access<'a>(f: &mut Fields<'a>, msg: &'a str) -> bool {
+    let b = msg.as_bytes();
+    if let Some(rest) = msg.strip_prefix("connection ") {
+        let (event, reason) = match rest {
+            "open" => ("open", None),
+            "closed" => ("closed", None),
+            _ => {
+                let Some(r) = rest.strip_prefix("rejected") else {
+                    return false;
+                };
+                let r = r.trim_start();
+                let reason = r.strip_prefix('(').and_then(|r| r.strip_suffix(')'));
+                if !r.is_empty() && reason.is_none() {
+                    return false;
+                }
+                ("rejected", reason)
+            }
+        };
+        f.push(("event", Cow::Borrowed(event)));
+        if let Some(r) = reason {
+            f.push(("reason", Cow::Borrowed(r)));
+        }
+        return true;
+    }
+    let Some(dash) = memchr::memmem::find(b, b" - ") else {
+        return false;
+    };
+    let client = &msg[..dash];
+    let rest = &msg[dash + 3..];
+    let rb = rest.as_bytes();
+    // What the client looks like decides whether this is uvicorn's line at all.
+    let peer: Option<Cow<'a, str>> = if client.is_empty() || client == "None" {
+        None
+    } else if let Some(t) = client.strip_prefix("('") {
+        // An old uvicorn printing the address tuple: ('10.5.10.5', 56608[, 0, 0]).
+        let Some((ip, tail)) = t.split_once("', ") else {
+            return false;
+        };
+        let port_len = tail.bytes().take_while(u8::is_ascii_digit).count();
+        if port_len == 0 || !tail.ends_with(')') {
+            return false;
+        }
+        Some(Cow::Owned(format!("{ip}:{}", &tail[..port_len])))
+    } else if looks_like_peer(client.as_bytes()) {
+        Some(Cow::Borrowed(client))
+    } else {
+        return false;
+    };
+    let quoted = rb.first() == Some(&b'"');
+    let asgi = rest.strip_prefix("ASGI [");
+    if !quoted && asgi.is_none() && peer.is_none() {
+        return false;
+    }
+    match peer {
+        Some(Cow::Borrowed(c)) => push_client(f, c),
+        Some(Cow::Owned(c)) => {
+            // Rare (old uvicorn): the ip and port are re-read from the owned text.
+            let (ip, port) = c.rsplit_once(':').unwrap_or((&c, ""));
+            let (ip, port) = (ip.to_owned(), port.to_owned());
+            f.push(("client", Cow::Owned(c)));
+            f.push(("client_ip", Cow::Owned(ip)));
+            f.push(("client_port", Cow::Owned(port)));
+        }
+        None => {}
+    }
+    if let Some(a) = asgi {
+        let n = a.bytes().take_while(u8::is_ascii_digit).count();
+        if n > 0 && a.as_bytes().get(n) == Some(&b']') {
+            f.push(("asgi_id", Cow::Borrowed(&a[..n])));
+        }
+    } else if quoted {
+        let body = &rest[1..];
+        let (request, after) = match memchr(b'"', body.as_bytes()) {
+            Some(q) => (&body[..q], &body[q + 1..]),
+            None => (body, ""),
+        };
+        push_request(f, request);
+        let after = after.trim_start();
+        if let Some(ev) = after.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
+            f.push(("event", Cow::Borrowed(ev)));
+        } else {
+            let n = after.bytes().take_while(u8::is_ascii_digit).count();
+            if n > 0 {
+                f.push(("status", Cow::Borrowed(&after[..n])));
+            }
+        }
+    }
+    true
+}
+
+/// `127.0.0.1:39432`, `::1:8000`, `[::1]:8000`: an address with a numeric port.
+fn looks_like_peer(b: &[u8]) -> bool {
+    let Some(c) = memchr::memrchr(b':', b) else {
+        return false;
+    };
+    c > 0
+        && c + 1 < b.len()
+        && b[c + 1..].iter().all(u8::is_ascii_digit)
+        && b[..c]
+            .iter()
+            .all(|&x| x.is_ascii_hexdigit() || matches!(x, b'.' | b':' | b'[' | b']'))
+}
+
+// ---------------------------------------------------------------------------------------
+// gunicorn
+
+fn parse_gunicorn<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    // A journal excerpt can lose the leading `[`; the `] [pid] [LEVEL] ` that follows is
+    // distinctive enough on its own.
+    let s = match b.first()? {
+        b'[' => 1,
+        b'0'..=b'9' => 0,
+        _ => return None,
+    };
+    let iso = iso_prefix(&b[s..], true)?;
+    let mut p = s + iso.len;
+    if b.get(p..p + 3) != Some(b"] [") {
+        return None;
+    }
+    p += 3;
+    let pe = p + b[p..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if pe == p || b.get(pe..pe + 3) != Some(b"] [") {
+        return None;
+    }
+    let ls = pe + 3;
+    let le = ls + memchr(b']', &b[ls..b.len().min(ls + 10)])?;
+    let level = Level::parse(&line[ls..le])?;
+    let ms = match b.get(le + 1) {
+        None => le + 1,
+        Some(b' ') => le + 2,
+        Some(_) => return None,
+    };
+    let msg = &line[ms..];
+    let mut out = Parsed::new(msg);
+    out.ts = Some(timestamp(ctx, &iso)?);
+    out.pid = line[p..pe].parse().ok();
+    out.level = Some(level);
+    push_uvicorn_access(&mut out.fields, msg);
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// uvicorn
+
+fn parse_uvicorn(line: &str) -> Option<Parsed<'_>> {
+    let b = line.as_bytes();
+    if !matches!(b.first()?, b'T' | b'D' | b'I' | b'W' | b'E' | b'C') {
+        return None;
+    }
+    let colon = memchr(b':', &b[..b.len().min(9)])?;
+    let level = py_level(&b[..colon])?;
+    let after = colon + 1;
+    let (msg, logger) = match b.get(after) {
+        None | Some(b' ') => {
+            // The message starts in column 10 whatever the level's length, so anything
+            // past that column (an empty client's ` - "GET ...`) is the message's own.
+            let mut i = after;
+            while i < b.len() && i < 10 && b[i] == b' ' {
+                i += 1;
+            }
+            (&line[i..], None)
+        }
+        Some(_) => {
+            // `LEVEL:logger:message` (`logging.basicConfig`).
+            let le = after + memchr(b':', &b[after..])?;
+            if !is_logger(&b[after..le]) {
+                return None;
+            }
+            (&line[le + 1..], Some(Cow::Borrowed(&line[after..le])))
+        }
+    };
+    let mut out = Parsed::new(msg);
+    out.level = Some(level);
+    out.logger = logger;
+    push_uvicorn_access(&mut out.fields, msg);
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Twisted
+
+fn parse_twisted<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    if !b.first()?.is_ascii_digit() {
+        return None;
+    }
+    let iso = iso_prefix(b, true)?;
+    // Twisted always writes the zone; Python's asctime never does by default.
+    iso.offset?;
+    let p = iso.len;
+    if b.get(p..p + 2) != Some(b" [") {
+        return None;
+    }
+    let ss = p + 2;
+    let se = ss + memchr(b']', &b[ss..])?;
+    let ms = match b.get(se + 1) {
+        None => se + 1,
+        Some(b' ') => se + 2,
+        Some(_) => return None,
+    };
+    let system = &line[ss..se];
+    let mut out = Parsed::new(&line[ms..]);
+    out.ts = Some(timestamp(ctx, &iso)?);
+    // The new-style logger writes `[namespace#level]`.
+    if let Some((_, lvl)) = system.rsplit_once('#') {
+        out.level = Level::parse(lvl);
+    }
+    out.fields.push(("system", Cow::Borrowed(system)));
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Python logging
+
+/// What follows the time in an asctime-first layout.
+struct Tail<'a> {
+    level: Option<Level>,
+    logger: Option<&'a str>,
+    source: Option<&'a str>,
+    msg: usize,
+    layout: &'static str,
+}
+
+fn parse_logging<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    let (ts, tail) = match *b.first()? {
+        b'0'..=b'9' => {
+            let iso = iso_prefix(b, true)?;
+            if b.get(iso.len) != Some(&b' ') {
+                return None;
+            }
+            let tail = asctime_tail(line, iso.len + 1)?;
+            (Some(timestamp(ctx, &iso)?), tail)
+        }
+        b'[' => return parse_bracketed(line, ctx),
+        b'A'..=b'Z' | b' ' => return parse_level_first(line, ctx),
+        _ => return None,
+    };
+    Some(finish(line, ts, tail))
+}
+
+fn finish<'a>(line: &'a str, ts: Option<crate::record::Timestamp>, tail: Tail<'a>) -> Parsed<'a> {
+    let msg = &line[tail.msg.min(line.len())..];
+    let mut out = Parsed::new(msg);
+    out.ts = ts;
+    out.level = tail.level;
+    out.logger = tail.logger.map(Cow::Borrowed);
+    out.fields.push(("layout", Cow::Borrowed(tail.layout)));
+    if let Some(s) = tail.source {
+        out.fields.push(("source", Cow::Borrowed(s)));
+    }
+    push_uvicorn_access(&mut out.fields, msg);
+    out
+}
+
+/// Reads the level / logger / source columns that follow an asctime at `s`.
+fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
+    let b = line.as_bytes();
+    if s >= b.len() {
+        return None;
+    }
+    // `- LEVEL - name - msg`, `- name - LEVEL - msg`, `- LEVEL - msg`
+    if b[s..].starts_with(b"- ") {
+        let a = s + 2;
+        let ae = a + memchr::memmem::find(&b[a..], b" - ")?;
+        let bs = ae + 3;
+        if let Some(level) = py_level(&b[a..ae]) {
+            let next = memchr::memmem::find(&b[bs..], b" - ").map(|k| bs + k);
+            return Some(match next {
+                Some(be) if is_logger(&b[bs..be]) => Tail {
+                    level: Some(level),
+                    logger: Some(&line[bs..be]),
+                    source: None,
+                    msg: be + 3,
+                    layout: "asctime-level-name",
+                },
+                _ => Tail {
+                    level: Some(level),
+                    logger: None,
+                    source: None,
+                    msg: bs,
+                    layout: "asctime-level",
+                },
+            });
+        }
+        if !is_logger(&b[a..ae]) {
+            return None;
+        }
+        let be = bs + memchr::memmem::find(&b[bs..], b" - ")?;
+        let level = py_level(&b[bs..be])?;
+        return Some(Tail {
+            level: Some(level),
+            logger: Some(&line[a..ae]),
+            source: None,
+            msg: be + 3,
+            layout: "asctime-name-level",
+        });
+    }
+    // `[LEVEL] msg`
+    if b[s] == b'[' {
+        let e = s + 1 + memchr(b']', &b[s + 1..b.len().min(s + 11)])?;
+        let level = py_level(&b[s + 1..e])?;
+        return Some(Tail {
+            level: Some(level),
+            logger: None,
+            source: None,
+            msg: if b.get(e + 1) == Some(&b' ') {
+                e + 2
+            } else {
+                e + 1
+            },
+            layout: "asctime-level",
+        });
+    }
+    let we = word_end(b, s);
+    if let Some(level) = py_level(&b[s..we]) {
+        if we >= b.len() {
+            return Some(Tail {
+                level: Some(level),
+                logger: None,
+                source: None,
+                msg: we,
+                layout: "asctime-level",
+            });
+        }
+        let ms = padded_start(b, s, we);
+        let (logger, source, msg, layout) = logger_after_level(line, ms);
+        return Some(Tail {
+            level: Some(level),
+            logger,
+            source,
+            msg,
+            layout,
+        });
+    }
+    // `name LEVEL msg`
+    if we < b.len() && is_logger(&b[s..we]) {
+        let ls = we + 1;
+        let le = word_end(b, ls);
+        let level = py_level(&b[ls..le])?;
+        return Some(Tail {
+            level: Some(level),
+            logger: Some(&line[s..we]),
+            source: None,
+            msg: if le < b.len() {
+                padded_start(b, ls, le)
+            } else {
+                le
+            },
+            layout: "asctime-name-level",
+        });
+    }
+    None
+}
+
+/// The logger columns some layouts put between the level and the message:
+/// `[django.channels] msg`, `daphne.server [server.py:113] msg`, `django.request: msg`.
+/// Returns (logger, source, message start, layout).
+fn logger_after_level(line: &str, ms: usize) -> (Option<&str>, Option<&str>, usize, &'static str) {
+    let b = line.as_bytes();
+    let plain = (None, None, ms, "asctime-level");
+    if ms >= b.len() {
+        return plain;
+    }
+    if b[ms] == b'[' {
+        if let Some(e) = memchr(b']', &b[ms + 1..]).map(|e| ms + 1 + e) {
+            if b.get(e + 1) == Some(&b' ') && is_qualified_logger(&b[ms + 1..e]) {
+                return (Some(&line[ms + 1..e]), None, e + 2, "asctime-level-name");
+            }
+        }
+        return plain;
+    }
+    let we = word_end(b, ms);
+    if we >= b.len() {
+        return plain;
+    }
+    let name = &b[ms..we];
+    // `name [file.py:113] msg`
+    if is_logger(name) && b.get(we + 1) == Some(&b'[') {
+        let ss = we + 2;
+        if let Some(se) = memchr(b']', &b[ss..]).map(|e| ss + e) {
+            let src = &b[ss..se];
+            let ok = memchr::memrchr(b':', src).is_some_and(|c| {
+                c > 0 && c + 1 < src.len() && src[c + 1..].iter().all(u8::is_ascii_digit)
+            }) && !src.contains(&b' ');
+            if ok {
+                let msg = if b.get(se + 1) == Some(&b' ') {
+                    se + 2
+                } else {
+                    se + 1
+                };
+                return (
+                    Some(&line[ms..we]),
+                    Some(&line[ss..se]),
+                    msg,
+                    "asctime-level-name-source",
+                );
+            }
+        }
+    }
+    // `django.request: msg`
+    if name.len() > 1
+        && name[name.len() - 1] == b':'
+        && is_qualified_logger(&name[..name.len() - 1])
+    {
+        return (Some(&line[ms..we - 1]), None, we + 1, "asctime-level-name");
+    }
+    plain
+}
+
+/// `[2026-11-23 19:37:49,123] INFO [django.channels] msg`,
+/// `[2026-11-23 19:37:49] ERROR django.request: msg`, and Django's `runserver`
+/// `[23/Nov/2026 19:37:49] "GET / HTTP/1.1" 200 1234`.
+fn parse_bracketed<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    if !b.get(1)?.is_ascii_digit() {
+        return None;
+    }
+    if b.get(3) == Some(&b'/') {
+        let (naive, len) = clf_datetime(&b[1..], b' ')?;
+        let e = 1 + len;
+        if b.get(e) != Some(&b']') {
+            return None;
+        }
+        let ms = if b.get(e + 1) == Some(&b' ') {
+            e + 2
+        } else {
+            e + 1
+        };
+        let msg = &line[ms..];
+        let mut out = Parsed::new(msg);
+        out.ts = Some(ctx.complete(naive, 0, None)?);
+        out.fields.push(("layout", Cow::Borrowed("django-server")));
+        push_django_request(&mut out.fields, msg);
+        return Some(out);
+    }
+    let iso = iso_prefix(&b[1..], true)?;
+    let e = 1 + iso.len;
+    if b.get(e) != Some(&b']') {
+        return None;
+    }
+    let ts = Some(timestamp(ctx, &iso)?);
+    if b.get(e + 1) != Some(&b' ') {
+        return None;
+    }
+    let mut tail = asctime_tail(line, e + 2)?;
+    tail.layout = "bracket-asctime";
+    Some(finish(line, ts, tail))
+}
+
+/// Django's `django.server` message: `"GET /x HTTP/1.1" 200 1234`.
+fn push_django_request<'a>(f: &mut Fields<'a>, msg: &'a str) {
+    let Some(body) = msg.strip_prefix('"') else {
+        return;
+    };
+    let Some(q) = memchr(b'"', body.as_bytes()) else {
+        return;
+    };
+    push_request(f, &body[..q]);
+    let mut toks = body[q + 1..].split(' ').filter(|t| !t.is_empty());
+    if let Some(s) = toks
+        .next()
+        .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))
+    {
+        f.push(("status", Cow::Borrowed(s)));
+        if let Some(n) = toks
+            .next()
+            .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))
+        {
+            f.push(("bytes", Cow::Borrowed(n)));
+        }
+    }
+}
+
+/// `INFO 2025-07-25 21:40:53,311 msg` (Django's `verbose`-style layouts), or a bare
+/// `LEVEL msg` / ` WARNING  msg` whose time was never written or was cut off.
+fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    let s = usize::from(b.first() == Some(&b' '));
+    let we = word_end(b, s);
+    let level = py_level(&b[s..we])?;
+    let mut ts = None;
+    let mut layout = "level";
+    let mut ms = (we + 1).min(b.len());
+    if let Some(iso) = b.get(we + 1..).and_then(|r| iso_prefix(r, true)) {
+        let e = we + 1 + iso.len;
+        if matches!(b.get(e), None | Some(b' ')) {
+            ts = Some(timestamp(ctx, &iso)?);
+            layout = "level-asctime";
+            ms = (e + 1).min(b.len());
+        }
+    }
+    if ts.is_none() {
+        // The most generic layout of all: only the standard names, written in full.
+        std_level(&b[s..we])?;
+        if we < b.len() {
+            ms = padded_start(b, s, we);
+        }
+    }
+    let msg = &line[ms..];
+    let mut out = Parsed::new(msg);
+    out.ts = ts;
+    out.level = Some(level);
+    out.fields.push(("layout", Cow::Borrowed(layout)));
+    push_uvicorn_access(&mut out.fields, msg);
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Go log
+
+fn parse_go<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    if b.len() < 20 || b[4] != b'/' {
+        return None;
+    }
+    let iso = iso_prefix_sep(b, b'/', false)?;
+    if b.get(iso.len) != Some(&b' ') {
+        return None;
+    }
+    let rs = iso.len + 1;
+    // nginx's error log shares the date; its `[level]` must not be taken for a message.
+    if b.get(rs) == Some(&b'[') {
+        if let Some(e) = memchr(b']', &b[rs..b.len().min(rs + 10)]) {
+            if Level::parse(&line[rs + 1..rs + e]).is_some() {
+                return None;
+            }
+        }
+    }
+    let mut out = Parsed::new(&line[rs..]);
+    out.ts = Some(timestamp(ctx, &iso)?);
+    // `file.go:117: ` (log.Lshortfile / Llongfile)
+    let we = word_end(b, rs);
+    let w = &b[rs..we];
+    if w.len() > 2 && w[w.len() - 1] == b':' {
+        let src = &w[..w.len() - 1];
+        if let Some(c) = memchr::memrchr(b':', src) {
+            if c > 0 && c + 1 < src.len() && src[c + 1..].iter().all(u8::is_ascii_digit) {
+                out.message = Cow::Borrowed(&line[(we + 1).min(b.len())..]);
+                out.fields
+                    .push(("source", Cow::Borrowed(&line[rs..rs + src.len()])));
+            }
+        }
+    }
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Redis
+
+fn parse_redis<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    // `1:M ` (Redis 3+) or `[1234] ` (Redis 2).
+    let (pid, role, ds) = if b.first() == Some(&b'[') {
+        let pe = 1 + b[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if pe == 1 || b.get(pe..pe + 2) != Some(b"] ") {
+            return None;
+        }
+        (&line[1..pe], None, pe + 2)
+    } else {
+        let pe = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if pe == 0 || b.get(pe) != Some(&b':') {
+            return None;
+        }
+        let r = *b.get(pe + 1)?;
+        if !matches!(r, b'X' | b'C' | b'S' | b'M') || b.get(pe + 2) != Some(&b' ') {
+            return None;
+        }
+        (&line[..pe], Some(&line[pe + 1..pe + 2]), pe + 3)
+    };
+    // `25 Apr 2024 05:32:35.018` or, in Redis 2, `25 Apr 05:32:35.018`.
+    let day = digits(b.get(ds..)?, 2)?;
+    if b.get(ds + 2) != Some(&b' ') || b.get(ds + 6) != Some(&b' ') {
+        return None;
+    }
+    let month = crate::time::month(line.get(ds + 3..ds + 6)?)?;
+    let mut p = ds + 7;
+    let year = match digits(b.get(p..)?, 4) {
+        Some(y) if b.get(p + 4) == Some(&b' ') => {
+            p += 5;
+            Some(y as i32)
+        }
+        _ => None,
+    };
+    let (h, mi, s) = hms(b.get(p..)?)?;
+    let (nanos, fd, flen) = crate::time::fraction(&b[p + 8..]);
+    p += 8 + flen;
+    if b.get(p) != Some(&b' ') {
+        return None;
+    }
+    let level = match b.get(p + 1)? {
+        b'.' | b'-' => Level::Debug,
+        b'*' => Level::Info,
+        b'#' => Level::Warning,
+        _ => return None,
+    };
+    let ms = match b.get(p + 2) {
+        None => p + 2,
+        Some(b' ') => p + 3,
+        Some(_) => return None,
+    };
+    let time = chrono::NaiveTime::from_hms_nano_opt(h, mi, s.min(59), nanos)?;
+    let ts = match year {
+        Some(y) => {
+            let date = chrono::NaiveDate::from_ymd_opt(y, month, day)?;
+            ctx.complete(date.and_time(time), fd, None)?
+        }
+        None => ctx.yearless(month, day, time, fd, None)?,
+    };
+    let mut out = Parsed::new(&line[ms..]);
+    out.ts = Some(ts);
+    out.pid = pid.parse().ok();
+    out.level = Some(level);
+    if let Some(r) = role {
+        out.fields.push(("role", Cow::Borrowed(r)));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::TsNote;
+
+    fn ctx() -> TimeCtx {
+        TimeCtx::default()
+    }
+
+    fn all() -> Vec<&'static dyn Format> {
+        formats()
+    }
+
+    // ---- gunicorn
+
+    #[test]
+    fn gunicorn_line_carrying_a_uvicorn_access_tuple() {
+        let p = Gunicorn.parse(Gunicorn.example(), &ctx()).unwrap();
+        assert_eq!(p.pid, Some(14));
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2023-06-23T13:08:02Z");
+        assert_eq!(p.ts.unwrap().note, TsNote::NONE);
+        assert_eq!(p.field("client"), Some("172.19.0.11:43088"));
+        assert_eq!(p.field("client_ip"), Some("172.19.0.11"));
+        assert_eq!(p.field("client_port"), Some("43088"));
+        assert_eq!(p.field("method"), Some("WebSocket"));
+        assert_eq!(p.field("path"), Some("/submission_output/"));
+        assert_eq!(p.field("status"), Some("403"));
+    }
+
+    #[test]
+    fn gunicorn_offsets_and_lost_bracket() {
+        let p = Gunicorn
+            .parse(
+                "[2019-01-31 12:53:20 +0100] [23868] [INFO] Starting daphne 19.9.0",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2019-01-31T11:53:20Z");
+        assert_eq!(p.message, "Starting daphne 19.9.0");
+        assert!(p.fields.is_empty());
+        let p = Gunicorn
+            .parse(
+                "2018-08-29 07:35:43 -0500] [9160] [ERROR] Exception in ASGI application",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.pid, Some(9160));
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2018-08-29T12:35:43Z");
+    }
+
+    // ---- uvicorn
+
+    #[test]
+    fn uvicorn_access_lines_in_every_client_spelling() {
+        // (line, client, path, status, event)
+        type Want = Option<&'static str>;
+        let cases: [(&str, Want, Want, Want, Want); 6] = [
+            (
+                "INFO:     127.0.0.1:39432 - \"WebSocket /ws/todos\" [accepted]",
+                Some("127.0.0.1:39432"),
+                Some("/ws/todos"),
+                None,
+                Some("accepted"),
+            ),
+            (
+                "INFO:     ('10.5.10.5', 56608) - \"WebSocket /asr\" 403",
+                Some("10.5.10.5:56608"),
+                Some("/asr"),
+                Some("403"),
+                None,
+            ),
+            (
+                "INFO:     None - \"WebSocket /ws/\" [accepted]",
+                None,
+                Some("/ws/"),
+                None,
+                Some("accepted"),
+            ),
+            (
+                "INFO:      - \"GET /home/ HTTP/1.0\" 200 OK",
+                None,
+                Some("/home/"),
+                Some("200"),
+                None,
+            ),
+            (
+                "INFO:     127.0.0.1:0 - \"WebSocket /ws\" 401",
+                Some("127.0.0.1:0"),
+                Some("/ws"),
+                Some("401"),
+                None,
+            ),
+            (
+                "INFO:     ('127.0.0.1', 51065) - \"WebSocket /chat/ws\" [accepted]",
+                Some("127.0.0.1:51065"),
+                Some("/chat/ws"),
+                None,
+                Some("accepted"),
+            ),
+        ];
+        for (line, client, path, status, event) in cases {
+            let p = Uvicorn.parse(line, &ctx()).unwrap();
+            assert_eq!(p.level, Some(Level::Info), "{line}");
+            assert_eq!(p.field("client"), client, "{line}");
+            assert_eq!(p.field("path"), path, "{line}");
+            assert_eq!(p.field("status"), status, "{line}");
+            assert_eq!(p.field("event"), event, "{line}");
+        }
+        let p = Uvicorn
+            .parse("INFO:      - \"GET /home/ HTTP/1.0\" 200 OK", &ctx())
+            .unwrap();
+        assert_eq!(p.message, " - \"GET /home/ HTTP/1.0\" 200 OK");
+        assert_eq!(p.field("protocol"), Some("HTTP/1.0"));
+    }
+
+    #[test]
+    fn uvicorn_connection_state_lines() {
+        let p = Uvicorn
+            .parse("INFO:     connection rejected (403 Forbidden)", &ctx())
+            .unwrap();
+        assert_eq!(p.field("event"), Some("rejected"));
+        assert_eq!(p.field("reason"), Some("403 Forbidden"));
+        assert_eq!(p.message, "connection rejected (403 Forbidden)");
+        for (line, ev) in [
+            ("INFO:     connection open", "open"),
+            ("INFO:     connection closed", "closed"),
+        ] {
+            assert_eq!(
+                Uvicorn.parse(line, &ctx()).unwrap().field("event"),
+                Some(ev)
+            );
+        }
+    }
+
+    #[test]
+    fn uvicorn_levels_pad_to_column_ten() {
+        for (line, level, msg) in [
+            (
+                "ERROR:    ASGI callable returned without completing handshake.",
+                Level::Error,
+                "ASGI callable returned without completing handshake.",
+            ),
+            (
+                "WARNING:  Invalid HTTP request received.",
+                Level::Warning,
+                "Invalid HTTP request received.",
+            ),
+            ("CRITICAL: boom", Level::Critical, "boom"),
+            (
+                "INFO:     Started server process [666]",
+                Level::Info,
+                "Started server process [666]",
+            ),
+        ] {
+            let p = Uvicorn.parse(line, &ctx()).unwrap();
+            assert_eq!(p.level, Some(level));
+            assert_eq!(p.message, msg);
+            assert!(p.fields.is_empty(), "{line}: {:?}", p.fields);
+        }
+    }
+
+    #[test]
+    fn uvicorn_trace_lines_carry_client_and_asgi_id() {
+        let p = Uvicorn
+            .parse(
+                "TRACE:    127.0.0.1:39432 - ASGI [1] Receive {'type': 'websocket.connect'}",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.level, Some(Level::Trace));
+        assert_eq!(p.field("client"), Some("127.0.0.1:39432"));
+        assert_eq!(p.field("asgi_id"), Some("1"));
+        let p = Uvicorn
+            .parse("TRACE:    127.0.0.1:39432 - Connection made", &ctx())
+            .unwrap();
+        assert_eq!(p.field("client_port"), Some("39432"));
+        assert_eq!(p.field("asgi_id"), None);
+    }
+
+    #[test]
+    fn uvicorn_basic_config_layout_names_the_logger() {
+        let p = Uvicorn
+            .parse(
+                "INFO:uvicorn.error:Waiting for application shutdown.",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.logger.as_deref(), Some("uvicorn.error"));
+        assert_eq!(p.message, "Waiting for application shutdown.");
+    }
+
+    #[test]
+    fn uvicorn_rejects_other_layouts() {
+        for line in [
+            "INFO 2025-07-25 21:40:53,311 System Status",
+            "DEBUG Upgraded connection",
+            "Info: lowercase",
+            "INFORMATION: no",
+            "Status code: 403",
+        ] {
+            assert!(Uvicorn.parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn prose_with_a_dash_is_not_an_access_line() {
+        let mut f = Vec::new();
+        assert!(!push_uvicorn_access(
+            &mut f,
+            "Performance Metrics - Active Calculators: 8/8"
+        ));
+        assert!(!push_uvicorn_access(
+            &mut f,
+            "Uvicorn running on http://0.0.0.0:8000"
+        ));
+        assert!(!push_uvicorn_access(&mut f, "connection refused by peer"));
+        assert!(f.is_empty());
+    }
+
+    // ---- twisted
+
+    #[test]
+    fn twisted_system_and_zone() {
+        let p = Twisted
+            .parse("2017-05-15 08:56:59+0000 [-] Log opened.", &ctx())
+            .unwrap();
+        assert_eq!(p.field("system"), Some("-"));
+        assert_eq!(p.message, "Log opened.");
+        assert_eq!(p.ts.unwrap().note, TsNote::NONE);
+        let p = Twisted.parse(Twisted.example(), &ctx()).unwrap();
+        assert_eq!(p.field("system"), Some("HTTPChannel,0,127.0.0.1"));
+        let p = Twisted
+            .parse(
+                "2017-05-15 08:56:59+0000 [twisted.internet.defer#critical] Unhandled error",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.level, Some(Level::Critical));
+        assert!(Twisted
+            .parse("2018-08-21 12:17:37,473 DEBUG    x", &ctx())
+            .is_none());
+    }
+
+    // ---- python logging
+
+    fn logging(line: &str) -> Parsed<'_> {
+        PythonLogging
+            .parse(line, &ctx())
+            .unwrap_or_else(|| panic!("not parsed: {line}"))
+    }
+
+    #[test]
+    fn daphne_padded_level_layout() {
+        let p = logging(PythonLogging.example());
+        assert_eq!(p.level, Some(Level::Debug));
+        assert_eq!(
+            p.message,
+            "WebSocket daphne.response.fFfkUJvMQZ!GsuGLNKtwc open and established"
+        );
+        let ts = p.ts.unwrap();
+        assert_eq!(ts.to_rfc3339(), "2018-08-21T12:17:37.473Z");
+        assert_eq!(ts.digits, 3);
+        assert!(ts.note.contains(TsNote::ZONE));
+        let p = logging("2017-05-15 08:56:59,441 CRITICAL Unhandled Error");
+        assert_eq!(p.level, Some(Level::Critical));
+        assert_eq!(p.message, "Unhandled Error");
+    }
+
+    #[test]
+    fn traceback_line_with_own_prefix_keeps_indentation() {
+        let p = logging("2020-02-27 02:40:10,803 ERROR      File \"/usr/local/bin/daphne\", line 8, in <module>");
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(
+            p.message,
+            "  File \"/usr/local/bin/daphne\", line 8, in <module>"
+        );
+        let p = logging(
+            "2020-02-27 02:40:10,805 ERROR        sys.exit(CommandLineInterface.entrypoint())",
+        );
+        assert_eq!(p.message, "    sys.exit(CommandLineInterface.entrypoint())");
+        let p = logging("2020-02-27 02:40:10,829 ERROR    --- <exception caught here> ---");
+        assert_eq!(p.message, "--- <exception caught here> ---");
+    }
+
+    #[test]
+    fn dash_separated_layouts() {
+        let p = logging("2018-02-05 12:18:07,117 - DEBUG - http_protocol - Upgraded connection ['127.0.0.1', 48306] to WebSocket");
+        assert_eq!(p.level, Some(Level::Debug));
+        assert_eq!(p.logger.as_deref(), Some("http_protocol"));
+        assert_eq!(
+            p.message,
+            "Upgraded connection ['127.0.0.1', 48306] to WebSocket"
+        );
+        let p = logging("2018-08-21 12:17:38,483 - DEBUG - worker - Got message on websocket.receive (reply daphne.response.fFfkUJvMQZ!GsuGLNKtwc)");
+        assert_eq!(p.logger.as_deref(), Some("worker"));
+        let p = logging("2024-01-01 10:00:00,001 - chat.consumers - WARNING - Closing with 4001");
+        assert_eq!(p.logger.as_deref(), Some("chat.consumers"));
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(p.message, "Closing with 4001");
+        let p = logging("2024-01-01 10:00:00,001 - INFO - Server started - listening");
+        assert_eq!(p.logger, None);
+        assert_eq!(p.message, "Server started - listening");
+    }
+
+    #[test]
+    fn name_before_level_layout() {
+        let p = logging("2018-08-03 14:48:04,666 daphne.server WARNING Application instance <Task pending coro=<SessionMiddlewareInstance.__call__()>> for connection <WebSocketProtocol client=['127.0.0.1', 43174] path=b'/ws/49256-197598'> took too long to shut down and was killed.");
+        assert_eq!(p.logger.as_deref(), Some("daphne.server"));
+        assert_eq!(p.level, Some(Level::Warning));
+        assert!(p.message.starts_with("Application instance <Task"));
+    }
+
+    #[test]
+    fn level_name_source_layout() {
+        let p = logging("2024-11-01 17:11:32,699 INFO daphne.server [server.py:113] HTTP/2 support not enabled (install the http2 and tls Twisted extras)");
+        assert_eq!(p.logger.as_deref(), Some("daphne.server"));
+        assert_eq!(p.field("source"), Some("server.py:113"));
+        assert!(p.message.starts_with("HTTP/2 support"));
+        let p = logging("2024-11-01 17:14:03,824 WARNING review.views.peer_review_view [peer_review_view.py:33] User [3] already has a peer review on comment thread [1]");
+        assert_eq!(p.field("source"), Some("peer_review_view.py:33"));
+        assert!(p.message.starts_with("User [3] already"));
+    }
+
+    #[test]
+    fn emoji_message_after_unpadded_level() {
+        let p = logging("2025-09-09 09:31:10,275 INFO 🔌 User found in JWT: admin");
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.message, "🔌 User found in JWT: admin");
+        assert_eq!(p.logger, None);
+        let p = logging("2025-09-09 09:31:10,276 INFO âœ… [JWTAuthMiddleware] ok");
+        assert_eq!(p.message, "âœ… [JWTAuthMiddleware] ok");
+    }
+
+    #[test]
+    fn app_tags_in_brackets_stay_in_the_message() {
+        let p = logging("2025-09-09 09:31:10,275 INFO [JWTAuthMiddleware] Processing connection for path: /ws/chat/1/2/");
+        assert_eq!(p.logger, None);
+        assert_eq!(
+            p.message,
+            "[JWTAuthMiddleware] Processing connection for path: /ws/chat/1/2/"
+        );
+        let p = logging("2025-09-09 09:31:10,275 INFO Status: ok");
+        assert_eq!(p.logger, None);
+        assert_eq!(p.message, "Status: ok");
+    }
+
+    #[test]
+    fn level_before_asctime_layout() {
+        let p =
+            logging("INFO 2025-07-25 21:40:53,311 System Status - Connections: 3/3, Tasks: 14/14");
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2025-07-25T21:40:53.311Z");
+        assert_eq!(p.message, "System Status - Connections: 3/3, Tasks: 14/14");
+        assert_eq!(p.field("client"), None);
+    }
+
+    #[test]
+    fn level_only_lines_with_and_without_leading_space() {
+        let p = logging("DEBUG Upgraded connection daphne.response.RGQewZnEoT!wLuySyWzLr to WebSocket daphne.response.RGQewZnEoT!ygHuTTKMxL");
+        assert_eq!(p.level, Some(Level::Debug));
+        assert_eq!(p.ts, None);
+        assert!(p.message.starts_with("Upgraded connection"));
+        let p = logging(" WARNING  Application instance <Task pending name='Task-30589'>");
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(
+            p.message,
+            "Application instance <Task pending name='Task-30589'>"
+        );
+        let p = logging("WARNING dropping connection to peer tcp4:127.0.0.1:38006 with abort=True");
+        assert_eq!(p.level, Some(Level::Warning));
+        for line in [
+            "TRACE only in full layouts",
+            "WARN not a python level alone",
+            "Debug lowercase",
+            "INFOx",
+            "  WARNING two spaces",
+        ] {
+            assert!(PythonLogging.parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn bracketed_asctime_layouts() {
+        let p = logging("[2026-11-23 19:37:49,123] INFO [django.channels] msg");
+        assert_eq!(p.logger.as_deref(), Some("django.channels"));
+        assert_eq!(p.message, "msg");
+        assert_eq!(p.ts.unwrap().digits, 3);
+        let p = logging("[2026-11-23 19:37:49] ERROR django.request: Internal Server Error: /ws/");
+        assert_eq!(p.logger.as_deref(), Some("django.request"));
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.message, "Internal Server Error: /ws/");
+    }
+
+    #[test]
+    fn django_runserver_request_line() {
+        let p = logging("[23/Nov/2026 19:37:49] \"GET /ws/chat/1/?x=1 HTTP/1.1\" 404 1234");
+        assert_eq!(p.field("method"), Some("GET"));
+        assert_eq!(p.field("path"), Some("/ws/chat/1/"));
+        assert_eq!(p.field("query"), Some("x=1"));
+        assert_eq!(p.field("status"), Some("404"));
+        assert_eq!(p.field("bytes"), Some("1234"));
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:49Z");
+        let p = logging("[23/Nov/2026 19:37:49] Not Found: /ws/chat/1/");
+        assert_eq!(p.message, "Not Found: /ws/chat/1/");
+        assert_eq!(p.field("path"), None);
+    }
+
+    #[test]
+    fn uvicorn_access_inside_a_custom_logging_layout() {
+        let p =
+            logging("2024-01-01 10:00:00,001 INFO 127.0.0.1:5000 - \"WebSocket /ws/\" [accepted]");
+        assert_eq!(p.field("client_port"), Some("5000"));
+        assert_eq!(p.field("event"), Some("accepted"));
+    }
+
+    #[test]
+    fn python_logging_leaves_other_formats_alone() {
+        for line in [
+            "2017/01/21 09:24:56 [error] 1111#1111: *380 upstream prematurely closed",
+            "2020/01/26 03:17:29 provider.go:117: Defaulting client-id",
+            "2017-05-15 08:56:59+0000 [-] Log opened.",
+            "127.0.0.1:50398 - - [22/May/2017:11:30:01] \"WSCONNECTING /\" - -",
+            "[2018/02/05 12:18:07] WebSocket HANDSHAKING /test/ [127.0.0.1:48306]",
+            "1:M 25 Apr 2024 05:32:35.019 # Warning",
+            "websocket connected",
+            "Traceback (most recent call last):",
+            "  File \"x.py\", line 1, in <module>",
+            "ValueError: No route found for path 'ws/chat/undefined/'.",
+            "2024-01-01 10:00:00 something without a level",
+            "Aug 21 14:17:37 host daphne[3535]: x",
+        ] {
+            assert!(PythonLogging.parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
+
+    // ---- go, redis
+
+    #[test]
+    fn go_log_with_and_without_source() {
+        let p = GoLog.parse(GoLog.example(), &ctx()).unwrap();
+        assert_eq!(p.field("source"), Some("provider.go:117"));
+        assert!(p.message.starts_with("Defaulting client-id"));
+        assert!(p.ts.unwrap().note.contains(TsNote::ZONE));
+        let p = GoLog
+            .parse(
+                "2020/01/26 03:17:29.123456 compiled skip-auth-regex",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.field("source"), None);
+        assert_eq!(p.ts.unwrap().digits, 6);
+        assert!(GoLog
+            .parse("2017/01/21 09:24:56 [error] 1#1: x", &ctx())
+            .is_none());
+    }
+
+    #[test]
+    fn redis_roles_and_level_marks() {
+        let p = Redis
+            .parse(
+                "1:C 25 Apr 2024 05:32:35.018 * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.pid, Some(1));
+        assert_eq!(p.field("role"), Some("C"));
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2024-04-25T05:32:35.018Z");
+        let p = Redis.parse(Redis.example(), &ctx()).unwrap();
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(p.field("role"), Some("M"));
+        let p = Redis
+            .parse(
+                "[1234] 14 Nov 10:45:32.001 - Accepted 127.0.0.1:6379",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.level, Some(Level::Debug));
+        assert!(p.ts.unwrap().note.contains(TsNote::YEAR));
+        assert!(Redis
+            .parse("1:signal-handler (1714024483) Received SIGTERM", &ctx())
+            .is_none());
+        assert!(Redis.parse("redis-1  | 1:", &ctx()).is_none());
+    }
+
+    // ---- all
+
+    #[test]
+    fn garbage_and_truncations_never_panic() {
+        let samples = [
+            "",
+            " ",
+            "[",
+            "[2",
+            "INFO:",
+            "INFO:x",
+            "INFO:é:",
+            "TRACE:    é - ASGI [",
+            "TRACE:    1:1 - ASGI [9",
+            "INFO:     ('é', 1) - \"",
+            "INFO:     ('a', ) - \"WebSocket",
+            "INFO:     (' - x",
+            "INFO:     connection rejected (",
+            "INFO:     connection rejected é",
+            " WARNING",
+            " ",
+            "DEBUG",
+            "INFO 2025-07-25 21:40:53,311",
+            "2018-08-21 12:17:37,473",
+            "2018-08-21 12:17:37,473 ",
+            "2018-08-21 12:17:37,473 - ",
+            "2018-08-21 12:17:37,473 - DEBUG - ",
+            "2018-08-21 12:17:37,473 - é - DEBUG",
+            "2018-08-21 12:17:37,473 [",
+            "2018-08-21 12:17:37,473 [INFO",
+            "2018-08-21 12:17:37,473 INFO é [é:1",
+            "2018-08-21 12:17:37,473 INFO a [b:1]",
+            "2018-08-21 12:17:37,473 é WARNING",
+            "[2026-11-23 19:37:49,123]",
+            "[23/Nov/2026 19:37:49] \"",
+            "[23/Nov/2026 19:37:49] \"GET\" é",
+            "[2023-06-23 13:08:02 +0000] [",
+            "[2023-06-23 13:08:02 +0000] [14] [INFO",
+            "[2023-06-23 13:08:02 +0000] [14] [é]",
+            "2017-05-15 08:56:59+0000 [é",
+            "2020/01/26 03:17:29 é:1:",
+            "2020/01/26 03:17:29 [é]",
+            "1:M 25 Äpr 2024 05:32:35.019 # x",
+            "1:M 25 Apr 2024 05:32:35.019 #",
+            "1:M 25 Apr 2024 05:32",
+            "[1] 1",
+            "🔌🔌🔌🔌🔌🔌🔌🔌🔌🔌🔌🔌🔌🔌🔌",
+            "\u{feff}INFO:     x",
+        ];
+        let mut lines: Vec<&str> = samples.to_vec();
+        for f in all() {
+            lines.push(f.example());
+        }
+        for line in lines {
+            for cut in (0..=line.len()).filter(|&c| line.is_char_boundary(c)) {
+                for f in all() {
+                    let _ = f.parse(&line[..cut], &ctx());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn multibyte_characters_anywhere_never_panic() {
+        // Every application layout, fed each example with one character swapped for a
+        // multibyte one, or a space, or a quote, at every position.
+        let mut fs = crate::format::nginx::formats();
+        fs.extend(crate::format::daphne::formats());
+        fs.extend(all());
+        let mut extra = vec![
+            "INFO:     ('10.5.10.5', 56608) - \"WebSocket /asr\" 403",
+            "2024-11-01 17:11:32,699 INFO daphne.server [server.py:113] HTTP/2 x",
+            "2018-02-05 12:18:07,117 - DEBUG - http_protocol - Upgraded",
+            "[23/Nov/2026 19:37:49] \"GET / HTTP/1.1\" 200 1234",
+            "1.2.3.4 - - [23/Nov/2026:19:37:49 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\" rt=1 urt=\"2\"",
+        ];
+        extra.extend(fs.iter().map(|f| f.example()));
+        for ex in extra {
+            for (i, _) in ex.char_indices() {
+                for rep in ["é", "🔌", " ", "\"", "]", "[", ":", "-"] {
+                    let mut line = String::with_capacity(ex.len() + 4);
+                    line.push_str(&ex[..i]);
+                    line.push_str(rep);
+                    let next = ex[i..].chars().next().map_or(0, char::len_utf8);
+                    line.push_str(&ex[i + next..]);
+                    for f in &fs {
+                        let _ = f.parse(&line, &ctx());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn formats_do_not_claim_each_others_examples() {
+        let mut fs = crate::format::nginx::formats();
+        fs.extend(crate::format::daphne::formats());
+        fs.extend(all());
+        for a in &fs {
+            for b in &fs {
+                if a.name() == b.name() {
+                    continue;
+                }
+                assert!(
+                    b.parse(a.example(), &ctx()).is_none(),
+                    "{} claims the example of {}",
+                    b.name(),
+                    a.name()
+                );
+            }
+        }
+    }
 }

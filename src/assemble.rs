@@ -178,8 +178,13 @@ impl Envelope {
         }
     }
 
+    /// A record's pid may come from the application (a gunicorn worker) where the
+    /// envelope had none, so only an envelope pid is compared.
     fn same_source(&self, r: &Record) -> bool {
-        self.program == r.program && self.pid == r.pid && self.stream == r.stream
+        self.program == r.program
+            && self.stream == r.stream
+            && self.host == r.host
+            && (self.pid.is_none() || self.pid == r.pid)
     }
 }
 
@@ -464,6 +469,8 @@ impl Assembler {
                 self.tb_open = match cont {
                     Cont::TracebackStart => Some(i),
                     Cont::ExceptionLine => None,
+                    // A frame line opens a traceback whose head was cut off.
+                    _ if body.trim_start().starts_with("File \"") => Some(i),
                     _ => self.tb_open,
                 };
                 return;
@@ -521,6 +528,8 @@ impl Assembler {
         self.seen_record = true;
         self.tb_open = match cont {
             Cont::TracebackStart => Some(self.records.len()),
+            // A fragment with nothing before it is the inside of a traceback.
+            Cont::Yes if orphan => Some(self.records.len()),
             _ => None,
         };
         self.records.push(rec);

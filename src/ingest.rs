@@ -240,7 +240,7 @@ fn most_common_format(records: &[Record]) -> &'static str {
     }
     counts
         .iter()
-        .filter(|(n, _)| !matches!(*n, "plain" | "unknown" | "python-traceback"))
+        .filter(|(n, _)| !matches!(*n, "plain" | "unknown"))
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
         .map(|(n, _)| *n)
         .unwrap_or(crate::assemble::UNKNOWN)

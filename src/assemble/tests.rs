@@ -47,8 +47,12 @@ fn exception_shaped_line_without_open_traceback_is_its_own_record() {
 #[test]
 fn continuation_at_start_of_input_becomes_a_traceback_fragment() {
     let a = assemble("    return await self.inner(scope)\n           ^^^^^^\nValueError: No route found for path 'ws/x/'.\n");
-    assert_eq!(a.records.len(), 2, "{:#?}", a.records);
+    assert_eq!(a.records.len(), 1, "{:#?}", a.records);
     assert_eq!(a.records[0].format, TRACEBACK);
+    assert_eq!(
+        a.records[0].end_line, 3,
+        "the exception line closes the fragment"
+    );
     assert_eq!(a.leading_orphans, 1);
 }
 
@@ -70,4 +74,30 @@ fn invalid_utf8_is_decoded_lossily_and_counted() {
 fn ansi_colour_never_reaches_the_message() {
     let a = assemble("\u{1b}[32mgreen\u{1b}[0m text\n");
     assert_eq!(a.records[0].message, "green text");
+}
+
+#[test]
+fn traceback_whose_head_was_cut_off_still_takes_its_exception_line() {
+    let a = assemble("packages\\channels\\middleware.py\", line 24, in __call__\n    return await self.inner(scope)\n  File \"routing.py\", line 136, in __call__\n    raise ValueError(\"x\")\nValueError: No route found for path 'ws/x/'.\nnext\n");
+    assert_eq!(a.records.len(), 2, "{:#?}", a.records);
+    assert!(a.records[0].message.ends_with("'ws/x/'."));
+}
+
+/// Regression: a gunicorn worker's pid in the app layout made compose traceback lines
+/// (which carry no pid) skip their own record and join an older one.
+#[test]
+fn compose_traceback_joins_the_gunicorn_line_before_it_not_an_older_record() {
+    let a = assemble("django_1  | RuntimeError: earlier\ndjango_1  | [2023-06-23 13:08:02 +0000] [14] [ERROR] Exception in ASGI application\ndjango_1  | Traceback (most recent call last):\ndjango_1  |   File \"x.py\", line 1, in f\ndjango_1  | RuntimeError: boom\n");
+    assert_eq!(a.records.len(), 2, "{:#?}", a.records);
+    assert_eq!(a.records[1].line, 2);
+    assert_eq!(a.records[1].end_line, 5);
+    assert_eq!(a.records[0].end_line, 1);
+}
+
+#[test]
+fn exception_line_after_a_leading_traceback_fragment_joins_it() {
+    let a = assemble("    raise self.connection_closed_exc()\nwebsockets.exceptions.ConnectionClosedError: sent 1000 (OK); no close frame received\nINFO:     connection closed\n");
+    assert_eq!(a.records.len(), 2, "{:#?}", a.records);
+    assert_eq!(a.records[0].format, TRACEBACK);
+    assert_eq!(a.records[0].end_line, 2);
 }

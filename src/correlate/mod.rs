@@ -116,7 +116,9 @@ fn client_ip(e: &Event) -> Option<String> {
     }
     let c = e.cap("client")?;
     Some(match c.rsplit_once(':') {
-        Some((ip, port)) if port.chars().all(|d| d.is_ascii_digit()) => ip.trim_matches(['[', ']']).to_string(),
+        Some((ip, port)) if port.chars().all(|d| d.is_ascii_digit()) => {
+            ip.trim_matches(['[', ']']).to_string()
+        }
         _ => c.to_string(),
     })
 }
@@ -179,7 +181,12 @@ impl Builder<'_> {
             .filter_map(|l| {
                 let e = &self.events[l.event];
                 (e.at.pack == pack)
-                    .then(|| self.set.packs[pack].sequence.iter().position(|s| s.pattern == e.at.pattern))
+                    .then(|| {
+                        self.set.packs[pack]
+                            .sequence
+                            .iter()
+                            .position(|s| s.pattern == e.at.pattern)
+                    })
                     .flatten()
             })
             .max()
@@ -199,7 +206,11 @@ impl Builder<'_> {
         let cip = client_ip(e);
         let user = user_of(e).map(str::to_string);
         let c = &mut self.conns[ci];
-        c.links.push(Link { event: ei, key, exact });
+        c.links.push(Link {
+            event: ei,
+            key,
+            exact,
+        });
         if c.start.is_none() || (e.ts.is_some() && e.ts < c.start) {
             c.start = c.start.or(e.ts).min(e.ts).or(e.ts);
         }
@@ -216,7 +227,9 @@ impl Builder<'_> {
             if c.client_ip.is_none() {
                 c.client_ip = cip;
             }
-            if c.source.is_none() && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer) {
+            if c.source.is_none()
+                && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer)
+            {
                 c.source = Some((r.host.clone(), r.pid));
             }
         } else if c.client_ip.is_none() {
@@ -299,7 +312,12 @@ impl Builder<'_> {
     /// An open connection on the same path (and user) that this event can extend:
     /// the earliest one lacking this step (first come, first paired), or for repeating
     /// lines the latest one.
-    fn path_candidate(&self, ei: usize, path: Option<&str>, user: Option<&str>) -> Option<(usize, &'static str)> {
+    fn path_candidate(
+        &self,
+        ei: usize,
+        path: Option<&str>,
+        user: Option<&str>,
+    ) -> Option<(usize, &'static str)> {
         let e = &self.events[ei];
         let pat = self.set.pattern(e.at);
         let step = self.step_index(e);
@@ -342,8 +360,11 @@ impl Builder<'_> {
             (Some(_), None) => "path",
             _ => "user",
         };
-        let mut it = self.conns.iter().enumerate().filter(|(_, c)| ok(c));
-        let found = if pat.repeats { it.last() } else { it.next() };
+        let found = if pat.repeats {
+            self.conns.iter().enumerate().rev().find(|(_, c)| ok(c))
+        } else {
+            self.conns.iter().enumerate().find(|(_, c)| ok(c))
+        };
         found.map(|(i, _)| (i, key))
     }
 
@@ -352,7 +373,10 @@ impl Builder<'_> {
     fn proxy_candidate(&self, ei: usize) -> Option<usize> {
         let e = &self.events[ei];
         let path = normalize_path(e.cap("path")?);
-        let rt: f64 = e.cap("request_time").and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        let rt: f64 = e
+            .cap("request_time")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.0);
         let start = e.ts? - CDuration::milliseconds((rt * 1000.0) as i64);
         let slack = CDuration::milliseconds(PROXY_SLACK_MS);
         self.conns
@@ -360,7 +384,10 @@ impl Builder<'_> {
             .enumerate()
             .filter(|(_, c)| {
                 c.path.as_deref() == Some(path.as_str())
-                    && !c.links.iter().any(|l| self.events[l.event].stage == Stage::Proxy)
+                    && !c
+                        .links
+                        .iter()
+                        .any(|l| self.events[l.event].stage == Stage::Proxy)
                     && c.start.is_some_and(|s| (s - start).abs() <= slack)
             })
             .min_by_key(|(_, c)| (c.start.map(|s| (s - start).abs()), c.start))

@@ -14,13 +14,16 @@ pub mod assemble;
 pub mod catalog;
 pub mod correlate;
 pub mod error;
+pub mod expect;
 pub mod format;
 pub mod ingest;
 pub mod input;
 pub mod pattern;
+pub mod pipeline;
 pub mod record;
 pub mod redact;
 pub mod report;
+pub mod sequence;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -9,11 +9,14 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use logweave::catalog::Severity;
 use logweave::format::{self, Format};
 use logweave::ingest::{self, Options};
 use logweave::input::{InputSpec, DEFAULT_MAX_LINE};
 use logweave::pattern::{self, PackSet};
+use logweave::pipeline;
 use logweave::report::records::{self, RecordOptions};
+use logweave::report::{self, json::ReportOptions, text::TextOptions};
 use logweave::Error;
 
 /// Rebuilds one timeline per WebSocket connection from nginx, Daphne/uvicorn, Django
@@ -27,6 +30,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Rebuild every WebSocket connection's timeline and say where each breaks.
+    Scan(ScanArgs),
+    /// Like scan, for CI: exit 1 when a finding is at or above --fail-on, or the
+    /// result differs from --expect.
+    Check(CheckArgs),
     /// Print one JSON object per log record (stdin when no path or `-`).
     Parse(ParseArgs),
     /// List the formats logweave reads, with one example line of each.
@@ -80,6 +88,67 @@ struct ReadArgs {
     no_redact: bool,
 }
 
+/// How to analyse and report: shared by scan and check.
+#[derive(Args)]
+struct AnalyseArgs {
+    /// Load the pattern packs in DIR too (a pack named like a built-in one replaces it).
+    #[arg(long = "patterns", value_name = "DIR")]
+    patterns: Vec<PathBuf>,
+    /// Output: text (for people), json (schema logweave/report/v1), jsonl.
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// Show every connection's timeline in text output, not only broken and degraded ones.
+    #[arg(long)]
+    all: bool,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Output {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    read: ReadArgs,
+    #[command(flatten)]
+    analyse: AnalyseArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    read: ReadArgs,
+    #[command(flatten)]
+    analyse: AnalyseArgs,
+    /// Fail (exit 1) when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Compare with an expectation file (rule counts, verdicts, connections); exit 1 on a difference.
+    #[arg(long, value_name = "FILE")]
+    expect: Option<PathBuf>,
+}
+
 #[derive(Args)]
 struct ParseArgs {
     #[command(flatten)]
@@ -89,6 +158,8 @@ struct ParseArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Scan(a) => scan(a),
+        Command::Check(a) => check(a),
         Command::Parse(a) => parse(a),
         Command::Formats => formats(),
         Command::Patterns { command } => patterns(command),
@@ -232,4 +303,87 @@ fn patterns(cmd: PatternsCommand) -> Result<ExitCode, Error> {
     };
     out.flush().map_err(Error::Output)?;
     Ok(code)
+}
+
+/// Runs the pipeline and writes the report in the chosen output.
+fn run_scan(read: &ReadArgs, an: &AnalyseArgs) -> Result<(pipeline::Scan, ExitCode), Error> {
+    let (specs, opts, _) = read_options(read)?;
+    let packs = PackSet::load(&an.patterns)?;
+    let s = pipeline::scan(&specs, &opts, packs);
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let common = ReportOptions {
+        redact: !read.no_redact,
+    };
+    match an.output {
+        Output::Json => report::json::write_json(&mut out, &s, &common),
+        Output::Jsonl => report::json::write_jsonl(&mut out, &s, &common),
+        Output::Text => {
+            let color = match an.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            report::text::write_text(
+                &mut out,
+                &s,
+                &TextOptions {
+                    common,
+                    color,
+                    all: an.all,
+                },
+            )
+        }
+    }
+    .map_err(Error::Output)?;
+    out.flush().map_err(Error::Output)?;
+    let code = finish(&s.ingested, read.stats)?;
+    Ok((s, code))
+}
+
+fn scan(a: ScanArgs) -> Result<ExitCode, Error> {
+    Ok(run_scan(&a.read, &a.analyse)?.1)
+}
+
+fn check(a: CheckArgs) -> Result<ExitCode, Error> {
+    let expect = a
+        .expect
+        .as_deref()
+        .map(logweave::expect::load)
+        .transpose()?;
+    let (s, code) = run_scan(&a.read, &a.analyse)?;
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    if let Some(exp) = expect {
+        let diffs = logweave::expect::compare(&exp, &s);
+        if !diffs.is_empty() {
+            let mut err = io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "logweave: the result differs from {}:",
+                a.expect.unwrap().display()
+            );
+            for d in diffs {
+                let _ = writeln!(err, "  {d}");
+            }
+            return Ok(ExitCode::from(1));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let threshold = match a.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| s.analysis.findings.iter().any(|f| f.severity >= t));
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -326,20 +326,16 @@ impl Builder<'_> {
             if c.closed {
                 return false;
             }
-            if let (Some(p), Some(cp)) = (path, c.path.as_deref()) {
-                if p != cp {
-                    return false;
-                }
-            } else if path.is_some() != c.path.is_some() && user.is_none() {
-                return false;
-            }
-            if let (Some(u), Some(cu)) = (user, c.user.as_deref()) {
-                if u != cu {
-                    return false;
-                }
-            }
-            if path.is_none() && (user.is_none() || c.user.is_none()) {
-                return false;
+            let same_user = match (user, c.user.as_deref()) {
+                (Some(u), Some(cu)) if u != cu => return false,
+                (Some(_), Some(_)) => true,
+                _ => false,
+            };
+            match (path, c.path.as_deref()) {
+                (Some(p), Some(cp)) if p != cp => return false,
+                // A path-less connection takes a path line only from its own user.
+                (Some(_), None) if !same_user => return false,
+                _ => {}
             }
             if !within(c.end, e.ts, window) {
                 return false;

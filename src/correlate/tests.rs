@@ -1,1 +1,190 @@
+use super::*;
+use crate::assemble::{detect, Assembler};
+use crate::input::LineMeta;
+use crate::pattern::{compile, events, Origin, PackSet};
+use crate::time::TimeCtx;
 
+/// A server pack (exact client keys) and an application pack (path only).
+const SERVER: &str = r#"
+[pack]
+name = "server"
+about = "test server"
+[[pattern]]
+id = "connecting"
+stage = "server"
+regex = '(?P<client>\S+:\d+) - - \[[^\]]+\] "WSCONNECTING (?P<path>/\S*)"'
+examples = [{ line = '127.0.0.1:1 - - [x] "WSCONNECTING /ws/a/"' }]
+[[pattern]]
+id = "connect"
+stage = "server"
+regex = '(?P<client>\S+:\d+) - - \[[^\]]+\] "WSCONNECT (?P<path>/\S*)"'
+examples = [{ line = '127.0.0.1:1 - - [x] "WSCONNECT /ws/a/"' }]
+[[pattern]]
+id = "disconnect"
+stage = "server"
+ends = true
+regex = '(?P<client>\S+:\d+) - - \[[^\]]+\] "WSDISCONNECT (?P<path>/\S*)"'
+examples = [{ line = '127.0.0.1:1 - - [x] "WSDISCONNECT /ws/a/"' }]
+[sequence]
+steps = [{ step = "connecting" }, { step = "connect", within = "5s" }, { step = "disconnect", optional = true }]
+"#;
+
+const APP: &str = r#"
+[pack]
+name = "app"
+about = "test app"
+[[pattern]]
+id = "mw.start"
+stage = "middleware"
+regex = 'MW start (?P<path>/\S*)'
+examples = [{ line = "MW start /ws/a/" }]
+[[pattern]]
+id = "mw.user"
+stage = "middleware"
+regex = 'MW user (?P<user>\w+)'
+examples = [{ line = "MW user bob" }]
+[[pattern]]
+id = "consumer.ok"
+stage = "consumer"
+regex = 'CONSUMER accepted (?P<path>/\S*)'
+examples = [{ line = "CONSUMER accepted /ws/a/" }]
+[[pattern]]
+id = "ping"
+stage = "consumer"
+repeats = true
+regex = 'PING (?P<path>/\S*)'
+examples = [{ line = "PING /ws/a/" }]
+[[pattern]]
+id = "redis"
+stage = "layer"
+regex = 'Failed to add to channel group'
+examples = [{ line = "Failed to add to channel group" }]
+[sequence]
+steps = [{ step = "mw.start" }, { step = "mw.user", within = "2s" }, { step = "consumer.ok", within = "5s" }]
+"#;
+
+fn run(log: &str) -> (Correlated, Vec<crate::pattern::Event>) {
+    let set = PackSet::new(vec![
+        compile(Origin::Builtin("server.toml"), SERVER).unwrap(),
+        compile(Origin::Builtin("app.toml"), APP).unwrap(),
+    ]);
+    let lines: Vec<&str> = log.lines().collect();
+    let ctx = TimeCtx::default();
+    let mut a = Assembler::new(0, detect(&lines, &ctx), ctx);
+    for (i, l) in lines.iter().enumerate() {
+        a.push(
+            i as u64 + 1,
+            l.as_bytes(),
+            LineMeta {
+                truncated: false,
+                unterminated: false,
+            },
+        );
+    }
+    let records = a.finish().records;
+    let ev = events(&records, &set);
+    (correlate(&set, &records, &ev), ev)
+}
+
+fn lines_of(c: &Connection, ev: &[crate::pattern::Event]) -> Vec<usize> {
+    c.links.iter().map(|l| ev[l.event].record + 1).collect()
+}
+
+#[test]
+fn client_ip_port_links_server_lines_exactly() {
+    let (c, ev) = run(concat!(
+        "2026-11-23 10:00:00,000 INFO 127.0.0.1:1001 - - [23/Nov/2026:10:00:00] \"WSCONNECTING /ws/a/\" - -\n",
+        "2026-11-23 10:00:00,100 INFO 127.0.0.1:1002 - - [23/Nov/2026:10:00:00] \"WSCONNECTING /ws/a/\" - -\n",
+        "2026-11-23 10:00:00,200 INFO 127.0.0.1:1002 - - [23/Nov/2026:10:00:00] \"WSCONNECT /ws/a/\" - -\n",
+        "2026-11-23 10:00:00,300 INFO 127.0.0.1:1001 - - [23/Nov/2026:10:00:00] \"WSDISCONNECT /ws/a/\" - -\n",
+    ));
+    assert_eq!(c.connections.len(), 2);
+    assert_eq!(lines_of(&c.connections[0], &ev), vec![1, 4]);
+    assert_eq!(lines_of(&c.connections[1], &ev), vec![2, 3]);
+    assert!(c.connections[0].closed);
+    assert_eq!(c.connections[0].links[1].key, "client");
+    assert!(c.connections[0].links[1].exact);
+}
+
+#[test]
+fn app_lines_without_ids_pair_first_come_with_open_connections_on_their_path() {
+    let (c, ev) = run(concat!(
+        "2026-11-23 10:00:00,000 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:00,010 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:00,020 INFO MW user alice\n",
+        "2026-11-23 10:00:00,030 INFO MW user bob\n",
+        "2026-11-23 10:00:00,040 INFO CONSUMER accepted /ws/a/\n",
+        "2026-11-23 10:00:00,050 INFO CONSUMER accepted /ws/a/\n",
+    ));
+    assert_eq!(c.connections.len(), 2, "{:#?}", c.connections);
+    assert_eq!(lines_of(&c.connections[0], &ev), vec![1, 3, 5]);
+    assert_eq!(lines_of(&c.connections[1], &ev), vec![2, 4, 6]);
+    assert_eq!(c.connections[0].user.as_deref(), Some("alice"));
+    assert!(c.connections[0].links.iter().skip(1).all(|l| !l.exact));
+}
+
+#[test]
+fn a_step_never_pairs_with_a_connection_already_past_it() {
+    // The first connection stopped after its middleware (no consumer); the second's
+    // lines must not fill the first's gap out of order.
+    let (c, ev) = run(concat!(
+        "2026-11-23 10:00:00,000 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:00,010 INFO MW user alice\n",
+        "2026-11-23 10:00:01,000 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:01,010 INFO MW user bob\n",
+        "2026-11-23 10:00:01,020 INFO CONSUMER accepted /ws/a/\n",
+    ));
+    assert_eq!(c.connections.len(), 2);
+    // First-come pairs the consumer with the earliest connection lacking it: alice's.
+    // That is the documented trade-off of inferring links without ids; what must hold
+    // is that no connection gets a step twice or out of order.
+    for conn in &c.connections {
+        let l = lines_of(conn, &ev);
+        let mut sorted = l.clone();
+        sorted.sort();
+        assert_eq!(l, sorted);
+    }
+}
+
+#[test]
+fn repeating_lines_join_the_latest_connection_on_their_path() {
+    let (c, ev) = run(concat!(
+        "2026-11-23 10:00:00,000 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:00,500 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:01,000 INFO PING /ws/a/\n",
+        "2026-11-23 10:00:02,000 INFO PING /ws/a/\n",
+    ));
+    assert_eq!(c.connections.len(), 2);
+    assert_eq!(lines_of(&c.connections[1], &ev), vec![2, 3, 4]);
+}
+
+#[test]
+fn keyless_line_joins_the_connection_its_process_just_served() {
+    let (c, ev) = run(concat!(
+        "2026-11-23 10:00:00,000 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:00,500 ERROR Failed to add to channel group\n",
+        "2026-11-23 10:00:09,000 ERROR Failed to add to channel group\n",
+    ));
+    assert_eq!(c.connections.len(), 1);
+    assert_eq!(lines_of(&c.connections[0], &ev), vec![1, 2]);
+    assert_eq!(c.global.len(), 1, "too late to belong to the connection");
+}
+
+#[test]
+fn port_zero_is_not_a_key() {
+    let (c, _) = run(concat!(
+        "2026-11-23 10:00:00,000 INFO 127.0.0.1:0 - - [23/Nov/2026:10:00:00] \"WSCONNECTING /ws/a/\" - -\n",
+        "2026-11-23 10:00:30,000 INFO 127.0.0.1:0 - - [23/Nov/2026:10:00:30] \"WSCONNECTING /ws/b/\" - -\n",
+    ));
+    assert_eq!(c.connections.len(), 2);
+    assert_eq!(c.connections[0].client, None);
+}
+
+#[test]
+fn paths_are_compared_without_query_and_with_a_leading_slash() {
+    assert_eq!(normalize_path("ws/chat/1/?token=x"), "/ws/chat/1/");
+    assert_eq!(
+        normalize_path("'ws/chat/undefined/'"),
+        "/ws/chat/undefined/"
+    );
+}

@@ -1,5 +1,7 @@
 //! Reports: turning what the earlier stages found into text, JSON and the other outputs.
 //! Nothing here parses logs; every writer takes a `Write` and the data to render.
 
+pub mod json;
 pub mod patterns;
 pub mod records;
+pub mod text;

@@ -1,0 +1,320 @@
+//! `--output json` (schema `logweave/report/v1`) and `--output jsonl`.
+//!
+//! The schema is an interface: fields may be added in v1, none removed or renamed.
+//! Maps are `BTreeMap` and arrays are in a stable order (connections by start time then
+//! id; findings by time then rule), so the same input gives the same bytes.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::catalog::Severity;
+use crate::pipeline::Scan;
+use crate::redact;
+use crate::sequence::Verdict;
+
+/// The schema name written in every report.
+pub const SCHEMA: &str = "logweave/report/v1";
+
+/// Options shared by every report writer.
+#[derive(Clone, Debug)]
+pub struct ReportOptions {
+    /// Replace secrets (default on).
+    pub redact: bool,
+}
+
+/// Per-input accounting.
+#[derive(Serialize)]
+pub struct InputView<'a> {
+    path: &'a str,
+    format: &'a str,
+    bytes: u64,
+    lines: u64,
+    records: u64,
+    parsed: u64,
+    continuation: u64,
+    blank: u64,
+    unparsed: u64,
+    error: Option<String>,
+}
+
+/// Counts first.
+#[derive(Serialize, Default)]
+pub struct Summary {
+    /// Connections found.
+    pub connections: usize,
+    /// By verdict.
+    pub healthy: usize,
+    /// By verdict.
+    pub degraded: usize,
+    /// By verdict.
+    pub broken: usize,
+    /// By verdict.
+    pub open: usize,
+    /// Findings per rule id.
+    pub rules: BTreeMap<&'static str, usize>,
+    /// Connections per close code.
+    pub close_codes: BTreeMap<String, usize>,
+    /// Broken or degraded connections per path, most first (at most 10).
+    pub failing_paths: Vec<(String, usize)>,
+}
+
+#[derive(Serialize)]
+struct EventView<'a> {
+    ts: Option<String>,
+    input: &'a str,
+    line: u64,
+    pattern: String,
+    stage: &'static str,
+    link: &'static str,
+    key: &'static str,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct ConnectionView<'a> {
+    id: &'a str,
+    path: Option<&'a str>,
+    user: Option<&'a str>,
+    client: Option<&'a str>,
+    start: Option<String>,
+    end: Option<String>,
+    verdict: Verdict,
+    close_code: Option<u32>,
+    rules: Vec<&'static str>,
+    events: Vec<EventView<'a>>,
+}
+
+#[derive(Serialize)]
+struct Evidence<'a> {
+    input: &'a str,
+    line: u64,
+    ts: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    rule: &'static str,
+    severity: Severity,
+    pack: &'a str,
+    ts: Option<String>,
+    connections: Vec<&'a str>,
+    diagnosis: String,
+    hint: String,
+    evidence: Vec<Evidence<'a>>,
+}
+
+#[derive(Serialize)]
+struct ReportView<'a> {
+    schema: &'static str,
+    inputs: Vec<InputView<'a>>,
+    summary: Summary,
+    connections: Vec<ConnectionView<'a>>,
+    findings: Vec<FindingView<'a>>,
+}
+
+/// The summary counts of a scan.
+pub fn summary(s: &Scan) -> Summary {
+    let mut out = Summary {
+        connections: s.correlated.connections.len(),
+        ..Summary::default()
+    };
+    let mut failing: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, v) in s.analysis.verdicts.iter().enumerate() {
+        match v {
+            Verdict::Healthy => out.healthy += 1,
+            Verdict::Degraded => out.degraded += 1,
+            Verdict::Broken => out.broken += 1,
+            Verdict::Open => out.open += 1,
+        }
+        if matches!(v, Verdict::Broken | Verdict::Degraded) {
+            let p = s.correlated.connections[i]
+                .path
+                .clone()
+                .unwrap_or_else(|| "(no path)".into());
+            *failing.entry(p).or_default() += 1;
+        }
+    }
+    for f in &s.analysis.findings {
+        *out.rules.entry(f.rule).or_default() += 1;
+    }
+    for c in s.analysis.close_codes.iter().flatten() {
+        *out.close_codes.entry(c.to_string()).or_default() += 1;
+    }
+    let mut fp: Vec<(String, usize)> = failing.into_iter().collect();
+    fp.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    fp.truncate(10);
+    out.failing_paths = fp;
+    out
+}
+
+fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
+    let red = |t: &str| redact::maybe(t, opts.redact).into_owned();
+    let inputs = s
+        .ingested
+        .inputs
+        .iter()
+        .map(|i| InputView {
+            path: &i.name,
+            format: i.format,
+            bytes: i.stats.bytes,
+            lines: i.stats.lines,
+            records: i.stats.records,
+            parsed: i.stats.parsed,
+            continuation: i.stats.continuation,
+            blank: i.stats.blank,
+            unparsed: i.stats.unparsed,
+            error: i.error.as_ref().map(|e| e.to_string()),
+        })
+        .collect();
+    let input_name = |rec: usize| {
+        s.ingested.inputs[s.ingested.records[rec].input as usize]
+            .name
+            .as_str()
+    };
+    let connections = s
+        .correlated
+        .connections
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let mut rules: Vec<&'static str> = s
+                .analysis
+                .findings
+                .iter()
+                .filter(|f| f.connections.contains(&ci))
+                .map(|f| f.rule)
+                .collect();
+            rules.sort();
+            rules.dedup();
+            ConnectionView {
+                id: &c.id,
+                path: c.path.as_deref(),
+                user: c.user.as_deref(),
+                client: c.client.as_deref().or(c.client_ip.as_deref()),
+                start: c
+                    .start
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                end: c
+                    .end
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                verdict: s.analysis.verdicts[ci],
+                close_code: s.analysis.close_codes[ci],
+                rules,
+                events: c
+                    .links
+                    .iter()
+                    .map(|l| {
+                        let e = &s.events[l.event];
+                        let r = &s.ingested.records[e.record];
+                        let pack = &s.packs.packs[e.at.pack];
+                        EventView {
+                            ts: r.ts.map(|t| t.to_rfc3339()),
+                            input: input_name(e.record),
+                            line: r.line,
+                            pattern: format!("{}/{}", pack.name, pack.patterns[e.at.pattern].id),
+                            stage: e.stage.name(),
+                            link: if l.exact { "exact" } else { "inferred" },
+                            key: l.key,
+                            text: red(&r.message),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let findings = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| FindingView {
+            rule: f.rule,
+            severity: f.severity,
+            pack: &f.pack,
+            ts: f
+                .ts
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            connections: f
+                .connections
+                .iter()
+                .map(|&i| s.correlated.connections[i].id.as_str())
+                .collect(),
+            diagnosis: red(&f.diagnosis),
+            hint: red(&f.hint),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|&ei| {
+                    let rec = s.events[ei].record;
+                    let r = &s.ingested.records[rec];
+                    Evidence {
+                        input: input_name(rec),
+                        line: r.line,
+                        ts: r.ts.map(|t| t.to_rfc3339()),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    ReportView {
+        schema: SCHEMA,
+        inputs,
+        summary: summary(s),
+        connections,
+        findings,
+    }
+}
+
+/// The whole report as one JSON document.
+pub fn write_json<W: Write>(w: &mut W, s: &Scan, opts: &ReportOptions) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &views(s, opts))?;
+    w.write_all(b"\n")
+}
+
+#[derive(Serialize)]
+struct Tagged<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    schema: &'static str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+fn tagged<W: Write, T: Serialize>(w: &mut W, kind: &'static str, body: &T) -> io::Result<()> {
+    serde_json::to_writer(
+        &mut *w,
+        &Tagged {
+            kind,
+            schema: SCHEMA,
+            body,
+        },
+    )?;
+    w.write_all(b"\n")
+}
+
+/// One JSON object per line: `{"type":"summary",...}`, then each connection
+/// (`"type":"connection"`), then each finding (`"type":"finding"`).
+pub fn write_jsonl<W: Write>(w: &mut W, s: &Scan, opts: &ReportOptions) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Head<'a> {
+        inputs: &'a [InputView<'a>],
+        summary: &'a Summary,
+    }
+    let v = views(s, opts);
+    tagged(
+        w,
+        "summary",
+        &Head {
+            inputs: &v.inputs,
+            summary: &v.summary,
+        },
+    )?;
+    for c in &v.connections {
+        tagged(w, "connection", c)?;
+    }
+    for f in &v.findings {
+        tagged(w, "finding", f)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! The report for people: summary first, then each broken or degraded connection's
+//! timeline with its diagnosis and a fix hint. Colour only when asked (a terminal
+//! without `NO_COLOR`); the caller decides.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use super::json::{summary, ReportOptions};
+use crate::catalog::Severity;
+use crate::pipeline::Scan;
+use crate::redact;
+use crate::sequence::Verdict;
+
+/// Text options.
+#[derive(Clone, Debug)]
+pub struct TextOptions {
+    /// Redaction and the like.
+    pub common: ReportOptions,
+    /// ANSI colour.
+    pub color: bool,
+    /// Also show healthy and open connections' timelines.
+    pub all: bool,
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn s(&self, style: Style, text: &str) -> String {
+        if self.on {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(&self, t: &str) -> String {
+        self.s(Style::new().bold(), t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.s(Style::new().dimmed(), t)
+    }
+    fn sev(&self, sev: Severity, t: &str) -> String {
+        let c = match sev {
+            Severity::Error => AnsiColor::Red,
+            Severity::Warning => AnsiColor::Yellow,
+            Severity::Info => AnsiColor::Cyan,
+        };
+        self.s(Style::new().fg_color(Some(c.into())).bold(), t)
+    }
+    fn verdict(&self, v: Verdict) -> String {
+        let c = match v {
+            Verdict::Broken => AnsiColor::Red,
+            Verdict::Degraded => AnsiColor::Yellow,
+            Verdict::Healthy => AnsiColor::Green,
+            Verdict::Open => AnsiColor::Blue,
+        };
+        self.s(Style::new().fg_color(Some(c.into())).bold(), v.name())
+    }
+}
+
+/// Writes the text report.
+pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Result<()> {
+    let p = Paint { on: opts.color };
+    let red = |t: &str| redact::maybe(t, opts.common.redact).into_owned();
+    let sum = summary(s);
+
+    // Inputs.
+    let lines: u64 = s.ingested.inputs.iter().map(|i| i.stats.lines).sum();
+    let unparsed: u64 = s.ingested.inputs.iter().map(|i| i.stats.unparsed).sum();
+    writeln!(
+        w,
+        "{} {} input{}, {} lines{}",
+        p.bold("logweave"),
+        s.ingested.inputs.len(),
+        if s.ingested.inputs.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        lines,
+        if unparsed > 0 {
+            format!(" ({unparsed} not parsed, kept as \"unknown\")")
+        } else {
+            String::new()
+        }
+    )?;
+    for i in &s.ingested.inputs {
+        let err = i
+            .error
+            .as_ref()
+            .map(|e| format!("  {}", p.sev(Severity::Error, &e.to_string())))
+            .unwrap_or_default();
+        writeln!(
+            w,
+            "  {}  {}  {} lines{err}",
+            i.name,
+            p.dim(i.format),
+            i.stats.lines
+        )?;
+    }
+    writeln!(w)?;
+
+    if sum.connections == 0 {
+        writeln!(w, "No WebSocket connections found.")?;
+        if !s.analysis.findings.is_empty() {
+            writeln!(w)?;
+        }
+    } else {
+        writeln!(
+            w,
+            "{} {} — {} healthy, {} degraded, {} broken, {} open",
+            p.bold("connections"),
+            sum.connections,
+            sum.healthy,
+            sum.degraded,
+            sum.broken,
+            sum.open
+        )?;
+    }
+    if !sum.rules.is_empty() {
+        writeln!(w, "{}", p.bold("findings by rule"))?;
+        let width = sum.rules.keys().map(|k| k.len()).max().unwrap_or(0);
+        for (rule, n) in &sum.rules {
+            let sev = crate::catalog::lookup(rule).map_or(Severity::Error, |r| r.severity);
+            writeln!(
+                w,
+                "  {}  {n:>5}  {}",
+                p.sev(sev, &format!("{rule:width$}")),
+                p.dim(sev.name())
+            )?;
+        }
+    }
+    if !sum.close_codes.is_empty() {
+        let codes: Vec<String> = sum
+            .close_codes
+            .iter()
+            .map(|(c, n)| format!("{c} ×{n}"))
+            .collect();
+        writeln!(w, "{} {}", p.bold("close codes"), codes.join(", "))?;
+    }
+    if !sum.failing_paths.is_empty() {
+        let paths: Vec<String> = sum
+            .failing_paths
+            .iter()
+            .map(|(pa, n)| format!("{pa} ({n})"))
+            .collect();
+        writeln!(w, "{} {}", p.bold("failing paths"), paths.join(", "))?;
+    }
+
+    // Findings that span connections or none: storms, restarts, outages.
+    let wide: Vec<_> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.connections.len() != 1)
+        .collect();
+    if !wide.is_empty() {
+        writeln!(w)?;
+        for f in wide {
+            let when =
+                f.ts.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default();
+            writeln!(
+                w,
+                "{} {}  {}  ({} connection{})",
+                p.sev(f.severity, f.rule),
+                p.dim(&when),
+                red(&f.diagnosis),
+                f.connections.len(),
+                if f.connections.len() == 1 { "" } else { "s" }
+            )?;
+            for &ei in &f.evidence {
+                let r = &s.ingested.records[s.events[ei].record];
+                let input = &s.ingested.inputs[r.input as usize].name;
+                writeln!(
+                    w,
+                    "    {}  {}",
+                    p.dim(&format!("{input}:{}", r.line)),
+                    red(first_line(&r.message))
+                )?;
+            }
+            writeln!(w, "    {} {}", p.dim("fix:"), red(&f.hint))?;
+        }
+    }
+
+    // Timelines.
+    for (ci, c) in s.correlated.connections.iter().enumerate() {
+        let v = s.analysis.verdicts[ci];
+        if !opts.all && !matches!(v, Verdict::Broken | Verdict::Degraded) {
+            continue;
+        }
+        writeln!(w)?;
+        let mut head = format!(
+            "── {} {}",
+            p.bold(&c.id),
+            c.path.as_deref().unwrap_or("(no path)")
+        );
+        if let Some(u) = &c.user {
+            head.push_str(&format!("  user {}", red(u)));
+        }
+        if let Some(cl) = c.client.as_deref().or(c.client_ip.as_deref()) {
+            head.push_str(&format!("  client {cl}"));
+        }
+        if let Some(code) = s.analysis.close_codes[ci] {
+            head.push_str(&format!("  close {code}"));
+        }
+        writeln!(w, "{head}  {}", p.verdict(v))?;
+        let evidence: Vec<usize> = s
+            .analysis
+            .findings
+            .iter()
+            .filter(|f| f.connections == [ci])
+            .flat_map(|f| f.evidence.iter().copied())
+            .collect();
+        for l in &c.links {
+            let e = &s.events[l.event];
+            let r = &s.ingested.records[e.record];
+            let t =
+                r.ts.map(|t| t.utc.format("%H:%M:%S%.3f").to_string())
+                    .unwrap_or_else(|| "            ".into());
+            let input = &s.ingested.inputs[r.input as usize].name;
+            let mark = if evidence.contains(&l.event) {
+                "▶"
+            } else {
+                " "
+            };
+            writeln!(
+                w,
+                "  {mark} {}  {:<10} {}  {}",
+                p.dim(&t),
+                e.stage.name(),
+                p.dim(&format!("{}:{}", short(input), r.line)),
+                red(first_line(&r.message))
+            )?;
+        }
+        for f in s.analysis.findings.iter().filter(|f| f.connections == [ci]) {
+            writeln!(w, "    {} {}", p.sev(f.severity, f.rule), red(&f.diagnosis))?;
+            writeln!(w, "      {} {}", p.dim("fix:"), red(&f.hint))?;
+        }
+    }
+    Ok(())
+}
+
+fn first_line(s: &str) -> &str {
+    s.split('\n').next().unwrap_or("")
+}
+
+/// The file name of an input path, so timelines stay narrow.
+fn short(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}

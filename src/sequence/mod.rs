@@ -1,0 +1,477 @@
+//! Sequence: each connection's events against its packs' rules → findings and a verdict.
+//!
+//! ```text
+//! connection ─► for each pack rule:  seen [code/status]            → finding
+//!                                     seen, missing within T        → finding once T passed
+//!                                                                     (or the connection ended);
+//!                                                                     else the connection is open
+//!            ─► JWT claims of captured tokens: exp before the start → auth.token-expired
+//! all events ─► count rules (N seen sharing a capture within W)     → one finding, many connections
+//! global     ─► process lifecycle rules                             → finding + connections open then
+//! ```
+//!
+//! Deadlines are by event time: "now" is the time of the last record read, so the same
+//! input always gives the same findings.
+
+pub mod jwt;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration as CDuration, Utc};
+use serde::Serialize;
+
+use crate::catalog::Severity;
+use crate::correlate::{Connection, Correlated};
+use crate::pattern::{Event, PackSet, Rule};
+
+/// One break from the healthy sequence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Catalog rule id.
+    pub rule: &'static str,
+    /// How bad.
+    pub severity: Severity,
+    /// The pack whose rule fired (`builtin` for logweave's own checks).
+    pub pack: String,
+    /// Indices of the connections it covers (into `Correlated::connections`).
+    pub connections: Vec<usize>,
+    /// One line for a person, placeholders filled in.
+    pub diagnosis: String,
+    /// What to do about it.
+    pub hint: String,
+    /// Indices of the events that prove it, in time order.
+    pub evidence: Vec<usize>,
+    /// When it became certain (the proving event, or the passed deadline).
+    pub ts: Option<DateTime<Utc>>,
+}
+
+/// What became of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// No finding.
+    Healthy,
+    /// Warnings only.
+    Degraded,
+    /// At least one error.
+    Broken,
+    /// Still waiting for a step at the end of the input, no deadline passed.
+    Open,
+}
+
+impl Verdict {
+    /// The lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Healthy => "healthy",
+            Verdict::Degraded => "degraded",
+            Verdict::Broken => "broken",
+            Verdict::Open => "open",
+        }
+    }
+}
+
+/// Findings and per-connection verdicts.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    /// Findings, by time then rule.
+    pub findings: Vec<Finding>,
+    /// One per connection, same order.
+    pub verdicts: Vec<Verdict>,
+    /// The last close code each connection's lines name.
+    pub close_codes: Vec<Option<u32>>,
+}
+
+/// Fills `{name}` placeholders from the event's captures, then the connection's fields.
+fn fill(template: &str, e: Option<&Event>, c: Option<&Connection>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let Some(j) = after.find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let name = &after[..j];
+        let v = e.and_then(|e| e.cap(name)).map(str::to_string).or_else(|| {
+            c.and_then(|c| match name {
+                "path" => c.path.clone(),
+                "user" => c.user.clone(),
+                "client" => c.client.clone().or_else(|| c.client_ip.clone()),
+                "client_ip" => c.client_ip.clone(),
+                _ => None,
+            })
+        });
+        match v {
+            Some(v) => out.push_str(&v),
+            None => {
+                out.push('?');
+            }
+        }
+        rest = &after[j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn num(e: &Event, name: &str) -> Option<u32> {
+    e.cap(name).and_then(|s| s.trim().parse().ok())
+}
+
+fn passes_filters(rule: &Rule, e: &Event) -> bool {
+    (rule.when.codes.is_empty() || num(e, "code").is_some_and(|c| rule.when.codes.contains(&c)))
+        && (rule.when.statuses.is_empty()
+            || num(e, "status").is_some_and(|s| rule.when.statuses.contains(&s)))
+}
+
+struct Eval<'a> {
+    set: &'a PackSet,
+    events: &'a [Event],
+    corr: &'a Correlated,
+    now: Option<DateTime<Utc>>,
+    findings: Vec<Finding>,
+    pending: Vec<bool>,
+}
+
+impl Eval<'_> {
+    fn conn_events(&self, ci: usize) -> impl Iterator<Item = usize> + '_ {
+        self.corr.connections[ci].links.iter().map(|l| l.event)
+    }
+
+    fn push(
+        &mut self,
+        rule: &Rule,
+        pack: &str,
+        conns: Vec<usize>,
+        evidence: Vec<usize>,
+        ts: Option<DateTime<Utc>>,
+    ) {
+        let e = evidence.first().map(|&i| &self.events[i]);
+        let c = conns.first().map(|&i| &self.corr.connections[i]);
+        self.findings.push(Finding {
+            rule: rule.id,
+            severity: rule.severity,
+            pack: pack.to_string(),
+            connections: conns,
+            diagnosis: fill(&rule.diagnosis, e, c),
+            hint: fill(&rule.hint, e, c),
+            evidence,
+            ts,
+        });
+    }
+
+    /// Rules without `count` on one connection.
+    fn connection_rules(&mut self, ci: usize) {
+        let set = self.set;
+        let evs: Vec<usize> = self.conn_events(ci).collect();
+        let packs: Vec<usize> = {
+            let mut p: Vec<usize> = evs.iter().map(|&i| self.events[i].at.pack).collect();
+            p.sort();
+            p.dedup();
+            p
+        };
+        for pi in packs {
+            let pack = &set.packs[pi];
+            for rule in &pack.rules {
+                if rule.when.count.is_some() {
+                    continue;
+                }
+                let seen: Vec<usize> = evs
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        let e = &self.events[i];
+                        e.at.pack == pi
+                            && rule.when.seen.contains(&e.at.pattern)
+                            && passes_filters(rule, e)
+                    })
+                    .collect();
+                let Some(&first) = seen.first() else { continue };
+                if rule.when.missing.is_empty() {
+                    let ts = self.events[first].ts;
+                    self.push(rule, &pack.name, vec![ci], vec![first], ts);
+                    continue;
+                }
+                let within = CDuration::from_std(rule.when.within.unwrap_or_default())
+                    .unwrap_or(CDuration::zero());
+                let s = &self.events[first];
+                let deadline = s.ts.map(|t| t + within);
+                let followed = evs.iter().any(|&i| {
+                    let e = &self.events[i];
+                    e.at.pack == pi
+                        && rule.when.missing.contains(&e.at.pattern)
+                        && e.ts >= s.ts
+                        && match (deadline, e.ts) {
+                            (Some(d), Some(t)) => t <= d,
+                            _ => true,
+                        }
+                });
+                if followed {
+                    continue;
+                }
+                let ended_at = evs
+                    .iter()
+                    .map(|&i| &self.events[i])
+                    .find(|e| e.ts >= s.ts && set.pattern(e.at).ends && e.at != s.at)
+                    .map(|e| e.ts);
+                let passed = matches!((deadline, self.now), (Some(d), Some(n)) if n >= d);
+                if passed || ended_at.is_some() {
+                    let ts = match ended_at {
+                        Some(t) if !passed => t,
+                        _ => deadline,
+                    };
+                    let mut ev = vec![first];
+                    if let Some(last) = evs.last() {
+                        if *last != first {
+                            ev.push(*last);
+                        }
+                    }
+                    self.push(rule, &pack.name, vec![ci], ev, ts);
+                } else {
+                    self.pending[ci] = true;
+                }
+            }
+        }
+    }
+
+    /// A token whose `exp` is before the connection started had expired.
+    fn jwt_checks(&mut self, ci: usize) {
+        let conn = &self.corr.connections[ci];
+        let Some(start) = conn.start else { return };
+        for l in &conn.links {
+            let e = &self.events[l.event];
+            let Some(tok) = e.cap("token") else { continue };
+            let Some(claims) = jwt::claims(tok) else {
+                continue;
+            };
+            if let Some(exp) = claims.exp {
+                if exp < start {
+                    let ago = start - exp;
+                    self.findings.push(Finding {
+                        rule: "auth.token-expired",
+                        severity: Severity::Error,
+                        pack: "builtin".into(),
+                        connections: vec![ci],
+                        diagnosis: format!(
+                            "The token{} expired at {} ({} before the connection).",
+                            claims.user_id.as_deref().map(|u| format!(" of user_id {u}")).unwrap_or_default(),
+                            exp.to_rfc3339(),
+                            human(ago)
+                        ),
+                        hint: "Refresh the access token before opening the WebSocket (SIMPLE_JWT ACCESS_TOKEN_LIFETIME), and reconnect with the new one.".into(),
+                        evidence: vec![l.event],
+                        ts: e.ts,
+                    });
+                    return;
+                }
+            }
+        }
+    }
+
+    /// `count` rules over every event of their pack, across connections.
+    fn count_rules(&mut self) {
+        let set = self.set;
+        for (pi, pack) in set.packs.iter().enumerate() {
+            for rule in &pack.rules {
+                let (Some(n), Some(w)) = (rule.when.count, rule.when.window) else {
+                    continue;
+                };
+                let window = CDuration::from_std(w).unwrap_or(CDuration::zero());
+                let owner: BTreeMap<usize, usize> = self
+                    .corr
+                    .connections
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(ci, c)| c.links.iter().map(move |l| (l.event, ci)))
+                    .collect();
+                let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+                for (i, e) in self.events.iter().enumerate() {
+                    if e.at.pack != pi
+                        || !rule.when.seen.contains(&e.at.pattern)
+                        || !passes_filters(rule, e)
+                        || e.ts.is_none()
+                    {
+                        continue;
+                    }
+                    let key = match &rule.when.by {
+                        None => String::new(),
+                        Some(by) => match e.cap(by).map(str::to_string).or_else(|| {
+                            owner.get(&i).and_then(|&ci| {
+                                let c = &self.corr.connections[ci];
+                                match by.as_str() {
+                                    "client_ip" => c.client_ip.clone(),
+                                    "user" | "user_id" => c.user.clone(),
+                                    "path" => c.path.clone(),
+                                    _ => None,
+                                }
+                            })
+                        }) {
+                            Some(k) => k,
+                            None => continue,
+                        },
+                    };
+                    groups.entry(key).or_default().push(i);
+                }
+                for (_, evs) in groups {
+                    let mut lo = 0;
+                    let mut hi = 0;
+                    while hi < evs.len() {
+                        let t = |i: usize| self.events[evs[i]].ts.unwrap();
+                        while t(hi) - t(lo) > window {
+                            lo += 1;
+                        }
+                        if hi - lo + 1 >= n as usize {
+                            // Extend to every event of the burst (gaps under the window).
+                            let mut end = hi;
+                            while end + 1 < evs.len() && t(end + 1) - t(end) <= window {
+                                end += 1;
+                            }
+                            let burst = &evs[lo..=end];
+                            let mut conns: Vec<usize> =
+                                burst.iter().filter_map(|i| owner.get(i).copied()).collect();
+                            conns.sort();
+                            conns.dedup();
+                            let ev = vec![burst[0], *burst.last().unwrap()];
+                            let ts = self.events[evs[hi]].ts;
+                            let mut diag_rule = rule.clone();
+                            diag_rule.diagnosis =
+                                rule.diagnosis.replace("{count}", &burst.len().to_string());
+                            self.push(&diag_rule, &pack.name, conns, ev, ts);
+                            lo = end + 1;
+                            hi = end + 1;
+                            continue;
+                        }
+                        hi += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rules on events outside any connection (process lifecycle): each names the
+    /// connections that were open or starting around it.
+    fn global_rules(&mut self) {
+        let set = self.set;
+        for &gi in &self.corr.global {
+            let e = &self.events[gi];
+            let pack = &set.packs[e.at.pack];
+            for rule in &pack.rules {
+                if rule.when.count.is_some() || !rule.when.missing.is_empty() {
+                    continue;
+                }
+                if !rule.when.seen.contains(&e.at.pattern) || !passes_filters(rule, e) {
+                    continue;
+                }
+                let slack = CDuration::seconds(10);
+                let conns: Vec<usize> = match e.ts {
+                    None => Vec::new(),
+                    Some(t) => self
+                        .corr
+                        .connections
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| {
+                            c.start.is_some_and(|s| s <= t + slack)
+                                && c.end.is_none_or(|end| end >= t - slack)
+                        })
+                        .map(|(i, _)| i)
+                        .collect(),
+                };
+                self.push(rule, &pack.name, conns, vec![gi], e.ts);
+            }
+        }
+    }
+}
+
+/// Evaluates every rule. `now` is the time of the last record read (deadlines that end
+/// after it are still pending).
+pub fn evaluate(
+    set: &PackSet,
+    events: &[Event],
+    corr: &Correlated,
+    now: Option<DateTime<Utc>>,
+) -> Analysis {
+    let n = corr.connections.len();
+    let mut ev = Eval {
+        set,
+        events,
+        corr,
+        now,
+        findings: Vec::new(),
+        pending: vec![false; n],
+    };
+    for ci in 0..n {
+        ev.connection_rules(ci);
+        ev.jwt_checks(ci);
+    }
+    ev.count_rules();
+    ev.global_rules();
+    let mut findings = dedup(ev.findings);
+    findings.sort_by(|a, b| (a.ts, a.rule, &a.connections).cmp(&(b.ts, b.rule, &b.connections)));
+
+    let mut verdicts = Vec::with_capacity(n);
+    for ci in 0..n {
+        // Findings over many connections (storms, restarts) are context; each
+        // connection is judged by its own findings.
+        let worst = findings
+            .iter()
+            .filter(|f| f.connections == [ci])
+            .map(|f| f.severity)
+            .max();
+        verdicts.push(match worst {
+            Some(Severity::Error) => Verdict::Broken,
+            Some(Severity::Warning) => Verdict::Degraded,
+            _ if ev.pending[ci] => Verdict::Open,
+            _ => Verdict::Healthy,
+        });
+    }
+    let close_codes = corr
+        .connections
+        .iter()
+        .map(|c| {
+            c.links
+                .iter()
+                .rev()
+                .find_map(|l| num(&events[l.event], "code"))
+        })
+        .collect();
+    Analysis {
+        findings,
+        verdicts,
+        close_codes,
+    }
+}
+
+/// One finding per (rule, single connection): several packs may name the same break.
+fn dedup(mut fs: Vec<Finding>) -> Vec<Finding> {
+    fs.sort_by(|a, b| (a.rule, &a.connections, a.ts).cmp(&(b.rule, &b.connections, b.ts)));
+    let mut out: Vec<Finding> = Vec::with_capacity(fs.len());
+    for f in fs {
+        if let Some(last) = out.last_mut() {
+            if last.rule == f.rule && last.connections == f.connections && f.connections.len() == 1
+            {
+                for e in f.evidence {
+                    if !last.evidence.contains(&e) {
+                        last.evidence.push(e);
+                    }
+                }
+                last.evidence.sort();
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// `3h 2m`, `45s`, `2d 4h`.
+pub fn human(d: CDuration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        3600..=86399 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {}h", s / 86400, (s % 86400) / 3600),
+    }
+}

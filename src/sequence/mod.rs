@@ -475,3 +475,6 @@ pub fn human(d: CDuration) -> String {
         _ => format!("{}d {}h", s / 86400, (s % 86400) / 3600),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+use super::*;
+use crate::assemble::{detect, Assembler};
+use crate::correlate::correlate;
+use crate::input::LineMeta;
+use crate::pattern::{compile, events, Origin, PackSet};
+use crate::time::TimeCtx;
+
+const PACK: &str = r#"
+[pack]
+name = "t"
+about = "test"
+[[pattern]]
+id = "connecting"
+stage = "server"
+regex = '(?P<client>\S+:\d+) - - \[[^\]]+\] "WSCONNECTING (?P<path>/\S*)"'
+examples = [{ line = '127.0.0.1:1 - - [x] "WSCONNECTING /ws/a/"' }]
+[[pattern]]
+id = "connect"
+stage = "server"
+regex = '(?P<client>\S+:\d+) - - \[[^\]]+\] "WSCONNECT (?P<path>/\S*)"'
+examples = [{ line = '127.0.0.1:1 - - [x] "WSCONNECT /ws/a/"' }]
+[[pattern]]
+id = "reject"
+stage = "server"
+ends = true
+regex = '(?P<client>\S+:\d+) - - \[[^\]]+\] "WSREJECT (?P<path>/\S*)"'
+examples = [{ line = '127.0.0.1:1 - - [x] "WSREJECT /ws/a/"' }]
+[[pattern]]
+id = "disconnect"
+stage = "server"
+ends = true
+regex = '(?P<client>\S+:\d+) - - \[[^\]]+\] "WSDISCONNECT (?P<path>/\S*)"'
+examples = [{ line = '127.0.0.1:1 - - [x] "WSDISCONNECT /ws/a/"' }]
+[[pattern]]
+id = "closed"
+stage = "consumer"
+regex = 'closed with code (?P<code>\d+) on (?P<path>/\S*)'
+examples = [{ line = "closed with code 4001 on /ws/a/" }]
+[[pattern]]
+id = "token"
+stage = "middleware"
+regex = 'token for (?P<path>/\S*): (?P<token>\S+)'
+examples = [{ line = "token for /ws/a/: abc" }]
+[[pattern]]
+id = "exited"
+stage = "process"
+regex = "exited: (?P<process>\\w+)"
+examples = [{ line = "exited: daphne" }]
+
+[[rule]]
+id = "handshake.rejected"
+when = { seen = "reject" }
+diagnosis = "Rejected {path} for {client}."
+hint = "Look at the origin validator."
+[[rule]]
+id = "handshake.timeout"
+when = { seen = "connecting", missing = ["connect", "reject"], within = "5s" }
+diagnosis = "No answer to the handshake on {path}."
+hint = "Make connect() return."
+[[rule]]
+id = "auth.rejected"
+when = { seen = "closed", code = [4001, 4401] }
+diagnosis = "Closed {code}."
+hint = "Log in again."
+[[rule]]
+id = "client.reconnect-storm"
+when = { seen = "connecting", count = 3, window = "60s", by = "client_ip" }
+diagnosis = "{count} attempts from {client_ip}."
+hint = "Back off."
+[[rule]]
+id = "server.restart"
+when = { seen = "exited" }
+diagnosis = "{process} exited."
+hint = "Read its stderr."
+"#;
+
+fn analyse(log: &str) -> (Analysis, crate::correlate::Correlated) {
+    let set = PackSet::new(vec![compile(Origin::Builtin("t.toml"), PACK).unwrap()]);
+    let lines: Vec<&str> = log.lines().collect();
+    let ctx = TimeCtx::default();
+    let mut a = Assembler::new(0, detect(&lines, &ctx), ctx);
+    for (i, l) in lines.iter().enumerate() {
+        a.push(i as u64 + 1, l.as_bytes(), LineMeta { truncated: false, unterminated: false });
+    }
+    let records = a.finish().records;
+    let ev = events(&records, &set);
+    let corr = correlate(&set, &records, &ev);
+    let now = records.iter().filter_map(|r| r.ts.map(|t| t.utc)).max();
+    (evaluate(&set, &ev, &corr, now), corr)
+}
+
+fn line(t: &str, client: &str, verb: &str) -> String {
+    format!("2026-11-23 10:00:{t},000 INFO {client} - - [23/Nov/2026:10:00:{t}] \"{verb} /ws/a/\" - -\n")
+}
+
+#[test]
+fn seen_rule_fires_with_placeholders_filled() {
+    let log = line("00", "127.0.0.1:5000", "WSCONNECTING") + &line("01", "127.0.0.1:5000", "WSREJECT");
+    let (a, _) = analyse(&log);
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.findings[0].rule, "handshake.rejected");
+    assert_eq!(a.findings[0].diagnosis, "Rejected /ws/a/ for 127.0.0.1:5000.");
+    assert_eq!(a.verdicts, vec![Verdict::Broken]);
+}
+
+#[test]
+fn missing_step_fires_only_once_its_deadline_has_passed() {
+    let waiting = line("00", "127.0.0.1:5000", "WSCONNECTING");
+    let (a, _) = analyse(&waiting);
+    assert!(a.findings.is_empty());
+    assert_eq!(a.verdicts, vec![Verdict::Open], "end of input before the deadline: open, not broken");
+
+    let later = waiting.clone() + "2026-11-23 10:00:09,000 INFO unrelated line\n";
+    let (a, _) = analyse(&later);
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.findings[0].rule, "handshake.timeout");
+    assert_eq!(a.verdicts, vec![Verdict::Broken]);
+}
+
+#[test]
+fn missing_step_fires_early_when_the_connection_ends_without_it() {
+    let log = line("00", "127.0.0.1:5000", "WSCONNECTING") + &line("01", "127.0.0.1:5000", "WSDISCONNECT");
+    let (a, _) = analyse(&log);
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.findings[0].rule, "handshake.timeout");
+}
+
+#[test]
+fn healthy_connection_has_no_finding() {
+    let log = line("00", "127.0.0.1:5000", "WSCONNECTING")
+        + &line("00", "127.0.0.1:5000", "WSCONNECT")
+        + &line("09", "127.0.0.1:5000", "WSDISCONNECT");
+    let (a, _) = analyse(&log);
+    assert!(a.findings.is_empty(), "{:?}", a.findings);
+    assert_eq!(a.verdicts, vec![Verdict::Healthy]);
+}
+
+#[test]
+fn close_code_filter_and_close_code_summary() {
+    let log = "2026-11-23 10:00:00,000 INFO closed with code 1000 on /ws/a/\n2026-11-23 10:00:30,000 INFO closed with code 4001 on /ws/a/\n";
+    let (a, _) = analyse(log);
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.findings[0].diagnosis, "Closed 4001.");
+    assert_eq!(a.close_codes, vec![Some(1000), Some(4001)]);
+}
+
+#[test]
+fn reconnect_storm_is_one_finding_over_many_connections() {
+    let mut log = String::new();
+    for (i, t) in ["00", "05", "10", "15"].iter().enumerate() {
+        let c = format!("10.0.0.7:{}", 4000 + i);
+        log += &line(t, &c, "WSCONNECTING");
+        log += &line(t, &c, "WSREJECT");
+    }
+    let (a, corr) = analyse(&log);
+    assert_eq!(corr.connections.len(), 4);
+    let storms: Vec<_> = a.findings.iter().filter(|f| f.rule == "client.reconnect-storm").collect();
+    assert_eq!(storms.len(), 1);
+    assert_eq!(storms[0].connections.len(), 4);
+    assert_eq!(storms[0].diagnosis, "4 attempts from 10.0.0.7.");
+}
+
+#[test]
+fn process_exit_names_the_connections_open_around_it() {
+    let log = line("00", "127.0.0.1:5000", "WSCONNECTING")
+        + &line("00", "127.0.0.1:5000", "WSCONNECT")
+        + "2026-11-23 10:00:02,000 WARN exited: daphne\n";
+    let (a, _) = analyse(&log);
+    let r: Vec<_> = a.findings.iter().filter(|f| f.rule == "server.restart").collect();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].connections, vec![0]);
+    assert_eq!(r[0].diagnosis, "daphne exited.");
+}
+
+#[test]
+fn expired_jwt_is_found_from_its_claims_and_never_printed() {
+    // exp 1795465460 = 2026-11-23T20:24:20Z; the connection is at 22:00.
+    let tok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoxLCJleHAiOjE3OTU0NjU0NjB9.5mhBHqs5_DTLdINd9p5m7ZJ6XD0Xc55kIaCRY5r6HRA";
+    let log = format!("2026-11-23 22:00:00,000 INFO token for /ws/a/: {tok}\n");
+    let (a, _) = analyse(&log);
+    assert_eq!(a.findings.len(), 1);
+    let f = &a.findings[0];
+    assert_eq!(f.rule, "auth.token-expired");
+    assert!(f.diagnosis.contains("user_id 1") && f.diagnosis.contains("1h 35m"), "{}", f.diagnosis);
+    assert!(!f.diagnosis.contains("eyJ"));
+}
+
+#[test]
+fn human_durations_read_naturally() {
+    assert_eq!(human(CDuration::seconds(45)), "45s");
+    assert_eq!(human(CDuration::seconds(3 * 3600 + 120)), "3h 2m");
+    assert_eq!(human(CDuration::seconds(2 * 86400 + 4 * 3600)), "2d 4h");
+}

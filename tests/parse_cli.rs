@@ -451,3 +451,105 @@ fn closed_stdout_ends_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn parse_stdin(args: &[&str], input: &str) -> Vec<Value> {
+    let out = logweave()
+        .arg("parse")
+        .args(args)
+        .write_stdin(input.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn journalctl_reverse_output_comes_out_oldest_first() {
+    let recs = parse_stdin(
+        &[],
+        "2026-11-23T19:37:52+0000 web-1 daphne[1]: third\n2026-11-23T19:37:51+0000 web-1 daphne[1]: second\n2026-11-23T19:37:50+0000 web-1 daphne[1]: first\n2026-11-23T19:37:49+0000 web-1 daphne[1]: zeroth\n",
+    );
+    let msgs: Vec<&str> = recs
+        .iter()
+        .map(|r| r["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(msgs, vec!["zeroth", "first", "second", "third"]);
+}
+
+#[test]
+fn journald_short_reads_german_french_and_spanish_months() {
+    let recs = parse_stdin(
+        &["--year", "2026"],
+        "Mär 02 10:00:00 web-1 daphne[1]: de\ndéc. 03 10:00:00 web-1 daphne[1]: fr\ndic 04 10:00:00 web-1 daphne[1]: es\n",
+    );
+    let ts: Vec<&str> = recs.iter().map(|r| r["ts"].as_str().unwrap()).collect();
+    assert_eq!(
+        ts,
+        vec![
+            "2026-03-02T10:00:00Z",
+            "2026-12-03T10:00:00Z",
+            "2026-12-04T10:00:00Z"
+        ]
+    );
+}
+
+#[test]
+fn december_lines_in_a_file_written_in_january_get_the_previous_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("syslog");
+    std::fs::write(
+        &p,
+        "Dec 31 23:59:58 web-1 daphne[1]: old year\nJan  1 00:00:01 web-1 daphne[1]: new year\n",
+    )
+    .unwrap();
+    let f = std::fs::File::options().write(true).open(&p).unwrap();
+    // 2027-01-02T00:00:00Z
+    f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_798_848_000))
+        .unwrap();
+    let (_, recs, _) = parse(&[p.to_str().unwrap()]);
+    assert_eq!(recs[0]["ts"], "2026-12-31T23:59:58Z");
+    assert_eq!(recs[1]["ts"], "2027-01-01T00:00:01Z");
+    assert!(recs[0]["ts_note"]
+        .as_str()
+        .unwrap()
+        .contains("modification time"));
+}
+
+#[test]
+fn syslog_unix_and_docker_timestamp_envelopes_parse() {
+    let recs = parse_stdin(
+        &[],
+        "<165>1 2026-11-23T19:37:49.003Z web-1 daphne 4242 ID47 - WSCONNECT done\n",
+    );
+    assert_eq!(recs[0]["format"], "syslog-rfc5424");
+    assert_eq!(recs[0]["pid"], 4242);
+    assert_eq!(recs[0]["level"], "notice");
+    let recs = parse_stdin(&[], "1795462669.123456 web-1 daphne[4242]: hello\n");
+    assert_eq!(recs[0]["format"], "journald-short-unix");
+    assert_eq!(recs[0]["ts"], "2026-11-23T19:37:49.123456Z");
+    let recs = parse_stdin(
+        &[],
+        "2026-11-23T19:37:49.123456789Z INFO:     connection open\n",
+    );
+    assert_eq!(recs[0]["format"], "docker-timestamps");
+    assert_eq!(recs[0]["app"]["format"], "uvicorn");
+}
+
+#[test]
+fn crlf_line_ends_and_nul_bytes_do_not_break_parsing() {
+    let recs = parse_stdin(
+        &[],
+        "2026/11/23 19:39:00 [notice] 1#1: a\r\n2026/11/23 19:39:01 [notice] 1#1: b\0c\r\n",
+    );
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["app"]["message"], "a");
+    assert_eq!(recs[1]["app"]["message"], "b\u{0}c");
+}

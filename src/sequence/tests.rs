@@ -80,7 +80,14 @@ fn analyse(log: &str) -> (Analysis, crate::correlate::Correlated) {
     let ctx = TimeCtx::default();
     let mut a = Assembler::new(0, detect(&lines, &ctx), ctx);
     for (i, l) in lines.iter().enumerate() {
-        a.push(i as u64 + 1, l.as_bytes(), LineMeta { truncated: false, unterminated: false });
+        a.push(
+            i as u64 + 1,
+            l.as_bytes(),
+            LineMeta {
+                truncated: false,
+                unterminated: false,
+            },
+        );
     }
     let records = a.finish().records;
     let ev = events(&records, &set);
@@ -95,11 +102,15 @@ fn line(t: &str, client: &str, verb: &str) -> String {
 
 #[test]
 fn seen_rule_fires_with_placeholders_filled() {
-    let log = line("00", "127.0.0.1:5000", "WSCONNECTING") + &line("01", "127.0.0.1:5000", "WSREJECT");
+    let log =
+        line("00", "127.0.0.1:5000", "WSCONNECTING") + &line("01", "127.0.0.1:5000", "WSREJECT");
     let (a, _) = analyse(&log);
     assert_eq!(a.findings.len(), 1);
     assert_eq!(a.findings[0].rule, "handshake.rejected");
-    assert_eq!(a.findings[0].diagnosis, "Rejected /ws/a/ for 127.0.0.1:5000.");
+    assert_eq!(
+        a.findings[0].diagnosis,
+        "Rejected /ws/a/ for 127.0.0.1:5000."
+    );
     assert_eq!(a.verdicts, vec![Verdict::Broken]);
 }
 
@@ -108,7 +119,11 @@ fn missing_step_fires_only_once_its_deadline_has_passed() {
     let waiting = line("00", "127.0.0.1:5000", "WSCONNECTING");
     let (a, _) = analyse(&waiting);
     assert!(a.findings.is_empty());
-    assert_eq!(a.verdicts, vec![Verdict::Open], "end of input before the deadline: open, not broken");
+    assert_eq!(
+        a.verdicts,
+        vec![Verdict::Open],
+        "end of input before the deadline: open, not broken"
+    );
 
     let later = waiting.clone() + "2026-11-23 10:00:09,000 INFO unrelated line\n";
     let (a, _) = analyse(&later);
@@ -119,7 +134,8 @@ fn missing_step_fires_only_once_its_deadline_has_passed() {
 
 #[test]
 fn missing_step_fires_early_when_the_connection_ends_without_it() {
-    let log = line("00", "127.0.0.1:5000", "WSCONNECTING") + &line("01", "127.0.0.1:5000", "WSDISCONNECT");
+    let log = line("00", "127.0.0.1:5000", "WSCONNECTING")
+        + &line("01", "127.0.0.1:5000", "WSDISCONNECT");
     let (a, _) = analyse(&log);
     assert_eq!(a.findings.len(), 1);
     assert_eq!(a.findings[0].rule, "handshake.timeout");
@@ -154,7 +170,11 @@ fn reconnect_storm_is_one_finding_over_many_connections() {
     }
     let (a, corr) = analyse(&log);
     assert_eq!(corr.connections.len(), 4);
-    let storms: Vec<_> = a.findings.iter().filter(|f| f.rule == "client.reconnect-storm").collect();
+    let storms: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule == "client.reconnect-storm")
+        .collect();
     assert_eq!(storms.len(), 1);
     assert_eq!(storms[0].connections.len(), 4);
     assert_eq!(storms[0].diagnosis, "4 attempts from 10.0.0.7.");
@@ -166,7 +186,11 @@ fn process_exit_names_the_connections_open_around_it() {
         + &line("00", "127.0.0.1:5000", "WSCONNECT")
         + "2026-11-23 10:00:02,000 WARN exited: daphne\n";
     let (a, _) = analyse(&log);
-    let r: Vec<_> = a.findings.iter().filter(|f| f.rule == "server.restart").collect();
+    let r: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule == "server.restart")
+        .collect();
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].connections, vec![0]);
     assert_eq!(r[0].diagnosis, "daphne exited.");
@@ -181,7 +205,11 @@ fn expired_jwt_is_found_from_its_claims_and_never_printed() {
     assert_eq!(a.findings.len(), 1);
     let f = &a.findings[0];
     assert_eq!(f.rule, "auth.token-expired");
-    assert!(f.diagnosis.contains("user_id 1") && f.diagnosis.contains("1h 35m"), "{}", f.diagnosis);
+    assert!(
+        f.diagnosis.contains("user_id 1") && f.diagnosis.contains("1h 35m"),
+        "{}",
+        f.diagnosis
+    );
     assert!(!f.diagnosis.contains("eyJ"));
 }
 

@@ -42,7 +42,8 @@ pub struct Link {
     /// Index into the event list.
     pub event: usize,
     /// The key that made the link: `client`, `channel`, `conn`, `path`, `path+user`,
-    /// `user`, `time`, `request_time`, or `start` for the event that opened it.
+    /// `user`, `step` (sequence order), `time`, `request_time`, or `start` for the
+    /// event that opened it.
     pub key: &'static str,
     /// True when the key was an identifier both lines carry; false when inferred.
     pub exact: bool,
@@ -288,23 +289,39 @@ impl Builder<'_> {
             self.open(ei);
             return;
         }
-        // No key at all: a line like `Failed to add to channel group` belongs to the
-        // connection its process was just serving.
+        // No key at all. A step of a sequence (`[ChatConsumer] Connection attempt
+        // started`) pairs first-come with the process's connections that reached the
+        // step before it; anything else (`Failed to add to channel group`) belongs to
+        // the connection its process was just serving.
         let src = (r.host.clone(), r.pid);
-        let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
-        let cand = self
-            .conns
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, c)| {
-                !c.closed
-                    && c.source.as_ref().is_none_or(|s| *s == src)
-                    && within(c.end, e.ts, window)
-            })
-            .map(|(i, _)| i);
+        let same_source = |c: &Connection| c.source.as_ref().is_none_or(|s| *s == src);
+        let pat = self.set.pattern(e.at);
+        let cand = if let (Some(step), false) = (self.step_index(e), pat.repeats) {
+            let window = self.step_window(e);
+            self.conns
+                .iter()
+                .enumerate()
+                .find(|(_, c)| {
+                    !c.closed
+                        && same_source(c)
+                        && within(c.end, e.ts, window)
+                        && !self.has_pattern(c, e)
+                        && self.reached(c, e.at.pack).is_none_or(|r| r < step)
+                })
+                .map(|(i, _)| (i, "step"))
+        } else {
+            let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
+            self.conns
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, c)| !c.closed && same_source(c) && within(c.end, e.ts, window))
+                .map(|(i, _)| (i, "time"))
+        };
         match cand {
-            Some(ci) => self.attach(ci, ei, "time", false),
+            Some((ci, key)) => self.attach(ci, ei, key, false),
+            // The first step we see of a connection whose earlier lines are not logged.
+            None if self.step_index(e).is_some() && e.stage != Stage::Layer => self.open(ei),
             None => self.global.push(ei),
         }
     }

@@ -296,7 +296,32 @@ impl Builder<'_> {
         let src = (r.host.clone(), r.pid);
         let same_source = |c: &Connection| c.source.as_ref().is_none_or(|s| *s == src);
         let pat = self.set.pattern(e.at);
-        let cand = if let (Some(step), false) = (self.step_index(e), pat.repeats) {
+        let cand = if !pat.after.is_empty() && !pat.repeats {
+            let window = self.step_window(e);
+            // A connection already past the step this line follows is not its owner.
+            let seq = &self.set.packs[e.at.pack].sequence;
+            let limit = pat
+                .after
+                .iter()
+                .filter_map(|a| seq.iter().position(|st| st.pattern == *a))
+                .max();
+            self.conns
+                .iter()
+                .enumerate()
+                .find(|(_, c)| {
+                    !c.closed
+                        && same_source(c)
+                        && within(c.end, e.ts, window)
+                        && !self.has_pattern(c, e)
+                        && limit
+                            .is_none_or(|lim| self.reached(c, e.at.pack).is_none_or(|r| r <= lim))
+                        && c.links.iter().any(|l| {
+                            let o = &self.events[l.event];
+                            o.at.pack == e.at.pack && pat.after.contains(&o.at.pattern)
+                        })
+                })
+                .map(|(i, _)| (i, "after"))
+        } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let window = self.step_window(e);
             self.conns
                 .iter()

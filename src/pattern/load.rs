@@ -66,6 +66,11 @@ pub struct PatternDef {
     /// latest matching connection instead of the first one still lacking it.
     #[serde(default)]
     pub repeats: bool,
+    /// For a line that names no connection: it follows one of these patterns in the same
+    /// connection (`Failed to add to channel group` after `Room group name`), so it pairs
+    /// with the earliest connection that has one of them and lacks this line.
+    #[serde(default)]
+    pub after: OneOrMany,
     /// Captures with fixed values, added to every match (`code = "4001"`).
     #[serde(default)]
     pub set: BTreeMap<String, String>,

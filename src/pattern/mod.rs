@@ -121,6 +121,8 @@ pub struct Pattern {
     pub ends: bool,
     /// May occur many times in one connection.
     pub repeats: bool,
+    /// Patterns (indices in the same pack) this line follows in its connection.
+    pub after: Vec<usize>,
     /// Must match.
     pub examples: Vec<Example>,
     /// Must not match: (line, where written).
@@ -296,6 +298,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             set: d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             ends: d.ends,
             repeats: d.repeats,
+            after: Vec::new(),
             examples,
             counter_examples: d
                 .counter_examples
@@ -324,6 +327,18 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             })
             .transpose()
     };
+
+    let afters = file
+        .patterns
+        .iter()
+        .map(|d| {
+            d.after
+                .items()
+                .into_iter()
+                .map(|(id, span)| find(&id, span))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
 
     let mut sequence = Vec::new();
     if let Some(seq) = &file.sequence {
@@ -394,6 +409,9 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
         });
     }
 
+    for (p, a) in patterns.iter_mut().zip(afters) {
+        p.after = a;
+    }
     Ok(Pack {
         name: file.pack.name.get_ref().clone(),
         about: file.pack.about.clone(),

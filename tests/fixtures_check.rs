@@ -1,0 +1,149 @@
+//! Every scenario in `fixtures/<scenario>/` (except `ingest/`) holds real-shaped logs and
+//! an `expect.toml`; `logweave check --expect` over its logs must agree with it.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && p.join("expect.toml").exists())
+        .collect();
+    v.sort();
+    v
+}
+
+fn logs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "expect.toml" && p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_fixture_scenario_meets_its_expectation() {
+    let mut failures = Vec::new();
+    let all = scenarios();
+    for dir in &all {
+        let out = Command::cargo_bin("logweave")
+            .unwrap()
+            .args(["check", "--year", "2026", "--expect"])
+            .arg(dir.join("expect.toml"))
+            .args(logs(dir))
+            .output()
+            .unwrap();
+        if out.status.code() != Some(0) {
+            failures.push(format!(
+                "{}: exit {:?}\n{}",
+                dir.file_name().unwrap().to_string_lossy(),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    eprintln!("{} scenarios checked", all.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_a_readable_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("expect.toml");
+    std::fs::write(&exp, "[rules]\n\"auth.token-expired\" = 3\n").unwrap();
+    let log = dir.path().join("empty.log");
+    std::fs::write(&log, "nothing here\n").unwrap();
+    let out = Command::cargo_bin("logweave")
+        .unwrap()
+        .args(["check", "--expect"])
+        .arg(&exp)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rule auth.token-expired: expected 3, found 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn logs_without_websocket_lines_say_so_and_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(
+        &log,
+        "2026-11-23 10:00:00,000 INFO django.request GET /api/ 200\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("logweave")
+        .unwrap()
+        .arg("scan")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No WebSocket connections found."));
+}
+
+#[test]
+fn bad_pattern_pack_is_an_error_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[pack]\nname = \"bad\"\nabout = \"x\"\n\n[[pattern]]\nid = \"p\"\nstage = \"server\"\nregex = '(unclosed'\nexamples = [{ line = \"x\" }]\n",
+    )
+    .unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, "x\n").unwrap();
+    let out = Command::cargo_bin("logweave")
+        .unwrap()
+        .args(["check", "--patterns"])
+        .arg(dir.path())
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:8:9: regex of 'p' does not compile"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_rule_id_in_a_pack_is_an_error_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[pack]\nname = \"bad\"\nabout = \"x\"\n\n[[pattern]]\nid = \"p\"\nstage = \"server\"\nregex = 'abc'\nexamples = [{ line = \"abc\" }]\n\n[[rule]]\nid = \"no.such-rule\"\nwhen = { seen = \"p\" }\ndiagnosis = \"d\"\nhint = \"h\"\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("logweave")
+        .unwrap()
+        .args(["patterns", "test"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("bad.toml:12:6: unknown rule id 'no.such-rule'"));
+}
+
+#[test]
+fn built_in_packs_pass_their_own_examples() {
+    let out = Command::cargo_bin("logweave")
+        .unwrap()
+        .args(["patterns", "test"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(" 0 failed"), "{text}");
+}

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use logweave::ingest::{self, Options};
+use logweave::ingest::Options;
 use logweave::input::InputSpec;
 use logweave::pattern::PackSet;
 use logweave::pipeline;
@@ -74,150 +74,110 @@ fn access(ms: u64, port: u32, verb: &str, path: &str) -> String {
     )
 }
 
-/// One connection's lines, spaced `gap` ms apart from `t0`, the session lasting `life` ms.
+/// Lines of one connection being written, `gap` ms apart.
+struct Writer {
+    t: u64,
+    gap: u64,
+    port: u32,
+    path: String,
+    lines: Vec<(u64, String)>,
+}
+
+impl Writer {
+    fn app(&mut self, level: &str, m: &str) {
+        self.lines.push((self.t, format!("{level:<8} {m}")));
+        self.t += self.gap;
+    }
+    fn info(&mut self, m: &str) {
+        self.app("INFO", m)
+    }
+    fn access(&mut self, verb: &str) {
+        self.lines
+            .push((self.t, access(self.t, self.port, verb, &self.path)));
+        self.t += self.gap;
+    }
+}
+
+/// One connection's lines from `t0`; healthy ones stay open for minutes.
 fn connection(rng: &mut Rng, i: usize, t0: u64, gap: u64, scenario: Scenario) -> Truth {
     let port = 20000 + i as u32;
     let (cust, ther) = (1 + rng.below(3), 2 + rng.below(2));
-    let path = format!("/ws/chat/{cust}/{ther}/");
     let user = 100 + i;
-    let mut l: Vec<(u64, String)> = Vec::new();
-    let mut t = t0;
-    let mut step = |l: &mut Vec<(u64, String)>, text: String| {
-        l.push((t, text));
-        t += gap;
+    let mut w = Writer {
+        t: t0,
+        gap,
+        port,
+        path: format!("/ws/chat/{cust}/{ther}/"),
+        lines: Vec::new(),
     };
-    step(&mut l, access(t0, port, "WSCONNECTING", &path));
-    let app = |m: &str| format!("INFO     {m}");
-    step(
-        &mut l,
-        app(&format!(
-            "[JWTAuthMiddleware] Processing connection for path: {path}"
-        )),
-    );
-    step(
-        &mut l,
-        app("[JWTAuthMiddleware] Token found: eyJhbGciOiJIUzI1NiI..."),
-    );
-    if scenario == Scenario::InvalidToken {
-        step(
-            &mut l,
-            app("[JWTAuthMiddleware] Invalid token: Signature verification failed"),
-        );
-        step(
-            &mut l,
-            app("[ChatConsumer] Connection rejected - user not authenticated"),
-        );
-        let tt = t;
-        step(&mut l, access(tt, port, "WSREJECT", &path));
-        let tt = t;
-        step(&mut l, access(tt, port, "WSDISCONNECT", &path));
-        return Truth {
-            scenario,
-            port,
-            lines: l,
-        };
-    }
-    step(
-        &mut l,
-        app(&format!(
-            "[JWTAuthMiddleware] Decoded token payload, user_id: {user}"
-        )),
-    );
-    step(
-        &mut l,
-        app(&format!(
-            "[JWTAuthMiddleware] User found: {user} - user{user}@example.com (role: customer)"
-        )),
-    );
-    step(
-        &mut l,
-        app(&format!(
-            "[JWTAuthMiddleware] User authenticated: {user} (user{user}@example.com)"
-        )),
-    );
-    step(&mut l, app("[ChatConsumer] Connection attempt started"));
-    step(
-        &mut l,
-        app("[ChatConsumer] User authenticated: True, User: <User object>"),
-    );
-    if scenario == Scenario::AuthzDenied {
-        step(&mut l, app(&format!("[ChatConsumer] Authorization failed - customer {user} tried to access customer {cust}")));
-        let tt = t;
-        step(&mut l, access(tt, port, "WSREJECT", &path));
-        let tt = t;
-        step(&mut l, access(tt, port, "WSDISCONNECT", &path));
-        return Truth {
-            scenario,
-            port,
-            lines: l,
-        };
-    }
-    step(
-        &mut l,
-        app(&format!(
-            "[ChatConsumer] Customer ID: {cust}, Therapist ID: {ther}"
-        )),
-    );
-    step(
-        &mut l,
-        app(&format!(
-            "[ChatConsumer] Room group name: chat_{cust}_{ther}"
-        )),
-    );
-    if scenario == Scenario::GroupAddFailed {
-        step(&mut l, format!("ERROR    [ChatConsumer] Failed to add to channel group: Error 111 connecting to 127.0.0.1:6379. Connection refused."));
-        let tt = t;
-        step(&mut l, access(tt, port, "WSDISCONNECT", &path));
-        return Truth {
-            scenario,
-            port,
-            lines: l,
-        };
-    }
-    step(
-        &mut l,
-        app("[ChatConsumer] Added to channel group successfully"),
-    );
-    step(
-        &mut l,
-        app(&format!(
-            "[ChatConsumer] Connection accepted for user {user} (role: customer)"
-        )),
-    );
-    let tt = t;
-    step(&mut l, access(tt, port, "WSCONNECT", &path));
-    step(
-        &mut l,
-        app(&format!(
-            "[ChatConsumer] Getting/creating conversation for customer {cust}, therapist {ther}"
-        )),
-    );
-    if scenario == Scenario::DbError {
-        step(&mut l, format!("ERROR    [ChatConsumer] Database error in get_or_create_conversation: connection to server at \"db\" failed"));
-        let tt = t + 50;
-        l.push((tt, access(tt, port, "WSDISCONNECT", &path)));
-        return Truth {
-            scenario,
-            port,
-            lines: l,
-        };
-    }
-    step(
-        &mut l,
-        app("[ChatConsumer] Found existing conversation: 7d1f0c4e-7a51-4c2b-9a2e-3f0b8d8a9e10"),
-    );
-    step(
-        &mut l,
-        app("[ChatConsumer] Conversation loaded/created: 7d1f0c4e-7a51-4c2b-9a2e-3f0b8d8a9e10"),
-    );
-    // Long-lived: stays open for minutes, so dozens are open at once on each path.
-    let end = t + 60_000 + rng.below(120_000);
-    l.push((end, access(end, port, "WSDISCONNECT", &path)));
-    Truth {
+    w.access("WSCONNECTING");
+    w.info(&format!(
+        "[JWTAuthMiddleware] Processing connection for path: {}",
+        w.path
+    ));
+    w.info("[JWTAuthMiddleware] Token found: eyJhbGciOiJIUzI1NiI...");
+    let done = |w: Writer| Truth {
         scenario,
         port,
-        lines: l,
+        lines: w.lines,
+    };
+    if scenario == Scenario::InvalidToken {
+        w.app(
+            "WARNING",
+            "[JWTAuthMiddleware] Invalid token: Signature verification failed",
+        );
+        w.info("[ChatConsumer] Connection rejected - user not authenticated");
+        w.access("WSREJECT");
+        w.access("WSDISCONNECT");
+        return done(w);
     }
+    w.info(&format!(
+        "[JWTAuthMiddleware] Decoded token payload, user_id: {user}"
+    ));
+    w.info(&format!(
+        "[JWTAuthMiddleware] User found: {user} - user{user}@example.com (role: customer)"
+    ));
+    w.info(&format!(
+        "[JWTAuthMiddleware] User authenticated: {user} (user{user}@example.com)"
+    ));
+    w.info("[ChatConsumer] Connection attempt started");
+    w.info("[ChatConsumer] User authenticated: True, User: <User object>");
+    if scenario == Scenario::AuthzDenied {
+        w.app("WARNING", &format!("[ChatConsumer] Authorization failed - customer {user} tried to access customer {cust}"));
+        w.access("WSREJECT");
+        w.access("WSDISCONNECT");
+        return done(w);
+    }
+    w.info(&format!(
+        "[ChatConsumer] Customer ID: {cust}, Therapist ID: {ther}"
+    ));
+    w.info(&format!(
+        "[ChatConsumer] Room group name: chat_{cust}_{ther}"
+    ));
+    if scenario == Scenario::GroupAddFailed {
+        w.app("ERROR", "[ChatConsumer] Failed to add to channel group: Error 111 connecting to 127.0.0.1:6379. Connection refused.");
+        w.access("WSDISCONNECT");
+        return done(w);
+    }
+    w.info("[ChatConsumer] Added to channel group successfully");
+    w.info(&format!(
+        "[ChatConsumer] Connection accepted for user {user} (role: customer)"
+    ));
+    w.access("WSCONNECT");
+    w.info(&format!(
+        "[ChatConsumer] Getting/creating conversation for customer {cust}, therapist {ther}"
+    ));
+    if scenario == Scenario::DbError {
+        w.app("ERROR", "[ChatConsumer] Database error in get_or_create_conversation: connection to server at \"db\" failed");
+        w.access("WSDISCONNECT");
+        return done(w);
+    }
+    w.info("[ChatConsumer] Found existing conversation: 7d1f0c4e-7a51-4c2b-9a2e-3f0b8d8a9e10");
+    w.info("[ChatConsumer] Conversation loaded/created: 7d1f0c4e-7a51-4c2b-9a2e-3f0b8d8a9e10");
+    // Long-lived: stays open for minutes, so dozens are open at once on each path.
+    w.t += 60_000 + rng.below(120_000);
+    w.access("WSDISCONNECT");
+    done(w)
 }
 
 #[test]
@@ -261,6 +221,9 @@ fn at_least_99_percent_of_1000_interleaved_connections_are_assembled_and_diagnos
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("daphne.log");
     std::fs::write(&path, &log).unwrap();
+    if let Some(p) = std::env::var_os("LOGWEAVE_KEEP_SYNTHETIC") {
+        std::fs::write(p, &log).unwrap();
+    }
 
     let packs = PackSet::load(&[]).unwrap();
     let opts = Options::default();
@@ -336,6 +299,13 @@ fn at_least_99_percent_of_1000_interleaved_connections_are_assembled_and_diagnos
             right += 1;
             e.0 += 1;
         } else if wrong_examples.len() < 5 {
+            if wrong_examples.is_empty() {
+                let want: Vec<usize> = (0..owner.len())
+                    .filter(|&i| owner[i] == ti)
+                    .map(|i| i + 1)
+                    .collect();
+                eprintln!("got lines {lines:?}\nwant lines {want:?}");
+            }
             wrong_examples.push(format!(
                 "{:?} port {}: assembled {assembled} ({} lines), verdict {:?}, rules {rules:?}",
                 t.scenario,

@@ -458,7 +458,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));
     for (i, c) in conns.iter_mut().enumerate() {
         c.id = format!("c{}", i + 1);
-        c.links.sort_by_key(|l| (events[l.event].ts, l.event));
+        c.links.sort_by_key(|l| l.event);
     }
     Correlated {
         connections: conns,

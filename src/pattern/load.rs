@@ -68,7 +68,8 @@ pub struct PatternDef {
     pub repeats: bool,
     /// For a line that names no connection: it follows one of these patterns in the same
     /// connection (`Failed to add to channel group` after `Room group name`), so it pairs
-    /// with the earliest connection that has one of them and lacks this line.
+    /// with the earliest connection that has one of them and lacks this line. Default for
+    /// a line that is not a step: the nearest step written above it in the file.
     #[serde(default)]
     pub after: OneOrMany,
     /// Captures with fixed values, added to every match (`code = "4001"`).

@@ -412,6 +412,16 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
     for (p, a) in patterns.iter_mut().zip(afters) {
         p.after = a;
     }
+    // A line that is not a step and names no `after` follows the nearest step written
+    // above it in the file: packs list lines in the order a connection goes through them.
+    let steps: Vec<usize> = sequence.iter().map(|s: &Step| s.pattern).collect();
+    for i in 0..patterns.len() {
+        if patterns[i].after.is_empty() && !patterns[i].repeats && !steps.contains(&i) {
+            if let Some(prev) = steps.iter().copied().filter(|&s| s < i).max() {
+                patterns[i].after = vec![prev];
+            }
+        }
+    }
     Ok(Pack {
         name: file.pack.name.get_ref().clone(),
         about: file.pack.about.clone(),

@@ -33,6 +33,9 @@ use crate::record::Record;
 const DEFAULT_STEP_WINDOW_MS: i64 = 10_000;
 /// How close in time a key-less line must be to the connection it joins.
 const KEYLESS_WINDOW_MS: i64 = 2_000;
+/// How long after its end a connection still takes lines written after the close
+/// (Daphne's application_close_timeout is 10 s).
+const CLOSED_GRACE_MS: i64 = 15_000;
 /// How far the proxy's computed start may be from the connection's start.
 const PROXY_SLACK_MS: i64 = 2_000;
 
@@ -154,6 +157,8 @@ struct Builder<'a> {
     conns: Vec<Connection>,
     /// Exact key → connection index (open connections only).
     keys: BTreeMap<(&'static str, String), usize>,
+    /// Record → connection: a line that several packs match is one line of one connection.
+    record_conn: BTreeMap<usize, usize>,
     global: Vec<usize>,
 }
 
@@ -193,6 +198,19 @@ impl Builder<'_> {
             .max()
     }
 
+    /// A connection that logged a line of pack `pack` that is neither a step nor repeats
+    /// (an error, a rejection) has left the healthy sequence: no further step of that
+    /// pack pairs with it.
+    fn diverted(&self, c: &Connection, pack: usize) -> bool {
+        let p = &self.set.packs[pack];
+        c.links.iter().any(|l| {
+            let o = &self.events[l.event];
+            o.at.pack == pack
+                && !p.patterns[o.at.pattern].repeats
+                && !p.sequence.iter().any(|s| s.pattern == o.at.pattern)
+        })
+    }
+
     fn has_pattern(&self, c: &Connection, e: &Event) -> bool {
         c.links.iter().any(|l| self.events[l.event].at == e.at)
     }
@@ -206,6 +224,7 @@ impl Builder<'_> {
         let client = client_key(e);
         let cip = client_ip(e);
         let user = user_of(e).map(str::to_string);
+        self.record_conn.insert(e.record, ci);
         let c = &mut self.conns[ci];
         c.links.push(Link {
             event: ei,
@@ -257,6 +276,10 @@ impl Builder<'_> {
     fn place(&mut self, ei: usize) {
         let e = &self.events[ei];
         let r = &self.records[e.record];
+        if let Some(&ci) = self.record_conn.get(&e.record) {
+            self.attach(ci, ei, "line", true);
+            return;
+        }
         if e.stage == Stage::Process {
             self.global.push(ei);
             return;
@@ -282,6 +305,12 @@ impl Builder<'_> {
                 self.attach(ci, ei, key, false);
                 return;
             }
+            if exact_keys(e, r).is_empty() {
+                if let Some(ci) = self.recently_closed(ei, path.as_deref()) {
+                    self.attach(ci, ei, "after-close", false);
+                    return;
+                }
+            }
             self.open(ei);
             return;
         }
@@ -305,22 +334,26 @@ impl Builder<'_> {
                 .iter()
                 .filter_map(|a| seq.iter().position(|st| st.pattern == *a))
                 .max();
-            self.conns
+            // The `after` list is in order of preference: the first pattern that some
+            // connection has decides, and among those the first come wins.
+            pat.after
                 .iter()
-                .enumerate()
-                .find(|(_, c)| {
-                    !c.closed
-                        && same_source(c)
-                        && within(c.end, e.ts, window)
-                        && !self.has_pattern(c, e)
-                        && limit
-                            .is_none_or(|lim| self.reached(c, e.at.pack).is_none_or(|r| r <= lim))
-                        && c.links.iter().any(|l| {
-                            let o = &self.events[l.event];
-                            o.at.pack == e.at.pack && pat.after.contains(&o.at.pattern)
-                        })
+                .find_map(|&a| {
+                    self.conns.iter().position(|c| {
+                        !c.closed
+                            && same_source(c)
+                            && within(c.end, e.ts, window)
+                            && !self.has_pattern(c, e)
+                            && limit.is_none_or(|lim| {
+                                self.reached(c, e.at.pack).is_none_or(|r| r <= lim)
+                            })
+                            && c.links.iter().any(|l| {
+                                let o = &self.events[l.event];
+                                o.at.pack == e.at.pack && o.at.pattern == a
+                            })
+                    })
                 })
-                .map(|(i, _)| (i, "after"))
+                .map(|i| (i, "after"))
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let window = self.step_window(e);
             self.conns
@@ -331,10 +364,15 @@ impl Builder<'_> {
                         && same_source(c)
                         && within(c.end, e.ts, window)
                         && !self.has_pattern(c, e)
+                        && !self.diverted(c, e.at.pack)
                         && self.reached(c, e.at.pack).is_none_or(|r| r < step)
                 })
                 .map(|(i, _)| (i, "step"))
         } else {
+            None
+        };
+        // Nothing in sequence: the connection this process logged for last, just now.
+        let cand = cand.or_else(|| {
             let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
             self.conns
                 .iter()
@@ -342,13 +380,41 @@ impl Builder<'_> {
                 .rev()
                 .find(|(_, c)| !c.closed && same_source(c) && within(c.end, e.ts, window))
                 .map(|(i, _)| (i, "time"))
-        };
+        });
         match cand {
             Some((ci, key)) => self.attach(ci, ei, key, false),
             // The first step we see of a connection whose earlier lines are not logged.
             None if self.step_index(e).is_some() && e.stage != Stage::Layer => self.open(ei),
             None => self.global.push(ei),
         }
+    }
+
+    /// A connection on the same path that ended moments ago, for the lines servers write
+    /// after the close (the application's disconnect line, Daphne's kill warning 10 s
+    /// later). Never for a step the connection is already past, so a reconnect on the
+    /// same path starts a connection of its own.
+    fn recently_closed(&self, ei: usize, path: Option<&str>) -> Option<usize> {
+        let e = &self.events[ei];
+        let grace = CDuration::milliseconds(CLOSED_GRACE_MS);
+        let step = self.step_index(e);
+        let r = &self.records[e.record];
+        let src = (r.host.clone(), r.pid);
+        self.conns
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, c)| {
+                c.closed
+                    && path.is_some_and(|p| c.path.as_deref() == Some(p))
+                    && c.source.as_ref().is_none_or(|s| *s == src)
+                    && within(c.end, e.ts, grace)
+                    && !self.has_pattern(c, e)
+                    && match step {
+                        None => true,
+                        Some(s) => self.reached(c, e.at.pack).is_some_and(|r| r < s),
+                    }
+            })
+            .map(|(i, _)| i)
     }
 
     /// An open connection on the same path (and user) that this event can extend:
@@ -386,6 +452,9 @@ impl Builder<'_> {
                 return true;
             }
             if self.has_pattern(c, e) {
+                return false;
+            }
+            if step.is_some() && self.diverted(c, e.at.pack) {
                 return false;
             }
             match (step, self.reached(c, e.at.pack)) {
@@ -448,6 +517,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
         events,
         conns: Vec::new(),
         keys: BTreeMap::new(),
+        record_conn: BTreeMap::new(),
         global: Vec::new(),
     };
     for i in 0..events.len() {

@@ -415,10 +415,10 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
     // A line that is not a step and names no `after` follows the nearest step written
     // above it in the file: packs list lines in the order a connection goes through them.
     let steps: Vec<usize> = sequence.iter().map(|s: &Step| s.pattern).collect();
-    for i in 0..patterns.len() {
-        if patterns[i].after.is_empty() && !patterns[i].repeats && !steps.contains(&i) {
+    for (i, p) in patterns.iter_mut().enumerate() {
+        if p.after.is_empty() && !p.repeats && !steps.contains(&i) {
             if let Some(prev) = steps.iter().copied().filter(|&s| s < i).max() {
-                patterns[i].after = vec![prev];
+                p.after = vec![prev];
             }
         }
     }

@@ -311,11 +311,32 @@ impl Builder<'_> {
                     return;
                 }
             }
+            // Lines that named neither path nor client (`User found in JWT: admin`)
+            // started a connection just before this one named its path.
+            if path.is_some() {
+                let kinds: Vec<&str> = exact_keys(e, r).iter().map(|k| k.0).collect();
+                if let Some(ci) = self
+                    .recent_without(ei, &kinds)
+                    .filter(|&ci| self.conns[ci].path.is_none())
+                {
+                    self.attach(ci, ei, "time", false);
+                    return;
+                }
+            }
             self.open(ei);
             return;
         }
-        if !exact_keys(e, r).is_empty() {
-            self.open(ei);
+        let keys = exact_keys(e, r);
+        if !keys.is_empty() {
+            // An id of a kind the connection has not shown yet (Daphne 1.x's channel
+            // name beside the access line's client): the process's connection that
+            // started just now and has no such id pairs with it, first come.
+            let kinds: Vec<&str> = keys.iter().map(|k| k.0).collect();
+            if let Some(ci) = self.recent_without(ei, &kinds) {
+                self.attach(ci, ei, "time", false);
+            } else {
+                self.open(ei);
+            }
             return;
         }
         // No key at all. A step of a sequence (`[ChatConsumer] Connection attempt
@@ -378,15 +399,57 @@ impl Builder<'_> {
                 .iter()
                 .enumerate()
                 .rev()
-                .find(|(_, c)| !c.closed && same_source(c) && within(c.end, e.ts, window))
+                .find(|(_, c)| {
+                    !c.closed
+                        && same_source(c)
+                        && within(c.end, e.ts, window)
+                        && (pat.repeats || !self.has_pattern(c, e))
+                })
                 .map(|(i, _)| (i, "time"))
+        });
+        // The line a consumer writes after the server logged the close.
+        let cand = cand.or_else(|| {
+            let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
+            self.conns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    c.closed
+                        && same_source(c)
+                        && within(c.end, e.ts, window)
+                        && !self.has_pattern(c, e)
+                })
+                .max_by_key(|(i, c)| (c.end, *i))
+                .map(|(i, _)| (i, "after-close"))
         });
         match cand {
             Some((ci, key)) => self.attach(ci, ei, key, false),
-            // The first step we see of a connection whose earlier lines are not logged.
-            None if self.step_index(e).is_some() && e.stage != Stage::Layer => self.open(ei),
+            // The first line we see of a connection (its earlier lines were not logged);
+            // a channel-layer or database error alone is not a connection.
+            None if e.stage != Stage::Layer => self.open(ei),
             None => self.global.push(ei),
         }
+    }
+
+    /// The first open connection of the same process, active within the key-less
+    /// window, that has no id of these kinds yet and lacks this line.
+    fn recent_without(&self, ei: usize, kinds: &[&str]) -> Option<usize> {
+        let e = &self.events[ei];
+        let r = &self.records[e.record];
+        let src = (r.host.clone(), r.pid);
+        let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
+        self.conns.iter().position(|c| {
+            !c.closed
+                && c.source.as_ref().is_none_or(|s| *s == src)
+                && within(c.end, e.ts, window)
+                && !self.has_pattern(c, e)
+                && !c.links.iter().any(|l| {
+                    let o = &self.events[l.event];
+                    exact_keys(o, &self.records[o.record])
+                        .iter()
+                        .any(|(k, _)| kinds.contains(k))
+                })
+        })
     }
 
     /// A connection on the same path that ended moments ago, for the lines servers write

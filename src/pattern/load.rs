@@ -135,6 +135,10 @@ pub struct WhenDef {
     /// Deadline for `missing`.
     #[serde(default)]
     pub within: Option<Spanned<String>>,
+    /// Not on a connection that has any of these (a spurious follow-up error after a
+    /// rejection the pack already names).
+    #[serde(default)]
+    pub unless: OneOrMany,
     /// Only when the `seen` event's capture named `code` is one of these.
     #[serde(default)]
     pub code: Vec<u32>,

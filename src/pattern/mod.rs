@@ -164,6 +164,8 @@ pub struct When {
     pub missing: Vec<usize>,
     /// Deadline for `missing`.
     pub within: Option<Duration>,
+    /// Not on a connection that has one of these.
+    pub unless: Vec<usize>,
     /// Close codes the `seen` event must carry (capture `code`).
     pub codes: Vec<u32>,
     /// HTTP statuses the `seen` event must carry (capture `status`).
@@ -382,6 +384,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             seen: list(&w.seen)?,
             missing: list(&w.missing)?,
             within: dur(&w.within)?,
+            unless: list(&w.unless)?,
             codes: w.code.clone(),
             statuses: w.status.clone(),
             count: w.count,

@@ -205,6 +205,13 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
                 events: c
                     .links
                     .iter()
+                    // A line several packs match is shown once.
+                    .filter(|l| {
+                        c.links
+                            .iter()
+                            .find(|o| s.events[o.event].record == s.events[l.event].record)
+                            == Some(*l)
+                    })
                     .map(|l| {
                         let e = &s.events[l.event];
                         let r = &s.ingested.records[e.record];

@@ -214,8 +214,13 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
             .filter(|f| f.connections == [ci])
             .flat_map(|f| f.evidence.iter().copied())
             .collect();
+        let mut shown = Vec::new();
         for l in &c.links {
             let e = &s.events[l.event];
+            if shown.contains(&e.record) {
+                continue;
+            }
+            shown.push(e.record);
             let r = &s.ingested.records[e.record];
             let t =
                 r.ts.map(|t| t.utc.format("%H:%M:%S%.3f").to_string())

@@ -188,6 +188,13 @@ impl Eval<'_> {
                     })
                     .collect();
                 let Some(&first) = seen.first() else { continue };
+                let excused = evs.iter().any(|&i| {
+                    let e = &self.events[i];
+                    e.at.pack == pi && rule.when.unless.contains(&e.at.pattern)
+                });
+                if excused {
+                    continue;
+                }
                 if rule.when.missing.is_empty() {
                     let ts = self.events[first].ts;
                     self.push(rule, &pack.name, vec![ci], vec![first], ts);
@@ -365,6 +372,9 @@ impl Eval<'_> {
                 }
                 let slack = CDuration::seconds(10);
                 let conns: Vec<usize> = match e.ts {
+                    // A key-less application line that no connection took (a Redis
+                    // outage in a traceback) names none rather than every open one.
+                    _ if e.stage != crate::pattern::Stage::Process => Vec::new(),
                     None => Vec::new(),
                     Some(t) => self
                         .corr
@@ -422,7 +432,7 @@ pub fn evaluate(
         verdicts.push(match worst {
             Some(Severity::Error) => Verdict::Broken,
             Some(Severity::Warning) => Verdict::Degraded,
-            _ if ev.pending[ci] => Verdict::Open,
+            _ if ev.pending[ci] || !corr.connections[ci].closed => Verdict::Open,
             _ => Verdict::Healthy,
         });
     }

@@ -151,7 +151,7 @@ fn junit_broken_connection_fails_with_rule_diagnosis_and_redacted_evidence() {
         "{c2}"
     );
     assert!(
-        c2.contains("  tests/data/ci-demo.log:4  2026-11-23 19:37:50,200 WARNING  [JWTAuthMiddleware] client 192.168.1.2:50002: Invalid token: "),
+        c2.contains("  tests/data/ci-demo.log:4  2026-11-23 19:37:50,200 WARNING  [CiDemo] 192.168.1.2:50002 bad token: "),
         "{c2}"
     );
     assert!(!xml.contains(SECRET), "a secret leaked:\n{xml}");
@@ -211,7 +211,7 @@ fn junit_finding_across_connections_is_a_testcase_named_after_the_rule() {
     );
     assert!(storm.contains("  connections: c4, c5, c6\n"), "{storm}");
     assert!(
-        storm.contains("  tests/data/ci-demo.log:10  10.0.0.9:40001"),
+        storm.contains("  tests/data/ci-demo.log:10  2026-11-23 19:38:00,000 INFO     [CiDemo] 10.0.0.9:40001 connecting"),
         "{storm}"
     );
     // Its connections stay test cases of their own.
@@ -282,7 +282,7 @@ fn junit_replaces_characters_xml_cannot_hold_and_still_validates() {
     let log = dir.path().join("ctl.log");
     std::fs::write(
         &log,
-        b"2026-11-23 19:37:50,200 WARNING  [JWTAuthMiddleware] client 192.168.1.2:50002: Invalid token: bell\x07 nul\x00 esc\x1b[0m vt\x0b ]]> <x>\n",
+        b"2026-11-23 19:37:50,200 WARNING  [CiDemo] 192.168.1.2:50002 bad token: bell\x07 nul\x00 esc\x1b[0m vt\x0b ]]> <x>\n",
     )
     .unwrap();
     let o = run(&[
@@ -415,7 +415,7 @@ fn since_and_until_keep_records_in_the_inclusive_window() {
 fn since_with_a_zone_and_until_alone_work() {
     let (_, lines, _) = parse_lines(&["--since", "2026-11-23T20:38:02+01:00"]);
     assert_eq!(lines, vec![12, 13]);
-    let (_, lines, _) = parse_lines(&["--until", "2026-11-23 19:37:49"]);
+    let (_, lines, _) = parse_lines(&["--until", "2026-11-23 19:37:49.010"]);
     assert_eq!(lines, vec![1, 2]);
     // --tz applies to zone-less bounds as it does to the zone-less log times, so they
     // compare as written; a bound with its own zone moves against them.

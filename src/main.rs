@@ -390,6 +390,7 @@ fn run_scan(
         file,
         differences: &diffs,
     });
+    let workspace = std::env::var("GITHUB_WORKSPACE").ok();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let common = ReportOptions {
@@ -413,6 +414,7 @@ fn run_scan(
             &GithubOptions {
                 common,
                 expect: outcome,
+                workspace: workspace.as_deref(),
             },
         ),
         Output::Text => {

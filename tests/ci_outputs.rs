@@ -25,6 +25,7 @@ fn run(args: &[&str]) -> Output {
     Command::cargo_bin("logweave")
         .unwrap()
         .current_dir(root())
+        .env_remove("GITHUB_WORKSPACE")
         .args(args)
         .output()
         .unwrap()
@@ -322,6 +323,24 @@ fn github_output_is_one_annotation_per_finding_at_its_first_evidence_line() {
 }
 
 #[test]
+fn github_paths_inside_github_workspace_are_written_relative_to_it() {
+    let abs = root().join(LOG);
+    let o = Command::cargo_bin("logweave")
+        .unwrap()
+        .env("GITHUB_WORKSPACE", root())
+        .args(["scan", "-o", "github", "--patterns"])
+        .arg(root().join(PACK))
+        .arg(&abs)
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("::error file=tests/data/ci-demo.log,line=4,"),
+        "{out}"
+    );
+}
+
+#[test]
 fn github_info_findings_are_notices_and_values_are_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("pack");
@@ -358,6 +377,7 @@ hint = "Accept first, then close(4001): 100% of browsers see 1006 otherwise."
     let o = Command::cargo_bin("logweave")
         .unwrap()
         .current_dir(dir.path())
+        .env_remove("GITHUB_WORKSPACE")
         .args(["scan", "-o", "github", "--patterns", "pack", "a,b:c.log"])
         .output()
         .unwrap();

@@ -25,6 +25,9 @@ pub struct GithubOptions<'a> {
     pub common: ReportOptions,
     /// Report this comparison instead of the findings.
     pub expect: Option<ExpectOutcome<'a>>,
+    /// The checkout (`$GITHUB_WORKSPACE`): GitHub places an annotation by its path in the
+    /// repository, so inputs named by an absolute path inside it are written relative to it.
+    pub workspace: Option<&'a str>,
 }
 
 /// The workflow command for a severity.
@@ -44,7 +47,7 @@ pub fn write_github<W: Write>(w: &mut W, s: &Scan, opts: &GithubOptions) -> io::
             writeln!(
                 w,
                 "::error file={},title={}::{}",
-                property(exp.file),
+                property(relative_to(exp.file, opts.workspace)),
                 property("logweave expect"),
                 message(&red(d))
             )?;
@@ -58,7 +61,8 @@ pub fn write_github<W: Write>(w: &mut W, s: &Scan, opts: &GithubOptions) -> io::
             let input = &s.ingested.inputs[r.input as usize].name;
             // stdin has no file in the repository to point at.
             if input != "-" {
-                props.push(format!("file={}", property(input)));
+                let file = relative_to(input, opts.workspace);
+                props.push(format!("file={}", property(file)));
                 props.push(format!("line={}", r.line));
             }
         }
@@ -73,6 +77,20 @@ pub fn write_github<W: Write>(w: &mut W, s: &Scan, opts: &GithubOptions) -> io::
         )?;
     }
     Ok(())
+}
+
+/// `path` without the `workspace/` in front of it, when it has one.
+fn relative_to<'p>(path: &'p str, workspace: Option<&str>) -> &'p str {
+    let Some(ws) = workspace.map(|w| w.trim_end_matches('/')) else {
+        return path;
+    };
+    if ws.is_empty() {
+        return path;
+    }
+    path.strip_prefix(ws)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(path)
 }
 
 /// Escapes a command's message: `%`, CR and LF would end or corrupt the command.
@@ -116,6 +134,22 @@ mod tests {
             message("50% done\r\nnext: a,b"),
             "50%25 done%0D%0Anext: a,b"
         );
+    }
+
+    #[test]
+    fn paths_inside_the_workspace_become_repository_paths() {
+        let ws = Some("/home/runner/work/app/app/");
+        assert_eq!(
+            relative_to("/home/runner/work/app/app/logs/a.log", ws),
+            "logs/a.log"
+        );
+        assert_eq!(
+            relative_to("/home/runner/work/app/app2/a.log", ws),
+            "/home/runner/work/app/app2/a.log"
+        );
+        assert_eq!(relative_to("logs/a.log", ws), "logs/a.log");
+        assert_eq!(relative_to("/tmp/a.log", None), "/tmp/a.log");
+        assert_eq!(relative_to("/tmp/a.log", Some("")), "/tmp/a.log");
     }
 
     #[test]

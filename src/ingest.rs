@@ -33,6 +33,10 @@ pub struct Options {
     pub tz: FixedOffset,
     /// The longest line kept whole.
     pub max_line: usize,
+    /// `--since`: records before this instant are dropped after the merge.
+    pub since: Option<DateTime<Utc>>,
+    /// `--until`: records after this instant are dropped after the merge.
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl Default for Options {
@@ -42,6 +46,8 @@ impl Default for Options {
             year: None,
             tz: FixedOffset::east_opt(0).unwrap(),
             max_line: input::DEFAULT_MAX_LINE,
+            since: None,
+            until: None,
         }
     }
 }
@@ -116,7 +122,7 @@ pub fn ingest(specs: &[InputSpec], opts: &Options) -> Ingested {
     }
     Ingested {
         inputs,
-        records: merge(all),
+        records: crate::timefilter::retain(merge(all), opts.since, opts.until),
     }
 }
 

@@ -25,5 +25,6 @@ pub mod redact;
 pub mod report;
 pub mod sequence;
 pub mod time;
+pub mod timefilter;
 
 pub use error::{Error, Result};

@@ -4,10 +4,10 @@
 //! and inputs that could not be read (the other inputs are still processed).
 
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use logweave::catalog::Severity;
 use logweave::format::{self, Format};
@@ -15,6 +15,8 @@ use logweave::ingest::{self, Options};
 use logweave::input::{InputSpec, DEFAULT_MAX_LINE};
 use logweave::pattern::{self, PackSet};
 use logweave::pipeline;
+use logweave::report::github::GithubOptions;
+use logweave::report::junit::{ExpectOutcome, JunitOptions};
 use logweave::report::records::{self, RecordOptions};
 use logweave::report::{self, json::ReportOptions, text::TextOptions};
 use logweave::Error;
@@ -43,6 +45,18 @@ enum Command {
     Patterns {
         #[command(subcommand)]
         command: PatternsCommand,
+    },
+    /// Print a shell completion script (e.g. `logweave completions bash > /etc/bash_completion.d/logweave`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout (e.g. `logweave man | man -l -`).
+    Man {
+        /// The page of this command (`logweave-scan(1)`) instead of the main one.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
     },
 }
 
@@ -86,6 +100,13 @@ struct ReadArgs {
     /// Show secrets (tokens, passwords, Authorization values) instead of redacting them.
     #[arg(long)]
     no_redact: bool,
+    /// Only records at or after this time: what journalctl takes (`2026-11-23 19:37:49`,
+    /// `19:37`, `today`, `yesterday`, `-1h`, `2 hours ago`); zone-less times are in --tz.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    since: Option<String>,
+    /// Only records at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    until: Option<String>,
 }
 
 /// How to analyse and report: shared by scan and check.
@@ -94,7 +115,8 @@ struct AnalyseArgs {
     /// Load the pattern packs in DIR too (a pack named like a built-in one replaces it).
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
-    /// Output: text (for people), json (schema logweave/report/v1), jsonl.
+    /// Output: text (for people), json (schema logweave/report/v1), jsonl, junit (JUnit
+    /// XML), github (GitHub Actions annotations).
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Text)]
     output: Output,
     /// Show every connection's timeline in text output, not only broken and degraded ones.
@@ -110,6 +132,8 @@ enum Output {
     Text,
     Json,
     Jsonl,
+    Junit,
+    Github,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -133,6 +157,24 @@ enum FailOn {
     Warning,
     Info,
     Never,
+}
+
+impl FailOn {
+    /// The least severe finding that fails, if any does.
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// What `check` adds to a scan: what fails, and the expectation to compare with.
+struct CheckCtx<'a> {
+    fail_on: Option<Severity>,
+    expect: Option<(&'a Path, &'a logweave::expect::Expect)>,
 }
 
 #[derive(Args)]
@@ -163,6 +205,8 @@ fn main() -> ExitCode {
         Command::Parse(a) => parse(a),
         Command::Formats => formats(),
         Command::Patterns { command } => patterns(command),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { command } => man(command.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -197,11 +241,33 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
     if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
         return Err(Error::Usage("stdin (`-`) can be read only once".into()));
     }
+    let now = chrono::Utc::now();
+    let bound = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|t| {
+                logweave::timefilter::parse(t, now, tz)
+                    .map_err(|e| Error::Usage(format!("{flag} '{t}': {e}")))
+            })
+            .transpose()
+    };
+    let since = bound("--since", &a.since)?;
+    let until = bound("--until", &a.until)?;
+    if let (Some(s), Some(u)) = (since, until) {
+        if s > u {
+            return Err(Error::Usage(format!(
+                "--since ({}) is after --until ({}): nothing could match",
+                s.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )));
+        }
+    }
     let opts = Options {
         format,
         year: a.year,
         tz,
         max_line: a.max_line_bytes,
+        since,
+        until,
     };
     Ok((specs, opts, tz_label))
 }
@@ -305,11 +371,26 @@ fn patterns(cmd: PatternsCommand) -> Result<ExitCode, Error> {
     Ok(code)
 }
 
-/// Runs the pipeline and writes the report in the chosen output.
-fn run_scan(read: &ReadArgs, an: &AnalyseArgs) -> Result<(pipeline::Scan, ExitCode), Error> {
+/// Runs the pipeline, compares with the expectation if any, and writes the report in the
+/// chosen output. Returns the scan, the exit code so far and the differences.
+fn run_scan(
+    read: &ReadArgs,
+    an: &AnalyseArgs,
+    ck: &CheckCtx,
+) -> Result<(pipeline::Scan, ExitCode, Vec<String>), Error> {
     let (specs, opts, _) = read_options(read)?;
     let packs = PackSet::load(&an.patterns)?;
     let s = pipeline::scan(&specs, &opts, packs);
+    let diffs = ck
+        .expect
+        .map(|(_, exp)| logweave::expect::compare(exp, &s))
+        .unwrap_or_default();
+    let expect_file = ck.expect.map(|(p, _)| p.display().to_string());
+    let outcome = expect_file.as_deref().map(|file| ExpectOutcome {
+        file,
+        differences: &diffs,
+    });
+    let workspace = std::env::var("GITHUB_WORKSPACE").ok();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let common = ReportOptions {
@@ -318,6 +399,24 @@ fn run_scan(read: &ReadArgs, an: &AnalyseArgs) -> Result<(pipeline::Scan, ExitCo
     match an.output {
         Output::Json => report::json::write_json(&mut out, &s, &common),
         Output::Jsonl => report::json::write_jsonl(&mut out, &s, &common),
+        Output::Junit => report::junit::write_junit(
+            &mut out,
+            &s,
+            &JunitOptions {
+                common,
+                fail_on: ck.fail_on,
+                expect: outcome,
+            },
+        ),
+        Output::Github => report::github::write_github(
+            &mut out,
+            &s,
+            &GithubOptions {
+                common,
+                expect: outcome,
+                workspace: workspace.as_deref(),
+            },
+        ),
         Output::Text => {
             let color = match an.color {
                 Color::Always => true,
@@ -341,11 +440,15 @@ fn run_scan(read: &ReadArgs, an: &AnalyseArgs) -> Result<(pipeline::Scan, ExitCo
     .map_err(Error::Output)?;
     out.flush().map_err(Error::Output)?;
     let code = finish(&s.ingested, read.stats)?;
-    Ok((s, code))
+    Ok((s, code, diffs))
 }
 
 fn scan(a: ScanArgs) -> Result<ExitCode, Error> {
-    Ok(run_scan(&a.read, &a.analyse)?.1)
+    let ck = CheckCtx {
+        fail_on: Some(Severity::Error),
+        expect: None,
+    };
+    Ok(run_scan(&a.read, &a.analyse, &ck)?.1)
 }
 
 fn check(a: CheckArgs) -> Result<ExitCode, Error> {
@@ -354,12 +457,15 @@ fn check(a: CheckArgs) -> Result<ExitCode, Error> {
         .as_deref()
         .map(logweave::expect::load)
         .transpose()?;
-    let (s, code) = run_scan(&a.read, &a.analyse)?;
+    let ck = CheckCtx {
+        fail_on: a.fail_on.threshold(),
+        expect: a.expect.as_deref().zip(expect.as_ref()),
+    };
+    let (s, code, diffs) = run_scan(&a.read, &a.analyse, &ck)?;
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }
-    if let Some(exp) = expect {
-        let diffs = logweave::expect::compare(&exp, &s);
+    if expect.is_some() {
         if !diffs.is_empty() {
             let mut err = io::stderr().lock();
             let _ = writeln!(
@@ -374,16 +480,51 @@ fn check(a: CheckArgs) -> Result<ExitCode, Error> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let threshold = match a.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
+    let threshold = a.fail_on.threshold();
     let failed = threshold.is_some_and(|t| s.analysis.findings.iter().any(|f| f.severity >= t));
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode, Error> {
+    // Rendered into memory first: clap_complete panics on a write error, and a closed
+    // pipe must end quietly.
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "logweave", &mut buf);
+    write_stdout(&buf)
+}
+
+fn man(command: Option<&str>) -> Result<ExitCode, Error> {
+    let mut cmd = Cli::command();
+    // Built first so subcommands know their full usage (`logweave scan ...`).
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            // After build() a subcommand's display name is `logweave-scan`: the page title.
+            cmd.find_subcommand(name).cloned().ok_or_else(|| {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                Error::Usage(format!(
+                    "no command '{name}'; man pages exist for: {}",
+                    names.join(", ")
+                ))
+            })?
+        }
+    };
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(page)
+        .source(format!("logweave {}", env!("CARGO_PKG_VERSION")))
+        .render(&mut buf)
+        .map_err(Error::Output)?;
+    write_stdout(&buf)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Error> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes).map_err(Error::Output)?;
+    out.flush().map_err(Error::Output)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -19,11 +19,6 @@ fn rules() -> &'static [(Regex, Replace)] {
     static R: OnceLock<Vec<(Regex, Replace)>> = OnceLock::new();
     R.get_or_init(|| {
         let v: Vec<(&str, Replace)> = vec![
-            // A JWT anywhere: header.payload.signature, header starting `eyJ` (`{"`).
-            (
-                r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
-                |_| "eyJ…[redacted-jwt]".to_string(),
-            ),
             // `Authorization: Bearer x`, `Authorization: Token x`, `authorization=Basic x`.
             (
                 r#"(?i)(authorization["']?\s*[:=]\s*["']?)((?:bearer|token|basic|jwt)\s+)?[^\s"',;&]+"#,
@@ -63,6 +58,11 @@ fn rules() -> &'static [(Regex, Replace)] {
                     .collect();
                 format!("{}{}", &c[1], kept.join(";"))
             }),
+            // Last: a JWT anywhere the rules above did not already remove: header.payload.signature, header starting `eyJ` (`{"`).
+            (
+                r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
+                |_| "eyJ…[redacted-jwt]".to_string(),
+            ),
         ];
         v.into_iter()
             .map(|(re, f)| (Regex::new(re).expect("built-in redaction regex"), f))
@@ -144,6 +144,16 @@ mod tests {
             let r = redact(input);
             assert!(!r.contains(secret), "{input} -> {r}");
         }
+    }
+
+    /// Regression: the JWT rule ran first and the key-value rule then cut its marker,
+    /// leaving `[redacted]]`.
+    #[test]
+    fn jwt_after_a_key_is_redacted_once_and_cleanly() {
+        let line = format!("bad token: {JWT} <expired>");
+        assert_eq!(redact(&line), "bad token: [redacted] <expired>");
+        let line = format!("GET /ws/{JWT}/ HTTP/1.1");
+        assert_eq!(redact(&line), "GET /ws/eyJ…[redacted-jwt]/ HTTP/1.1");
     }
 
     #[test]

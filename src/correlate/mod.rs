@@ -264,6 +264,17 @@ impl Builder<'_> {
         if ends && e.stage != Stage::Proxy {
             self.conns[ci].closed = true;
             self.keys.retain(|_, v| *v != ci);
+        } else if ends {
+            // The proxy writes its access line when the request is over. That ends a
+            // connection only the proxy has seen; the server's own lines still join one
+            // it shares with the proxy.
+            let proxy_only = self.conns[ci]
+                .links
+                .iter()
+                .all(|l| self.events[l.event].stage == Stage::Proxy);
+            if proxy_only {
+                self.conns[ci].closed = true;
+            }
         }
     }
 
@@ -305,7 +316,7 @@ impl Builder<'_> {
                 self.attach(ci, ei, key, false);
                 return;
             }
-            if exact_keys(e, r).is_empty() {
+            {
                 if let Some(ci) = self.recently_closed(ei, path.as_deref()) {
                     self.attach(ci, ei, "after-close", false);
                     return;
@@ -462,6 +473,7 @@ impl Builder<'_> {
         let step = self.step_index(e);
         let r = &self.records[e.record];
         let src = (r.host.clone(), r.pid);
+        let kinds: Vec<&str> = exact_keys(e, r).iter().map(|k| k.0).collect();
         self.conns
             .iter()
             .enumerate()
@@ -469,6 +481,12 @@ impl Builder<'_> {
             .find(|(_, c)| {
                 c.closed
                     && path.is_some_and(|p| c.path.as_deref() == Some(p))
+                    // Its own ids must not disagree with the line's.
+                    && !c.links.iter().any(|l| {
+                        let o = &self.events[l.event];
+                        o.stage != Stage::Proxy
+                            && exact_keys(o, &self.records[o.record]).iter().any(|(k, _)| kinds.contains(k))
+                    })
                     && c.source.as_ref().is_none_or(|s| *s == src)
                     && within(c.end, e.ts, grace)
                     && !self.has_pattern(c, e)

@@ -32,8 +32,11 @@ fn scan(names: &[&str]) -> Scan {
     s
 }
 
-/// (path, client, verdict, rules) of every connection.
-fn conns(s: &Scan) -> Vec<(Option<String>, Option<String>, Verdict, Vec<&'static str>)> {
+/// (path, client, verdict, rules) of a connection.
+type Summary = (Option<String>, Option<String>, Verdict, Vec<&'static str>);
+
+/// Every connection's summary.
+fn conns(s: &Scan) -> Vec<Summary> {
     s.correlated
         .connections
         .iter()

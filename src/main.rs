@@ -107,6 +107,9 @@ struct ReadArgs {
     /// Only records at or before this time (same forms as --since).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     until: Option<String>,
+    /// Worker threads (default: one per core). The output is the same whatever the count.
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
 }
 
 /// How to analyse and report: shared by scan and check.
@@ -219,6 +222,12 @@ fn main() -> ExitCode {
 }
 
 fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error> {
+    if let Some(n) = a.threads {
+        // Fails only if the pool already exists, which it cannot this early.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
+    }
     let format: Option<&'static dyn Format> = match &a.format {
         None => None,
         Some(name) => Some(format::by_name(name).ok_or_else(|| {

@@ -147,3 +147,53 @@ fn built_in_packs_pass_their_own_examples() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains(" 0 failed"), "{text}");
 }
+
+#[test]
+fn output_is_byte_identical_whatever_the_thread_count() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = root.join("../shared/corpus/realworld");
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    inputs.sort();
+    inputs.extend(logs(&root.join("fixtures/ingest")));
+    let run = |threads: &str| {
+        Command::cargo_bin("logweave")
+            .unwrap()
+            .args(["scan", "-o", "json", "--year", "2026", "--threads", threads])
+            .args(&inputs)
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert!(one.len() > 1000);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("8"));
+}
+
+#[test]
+fn a_user_pack_with_a_built_in_name_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("daphne.toml"),
+        "[pack]\nname = \"daphne\"\nabout = \"my own daphne\"\n\n[[pattern]]\nid = \"mine\"\nstage = \"server\"\nregex = 'WSCONNECTING (?P<path>/\\S*)'\nexamples = [{ line = \"WSCONNECTING /ws/\", path = \"/ws/\" }]\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("logweave")
+        .unwrap()
+        .args(["patterns", "list", "--patterns"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("my own daphne"), "{text}");
+    assert_eq!(
+        text.matches("\ndaphne  (").count() + text.starts_with("daphne  (") as usize,
+        1,
+        "{text}"
+    );
+    assert!(!text.contains("daphne.connecting"), "{text}");
+}

@@ -22,11 +22,11 @@
 //! Everything here runs in event order over a few events; maps are `BTreeMap` so the
 //! result does not depend on hashing, and connection ids follow start order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration as CDuration, Utc};
 
-use crate::pattern::{Event, PackSet, Stage};
+use crate::pattern::{Event, PackSet, PatternRef, Stage};
 use crate::record::Record;
 
 /// How long a connection waits for its next step when the pack does not say.
@@ -150,17 +150,67 @@ fn exact_keys(e: &Event, r: &Record) -> Vec<(&'static str, String)> {
     k
 }
 
+/// What the candidate searches ask of a connection, kept up to date as events attach so
+/// no search walks a connection's events.
+#[derive(Default)]
+struct Cache {
+    /// Patterns seen, sorted.
+    patterns: Vec<PatternRef>,
+    /// (pack, highest step reached).
+    reached: Vec<(usize, usize)>,
+    /// Packs whose healthy sequence the connection has left.
+    diverted: Vec<usize>,
+    /// Kinds of exact ids any of its lines carried (bits of [`kind_bit`]).
+    kinds_all: u8,
+    /// The same, from lines other than the proxy's.
+    kinds_server: u8,
+    /// It has a proxy line.
+    has_proxy: bool,
+    /// It has a line other than the proxy's.
+    has_server: bool,
+    /// Its ids in the key index, to remove them when it closes.
+    keys: Vec<(&'static str, String)>,
+    /// Its start as indexed in `by_path`.
+    indexed: Option<(String, i64)>,
+}
+
+fn kind_bit(kind: &str) -> u8 {
+    match kind {
+        "client" => 1,
+        "channel" => 2,
+        "conn" => 4,
+        _ => 8,
+    }
+}
+
+fn kinds_mask(keys: &[(&'static str, String)]) -> u8 {
+    keys.iter().fold(0, |m, (k, _)| m | kind_bit(k))
+}
+
 struct Builder<'a> {
     set: &'a PackSet,
     records: &'a [Record],
     events: &'a [Event],
     conns: Vec<Connection>,
+    caches: Vec<Cache>,
+    /// Connections active within `horizon` of the latest event, in creation order: the
+    /// only ones a line without an id can join.
+    recent: Vec<usize>,
+    /// The longest window any search uses.
+    horizon: CDuration,
+    /// (path, start in ms, connection), for the proxy's lines written at close.
+    by_path: BTreeSet<(String, i64, usize)>,
     /// Exact key → connection index (open connections only).
     keys: BTreeMap<(&'static str, String), usize>,
-    /// Record → connection: a line that several packs match is one line of one connection.
-    record_conn: BTreeMap<usize, usize>,
+    /// Record → connection (`u32::MAX`: none yet): a line that several packs match is
+    /// one line of one connection.
+    record_conn: Vec<u32>,
     global: Vec<usize>,
+    placed: usize,
 }
+
+/// How many connections without timestamps stay searchable.
+const RECENT_CAP: usize = 4096;
 
 impl Builder<'_> {
     fn step_index(&self, e: &Event) -> Option<usize> {
@@ -180,39 +230,42 @@ impl Builder<'_> {
         CDuration::milliseconds(w)
     }
 
-    /// Highest sequence step of pack `pack` the connection has reached.
-    fn reached(&self, c: &Connection, pack: usize) -> Option<usize> {
-        c.links
+    /// Highest sequence step of pack `pack` connection `ci` has reached.
+    fn reached(&self, ci: usize, pack: usize) -> Option<usize> {
+        self.caches[ci]
+            .reached
             .iter()
-            .filter_map(|l| {
-                let e = &self.events[l.event];
-                (e.at.pack == pack)
-                    .then(|| {
-                        self.set.packs[pack]
-                            .sequence
-                            .iter()
-                            .position(|s| s.pattern == e.at.pattern)
-                    })
-                    .flatten()
-            })
-            .max()
+            .find(|(p, _)| *p == pack)
+            .map(|(_, s)| *s)
     }
 
     /// A connection that logged a line of pack `pack` that is neither a step nor repeats
     /// (an error, a rejection) has left the healthy sequence: no further step of that
     /// pack pairs with it.
-    fn diverted(&self, c: &Connection, pack: usize) -> bool {
-        let p = &self.set.packs[pack];
-        c.links.iter().any(|l| {
-            let o = &self.events[l.event];
-            o.at.pack == pack
-                && !p.patterns[o.at.pattern].repeats
-                && !p.sequence.iter().any(|s| s.pattern == o.at.pattern)
-        })
+    fn diverted(&self, ci: usize, pack: usize) -> bool {
+        self.caches[ci].diverted.contains(&pack)
     }
 
-    fn has_pattern(&self, c: &Connection, e: &Event) -> bool {
-        c.links.iter().any(|l| self.events[l.event].at == e.at)
+    fn has(&self, ci: usize, at: PatternRef) -> bool {
+        self.caches[ci].patterns.binary_search(&at).is_ok()
+    }
+
+    fn has_pattern(&self, ci: usize, e: &Event) -> bool {
+        self.has(ci, e.at)
+    }
+
+    /// Drops from `recent` the connections idle for longer than any window.
+    fn prune(&mut self, now: Option<DateTime<Utc>>) {
+        let horizon = self.horizon;
+        let conns = &self.conns;
+        if let Some(n) = now {
+            self.recent
+                .retain(|&ci| conns[ci].end.is_none_or(|e| n - e <= horizon));
+        }
+        if self.recent.len() > RECENT_CAP {
+            let cut = self.recent.len() - RECENT_CAP;
+            self.recent.drain(..cut);
+        }
     }
 
     fn attach(&mut self, ci: usize, ei: usize, key: &'static str, exact: bool) {
@@ -224,7 +277,34 @@ impl Builder<'_> {
         let client = client_key(e);
         let cip = client_ip(e);
         let user = user_of(e).map(str::to_string);
-        self.record_conn.insert(e.record, ci);
+        self.record_conn[e.record] = ci as u32;
+        {
+            let pack = &self.set.packs[e.at.pack];
+            let step = pack.sequence.iter().position(|s| s.pattern == e.at.pattern);
+            let pat = &pack.patterns[e.at.pattern];
+            let cache = &mut self.caches[ci];
+            if let Err(i) = cache.patterns.binary_search(&e.at) {
+                cache.patterns.insert(i, e.at);
+            }
+            match step {
+                Some(st) => match cache.reached.iter_mut().find(|(p, _)| *p == e.at.pack) {
+                    Some((_, r)) => *r = (*r).max(st),
+                    None => cache.reached.push((e.at.pack, st)),
+                },
+                None if !pat.repeats && !cache.diverted.contains(&e.at.pack) => {
+                    cache.diverted.push(e.at.pack)
+                }
+                None => {}
+            }
+            let mask = kinds_mask(&keys);
+            cache.kinds_all |= mask;
+            if e.stage == Stage::Proxy {
+                cache.has_proxy = true;
+            } else {
+                cache.kinds_server |= mask;
+                cache.has_server = true;
+            }
+        }
         let c = &mut self.conns[ci];
         c.links.push(Link {
             event: ei,
@@ -259,36 +339,61 @@ impl Builder<'_> {
             c.user = user;
         }
         for k in keys {
-            self.keys.entry(k).or_insert(ci);
+            if let std::collections::btree_map::Entry::Vacant(v) = self.keys.entry(k.clone()) {
+                v.insert(ci);
+                self.caches[ci].keys.push(k);
+            }
         }
+        self.reindex(ci);
         if ends && e.stage != Stage::Proxy {
             self.conns[ci].closed = true;
-            self.keys.retain(|_, v| *v != ci);
-        } else if ends {
+            for k in std::mem::take(&mut self.caches[ci].keys) {
+                self.keys.remove(&k);
+            }
+        } else if ends && !self.caches[ci].has_server {
             // The proxy writes its access line when the request is over. That ends a
             // connection only the proxy has seen; the server's own lines still join one
             // it shares with the proxy.
-            let proxy_only = self.conns[ci]
-                .links
-                .iter()
-                .all(|l| self.events[l.event].stage == Stage::Proxy);
-            if proxy_only {
-                self.conns[ci].closed = true;
+            self.conns[ci].closed = true;
+        }
+    }
+
+    /// Keeps `by_path` in step with the connection's path and start.
+    fn reindex(&mut self, ci: usize) {
+        let c = &self.conns[ci];
+        let want = match (&c.path, c.start) {
+            (Some(p), Some(t)) => Some((p.clone(), t.timestamp_millis())),
+            _ => None,
+        };
+        if self.caches[ci].indexed != want {
+            if let Some((p, t)) = self.caches[ci].indexed.take() {
+                self.by_path.remove(&(p, t, ci));
             }
+            if let Some((p, t)) = &want {
+                self.by_path.insert((p.clone(), *t, ci));
+            }
+            self.caches[ci].indexed = want;
         }
     }
 
     fn open(&mut self, ei: usize) {
         self.conns.push(Connection::default());
+        self.caches.push(Cache::default());
         let ci = self.conns.len() - 1;
+        self.recent.push(ci);
         self.attach(ci, ei, "start", true);
     }
 
     fn place(&mut self, ei: usize) {
         let e = &self.events[ei];
         let r = &self.records[e.record];
-        if let Some(&ci) = self.record_conn.get(&e.record) {
-            self.attach(ci, ei, "line", true);
+        self.placed += 1;
+        if self.placed % 256 == 0 {
+            self.prune(e.ts);
+        }
+        let owner = self.record_conn[e.record];
+        if owner != u32::MAX {
+            self.attach(owner as usize, ei, "line", true);
             return;
         }
         if e.stage == Stage::Process {
@@ -371,67 +476,69 @@ impl Builder<'_> {
             pat.after
                 .iter()
                 .find_map(|&a| {
-                    self.conns.iter().position(|c| {
+                    let want = PatternRef {
+                        pack: e.at.pack,
+                        pattern: a,
+                    };
+                    self.recent.iter().copied().find(|&ci| {
+                        let c = &self.conns[ci];
                         !c.closed
                             && same_source(c)
                             && within(c.end, e.ts, window)
-                            && !self.has_pattern(c, e)
+                            && !self.has_pattern(ci, e)
                             && limit.is_none_or(|lim| {
-                                self.reached(c, e.at.pack).is_none_or(|r| r <= lim)
+                                self.reached(ci, e.at.pack).is_none_or(|r| r <= lim)
                             })
-                            && c.links.iter().any(|l| {
-                                let o = &self.events[l.event];
-                                o.at.pack == e.at.pack && o.at.pattern == a
-                            })
+                            && self.has(ci, want)
                     })
                 })
                 .map(|i| (i, "after"))
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let window = self.step_window(e);
-            self.conns
+            self.recent
                 .iter()
-                .enumerate()
-                .find(|(_, c)| {
+                .copied()
+                .find(|&ci| {
+                    let c = &self.conns[ci];
                     !c.closed
                         && same_source(c)
                         && within(c.end, e.ts, window)
-                        && !self.has_pattern(c, e)
-                        && !self.diverted(c, e.at.pack)
-                        && self.reached(c, e.at.pack).is_none_or(|r| r < step)
+                        && !self.has_pattern(ci, e)
+                        && !self.diverted(ci, e.at.pack)
+                        && self.reached(ci, e.at.pack).is_none_or(|r| r < step)
                 })
-                .map(|(i, _)| (i, "step"))
+                .map(|i| (i, "step"))
         } else {
             None
         };
         // Nothing in sequence: the connection this process logged for last, just now.
         let cand = cand.or_else(|| {
             let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
-            self.conns
+            self.recent
                 .iter()
-                .enumerate()
                 .rev()
-                .find(|(_, c)| {
+                .copied()
+                .find(|&ci| {
+                    let c = &self.conns[ci];
                     !c.closed
                         && same_source(c)
                         && within(c.end, e.ts, window)
-                        && (pat.repeats || !self.has_pattern(c, e))
+                        && (pat.repeats || !self.has_pattern(ci, e))
                 })
-                .map(|(i, _)| (i, "time"))
+                .map(|i| (i, "time"))
         });
         // The line a consumer writes after the server logged the close.
         let cand = cand.or_else(|| {
             let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
-            self.conns
+            self.recent
                 .iter()
-                .enumerate()
-                .filter(|(_, c)| {
-                    c.closed
-                        && same_source(c)
-                        && within(c.end, e.ts, window)
-                        && !self.has_pattern(c, e)
+                .copied()
+                .filter(|&ci| {
+                    let c = &self.conns[ci];
+                    c.closed && same_source(c) && within(c.end, e.ts, window) && !self.has_pattern(ci, e)
                 })
-                .max_by_key(|(i, c)| (c.end, *i))
-                .map(|(i, _)| (i, "after-close"))
+                .max_by_key(|&ci| (self.conns[ci].end, ci))
+                .map(|i| (i, "after-close"))
         });
         match cand {
             Some((ci, key)) => self.attach(ci, ei, key, false),
@@ -449,17 +556,14 @@ impl Builder<'_> {
         let r = &self.records[e.record];
         let src = (r.host.clone(), r.pid);
         let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
-        self.conns.iter().position(|c| {
+        let mask = kinds.iter().fold(0, |m, k| m | kind_bit(k));
+        self.recent.iter().copied().find(|&ci| {
+            let c = &self.conns[ci];
             !c.closed
                 && c.source.as_ref().is_none_or(|s| *s == src)
                 && within(c.end, e.ts, window)
-                && !self.has_pattern(c, e)
-                && !c.links.iter().any(|l| {
-                    let o = &self.events[l.event];
-                    exact_keys(o, &self.records[o.record])
-                        .iter()
-                        .any(|(k, _)| kinds.contains(k))
-                })
+                && !self.has_pattern(ci, e)
+                && self.caches[ci].kinds_all & mask == 0
         })
     }
 
@@ -473,29 +577,21 @@ impl Builder<'_> {
         let step = self.step_index(e);
         let r = &self.records[e.record];
         let src = (r.host.clone(), r.pid);
-        let kinds: Vec<&str> = exact_keys(e, r).iter().map(|k| k.0).collect();
-        self.conns
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, c)| {
-                c.closed
-                    && path.is_some_and(|p| c.path.as_deref() == Some(p))
-                    // Its own ids must not disagree with the line's.
-                    && !c.links.iter().any(|l| {
-                        let o = &self.events[l.event];
-                        o.stage != Stage::Proxy
-                            && exact_keys(o, &self.records[o.record]).iter().any(|(k, _)| kinds.contains(k))
-                    })
-                    && c.source.as_ref().is_none_or(|s| *s == src)
-                    && within(c.end, e.ts, grace)
-                    && !self.has_pattern(c, e)
-                    && match step {
-                        None => true,
-                        Some(s) => self.reached(c, e.at.pack).is_some_and(|r| r < s),
-                    }
-            })
-            .map(|(i, _)| i)
+        let mask = kinds_mask(&exact_keys(e, r));
+        self.recent.iter().rev().copied().find(|&ci| {
+            let c = &self.conns[ci];
+            c.closed
+                && path.is_some_and(|p| c.path.as_deref() == Some(p))
+                // Its own ids must not disagree with the line's.
+                && self.caches[ci].kinds_server & mask == 0
+                && c.source.as_ref().is_none_or(|s| *s == src)
+                && within(c.end, e.ts, grace)
+                && !self.has_pattern(ci, e)
+                && match step {
+                    None => true,
+                    Some(s) => self.reached(ci, e.at.pack).is_some_and(|r| r < s),
+                }
+        })
     }
 
     /// An open connection on the same path (and user) that this event can extend:
@@ -511,7 +607,8 @@ impl Builder<'_> {
         let pat = self.set.pattern(e.at);
         let step = self.step_index(e);
         let window = self.step_window(e);
-        let ok = |c: &Connection| {
+        let ok = |ci: usize| {
+            let c = &self.conns[ci];
             if c.closed {
                 return false;
             }
@@ -532,13 +629,13 @@ impl Builder<'_> {
             if pat.repeats {
                 return true;
             }
-            if self.has_pattern(c, e) {
+            if self.has_pattern(ci, e) {
                 return false;
             }
-            if step.is_some() && self.diverted(c, e.at.pack) {
+            if step.is_some() && self.diverted(ci, e.at.pack) {
                 return false;
             }
-            match (step, self.reached(c, e.at.pack)) {
+            match (step, self.reached(ci, e.at.pack)) {
                 (Some(s), Some(r)) => r < s,
                 _ => true,
             }
@@ -549,11 +646,11 @@ impl Builder<'_> {
             _ => "user",
         };
         let found = if pat.repeats {
-            self.conns.iter().enumerate().rev().find(|(_, c)| ok(c))
+            self.recent.iter().rev().copied().find(|&ci| ok(ci))
         } else {
-            self.conns.iter().enumerate().find(|(_, c)| ok(c))
+            self.recent.iter().copied().find(|&ci| ok(ci))
         };
-        found.map(|(i, _)| (i, key))
+        found.map(|i| (i, key))
     }
 
     /// The connection an nginx line belongs to: same path, started when the line's
@@ -566,20 +663,14 @@ impl Builder<'_> {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0.0);
         let start = e.ts? - CDuration::milliseconds((rt * 1000.0) as i64);
-        let slack = CDuration::milliseconds(PROXY_SLACK_MS);
-        self.conns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                c.path.as_deref() == Some(path.as_str())
-                    && !c
-                        .links
-                        .iter()
-                        .any(|l| self.events[l.event].stage == Stage::Proxy)
-                    && c.start.is_some_and(|s| (s - start).abs() <= slack)
-            })
-            .min_by_key(|(_, c)| (c.start.map(|s| (s - start).abs()), c.start))
-            .map(|(i, _)| i)
+        let lo = start.timestamp_millis() - PROXY_SLACK_MS;
+        let hi = start.timestamp_millis() + PROXY_SLACK_MS;
+        self.by_path
+            .range((path.clone(), lo, 0)..=(path, hi, usize::MAX))
+            .map(|(_, t, ci)| (*t, *ci))
+            .filter(|&(_, ci)| !self.caches[ci].has_proxy)
+            .min_by_key(|&(t, ci)| ((t - start.timestamp_millis()).abs(), t, ci))
+            .map(|(_, ci)| ci)
     }
 }
 
@@ -592,14 +683,29 @@ fn within(last: Option<DateTime<Utc>>, now: Option<DateTime<Utc>>, window: CDura
 
 /// Groups `events` (in time order) into connections.
 pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correlated {
+    // The longest window a search uses: twice the longest step deadline of any pack,
+    // the grace after a close, the default step window.
+    let longest_step = set
+        .packs
+        .iter()
+        .flat_map(|p| p.sequence.iter().filter_map(|s| s.within))
+        .map(|d| d.as_millis() as i64 * 2)
+        .max()
+        .unwrap_or(0);
+    let horizon_ms = longest_step.max(CLOSED_GRACE_MS).max(DEFAULT_STEP_WINDOW_MS) + 1_000;
     let mut b = Builder {
         set,
         records,
         events,
         conns: Vec::new(),
+        caches: Vec::new(),
+        recent: Vec::new(),
+        horizon: CDuration::milliseconds(horizon_ms),
+        by_path: BTreeSet::new(),
         keys: BTreeMap::new(),
-        record_conn: BTreeMap::new(),
+        record_conn: vec![u32::MAX; records.len()],
         global: Vec::new(),
+        placed: 0,
     };
     for i in 0..events.len() {
         b.place(i);

@@ -153,13 +153,7 @@ pub fn compare(exp: &Expect, s: &Scan) -> Vec<String> {
         if let Some(want) = &ec.rules {
             let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
             want.sort();
-            let mut got: Vec<&str> = s
-                .analysis
-                .findings
-                .iter()
-                .filter(|f| f.connections.contains(&ci))
-                .map(|f| f.rule)
-                .collect();
+            let mut got: Vec<&str> = s.analysis.naming(ci).map(|f| f.rule).collect();
             got.sort();
             got.dedup();
             if want != got {

@@ -535,7 +535,10 @@ impl Builder<'_> {
                 .copied()
                 .filter(|&ci| {
                     let c = &self.conns[ci];
-                    c.closed && same_source(c) && within(c.end, e.ts, window) && !self.has_pattern(ci, e)
+                    c.closed
+                        && same_source(c)
+                        && within(c.end, e.ts, window)
+                        && !self.has_pattern(ci, e)
                 })
                 .max_by_key(|&ci| (self.conns[ci].end, ci))
                 .map(|i| (i, "after-close"))
@@ -692,7 +695,10 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
         .map(|d| d.as_millis() as i64 * 2)
         .max()
         .unwrap_or(0);
-    let horizon_ms = longest_step.max(CLOSED_GRACE_MS).max(DEFAULT_STEP_WINDOW_MS) + 1_000;
+    let horizon_ms = longest_step
+        .max(CLOSED_GRACE_MS)
+        .max(DEFAULT_STEP_WINDOW_MS)
+        + 1_000;
     let mut b = Builder {
         set,
         records,

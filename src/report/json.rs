@@ -179,13 +179,7 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
         .iter()
         .enumerate()
         .map(|(ci, c)| {
-            let mut rules: Vec<&'static str> = s
-                .analysis
-                .findings
-                .iter()
-                .filter(|f| f.connections.contains(&ci))
-                .map(|f| f.rule)
-                .collect();
+            let mut rules: Vec<&'static str> = s.analysis.naming(ci).map(|f| f.rule).collect();
             rules.sort();
             rules.dedup();
             ConnectionView {

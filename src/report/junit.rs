@@ -192,12 +192,7 @@ fn cases(s: &Scan, opts: &JunitOptions) -> Vec<Case> {
 
     let fails = |f: &Finding| opts.fail_on.is_some_and(|t| f.severity >= t);
     for (ci, c) in s.correlated.connections.iter().enumerate() {
-        let mut own: Vec<&Finding> = s
-            .analysis
-            .findings
-            .iter()
-            .filter(|f| f.connections == [ci])
-            .collect();
+        let mut own: Vec<&Finding> = s.analysis.own(ci).collect();
         // Most severe first, then in time order (the findings' own order), so the
         // failure's message names the worst break.
         own.sort_by_key(|f| std::cmp::Reverse(f.severity));

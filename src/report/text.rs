@@ -209,9 +209,7 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
         writeln!(w, "{head}  {}", p.verdict(v))?;
         let evidence: Vec<usize> = s
             .analysis
-            .findings
-            .iter()
-            .filter(|f| f.connections == [ci])
+            .own(ci)
             .flat_map(|f| f.evidence.iter().copied())
             .collect();
         let mut shown = Vec::new();
@@ -240,7 +238,7 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
                 red(first_line(&r.message))
             )?;
         }
-        for f in s.analysis.findings.iter().filter(|f| f.connections == [ci]) {
+        for f in s.analysis.own(ci) {
             writeln!(w, "    {} {}", p.sev(f.severity, f.rule), red(&f.diagnosis))?;
             writeln!(w, "      {} {}", p.dim("fix:"), red(&f.hint))?;
         }

@@ -80,6 +80,23 @@ pub struct Analysis {
     pub verdicts: Vec<Verdict>,
     /// The last close code each connection's lines name.
     pub close_codes: Vec<Option<u32>>,
+    /// For each connection, the indices of the findings that name it.
+    pub by_connection: Vec<Vec<usize>>,
+}
+
+impl Analysis {
+    /// The findings about connection `ci` alone (not storms or restarts it was part of).
+    pub fn own(&self, ci: usize) -> impl Iterator<Item = &Finding> + '_ {
+        self.by_connection[ci]
+            .iter()
+            .map(|&i| &self.findings[i])
+            .filter(|f| f.connections.len() == 1)
+    }
+
+    /// Every finding that names connection `ci`.
+    pub fn naming(&self, ci: usize) -> impl Iterator<Item = &Finding> + '_ {
+        self.by_connection[ci].iter().map(|&i| &self.findings[i])
+    }
 }
 
 /// Fills `{name}` placeholders from the event's captures, then the connection's fields.
@@ -132,6 +149,8 @@ struct Eval<'a> {
     now: Option<DateTime<Utc>>,
     findings: Vec<Finding>,
     pending: Vec<bool>,
+    /// Event → the connection it belongs to.
+    owner: BTreeMap<usize, usize>,
 }
 
 impl Eval<'_> {
@@ -279,19 +298,15 @@ impl Eval<'_> {
     /// `count` rules over every event of their pack, across connections.
     fn count_rules(&mut self) {
         let set = self.set;
+        // Taken out for the loop so findings can be pushed while it is read.
+        let owner = std::mem::take(&mut self.owner);
         for (pi, pack) in set.packs.iter().enumerate() {
             for rule in &pack.rules {
                 let (Some(n), Some(w)) = (rule.when.count, rule.when.window) else {
                     continue;
                 };
                 let window = CDuration::from_std(w).unwrap_or(CDuration::zero());
-                let owner: BTreeMap<usize, usize> = self
-                    .corr
-                    .connections
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(ci, c)| c.links.iter().map(move |l| (l.event, ci)))
-                    .collect();
+                let owner = &owner;
                 let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
                 for (i, e) in self.events.iter().enumerate() {
                     if e.at.pack != pi
@@ -354,6 +369,7 @@ impl Eval<'_> {
                 }
             }
         }
+        self.owner = owner;
     }
 
     /// Rules on events outside any connection (process lifecycle): each names the
@@ -410,6 +426,12 @@ pub fn evaluate(
         now,
         findings: Vec::new(),
         pending: vec![false; n],
+        owner: corr
+            .connections
+            .iter()
+            .enumerate()
+            .flat_map(|(ci, c)| c.links.iter().map(move |l| (l.event, ci)))
+            .collect(),
     };
     for ci in 0..n {
         ev.connection_rules(ci);
@@ -420,22 +442,30 @@ pub fn evaluate(
     let mut findings = dedup(ev.findings);
     findings.sort_by(|a, b| (a.ts, a.rule, &a.connections).cmp(&(b.ts, b.rule, &b.connections)));
 
-    let mut verdicts = Vec::with_capacity(n);
-    for ci in 0..n {
-        // Findings over many connections (storms, restarts) are context; each
-        // connection is judged by its own findings.
-        let worst = findings
-            .iter()
-            .filter(|f| f.connections == [ci])
-            .map(|f| f.severity)
-            .max();
-        verdicts.push(match worst {
-            Some(Severity::Error) => Verdict::Broken,
-            Some(Severity::Warning) => Verdict::Degraded,
-            _ if ev.pending[ci] || !corr.connections[ci].closed => Verdict::Open,
-            _ => Verdict::Healthy,
-        });
+    let mut by_connection: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (fi, f) in findings.iter().enumerate() {
+        for &ci in &f.connections {
+            by_connection[ci].push(fi);
+        }
     }
+    let verdicts = (0..n)
+        .map(|ci| {
+            // Findings over many connections (storms, restarts) are context; each
+            // connection is judged by its own findings.
+            let worst = by_connection[ci]
+                .iter()
+                .map(|&fi| &findings[fi])
+                .filter(|f| f.connections.len() == 1)
+                .map(|f| f.severity)
+                .max();
+            match worst {
+                Some(Severity::Error) => Verdict::Broken,
+                Some(Severity::Warning) => Verdict::Degraded,
+                _ if ev.pending[ci] || !corr.connections[ci].closed => Verdict::Open,
+                _ => Verdict::Healthy,
+            }
+        })
+        .collect();
     let close_codes = corr
         .connections
         .iter()
@@ -450,6 +480,7 @@ pub fn evaluate(
         findings,
         verdicts,
         close_codes,
+        by_connection,
     }
 }
 

@@ -388,7 +388,7 @@ impl Builder<'_> {
         let e = &self.events[ei];
         let r = &self.records[e.record];
         self.placed += 1;
-        if self.placed % 256 == 0 {
+        if self.placed.is_multiple_of(256) {
             self.prune(e.ts);
         }
         let owner = self.record_conn[e.record];

@@ -1,57 +1,33 @@
 """Optional: the Daphne mode's output as journald would hold it under systemd.
 
-The lines Daphne wrote (stdout: access log; stderr: logging) are merged by their own
-timestamps, turned into a journal export stream (one entry per line, as journald splits
-a stream), fed to systemd-journal-remote, and read back with `journalctl --file ...
+Daphne runs with its stdout (access log) and stderr (logging) on pipes; each line is
+stamped on arrival, as journald does with a service's stream, turned into a journal export
+entry (one per line: journald splits a stream at newlines, tracebacks too), fed to
+systemd-journal-remote, and read back with `journalctl --file ...
 -o short-iso` and `-o json`. Skipped when systemd-journal-remote is not installed."""
-import re
 import shutil
 import subprocess
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 JR = next((p for p in ("/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote",
                        shutil.which("systemd-journal-remote") or "") if p and Path(p).exists()), None)
-PYLOG = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ")
-ACCESS = re.compile(r"\[(\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d)\]")
 
 
-def _times(path, access):
-    out, last = [], 0.0
-    for line in Path(path).read_text(errors="replace").splitlines():
-        t = None
-        m = PYLOG.match(line)
-        if m:
-            t = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc).timestamp() + int(m.group(2)) / 1000
-        elif access and (m := ACCESS.search(line)):
-            # second precision: put it in the middle of its second
-            t = datetime.strptime(m.group(1), "%d/%b/%Y:%H:%M:%S").replace(tzinfo=timezone.utc).timestamp() + 0.5
-        t = last if t is None else t
-        last = t
-        out.append((t, line))
-    return out
-
-
-def make(d, logs, log):
+def make(d, entries, log):
+    """entries: (arrival time in µs, stream, line bytes) as read from Daphne's stdout/stderr."""
     if JR is None or not shutil.which("journalctl"):
         log("journal: systemd-journal-remote/journalctl not installed, skipped")
         return {}
     d = Path(d)
-    byname = {Path(p).name: p for p in logs}
-    lines = [(t, i, "stdout", l) for i, (t, l) in enumerate(_times(byname["daphne-stdout.log"], True))]
-    lines += [(t, i, "stderr", l) for i, (t, l) in enumerate(_times(byname["daphne-stderr.log"], False))]
-    lines.sort(key=lambda x: (x[0], x[2] == "stdout", x[1]))
+    entries = sorted(entries, key=lambda e: e[0])
     boot = uuid.uuid4().hex
     export = bytearray()
-    prev = 0
-    for n, (t, _, stream, line) in enumerate(lines):
-        usec = max(int(t * 1_000_000), prev + 1)  # arrival order: realtime never goes back
-        prev = usec
-        msg = line.encode()
-        export += (f"__CURSOR=s=0;i={n + 1:x}\n__REALTIME_TIMESTAMP={usec}\n__MONOTONIC_TIMESTAMP={usec - int(lines[0][0] * 1e6) + 1000000}\n"
+    t0 = entries[0][0] if entries else 0
+    for n, (usec, stream, msg) in enumerate(entries):
+        export += (f"__CURSOR=s=0;i={n + 1:x}\n__REALTIME_TIMESTAMP={usec}\n__MONOTONIC_TIMESTAMP={usec - t0 + 1000000}\n"
                    f"_BOOT_ID={boot}\n_HOSTNAME=e2e-web1\n_TRANSPORT=stdout\n_SYSTEMD_UNIT=daphne.service\n"
-                   f"SYSLOG_IDENTIFIER=daphne\n_PID=4242\nPRIORITY={6 if stream == 'stdout' else 6}\n").encode()
+                   f"SYSLOG_IDENTIFIER=daphne\n_PID=4242\nPRIORITY=6\n_STREAM_ID={stream}\n").encode()
         if b"\n" in msg:
             export += b"MESSAGE\n" + len(msg).to_bytes(8, "little") + msg + b"\n"
         else:
@@ -74,5 +50,5 @@ def make(d, logs, log):
             log(f"journal: journalctl -o {fmt} failed: {r.stderr.strip()[:300]}")
             continue
         out[fmt] = path
-    log(f"journal: {len(lines)} entries through systemd-journal-remote, read back as {', '.join(out)}")
+    log(f"journal: {len(entries)} entries through systemd-journal-remote, read back as {', '.join(out)}")
     return out

@@ -26,7 +26,7 @@ from driver import Driver  # noqa: E402
 from score import score, storm_check  # noqa: E402
 from stack import ServerFailed, Stack, free_port  # noqa: E402
 
-MODES = ("daphne", "uvicorn", "nginx")
+MODES = ("daphne", "uvicorn", "nginx", "journald")
 
 
 def log(msg):
@@ -68,6 +68,12 @@ def run_mode(mode, workdir, venv, seed):
                     return ports
                 for name, port in retry_ports(start_nginx).items():
                     urls[name] = f"ws://127.0.0.1:{port}"
+        elif mode == "journald":
+            def start_daphne():
+                port = free_port()
+                stack.start_daphne_journald(d, port, redis_port)
+                return port
+            urls["main"] = f"ws://127.0.0.1:{retry_ports(start_daphne)}"
         else:
             def start_uvicorn():
                 port = free_port()
@@ -105,6 +111,12 @@ def run_mode(mode, workdir, venv, seed):
     finally:
         stack.stop_all()
     log(f"{mode}: {len(driver.records)} connections in {time.time() - t0:.0f}s")
+    if mode == "journald":
+        import journal
+        for t in stack.pumps:
+            t.join(timeout=5)
+        out = journal.make(d, stack.journal_entries, log)
+        return [out[k] for k in ("short-iso", "json") if k in out], driver.records
     if mode == "daphne" or mode == "nginx":
         logs = ["supervisord.log", "daphne-stdout.log", "daphne-stderr.log"]
         if mode == "nginx":
@@ -171,7 +183,6 @@ def main():
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--threshold", type=float, default=0.99)
     ap.add_argument("--workdir")
-    ap.add_argument("--journal", choices=["auto", "off"], default="auto")
     ap.add_argument("--rescore", action="store_true", help="only rescan and rescore the logs already in --workdir")
     args = ap.parse_args()
 
@@ -187,6 +198,11 @@ def main():
     modes = [m for m in args.modes.split(",") if m]
     results = {}
     for mode in modes:
+        if mode == "journald":
+            import journal
+            if journal.JR is None or not shutil.which("journalctl"):
+                log("journald: systemd-journal-remote or journalctl missing, mode skipped")
+                continue
         if args.rescore:
             d = workdir / mode
             truth = [json.loads(l) for l in (d / "truth.jsonl").read_text().splitlines() if l.strip()]
@@ -200,11 +216,12 @@ def main():
             (workdir / mode / "inputs.json").write_text(json.dumps([str(p) for p in logs]))
         results[mode] = (logs, truth)
 
-    if "daphne" in results and args.journal == "auto":
-        import journal
-        jlogs = journal.make(workdir / "daphne", results["daphne"][0], log)
-        for fmt, path in jlogs.items():
-            results[f"journal-{fmt}"] = ([path], results["daphne"][1])
+    if "journald" in results:  # one scan per journalctl output format, same ground truth
+        logs, truth = results.pop("journald")
+        if not logs:
+            log("journald: no journal could be written, mode skipped")
+        for path in logs:
+            results[f"journald-{Path(path).stem.split('journal-')[-1]}"] = ([path], truth)
 
     worst = 1.0
     summary = []

@@ -149,6 +149,34 @@ stderr_logfile={logdir}/daphne-stderr.log
         return subprocess.run([self.bin("supervisorctl"), "-c", str(self.supervisor_conf), *args],
                               capture_output=True, text=True, env=self.env, timeout=60)
 
+    def start_daphne_journald(self, logdir, port, redis_port):
+        """Daphne as a systemd unit would run it: stdout and stderr are streams that journald
+        stamps line by line on arrival. Here two reader threads do the stamping; the entries
+        become a journal with systemd-journal-remote afterwards (journal.py)."""
+        import threading
+        logdir = Path(logdir)
+        env = dict(self.env, E2E_REDIS_PORT=str(redis_port))
+        proc = subprocess.Popen(self.daphne_argv(port), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, cwd=APP_DIR, env=env, start_new_session=True)
+        self.procs["daphne"] = proc
+        self.journal_entries = []
+        lock = threading.Lock()
+
+        def pump(stream, name):
+            with open(logdir / f"daphne-{name}.log", "wb") as copy:
+                for raw in iter(stream.readline, b""):
+                    t = time.time_ns() // 1000
+                    copy.write(raw)
+                    copy.flush()
+                    with lock:
+                        self.journal_entries.append((t, name, raw.rstrip(b"\n")))
+
+        self.pumps = [threading.Thread(target=pump, args=(proc.stdout, "stdout"), daemon=True),
+                      threading.Thread(target=pump, args=(proc.stderr, "stderr"), daemon=True)]
+        for t in self.pumps:
+            t.start()
+        self.wait_port("daphne", port, [logdir / "daphne-stderr.log", logdir / "daphne-stdout.log"])
+
     def start_uvicorn(self, logdir, port, redis_port):
         logdir = Path(logdir)
         env = dict(self.env, E2E_REDIS_PORT=str(redis_port))

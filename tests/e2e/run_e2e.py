@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from driver import Driver  # noqa: E402
+from driver import Driver, set_expectation  # noqa: E402
 from score import score, storm_check  # noqa: E402
 from stack import ServerFailed, Stack, free_port  # noqa: E402
 
@@ -44,7 +44,7 @@ def retry_ports(start, attempts=3):
             log("a port was taken; trying other ports")
 
 
-def run_mode(mode, workdir, venv, seed):
+def run_mode(mode, workdir, venv, seed, serial=False):
     d = Path(workdir) / mode
     d.mkdir(parents=True, exist_ok=True)
     stack = Stack(d, venv)
@@ -83,6 +83,7 @@ def run_mode(mode, workdir, venv, seed):
         log(f"{mode}: stack up ({', '.join(f'{k}={v}' for k, v in urls.items())}, redis=:{redis_port})")
 
         driver = Driver(mode, urls, seed, d / "truth.jsonl")
+        driver.serial = serial
 
         def stop_redis():
             log(f"{mode}: stopping redis")
@@ -98,7 +99,7 @@ def run_mode(mode, workdir, venv, seed):
             log(f"{mode}: supervisorctl: {res.stdout.strip()} {res.stderr.strip()}")
 
         async def phases():
-            log(f"{mode}: phase 1, concurrent mix")
+            log(f"{mode}: phase 1, the mix{' (serial)' if serial else ''}")
             await driver.run_mix()
             log(f"{mode}: phase 2, redis outage")
             await driver.run_redis_outage(stop_redis, start_redis)
@@ -183,6 +184,8 @@ def main():
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--threshold", type=float, default=0.99)
     ap.add_argument("--workdir")
+    ap.add_argument("--serial", action="store_true",
+                    help="phase 1 one connection at a time (slow; separates join errors from rule errors)")
     ap.add_argument("--rescore", action="store_true", help="only rescan and rescore the logs already in --workdir")
     args = ap.parse_args()
 
@@ -206,10 +209,12 @@ def main():
         if args.rescore:
             d = workdir / mode
             truth = [json.loads(l) for l in (d / "truth.jsonl").read_text().splitlines() if l.strip()]
+            for rec in truth:
+                set_expectation(rec)
             logs = json.loads((d / "inputs.json").read_text())
         else:
             try:
-                logs, truth = run_mode(mode, workdir, args.venv, args.seed)
+                logs, truth = run_mode(mode, workdir, args.venv, args.seed, args.serial)
             except ServerFailed as exc:
                 print(f"\nFAILED to start the {mode} stack:\n{exc}", file=sys.stderr)
                 return 2

@@ -10,8 +10,13 @@ use std::process::Command;
 
 #[test]
 fn e2e_real_stack() {
-    if std::env::var("LOGWEAVE_E2E").map(|v| v != "1").unwrap_or(true) {
-        eprintln!("e2e skipped: set LOGWEAVE_E2E=1 to run it (bash tests/e2e/run.sh runs it alone)");
+    if std::env::var("LOGWEAVE_E2E")
+        .map(|v| v != "1")
+        .unwrap_or(true)
+    {
+        eprintln!(
+            "e2e skipped: set LOGWEAVE_E2E=1 to run it (bash tests/e2e/run.sh runs it alone)"
+        );
         return;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/run.sh");

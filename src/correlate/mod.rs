@@ -172,6 +172,12 @@ struct Cache {
     keys: Vec<(&'static str, String)>,
     /// Its start as indexed in `by_path`.
     indexed: Option<(String, i64)>,
+    /// When it closed, and whether that time was written in whole seconds.
+    closed_at: Option<(DateTime<Utc>, bool)>,
+    /// The pack of its first middleware or consumer line: the application stack it runs.
+    app_pack: Option<usize>,
+    /// The consumer class its lines name (`ChatConsumer`).
+    consumer: Option<String>,
 }
 
 fn kind_bit(kind: &str) -> u8 {
@@ -246,6 +252,36 @@ impl Builder<'_> {
         self.caches[ci].diverted.contains(&pack)
     }
 
+    /// Closed as far as a line at `ts` is concerned. A close written in whole seconds
+    /// (Daphne's access log) happened somewhere in that second, so lines of the same
+    /// second from a more precise source may still precede it.
+    fn closed_for(&self, ci: usize, ts: Option<DateTime<Utc>>) -> bool {
+        if !self.conns[ci].closed {
+            return false;
+        }
+        match (self.caches[ci].closed_at, ts) {
+            (Some((t, true)), Some(now)) => now >= t + CDuration::seconds(1),
+            _ => true,
+        }
+    }
+
+    /// Lines of another consumer class never belong to this connection; a step of an
+    /// application pack does not join a connection another application pack's steps
+    /// already describe (packs may share a line, so only steps are held to this).
+    fn compatible(&self, ci: usize, e: &Event) -> bool {
+        let c = &self.caches[ci];
+        if self.step_index(e).is_some()
+            && matches!(e.stage, Stage::Middleware | Stage::Consumer)
+            && c.app_pack.is_some_and(|p| p != e.at.pack)
+        {
+            return false;
+        }
+        match (e.cap("consumer"), c.consumer.as_deref()) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+
     fn has(&self, ci: usize, at: PatternRef) -> bool {
         self.caches[ci].patterns.binary_search(&at).is_ok()
     }
@@ -296,6 +332,15 @@ impl Builder<'_> {
                 }
                 None => {}
             }
+            if cache.app_pack.is_none()
+                && step.is_some()
+                && matches!(e.stage, Stage::Middleware | Stage::Consumer)
+            {
+                cache.app_pack = Some(e.at.pack);
+            }
+            if cache.consumer.is_none() {
+                cache.consumer = e.cap("consumer").map(str::to_string);
+            }
             let mask = kinds_mask(&keys);
             cache.kinds_all |= mask;
             if e.stage == Stage::Proxy {
@@ -345,8 +390,10 @@ impl Builder<'_> {
             }
         }
         self.reindex(ci);
+        let coarse = r.ts.is_some_and(|t| t.digits == 0);
         if ends && e.stage != Stage::Proxy {
             self.conns[ci].closed = true;
+            self.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
             for k in std::mem::take(&mut self.caches[ci].keys) {
                 self.keys.remove(&k);
             }
@@ -355,6 +402,7 @@ impl Builder<'_> {
             // connection only the proxy has seen; the server's own lines still join one
             // it shares with the proxy.
             self.conns[ci].closed = true;
+            self.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
         }
     }
 
@@ -482,7 +530,8 @@ impl Builder<'_> {
                     };
                     self.recent.iter().copied().find(|&ci| {
                         let c = &self.conns[ci];
-                        !c.closed
+                        !self.closed_for(ci, e.ts)
+                            && self.compatible(ci, e)
                             && same_source(c)
                             && within(c.end, e.ts, window)
                             && !self.has_pattern(ci, e)
@@ -500,7 +549,8 @@ impl Builder<'_> {
                 .copied()
                 .find(|&ci| {
                     let c = &self.conns[ci];
-                    !c.closed
+                    !self.closed_for(ci, e.ts)
+                        && self.compatible(ci, e)
                         && same_source(c)
                         && within(c.end, e.ts, window)
                         && !self.has_pattern(ci, e)
@@ -513,18 +563,21 @@ impl Builder<'_> {
         };
         // Nothing in sequence: the connection this process logged for last, just now.
         let cand = cand.or_else(|| {
+            // The one that logged most recently, not the one opened last: a coarse
+            // access log may have opened several at once.
             let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
             self.recent
                 .iter()
-                .rev()
                 .copied()
-                .find(|&ci| {
+                .filter(|&ci| {
                     let c = &self.conns[ci];
-                    !c.closed
+                    !self.closed_for(ci, e.ts)
+                        && self.compatible(ci, e)
                         && same_source(c)
                         && within(c.end, e.ts, window)
                         && (pat.repeats || !self.has_pattern(ci, e))
                 })
+                .max_by_key(|&ci| (self.conns[ci].end, ci))
                 .map(|i| (i, "time"))
         });
         // The line a consumer writes after the server logged the close.
@@ -562,7 +615,8 @@ impl Builder<'_> {
         let mask = kinds.iter().fold(0, |m, k| m | kind_bit(k));
         self.recent.iter().copied().find(|&ci| {
             let c = &self.conns[ci];
-            !c.closed
+            !self.closed_for(ci, e.ts)
+                && self.compatible(ci, e)
                 && c.source.as_ref().is_none_or(|s| *s == src)
                 && within(c.end, e.ts, window)
                 && !self.has_pattern(ci, e)
@@ -612,7 +666,7 @@ impl Builder<'_> {
         let window = self.step_window(e);
         let ok = |ci: usize| {
             let c = &self.conns[ci];
-            if c.closed {
+            if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
                 return false;
             }
             let same_user = match (user, c.user.as_deref()) {

@@ -439,7 +439,7 @@ pub fn evaluate(
     }
     ev.count_rules();
     ev.global_rules();
-    let mut findings = dedup(ev.findings);
+    let mut findings = subsume(dedup(ev.findings));
     findings.sort_by(|a, b| (a.ts, a.rule, &a.connections).cmp(&(b.ts, b.rule, &b.connections)));
 
     let mut by_connection: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -482,6 +482,73 @@ pub fn evaluate(
         close_codes,
         by_connection,
     }
+}
+
+/// Catalog rules that exist for the case where nothing more specific was logged, and the
+/// rules that name that more specific cause. `handshake.rejected` is "refused before any
+/// application code logged a reason": once a pack found the reason, it is that reason.
+const SUBSUMED_BY: &[(&str, &[&str])] = &[
+    (
+        "handshake.rejected",
+        &[
+            "auth.token-missing",
+            "auth.token-expired",
+            "auth.token-invalid",
+            "auth.rejected",
+            "authz.denied",
+            "resource.not-found",
+            "handshake.not-routed",
+            "handshake.server-error",
+            "channel-layer.down",
+            "db.error",
+            "consumer.exception",
+        ],
+    ),
+    (
+        "auth.rejected",
+        &[
+            "auth.token-missing",
+            "auth.token-expired",
+            "auth.token-invalid",
+        ],
+    ),
+    // A connection that was never accepted has no close frame to lose: the browser's
+    // 1006 is the rejection.
+    (
+        "close.abnormal",
+        &[
+            "handshake.rejected",
+            "close.rejected-before-accept",
+            "auth.token-missing",
+            "auth.token-expired",
+            "auth.token-invalid",
+            "auth.rejected",
+            "authz.denied",
+            "handshake.not-routed",
+            "handshake.server-error",
+        ],
+    ),
+];
+
+/// Drops a connection's generic finding when a more specific one names the cause
+/// (judged on the findings before any is dropped).
+fn subsume(fs: Vec<Finding>) -> Vec<Finding> {
+    let single = |f: &Finding| (f.connections.len() == 1).then(|| f.connections[0]);
+    let mut named: BTreeMap<usize, Vec<&'static str>> = BTreeMap::new();
+    for f in &fs {
+        if let Some(c) = single(f) {
+            named.entry(c).or_default().push(f.rule);
+        }
+    }
+    fs.into_iter()
+        .filter(|f| {
+            let Some(c) = single(f) else { return true };
+            let Some((_, by)) = SUBSUMED_BY.iter().find(|(r, _)| *r == f.rule) else {
+                return true;
+            };
+            !named[&c].iter().any(|r| by.contains(r))
+        })
+        .collect()
 }
 
 /// One finding per (rule, single connection): several packs may name the same break.

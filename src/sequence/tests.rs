@@ -219,3 +219,15 @@ fn human_durations_read_naturally() {
     assert_eq!(human(CDuration::seconds(3 * 3600 + 120)), "3h 2m");
     assert_eq!(human(CDuration::seconds(2 * 86400 + 4 * 3600)), "2d 4h");
 }
+
+#[test]
+fn a_named_cause_replaces_the_generic_rejection() {
+    // handshake.rejected means "refused with no reason logged"; here the app logged 4001.
+    let log = line("00", "127.0.0.1:5000", "WSCONNECTING")
+        + &line("00", "127.0.0.1:5000", "WSREJECT")
+        + "2026-11-23 10:00:00,500 INFO closed with code 4001 on /ws/a/\n";
+    let (a, corr) = analyse(&log);
+    assert_eq!(corr.connections.len(), 1, "{:#?}", corr.connections);
+    let rules: Vec<&str> = a.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec!["auth.rejected"]);
+}

@@ -119,9 +119,12 @@ struct AnalyseArgs {
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
     /// Output: text (for people), json (schema logweave/report/v1), jsonl, junit (JUnit
-    /// XML), github (GitHub Actions annotations).
+    /// XML), github (GitHub Actions annotations), html (one self-contained page).
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Text)]
     output: Output,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long = "report-file", visible_alias = "out", value_name = "FILE")]
+    report_file: Option<PathBuf>,
     /// Show every connection's timeline in text output, not only broken and degraded ones.
     #[arg(long)]
     all: bool,
@@ -137,6 +140,7 @@ enum Output {
     Jsonl,
     Junit,
     Github,
+    Html,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -400,14 +404,20 @@ fn run_scan(
         differences: &diffs,
     });
     let workspace = std::env::var("GITHUB_WORKSPACE").ok();
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out: BufWriter<Box<dyn Write>> = BufWriter::new(match &an.report_file {
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .map_err(|e| Error::Usage(format!("--report-file {}: {e}", path.display())))?,
+        ),
+        None => Box::new(io::stdout().lock()),
+    });
     let common = ReportOptions {
         redact: !read.no_redact,
     };
     match an.output {
         Output::Json => report::json::write_json(&mut out, &s, &common),
         Output::Jsonl => report::json::write_jsonl(&mut out, &s, &common),
+        Output::Html => report::html::write_html(&mut out, &s, &common),
         Output::Junit => report::junit::write_junit(
             &mut out,
             &s,
@@ -431,7 +441,8 @@ fn run_scan(
                 Color::Always => true,
                 Color::Never => false,
                 Color::Auto => {
-                    io::stdout().is_terminal()
+                    an.report_file.is_none()
+                        && io::stdout().is_terminal()
                         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 }
             };

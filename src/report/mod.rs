@@ -2,6 +2,7 @@
 //! Nothing here parses logs; every writer takes a `Write` and the data to render.
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod patterns;

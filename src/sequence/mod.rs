@@ -398,8 +398,15 @@ impl Eval<'_> {
                         .iter()
                         .enumerate()
                         .filter(|(_, c)| {
-                            c.start.is_some_and(|s| s <= t + slack)
-                                && c.end.is_none_or(|end| end >= t - slack)
+                            // Open when it happened, or a short attempt during the gap
+                            // after it (the 502s of a restart).
+                            let open_at = c.start.is_some_and(|s| s <= t)
+                                && (!c.closed
+                                    || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)));
+                            let in_gap = c.start.is_some_and(|s| s > t && s <= t + slack)
+                                && c.closed
+                                && c.end.is_some_and(|end| end <= t + slack);
+                            open_at || in_gap
                         })
                         .map(|(i, _)| i)
                         .collect(),
@@ -450,13 +457,11 @@ pub fn evaluate(
     }
     let verdicts = (0..n)
         .map(|ci| {
-            // Findings over many connections (storms, restarts) are context; each
-            // connection is judged by its own findings.
+            // Every finding that names the connection counts, storms and restarts too
+            // (DESIGN: broken = any error, degraded = warnings only).
             let worst = by_connection[ci]
                 .iter()
-                .map(|&fi| &findings[fi])
-                .filter(|f| f.connections.len() == 1)
-                .map(|f| f.severity)
+                .map(|&fi| findings[fi].severity)
                 .max();
             match worst {
                 Some(Severity::Error) => Verdict::Broken,

@@ -376,6 +376,13 @@ impl Eval<'_> {
     /// connections that were open or starting around it.
     fn global_rules(&mut self) {
         let set = self.set;
+        // Connections with an error of their own (the per-connection rules ran first).
+        let failed: Vec<usize> = self
+            .findings
+            .iter()
+            .filter(|f| f.connections.len() == 1 && f.severity == Severity::Error)
+            .map(|f| f.connections[0])
+            .collect();
         for &gi in &self.corr.global {
             let e = &self.events[gi];
             let pack = &set.packs[e.at.pack];
@@ -386,7 +393,6 @@ impl Eval<'_> {
                 if !rule.when.seen.contains(&e.at.pattern) || !passes_filters(rule, e) {
                     continue;
                 }
-                let slack = CDuration::seconds(10);
                 let conns: Vec<usize> = match e.ts {
                     // A key-less application line that no connection took (a Redis
                     // outage in a traceback) names none rather than every open one.
@@ -397,16 +403,18 @@ impl Eval<'_> {
                         .connections
                         .iter()
                         .enumerate()
-                        .filter(|(_, c)| {
-                            // Open when it happened, or a short attempt during the gap
-                            // after it (the 502s of a restart).
+                        .filter(|(i, c)| {
+                            // Open when it happened (a close logged within the second
+                            // before it counts: the logs of a dying server race) ...
                             let open_at = c.start.is_some_and(|s| s <= t)
                                 && (!c.closed
                                     || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)));
-                            let in_gap = c.start.is_some_and(|s| s > t && s <= t + slack)
-                                && c.closed
-                                && c.end.is_some_and(|end| end <= t + slack);
-                            open_at || in_gap
+                            // ... or an attempt that failed in the gap after it (the 502s).
+                            let failed_in_gap = c
+                                .start
+                                .is_some_and(|s| s > t && s <= t + CDuration::seconds(10))
+                                && failed.contains(i);
+                            open_at || failed_in_gap
                         })
                         .map(|(i, _)| i)
                         .collect(),

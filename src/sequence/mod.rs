@@ -465,11 +465,14 @@ pub fn evaluate(
     }
     let verdicts = (0..n)
         .map(|ci| {
-            // Every finding that names the connection counts, storms and restarts too
-            // (DESIGN: broken = any error, degraded = warnings only).
+            // Every finding that names the connection counts (a restart that dropped it
+            // degrades it), except a storm: behind NAT or a proxy one address is many
+            // users, so each attempt is judged by its own lines.
             let worst = by_connection[ci]
                 .iter()
-                .map(|&fi| findings[fi].severity)
+                .map(|&fi| &findings[fi])
+                .filter(|f| f.connections.len() == 1 || f.rule != "client.reconnect-storm")
+                .map(|f| f.severity)
                 .max();
             match worst {
                 Some(Severity::Error) => Verdict::Broken,

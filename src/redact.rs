@@ -31,7 +31,21 @@ fn rules() -> &'static [(Regex, Replace)] {
             // Query and form parameters, and `key: value` / `key=value` in messages.
             (
                 r#"(?i)\b((?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret|client_secret|api_?key|apikey|sessionid|session_id|session|csrftoken|signature|sig)(["']?\s*[=:]\s*["']?)([^\s"'&,;)\]}]+)"#,
-                |c| format!("{}{}{MARK}", &c[1], &c[2]),
+                |c| {
+                    // `Invalid token: Signature verification failed` is prose, not a
+                    // token: after a colon, a token-ish key keeps a plain word.
+                    let key = c[1].to_ascii_lowercase();
+                    let value = &c[3];
+                    let tokenish = key.ends_with("token") || key == "jwt" || key.starts_with("sig") || key.starts_with("session");
+                    let prose = !c[2].contains('=')
+                        && value.len() < 20
+                        && value.chars().all(|ch| ch.is_ascii_alphabetic());
+                    if tokenish && prose {
+                        c[0].to_string()
+                    } else {
+                        format!("{}{}{MARK}", &c[1], &c[2])
+                    }
+                },
             ),
             // `Token extracted: aec8e0e9a0...`, `Token found: ...`, `token received - abc`.
             (
@@ -154,6 +168,19 @@ mod tests {
         assert_eq!(redact(&line), "bad token: [redacted] <expired>");
         let line = format!("GET /ws/{JWT}/ HTTP/1.1");
         assert_eq!(redact(&line), "GET /ws/eyJ…[redacted-jwt]/ HTTP/1.1");
+    }
+
+    /// Regression (seen on the real stack): the reason after `Invalid token:` was redacted
+    /// as if it were the token.
+    #[test]
+    fn a_reason_after_invalid_token_is_kept() {
+        assert_eq!(
+            redact("[JWTAuthMiddleware] Invalid token: Signature verification failed"),
+            "[JWTAuthMiddleware] Invalid token: Signature verification failed"
+        );
+        assert_eq!(redact("session: expired"), "session: expired");
+        assert_eq!(redact("token=abcdef"), "token=[redacted]");
+        assert_eq!(redact("password: hunter"), "password: [redacted]");
     }
 
     #[test]

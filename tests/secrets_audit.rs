@@ -1,0 +1,111 @@
+//! Secrets never leave: a log full of tokens, passwords and cookies goes through every
+//! output, and none of the secrets comes out unless `--no-redact` is given — while the
+//! decoded JWT claims that explain a failure still do.
+
+use assert_cmd::Command;
+
+/// `{"user_id":7,"exp":1795460000}` (2026-11-23T18:53:20Z), signed with junk.
+const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo3LCJleHAiOjE3OTU0NjAwMDB9.c2VjcmV0LXNpZ25hdHVyZS1ieXRlcw";
+const DRF: &str = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b";
+const BEARER: &str = "s3cr3tBearerValue0123456789";
+const PASSWORD: &str = "hunter2-Pa55word";
+const REDIS_PW: &str = "r3disMasterPass";
+const SESSION: &str = "sessabc123xyz789";
+
+/// Every secret as it must never appear.
+const SECRETS: &[&str] = &[
+    "eyJ1c2VyX2lkIjo3LCJleHAiOjE3OTU0NjAwMDB9",
+    "c2VjcmV0LXNpZ25hdHVyZS1ieXRlcw",
+    DRF,
+    BEARER,
+    PASSWORD,
+    REDIS_PW,
+    SESSION,
+];
+
+fn corpus() -> String {
+    [
+        format!("127.0.0.1 - - [23/Nov/2026:19:37:52 +0000] \"GET /ws/chat/5/?token={JWT} HTTP/1.1\" 403 0 \"-\" \"Mozilla/5.0\" 0.004"),
+        format!("INFO:     127.0.0.1:50432 - \"WebSocket /ws/chat/5/?token={JWT}\" 403"),
+        "INFO:     connection rejected (403 Forbidden)".to_string(),
+        format!("2026-11-23 19:37:53,001 INFO     [JWTAuthMiddleware] Token found: {JWT}"),
+        format!("2026-11-23 19:37:53,002 WARNING  [JWTAuthMiddleware] Invalid token: bad signature for {JWT}"),
+        format!("2026-11-23 19:37:53,003 INFO     🔑 Token extracted: {DRF}"),
+        format!("2026-11-23 19:37:53,004 INFO     curl -H \"Authorization: Bearer {BEARER}\" http://127.0.0.1:8000/api/"),
+        format!("2026-11-23 19:37:53,005 INFO     Authorization: Token {DRF}"),
+        format!("2026-11-23 19:37:53,006 ERROR    login failed: username=bob&password={PASSWORD}"),
+        format!("2026-11-23 19:37:53,007 INFO     running redis-cli -a {REDIS_PW} ping"),
+        format!("2026-11-23 19:37:53,008 ERROR    Error connecting to redis://:{REDIS_PW}@127.0.0.1:6379/0"),
+        format!("2026-11-23 19:37:53,009 INFO     Cookie: sessionid={SESSION}; csrftoken={SESSION}"),
+        format!("127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSCONNECTING /ws/notifications/?token={DRF}\" - -"),
+        "127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSREJECT /ws/notifications/\" - -".to_string(),
+        "127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSDISCONNECT /ws/notifications/\" - -".to_string(),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+fn run(args: &[&str], log: &std::path::Path) -> String {
+    let out = Command::cargo_bin("logweave")
+        .unwrap()
+        .args(args)
+        .args(["--year", "2026"])
+        .arg(log)
+        .output()
+        .unwrap();
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    text
+}
+
+#[test]
+fn no_secret_reaches_any_output_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, corpus()).unwrap();
+    let outputs: Vec<(&str, Vec<&str>)> = vec![
+        ("parse", vec!["parse"]),
+        ("scan text", vec!["scan", "--all", "--color", "always"]),
+        ("scan json", vec!["scan", "-o", "json"]),
+        ("scan jsonl", vec!["scan", "-o", "jsonl"]),
+        ("scan junit", vec!["scan", "-o", "junit"]),
+        ("scan github", vec!["scan", "-o", "github"]),
+        ("scan html", vec!["scan", "-o", "html"]),
+        ("check json", vec!["check", "-o", "json"]),
+    ];
+    for (name, args) in &outputs {
+        let text = run(args, &log);
+        assert!(
+            text.len() > 100,
+            "{name}: suspiciously little output:\n{text}"
+        );
+        for s in SECRETS {
+            assert!(!text.contains(s), "{name} leaks {s}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn decoded_claims_still_explain_the_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, corpus()).unwrap();
+    let text = run(&["scan", "-o", "json"], &log);
+    assert!(text.contains("auth.token-expired"), "{text}");
+    assert!(text.contains("user_id 7"), "{text}");
+    assert!(
+        text.contains("2026-11-23T18:53:20"),
+        "the exp claim is shown: {text}"
+    );
+}
+
+#[test]
+fn no_redact_shows_what_was_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, corpus()).unwrap();
+    let text = run(&["parse", "--no-redact"], &log);
+    for s in SECRETS {
+        assert!(text.contains(s), "--no-redact hides {s}");
+    }
+}

@@ -580,26 +580,29 @@ impl Assembler {
     /// Ends the input: a held partial becomes a record (docker's last line without `\n`).
     pub fn finish(mut self) -> Assembled {
         self.flush_pending(0);
-        self.stats.records += self.records.len() as u64;
+        self.stats.records = self.records.len() as u64;
         Assembled {
             records: self.records,
             stats: self.stats,
             leading_orphans: self.leading_orphans,
         }
     }
+}
 
-    /// Takes the records that can no longer change (all but the last few, which a
-    /// continuation line may still extend). For streams.
-    pub fn drain_settled(&mut self) -> Vec<Record> {
-        let keep = LOOKBACK.min(self.records.len());
-        let n = self.records.len() - keep;
-        if n == 0 {
-            return Vec::new();
-        }
-        self.tb_open = self.tb_open.and_then(|i| i.checked_sub(n));
-        self.stats.records += n as u64;
-        self.records.drain(..n).collect()
+/// Records of an in-memory text (detection on its first lines, then every line): for
+/// tests and for callers that already hold the whole input.
+pub fn assemble_str(input: u32, text: &str, ctx: TimeCtx) -> Assembled {
+    let lines: Vec<&str> = text.lines().collect();
+    let sample = &lines[..lines.len().min(64)];
+    let mut a = Assembler::new(input, detect(sample, &ctx), ctx);
+    let meta = LineMeta {
+        truncated: false,
+        unterminated: false,
+    };
+    for (i, l) in lines.iter().enumerate() {
+        a.push(i as u64 + 1, l.as_bytes(), meta);
     }
+    a.finish()
 }
 
 /// Lines with control characters other than tab are binary junk, not program output.

@@ -7,14 +7,7 @@ const META: LineMeta = LineMeta {
 };
 
 fn assemble(text: &str) -> Assembled {
-    let lines: Vec<&str> = text.lines().collect();
-    let ctx = TimeCtx::default();
-    let det = detect(&lines, &ctx);
-    let mut a = Assembler::new(0, det, ctx);
-    for (i, l) in lines.iter().enumerate() {
-        a.push(i as u64 + 1, l.as_bytes(), META);
-    }
-    a.finish()
+    assemble_str(0, text, TimeCtx::default())
 }
 
 fn accounted(s: &InputStats) -> bool {

@@ -265,6 +265,25 @@ impl Builder<'_> {
         }
     }
 
+    /// Open for a line at `e`'s time, of `e`'s process, compatible with it, and active
+    /// within `window`: what every search for a line without an id asks first.
+    fn live_for(&self, ci: usize, e: &Event, window: CDuration) -> bool {
+        !self.closed_for(ci, e.ts)
+            && self.compatible(ci, e)
+            && self.same_process(ci, e)
+            && within(self.conns[ci].end, e.ts, window)
+    }
+
+    /// The connection's server lines came from the process (host, pid) that wrote `e`,
+    /// or it has none yet.
+    fn same_process(&self, ci: usize, e: &Event) -> bool {
+        let r = &self.records[e.record];
+        self.conns[ci]
+            .source
+            .as_ref()
+            .is_none_or(|(h, p)| *h == r.host && *p == r.pid)
+    }
+
     /// Lines of another consumer class never belong to this connection; a step of an
     /// application pack does not join a connection another application pack's steps
     /// already describe (packs may share a line, so only steps are held to this).
@@ -507,8 +526,6 @@ impl Builder<'_> {
         // started`) pairs first-come with the process's connections that reached the
         // step before it; anything else (`Failed to add to channel group`) belongs to
         // the connection its process was just serving.
-        let src = (r.host.clone(), r.pid);
-        let same_source = |c: &Connection| c.source.as_ref().is_none_or(|s| *s == src);
         let pat = self.set.pattern(e.at);
         let cand = if !pat.after.is_empty() && !pat.repeats {
             let window = self.step_window(e);
@@ -529,11 +546,7 @@ impl Builder<'_> {
                         pattern: a,
                     };
                     self.recent.iter().copied().find(|&ci| {
-                        let c = &self.conns[ci];
-                        !self.closed_for(ci, e.ts)
-                            && self.compatible(ci, e)
-                            && same_source(c)
-                            && within(c.end, e.ts, window)
+                        self.live_for(ci, e, window)
                             && !self.has_pattern(ci, e)
                             && limit.is_none_or(|lim| {
                                 self.reached(ci, e.at.pack).is_none_or(|r| r <= lim)
@@ -548,11 +561,7 @@ impl Builder<'_> {
                 .iter()
                 .copied()
                 .find(|&ci| {
-                    let c = &self.conns[ci];
-                    !self.closed_for(ci, e.ts)
-                        && self.compatible(ci, e)
-                        && same_source(c)
-                        && within(c.end, e.ts, window)
+                    self.live_for(ci, e, window)
                         && !self.has_pattern(ci, e)
                         && !self.diverted(ci, e.at.pack)
                         && self.reached(ci, e.at.pack).is_none_or(|r| r < step)
@@ -570,12 +579,7 @@ impl Builder<'_> {
                 .iter()
                 .copied()
                 .filter(|&ci| {
-                    let c = &self.conns[ci];
-                    !self.closed_for(ci, e.ts)
-                        && self.compatible(ci, e)
-                        && same_source(c)
-                        && within(c.end, e.ts, window)
-                        && (pat.repeats || !self.has_pattern(ci, e))
+                    self.live_for(ci, e, window) && (pat.repeats || !self.has_pattern(ci, e))
                 })
                 .max_by_key(|&ci| (self.conns[ci].end, ci))
                 .map(|i| (i, "time"))
@@ -587,10 +591,9 @@ impl Builder<'_> {
                 .iter()
                 .copied()
                 .filter(|&ci| {
-                    let c = &self.conns[ci];
-                    c.closed
-                        && same_source(c)
-                        && within(c.end, e.ts, window)
+                    self.conns[ci].closed
+                        && self.same_process(ci, e)
+                        && within(self.conns[ci].end, e.ts, window)
                         && !self.has_pattern(ci, e)
                 })
                 .max_by_key(|&ci| (self.conns[ci].end, ci))
@@ -609,16 +612,10 @@ impl Builder<'_> {
     /// window, that has no id of these kinds yet and lacks this line.
     fn recent_without(&self, ei: usize, kinds: &[&str]) -> Option<usize> {
         let e = &self.events[ei];
-        let r = &self.records[e.record];
-        let src = (r.host.clone(), r.pid);
         let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
         let mask = kinds.iter().fold(0, |m, k| m | kind_bit(k));
         self.recent.iter().copied().find(|&ci| {
-            let c = &self.conns[ci];
-            !self.closed_for(ci, e.ts)
-                && self.compatible(ci, e)
-                && c.source.as_ref().is_none_or(|s| *s == src)
-                && within(c.end, e.ts, window)
+            self.live_for(ci, e, window)
                 && !self.has_pattern(ci, e)
                 && self.caches[ci].kinds_all & mask == 0
         })
@@ -633,7 +630,6 @@ impl Builder<'_> {
         let grace = CDuration::milliseconds(CLOSED_GRACE_MS);
         let step = self.step_index(e);
         let r = &self.records[e.record];
-        let src = (r.host.clone(), r.pid);
         let mask = kinds_mask(&exact_keys(e, r));
         self.recent.iter().rev().copied().find(|&ci| {
             let c = &self.conns[ci];
@@ -641,7 +637,7 @@ impl Builder<'_> {
                 && path.is_some_and(|p| c.path.as_deref() == Some(p))
                 // Its own ids must not disagree with the line's.
                 && self.caches[ci].kinds_server & mask == 0
-                && c.source.as_ref().is_none_or(|s| *s == src)
+                && self.same_process(ci, e)
                 && within(c.end, e.ts, grace)
                 && !self.has_pattern(ci, e)
                 && match step {

@@ -1,6 +1,5 @@
 use super::*;
-use crate::assemble::{detect, Assembler};
-use crate::input::LineMeta;
+use crate::assemble::assemble_str;
 use crate::pattern::{compile, events, Origin, PackSet};
 use crate::time::TimeCtx;
 
@@ -68,20 +67,7 @@ fn run(log: &str) -> (Correlated, Vec<crate::pattern::Event>) {
         compile(Origin::Builtin("server.toml"), SERVER).unwrap(),
         compile(Origin::Builtin("app.toml"), APP).unwrap(),
     ]);
-    let lines: Vec<&str> = log.lines().collect();
-    let ctx = TimeCtx::default();
-    let mut a = Assembler::new(0, detect(&lines, &ctx), ctx);
-    for (i, l) in lines.iter().enumerate() {
-        a.push(
-            i as u64 + 1,
-            l.as_bytes(),
-            LineMeta {
-                truncated: false,
-                unterminated: false,
-            },
-        );
-    }
-    let records = a.finish().records;
+    let records = assemble_str(0, log, TimeCtx::default()).records;
     let ev = events(&records, &set);
     (correlate(&set, &records, &ev), ev)
 }

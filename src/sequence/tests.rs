@@ -1,7 +1,6 @@
 use super::*;
-use crate::assemble::{detect, Assembler};
+use crate::assemble::assemble_str;
 use crate::correlate::correlate;
-use crate::input::LineMeta;
 use crate::pattern::{compile, events, Origin, PackSet};
 use crate::time::TimeCtx;
 
@@ -76,20 +75,7 @@ hint = "Read its stderr."
 
 fn analyse(log: &str) -> (Analysis, crate::correlate::Correlated) {
     let set = PackSet::new(vec![compile(Origin::Builtin("t.toml"), PACK).unwrap()]);
-    let lines: Vec<&str> = log.lines().collect();
-    let ctx = TimeCtx::default();
-    let mut a = Assembler::new(0, detect(&lines, &ctx), ctx);
-    for (i, l) in lines.iter().enumerate() {
-        a.push(
-            i as u64 + 1,
-            l.as_bytes(),
-            LineMeta {
-                truncated: false,
-                unterminated: false,
-            },
-        );
-    }
-    let records = a.finish().records;
+    let records = assemble_str(0, log, TimeCtx::default()).records;
     let ev = events(&records, &set);
     let corr = correlate(&set, &records, &ev);
     let now = records.iter().filter_map(|r| r.ts.map(|t| t.utc)).max();

@@ -193,32 +193,140 @@ fn kinds_mask(keys: &[(&'static str, String)]) -> u8 {
     keys.iter().fold(0, |m, (k, _)| m | kind_bit(k))
 }
 
-struct Builder<'a> {
-    set: &'a PackSet,
-    records: &'a [Record],
-    events: &'a [Event],
+/// Where the correlator finds events and the records they matched: the whole input's
+/// slices for `scan`, the events still in memory for `watch`.
+pub trait Store {
+    /// Event number `i`.
+    fn event(&self, i: usize) -> &Event;
+    /// Record number `i`.
+    fn record(&self, i: usize) -> &Record;
+}
+
+/// A [`Store`] over a finished input.
+pub struct Slices<'a> {
+    /// All records.
+    pub records: &'a [Record],
+    /// All events, in time order.
+    pub events: &'a [Event],
+}
+
+impl Store for Slices<'_> {
+    fn event(&self, i: usize) -> &Event {
+        &self.events[i]
+    }
+    fn record(&self, i: usize) -> &Record {
+        &self.records[i]
+    }
+}
+
+/// The correlation built so far: everything that survives between two events.
+#[derive(Default)]
+pub struct State {
     conns: Vec<Connection>,
     caches: Vec<Cache>,
     /// Connections active within `horizon` of the latest event, in creation order: the
     /// only ones a line without an id can join.
     recent: Vec<usize>,
-    /// The longest window any search uses.
-    horizon: CDuration,
     /// (path, start in ms, connection), for the proxy's lines written at close.
     by_path: BTreeSet<(String, i64, usize)>,
     /// Exact key → connection index (open connections only).
     keys: BTreeMap<(&'static str, String), usize>,
-    /// Record → connection (`u32::MAX`: none yet): a line that several packs match is
-    /// one line of one connection.
-    record_conn: Vec<u32>,
+    /// The record of the last event placed and its connection: a line that several
+    /// packs match (its events are adjacent) is one line of one connection.
+    record_conn: Option<(usize, usize)>,
     global: Vec<usize>,
     placed: usize,
+    /// Slots of forgotten connections, reused by new ones.
+    free: Vec<usize>,
+    /// Connections ever opened: the number in the next id.
+    opened: usize,
+    /// Where the event being placed went.
+    landed: Option<usize>,
+}
+
+impl State {
+    /// Connection `ci` (a slot of a forgotten connection is empty).
+    pub fn connection(&self, ci: usize) -> &Connection {
+        &self.conns[ci]
+    }
+
+    /// Slots in use or free: every `ci` below this is valid.
+    pub fn slots(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Connections currently held.
+    pub fn live(&self) -> usize {
+        self.conns.len() - self.free.len()
+    }
+
+    /// Forgets connection `ci`: its ids and index entries go, its slot is reused.
+    /// Returns what it was.
+    pub fn forget(&mut self, ci: usize) -> Connection {
+        let cache = std::mem::take(&mut self.caches[ci]);
+        for k in cache.keys {
+            if self.keys.get(&k) == Some(&ci) {
+                self.keys.remove(&k);
+            }
+        }
+        if let Some((p, t)) = cache.indexed {
+            self.by_path.remove(&(p, t, ci));
+        }
+        self.recent.retain(|&c| c != ci);
+        if self.record_conn.is_some_and(|(_, c)| c == ci) {
+            self.record_conn = None;
+        }
+        self.free.push(ci);
+        std::mem::take(&mut self.conns[ci])
+    }
+
+    /// Takes the events placed outside any connection since the last call.
+    pub fn take_global(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.global)
+    }
+}
+
+/// Places events one at a time into a [`State`].
+pub struct Builder<'a, S: Store + ?Sized> {
+    set: &'a PackSet,
+    store: &'a S,
+    /// The longest window any search uses.
+    horizon: CDuration,
+    /// The state, moved in for the builder's life.
+    pub st: State,
 }
 
 /// How many connections without timestamps stay searchable.
 const RECENT_CAP: usize = 4096;
 
-impl Builder<'_> {
+impl<'a, S: Store + ?Sized> Builder<'a, S> {
+    /// A builder over `store`, continuing `st`.
+    pub fn new(set: &'a PackSet, store: &'a S, st: State) -> Self {
+        Builder {
+            set,
+            store,
+            horizon: horizon(set),
+            st,
+        }
+    }
+
+    fn ev(&self, i: usize) -> &'a Event {
+        let s: &'a S = self.store;
+        s.event(i)
+    }
+
+    fn rec(&self, i: usize) -> &'a Record {
+        let s: &'a S = self.store;
+        s.record(i)
+    }
+
+    /// Places event `ei`: returns its connection, or `None` when it joined none.
+    pub fn push(&mut self, ei: usize) -> Option<usize> {
+        self.st.landed = None;
+        self.place(ei);
+        self.st.landed
+    }
+
     fn step_index(&self, e: &Event) -> Option<usize> {
         let pack = &self.set.packs[e.at.pack];
         pack.sequence.iter().position(|s| s.pattern == e.at.pattern)
@@ -238,7 +346,7 @@ impl Builder<'_> {
 
     /// Highest sequence step of pack `pack` connection `ci` has reached.
     fn reached(&self, ci: usize, pack: usize) -> Option<usize> {
-        self.caches[ci]
+        self.st.caches[ci]
             .reached
             .iter()
             .find(|(p, _)| *p == pack)
@@ -249,17 +357,17 @@ impl Builder<'_> {
     /// (an error, a rejection) has left the healthy sequence: no further step of that
     /// pack pairs with it.
     fn diverted(&self, ci: usize, pack: usize) -> bool {
-        self.caches[ci].diverted.contains(&pack)
+        self.st.caches[ci].diverted.contains(&pack)
     }
 
     /// Closed as far as a line at `ts` is concerned. A close written in whole seconds
     /// (Daphne's access log) happened somewhere in that second, so lines of the same
     /// second from a more precise source may still precede it.
     fn closed_for(&self, ci: usize, ts: Option<DateTime<Utc>>) -> bool {
-        if !self.conns[ci].closed {
+        if !self.st.conns[ci].closed {
             return false;
         }
-        match (self.caches[ci].closed_at, ts) {
+        match (self.st.caches[ci].closed_at, ts) {
             (Some((t, true)), Some(now)) => now >= t + CDuration::seconds(1),
             _ => true,
         }
@@ -271,14 +379,14 @@ impl Builder<'_> {
         !self.closed_for(ci, e.ts)
             && self.compatible(ci, e)
             && self.same_process(ci, e)
-            && within(self.conns[ci].end, e.ts, window)
+            && within(self.st.conns[ci].end, e.ts, window)
     }
 
     /// The connection's server lines came from the process (host, pid) that wrote `e`,
     /// or it has none yet.
     fn same_process(&self, ci: usize, e: &Event) -> bool {
-        let r = &self.records[e.record];
-        self.conns[ci]
+        let r = self.rec(e.record);
+        self.st.conns[ci]
             .source
             .as_ref()
             .is_none_or(|(h, p)| *h == r.host && *p == r.pid)
@@ -288,7 +396,7 @@ impl Builder<'_> {
     /// application pack does not join a connection another application pack's steps
     /// already describe (packs may share a line, so only steps are held to this).
     fn compatible(&self, ci: usize, e: &Event) -> bool {
-        let c = &self.caches[ci];
+        let c = &self.st.caches[ci];
         if self.step_index(e).is_some()
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.app_pack.is_some_and(|p| p != e.at.pack)
@@ -302,7 +410,7 @@ impl Builder<'_> {
     }
 
     fn has(&self, ci: usize, at: PatternRef) -> bool {
-        self.caches[ci].patterns.binary_search(&at).is_ok()
+        self.st.caches[ci].patterns.binary_search(&at).is_ok()
     }
 
     fn has_pattern(&self, ci: usize, e: &Event) -> bool {
@@ -312,32 +420,34 @@ impl Builder<'_> {
     /// Drops from `recent` the connections idle for longer than any window.
     fn prune(&mut self, now: Option<DateTime<Utc>>) {
         let horizon = self.horizon;
-        let conns = &self.conns;
+        let conns = &self.st.conns;
         if let Some(n) = now {
-            self.recent
+            self.st
+                .recent
                 .retain(|&ci| conns[ci].end.is_none_or(|e| n - e <= horizon));
         }
-        if self.recent.len() > RECENT_CAP {
-            let cut = self.recent.len() - RECENT_CAP;
-            self.recent.drain(..cut);
+        if self.st.recent.len() > RECENT_CAP {
+            let cut = self.st.recent.len() - RECENT_CAP;
+            self.st.recent.drain(..cut);
         }
     }
 
     fn attach(&mut self, ci: usize, ei: usize, key: &'static str, exact: bool) {
-        let e = &self.events[ei];
-        let r = &self.records[e.record];
+        let e = self.ev(ei);
+        let r = self.rec(e.record);
         let ends = self.set.pattern(e.at).ends;
         let keys = exact_keys(e, r);
         let path = e.cap("path").map(normalize_path);
         let client = client_key(e);
         let cip = client_ip(e);
         let user = user_of(e).map(str::to_string);
-        self.record_conn[e.record] = ci as u32;
+        self.st.record_conn = Some((e.record, ci));
+        self.st.landed = Some(ci);
         {
             let pack = &self.set.packs[e.at.pack];
             let step = pack.sequence.iter().position(|s| s.pattern == e.at.pattern);
             let pat = &pack.patterns[e.at.pattern];
-            let cache = &mut self.caches[ci];
+            let cache = &mut self.st.caches[ci];
             if let Err(i) = cache.patterns.binary_search(&e.at) {
                 cache.patterns.insert(i, e.at);
             }
@@ -369,7 +479,7 @@ impl Builder<'_> {
                 cache.has_server = true;
             }
         }
-        let c = &mut self.conns[ci];
+        let c = &mut self.st.conns[ci];
         c.links.push(Link {
             event: ei,
             key,
@@ -403,72 +513,87 @@ impl Builder<'_> {
             c.user = user;
         }
         for k in keys {
-            if let std::collections::btree_map::Entry::Vacant(v) = self.keys.entry(k.clone()) {
+            if let std::collections::btree_map::Entry::Vacant(v) = self.st.keys.entry(k.clone()) {
                 v.insert(ci);
-                self.caches[ci].keys.push(k);
+                self.st.caches[ci].keys.push(k);
             }
         }
         self.reindex(ci);
         let coarse = r.ts.is_some_and(|t| t.digits == 0);
         if ends && e.stage != Stage::Proxy {
-            self.conns[ci].closed = true;
-            self.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
-            for k in std::mem::take(&mut self.caches[ci].keys) {
-                self.keys.remove(&k);
+            self.st.conns[ci].closed = true;
+            self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
+            for k in std::mem::take(&mut self.st.caches[ci].keys) {
+                self.st.keys.remove(&k);
             }
-        } else if ends && !self.caches[ci].has_server {
+        } else if ends && !self.st.caches[ci].has_server {
             // The proxy writes its access line when the request is over. That ends a
             // connection only the proxy has seen; the server's own lines still join one
             // it shares with the proxy.
-            self.conns[ci].closed = true;
-            self.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
+            self.st.conns[ci].closed = true;
+            self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
         }
     }
 
     /// Keeps `by_path` in step with the connection's path and start.
     fn reindex(&mut self, ci: usize) {
-        let c = &self.conns[ci];
+        let c = &self.st.conns[ci];
         let want = match (&c.path, c.start) {
             (Some(p), Some(t)) => Some((p.clone(), t.timestamp_millis())),
             _ => None,
         };
-        if self.caches[ci].indexed != want {
-            if let Some((p, t)) = self.caches[ci].indexed.take() {
-                self.by_path.remove(&(p, t, ci));
+        if self.st.caches[ci].indexed != want {
+            if let Some((p, t)) = self.st.caches[ci].indexed.take() {
+                self.st.by_path.remove(&(p, t, ci));
             }
             if let Some((p, t)) = &want {
-                self.by_path.insert((p.clone(), *t, ci));
+                self.st.by_path.insert((p.clone(), *t, ci));
             }
-            self.caches[ci].indexed = want;
+            self.st.caches[ci].indexed = want;
         }
     }
 
     fn open(&mut self, ei: usize) {
-        self.conns.push(Connection::default());
-        self.caches.push(Cache::default());
-        let ci = self.conns.len() - 1;
-        self.recent.push(ci);
+        self.st.opened += 1;
+        let conn = Connection {
+            id: format!("c{}", self.st.opened),
+            ..Connection::default()
+        };
+        let ci = match self.st.free.pop() {
+            Some(ci) => {
+                self.st.conns[ci] = conn;
+                self.st.caches[ci] = Cache::default();
+                ci
+            }
+            None => {
+                self.st.conns.push(conn);
+                self.st.caches.push(Cache::default());
+                self.st.conns.len() - 1
+            }
+        };
+        self.st.recent.push(ci);
         self.attach(ci, ei, "start", true);
     }
 
     fn place(&mut self, ei: usize) {
-        let e = &self.events[ei];
-        let r = &self.records[e.record];
-        self.placed += 1;
-        if self.placed.is_multiple_of(256) {
+        let e = self.ev(ei);
+        let r = self.rec(e.record);
+        self.st.placed += 1;
+        if self.st.placed.is_multiple_of(256) {
             self.prune(e.ts);
         }
-        let owner = self.record_conn[e.record];
-        if owner != u32::MAX {
-            self.attach(owner as usize, ei, "line", true);
-            return;
+        if let Some((rec, owner)) = self.st.record_conn {
+            if rec == e.record {
+                self.attach(owner, ei, "line", true);
+                return;
+            }
         }
         if e.stage == Stage::Process {
-            self.global.push(ei);
+            self.st.global.push(ei);
             return;
         }
         for k in exact_keys(e, r) {
-            if let Some(&ci) = self.keys.get(&k) {
+            if let Some(&ci) = self.st.keys.get(&k) {
                 self.attach(ci, ei, k.0, true);
                 return;
             }
@@ -500,7 +625,7 @@ impl Builder<'_> {
                 let kinds: Vec<&str> = exact_keys(e, r).iter().map(|k| k.0).collect();
                 if let Some(ci) = self
                     .recent_without(ei, &kinds)
-                    .filter(|&ci| self.conns[ci].path.is_none())
+                    .filter(|&ci| self.st.conns[ci].path.is_none())
                 {
                     self.attach(ci, ei, "time", false);
                     return;
@@ -545,7 +670,7 @@ impl Builder<'_> {
                         pack: e.at.pack,
                         pattern: a,
                     };
-                    self.recent.iter().copied().find(|&ci| {
+                    self.st.recent.iter().copied().find(|&ci| {
                         self.live_for(ci, e, window)
                             && !self.has_pattern(ci, e)
                             && limit.is_none_or(|lim| {
@@ -557,7 +682,8 @@ impl Builder<'_> {
                 .map(|i| (i, "after"))
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let window = self.step_window(e);
-            self.recent
+            self.st
+                .recent
                 .iter()
                 .copied()
                 .find(|&ci| {
@@ -575,28 +701,30 @@ impl Builder<'_> {
             // The one that logged most recently, not the one opened last: a coarse
             // access log may have opened several at once.
             let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
-            self.recent
+            self.st
+                .recent
                 .iter()
                 .copied()
                 .filter(|&ci| {
                     self.live_for(ci, e, window) && (pat.repeats || !self.has_pattern(ci, e))
                 })
-                .max_by_key(|&ci| (self.conns[ci].end, ci))
+                .max_by_key(|&ci| (self.st.conns[ci].end, ci))
                 .map(|i| (i, "time"))
         });
         // The line a consumer writes after the server logged the close.
         let cand = cand.or_else(|| {
             let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
-            self.recent
+            self.st
+                .recent
                 .iter()
                 .copied()
                 .filter(|&ci| {
-                    self.conns[ci].closed
+                    self.st.conns[ci].closed
                         && self.same_process(ci, e)
-                        && within(self.conns[ci].end, e.ts, window)
+                        && within(self.st.conns[ci].end, e.ts, window)
                         && !self.has_pattern(ci, e)
                 })
-                .max_by_key(|&ci| (self.conns[ci].end, ci))
+                .max_by_key(|&ci| (self.st.conns[ci].end, ci))
                 .map(|i| (i, "after-close"))
         });
         match cand {
@@ -604,20 +732,20 @@ impl Builder<'_> {
             // The first line we see of a connection (its earlier lines were not logged);
             // a channel-layer or database error alone is not a connection.
             None if e.stage != Stage::Layer => self.open(ei),
-            None => self.global.push(ei),
+            None => self.st.global.push(ei),
         }
     }
 
     /// The first open connection of the same process, active within the key-less
     /// window, that has no id of these kinds yet and lacks this line.
     fn recent_without(&self, ei: usize, kinds: &[&str]) -> Option<usize> {
-        let e = &self.events[ei];
+        let e = self.ev(ei);
         let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
         let mask = kinds.iter().fold(0, |m, k| m | kind_bit(k));
-        self.recent.iter().copied().find(|&ci| {
+        self.st.recent.iter().copied().find(|&ci| {
             self.live_for(ci, e, window)
                 && !self.has_pattern(ci, e)
-                && self.caches[ci].kinds_all & mask == 0
+                && self.st.caches[ci].kinds_all & mask == 0
         })
     }
 
@@ -626,17 +754,17 @@ impl Builder<'_> {
     /// later). Never for a step the connection is already past, so a reconnect on the
     /// same path starts a connection of its own.
     fn recently_closed(&self, ei: usize, path: Option<&str>) -> Option<usize> {
-        let e = &self.events[ei];
+        let e = self.ev(ei);
         let grace = CDuration::milliseconds(CLOSED_GRACE_MS);
         let step = self.step_index(e);
-        let r = &self.records[e.record];
+        let r = self.rec(e.record);
         let mask = kinds_mask(&exact_keys(e, r));
-        self.recent.iter().rev().copied().find(|&ci| {
-            let c = &self.conns[ci];
+        self.st.recent.iter().rev().copied().find(|&ci| {
+            let c = &self.st.conns[ci];
             c.closed
                 && path.is_some_and(|p| c.path.as_deref() == Some(p))
                 // Its own ids must not disagree with the line's.
-                && self.caches[ci].kinds_server & mask == 0
+                && self.st.caches[ci].kinds_server & mask == 0
                 && self.same_process(ci, e)
                 && within(c.end, e.ts, grace)
                 && !self.has_pattern(ci, e)
@@ -656,12 +784,12 @@ impl Builder<'_> {
         path: Option<&str>,
         user: Option<&str>,
     ) -> Option<(usize, &'static str)> {
-        let e = &self.events[ei];
+        let e = self.ev(ei);
         let pat = self.set.pattern(e.at);
         let step = self.step_index(e);
         let window = self.step_window(e);
         let ok = |ci: usize| {
-            let c = &self.conns[ci];
+            let c = &self.st.conns[ci];
             if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
                 return false;
             }
@@ -699,9 +827,9 @@ impl Builder<'_> {
             _ => "user",
         };
         let found = if pat.repeats {
-            self.recent.iter().rev().copied().find(|&ci| ok(ci))
+            self.st.recent.iter().rev().copied().find(|&ci| ok(ci))
         } else {
-            self.recent.iter().copied().find(|&ci| ok(ci))
+            self.st.recent.iter().copied().find(|&ci| ok(ci))
         };
         found.map(|i| (i, key))
     }
@@ -709,7 +837,7 @@ impl Builder<'_> {
     /// The connection an nginx line belongs to: same path, started when the line's
     /// time minus its `request_time` says.
     fn proxy_candidate(&self, ei: usize) -> Option<usize> {
-        let e = &self.events[ei];
+        let e = self.ev(ei);
         let path = normalize_path(e.cap("path")?);
         let rt: f64 = e
             .cap("request_time")
@@ -718,10 +846,11 @@ impl Builder<'_> {
         let start = e.ts? - CDuration::milliseconds((rt * 1000.0) as i64);
         let lo = start.timestamp_millis() - PROXY_SLACK_MS;
         let hi = start.timestamp_millis() + PROXY_SLACK_MS;
-        self.by_path
+        self.st
+            .by_path
             .range((path.clone(), lo, 0)..=(path, hi, usize::MAX))
             .map(|(_, t, ci)| (*t, *ci))
-            .filter(|&(_, ci)| !self.caches[ci].has_proxy)
+            .filter(|&(_, ci)| !self.st.caches[ci].has_proxy)
             .min_by_key(|&(t, ci)| ((t - start.timestamp_millis()).abs(), t, ci))
             .map(|(_, ci)| ci)
     }
@@ -734,10 +863,9 @@ fn within(last: Option<DateTime<Utc>>, now: Option<DateTime<Utc>>, window: CDura
     }
 }
 
-/// Groups `events` (in time order) into connections.
-pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correlated {
-    // The longest window a search uses: twice the longest step deadline of any pack,
-    // the grace after a close, the default step window.
+/// The longest window a search uses: twice the longest step deadline of any pack, the
+/// grace after a close, the default step window.
+pub fn horizon(set: &PackSet) -> CDuration {
     let longest_step = set
         .packs
         .iter()
@@ -745,28 +873,22 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
         .map(|d| d.as_millis() as i64 * 2)
         .max()
         .unwrap_or(0);
-    let horizon_ms = longest_step
-        .max(CLOSED_GRACE_MS)
-        .max(DEFAULT_STEP_WINDOW_MS)
-        + 1_000;
-    let mut b = Builder {
-        set,
-        records,
-        events,
-        conns: Vec::new(),
-        caches: Vec::new(),
-        recent: Vec::new(),
-        horizon: CDuration::milliseconds(horizon_ms),
-        by_path: BTreeSet::new(),
-        keys: BTreeMap::new(),
-        record_conn: vec![u32::MAX; records.len()],
-        global: Vec::new(),
-        placed: 0,
-    };
+    CDuration::milliseconds(
+        longest_step
+            .max(CLOSED_GRACE_MS)
+            .max(DEFAULT_STEP_WINDOW_MS)
+            + 1_000,
+    )
+}
+
+/// Groups `events` (in time order) into connections.
+pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correlated {
+    let store = Slices { records, events };
+    let mut b = Builder::new(set, &store, State::default());
     for i in 0..events.len() {
-        b.place(i);
+        b.push(i);
     }
-    let mut conns = b.conns;
+    let mut conns = b.st.conns;
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));
     for (i, c) in conns.iter_mut().enumerate() {
@@ -775,7 +897,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     }
     Correlated {
         connections: conns,
-        global: b.global,
+        global: b.st.global,
     }
 }
 

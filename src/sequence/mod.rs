@@ -142,11 +142,191 @@ fn passes_filters(rule: &Rule, e: &Event) -> bool {
             || num(e, "status").is_some_and(|s| rule.when.statuses.contains(&s)))
 }
 
+/// A finding of `rule`, its placeholders filled from the first evidence event and the
+/// first connection.
+fn finding(
+    rule: &Rule,
+    pack: &str,
+    conns: Vec<usize>,
+    evidence: Vec<usize>,
+    ts: Option<DateTime<Utc>>,
+    e: Option<&Event>,
+    c: Option<&Connection>,
+) -> Finding {
+    Finding {
+        rule: rule.id,
+        severity: rule.severity,
+        pack: pack.to_string(),
+        connections: conns,
+        diagnosis: fill(&rule.diagnosis, e, c),
+        hint: fill(&rule.hint, e, c),
+        evidence,
+        ts,
+    }
+}
+
+/// What one connection's own rules say so far.
+#[derive(Debug, Default)]
+pub struct ConnectionFindings {
+    /// Findings about this connection alone (not deduplicated across packs).
+    pub findings: Vec<Finding>,
+    /// The earliest deadline of a rule still waiting for a step (`missing … within`)
+    /// that has neither passed nor been settled by the connection's end. `Some(None)`
+    /// when the waiting line had no time.
+    pub pending: Option<Option<DateTime<Utc>>>,
+}
+
+/// Runs every rule without `count` of the packs connection `ci` touched, and the JWT
+/// check, over its events (`event` looks them up). Deadlines after `now` are pending.
+pub fn connection_findings<'e>(
+    set: &PackSet,
+    ci: usize,
+    conn: &Connection,
+    event: &dyn Fn(usize) -> &'e Event,
+    now: Option<DateTime<Utc>>,
+) -> ConnectionFindings {
+    let mut out = ConnectionFindings::default();
+    let evs: Vec<usize> = conn.links.iter().map(|l| l.event).collect();
+    let packs: Vec<usize> = {
+        let mut p: Vec<usize> = evs.iter().map(|&i| event(i).at.pack).collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    for pi in packs {
+        let pack = &set.packs[pi];
+        for rule in &pack.rules {
+            if rule.when.count.is_some() {
+                continue;
+            }
+            let seen: Vec<usize> = evs
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let e = event(i);
+                    e.at.pack == pi
+                        && rule.when.seen.contains(&e.at.pattern)
+                        && passes_filters(rule, e)
+                })
+                .collect();
+            let Some(&first) = seen.first() else { continue };
+            let excused = evs.iter().any(|&i| {
+                let e = event(i);
+                e.at.pack == pi && rule.when.unless.contains(&e.at.pattern)
+            });
+            if excused {
+                continue;
+            }
+            let s = event(first);
+            if rule.when.missing.is_empty() {
+                out.findings.push(finding(
+                    rule,
+                    &pack.name,
+                    vec![ci],
+                    vec![first],
+                    s.ts,
+                    Some(s),
+                    Some(conn),
+                ));
+                continue;
+            }
+            let within = CDuration::from_std(rule.when.within.unwrap_or_default())
+                .unwrap_or(CDuration::zero());
+            let deadline = s.ts.map(|t| t + within);
+            let followed = evs.iter().any(|&i| {
+                let e = event(i);
+                e.at.pack == pi
+                    && rule.when.missing.contains(&e.at.pattern)
+                    && e.ts >= s.ts
+                    && match (deadline, e.ts) {
+                        (Some(d), Some(t)) => t <= d,
+                        _ => true,
+                    }
+            });
+            if followed {
+                continue;
+            }
+            let ended_at = evs
+                .iter()
+                .map(|&i| event(i))
+                .find(|e| e.ts >= s.ts && set.pattern(e.at).ends && e.at != s.at)
+                .map(|e| e.ts);
+            let passed = matches!((deadline, now), (Some(d), Some(n)) if n >= d);
+            if passed || ended_at.is_some() {
+                let ts = match ended_at {
+                    Some(t) if !passed => t,
+                    _ => deadline,
+                };
+                let mut ev = vec![first];
+                if let Some(last) = evs.last() {
+                    if *last != first {
+                        ev.push(*last);
+                    }
+                }
+                out.findings.push(finding(
+                    rule,
+                    &pack.name,
+                    vec![ci],
+                    ev,
+                    ts,
+                    Some(s),
+                    Some(conn),
+                ));
+            } else {
+                out.pending = Some(match out.pending {
+                    Some(Some(p)) => deadline.map(|d| d.min(p)),
+                    _ => deadline,
+                });
+            }
+        }
+    }
+    if let Some(f) = jwt_finding(ci, conn, event) {
+        out.findings.push(f);
+    }
+    out
+}
+
+/// A token whose `exp` is before the connection started had expired.
+fn jwt_finding<'e>(
+    ci: usize,
+    conn: &Connection,
+    event: &dyn Fn(usize) -> &'e Event,
+) -> Option<Finding> {
+    let start = conn.start?;
+    for l in &conn.links {
+        let e = event(l.event);
+        let Some(tok) = e.cap("token") else { continue };
+        let Some(claims) = jwt::claims(tok) else {
+            continue;
+        };
+        if let Some(exp) = claims.exp {
+            if exp < start {
+                let ago = start - exp;
+                return Some(Finding {
+                    rule: "auth.token-expired",
+                    severity: Severity::Error,
+                    pack: "builtin".into(),
+                    connections: vec![ci],
+                    diagnosis: format!(
+                        "The token{} expired at {} ({} before the connection).",
+                        claims.user_id.as_deref().map(|u| format!(" of user_id {u}")).unwrap_or_default(),
+                        exp.to_rfc3339(),
+                        human(ago)
+                    ),
+                    hint: "Refresh the access token before opening the WebSocket (SIMPLE_JWT ACCESS_TOKEN_LIFETIME), and reconnect with the new one.".into(),
+                    evidence: vec![l.event],
+                    ts: e.ts,
+                });
+            }
+        }
+    }
+    None
+}
+
 struct Eval<'a> {
     set: &'a PackSet,
     events: &'a [Event],
     corr: &'a Correlated,
-    now: Option<DateTime<Utc>>,
     findings: Vec<Finding>,
     pending: Vec<bool>,
     /// Event → the connection it belongs to.
@@ -154,10 +334,6 @@ struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    fn conn_events(&self, ci: usize) -> impl Iterator<Item = usize> + '_ {
-        self.corr.connections[ci].links.iter().map(|l| l.event)
-    }
-
     fn push(
         &mut self,
         rule: &Rule,
@@ -168,131 +344,8 @@ impl Eval<'_> {
     ) {
         let e = evidence.first().map(|&i| &self.events[i]);
         let c = conns.first().map(|&i| &self.corr.connections[i]);
-        self.findings.push(Finding {
-            rule: rule.id,
-            severity: rule.severity,
-            pack: pack.to_string(),
-            connections: conns,
-            diagnosis: fill(&rule.diagnosis, e, c),
-            hint: fill(&rule.hint, e, c),
-            evidence,
-            ts,
-        });
-    }
-
-    /// Rules without `count` on one connection.
-    fn connection_rules(&mut self, ci: usize) {
-        let set = self.set;
-        let evs: Vec<usize> = self.conn_events(ci).collect();
-        let packs: Vec<usize> = {
-            let mut p: Vec<usize> = evs.iter().map(|&i| self.events[i].at.pack).collect();
-            p.sort();
-            p.dedup();
-            p
-        };
-        for pi in packs {
-            let pack = &set.packs[pi];
-            for rule in &pack.rules {
-                if rule.when.count.is_some() {
-                    continue;
-                }
-                let seen: Vec<usize> = evs
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        let e = &self.events[i];
-                        e.at.pack == pi
-                            && rule.when.seen.contains(&e.at.pattern)
-                            && passes_filters(rule, e)
-                    })
-                    .collect();
-                let Some(&first) = seen.first() else { continue };
-                let excused = evs.iter().any(|&i| {
-                    let e = &self.events[i];
-                    e.at.pack == pi && rule.when.unless.contains(&e.at.pattern)
-                });
-                if excused {
-                    continue;
-                }
-                if rule.when.missing.is_empty() {
-                    let ts = self.events[first].ts;
-                    self.push(rule, &pack.name, vec![ci], vec![first], ts);
-                    continue;
-                }
-                let within = CDuration::from_std(rule.when.within.unwrap_or_default())
-                    .unwrap_or(CDuration::zero());
-                let s = &self.events[first];
-                let deadline = s.ts.map(|t| t + within);
-                let followed = evs.iter().any(|&i| {
-                    let e = &self.events[i];
-                    e.at.pack == pi
-                        && rule.when.missing.contains(&e.at.pattern)
-                        && e.ts >= s.ts
-                        && match (deadline, e.ts) {
-                            (Some(d), Some(t)) => t <= d,
-                            _ => true,
-                        }
-                });
-                if followed {
-                    continue;
-                }
-                let ended_at = evs
-                    .iter()
-                    .map(|&i| &self.events[i])
-                    .find(|e| e.ts >= s.ts && set.pattern(e.at).ends && e.at != s.at)
-                    .map(|e| e.ts);
-                let passed = matches!((deadline, self.now), (Some(d), Some(n)) if n >= d);
-                if passed || ended_at.is_some() {
-                    let ts = match ended_at {
-                        Some(t) if !passed => t,
-                        _ => deadline,
-                    };
-                    let mut ev = vec![first];
-                    if let Some(last) = evs.last() {
-                        if *last != first {
-                            ev.push(*last);
-                        }
-                    }
-                    self.push(rule, &pack.name, vec![ci], ev, ts);
-                } else {
-                    self.pending[ci] = true;
-                }
-            }
-        }
-    }
-
-    /// A token whose `exp` is before the connection started had expired.
-    fn jwt_checks(&mut self, ci: usize) {
-        let conn = &self.corr.connections[ci];
-        let Some(start) = conn.start else { return };
-        for l in &conn.links {
-            let e = &self.events[l.event];
-            let Some(tok) = e.cap("token") else { continue };
-            let Some(claims) = jwt::claims(tok) else {
-                continue;
-            };
-            if let Some(exp) = claims.exp {
-                if exp < start {
-                    let ago = start - exp;
-                    self.findings.push(Finding {
-                        rule: "auth.token-expired",
-                        severity: Severity::Error,
-                        pack: "builtin".into(),
-                        connections: vec![ci],
-                        diagnosis: format!(
-                            "The token{} expired at {} ({} before the connection).",
-                            claims.user_id.as_deref().map(|u| format!(" of user_id {u}")).unwrap_or_default(),
-                            exp.to_rfc3339(),
-                            human(ago)
-                        ),
-                        hint: "Refresh the access token before opening the WebSocket (SIMPLE_JWT ACCESS_TOKEN_LIFETIME), and reconnect with the new one.".into(),
-                        evidence: vec![l.event],
-                        ts: e.ts,
-                    });
-                    return;
-                }
-            }
-        }
+        self.findings
+            .push(finding(rule, pack, conns, evidence, ts, e, c));
     }
 
     /// `count` rules over every event of their pack, across connections.
@@ -438,7 +491,6 @@ pub fn evaluate(
         set,
         events,
         corr,
-        now,
         findings: Vec::new(),
         pending: vec![false; n],
         owner: corr
@@ -449,8 +501,9 @@ pub fn evaluate(
             .collect(),
     };
     for ci in 0..n {
-        ev.connection_rules(ci);
-        ev.jwt_checks(ci);
+        let r = connection_findings(set, ci, &corr.connections[ci], &|i| &events[i], now);
+        ev.findings.extend(r.findings);
+        ev.pending[ci] = r.pending.is_some();
     }
     ev.count_rules();
     ev.global_rules();

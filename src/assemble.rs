@@ -266,6 +266,8 @@ pub struct Assembler {
     /// caller joining chunks may attach them to the previous chunk's last record.
     leading_orphans: usize,
     seen_record: bool,
+    /// Records handed out by [`Assembler::take_settled`].
+    taken: u64,
 }
 
 impl Assembler {
@@ -283,6 +285,7 @@ impl Assembler {
             tb_open: None,
             leading_orphans: 0,
             seen_record: false,
+            taken: 0,
         }
     }
 
@@ -577,10 +580,26 @@ impl Assembler {
         None
     }
 
+    /// Takes the records no later line can change, for a caller that acts on records as
+    /// they come (`watch`): all but the last `keep` (a continuation line may still join
+    /// one of those), and none from a record whose traceback is still open unless `keep`
+    /// is 0 (the stream went quiet: nothing more is coming soon).
+    pub fn take_settled(&mut self, keep: usize) -> Vec<Record> {
+        let mut n = self.records.len().saturating_sub(keep);
+        if keep > 0 {
+            if let Some(t) = self.tb_open {
+                n = n.min(t);
+            }
+        }
+        self.tb_open = self.tb_open.and_then(|t| t.checked_sub(n));
+        self.taken += n as u64;
+        self.records.drain(..n).collect()
+    }
+
     /// Ends the input: a held partial becomes a record (docker's last line without `\n`).
     pub fn finish(mut self) -> Assembled {
         self.flush_pending(0);
-        self.stats.records = self.records.len() as u64;
+        self.stats.records = self.taken + self.records.len() as u64;
         Assembled {
             records: self.records,
             stats: self.stats,

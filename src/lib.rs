@@ -26,5 +26,6 @@ pub mod report;
 pub mod sequence;
 pub mod time;
 pub mod timefilter;
+pub mod watch;
 
 pub use error::{Error, Result};

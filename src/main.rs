@@ -37,6 +37,9 @@ enum Command {
     /// Like scan, for CI: exit 1 when a finding is at or above --fail-on, or the
     /// result differs from --expect.
     Check(CheckArgs),
+    /// Follow a live stream (stdin, or files with -f) and print each finding the moment
+    /// it is certain: `journalctl -u daphne -f -o json | logweave watch`.
+    Watch(WatchArgs),
     /// Print one JSON object per log record (stdin when no path or `-`).
     Parse(ParseArgs),
     /// List the formats logweave reads, with one example line of each.
@@ -199,6 +202,47 @@ struct CheckArgs {
 }
 
 #[derive(Args)]
+struct WatchArgs {
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Follow the PATHs like `tail -F`: new lines as they are written, through rotation
+    /// (rename or copytruncate) and files that appear later. Starts at the end, or at
+    /// --since.
+    #[arg(short = 'f', long)]
+    follow: bool,
+    /// Load the pattern packs in DIR too (a pack named like a built-in one replaces it).
+    #[arg(long = "patterns", value_name = "DIR")]
+    patterns: Vec<PathBuf>,
+    /// Output: one text line per finding, or one JSON object per line (jsonl).
+    #[arg(long, short = 'o', value_enum, default_value_t = WatchOutput::Text)]
+    output: WatchOutput,
+    /// When no line has come for this long, move the clock on by the wall clock so
+    /// waiting deadlines fire (`30s`, `2m`). Default: only log times move it.
+    #[arg(long, value_name = "DURATION")]
+    idle_timeout: Option<String>,
+    /// How far one source may lag behind the others before its deadlines count as
+    /// passed (`1s`, `500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    lateness: String,
+    /// Open connections kept; beyond this the least recently active is forgotten and
+    /// counted.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_open: usize,
+    /// How often followed files are checked (`100ms`).
+    #[arg(long, value_name = "DURATION", default_value = "100ms", hide = true)]
+    poll: String,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum WatchOutput {
+    Text,
+    Jsonl,
+}
+
+#[derive(Args)]
 struct ParseArgs {
     #[command(flatten)]
     read: ReadArgs,
@@ -209,6 +253,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => scan(a),
         Command::Check(a) => check(a),
+        Command::Watch(a) => watch(a),
         Command::Parse(a) => parse(a),
         Command::Formats => formats(),
         Command::Patterns { command } => patterns(command),
@@ -504,6 +549,102 @@ fn check(a: CheckArgs) -> Result<ExitCode, Error> {
     let failed = threshold.is_some_and(|t| s.analysis.findings.iter().any(|f| f.severity >= t));
     Ok(if failed {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A duration flag: `30s`, `500ms`, `2m`, `1h`.
+fn duration_arg(flag: &str, v: &str) -> Result<std::time::Duration, Error> {
+    logweave::pattern::load::duration(v).ok_or_else(|| {
+        Error::Usage(format!(
+            "{flag} '{v}': expected a duration like 500ms, 30s, 2m"
+        ))
+    })
+}
+
+fn watch(a: WatchArgs) -> Result<ExitCode, Error> {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let (specs, read, _) = read_options(&a.read)?;
+    let packs = PackSet::load(&a.patterns)?;
+    let (read_inputs, follow) = if a.follow {
+        if specs.iter().any(|s| s.path.is_none()) {
+            return Err(Error::Usage(
+                "-f follows files: name them (stdin is read as a stream without -f)".into(),
+            ));
+        }
+        (
+            Vec::new(),
+            specs.iter().filter_map(|s| s.path.clone()).collect(),
+        )
+    } else {
+        (specs, Vec::new())
+    };
+    let lateness = duration_arg("--lateness", &a.lateness)?;
+    let opts = logweave::watch::Options {
+        engine: logweave::watch::engine::Options {
+            max_open: a.max_open.max(1),
+            lateness: chrono::Duration::from_std(lateness).unwrap_or(chrono::Duration::zero()),
+            since: read.since,
+            until: read.until,
+            ..Default::default()
+        },
+        read,
+        read_inputs,
+        follow,
+        idle_timeout: a
+            .idle_timeout
+            .as_deref()
+            .map(|v| duration_arg("--idle-timeout", v))
+            .transpose()?,
+        poll: duration_arg("--poll", &a.poll)?,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).map_err(Error::Output)?;
+    }
+    let color = match a.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let lo = report::live::LiveOptions {
+        redact: !a.read.no_redact,
+        color,
+    };
+    let output = a.output;
+    // Flushed per finding: someone is waiting for each line.
+    let mut out = io::stdout().lock();
+    let mut sink = |f: &logweave::watch::LiveFinding| -> io::Result<()> {
+        match output {
+            WatchOutput::Text => report::live::write_text(&mut out, f, &lo)?,
+            WatchOutput::Jsonl => report::live::write_jsonl(&mut out, f, &lo)?,
+        }
+        out.flush()
+    };
+    let summary = match logweave::watch::run(&opts, &packs, &stop, &mut sink) {
+        Ok(s) => s,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(Error::Output(e)),
+    };
+    let written = match output {
+        WatchOutput::Jsonl => {
+            report::live::write_summary_jsonl(&mut out, &summary).and_then(|_| out.flush())
+        }
+        WatchOutput::Text => Ok(()),
+    };
+    if let Err(e) = written {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return Err(Error::Output(e));
+        }
+    }
+    let _ = report::live::write_summary_text(&mut io::stderr().lock(), &summary, a.read.stats);
+    let failed = summary.inputs.iter().any(|i| !i.errors.is_empty()) && !a.follow;
+    Ok(if failed {
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })

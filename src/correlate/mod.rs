@@ -255,6 +255,17 @@ impl State {
         self.conns.len()
     }
 
+    /// Connections opened so far, forgotten ones included.
+    pub fn opened(&self) -> usize {
+        self.opened
+    }
+
+    /// Removes link `pos` of connection `ci` (a long-lived connection's old lines),
+    /// keeping what the searches know of it.
+    pub fn drop_link(&mut self, ci: usize, pos: usize) -> Link {
+        self.conns[ci].links.remove(pos)
+    }
+
     /// Connections currently held.
     pub fn live(&self) -> usize {
         self.conns.len() - self.free.len()
@@ -302,10 +313,15 @@ const RECENT_CAP: usize = 4096;
 impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// A builder over `store`, continuing `st`.
     pub fn new(set: &'a PackSet, store: &'a S, st: State) -> Self {
+        Self::resume(set, store, st, horizon(set))
+    }
+
+    /// The same, with the packs' [`horizon`] already computed (one builder per event).
+    pub fn resume(set: &'a PackSet, store: &'a S, st: State, horizon: CDuration) -> Self {
         Builder {
             set,
             store,
-            horizon: horizon(set),
+            horizon,
             st,
         }
     }

@@ -189,6 +189,12 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
+    /// The reader underneath, for a caller that splits lines itself (`watch` takes
+    /// whatever has arrived instead of waiting for a line).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
     /// Reads the next line into `buf` (cleared first). `Ok(None)` at end of input.
     pub fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<LineMeta>> {
         buf.clear();

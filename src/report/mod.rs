@@ -5,6 +5,7 @@ pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod live;
 pub mod patterns;
 pub mod records;
 pub mod text;

@@ -100,7 +100,7 @@ impl Analysis {
 }
 
 /// Fills `{name}` placeholders from the event's captures, then the connection's fields.
-fn fill(template: &str, e: Option<&Event>, c: Option<&Connection>) -> String {
+pub(crate) fn fill(template: &str, e: Option<&Event>, c: Option<&Connection>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(i) = rest.find('{') {
@@ -136,7 +136,7 @@ fn num(e: &Event, name: &str) -> Option<u32> {
     e.cap(name).and_then(|s| s.trim().parse().ok())
 }
 
-fn passes_filters(rule: &Rule, e: &Event) -> bool {
+pub(crate) fn passes_filters(rule: &Rule, e: &Event) -> bool {
     (rule.when.codes.is_empty() || num(e, "code").is_some_and(|c| rule.when.codes.contains(&c)))
         && (rule.when.statuses.is_empty()
             || num(e, "status").is_some_and(|s| rule.when.statuses.contains(&s)))
@@ -598,6 +598,18 @@ const SUBSUMED_BY: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// True for a rule that stands only until a more specific cause is found.
+pub fn is_generic(rule: &str) -> bool {
+    SUBSUMED_BY.iter().any(|(r, _)| *r == rule)
+}
+
+/// True when a finding of `specific` on a connection makes its `generic` one redundant.
+pub fn subsumes(specific: &str, generic: &str) -> bool {
+    SUBSUMED_BY
+        .iter()
+        .any(|(r, by)| *r == generic && by.contains(&specific))
+}
 
 /// Drops a connection's generic finding when a more specific one names the cause
 /// (judged on the findings before any is dropped).

@@ -1,0 +1,735 @@
+//! The incremental analysis behind `watch`: records in, findings out the moment they are
+//! certain, memory held only for connections that may still change.
+//!
+//! ```text
+//! record ─► PackSet::matches ─► Builder::push (same correlation as `scan`)
+//!                                  │ connection            │ none (process line, outage)
+//!                                  ▼                       ▼
+//!           connection_findings (same rules as `scan`)   process rules → finding naming
+//!             │ new finding → out                        the connections open then
+//!             │ generic (handshake.rejected, ...) → held a moment for a named cause
+//!             │ waiting for a step → woken when its deadline passes
+//!             ▼
+//!           settled (closed, nothing more can join) or evicted → forgotten
+//! count rules: a sliding window per (rule, key) → one finding per burst
+//! ```
+//!
+//! Time is event time: `now` is the latest record time seen, less a lateness allowance
+//! for sources that arrive out of order. The caller may move it on by the wall clock
+//! when the stream goes quiet.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use chrono::{DateTime, Duration as CDuration, Utc};
+
+use crate::catalog::Severity;
+use crate::correlate::{self, Builder, Connection, State, Store};
+use crate::pattern::{Event, PackSet, Stage};
+use crate::record::Record;
+use crate::sequence::{self, Finding};
+
+/// How long (log time) a finding that a later line could withdraw waits for that line.
+const HOLD_MS: i64 = 2_000;
+/// Most connections a finding that spans many lists by name.
+const MAX_LISTED: usize = 50;
+
+/// Bounds and allowances.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Open connections kept; the least recently active one is evicted beyond this.
+    pub max_open: usize,
+    /// Events kept per connection; older repeating ones are dropped beyond this.
+    pub max_events: usize,
+    /// How far behind the latest time a source may be before its deadlines fire.
+    pub lateness: CDuration,
+    /// Records before this instant are skipped.
+    pub since: Option<DateTime<Utc>>,
+    /// Records after this instant are skipped.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_open: 100_000,
+            max_events: 256,
+            lateness: CDuration::seconds(1),
+            since: None,
+            until: None,
+        }
+    }
+}
+
+/// A connection as a finding names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnRef {
+    /// `c1`, `c2`, ... in the order they were first seen.
+    pub id: String,
+    /// Request path.
+    pub path: Option<String>,
+    /// Client `ip:port`, else the address.
+    pub client: Option<String>,
+    /// User name or id.
+    pub user: Option<String>,
+}
+
+/// A line that proves a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceLine {
+    /// The input's name.
+    pub input: String,
+    /// Its first physical line.
+    pub line: u64,
+    /// Its time.
+    pub ts: Option<DateTime<Utc>>,
+    /// The message (not yet redacted: the writer redacts).
+    pub text: String,
+}
+
+/// A finding with everything needed to print it, owned: the connection it names may be
+/// forgotten before the finding is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveFinding {
+    /// Catalog rule id.
+    pub rule: &'static str,
+    /// How bad.
+    pub severity: Severity,
+    /// The pack whose rule fired.
+    pub pack: String,
+    /// When it became certain.
+    pub ts: Option<DateTime<Utc>>,
+    /// One line for a person.
+    pub diagnosis: String,
+    /// What to do about it.
+    pub hint: String,
+    /// The connections it names (at most [`MAX_LISTED`]).
+    pub connections: Vec<ConnRef>,
+    /// How many connections it names in all.
+    pub connection_count: usize,
+    /// The lines that prove it.
+    pub evidence: Vec<EvidenceLine>,
+}
+
+/// What the engine counted, for the summary.
+#[derive(Clone, Debug, Default)]
+pub struct Counts {
+    /// Records read.
+    pub records: u64,
+    /// Records some pattern matched.
+    pub matched: u64,
+    /// Records skipped by `--since` / `--until`.
+    pub filtered: u64,
+    /// Records whose time was more than the lateness allowance behind the latest.
+    pub late: u64,
+    /// Connections seen.
+    pub connections: u64,
+    /// Connections evicted by `max_open` before they ended.
+    pub evicted: u64,
+    /// Events dropped from connections over `max_events`.
+    pub events_dropped: u64,
+    /// Findings by rule.
+    pub findings: BTreeMap<&'static str, u64>,
+}
+
+/// Events and the records they matched, while their connection lives.
+#[derive(Default)]
+struct LiveStore {
+    events: HashMap<usize, Event>,
+    records: HashMap<usize, Record>,
+}
+
+impl Store for LiveStore {
+    fn event(&self, i: usize) -> &Event {
+        &self.events[&i]
+    }
+    fn record(&self, i: usize) -> &Record {
+        &self.records[&i]
+    }
+}
+
+/// Per connection slot: what was already said and when to look again.
+#[derive(Default)]
+struct Slot {
+    emitted: Vec<&'static str>,
+    wake: Option<DateTime<Utc>>,
+    active: u64,
+}
+
+/// One count rule's recent matches for one key.
+#[derive(Default)]
+struct Burst {
+    seen: VecDeque<(DateTime<Utc>, Option<ConnRef>, EvidenceLine)>,
+    fired: bool,
+}
+
+/// The incremental analysis.
+pub struct Engine<'a> {
+    set: &'a PackSet,
+    opts: Options,
+    inputs: Vec<String>,
+    horizon: CDuration,
+    store: LiveStore,
+    state: State,
+    slots: Vec<Slot>,
+    wakes: BTreeSet<(DateTime<Utc>, usize)>,
+    /// (last activity, slot): the eviction order.
+    activity: BTreeSet<(u64, usize)>,
+    seq: u64,
+    next_record: usize,
+    next_event: usize,
+    last_ts: Vec<Option<DateTime<Utc>>>,
+    now: Option<DateTime<Utc>>,
+    bursts: BTreeMap<(usize, usize, String), Burst>,
+    out: Vec<LiveFinding>,
+    /// What was counted so far.
+    pub counts: Counts,
+}
+
+impl<'a> Engine<'a> {
+    /// An engine over `set`; `inputs` names the inputs records refer to by number.
+    pub fn new(set: &'a PackSet, opts: Options, inputs: Vec<String>) -> Self {
+        Engine {
+            set,
+            opts,
+            last_ts: vec![None; inputs.len()],
+            inputs,
+            horizon: correlate::horizon(set),
+            store: LiveStore::default(),
+            state: State::default(),
+            slots: Vec::new(),
+            wakes: BTreeSet::new(),
+            activity: BTreeSet::new(),
+            seq: 0,
+            next_record: 0,
+            next_event: 0,
+            now: None,
+            bursts: BTreeMap::new(),
+            out: Vec::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    /// Names one more input (a followed file that appeared); returns its number.
+    pub fn add_input(&mut self, name: String) -> u32 {
+        self.inputs.push(name);
+        self.last_ts.push(None);
+        (self.inputs.len() - 1) as u32
+    }
+
+    /// Connections held right now.
+    pub fn open_connections(&self) -> usize {
+        self.state.live()
+    }
+
+    /// The latest record time seen.
+    pub fn now(&self) -> Option<DateTime<Utc>> {
+        self.now
+    }
+
+    /// Takes the findings made since the last call, in the order they became certain.
+    pub fn take(&mut self) -> Vec<LiveFinding> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Feeds one record.
+    pub fn push(&mut self, rec: Record) {
+        self.counts.records += 1;
+        let input = rec.input as usize;
+        if self.last_ts.len() <= input {
+            self.last_ts.resize(input + 1, None);
+        }
+        let own = rec.ts.map(|t| t.utc);
+        if let Some(t) = own {
+            if self.now.is_some_and(|n| t < n - self.opts.lateness) {
+                self.counts.late += 1;
+            }
+            self.now = self.now.max(Some(t));
+            self.last_ts[input] = Some(t);
+        }
+        let ts = own.or(self.last_ts[input]);
+        if ts.is_some_and(|t| {
+            self.opts.since.is_some_and(|s| t < s) || self.opts.until.is_some_and(|u| t > u)
+        }) {
+            self.counts.filtered += 1;
+            return;
+        }
+        let matches = self.set.matches(&rec);
+        if matches.is_empty() {
+            self.tick();
+            return;
+        }
+        self.counts.matched += 1;
+        let ri = self.next_record;
+        self.next_record += 1;
+        self.store.records.insert(ri, rec);
+        let mut touched: Vec<usize> = Vec::new();
+        for m in matches {
+            let ei = self.next_event;
+            self.next_event += 1;
+            let stage = self.set.pattern(m.at).stage;
+            self.store.events.insert(
+                ei,
+                Event {
+                    record: ri,
+                    ts,
+                    at: m.at,
+                    stage,
+                    captures: m.captures,
+                },
+            );
+            let mut b = Builder::resume(
+                self.set,
+                &self.store,
+                std::mem::take(&mut self.state),
+                self.horizon,
+            );
+            let landed = b.push(ei);
+            self.state = b.st;
+            self.counts.connections = self.state.opened() as u64;
+            if let Some(ci) = landed {
+                if !touched.contains(&ci) {
+                    touched.push(ci);
+                }
+                self.note_activity(ci);
+            }
+            self.count_rules(ei, landed);
+            for g in self.state.take_global() {
+                self.global_rules(g);
+                self.store.events.remove(&g);
+            }
+        }
+        if touched.is_empty() {
+            self.store.records.remove(&ri);
+        }
+        for ci in touched {
+            self.trim(ci);
+            self.evaluate(ci, false);
+        }
+        while self.state.live() > self.opts.max_open {
+            let Some(&(_, ci)) = self.activity.first() else {
+                break;
+            };
+            self.counts.evicted += 1;
+            self.release(ci);
+        }
+        self.tick();
+    }
+
+    fn slot(&mut self, ci: usize) -> &mut Slot {
+        if self.slots.len() <= ci {
+            self.slots.resize_with(ci + 1, Slot::default);
+        }
+        &mut self.slots[ci]
+    }
+
+    fn note_activity(&mut self, ci: usize) {
+        self.seq += 1;
+        let seq = self.seq;
+        let old = std::mem::replace(&mut self.slot(ci).active, seq);
+        self.activity.remove(&(old, ci));
+        self.activity.insert((seq, ci));
+    }
+
+    /// Keeps a long-lived connection's events bounded: the oldest repeating line (a
+    /// ping, a message) goes first, then the oldest line of a pattern seen twice.
+    fn trim(&mut self, ci: usize) {
+        while self.state.connection(ci).links.len() > self.opts.max_events {
+            let links = &self.state.connection(ci).links;
+            let set = self.set;
+            let store = &self.store;
+            let pick = links[1..links.len() - 1]
+                .iter()
+                .position(|l| set.pattern(store.event(l.event).at).repeats)
+                .or_else(|| {
+                    links[1..links.len() - 1].iter().position(|l| {
+                        let at = store.event(l.event).at;
+                        links
+                            .iter()
+                            .filter(|o| store.event(o.event).at == at)
+                            .count()
+                            > 1
+                    })
+                })
+                .map(|p| p + 1);
+            let Some(pos) = pick else { break };
+            let link = self.state.drop_link(ci, pos);
+            self.counts.events_dropped += 1;
+            self.drop_event(link.event);
+        }
+    }
+
+    /// Removes an event, and its record when no other held event needs it.
+    fn drop_event(&mut self, ei: usize) {
+        if let Some(e) = self.store.events.remove(&ei) {
+            let rec = e.record;
+            // The events of one record are numbered together, right after each other.
+            let shared = [ei.wrapping_sub(1), ei + 1]
+                .iter()
+                .any(|o| self.store.events.get(o).is_some_and(|x| x.record == rec));
+            if !shared {
+                self.store.records.remove(&rec);
+            }
+        }
+    }
+
+    /// The time deadlines are judged by.
+    fn judged_now(&self) -> Option<DateTime<Utc>> {
+        self.now.map(|n| n - self.opts.lateness)
+    }
+
+    /// Runs connection `ci`'s rules and says what became certain. A finding that a later
+    /// line could still take back waits [`HOLD_MS`] of log time: a generic one
+    /// (`handshake.rejected`) for the line naming its cause, one of a rule with `unless`
+    /// for the line excusing it. `force` says everything still true (the connection is
+    /// being forgotten, or the input ended).
+    fn evaluate(&mut self, ci: usize, force: bool) {
+        let now = self.judged_now();
+        let store = &self.store;
+        let r = sequence::connection_findings(
+            self.set,
+            ci,
+            self.state.connection(ci),
+            &|i| store.event(i),
+            now,
+        );
+        let mut found = r.findings;
+        found.sort_by(|a, b| (a.ts, a.rule).cmp(&(b.ts, b.rule)));
+        let hold = CDuration::milliseconds(HOLD_MS);
+        let mut wake: Option<DateTime<Utc>> = None;
+        for f in &found {
+            if self.slot(ci).emitted.contains(&f.rule) {
+                continue;
+            }
+            if found.iter().any(|o| sequence::subsumes(o.rule, f.rule)) {
+                continue;
+            }
+            if let (false, Some(due)) = (force, self.certain_at(f, hold)) {
+                let ready = matches!((due, now), (Some(d), Some(n)) if n >= d);
+                if !ready {
+                    wake = [wake, due].into_iter().flatten().min();
+                    continue;
+                }
+            }
+            self.slot(ci).emitted.push(f.rule);
+            self.emit(f);
+        }
+        let c = self.state.connection(ci);
+        let settle = if c.closed {
+            c.end.map(|e| e + self.horizon)
+        } else {
+            None
+        };
+        let wake = [wake, settle, r.pending.flatten()]
+            .into_iter()
+            .flatten()
+            .min();
+        self.set_wake(ci, wake);
+    }
+
+    /// When a finding that a line still to come could withdraw becomes certain: `None`
+    /// when it already is. A generic finding or one of a rule with `unless` waits `hold`;
+    /// a step found missing because the connection ended waits `hold` too (a source
+    /// that writes at close, like nginx, can arrive before the step's own line), but
+    /// never past the step's deadline.
+    fn certain_at(&self, f: &Finding, hold: CDuration) -> Option<Option<DateTime<Utc>>> {
+        let held = f.ts.map(|t| t + hold);
+        if sequence::is_generic(f.rule) {
+            return Some(held);
+        }
+        let rule = self
+            .set
+            .packs
+            .iter()
+            .filter(|p| p.name == f.pack)
+            .flat_map(|p| p.rules.iter())
+            .find(|r| r.id == f.rule)?;
+        if !rule.when.unless.is_empty() {
+            return Some(held);
+        }
+        if rule.when.missing.is_empty() {
+            return None;
+        }
+        let within = rule
+            .when
+            .within
+            .and_then(|w| CDuration::from_std(w).ok())
+            .unwrap_or(CDuration::zero());
+        let deadline = f
+            .evidence
+            .first()
+            .and_then(|&e| self.store.events.get(&e))
+            .and_then(|e| e.ts)
+            .map(|t| t + within);
+        Some(match (held, deadline) {
+            (Some(h), Some(d)) => Some(h.min(d)),
+            (h, d) => h.or(d),
+        })
+    }
+
+    fn set_wake(&mut self, ci: usize, wake: Option<DateTime<Utc>>) {
+        let old = std::mem::replace(&mut self.slot(ci).wake, wake);
+        if let Some(o) = old {
+            self.wakes.remove(&(o, ci));
+        }
+        if let Some(w) = wake {
+            self.wakes.insert((w, ci));
+        }
+    }
+
+    /// Wakes the connections whose deadline, wait or settling time has passed.
+    fn tick(&mut self) {
+        if let Some(now) = self.judged_now() {
+            self.fire_until(now);
+        }
+        if self.counts.records.is_multiple_of(4096) {
+            self.prune_bursts();
+        }
+    }
+
+    /// Moves time on to `t` by the wall clock (the stream went quiet): deadlines up to
+    /// `t` fire without waiting for a line that proves time has passed.
+    pub fn advance_to(&mut self, t: DateTime<Utc>) {
+        self.fire_until(t);
+    }
+
+    fn fire_until(&mut self, now: DateTime<Utc>) {
+        while let Some(&(w, ci)) = self.wakes.first() {
+            if w > now {
+                break;
+            }
+            self.wakes.remove(&(w, ci));
+            self.slots[ci].wake = None;
+            // Judge the deadline by the time the caller moved to.
+            let saved = self.now;
+            let lateness = self.opts.lateness;
+            self.now = Some(now + lateness).max(saved);
+            self.evaluate(ci, false);
+            self.now = saved;
+            let c = self.state.connection(ci);
+            if c.closed && c.end.is_none_or(|e| now >= e + self.horizon) {
+                self.release(ci);
+            }
+        }
+    }
+
+    /// Says what a connection still holds back and forgets it.
+    fn release(&mut self, ci: usize) {
+        self.evaluate(ci, true);
+        self.set_wake(ci, None);
+        let slot = std::mem::take(&mut self.slots[ci]);
+        self.activity.remove(&(slot.active, ci));
+        let conn = self.state.forget(ci);
+        for l in conn.links {
+            self.drop_event(l.event);
+        }
+    }
+
+    /// The end of the input: every deadline is judged by the last time seen, and the
+    /// generic findings held back are said.
+    pub fn finish(&mut self) {
+        if let Some(n) = self.now {
+            self.fire_until(n);
+        }
+        for ci in 0..self.state.slots() {
+            // Forgotten slots are empty; a held finding without a time has no wake.
+            if !self.state.connection(ci).links.is_empty() {
+                self.evaluate(ci, true);
+                self.set_wake(ci, None);
+            }
+        }
+    }
+
+    fn conn_ref(c: &Connection) -> ConnRef {
+        ConnRef {
+            id: c.id.clone(),
+            path: c.path.clone(),
+            client: c.client.clone().or_else(|| c.client_ip.clone()),
+            user: c.user.clone(),
+        }
+    }
+
+    fn evidence(&self, ei: usize) -> Option<EvidenceLine> {
+        let e = self.store.events.get(&ei)?;
+        let r = self.store.records.get(&e.record)?;
+        Some(EvidenceLine {
+            input: self
+                .inputs
+                .get(r.input as usize)
+                .cloned()
+                .unwrap_or_default(),
+            line: r.line,
+            ts: r.ts.map(|t| t.utc),
+            text: r.message.clone(),
+        })
+    }
+
+    fn emit(&mut self, f: &Finding) {
+        let conns: Vec<ConnRef> = f
+            .connections
+            .iter()
+            .take(MAX_LISTED)
+            .map(|&ci| Self::conn_ref(self.state.connection(ci)))
+            .collect();
+        let evidence = f
+            .evidence
+            .iter()
+            .filter_map(|&e| self.evidence(e))
+            .collect();
+        self.push_out(LiveFinding {
+            rule: f.rule,
+            severity: f.severity,
+            pack: f.pack.clone(),
+            ts: f.ts,
+            diagnosis: f.diagnosis.clone(),
+            hint: f.hint.clone(),
+            connection_count: f.connections.len(),
+            connections: conns,
+            evidence,
+        });
+    }
+
+    fn push_out(&mut self, f: LiveFinding) {
+        *self.counts.findings.entry(f.rule).or_default() += 1;
+        self.out.push(f);
+    }
+
+    /// A line outside any connection: process rules name the connections open then.
+    fn global_rules(&mut self, gi: usize) {
+        let e = self.store.event(gi).clone();
+        let pack = &self.set.packs[e.at.pack];
+        for rule in &pack.rules {
+            if rule.when.count.is_some()
+                || !rule.when.missing.is_empty()
+                || !rule.when.seen.contains(&e.at.pattern)
+                || !sequence::passes_filters(rule, &e)
+            {
+                continue;
+            }
+            let conns: Vec<usize> = match e.ts {
+                Some(t) if e.stage == Stage::Process => (0..self.state.slots())
+                    .filter(|&ci| {
+                        let c = self.state.connection(ci);
+                        !c.id.is_empty()
+                            && c.start.is_some_and(|s| s <= t)
+                            && (!c.closed
+                                || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let c = conns.first().map(|&ci| self.state.connection(ci));
+            let f = Finding {
+                rule: rule.id,
+                severity: rule.severity,
+                pack: pack.name.clone(),
+                connections: conns.clone(),
+                diagnosis: sequence::fill(&rule.diagnosis, Some(&e), c),
+                hint: sequence::fill(&rule.hint, Some(&e), c),
+                evidence: vec![gi],
+                ts: e.ts,
+            };
+            self.emit(&f);
+        }
+    }
+
+    /// `count` rules: a window of recent matches per (rule, key); one finding per burst.
+    fn count_rules(&mut self, ei: usize, landed: Option<usize>) {
+        let set = self.set;
+        let pack = &set.packs[self.store.event(ei).at.pack];
+        if pack.rules.iter().all(|r| r.when.count.is_none()) {
+            return;
+        }
+        let e = self.store.event(ei).clone();
+        let e = &e;
+        let Some(t) = e.ts else { return };
+        for (ri, rule) in pack.rules.iter().enumerate() {
+            let (Some(n), Some(w)) = (rule.when.count, rule.when.window) else {
+                continue;
+            };
+            if !rule.when.seen.contains(&e.at.pattern) || !sequence::passes_filters(rule, e) {
+                continue;
+            }
+            let conn = landed.map(|ci| self.state.connection(ci));
+            let key = match &rule.when.by {
+                None => String::new(),
+                Some(by) => match e.cap(by).map(str::to_string).or_else(|| {
+                    conn.and_then(|c| match by.as_str() {
+                        "client_ip" => c.client_ip.clone(),
+                        "user" | "user_id" => c.user.clone(),
+                        "path" => c.path.clone(),
+                        _ => None,
+                    })
+                }) {
+                    Some(k) => k,
+                    None => continue,
+                },
+            };
+            let window = CDuration::from_std(w).unwrap_or(CDuration::zero());
+            let Some(line) = self.evidence(ei) else {
+                continue;
+            };
+            let cref = conn.map(Self::conn_ref);
+            let burst = self.bursts.entry((e.at.pack, ri, key)).or_default();
+            if burst
+                .seen
+                .back()
+                .is_some_and(|(last, _, _)| t - *last > window)
+            {
+                burst.fired = false;
+            }
+            burst.seen.push_back((t, cref, line));
+            while burst.seen.front().is_some_and(|(f, _, _)| t - *f > window) {
+                burst.seen.pop_front();
+            }
+            if burst.fired || burst.seen.len() < n as usize {
+                continue;
+            }
+            burst.fired = true;
+            let mut ids: Vec<ConnRef> = Vec::new();
+            for (_, c, _) in &burst.seen {
+                if let Some(c) = c {
+                    if !ids.iter().any(|x| x.id == c.id) {
+                        ids.push(c.clone());
+                    }
+                }
+            }
+            let first = burst.seen.front().map(|(_, _, l)| l.clone());
+            let last = burst.seen.back().map(|(_, _, l)| l.clone());
+            let count = burst.seen.len();
+            let first_conn = conn;
+            let lf = LiveFinding {
+                rule: rule.id,
+                severity: rule.severity,
+                pack: pack.name.clone(),
+                ts: Some(t),
+                diagnosis: sequence::fill(
+                    &rule.diagnosis.replace("{count}", &count.to_string()),
+                    Some(e),
+                    first_conn,
+                ),
+                hint: sequence::fill(&rule.hint, Some(e), first_conn),
+                connection_count: ids.len(),
+                connections: ids.into_iter().take(MAX_LISTED).collect(),
+                evidence: first.into_iter().chain(last).collect(),
+            };
+            self.push_out(lf);
+        }
+    }
+
+    /// Forgets the windows of count rules that went quiet.
+    fn prune_bursts(&mut self) {
+        let Some(now) = self.now else { return };
+        let set = self.set;
+        self.bursts.retain(|(pi, ri, _), b| {
+            let w = set.packs[*pi].rules[*ri]
+                .when
+                .window
+                .and_then(|w| CDuration::from_std(w).ok())
+                .unwrap_or(CDuration::zero());
+            b.seen.back().is_some_and(|(t, _, _)| now - *t <= w)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,301 @@
+//! `logweave watch`: findings from a live stream the moment they are certain.
+//!
+//! ```text
+//! stdin thread ─┐                 per source                     one engine
+//! follow thread ┼─► channel ─► Assembler (same as scan) ─► settled records ─► Engine ─► sink
+//! follow thread ┘   (arrival    take_settled: all but the last few,            │
+//!                    order)     all of them when the stream goes quiet         └ findings
+//! quiet ≥ --idle-timeout: the engine's clock moves on by the wall clock, deadlines fire
+//! ```
+//!
+//! The driver owns no analysis and prints nothing: the engine decides, the sink writes.
+
+pub mod engine;
+pub mod source;
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use chrono::Duration as CDuration;
+
+use crate::assemble::{detect, Assembler, Detection, InputStats};
+use crate::ingest;
+use crate::pattern::PackSet;
+use crate::time::TimeCtx;
+
+pub use engine::{Counts, LiveFinding};
+use source::{FollowOptions, Msg, Notice};
+
+/// Lines a record may wait for a continuation (a traceback's next line) before it is
+/// analysed, while lines keep coming.
+const KEEP_RECORDS: usize = 16;
+/// Quiet long enough to take every record as complete.
+const QUIET: Duration = Duration::from_millis(50);
+/// How often the loop looks at the clock and the stop flag when nothing arrives.
+const TICK: Duration = Duration::from_millis(20);
+/// Lines detection looks at when a source starts.
+const SAMPLE_LINES: usize = 64;
+
+/// How to watch.
+#[derive(Clone)]
+pub struct Options {
+    /// Reading: format, year, zone, line limit, `--since` / `--until`.
+    pub read: ingest::Options,
+    /// Bounds and lateness.
+    pub engine: engine::Options,
+    /// Inputs read to their end (stdin when this and `follow` are empty).
+    pub read_inputs: Vec<crate::input::InputSpec>,
+    /// Files to follow.
+    pub follow: Vec<PathBuf>,
+    /// Fire deadlines by the wall clock after this long without a line.
+    pub idle_timeout: Option<Duration>,
+    /// How often followed files are polled.
+    pub poll: Duration,
+}
+
+/// One input's accounting.
+#[derive(Clone, Debug, Default)]
+pub struct InputSummary {
+    /// The input as named.
+    pub name: String,
+    /// Lines and records.
+    pub stats: InputStats,
+    /// Times the path was renamed away and replaced.
+    pub rotated: u64,
+    /// Times the file got shorter (copytruncate) and was read again from its start.
+    pub truncated: u64,
+    /// Times the path vanished.
+    pub vanished: u64,
+    /// Read errors, as said.
+    pub errors: Vec<String>,
+}
+
+/// What a watch saw, for the closing summary.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Per input.
+    pub inputs: Vec<InputSummary>,
+    /// The engine's counts.
+    pub counts: Counts,
+    /// Connections still held when it stopped.
+    pub open: usize,
+    /// Stopped by a signal rather than the end of the input.
+    pub interrupted: bool,
+}
+
+struct Source {
+    summary: InputSummary,
+    ctx: TimeCtx,
+    asm: Option<Assembler>,
+    /// Stats of assemblers already finished (a followed file's earlier generations).
+    done: InputStats,
+    bytes: u64,
+    ended: bool,
+}
+
+/// Watches until every source ends or `stop` is set; each finding goes to `sink` as soon
+/// as it is certain. A sink error (a closed pipe) ends the watch with that error.
+pub fn run(
+    opts: &Options,
+    set: &PackSet,
+    stop: &AtomicBool,
+    sink: &mut dyn FnMut(&LiveFinding) -> io::Result<()>,
+) -> io::Result<Summary> {
+    let (tx, rx) = mpsc::sync_channel::<Msg>(64);
+    let mut sources: Vec<Source> = Vec::new();
+    if opts.follow.is_empty() {
+        let specs = if opts.read_inputs.is_empty() {
+            vec![crate::input::InputSpec::stdin()]
+        } else {
+            opts.read_inputs.clone()
+        };
+        for (i, spec) in specs.into_iter().enumerate() {
+            let mtime = spec
+                .path
+                .as_ref()
+                .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+            let (ctx, _) = ingest::time_ctx(&opts.read, mtime);
+            sources.push(Source::new(spec.name.clone(), ctx));
+            source::spawn_reader(i, spec, tx.clone(), opts.read.max_line);
+        }
+    } else {
+        let fo = FollowOptions {
+            from_start: opts.read.since.is_some(),
+            poll: opts.poll,
+            max_line: opts.read.max_line,
+        };
+        for (i, p) in opts.follow.iter().enumerate() {
+            let mtime = std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            let (ctx, _) = ingest::time_ctx(&opts.read, mtime);
+            sources.push(Source::new(p.display().to_string(), ctx));
+            source::spawn_follow(i, p.clone(), tx.clone(), fo.clone());
+        }
+    }
+    drop(tx);
+    let names = sources.iter().map(|s| s.summary.name.clone()).collect();
+    let mut eng = engine::Engine::new(set, opts.engine.clone(), names);
+    let mut last_line = Instant::now();
+    let mut flushed = true;
+    let mut interrupted = false;
+    let mut out = |eng: &mut engine::Engine| -> io::Result<()> {
+        for f in eng.take() {
+            sink(&f)?;
+        }
+        Ok(())
+    };
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            interrupted = true;
+            break;
+        }
+        match rx.recv_timeout(TICK) {
+            Ok(Msg::Lines { src, batch }) => {
+                let s = &mut sources[src];
+                s.feed(src as u32, &batch, opts);
+                let keep = KEEP_RECORDS;
+                for r in s
+                    .asm
+                    .as_mut()
+                    .map(|a| a.take_settled(keep))
+                    .unwrap_or_default()
+                {
+                    eng.push(r);
+                }
+                last_line = Instant::now();
+                flushed = false;
+            }
+            Ok(Msg::Notice { src, notice }) => {
+                let s = &mut sources[src];
+                match notice {
+                    Notice::Rotated => s.summary.rotated += 1,
+                    Notice::Truncated => s.summary.truncated += 1,
+                    Notice::Vanished => s.summary.vanished += 1,
+                    Notice::Appeared => {}
+                }
+                if matches!(notice, Notice::Rotated | Notice::Truncated) {
+                    // A new file: its lines continue nothing of the old one's.
+                    for r in s.end_file() {
+                        eng.push(r);
+                    }
+                }
+            }
+            Ok(Msg::Error { src, message }) => sources[src].summary.errors.push(message),
+            Ok(Msg::End { src }) => {
+                let s = &mut sources[src];
+                for r in s.end_file() {
+                    eng.push(r);
+                }
+                s.ended = true;
+                if sources.iter().all(|s| s.ended) {
+                    out(&mut eng)?;
+                    break;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        let quiet = last_line.elapsed();
+        if !flushed && quiet >= QUIET {
+            for s in &mut sources {
+                for r in s
+                    .asm
+                    .as_mut()
+                    .map(|a| a.take_settled(0))
+                    .unwrap_or_default()
+                {
+                    eng.push(r);
+                }
+            }
+            flushed = true;
+        }
+        if let (Some(idle), Some(now)) = (opts.idle_timeout, eng.now()) {
+            if quiet >= idle {
+                let by = CDuration::from_std(quiet).unwrap_or(CDuration::zero());
+                eng.advance_to(now + by);
+            }
+        }
+        out(&mut eng)?;
+    }
+    if !interrupted {
+        eng.finish();
+        out(&mut eng)?;
+    }
+    let open = eng.open_connections();
+    Ok(Summary {
+        inputs: sources.into_iter().map(Source::into_summary).collect(),
+        counts: eng.counts.clone(),
+        open,
+        interrupted,
+    })
+}
+
+impl Source {
+    fn new(name: String, ctx: TimeCtx) -> Self {
+        Source {
+            summary: InputSummary {
+                name,
+                ..InputSummary::default()
+            },
+            ctx,
+            asm: None,
+            done: InputStats::default(),
+            bytes: 0,
+            ended: false,
+        }
+    }
+
+    /// Feeds a batch, detecting the format from the first lines a file gives.
+    fn feed(&mut self, input: u32, batch: &source::Batch, opts: &Options) {
+        let ctx = self.ctx.clone();
+        let asm = self.asm.get_or_insert_with(|| {
+            let det = match opts.read.format {
+                Some(f) => Detection {
+                    envelope: None,
+                    forced: Some(f),
+                    program_output: true,
+                },
+                None => {
+                    let texts: Vec<String> = (0..batch.lines.len().min(SAMPLE_LINES))
+                        .map(|i| String::from_utf8_lossy(batch.line(i)).into_owned())
+                        .collect();
+                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    detect(&refs, &ctx)
+                }
+            };
+            Assembler::new(input, det, ctx)
+        });
+        for i in 0..batch.lines.len() {
+            let (s, e, meta) = batch.lines[i];
+            asm.push(batch.first_line + i as u64, &batch.data[s..e], meta);
+            self.bytes += (e - s) as u64 + u64::from(!meta.unterminated);
+        }
+    }
+
+    /// Finishes the current file's assembler; the next lines start a new one.
+    fn end_file(&mut self) -> Vec<crate::record::Record> {
+        match self.asm.take() {
+            Some(a) => {
+                let done = a.finish();
+                self.done.add(&done.stats);
+                done.records
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn into_summary(mut self) -> InputSummary {
+        let mut stats = self.done;
+        if let Some(a) = self.asm.take() {
+            stats.add(&a.finish().stats);
+        }
+        stats.bytes = self.bytes;
+        self.summary.stats = stats;
+        self.summary
+    }
+}
+
+#[cfg(test)]
+mod tests;

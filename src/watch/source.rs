@@ -1,0 +1,508 @@
+//! Where `watch` lines come from: stdin (or files) read as a stream, or files followed like
+//! `tail -F` (rotation by rename and by truncation, files that appear later, a partial
+//! last line that waits for its newline). Each source is one thread that sends batches
+//! of whole lines down a channel, so several sources interleave in arrival order.
+
+use std::fs::File;
+use std::io::{self, BufRead};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::PathBuf;
+use std::sync::mpsc::SyncSender;
+use std::thread;
+use std::time::Duration;
+
+use crate::input::{InputSpec, LineMeta};
+
+/// Bytes read at a time: what a pipe or a poll hands over.
+const READ_SIZE: usize = 64 * 1024;
+/// Bytes before the read position remembered to notice a file truncated and rewritten
+/// past where we were between two polls.
+const TAIL_CHECK: usize = 64;
+
+/// Whole lines from one source: `data` holds them, `lines` the ranges.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The lines' bytes, back to back.
+    pub data: Vec<u8>,
+    /// (start, end, meta) of each line in `data`, terminators removed.
+    pub lines: Vec<(usize, usize, LineMeta)>,
+    /// Number of the first line in its file (1-based).
+    pub first_line: u64,
+}
+
+impl Batch {
+    /// The bytes of line `i`.
+    pub fn line(&self, i: usize) -> &[u8] {
+        let (s, e, _) = self.lines[i];
+        &self.data[s..e]
+    }
+}
+
+/// Something that happened to a followed file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The path now names another file (rename and create); the old one was read to
+    /// its end first.
+    Rotated,
+    /// The file got shorter (copytruncate): reading starts again at its beginning.
+    Truncated,
+    /// The path vanished.
+    Vanished,
+    /// A file appeared at a path that had none.
+    Appeared,
+}
+
+/// What a source thread sends.
+#[derive(Debug)]
+pub enum Msg {
+    /// New whole lines.
+    Lines {
+        /// The source's number.
+        src: usize,
+        /// The lines.
+        batch: Batch,
+    },
+    /// A followed file changed.
+    Notice {
+        /// The source's number.
+        src: usize,
+        /// What happened.
+        notice: Notice,
+    },
+    /// Reading failed (the source goes on if it can).
+    Error {
+        /// The source's number.
+        src: usize,
+        /// The error, for a person.
+        message: String,
+    },
+    /// The source ended (stdin closed).
+    End {
+        /// The source's number.
+        src: usize,
+    },
+}
+
+/// Cuts a byte stream into lines that may arrive in pieces, keeping at most `max_line`
+/// bytes of each line.
+#[derive(Debug)]
+pub struct Splitter {
+    partial: Vec<u8>,
+    truncated: bool,
+    max_line: usize,
+    /// Number of the next line.
+    pub next_line: u64,
+}
+
+impl Splitter {
+    /// A splitter whose first line is number 1.
+    pub fn new(max_line: usize) -> Self {
+        Splitter {
+            partial: Vec::new(),
+            truncated: false,
+            max_line: max_line.max(1),
+            next_line: 1,
+        }
+    }
+
+    /// A new batch starting at the next line.
+    pub fn batch(&self) -> Batch {
+        Batch {
+            first_line: self.next_line,
+            ..Batch::default()
+        }
+    }
+
+    /// Adds `bytes`; every line they complete goes to `out`.
+    pub fn feed(&mut self, mut bytes: &[u8], out: &mut Batch) {
+        while let Some(i) = memchr::memchr(b'\n', bytes) {
+            self.keep(&bytes[..i]);
+            self.end_line(out, false);
+            bytes = &bytes[i + 1..];
+        }
+        self.keep(bytes);
+    }
+
+    /// The line still waiting for its newline, ended as it is (the stream ended or the
+    /// file was replaced).
+    pub fn flush(&mut self, out: &mut Batch) {
+        if !self.partial.is_empty() || self.truncated {
+            self.end_line(out, true);
+        }
+    }
+
+    /// Forgets the waiting partial line (the file it came from was truncated).
+    pub fn reset(&mut self) {
+        self.partial.clear();
+        self.truncated = false;
+        self.next_line = 1;
+    }
+
+    fn keep(&mut self, piece: &[u8]) {
+        let room = self.max_line.saturating_sub(self.partial.len());
+        if piece.len() > room {
+            self.truncated = true;
+        }
+        self.partial
+            .extend_from_slice(&piece[..piece.len().min(room)]);
+    }
+
+    fn end_line(&mut self, out: &mut Batch, unterminated: bool) {
+        if !self.truncated && self.partial.last() == Some(&b'\r') {
+            self.partial.pop();
+        }
+        let start = out.data.len();
+        out.data.extend_from_slice(&self.partial);
+        out.lines.push((
+            start,
+            out.data.len(),
+            LineMeta {
+                truncated: self.truncated,
+                unterminated,
+            },
+        ));
+        self.partial.clear();
+        self.truncated = false;
+        self.next_line += 1;
+    }
+}
+
+/// Reads an input (stdin or a file, decompressed as its first bytes say) on its own
+/// thread until it ends, handing over whatever has arrived.
+pub fn spawn_reader(src: usize, spec: InputSpec, tx: SyncSender<Msg>, max_line: usize) {
+    thread::spawn(move || {
+        let fail = |message: String| {
+            let _ = tx.send(Msg::Error { src, message });
+            let _ = tx.send(Msg::End { src });
+        };
+        let opened = match crate::input::open(&spec, max_line) {
+            Ok(o) => o,
+            Err(e) => return fail(e.to_string()),
+        };
+        let mut inner = opened.reader.into_inner();
+        let mut sp = Splitter::new(max_line);
+        loop {
+            let chunk = match inner.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let mut b = sp.batch();
+                    sp.flush(&mut b);
+                    if !b.lines.is_empty() {
+                        let _ = tx.send(Msg::Lines { src, batch: b });
+                    }
+                    return fail(format!("{}: {e}", spec.name));
+                }
+            };
+            if chunk.is_empty() {
+                let mut b = sp.batch();
+                sp.flush(&mut b);
+                if !b.lines.is_empty() {
+                    let _ = tx.send(Msg::Lines { src, batch: b });
+                }
+                let _ = tx.send(Msg::End { src });
+                return;
+            }
+            let n = chunk.len();
+            let mut b = sp.batch();
+            sp.feed(chunk, &mut b);
+            inner.consume(n);
+            if !b.lines.is_empty() && tx.send(Msg::Lines { src, batch: b }).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// How to follow files.
+#[derive(Clone, Debug)]
+pub struct FollowOptions {
+    /// Read existing content from the beginning (`--since`) instead of from the end.
+    pub from_start: bool,
+    /// How often to look for new lines and rotation.
+    pub poll: Duration,
+    /// Longest line kept whole.
+    pub max_line: usize,
+}
+
+/// Follows `path` on its own thread until the receiver goes away.
+pub fn spawn_follow(src: usize, path: PathBuf, tx: SyncSender<Msg>, opts: FollowOptions) {
+    thread::spawn(move || {
+        let mut f = Follower {
+            src,
+            path,
+            tx,
+            max_line: opts.max_line,
+            file: None,
+            id: None,
+            pos: 0,
+            tail: Vec::new(),
+            sp: Splitter::new(opts.max_line),
+            vanished: false,
+        };
+        let mut first = true;
+        loop {
+            if f.step(first, opts.from_start).is_err() {
+                return;
+            }
+            first = false;
+            thread::sleep(opts.poll);
+        }
+    });
+}
+
+/// The receiver is gone: stop.
+struct Gone;
+
+struct Follower {
+    src: usize,
+    path: PathBuf,
+    tx: SyncSender<Msg>,
+    max_line: usize,
+    file: Option<File>,
+    /// (device, inode) of the open file.
+    id: Option<(u64, u64)>,
+    /// Bytes of the open file consumed.
+    pos: u64,
+    /// The last bytes before `pos`, as read.
+    tail: Vec<u8>,
+    sp: Splitter,
+    vanished: bool,
+}
+
+impl Follower {
+    fn send(&self, m: Msg) -> Result<(), Gone> {
+        self.tx.send(m).map_err(|_| Gone)
+    }
+
+    fn notice(&self, notice: Notice) -> Result<(), Gone> {
+        self.send(Msg::Notice {
+            src: self.src,
+            notice,
+        })
+    }
+
+    /// One poll: open if needed, read what is new, notice rotation.
+    fn step(&mut self, first: bool, from_start: bool) -> Result<(), Gone> {
+        if self.file.is_none() && !self.open(first, from_start, !first)? {
+            return Ok(());
+        }
+        self.read_new()?;
+        match std::fs::metadata(&self.path) {
+            Ok(m) if Some((m.dev(), m.ino())) != self.id => {
+                // Renamed away and replaced: what the writer put in the old file before
+                // it let go is read first, then the new file from its start.
+                self.read_new()?;
+                self.end_file()?;
+                self.notice(Notice::Rotated)?;
+                if self.open(false, true, false)? {
+                    self.read_new()?;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => {
+                if !self.vanished {
+                    self.vanished = true;
+                    self.notice(Notice::Vanished)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens the path; false when there is nothing there (yet).
+    fn open(&mut self, first: bool, from_start: bool, announce: bool) -> Result<bool, Gone> {
+        match File::open(&self.path) {
+            Ok(file) => {
+                let meta = file.metadata().ok();
+                self.id = meta.as_ref().map(|m| (m.dev(), m.ino()));
+                self.file = Some(file);
+                self.pos = 0;
+                self.tail.clear();
+                self.sp.reset();
+                if first && !from_start {
+                    self.skip_to_end()?;
+                } else if announce {
+                    self.notice(Notice::Appeared)?;
+                }
+                self.vanished = false;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if !self.vanished {
+                    self.vanished = true;
+                    if !first {
+                        self.notice(Notice::Vanished)?;
+                    }
+                }
+                Ok(false)
+            }
+            Err(e) => {
+                if !self.vanished {
+                    self.vanished = true;
+                    self.send(Msg::Error {
+                        src: self.src,
+                        message: format!("{}: {e}", self.path.display()),
+                    })?;
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Starts at the end of what exists, counting its lines so numbers stay true.
+    fn skip_to_end(&mut self) -> Result<(), Gone> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let mut buf = vec![0u8; READ_SIZE];
+        let mut lines = 0u64;
+        let mut last_nl = 0u64;
+        let mut pos = 0u64;
+        loop {
+            match file.read_at(&mut buf, pos) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let chunk = &buf[..n];
+                    lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                    if let Some(i) = memchr::memrchr(b'\n', chunk) {
+                        last_nl = pos + i as u64 + 1;
+                    }
+                    pos += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        // A partial last line is read when its newline comes.
+        self.pos = last_nl;
+        self.sp.next_line = lines + 1;
+        self.tail = read_tail(file, self.pos);
+        Ok(())
+    }
+
+    /// The open file is done with: its last partial line is ended as it is.
+    fn end_file(&mut self) -> Result<(), Gone> {
+        let mut b = self.sp.batch();
+        self.sp.flush(&mut b);
+        if !b.lines.is_empty() {
+            self.send(Msg::Lines {
+                src: self.src,
+                batch: b,
+            })?;
+        }
+        self.file = None;
+        self.id = None;
+        Ok(())
+    }
+
+    fn read_new(&mut self) -> Result<(), Gone> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let len = match file.metadata() {
+            Ok(m) => m.len(),
+            Err(_) => return Ok(()),
+        };
+        let rewritten = len >= self.pos && !self.tail.is_empty() && {
+            let t = read_tail(file, self.pos);
+            t != self.tail
+        };
+        if len < self.pos || rewritten {
+            // The line cut short by the truncation is kept as it was.
+            let mut b = self.sp.batch();
+            self.sp.flush(&mut b);
+            if !b.lines.is_empty() {
+                self.send(Msg::Lines {
+                    src: self.src,
+                    batch: b,
+                })?;
+            }
+            self.pos = 0;
+            self.tail.clear();
+            self.sp.reset();
+            self.notice(Notice::Truncated)?;
+        }
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let mut buf = vec![0u8; READ_SIZE.min(self.max_line.max(4096) * 2)];
+        loop {
+            match file.read_at(&mut buf, self.pos) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let mut b = self.sp.batch();
+                    self.sp.feed(&buf[..n], &mut b);
+                    self.pos += n as u64;
+                    let keep = n.min(TAIL_CHECK);
+                    if keep == TAIL_CHECK {
+                        self.tail.clear();
+                    } else if self.tail.len() + keep > TAIL_CHECK {
+                        let cut = self.tail.len() + keep - TAIL_CHECK;
+                        self.tail.drain(..cut);
+                    }
+                    self.tail.extend_from_slice(&buf[n - keep..n]);
+                    if !b.lines.is_empty() {
+                        self.send(Msg::Lines {
+                            src: self.src,
+                            batch: b,
+                        })?;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return self.send(Msg::Error {
+                        src: self.src,
+                        message: format!("{}: {e}", self.path.display()),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `TAIL_CHECK` bytes before `pos`.
+fn read_tail(file: &File, pos: u64) -> Vec<u8> {
+    let start = pos.saturating_sub(TAIL_CHECK as u64);
+    let mut buf = vec![0u8; (pos - start) as usize];
+    match file.read_exact_at(&mut buf, start) {
+        Ok(()) => buf,
+        Err(_) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(b: &Batch) -> Vec<&[u8]> {
+        (0..b.lines.len()).map(|i| b.line(i)).collect()
+    }
+
+    #[test]
+    fn a_line_split_across_reads_comes_out_whole() {
+        let mut sp = Splitter::new(100);
+        let mut b = sp.batch();
+        sp.feed(b"one\ntw", &mut b);
+        assert_eq!(texts(&b), vec![&b"one"[..]]);
+        let mut b2 = sp.batch();
+        assert_eq!(b2.first_line, 2);
+        sp.feed(b"o\r\nthree", &mut b2);
+        assert_eq!(texts(&b2), vec![&b"two"[..]]);
+        let mut b3 = sp.batch();
+        sp.flush(&mut b3);
+        assert_eq!(texts(&b3), vec![&b"three"[..]]);
+        assert!(b3.lines[0].2.unterminated);
+    }
+
+    #[test]
+    fn an_overlong_line_is_cut_across_reads_and_the_next_survives() {
+        let mut sp = Splitter::new(4);
+        let mut b = sp.batch();
+        sp.feed(b"abc", &mut b);
+        sp.feed(b"defgh\nok\n", &mut b);
+        assert_eq!(texts(&b), vec![&b"abcd"[..], b"ok"]);
+        assert!(b.lines[0].2.truncated && !b.lines[1].2.truncated);
+    }
+}

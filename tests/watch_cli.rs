@@ -1,0 +1,351 @@
+//! `logweave watch` as a person on call uses it: a stream that does not end, findings
+//! that must come out while it runs, files rotated under it, Ctrl-C and `| head`.
+//!
+//! The waits here are liveness guards (a finding that never comes fails after a long
+//! timeout), never speed assertions.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_logweave")
+}
+
+/// Starts `logweave watch ARGS` with piped stdio; stdout lines arrive on the channel.
+fn spawn(args: &[&str]) -> (Child, Receiver<String>) {
+    let mut child = Command::new(bin())
+        .arg("watch")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// The next stdout line that contains `needle`, or a failure naming what was seen.
+fn wait_for(rx: &Receiver<String>, needle: &str) -> String {
+    let mut seen = Vec::new();
+    loop {
+        match rx.recv_timeout(PATIENCE) {
+            Ok(l) if l.contains(needle) => return l,
+            Ok(l) => seen.push(l),
+            Err(_) => panic!("no line with {needle:?}; saw {seen:#?}"),
+        }
+    }
+}
+
+fn send(stdin: &mut ChildStdin, text: &str) {
+    stdin.write_all(text.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+}
+
+/// An nginx access line: a WebSocket handshake on `path` answered 502 at `sec` seconds
+/// past 10:00 (an `upstream.down` finding on its own).
+fn bad_gateway(path: &str, sec: u32) -> String {
+    format!(
+        "203.0.113.9 - - [25/Nov/2026:10:{:02}:{:02} +0000] \"GET {path} HTTP/1.1\" 502 157 \"-\" \"Mozilla/5.0\" 0.001\n",
+        sec / 60,
+        sec % 60
+    )
+}
+
+/// An nginx access line nobody cares about.
+fn ordinary(sec: u32, n: u32) -> String {
+    format!(
+        "10.0.0.1 - - [25/Nov/2026:10:{:02}:{:02} +0000] \"GET /api/items/{n}/ HTTP/1.1\" 200 12 \"-\" \"curl/8\" 0.004\n",
+        sec / 60,
+        sec % 60
+    )
+}
+
+fn json(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+#[test]
+fn each_finding_is_printed_while_the_stream_is_still_open() {
+    let (mut child, rx) = spawn(&["-o", "jsonl"]);
+    let mut stdin = child.stdin.take().unwrap();
+    send(&mut stdin, &ordinary(0, 1));
+    send(&mut stdin, &bad_gateway("/ws/first/", 1));
+    let f = json(&wait_for(&rx, "/ws/first/"));
+    assert_eq!(f["type"], "finding");
+    assert_eq!(f["rule"], "upstream.down");
+    assert_eq!(f["connections"][0]["path"], "/ws/first/");
+    assert_eq!(f["evidence"][0]["line"], 2);
+
+    // A pause, then the next one: printed before the stream ends too.
+    std::thread::sleep(Duration::from_millis(200));
+    send(&mut stdin, &ordinary(20, 2));
+    send(&mut stdin, &bad_gateway("/ws/second/", 21));
+    let f = json(&wait_for(&rx, "/ws/second/"));
+    assert_eq!(f["rule"], "upstream.down");
+
+    drop(stdin);
+    let s = json(&wait_for(&rx, "\"summary\""));
+    assert_eq!(s["interrupted"], false);
+    assert_eq!(s["findings"]["upstream.down"], 2);
+    assert_eq!(s["inputs"][0]["lines"], 4);
+    assert!(child.wait().unwrap().success());
+}
+
+const DAPHNE_WAITING: &str = "2026-11-30T10:00:04+0000 web-1 daphne[4242]: 127.0.0.1:52114 - - [30/Nov/2026:10:00:04] \"WSCONNECTING /ws/notifications/9/\" - -\n";
+
+#[test]
+fn a_deadline_fires_when_a_later_line_shows_it_passed() {
+    let (mut child, rx) = spawn(&["-o", "jsonl"]);
+    let mut stdin = child.stdin.take().unwrap();
+    send(&mut stdin, DAPHNE_WAITING);
+    // Another connection 30 s later: the first one's handshake deadline has passed.
+    send(&mut stdin, "2026-11-30T10:00:34+0000 web-1 daphne[4242]: 127.0.0.1:52200 - - [30/Nov/2026:10:00:34] \"WSCONNECTING /ws/notifications/7/\" - -\n");
+    let f = json(&wait_for(&rx, "handshake.timeout"));
+    assert_eq!(f["connections"][0]["client"], "127.0.0.1:52114");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn idle_timeout_fires_a_deadline_when_the_stream_goes_quiet() {
+    let (mut child, rx) = spawn(&["-o", "jsonl", "--idle-timeout", "1s"]);
+    let mut stdin = child.stdin.take().unwrap();
+    send(&mut stdin, DAPHNE_WAITING);
+    // Nothing more comes; the handshake deadline passes by the wall clock.
+    let f = json(&wait_for(&rx, "handshake.timeout"));
+    assert_eq!(f["connections"][0]["client"], "127.0.0.1:52114");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn without_idle_timeout_a_quiet_stream_judges_deadlines_only_at_its_end() {
+    let (mut child, rx) = spawn(&["-o", "jsonl"]);
+    let mut stdin = child.stdin.take().unwrap();
+    send(&mut stdin, DAPHNE_WAITING);
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "nothing proves the deadline passed yet"
+    );
+    drop(stdin);
+    let s = json(&wait_for(&rx, "\"summary\""));
+    // At the end of the input the deadline had not passed by log time: still open.
+    assert_eq!(s["open"], 1);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_exit_0() {
+    let (mut child, rx) = spawn(&[]);
+    let mut stdin = child.stdin.take().unwrap();
+    send(&mut stdin, &bad_gateway("/ws/a/", 1));
+    wait_for(&rx, "upstream.down");
+    drop(rx);
+    // The reader is gone; more findings hit a closed pipe.
+    for i in 0..200 {
+        if stdin
+            .write_all(bad_gateway(&format!("/ws/b{i}/"), 10 + i).as_bytes())
+            .is_err()
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("Broken pipe"), "{err}");
+}
+
+#[test]
+fn sigterm_prints_the_summary_and_exits_0() {
+    let (mut child, rx) = spawn(&[]);
+    let mut stdin = child.stdin.take().unwrap();
+    send(&mut stdin, &bad_gateway("/ws/a/", 1));
+    wait_for(&rx, "upstream.down");
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert!(out.status.success(), "{:?}", out.status);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("logweave watch stopped"), "{err}");
+    assert!(err.contains("upstream.down  1"), "{err}");
+}
+
+/// Writes `n` ordinary lines and one marker into `path` (appending), returns lines written.
+fn write_round(path: &Path, round: u32, n: u32) -> u64 {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    let base = round * 10;
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&ordinary(base, i));
+    }
+    text.push_str(&bad_gateway(&format!("/ws/round{round}/"), base + 1));
+    f.write_all(text.as_bytes()).unwrap();
+    u64::from(n) + 1
+}
+
+#[test]
+fn a_followed_file_rotated_100_times_both_ways_loses_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    std::fs::write(&log, "").unwrap();
+    let (mut child, rx) = spawn(&[
+        "-o",
+        "jsonl",
+        "--stats",
+        "--poll",
+        "5ms",
+        "--since",
+        "2000-01-01",
+        "-f",
+        log.to_str().unwrap(),
+    ]);
+    let mut written = 0u64;
+    for round in 0..100u32 {
+        written += write_round(&log, round, 3 + round % 5);
+        // Every line of this round was read once its marker's finding is out.
+        wait_for(&rx, &format!("/ws/round{round}/"));
+        if round % 2 == 0 {
+            // logrotate's default: rename away, create anew.
+            std::fs::rename(&log, dir.path().join(format!("access.log.{round}"))).unwrap();
+            std::fs::write(&log, "").unwrap();
+        } else {
+            // copytruncate: copy, then cut the file the writer keeps appending to.
+            std::fs::copy(&log, dir.path().join(format!("access.log.{round}"))).unwrap();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(&log)
+                .unwrap();
+        }
+    }
+    written += write_round(&log, 100, 2);
+    wait_for(&rx, "/ws/round100/");
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stats = err
+        .lines()
+        .find(|l| l.contains("access.log:"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        stats.contains(&format!(" {written} lines = {written} parsed")),
+        "wrote {written} lines: {stats}"
+    );
+    assert!(stats.contains("rotated 50×"), "{stats}");
+    assert!(stats.contains("truncated 50×"), "{stats}");
+}
+
+/// Appends a finding's line to `ready` until one comes out: from then on every followed
+/// file has had its first look (a follower starts at the end of what exists).
+fn wait_until_following(ready: &Path, rx: &Receiver<String>) {
+    for i in 0..150 {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(ready)
+            .unwrap();
+        f.write_all(bad_gateway(&format!("/ws/ready{i}/"), i).as_bytes())
+            .unwrap();
+        if rx.recv_timeout(Duration::from_millis(200)).is_ok() {
+            return;
+        }
+    }
+    panic!("the followed file was never read");
+}
+
+#[test]
+fn a_followed_file_that_appears_later_is_read_from_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("later.log");
+    let ready = dir.path().join("ready.log");
+    std::fs::write(&ready, "").unwrap();
+    let (child, rx) = spawn(&[
+        "--poll",
+        "5ms",
+        "-f",
+        ready.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    // Once a line of the other file comes through, both files are being followed.
+    wait_until_following(&ready, &rx);
+    std::fs::write(
+        &log,
+        format!("{}{}", ordinary(0, 1), bad_gateway("/ws/late/", 2)),
+    )
+    .unwrap();
+    let line = wait_for(&rx, "/ws/late/");
+    assert!(line.contains("upstream.down"), "{line}");
+    assert!(line.contains("later.log:2"), "{line}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait_with_output().unwrap().status.success());
+}
+
+#[test]
+fn following_starts_at_the_end_without_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("old.log");
+    std::fs::write(&log, bad_gateway("/ws/old/", 1)).unwrap();
+    let ready = dir.path().join("ready.log");
+    std::fs::write(&ready, "").unwrap();
+    let (child, rx) = spawn(&[
+        "--poll",
+        "5ms",
+        "-f",
+        ready.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    wait_until_following(&ready, &rx);
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    f.write_all(bad_gateway("/ws/new/", 5).as_bytes()).unwrap();
+    let line = wait_for(&rx, "upstream.down");
+    assert!(line.contains("/ws/new/"), "the old line is history: {line}");
+    // Line numbers count the lines that were skipped.
+    assert!(line.contains("old.log:2"), "{line}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait_with_output().unwrap().status.success());
+}
+
+#[test]
+fn follow_needs_paths() {
+    let out = Command::new(bin())
+        .args(["watch", "-f"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-f follows files"));
+}

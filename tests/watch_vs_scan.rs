@@ -1,0 +1,113 @@
+//! `watch` judges a stream with the same packs, correlation and rules as `scan`: fed the
+//! same records in the same order, it must reach the same findings.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use logweave::ingest::{self, Options};
+use logweave::input::InputSpec;
+use logweave::pattern::PackSet;
+use logweave::pipeline;
+use logweave::watch::engine::{self, Engine};
+
+fn fixture_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expect.toml").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn logs(dir: &Path) -> Vec<InputSpec> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x != "toml") && p.is_file())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+        .collect()
+}
+
+/// Rule → number of findings, for each side.
+fn compare(specs: Vec<InputSpec>) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
+    let opts = Options::default();
+    let packs = PackSet::load(&[]).unwrap();
+    let ingested = ingest::ingest(&specs, &opts);
+    let names = ingested.inputs.iter().map(|i| i.name.clone()).collect();
+    let mut eng = Engine::new(&packs, engine::Options::default(), names);
+    for r in ingested.records.clone() {
+        eng.push(r);
+    }
+    eng.finish();
+    let live = eng.counts.findings.clone();
+    let s = pipeline::analyse(ingested, packs);
+    let mut batch: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for f in &s.analysis.findings {
+        *batch.entry(f.rule).or_default() += 1;
+    }
+    (live, batch)
+}
+
+#[test]
+fn watch_finds_what_scan_finds_in_every_fixture() {
+    let mut diffs = Vec::new();
+    for d in fixture_dirs() {
+        let (live, batch) = compare(logs(&d));
+        if live != batch {
+            diffs.push(format!(
+                "{}: watch {:?} vs scan {:?}",
+                d.file_name().unwrap().to_string_lossy(),
+                live,
+                batch
+            ));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} differ:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+fn realworld() -> PathBuf {
+    match std::env::var_os("LOGWEAVE_SHARED") {
+        Some(p) => PathBuf::from(p).join("corpus/realworld"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/realworld"),
+    }
+}
+
+#[test]
+fn watch_finds_what_scan_finds_in_every_real_world_excerpt() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(realworld())
+        .expect("../shared/corpus/realworld beside the repository")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x != "md"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 20);
+    let mut diffs = Vec::new();
+    for f in files {
+        let (live, batch) = compare(vec![InputSpec::from_arg(f.to_str().unwrap())]);
+        if live != batch {
+            diffs.push(format!(
+                "{}: watch {:?} vs scan {:?}",
+                f.file_name().unwrap().to_string_lossy(),
+                live,
+                batch
+            ));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} differ:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}

@@ -214,7 +214,7 @@ fn a_followed_file_rotated_100_times_both_ways_loses_no_line() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("access.log");
     std::fs::write(&log, "").unwrap();
-    let (mut child, rx) = spawn(&[
+    let (child, rx) = spawn(&[
         "-o",
         "jsonl",
         "--stats",

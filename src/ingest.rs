@@ -89,6 +89,9 @@ pub struct InputReport {
     pub year_source: YearSource,
     /// The error that stopped reading it, if any (records before it are kept).
     pub error: Option<Error>,
+    /// What a person should know although reading went on: lines cut at the length
+    /// limit, a file that shrank while it was read. Each names the input.
+    pub warnings: Vec<String>,
 }
 
 /// All inputs, read and merged.
@@ -157,6 +160,7 @@ pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport,
         stats: InputStats::default(),
         year_source: YearSource::Today,
         error: None,
+        warnings: Vec::new(),
     };
     let mut opened = match input::open(spec, opts.max_line) {
         Ok(o) => o,
@@ -222,8 +226,16 @@ pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport,
     if let Some(e) = error {
         let offset = opened.raw_offset.load(std::sync::atomic::Ordering::Relaxed);
         report.error = Some(input::read_error(spec, opened.compression, offset, e));
+    } else {
+        report.warnings.extend(opened.shrink_warning(spec));
     }
     let mut done = asm.finish();
+    if done.stats.truncated > 0 {
+        report.warnings.push(format!(
+            "{}: {} lines longer than {} bytes were cut to that length (flagged \"truncated\"; --max-line-bytes to change)",
+            spec.name, done.stats.truncated, opts.max_line
+        ));
+    }
     done.stats.bytes = bytes;
     report.format = det.name(most_common_format(&done.records));
     report.stats = done.stats;

@@ -357,6 +357,7 @@ fn finish(ingested: &ingest::Ingested, stats: bool) -> Result<ExitCode, Error> {
             let _ = writeln!(err, "logweave: {e}");
         }
     }
+    records::write_warnings(&mut err, &ingested.inputs).map_err(Error::Output)?;
     let unparsed: u64 = ingested.inputs.iter().map(|i| i.stats.unparsed).sum();
     if unparsed > 0 && !stats && io::stderr().is_terminal() {
         let _ = writeln!(

@@ -328,6 +328,11 @@ type JsonTime<'a> = Option<Result<Timestamp, &'a str>>;
 fn json_fast(line: &str) -> Option<(&str, Kind, Option<&'static str>, JsonTime<'_>)> {
     const HEAD: usize = br#"{"log":""#.len();
     let b = line.as_bytes();
+    // The slices below count on these ASCII bytes: without them `HEAD` may fall inside
+    // a multi-byte character (found by fuzzing: `{"log":` then `\xa2`).
+    if !b.starts_with(br#"{"log":""#) {
+        return None;
+    }
     let end = HEAD + memchr::memchr(b'"', b.get(HEAD..)?)?;
     let body = &b[HEAD..end];
     let (text_len, kind) = match memchr::memchr(b'\\', body) {

@@ -4,8 +4,13 @@
 //! ```text
 //! path or "-" ──► File / Stdin ──► CountingReader ──► (gzip | zstd)? ──► LineReader ──► lines
 //!                                   (compressed offset,                  (≤ max_line bytes,
-//!                                    for error messages)                  CR LF trimmed)
+//!                                    for error messages)                  LF, CR LF or CR)
 //! ```
+//!
+//! A line ends at `\n`, `\r\n` or a lone `\r` (old Mac OS logs, and what
+//! Python's universal newlines do), so no text hides behind a carriage return.
+//! A FIFO is read like a pipe. A regular file that gets shorter while it is read
+//! (`copytruncate` rotation) is noticed at its end: see [`Opened::shrink_warning`].
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -64,6 +69,30 @@ pub struct Opened {
     pub mtime: Option<SystemTime>,
     /// Compressed bytes read so far, shared with the reader chain.
     pub raw_offset: Arc<AtomicU64>,
+    /// A regular file's own handle and its length when opened.
+    watch: Option<(File, u64)>,
+}
+
+impl Opened {
+    /// Says so when a regular file got shorter while it was read (truncated in place by
+    /// `copytruncate` rotation, or rewritten): reading stopped where the file then ended,
+    /// so lines past that point were never seen. Call it at the end of input.
+    pub fn shrink_warning(&self, spec: &InputSpec) -> Option<String> {
+        let (file, at_open) = self.watch.as_ref()?;
+        // `/proc` and similar files claim a length of 0: nothing to compare.
+        if *at_open == 0 {
+            return None;
+        }
+        let read = self.raw_offset.load(Ordering::Relaxed);
+        let now = file.metadata().ok()?.len();
+        (read < *at_open || now < read).then(|| {
+            format!(
+                "{}: the file shrank while it was read ({at_open} bytes when opened, {read} read, {now} now): \
+                 it was truncated or rewritten in place, lines written over or cut off were not read",
+                spec.name
+            )
+        })
+    }
 }
 
 /// Counts the bytes that pass through, so a decompression error can say where it happened.
@@ -86,6 +115,7 @@ pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
         input: spec.name.clone(),
         source,
     };
+    let mut watch = None;
     let (raw, mtime): (Box<dyn Read + Send>, Option<SystemTime>) = match &spec.path {
         None => (Box::new(io::stdin()), None),
         Some(p) => {
@@ -96,7 +126,11 @@ pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
                     "is a directory (name the log files in it)",
                 )));
             }
+            // A FIFO opens once a writer does, then reads like a pipe.
             let f = File::open(p).map_err(io_err)?;
+            if meta.is_file() {
+                watch = f.try_clone().ok().map(|c| (c, meta.len()));
+            }
             (Box::new(f), meta.modified().ok())
         }
     };
@@ -126,6 +160,7 @@ pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
         compression,
         mtime,
         raw_offset: count,
+        watch,
     })
 }
 
@@ -171,10 +206,12 @@ pub struct LineMeta {
 }
 
 /// Splits a byte stream into lines, keeping at most `max_line` bytes of each so a
-/// gigantic line costs bounded memory. `\n` ends a line; a `\r` before it is removed.
+/// gigantic line costs bounded memory. `\n`, `\r\n` and a lone `\r` end a line.
 pub struct LineReader<R> {
     inner: R,
     max_line: usize,
+    /// The last line ended with `\r` at the end of a buffer: a `\n` next belongs to it.
+    after_cr: bool,
     /// Bytes handed out so far (decompressed).
     pub bytes: u64,
 }
@@ -185,6 +222,7 @@ impl<R: BufRead> LineReader<R> {
         LineReader {
             inner,
             max_line: max_line.max(1),
+            after_cr: false,
             bytes: 0,
         }
     }
@@ -207,40 +245,53 @@ impl<R: BufRead> LineReader<R> {
                 Err(e) => {
                     // Hand out what was read before the error; report the error next call.
                     if any {
-                        return Ok(Some(self.finish_line(buf, truncated, true)));
+                        return Ok(Some(LineMeta {
+                            truncated,
+                            unterminated: true,
+                        }));
                     }
                     return Err(e);
                 }
             };
             if chunk.is_empty() {
-                return Ok(any.then(|| self.finish_line(buf, truncated, true)));
+                return Ok(any.then_some(LineMeta {
+                    truncated,
+                    unterminated: true,
+                }));
+            }
+            if std::mem::take(&mut self.after_cr) && chunk[0] == b'\n' {
+                self.inner.consume(1);
+                self.bytes += 1;
+                continue;
             }
             any = true;
-            let (take, done) = match memchr::memchr(b'\n', chunk) {
-                Some(i) => (i, true),
-                None => (chunk.len(), false),
+            // (bytes of text, bytes of terminator)
+            let (take, term) = match memchr::memchr2(b'\n', b'\r', chunk) {
+                Some(i) if chunk[i] == b'\n' => (i, 1),
+                Some(i) => match chunk.get(i + 1) {
+                    Some(b'\n') => (i, 2),
+                    Some(_) => (i, 1),
+                    None => {
+                        self.after_cr = true;
+                        (i, 1)
+                    }
+                },
+                None => (chunk.len(), 0),
             };
             let room = self.max_line.saturating_sub(buf.len());
             if take > room {
                 truncated = true;
             }
             buf.extend_from_slice(&chunk[..take.min(room)]);
-            let used = take + usize::from(done);
+            let used = take + term;
             self.inner.consume(used);
             self.bytes += used as u64;
-            if done {
-                return Ok(Some(self.finish_line(buf, truncated, false)));
+            if term > 0 {
+                return Ok(Some(LineMeta {
+                    truncated,
+                    unterminated: false,
+                }));
             }
-        }
-    }
-
-    fn finish_line(&mut self, buf: &mut Vec<u8>, truncated: bool, unterminated: bool) -> LineMeta {
-        if !truncated && buf.last() == Some(&b'\r') {
-            buf.pop();
-        }
-        LineMeta {
-            truncated,
-            unterminated,
         }
     }
 }
@@ -265,6 +316,59 @@ mod tests {
         let texts: Vec<_> = l.iter().map(|(b, _)| b.as_slice()).collect();
         assert_eq!(texts, vec![&b"a"[..], b"bb", b"", b"ccc"]);
         assert!(l[3].1.unterminated && !l[2].1.unterminated);
+    }
+
+    #[test]
+    fn lone_cr_ends_a_line_and_crlf_split_across_buffers_is_one_end() {
+        // Buffers of 7 bytes put the CR LF of "abcdef\r\n" across a refill.
+        let l = lines(b"mac 1\rmac 2\rabcdef\r\nunix\n\r", 100);
+        let texts: Vec<_> = l.iter().map(|(b, _)| b.as_slice()).collect();
+        assert_eq!(
+            texts,
+            vec![&b"mac 1"[..], b"mac 2", b"abcdef", b"unix", b""]
+        );
+        let mut r = LineReader::new(
+            io::BufReader::with_capacity(7, &b"abcdef\r\nunix\n"[..]),
+            100,
+        );
+        let mut buf = Vec::new();
+        while r.next_line(&mut buf).unwrap().is_some() {}
+        assert_eq!(
+            r.bytes, 13,
+            "every byte, terminators included, is counted once"
+        );
+    }
+
+    #[test]
+    fn file_truncated_while_read_is_noticed_at_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rotating.log");
+        std::fs::write(&p, "a line of log\n".repeat(100_000)).unwrap();
+        let spec = InputSpec::from_arg(p.to_str().unwrap());
+        let mut o = open(&spec, DEFAULT_MAX_LINE).unwrap();
+        let mut buf = Vec::new();
+        o.reader.next_line(&mut buf).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_len(10)
+            .unwrap();
+        while o.reader.next_line(&mut buf).unwrap().is_some() {}
+        let w = o.shrink_warning(&spec).expect("a warning");
+        assert!(w.contains("rotating.log") && w.contains("shrank"), "{w}");
+    }
+
+    #[test]
+    fn file_read_whole_gives_no_shrink_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("calm.log");
+        std::fs::write(&p, "one\ntwo\n").unwrap();
+        let spec = InputSpec::from_arg(p.to_str().unwrap());
+        let mut o = open(&spec, DEFAULT_MAX_LINE).unwrap();
+        let mut buf = Vec::new();
+        while o.reader.next_line(&mut buf).unwrap().is_some() {}
+        assert_eq!(o.shrink_warning(&spec), None);
     }
 
     #[test]

@@ -251,9 +251,16 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             .dfa_size_limit(4 << 20)
             .build()
             .map_err(|e| {
+                let why = match e {
+                    regex::Error::CompiledTooBig(limit) => format!(
+                        "is too big once compiled (limit {limit} bytes): bound its repetitions \
+                         or split it into several patterns"
+                    ),
+                    e => format!("does not compile: {e}"),
+                };
                 at(
                     d.regex.span(),
-                    format!("regex of '{}' does not compile: {e}", d.id.get_ref()),
+                    format!("regex of '{}' {why}", d.id.get_ref()),
                 )
             })?;
         let literals = match &d.literal {

@@ -36,7 +36,13 @@ pub struct InputView<'a> {
     continuation: u64,
     blank: u64,
     unparsed: u64,
+    /// Lines not valid UTF-8 (decoded lossily).
+    lossy: u64,
+    /// Lines cut at `--max-line-bytes`.
+    truncated: u64,
     error: Option<String>,
+    /// Each names the input (lines cut, a file that shrank while read).
+    warnings: &'a [String],
 }
 
 /// Counts first.
@@ -165,7 +171,10 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
             continuation: i.stats.continuation,
             blank: i.stats.blank,
             unparsed: i.stats.unparsed,
+            lossy: i.stats.lossy,
+            truncated: i.stats.truncated,
             error: i.error.as_ref().map(|e| e.to_string()),
+            warnings: &i.warnings,
         })
         .collect();
     let input_name = |rec: usize| {

@@ -112,6 +112,17 @@ pub fn write_jsonl<W: Write>(
     Ok(())
 }
 
+/// The warnings of every input, one `logweave: warning: ...` line each: printed whether
+/// or not `--stats` was asked for, because each says some text was not read whole.
+pub fn write_warnings<W: Write>(w: &mut W, inputs: &[InputReport]) -> io::Result<()> {
+    for i in inputs {
+        for m in &i.warnings {
+            writeln!(w, "logweave: warning: {m}")?;
+        }
+    }
+    Ok(())
+}
+
 /// One line per input for `--stats`: the accounting a person can check.
 pub fn write_stats<W: Write>(w: &mut W, inputs: &[InputReport]) -> io::Result<()> {
     for i in inputs {

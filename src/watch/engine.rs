@@ -221,6 +221,15 @@ impl<'a> Engine<'a> {
         self.state.live()
     }
 
+    /// (connections, events, records) held in memory right now.
+    pub fn held(&self) -> (usize, usize, usize) {
+        (
+            self.state.live(),
+            self.store.events.len(),
+            self.store.records.len(),
+        )
+    }
+
     /// The latest record time seen.
     pub fn now(&self) -> Option<DateTime<Utc>> {
         self.now

@@ -296,6 +296,3 @@ impl Source {
         self.summary
     }
 }
-
-#[cfg(test)]
-mod tests;

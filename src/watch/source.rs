@@ -89,6 +89,8 @@ pub enum Msg {
 pub struct Splitter {
     partial: Vec<u8>,
     truncated: bool,
+    /// The last piece ended with `\r`: a `\n` starting the next one belongs to it.
+    after_cr: bool,
     max_line: usize,
     /// Number of the next line.
     pub next_line: u64,
@@ -100,6 +102,7 @@ impl Splitter {
         Splitter {
             partial: Vec::new(),
             truncated: false,
+            after_cr: false,
             max_line: max_line.max(1),
             next_line: 1,
         }
@@ -113,12 +116,24 @@ impl Splitter {
         }
     }
 
-    /// Adds `bytes`; every line they complete goes to `out`.
+    /// Adds `bytes`; every line they complete goes to `out`. Lines end as the file
+    /// reader's do: `\n`, `\r\n` (also split across two pieces) or a lone `\r`.
     pub fn feed(&mut self, mut bytes: &[u8], out: &mut Batch) {
-        while let Some(i) = memchr::memchr(b'\n', bytes) {
+        if std::mem::take(&mut self.after_cr) && bytes.first() == Some(&b'\n') {
+            bytes = &bytes[1..];
+        }
+        while let Some(i) = memchr::memchr2(b'\n', b'\r', bytes) {
             self.keep(&bytes[..i]);
             self.end_line(out, false);
-            bytes = &bytes[i + 1..];
+            let mut next = i + 1;
+            if bytes[i] == b'\r' {
+                match bytes.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    None => self.after_cr = true,
+                }
+            }
+            bytes = &bytes[next..];
         }
         self.keep(bytes);
     }
@@ -135,6 +150,7 @@ impl Splitter {
     pub fn reset(&mut self) {
         self.partial.clear();
         self.truncated = false;
+        self.after_cr = false;
         self.next_line = 1;
     }
 
@@ -148,9 +164,6 @@ impl Splitter {
     }
 
     fn end_line(&mut self, out: &mut Batch, unterminated: bool) {
-        if !self.truncated && self.partial.last() == Some(&b'\r') {
-            self.partial.pop();
-        }
         let start = out.data.len();
         out.data.extend_from_slice(&self.partial);
         out.lines.push((
@@ -488,12 +501,25 @@ mod tests {
         assert_eq!(texts(&b), vec![&b"one"[..]]);
         let mut b2 = sp.batch();
         assert_eq!(b2.first_line, 2);
-        sp.feed(b"o\r\nthree", &mut b2);
-        assert_eq!(texts(&b2), vec![&b"two"[..]]);
+        sp.feed(b"o\r", &mut b2);
+        sp.feed(b"\nthree", &mut b2);
+        assert_eq!(
+            texts(&b2),
+            vec![&b"two"[..]],
+            "CR LF across two reads is one end"
+        );
         let mut b3 = sp.batch();
         sp.flush(&mut b3);
         assert_eq!(texts(&b3), vec![&b"three"[..]]);
         assert!(b3.lines[0].2.unterminated);
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_line_like_the_file_reader() {
+        let mut sp = Splitter::new(100);
+        let mut b = sp.batch();
+        sp.feed(b"mac 1\rmac 2\runix\n", &mut b);
+        assert_eq!(texts(&b), vec![&b"mac 1"[..], b"mac 2", b"unix"]);
     }
 
     #[test]

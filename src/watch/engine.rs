@@ -268,6 +268,11 @@ impl<'a> Engine<'a> {
             return;
         }
         self.counts.matched += 1;
+        // Held only for correlation (host, pid, time) and as evidence (line, message):
+        // the application layout's copy of the message and the fields can go.
+        let mut rec = rec;
+        rec.app = None;
+        rec.fields = Vec::new();
         let ri = self.next_record;
         self.next_record += 1;
         self.store.records.insert(ri, rec);

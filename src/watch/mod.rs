@@ -33,9 +33,9 @@ use source::{FollowOptions, Msg, Notice};
 /// analysed, while lines keep coming.
 const KEEP_RECORDS: usize = 16;
 /// Quiet long enough to take every record as complete.
-const QUIET: Duration = Duration::from_millis(50);
+const QUIET: Duration = Duration::from_millis(10);
 /// How often the loop looks at the clock and the stop flag when nothing arrives.
-const TICK: Duration = Duration::from_millis(20);
+const TICK: Duration = Duration::from_millis(5);
 /// Lines detection looks at when a source starts.
 const SAMPLE_LINES: usize = 64;
 

@@ -131,11 +131,32 @@ pub struct Counts {
     pub findings: BTreeMap<&'static str, u64>,
 }
 
+/// Hashes the engine's own sequence numbers: they are unique and spread already, so a
+/// multiply is enough (SipHash costs more than the rest of a lookup).
+#[derive(Default)]
+struct SeqHasher(u64);
+
+impl std::hash::Hasher for SeqHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type SeqMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<SeqHasher>>;
+
 /// Events and the records they matched, while their connection lives.
 #[derive(Default)]
 struct LiveStore {
-    events: HashMap<usize, Event>,
-    records: HashMap<usize, Record>,
+    events: SeqMap<Event>,
+    records: SeqMap<Record>,
 }
 
 impl Store for LiveStore {

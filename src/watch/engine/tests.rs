@@ -180,3 +180,40 @@ fn moving_the_clock_fires_a_waiting_deadline() {
     // The timeout happened at the deadline, not when the clock was moved.
     assert!(f[0].ts.unwrap() < t - CDuration::seconds(10));
 }
+
+#[test]
+fn a_new_connection_on_every_line_for_ten_minutes_keeps_memory_flat() {
+    let set = packs();
+    let opts = Options {
+        max_open: 100,
+        ..Options::default()
+    };
+    let mut e = engine(&set, opts);
+    let mut peak = (0, 0, 0);
+    // 600 s of log time, 10 new connections a second that never close.
+    let mut text = String::new();
+    for i in 0..6_000u32 {
+        text.push_str(&daphne(i / 10, 1_024 + i, "WSCONNECTING", "/ws/chat/"));
+        if i % 100 == 99 {
+            for r in records(&text) {
+                e.push(r);
+            }
+            text.clear();
+            let h = e.held();
+            peak = (peak.0.max(h.0), peak.1.max(h.1), peak.2.max(h.2));
+            e.take();
+        }
+    }
+    assert_eq!(e.counts.connections, 6_000);
+    assert!(peak.0 <= 100, "{peak:?}");
+    assert!(peak.1 <= 101 && peak.2 <= 101, "{peak:?}");
+    // Each evicted one's handshake deadline had passed while it was held: it was said.
+    let timeouts = e
+        .counts
+        .findings
+        .get("handshake.timeout")
+        .copied()
+        .unwrap_or(0);
+    assert!((6_000 - 100..=6_000).contains(&timeouts), "{timeouts}");
+    assert_eq!(e.counts.evicted, 6_000 - 100);
+}

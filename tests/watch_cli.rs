@@ -349,3 +349,32 @@ fn follow_needs_paths() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("-f follows files"));
 }
+
+#[test]
+fn a_line_stalled_midway_junk_and_a_clock_jumping_back_are_survived_and_counted() {
+    let (mut child, rx) = spawn(&["-o", "jsonl"]);
+    let mut stdin = child.stdin.take().unwrap();
+    // The writer stalls in the middle of a line: nothing is made of the half.
+    let line = bad_gateway("/ws/stalled/", 30);
+    let (a, b) = line.split_at(40);
+    send(&mut stdin, a);
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+    send(&mut stdin, b);
+    let f = json(&wait_for(&rx, "/ws/stalled/"));
+    assert_eq!(f["evidence"][0]["line"], 1);
+    // A burst of binary junk, then a line whose clock went back 20 s.
+    stdin
+        .write_all(b"\x00\x01\xff\xfe garbage \x1b[2J\x00\n")
+        .unwrap();
+    stdin.write_all(&[0xffu8; 300]).unwrap();
+    send(&mut stdin, "\n");
+    send(&mut stdin, &bad_gateway("/ws/after/", 10));
+    wait_for(&rx, "/ws/after/");
+    drop(stdin);
+    let s = json(&wait_for(&rx, "\"summary\""));
+    assert_eq!(s["inputs"][0]["lines"], 4);
+    assert_eq!(s["inputs"][0]["unparsed"], 2);
+    assert_eq!(s["inputs"][0]["lossy"], 2);
+    assert_eq!(s["late"], 1);
+    assert!(child.wait().unwrap().success());
+}

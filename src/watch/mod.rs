@@ -163,6 +163,8 @@ pub fn run(
                     .unwrap_or_default()
                 {
                     eng.push(r);
+                    // Said now, not after the rest of the batch.
+                    out(&mut eng)?;
                 }
                 last_line = Instant::now();
                 flushed = false;

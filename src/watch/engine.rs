@@ -156,7 +156,8 @@ type SeqMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<SeqHasher>>;
 #[derive(Default)]
 struct LiveStore {
     events: SeqMap<Event>,
-    records: SeqMap<Record>,
+    /// Boxed: a record is large and a map keeps room for more entries than it holds.
+    records: SeqMap<Box<Record>>,
 }
 
 impl Store for LiveStore {
@@ -296,7 +297,7 @@ impl<'a> Engine<'a> {
         rec.fields = Vec::new();
         let ri = self.next_record;
         self.next_record += 1;
-        self.store.records.insert(ri, rec);
+        self.store.records.insert(ri, Box::new(rec));
         let mut touched: Vec<usize> = Vec::new();
         for m in matches {
             let ei = self.next_event;

@@ -132,7 +132,7 @@ fn user_of(e: &Event) -> Option<&str> {
 }
 
 /// The exact keys an event carries: (kind, value).
-fn exact_keys(e: &Event, r: &Record) -> Vec<(&'static str, String)> {
+fn exact_keys(e: &Event, r: &Origin) -> Vec<(&'static str, String)> {
     let mut k = Vec::new();
     if let Some(c) = client_key(e) {
         k.push(("client", c));
@@ -198,8 +198,34 @@ fn kinds_mask(keys: &[(&'static str, String)]) -> u8 {
 pub trait Store {
     /// Event number `i`.
     fn event(&self, i: usize) -> &Event;
-    /// Record number `i`.
-    fn record(&self, i: usize) -> &Record;
+    /// Where record number `i` came from.
+    fn origin(&self, i: usize) -> Origin<'_>;
+}
+
+/// What correlation needs of a record besides its events: which input and process wrote
+/// it, and whether its time is whole seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin<'a> {
+    /// The input's number.
+    pub input: u32,
+    /// Host name.
+    pub host: Option<&'a str>,
+    /// Process id.
+    pub pid: Option<u32>,
+    /// Its time was written in whole seconds.
+    pub coarse: bool,
+}
+
+impl Origin<'_> {
+    /// The origin of a record.
+    pub fn of(r: &Record) -> Origin<'_> {
+        Origin {
+            input: r.input,
+            host: r.host.as_deref(),
+            pid: r.pid,
+            coarse: r.ts.is_some_and(|t| t.digits == 0),
+        }
+    }
 }
 
 /// A [`Store`] over a finished input.
@@ -214,8 +240,8 @@ impl Store for Slices<'_> {
     fn event(&self, i: usize) -> &Event {
         &self.events[i]
     }
-    fn record(&self, i: usize) -> &Record {
-        &self.records[i]
+    fn origin(&self, i: usize) -> Origin<'_> {
+        Origin::of(&self.records[i])
     }
 }
 
@@ -331,9 +357,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         s.event(i)
     }
 
-    fn rec(&self, i: usize) -> &'a Record {
+    fn rec(&self, i: usize) -> Origin<'a> {
         let s: &'a S = self.store;
-        s.record(i)
+        s.origin(i)
     }
 
     /// Places event `ei`: returns its connection, or `None` when it joined none.
@@ -405,7 +431,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         self.st.conns[ci]
             .source
             .as_ref()
-            .is_none_or(|(h, p)| *h == r.host && *p == r.pid)
+            .is_none_or(|(h, p)| h.as_deref() == r.host && *p == r.pid)
     }
 
     /// Lines of another consumer class never belong to this connection; a step of an
@@ -452,7 +478,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let e = self.ev(ei);
         let r = self.rec(e.record);
         let ends = self.set.pattern(e.at).ends;
-        let keys = exact_keys(e, r);
+        let keys = exact_keys(e, &r);
         let path = e.cap("path").map(normalize_path);
         let client = client_key(e);
         let cip = client_ip(e);
@@ -520,7 +546,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if c.source.is_none()
                 && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer)
             {
-                c.source = Some((r.host.clone(), r.pid));
+                c.source = Some((r.host.map(str::to_string), r.pid));
             }
         } else if c.client_ip.is_none() {
             c.client_ip = cip;
@@ -535,7 +561,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
         }
         self.reindex(ci);
-        let coarse = r.ts.is_some_and(|t| t.digits == 0);
+        let coarse = r.coarse;
         if ends && e.stage != Stage::Proxy {
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
@@ -608,7 +634,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.st.global.push(ei);
             return;
         }
-        for k in exact_keys(e, r) {
+        for k in exact_keys(e, &r) {
             if let Some(&ci) = self.st.keys.get(&k) {
                 self.attach(ci, ei, k.0, true);
                 return;
@@ -638,7 +664,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             // Lines that named neither path nor client (`User found in JWT: admin`)
             // started a connection just before this one named its path.
             if path.is_some() {
-                let kinds: Vec<&str> = exact_keys(e, r).iter().map(|k| k.0).collect();
+                let kinds: Vec<&str> = exact_keys(e, &r).iter().map(|k| k.0).collect();
                 if let Some(ci) = self
                     .recent_without(ei, &kinds)
                     .filter(|&ci| self.st.conns[ci].path.is_none())
@@ -650,7 +676,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.open(ei);
             return;
         }
-        let keys = exact_keys(e, r);
+        let keys = exact_keys(e, &r);
         if !keys.is_empty() {
             // An id of a kind the connection has not shown yet (Daphne 1.x's channel
             // name beside the access line's client): the process's connection that
@@ -774,7 +800,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let grace = CDuration::milliseconds(CLOSED_GRACE_MS);
         let step = self.step_index(e);
         let r = self.rec(e.record);
-        let mask = kinds_mask(&exact_keys(e, r));
+        let mask = kinds_mask(&exact_keys(e, &r));
         self.st.recent.iter().rev().copied().find(|&ci| {
             let c = &self.st.conns[ci];
             c.closed

@@ -17,6 +17,7 @@ pub mod load;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aho_corasick::AhoCorasick;
@@ -116,7 +117,9 @@ pub struct Pattern {
     /// Only records of these formats (empty: any).
     pub formats: Vec<String>,
     /// Fixed captures added to every match.
-    pub set: Vec<(String, String)>,
+    pub set: Vec<(Arc<str>, String)>,
+    /// The regex's capture names, shared by every match.
+    pub names: Vec<Arc<str>>,
     /// Ends its connection.
     pub ends: bool,
     /// May occur many times in one connection.
@@ -131,16 +134,14 @@ pub struct Pattern {
 
 impl Pattern {
     /// The captures of `text`, or `None` when it does not match.
-    pub fn captures(&self, text: &str) -> Option<Vec<(String, String)>> {
+    pub fn captures(&self, text: &str) -> Option<Captures> {
         let c = self.regex.captures(text)?;
-        let mut out: Vec<(String, String)> = self
-            .regex
-            .capture_names()
-            .flatten()
-            .filter_map(|n| c.name(n).map(|m| (n.to_string(), m.as_str().to_string())))
-            .collect();
-        out.extend(self.set.iter().cloned());
-        Some(out)
+        let found = self
+            .names
+            .iter()
+            .filter_map(|n| c.name(n).map(|m| (n.clone(), m.as_str())));
+        let fixed = self.set.iter().map(|(k, v)| (k.clone(), v.as_str()));
+        Some(Captures::from_pairs(found.chain(fixed)))
     }
 }
 
@@ -298,13 +299,19 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 format!("pattern '{}' has no examples", d.id.get_ref()),
             ));
         }
+        let names = regex.capture_names().flatten().map(Arc::from).collect();
         patterns.push(Pattern {
             id: d.id.get_ref().clone(),
             stage,
             regex,
             literals,
             formats: d.formats.clone(),
-            set: d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            set: d
+                .set
+                .iter()
+                .map(|(k, v)| (Arc::from(k.as_str()), v.clone()))
+                .collect(),
+            names,
             ends: d.ends,
             repeats: d.repeats,
             after: Vec::new(),
@@ -515,13 +522,61 @@ pub struct PatternRef {
     pub pattern: usize,
 }
 
+/// The named captures of one match: their values back to back in one string, so an
+/// event costs two allocations however many it has (`watch` holds many events).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Captures {
+    text: String,
+    /// (name, start, end) in `text`, in regex order, then the pattern's fixed ones.
+    spans: Box<[(Arc<str>, u32, u32)]>,
+}
+
+impl Captures {
+    /// Builds from (name, value) pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (Arc<str>, &'a str)>) -> Captures {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for (name, v) in pairs {
+            let start = text.len() as u32;
+            text.push_str(v);
+            spans.push((name, start, text.len() as u32));
+        }
+        Captures {
+            text,
+            spans: spans.into_boxed_slice(),
+        }
+    }
+
+    /// The value of `name`, when captured (possibly empty).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// (name, value) pairs in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.spans
+            .iter()
+            .map(|(k, a, b)| (&**k, &self.text[*a as usize..*b as usize]))
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// None at all.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+}
+
 /// A record a pattern matched.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Match {
     /// Which pattern.
     pub at: PatternRef,
     /// Named captures (and the pattern's fixed ones), in regex order.
-    pub captures: Vec<(String, String)>,
+    pub captures: Captures,
 }
 
 /// All loaded packs, with one prefilter over all of them.
@@ -631,16 +686,13 @@ pub struct Event {
     /// The pattern's lane.
     pub stage: Stage,
     /// Named captures.
-    pub captures: Vec<(String, String)>,
+    pub captures: Captures,
 }
 
 impl Event {
     /// The capture called `name`, when present and not empty.
     pub fn cap(&self, name: &str) -> Option<&str> {
-        self.captures
-            .iter()
-            .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.as_str())
+        self.captures.get(name).filter(|v| !v.is_empty())
     }
 }
 
@@ -748,7 +800,7 @@ pub fn test_pack(pack: &Pack) -> (usize, Vec<ExampleFailure>) {
                 )),
                 Some(caps) => {
                     for (k, v) in &ex.expect {
-                        let got = caps.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+                        let got = caps.get(k);
                         if got != Some(v.as_str()) {
                             fails.push(fail(
                                 ex.at,

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use chrono::{DateTime, Duration as CDuration, Utc};
 
 use crate::catalog::Severity;
-use crate::correlate::{self, Builder, Connection, State, Store};
+use crate::correlate::{self, Builder, Connection, Origin, State, Store};
 use crate::pattern::{Event, PackSet, Stage};
 use crate::record::Record;
 use crate::sequence::{self, Finding};
@@ -156,16 +156,47 @@ type SeqMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<SeqHasher>>;
 #[derive(Default)]
 struct LiveStore {
     events: SeqMap<Event>,
-    /// Boxed: a record is large and a map keeps room for more entries than it holds.
-    records: SeqMap<Box<Record>>,
+    records: SeqMap<Held>,
+}
+
+/// A matched record as the engine keeps it: what correlation asks (input, process,
+/// precision) and what evidence shows (line, time, text); nothing else.
+struct Held {
+    input: u32,
+    line: u64,
+    ts: Option<DateTime<Utc>>,
+    coarse: bool,
+    host: Option<Box<str>>,
+    pid: Option<u32>,
+    message: Box<str>,
+}
+
+impl Held {
+    fn of(r: Record) -> Held {
+        Held {
+            input: r.input,
+            line: r.line,
+            ts: r.ts.map(|t| t.utc),
+            coarse: r.ts.is_some_and(|t| t.digits == 0),
+            host: r.host.map(String::into_boxed_str),
+            pid: r.pid,
+            message: r.message.into_boxed_str(),
+        }
+    }
 }
 
 impl Store for LiveStore {
     fn event(&self, i: usize) -> &Event {
         &self.events[&i]
     }
-    fn record(&self, i: usize) -> &Record {
-        &self.records[&i]
+    fn origin(&self, i: usize) -> Origin<'_> {
+        let r = &self.records[&i];
+        Origin {
+            input: r.input,
+            host: r.host.as_deref(),
+            pid: r.pid,
+            coarse: r.coarse,
+        }
     }
 }
 
@@ -290,14 +321,9 @@ impl<'a> Engine<'a> {
             return;
         }
         self.counts.matched += 1;
-        // Held only for correlation (host, pid, time) and as evidence (line, message):
-        // the application layout's copy of the message and the fields can go.
-        let mut rec = rec;
-        rec.app = None;
-        rec.fields = Vec::new();
         let ri = self.next_record;
         self.next_record += 1;
-        self.store.records.insert(ri, Box::new(rec));
+        self.store.records.insert(ri, Held::of(rec));
         let mut touched: Vec<usize> = Vec::new();
         for m in matches {
             let ei = self.next_event;
@@ -594,8 +620,8 @@ impl<'a> Engine<'a> {
                 .cloned()
                 .unwrap_or_default(),
             line: r.line,
-            ts: r.ts.map(|t| t.utc),
-            text: r.message.clone(),
+            ts: r.ts,
+            text: r.message.to_string(),
         })
     }
 

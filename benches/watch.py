@@ -111,6 +111,8 @@ def latency():
     p.stdin.close()
     p.wait()
     th.join(timeout=5)
+    if os.environ.get("LATENCY_TRACE"):
+        print(" ".join(f"{k}:{(got[k] - sent[k]) * 1000:.0f}" for k in sorted(sent) if k in got))
     lat = sorted((got[k] - sent[k]) * 1000 for k in sent if k in got)
     missing = len(sent) - len(lat)
     if not lat:
@@ -118,7 +120,8 @@ def latency():
         return
     q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))]
     print(f"latency at {total / elapsed:,.0f} lines/s offered: {len(lat)} findings, "
-          f"p50 {q(0.5):.2f} ms, p99 {q(0.99):.2f} ms, max {lat[-1]:.2f} ms"
+          f"p50 {q(0.5):.2f} ms, p90 {q(0.9):.2f} ms, p99 {q(0.99):.2f} ms, max {lat[-1]:.2f} ms, "
+          f"{sum(1 for x in lat if x > 10)} over 10 ms"
           + (f", {missing} never came" if missing else ""))
 
 

@@ -186,9 +186,14 @@ pub fn connection_findings<'e>(
     now: Option<DateTime<Utc>>,
 ) -> ConnectionFindings {
     let mut out = ConnectionFindings::default();
-    let evs: Vec<usize> = conn.links.iter().map(|l| l.event).collect();
+    // Each event looked up once: `event` may be a map lookup (`watch`).
+    let evs: Vec<(usize, &Event)> = conn
+        .links
+        .iter()
+        .map(|l| (l.event, event(l.event)))
+        .collect();
     let packs: Vec<usize> = {
-        let mut p: Vec<usize> = evs.iter().map(|&i| event(i).at.pack).collect();
+        let mut p: Vec<usize> = evs.iter().map(|(_, e)| e.at.pack).collect();
         p.sort();
         p.dedup();
         p
@@ -199,25 +204,17 @@ pub fn connection_findings<'e>(
             if rule.when.count.is_some() {
                 continue;
             }
-            let seen: Vec<usize> = evs
+            let Some(&(first, s)) = evs.iter().find(|(_, e)| {
+                e.at.pack == pi && rule.when.seen.contains(&e.at.pattern) && passes_filters(rule, e)
+            }) else {
+                continue;
+            };
+            let excused = evs
                 .iter()
-                .copied()
-                .filter(|&i| {
-                    let e = event(i);
-                    e.at.pack == pi
-                        && rule.when.seen.contains(&e.at.pattern)
-                        && passes_filters(rule, e)
-                })
-                .collect();
-            let Some(&first) = seen.first() else { continue };
-            let excused = evs.iter().any(|&i| {
-                let e = event(i);
-                e.at.pack == pi && rule.when.unless.contains(&e.at.pattern)
-            });
+                .any(|(_, e)| e.at.pack == pi && rule.when.unless.contains(&e.at.pattern));
             if excused {
                 continue;
             }
-            let s = event(first);
             if rule.when.missing.is_empty() {
                 out.findings.push(finding(
                     rule,
@@ -233,8 +230,7 @@ pub fn connection_findings<'e>(
             let within = CDuration::from_std(rule.when.within.unwrap_or_default())
                 .unwrap_or(CDuration::zero());
             let deadline = s.ts.map(|t| t + within);
-            let followed = evs.iter().any(|&i| {
-                let e = event(i);
+            let followed = evs.iter().any(|(_, e)| {
                 e.at.pack == pi
                     && rule.when.missing.contains(&e.at.pattern)
                     && e.ts >= s.ts
@@ -248,7 +244,7 @@ pub fn connection_findings<'e>(
             }
             let ended_at = evs
                 .iter()
-                .map(|&i| event(i))
+                .map(|(_, e)| e)
                 .find(|e| e.ts >= s.ts && set.pattern(e.at).ends && e.at != s.at)
                 .map(|e| e.ts);
             let passed = matches!((deadline, now), (Some(d), Some(n)) if n >= d);
@@ -258,9 +254,9 @@ pub fn connection_findings<'e>(
                     _ => deadline,
                 };
                 let mut ev = vec![first];
-                if let Some(last) = evs.last() {
-                    if *last != first {
-                        ev.push(*last);
+                if let Some(&(last, _)) = evs.last() {
+                    if last != first {
+                        ev.push(last);
                     }
                 }
                 out.findings.push(finding(

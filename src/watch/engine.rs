@@ -30,6 +30,8 @@ use crate::sequence::{self, Finding};
 
 /// How long (log time) a finding that a later line could withdraw waits for that line.
 const HOLD_MS: i64 = 2_000;
+/// Wakes handled per record fed; the rest wait for the next record or a pause.
+const WAKES_PER_RECORD: usize = 16;
 /// Most connections a finding that spans many lists by name.
 const MAX_LISTED: usize = 50;
 
@@ -541,7 +543,9 @@ impl<'a> Engine<'a> {
     /// Wakes the connections whose deadline, wait or settling time has passed.
     fn tick(&mut self) {
         if let Some(now) = self.judged_now() {
-            self.fire_until(now);
+            // Whole-second log times make a second's deadlines pass together; a few per
+            // record keeps the line after them from waiting behind all of them.
+            self.fire_until(now, WAKES_PER_RECORD);
         }
         if self.counts.records.is_multiple_of(4096) {
             self.prune_bursts();
@@ -551,14 +555,22 @@ impl<'a> Engine<'a> {
     /// Moves time on to `t` by the wall clock (the stream went quiet): deadlines up to
     /// `t` fire without waiting for a line that proves time has passed.
     pub fn advance_to(&mut self, t: DateTime<Utc>) {
-        self.fire_until(t);
+        self.fire_until(t, usize::MAX);
     }
 
-    fn fire_until(&mut self, now: DateTime<Utc>) {
+    /// Fires every wake due by the latest time (the stream paused: there is time).
+    pub fn catch_up(&mut self) {
+        if let Some(now) = self.judged_now() {
+            self.fire_until(now, usize::MAX);
+        }
+    }
+
+    fn fire_until(&mut self, now: DateTime<Utc>, mut budget: usize) {
         while let Some(&(w, ci)) = self.wakes.first() {
-            if w > now {
+            if w > now || budget == 0 {
                 break;
             }
+            budget -= 1;
             self.wakes.remove(&(w, ci));
             self.slots[ci].wake = None;
             // Judge the deadline by the time the caller moved to.
@@ -590,7 +602,7 @@ impl<'a> Engine<'a> {
     /// generic findings held back are said.
     pub fn finish(&mut self) {
         if let Some(n) = self.now {
-            self.fire_until(n);
+            self.fire_until(n, usize::MAX);
         }
         for ci in 0..self.state.slots() {
             // Forgotten slots are empty; a held finding without a time has no wake.

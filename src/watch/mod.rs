@@ -151,7 +151,9 @@ pub fn run(
             interrupted = true;
             break;
         }
-        match rx.recv_timeout(TICK) {
+        let msg = rx.recv_timeout(TICK);
+        let rx_idle = matches!(msg, Err(RecvTimeoutError::Timeout));
+        match msg {
             Ok(Msg::Lines { src, batch }) => {
                 let s = &mut sources[src];
                 s.feed(src as u32, &batch, opts);
@@ -200,6 +202,9 @@ pub fn run(
             Err(RecvTimeoutError::Disconnected) => break,
         }
         let quiet = last_line.elapsed();
+        if rx_idle {
+            eng.catch_up();
+        }
         if !flushed && quiet >= QUIET {
             for s in &mut sources {
                 for r in s

@@ -16,8 +16,23 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_logweave")
 }
 
+/// Kills a watch left running by a test that failed before stopping it (a follower
+/// never ends by itself).
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", self.0)).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains("logweave") {
+            let _ = Command::new("kill")
+                .args(["-9", &self.0.to_string()])
+                .status();
+        }
+    }
+}
+
 /// Starts `logweave watch ARGS` with piped stdio; stdout lines arrive on the channel.
-fn spawn(args: &[&str]) -> (Child, Receiver<String>) {
+fn spawn(args: &[&str]) -> (Child, Receiver<String>, KillOnDrop) {
     let mut child = Command::new(bin())
         .arg("watch")
         .args(args)
@@ -28,6 +43,7 @@ fn spawn(args: &[&str]) -> (Child, Receiver<String>) {
         .unwrap();
     let out = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
+    let guard = KillOnDrop(child.id());
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines() {
             let Ok(line) = line else { break };
@@ -36,7 +52,7 @@ fn spawn(args: &[&str]) -> (Child, Receiver<String>) {
             }
         }
     });
-    (child, rx)
+    (child, rx, guard)
 }
 
 /// The next stdout line that contains `needle`, or a failure naming what was seen.
@@ -81,7 +97,7 @@ fn json(line: &str) -> serde_json::Value {
 
 #[test]
 fn each_finding_is_printed_while_the_stream_is_still_open() {
-    let (mut child, rx) = spawn(&["-o", "jsonl"]);
+    let (mut child, rx, _guard) = spawn(&["-o", "jsonl"]);
     let mut stdin = child.stdin.take().unwrap();
     send(&mut stdin, &ordinary(0, 1));
     send(&mut stdin, &bad_gateway("/ws/first/", 1));
@@ -110,7 +126,7 @@ const DAPHNE_WAITING: &str = "2026-11-30T10:00:04+0000 web-1 daphne[4242]: 127.0
 
 #[test]
 fn a_deadline_fires_when_a_later_line_shows_it_passed() {
-    let (mut child, rx) = spawn(&["-o", "jsonl"]);
+    let (mut child, rx, _guard) = spawn(&["-o", "jsonl"]);
     let mut stdin = child.stdin.take().unwrap();
     send(&mut stdin, DAPHNE_WAITING);
     // Another connection 30 s later: the first one's handshake deadline has passed.
@@ -123,7 +139,7 @@ fn a_deadline_fires_when_a_later_line_shows_it_passed() {
 
 #[test]
 fn idle_timeout_fires_a_deadline_when_the_stream_goes_quiet() {
-    let (mut child, rx) = spawn(&["-o", "jsonl", "--idle-timeout", "1s"]);
+    let (mut child, rx, _guard) = spawn(&["-o", "jsonl", "--idle-timeout", "1s"]);
     let mut stdin = child.stdin.take().unwrap();
     send(&mut stdin, DAPHNE_WAITING);
     // Nothing more comes; the handshake deadline passes by the wall clock.
@@ -135,7 +151,7 @@ fn idle_timeout_fires_a_deadline_when_the_stream_goes_quiet() {
 
 #[test]
 fn without_idle_timeout_a_quiet_stream_judges_deadlines_only_at_its_end() {
-    let (mut child, rx) = spawn(&["-o", "jsonl"]);
+    let (mut child, rx, _guard) = spawn(&["-o", "jsonl"]);
     let mut stdin = child.stdin.take().unwrap();
     send(&mut stdin, DAPHNE_WAITING);
     assert!(
@@ -151,7 +167,7 @@ fn without_idle_timeout_a_quiet_stream_judges_deadlines_only_at_its_end() {
 
 #[test]
 fn a_closed_stdout_ends_quietly_with_exit_0() {
-    let (mut child, rx) = spawn(&[]);
+    let (mut child, rx, _guard) = spawn(&[]);
     let mut stdin = child.stdin.take().unwrap();
     send(&mut stdin, &bad_gateway("/ws/a/", 1));
     wait_for(&rx, "upstream.down");
@@ -175,7 +191,7 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
 
 #[test]
 fn sigterm_prints_the_summary_and_exits_0() {
-    let (mut child, rx) = spawn(&[]);
+    let (mut child, rx, _guard) = spawn(&[]);
     let mut stdin = child.stdin.take().unwrap();
     send(&mut stdin, &bad_gateway("/ws/a/", 1));
     wait_for(&rx, "upstream.down");
@@ -214,7 +230,7 @@ fn a_followed_file_rotated_100_times_both_ways_loses_no_line() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("access.log");
     std::fs::write(&log, "").unwrap();
-    let (child, rx) = spawn(&[
+    let (child, rx, _guard) = spawn(&[
         "-o",
         "jsonl",
         "--stats",
@@ -289,7 +305,7 @@ fn a_followed_file_that_appears_later_is_read_from_its_start() {
     let log = dir.path().join("later.log");
     let ready = dir.path().join("ready.log");
     std::fs::write(&ready, "").unwrap();
-    let (child, rx) = spawn(&[
+    let (child, rx, _guard) = spawn(&[
         "--poll",
         "5ms",
         "-f",
@@ -319,7 +335,7 @@ fn following_starts_at_the_end_without_since() {
     std::fs::write(&log, bad_gateway("/ws/old/", 1)).unwrap();
     let ready = dir.path().join("ready.log");
     std::fs::write(&ready, "").unwrap();
-    let (child, rx) = spawn(&[
+    let (child, rx, _guard) = spawn(&[
         "--poll",
         "5ms",
         "-f",
@@ -352,7 +368,7 @@ fn follow_needs_paths() {
 
 #[test]
 fn a_line_stalled_midway_junk_and_a_clock_jumping_back_are_survived_and_counted() {
-    let (mut child, rx) = spawn(&["-o", "jsonl"]);
+    let (mut child, rx, _guard) = spawn(&["-o", "jsonl"]);
     let mut stdin = child.stdin.take().unwrap();
     // The writer stalls in the middle of a line: nothing is made of the half.
     let line = bad_gateway("/ws/stalled/", 30);

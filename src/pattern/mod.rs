@@ -646,6 +646,11 @@ impl PackSet {
     /// Every pattern that matches `record`, in (pack, pattern) order.
     pub fn matches(&self, record: &Record) -> Vec<Match> {
         let text = record.message.as_str();
+        // Most records hold no literal at all: the plain search can skip ahead with its
+        // prefilter, the overlapping one (needed to find every literal) cannot.
+        if self.always.is_empty() && !self.prefilter.is_match(text) {
+            return Vec::new();
+        }
         let mut cands: Vec<PatternRef> = self.always.clone();
         for m in self.prefilter.find_overlapping_iter(text) {
             cands.push(self.literal_owner[m.pattern().as_usize()]);

@@ -271,9 +271,13 @@ impl<'a> Engine<'a> {
         (self.inputs.len() - 1) as u32
     }
 
-    /// Connections held right now.
+    /// Connections held that have not closed (a closed one is held a while longer for
+    /// lines written after its close).
     pub fn open_connections(&self) -> usize {
-        self.state.live()
+        (0..self.state.slots())
+            .map(|ci| self.state.connection(ci))
+            .filter(|c| !c.links.is_empty() && !c.closed)
+            .count()
     }
 
     /// (connections, events, records) held in memory right now.

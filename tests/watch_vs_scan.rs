@@ -54,18 +54,13 @@ fn compare(specs: Vec<InputSpec>) -> (BTreeMap<&'static str, u64>, BTreeMap<&'st
     (live, batch)
 }
 
-#[test]
-fn watch_finds_what_scan_finds_in_every_fixture() {
+/// Compares both sides on each named case; fails listing every case that differs.
+fn assert_agree(cases: Vec<(String, Vec<InputSpec>)>) {
     let mut diffs = Vec::new();
-    for d in fixture_dirs() {
-        let (live, batch) = compare(logs(&d));
+    for (name, specs) in cases {
+        let (live, batch) = compare(specs);
         if live != batch {
-            diffs.push(format!(
-                "{}: watch {:?} vs scan {:?}",
-                d.file_name().unwrap().to_string_lossy(),
-                live,
-                batch
-            ));
+            diffs.push(format!("{name}: watch {live:?} vs scan {batch:?}"));
         }
     }
     assert!(
@@ -74,6 +69,15 @@ fn watch_finds_what_scan_finds_in_every_fixture() {
         diffs.len(),
         diffs.join("\n")
     );
+}
+
+fn name(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn watch_finds_what_scan_finds_in_every_fixture() {
+    assert_agree(fixture_dirs().iter().map(|d| (name(d), logs(d))).collect());
 }
 
 fn realworld() -> PathBuf {
@@ -92,22 +96,10 @@ fn watch_finds_what_scan_finds_in_every_real_world_excerpt() {
         .collect();
     files.sort();
     assert!(files.len() > 20);
-    let mut diffs = Vec::new();
-    for f in files {
-        let (live, batch) = compare(vec![InputSpec::from_arg(f.to_str().unwrap())]);
-        if live != batch {
-            diffs.push(format!(
-                "{}: watch {:?} vs scan {:?}",
-                f.file_name().unwrap().to_string_lossy(),
-                live,
-                batch
-            ));
-        }
-    }
-    assert!(
-        diffs.is_empty(),
-        "{} differ:\n{}",
-        diffs.len(),
-        diffs.join("\n")
+    assert_agree(
+        files
+            .iter()
+            .map(|f| (name(f), vec![InputSpec::from_arg(f.to_str().unwrap())]))
+            .collect(),
     );
 }

@@ -136,6 +136,22 @@ fn num(e: &Event, name: &str) -> Option<u32> {
     e.cap(name).and_then(|s| s.trim().parse().ok())
 }
 
+/// The group a `count` rule counts `e` in: the `by` capture, else that field of its
+/// connection; `None` when neither says (the line is not counted).
+pub(crate) fn count_key(rule: &Rule, e: &Event, conn: Option<&Connection>) -> Option<String> {
+    let Some(by) = &rule.when.by else {
+        return Some(String::new());
+    };
+    e.cap(by).map(str::to_string).or_else(|| {
+        conn.and_then(|c| match by.as_str() {
+            "client_ip" => c.client_ip.clone(),
+            "user" | "user_id" => c.user.clone(),
+            "path" => c.path.clone(),
+            _ => None,
+        })
+    })
+}
+
 pub(crate) fn passes_filters(rule: &Rule, e: &Event) -> bool {
     (rule.when.codes.is_empty() || num(e, "code").is_some_and(|c| rule.when.codes.contains(&c)))
         && (rule.when.statuses.is_empty()
@@ -365,22 +381,9 @@ impl Eval<'_> {
                     {
                         continue;
                     }
-                    let key = match &rule.when.by {
-                        None => String::new(),
-                        Some(by) => match e.cap(by).map(str::to_string).or_else(|| {
-                            owner.get(&i).and_then(|&ci| {
-                                let c = &self.corr.connections[ci];
-                                match by.as_str() {
-                                    "client_ip" => c.client_ip.clone(),
-                                    "user" | "user_id" => c.user.clone(),
-                                    "path" => c.path.clone(),
-                                    _ => None,
-                                }
-                            })
-                        }) {
-                            Some(k) => k,
-                            None => continue,
-                        },
+                    let conn = owner.get(&i).map(|&ci| &self.corr.connections[ci]);
+                    let Some(key) = count_key(rule, e, conn) else {
+                        continue;
                     };
                     groups.entry(key).or_default().push(i);
                 }

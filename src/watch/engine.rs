@@ -728,19 +728,8 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let conn = landed.map(|ci| self.state.connection(ci));
-            let key = match &rule.when.by {
-                None => String::new(),
-                Some(by) => match e.cap(by).map(str::to_string).or_else(|| {
-                    conn.and_then(|c| match by.as_str() {
-                        "client_ip" => c.client_ip.clone(),
-                        "user" | "user_id" => c.user.clone(),
-                        "path" => c.path.clone(),
-                        _ => None,
-                    })
-                }) {
-                    Some(k) => k,
-                    None => continue,
-                },
+            let Some(key) = sequence::count_key(rule, e, conn) else {
+                continue;
             };
             let window = CDuration::from_std(w).unwrap_or(CDuration::zero());
             let Some(line) = self.evidence(ei) else {

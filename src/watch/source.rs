@@ -394,16 +394,22 @@ impl Follower {
         Ok(())
     }
 
-    /// The open file is done with: its last partial line is ended as it is.
-    fn end_file(&mut self) -> Result<(), Gone> {
+    /// Sends the line still waiting for its newline, ended as it is.
+    fn flush_partial(&mut self) -> Result<(), Gone> {
         let mut b = self.sp.batch();
         self.sp.flush(&mut b);
-        if !b.lines.is_empty() {
-            self.send(Msg::Lines {
-                src: self.src,
-                batch: b,
-            })?;
+        if b.lines.is_empty() {
+            return Ok(());
         }
+        self.send(Msg::Lines {
+            src: self.src,
+            batch: b,
+        })
+    }
+
+    /// The open file is done with: its last partial line is ended as it is.
+    fn end_file(&mut self) -> Result<(), Gone> {
+        self.flush_partial()?;
         self.file = None;
         self.id = None;
         Ok(())
@@ -423,14 +429,7 @@ impl Follower {
         };
         if len < self.pos || rewritten {
             // The line cut short by the truncation is kept as it was.
-            let mut b = self.sp.batch();
-            self.sp.flush(&mut b);
-            if !b.lines.is_empty() {
-                self.send(Msg::Lines {
-                    src: self.src,
-                    batch: b,
-                })?;
-            }
+            self.flush_partial()?;
             self.pos = 0;
             self.tail.clear();
             self.sp.reset();

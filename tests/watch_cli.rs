@@ -394,3 +394,35 @@ fn a_line_stalled_midway_junk_and_a_clock_jumping_back_are_survived_and_counted(
     assert_eq!(s["late"], 1);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn following_with_since_reads_existing_lines_from_that_time_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("since.log");
+    std::fs::write(
+        &log,
+        format!(
+            "{}{}",
+            bad_gateway("/ws/before/", 60),
+            bad_gateway("/ws/after/", 300)
+        ),
+    )
+    .unwrap();
+    let (child, rx, _guard) = spawn(&[
+        "--poll",
+        "5ms",
+        "--since",
+        "2026-11-25 10:02:00",
+        "-f",
+        log.to_str().unwrap(),
+    ]);
+    let line = wait_for(&rx, "upstream.down");
+    assert!(line.contains("/ws/after/"), "{line}");
+    assert!(line.contains("since.log:2"), "{line}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(rx.try_iter().all(|l| !l.contains("/ws/before/")));
+}

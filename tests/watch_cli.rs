@@ -55,6 +55,16 @@ fn spawn(args: &[&str]) -> (Child, Receiver<String>, KillOnDrop) {
     (child, rx, guard)
 }
 
+/// Stops a watch as Ctrl-C would (SIGTERM) and collects what it wrote.
+fn stop(child: Child) -> std::process::Output {
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    child.wait_with_output().unwrap()
+}
+
 /// The next stdout line that contains `needle`, or a failure naming what was seen.
 fn wait_for(rx: &Receiver<String>, needle: &str) -> String {
     let mut seen = Vec::new();
@@ -195,12 +205,7 @@ fn sigterm_prints_the_summary_and_exits_0() {
     let mut stdin = child.stdin.take().unwrap();
     send(&mut stdin, &bad_gateway("/ws/a/", 1));
     wait_for(&rx, "upstream.down");
-    let st = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let out = child.wait_with_output().unwrap();
+    let out = stop(child);
     drop(stdin);
     assert!(out.status.success(), "{:?}", out.status);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -262,12 +267,7 @@ fn a_followed_file_rotated_100_times_both_ways_loses_no_line() {
     }
     written += write_round(&log, 100, 2);
     wait_for(&rx, "/ws/round100/");
-    let st = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let out = child.wait_with_output().unwrap();
+    let out = stop(child);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     let stats = err
@@ -299,21 +299,27 @@ fn wait_until_following(ready: &Path, rx: &Receiver<String>) {
     panic!("the followed file was never read");
 }
 
-#[test]
-fn a_followed_file_that_appears_later_is_read_from_its_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("later.log");
-    let ready = dir.path().join("ready.log");
+/// Follows `log` and a second file, and returns once the second one's lines come
+/// through: from then on `log` has had its first look too.
+fn follow_with_ready(dir: &Path, log: &Path) -> (Child, Receiver<String>, KillOnDrop) {
+    let ready = dir.join("ready.log");
     std::fs::write(&ready, "").unwrap();
-    let (child, rx, _guard) = spawn(&[
+    let (child, rx, guard) = spawn(&[
         "--poll",
         "5ms",
         "-f",
         ready.to_str().unwrap(),
         log.to_str().unwrap(),
     ]);
-    // Once a line of the other file comes through, both files are being followed.
     wait_until_following(&ready, &rx);
+    (child, rx, guard)
+}
+
+#[test]
+fn a_followed_file_that_appears_later_is_read_from_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("later.log");
+    let (child, rx, _guard) = follow_with_ready(dir.path(), &log);
     std::fs::write(
         &log,
         format!("{}{}", ordinary(0, 1), bad_gateway("/ws/late/", 2)),
@@ -322,10 +328,7 @@ fn a_followed_file_that_appears_later_is_read_from_its_start() {
     let line = wait_for(&rx, "/ws/late/");
     assert!(line.contains("upstream.down"), "{line}");
     assert!(line.contains("later.log:2"), "{line}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(child.wait_with_output().unwrap().status.success());
+    assert!(stop(child).status.success());
 }
 
 #[test]
@@ -333,26 +336,14 @@ fn following_starts_at_the_end_without_since() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("old.log");
     std::fs::write(&log, bad_gateway("/ws/old/", 1)).unwrap();
-    let ready = dir.path().join("ready.log");
-    std::fs::write(&ready, "").unwrap();
-    let (child, rx, _guard) = spawn(&[
-        "--poll",
-        "5ms",
-        "-f",
-        ready.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
-    wait_until_following(&ready, &rx);
+    let (child, rx, _guard) = follow_with_ready(dir.path(), &log);
     let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     f.write_all(bad_gateway("/ws/new/", 5).as_bytes()).unwrap();
     let line = wait_for(&rx, "upstream.down");
     assert!(line.contains("/ws/new/"), "the old line is history: {line}");
     // Line numbers count the lines that were skipped.
     assert!(line.contains("old.log:2"), "{line}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(child.wait_with_output().unwrap().status.success());
+    assert!(stop(child).status.success());
 }
 
 #[test]
@@ -419,10 +410,6 @@ fn following_with_since_reads_existing_lines_from_that_time_on() {
     let line = wait_for(&rx, "upstream.down");
     assert!(line.contains("/ws/after/"), "{line}");
     assert!(line.contains("since.log:2"), "{line}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    assert!(stop(child).status.success());
     assert!(rx.try_iter().all(|l| !l.contains("/ws/before/")));
 }

@@ -743,31 +743,21 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             // The one that logged most recently, not the one opened last: a coarse
             // access log may have opened several at once.
             let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
-            self.st
-                .recent
-                .iter()
-                .copied()
-                .filter(|&ci| {
-                    self.live_for(ci, e, window) && (pat.repeats || !self.has_pattern(ci, e))
-                })
-                .max_by_key(|&ci| (self.st.conns[ci].end, ci))
-                .map(|i| (i, "time"))
+            self.latest_where(|ci| {
+                self.live_for(ci, e, window) && (pat.repeats || !self.has_pattern(ci, e))
+            })
+            .map(|i| (i, "time"))
         });
         // The line a consumer writes after the server logged the close.
         let cand = cand.or_else(|| {
             let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
-            self.st
-                .recent
-                .iter()
-                .copied()
-                .filter(|&ci| {
-                    self.st.conns[ci].closed
-                        && self.same_process(ci, e)
-                        && within(self.st.conns[ci].end, e.ts, window)
-                        && !self.has_pattern(ci, e)
-                })
-                .max_by_key(|&ci| (self.st.conns[ci].end, ci))
-                .map(|i| (i, "after-close"))
+            self.latest_where(|ci| {
+                self.st.conns[ci].closed
+                    && self.same_process(ci, e)
+                    && within(self.st.conns[ci].end, e.ts, window)
+                    && !self.has_pattern(ci, e)
+            })
+            .map(|i| (i, "after-close"))
         });
         match cand {
             Some((ci, key)) => self.attach(ci, ei, key, false),
@@ -776,6 +766,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             None if e.stage != Stage::Layer => self.open(ei),
             None => self.st.global.push(ei),
         }
+    }
+
+    /// Among the recent connections that pass `pred`, the one whose last line is latest.
+    fn latest_where(&self, pred: impl Fn(usize) -> bool) -> Option<usize> {
+        self.st
+            .recent
+            .iter()
+            .copied()
+            .filter(|&ci| pred(ci))
+            .max_by_key(|&ci| (self.st.conns[ci].end, ci))
     }
 
     /// The first open connection of the same process, active within the key-less

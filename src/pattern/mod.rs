@@ -558,16 +558,6 @@ impl Captures {
             .iter()
             .map(|(k, a, b)| (&**k, &self.text[*a as usize..*b as usize]))
     }
-
-    /// How many.
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    /// None at all.
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
 }
 
 /// A record a pattern matched.

@@ -264,13 +264,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Names one more input (a followed file that appeared); returns its number.
-    pub fn add_input(&mut self, name: String) -> u32 {
-        self.inputs.push(name);
-        self.last_ts.push(None);
-        (self.inputs.len() - 1) as u32
-    }
-
     /// Connections held that have not closed (a closed one is held a while longer for
     /// lines written after its close).
     pub fn open_connections(&self) -> usize {

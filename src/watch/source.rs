@@ -245,13 +245,13 @@ pub fn spawn_follow(src: usize, path: PathBuf, tx: SyncSender<Msg>, opts: Follow
             src,
             path,
             tx,
-            max_line: opts.max_line,
             file: None,
             id: None,
             pos: 0,
             tail: Vec::new(),
             sp: Splitter::new(opts.max_line),
             vanished: false,
+            buf: vec![0u8; READ_SIZE],
         };
         let mut first = true;
         loop {
@@ -271,7 +271,6 @@ struct Follower {
     src: usize,
     path: PathBuf,
     tx: SyncSender<Msg>,
-    max_line: usize,
     file: Option<File>,
     /// (device, inode) of the open file.
     id: Option<(u64, u64)>,
@@ -281,6 +280,8 @@ struct Follower {
     tail: Vec<u8>,
     sp: Splitter,
     vanished: bool,
+    /// Read buffer, reused by every poll.
+    buf: Vec<u8>,
 }
 
 impl Follower {
@@ -368,12 +369,12 @@ impl Follower {
         let Some(file) = &self.file else {
             return Ok(());
         };
-        let mut buf = vec![0u8; READ_SIZE];
+        let buf = &mut self.buf;
         let mut lines = 0u64;
         let mut last_nl = 0u64;
         let mut pos = 0u64;
         loop {
-            match file.read_at(&mut buf, pos) {
+            match file.read_at(buf, pos) {
                 Ok(0) => break,
                 Ok(n) => {
                     let chunk = &buf[..n];
@@ -435,12 +436,21 @@ impl Follower {
             self.sp.reset();
             self.notice(Notice::Truncated)?;
         }
-        let Some(file) = &self.file else {
+        // Both lent out for the read, which sends lines as it goes.
+        let Some(file) = self.file.take() else {
             return Ok(());
         };
-        let mut buf = vec![0u8; READ_SIZE.min(self.max_line.max(4096) * 2)];
+        let mut buf = std::mem::take(&mut self.buf);
+        let read = self.read_from(&file, &mut buf);
+        self.file = Some(file);
+        self.buf = buf;
+        read
+    }
+
+    /// Reads `file` from the current position to its end, sending whole lines.
+    fn read_from(&mut self, file: &File, buf: &mut [u8]) -> Result<(), Gone> {
         loop {
-            match file.read_at(&mut buf, self.pos) {
+            match file.read_at(buf, self.pos) {
                 Ok(0) => break,
                 Ok(n) => {
                     let mut b = self.sp.batch();

@@ -31,6 +31,18 @@ impl Default for TimeCtx {
 }
 
 impl TimeCtx {
+    /// UTC, no `--year`, and a fixed reference instant (`year-month-day hour:00`): for
+    /// tests and fuzz targets, whose results must not depend on today's date.
+    pub fn fixed(year: i32, month: u32, day: u32, hour: u32) -> TimeCtx {
+        TimeCtx {
+            reference: NaiveDate::from_ymd_opt(year, month, day)
+                .and_then(|d| d.and_hms_opt(hour, 0, 0))
+                .expect("a valid date and hour"),
+            year: None,
+            tz: FixedOffset::east_opt(0).unwrap(),
+        }
+    }
+
     /// Picks the year of a year-less date: `--year` if given, else the reference year,
     /// or the one before if the date would be more than a day after the reference
     /// (a December line read in January).

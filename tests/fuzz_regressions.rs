@@ -8,14 +8,7 @@ use logweave::format;
 use logweave::time::TimeCtx;
 
 fn ctx() -> TimeCtx {
-    TimeCtx {
-        reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
-            .unwrap()
-            .and_hms_opt(12, 0, 0)
-            .unwrap(),
-        year: None,
-        tz: chrono::FixedOffset::east_opt(0).unwrap(),
-    }
+    TimeCtx::fixed(2026, 11, 23, 12)
 }
 
 /// Found by the `formats` target: docker-json's allocation-free path sliced at byte 8

@@ -124,14 +124,7 @@ fn gen_input() -> impl Strategy<Value = GenInput> {
 }
 
 fn ctx() -> TimeCtx {
-    TimeCtx {
-        reference: chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap(),
-        year: None,
-        tz: chrono::FixedOffset::east_opt(0).unwrap(),
-    }
+    TimeCtx::fixed(2026, 12, 1, 0)
 }
 
 /// Lines as a person counts them: `\n`-separated, a last line without `\n` included.

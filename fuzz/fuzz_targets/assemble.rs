@@ -7,13 +7,10 @@ use logweave::time::TimeCtx;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
+    // A zone other than UTC exercises the zone-less paths.
     let ctx = TimeCtx {
-        reference: chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap(),
-        year: None,
         tz: chrono::FixedOffset::east_opt(3600).unwrap(),
+        ..TimeCtx::fixed(2026, 1, 2, 0)
     };
     let a = assemble_str(0, &text, ctx);
     let s = &a.stats;

@@ -12,14 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let formats = format::registry();
     let f = formats[pick as usize % formats.len()];
     let text = String::from_utf8_lossy(rest);
-    let ctx = TimeCtx {
-        reference: chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
-            .unwrap()
-            .and_hms_opt(12, 0, 0)
-            .unwrap(),
-        year: None,
-        tz: chrono::FixedOffset::east_opt(0).unwrap(),
-    };
+    let ctx = TimeCtx::fixed(2026, 11, 23, 12);
     for line in text.split('\n') {
         let stripped = format::strip_ansi(line);
         if let Some(p) = f.parse(&stripped, &ctx) {

@@ -9,15 +9,7 @@ fn packs() -> PackSet {
 }
 
 fn records(text: &str) -> Vec<Record> {
-    let ctx = TimeCtx {
-        reference: Utc
-            .with_ymd_and_hms(2026, 12, 1, 0, 0, 0)
-            .unwrap()
-            .naive_utc(),
-        year: None,
-        tz: chrono::FixedOffset::east_opt(0).unwrap(),
-    };
-    assemble_str(0, text, ctx).records
+    assemble_str(0, text, TimeCtx::fixed(2026, 12, 1, 0)).records
 }
 
 /// A Daphne journald line at `sec` seconds after 10:00.

@@ -177,16 +177,131 @@ impl Envelope {
             fields: owned_fields(&p.fields),
         }
     }
+}
 
-    /// A record's pid may come from the application (a gunicorn worker) where the
-    /// envelope had none, so only an envelope pid is compared.
-    fn same_source(&self, r: &Record) -> bool {
-        self.program == r.program
-            && self.stream == r.stream
-            && self.host == r.host
-            && (self.pid.is_none() || self.pid == r.pid)
+/// Which source a record came from, for joining a continuation line to the latest record
+/// of its own program: (program, stream, host) hashed, and whether there was a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SourceKey {
+    hash: u64,
+    has_program: bool,
+}
+
+impl SourceKey {
+    fn of(program: Option<&str>, stream: Option<&str>, host: Option<&str>) -> SourceKey {
+        use std::hash::{Hash, Hasher};
+        // Fixed keys: the same input joins the same way on every run.
+        let mut h = std::hash::DefaultHasher::new();
+        (program, stream, host).hash(&mut h);
+        SourceKey {
+            hash: h.finish(),
+            has_program: program.is_some(),
+        }
     }
 }
+
+/// The envelope of the line being assembled: borrowed from the line when it was parsed
+/// from it (nothing is copied unless a record is kept), owned when it outlived its line
+/// (a joined partial, supervisord's captured output), or none.
+enum Env<'a> {
+    None,
+    /// The format that parsed `raw`, its result, and the line itself.
+    Parsed(&'static dyn Format, &'a Parsed<'a>, &'a str),
+    Owned(Envelope),
+}
+
+impl Env<'_> {
+    fn key(&self) -> Option<SourceKey> {
+        match self {
+            Env::None => None,
+            Env::Parsed(_, p, _) => Some(SourceKey::of(p.program.as_deref(), p.stream, p.host)),
+            Env::Owned(e) => Some(SourceKey::of(
+                e.program.as_deref(),
+                e.stream,
+                e.host.as_deref(),
+            )),
+        }
+    }
+
+    fn pid(&self) -> Option<u32> {
+        match self {
+            Env::None => None,
+            Env::Parsed(_, p, _) => p.pid,
+            Env::Owned(e) => e.pid,
+        }
+    }
+
+    fn ts(&self) -> Option<Timestamp> {
+        match self {
+            Env::None => None,
+            Env::Parsed(_, p, _) => p.ts,
+            Env::Owned(e) => e.ts,
+        }
+    }
+
+    fn level(&self) -> Option<Level> {
+        match self {
+            Env::None => None,
+            Env::Parsed(_, p, _) => p.level,
+            Env::Owned(e) => e.level,
+        }
+    }
+
+    fn stream(&self) -> Option<&'static str> {
+        match self {
+            Env::None => None,
+            Env::Parsed(_, p, _) => p.stream,
+            Env::Owned(e) => e.stream,
+        }
+    }
+
+    fn format(&self) -> Option<&'static str> {
+        match self {
+            Env::None => None,
+            Env::Parsed(f, _, _) => Some(f.name()),
+            Env::Owned(e) => Some(e.format),
+        }
+    }
+
+    fn into_owned(self) -> Option<Envelope> {
+        match self {
+            Env::None => None,
+            Env::Parsed(f, p, _) => Some(Envelope::from_parsed(f.name(), p)),
+            Env::Owned(e) => Some(e),
+        }
+    }
+}
+
+/// What the assembler knows of each record it still holds, beside the record.
+struct Meta {
+    /// `None` for a record without an envelope.
+    source: Option<SourceKey>,
+    /// Set while the record is skipped: how to build it in full if a continuation line
+    /// that a pattern may match joins it.
+    skipped: Option<Skipped>,
+}
+
+/// A skipped record's message holds the text to rebuild it from: its first `head`
+/// bytes are the raw line (or the owned envelope's message), the rest the `\n`-joined
+/// continuation lines.
+struct Skipped {
+    head: usize,
+    redo: Redo,
+    app: Option<&'static dyn Format>,
+}
+
+/// How a skipped record's envelope is rebuilt.
+enum Redo {
+    /// No envelope: the head is the message.
+    None,
+    /// Parse the head (a raw line) again with this format.
+    Parse(&'static dyn Format),
+    /// The envelope outlived its line; the head is its message.
+    Owned(Box<Envelope>),
+}
+
+/// Keeps a record in full only when a pattern may match its text.
+pub type Filter = std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 fn owned_fields(f: &[(&'static str, Cow<str>)]) -> Vec<(&'static str, String)> {
     f.iter().map(|(k, v)| (*k, v.to_string())).collect()
@@ -257,6 +372,10 @@ pub struct Assembler {
     ctx: TimeCtx,
     app_hint: Option<&'static dyn Format>,
     records: Vec<Record>,
+    /// One per record in `records`.
+    meta: Vec<Meta>,
+    /// When set, records whose text it rejects are only counted (`skipped`).
+    filter: Option<Filter>,
     stats: InputStats,
     pending: Option<Pending>,
     capture: Option<Capture>,
@@ -279,6 +398,8 @@ impl Assembler {
             ctx,
             app_hint: det.forced.filter(|f| f.layer() == Layer::App),
             records: Vec::new(),
+            meta: Vec::new(),
+            filter: None,
             stats: InputStats::default(),
             pending: None,
             capture: None,
@@ -287,6 +408,19 @@ impl Assembler {
             seen_record: false,
             taken: 0,
         }
+    }
+
+    /// Keeps only records whose text `keep` accepts (a pattern may match it); the others
+    /// come out `skipped`: counted and timed, but without the copies of their text, fields
+    /// and application part that make a record costly. A continuation line that `keep`
+    /// accepts rebuilds its skipped record in full before it joins. `keep` must accept
+    /// any text that contains a text it accepts, as a literal search does.
+    pub fn skip_unless(&mut self, keep: Filter) {
+        self.filter = Some(keep);
+    }
+
+    fn wanted(&self, text: &str) -> bool {
+        self.filter.as_ref().is_none_or(|f| f(text))
     }
 
     /// The counts so far.
@@ -349,16 +483,19 @@ impl Assembler {
 
     fn line(&mut self, line_no: u64, text: &str, flags: RecordFlags) {
         let Some((fmt, p)) = self.envelope(text) else {
-            let env = self.capture.as_ref().map(|c| Envelope {
-                format: "supervisord",
-                ts: c.ts.map(|t| Timestamp {
-                    note: t.note | TsNote::INHERITED,
-                    ..t
+            let env = match &self.capture {
+                Some(c) => Env::Owned(Envelope {
+                    format: "supervisord",
+                    ts: c.ts.map(|t| Timestamp {
+                        note: t.note | TsNote::INHERITED,
+                        ..t
+                    }),
+                    program: Some(c.program.clone()),
+                    stream: c.stream,
+                    ..Envelope::default()
                 }),
-                program: Some(c.program.clone()),
-                stream: c.stream,
-                ..Envelope::default()
-            });
+                None => Env::None,
+            };
             self.message(env, text, line_no, line_no, flags);
             return;
         };
@@ -393,7 +530,6 @@ impl Assembler {
                 }
             }
             Kind::Record => {
-                let env = Envelope::from_parsed(fmt.name(), &p);
                 match self.pending.take() {
                     Some(mut pend) if pend.env.stream == p.stream => {
                         // The first part's time and line are the record's.
@@ -403,7 +539,7 @@ impl Assembler {
                         f.truncated |= flags.truncated;
                         f.lossy |= flags.lossy;
                         self.message_counted(
-                            Some(pend.env),
+                            Env::Owned(pend.env),
                             &pend.message,
                             pend.line,
                             line_no,
@@ -414,7 +550,13 @@ impl Assembler {
                     other => {
                         self.pending = other;
                         self.flush_pending(line_no.saturating_sub(1));
-                        self.message(Some(env), &p.message, line_no, line_no, flags);
+                        self.message(
+                            Env::Parsed(fmt, &p, text),
+                            &p.message,
+                            line_no,
+                            line_no,
+                            flags,
+                        );
                     }
                 }
             }
@@ -425,18 +567,11 @@ impl Assembler {
     fn flush_pending(&mut self, end_line: u64) {
         if let Some(p) = self.pending.take() {
             let end = end_line.max(p.line);
-            self.message_counted(Some(p.env), &p.message, p.line, end, p.flags, false);
+            self.message_counted(Env::Owned(p.env), &p.message, p.line, end, p.flags, false);
         }
     }
 
-    fn message(
-        &mut self,
-        env: Option<Envelope>,
-        msg: &str,
-        line: u64,
-        end_line: u64,
-        flags: RecordFlags,
-    ) {
+    fn message(&mut self, env: Env, msg: &str, line: u64, end_line: u64, flags: RecordFlags) {
         self.message_counted(env, msg, line, end_line, flags, true)
     }
 
@@ -444,7 +579,7 @@ impl Assembler {
     /// `count` is false when the line was already counted as a partial.
     fn message_counted(
         &mut self,
-        env: Option<Envelope>,
+        env: Env,
         msg: &str,
         line: u64,
         end_line: u64,
@@ -455,7 +590,10 @@ impl Assembler {
         let body = app.as_ref().map(|(_, p)| p.message.as_ref()).unwrap_or(msg);
         let cont = classify(body);
         if cont != Cont::No && !(cont == Cont::ExceptionLine && self.tb_open.is_none()) {
-            if let Some(i) = self.find_owner(env.as_ref(), cont) {
+            if let Some(i) = self.find_owner(&env, cont) {
+                if self.meta[i].skipped.is_some() && self.wanted(body) {
+                    self.rebuild(i);
+                }
                 let r = &mut self.records[i];
                 r.message.push('\n');
                 r.message.push_str(body);
@@ -483,8 +621,8 @@ impl Assembler {
         if orphan && !self.seen_record {
             self.leading_orphans += 1;
         }
-        let format = match (&env, &app) {
-            (Some(e), _) => e.format,
+        let format = match (env.format(), &app) {
+            (Some(f), _) => f,
             (None, Some((f, _))) => f.name(),
             (None, None) if orphan => TRACEBACK,
             (None, None) if self.det.program_output && !looks_binary(msg) => PLAIN,
@@ -497,36 +635,54 @@ impl Assembler {
                 self.stats.parsed += 1;
             }
         }
-        let env = env.unwrap_or_default();
-        let mut fields = env.fields;
-        let app_info = app.map(|(f, p)| {
-            fields.extend(owned_fields(&p.fields));
-            AppInfo {
-                format: f.name(),
-                ts: p.ts,
-                logger: p.logger.as_deref().map(str::to_string),
-                level: p.level,
-                pid: p.pid,
-                message: p.message.into_owned(),
-            }
-        });
-        let rec = Record {
-            input: self.input,
-            line,
-            end_line,
-            ts: env.ts.or_else(|| app_info.as_ref().and_then(|a| a.ts)),
-            format,
-            host: env.host,
-            program: env.program,
-            pid: env.pid.or_else(|| app_info.as_ref().and_then(|a| a.pid)),
-            stream: env.stream,
-            level: env
-                .level
-                .or_else(|| app_info.as_ref().and_then(|a| a.level)),
-            message: msg.to_string(),
-            app: app_info,
-            fields,
-            flags,
+        let source = env.key();
+        let (rec, skipped) = if self.wanted(msg) {
+            let app = app.map(|(f, p)| (f, p, String::new()));
+            (
+                build(
+                    self.input,
+                    env.into_owned(),
+                    app,
+                    msg,
+                    line,
+                    end_line,
+                    format,
+                    flags,
+                ),
+                None,
+            )
+        } else {
+            // The head to rebuild from: the raw line when it can be parsed again.
+            let (head, redo) = match env {
+                Env::None => (msg, Redo::None),
+                Env::Parsed(f, _, raw) => (raw, Redo::Parse(f)),
+                Env::Owned(ref e) => (msg, Redo::Owned(Box::new(e.clone()))),
+            };
+            let app_ts = app.as_ref().and_then(|(_, p)| p.ts);
+            let app_pid = app.as_ref().and_then(|(_, p)| p.pid);
+            let app_level = app.as_ref().and_then(|(_, p)| p.level);
+            let rec = Record {
+                input: self.input,
+                line,
+                end_line,
+                ts: env.ts().or(app_ts),
+                format,
+                pid: env.pid().or(app_pid),
+                stream: env.stream(),
+                level: env.level().or(app_level),
+                message: head.to_string(),
+                flags: RecordFlags {
+                    skipped: true,
+                    ..flags
+                },
+                ..Record::default()
+            };
+            let skipped = Skipped {
+                head: head.len(),
+                redo,
+                app: app.map(|(f, _)| f),
+            };
+            (rec, Some(skipped))
         };
         self.seen_record = true;
         self.tb_open = match cont {
@@ -536,22 +692,68 @@ impl Assembler {
             _ => None,
         };
         self.records.push(rec);
+        self.meta.push(Meta { source, skipped });
+    }
+
+    /// Builds skipped record `i` in full: a continuation line a pattern may match is
+    /// about to join it.
+    fn rebuild(&mut self, i: usize) {
+        let Some(sk) = self.meta[i].skipped.take() else {
+            return;
+        };
+        let old = std::mem::take(&mut self.records[i]);
+        let (head, rest) = old.message.split_at(sk.head);
+        let (env, msg): (Option<Envelope>, Cow<str>) = match sk.redo {
+            Redo::None => (None, Cow::Borrowed(head)),
+            Redo::Parse(f) => match f.parse(head, &self.ctx) {
+                Some(p) => (
+                    Some(Envelope::from_parsed(f.name(), &p)),
+                    Cow::Owned(p.message.into_owned()),
+                ),
+                None => (None, Cow::Borrowed(head)),
+            },
+            Redo::Owned(e) => (Some(*e), Cow::Borrowed(head)),
+        };
+        let app = sk
+            .app
+            .and_then(|f| f.parse(&msg, &self.ctx).map(|p| (f, p, rest.to_string())));
+        let mut rec = build(
+            self.input,
+            env,
+            app,
+            &msg,
+            old.line,
+            old.end_line,
+            old.format,
+            RecordFlags {
+                skipped: false,
+                ..old.flags
+            },
+        );
+        rec.message.push_str(rest);
+        // What was worked out from the line when it was skipped stays as it was.
+        rec.ts = old.ts;
+        rec.pid = old.pid;
+        rec.level = old.level;
+        self.records[i] = rec;
     }
 
     /// The record a continuation line belongs to: the latest one from the same program
     /// (journald and docker interleave several), within a short look-back.
-    fn find_owner(&self, env: Option<&Envelope>, cont: Cont) -> Option<usize> {
+    fn find_owner(&self, env: &Env, cont: Cont) -> Option<usize> {
         if cont == Cont::ExceptionLine {
             return self.tb_open;
         }
         let n = self.records.len();
         let lo = n.saturating_sub(LOOKBACK);
-        (lo..n).rev().find(|&i| {
-            let r = &self.records[i];
-            match env {
-                Some(e) => e.same_source(r),
-                None => r.program.is_none(),
-            }
+        let key = env.key();
+        let pid = env.pid();
+        // A record's pid may come from the application (a gunicorn worker) where the
+        // envelope had none, so only an envelope pid is compared.
+        (lo..n).rev().find(|&i| match (key, self.meta[i].source) {
+            (Some(k), Some(s)) => k == s && (pid.is_none() || pid == self.records[i].pid),
+            (Some(k), None) => !k.has_program && (pid.is_none() || pid == self.records[i].pid),
+            (None, s) => s.is_none_or(|s| !s.has_program),
         })
     }
 
@@ -593,6 +795,7 @@ impl Assembler {
         }
         self.tb_open = self.tb_open.and_then(|t| t.checked_sub(n));
         self.taken += n as u64;
+        self.meta.drain(..n);
         self.records.drain(..n).collect()
     }
 
@@ -605,6 +808,54 @@ impl Assembler {
             stats: self.stats,
             leading_orphans: self.leading_orphans,
         }
+    }
+}
+
+/// A record in full from its envelope, its application part (with the continuation text
+/// to append to the application's message) and its message.
+#[allow(clippy::too_many_arguments)]
+fn build(
+    input: u32,
+    env: Option<Envelope>,
+    app: Option<(&'static dyn Format, Parsed, String)>,
+    msg: &str,
+    line: u64,
+    end_line: u64,
+    format: &'static str,
+    flags: RecordFlags,
+) -> Record {
+    let env = env.unwrap_or_default();
+    let mut fields = env.fields;
+    let app_info = app.map(|(f, p, rest)| {
+        fields.extend(owned_fields(&p.fields));
+        let mut message = p.message.into_owned();
+        message.push_str(&rest);
+        AppInfo {
+            format: f.name(),
+            ts: p.ts,
+            logger: p.logger.as_deref().map(str::to_string),
+            level: p.level,
+            pid: p.pid,
+            message,
+        }
+    });
+    Record {
+        input,
+        line,
+        end_line,
+        ts: env.ts.or_else(|| app_info.as_ref().and_then(|a| a.ts)),
+        format,
+        host: env.host,
+        program: env.program,
+        pid: env.pid.or_else(|| app_info.as_ref().and_then(|a| a.pid)),
+        stream: env.stream,
+        level: env
+            .level
+            .or_else(|| app_info.as_ref().and_then(|a| a.level)),
+        message: msg.to_string(),
+        app: app_info,
+        fields,
+        flags,
     }
 }
 

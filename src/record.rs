@@ -147,6 +147,11 @@ pub struct RecordFlags {
     pub truncated: bool,
     /// A line was not valid UTF-8 and was decoded lossily.
     pub lossy: bool,
+    /// Only counted, not kept: no pattern can match its text (see
+    /// [`crate::assemble::Assembler::skip_unless`]). Its time, line numbers, format,
+    /// pid, stream and level are real; its message, host, program, fields and
+    /// application part are not.
+    pub skipped: bool,
 }
 
 /// One log entry, possibly spanning several physical lines (tracebacks, joined partials).

@@ -114,6 +114,9 @@ pub struct Pattern {
     pub regex: Regex,
     /// A matching line contains at least one of these (empty: no prefilter possible).
     pub literals: Vec<String>,
+    /// The regex's other requirements: a matching line contains one text of each set.
+    /// Checked before the regex runs, which most lines the prefilter lets through fail.
+    pub also: Vec<Vec<memchr::memmem::Finder<'static>>>,
     /// Only records of these formats (empty: any).
     pub formats: Vec<String>,
     /// Fixed captures added to every match.
@@ -135,6 +138,14 @@ pub struct Pattern {
 impl Pattern {
     /// The captures of `text`, or `None` when it does not match.
     pub fn captures(&self, text: &str) -> Option<Captures> {
+        let hay = text.as_bytes();
+        if !self
+            .also
+            .iter()
+            .all(|set| set.iter().any(|f| f.find(hay).is_some()))
+        {
+            return None;
+        }
         let c = self.regex.captures(text)?;
         let found = self
             .names
@@ -268,6 +279,15 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             Some(l) => vec![l.get_ref().clone()],
             None => required_literals(src).unwrap_or_default(),
         };
+        let also = required_all(src)
+            .into_iter()
+            .filter(|set| *set != literals)
+            .map(|set| {
+                set.iter()
+                    .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned())
+                    .collect()
+            })
+            .collect();
         if let Some(l) = &d.literal {
             if l.get_ref().is_empty() {
                 return Err(at(l.span(), "literal must not be empty".into()));
@@ -305,6 +325,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             stage,
             regex,
             literals,
+            also,
             formats: d.formats.clone(),
             set: d
                 .set
@@ -460,6 +481,46 @@ pub fn required_literals(regex: &str) -> Option<Vec<String>> {
         .ok()?;
     let set = required(&hir)?;
     (set.iter().all(|s| s.len() >= 3)).then_some(set)
+}
+
+/// Every requirement of `regex`: each set holds the texts one of which every match
+/// contains, and every match meets all the sets (the parts of its top-level sequence).
+/// Sets with a text shorter than 3 bytes filter too little to be worth a search.
+pub fn required_all(regex: &str) -> Vec<Vec<String>> {
+    fn walk(h: &Hir, out: &mut Vec<Vec<String>>) {
+        match h.kind() {
+            HirKind::Capture(c) => walk(&c.sub, out),
+            HirKind::Repetition(r) if r.min >= 1 => walk(&r.sub, out),
+            HirKind::Concat(xs) => {
+                let mut run = String::new();
+                for x in xs {
+                    if let HirKind::Literal(l) = x.kind() {
+                        if let Ok(s) = std::str::from_utf8(&l.0) {
+                            run.push_str(s);
+                            continue;
+                        }
+                    }
+                    if !run.is_empty() {
+                        out.push(vec![std::mem::take(&mut run)]);
+                    }
+                    walk(x, out);
+                }
+                if !run.is_empty() {
+                    out.push(vec![run]);
+                }
+            }
+            _ => out.extend(required(h)),
+        }
+    }
+    let Ok(hir) = regex_syntax::ParserBuilder::new().build().parse(regex) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    walk(&hir, &mut out);
+    out.retain(|set| !set.is_empty() && set.iter().all(|s| s.len() >= 3));
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn required(h: &Hir) -> Option<Vec<String>> {
@@ -631,6 +692,25 @@ impl PackSet {
     /// The pattern at `r`.
     pub fn pattern(&self, r: PatternRef) -> &Pattern {
         &self.packs[r.pack].patterns[r.pattern]
+    }
+
+    /// A test that a pattern may match a record's text, for
+    /// [`crate::assemble::Assembler::skip_unless`]: true when the text holds one of the
+    /// prefilter's literals. `None` when some pattern has no literal (it may match
+    /// anything) or a literal spans lines (a record joins its lines with `\n`, so
+    /// testing each line alone could miss it).
+    pub fn line_filter(&self) -> Option<crate::assemble::Filter> {
+        let spans_lines = self
+            .packs
+            .iter()
+            .flat_map(|p| &p.patterns)
+            .flat_map(|t| &t.literals)
+            .any(|l| l.contains('\n'));
+        if !self.always.is_empty() || spans_lines {
+            return None;
+        }
+        let ac = self.prefilter.clone();
+        Some(std::sync::Arc::new(move |text: &str| ac.is_match(text)))
     }
 
     /// Every pattern that matches `record`, in (pack, pattern) order.

@@ -116,6 +116,50 @@ fn required_literals_are_derived_from_the_regex() {
 }
 
 #[test]
+fn every_requirement_of_a_sequence_is_found_not_only_the_best() {
+    let all = required_all(
+        r"\[(?P<consumer>\w+Consumer)\] (?:Missing|Invalid) (?:required )?param(?P<x>eter: )\d",
+    );
+    assert_eq!(
+        all,
+        vec![
+            vec!["Consumer".to_string()],
+            vec!["Invalid".to_string(), "Missing".to_string()],
+            vec!["eter: ".to_string()],
+            vec!["param".to_string()],
+        ]
+    );
+    // Optional parts, case-insensitive and short texts require nothing.
+    assert_eq!(required_all(r"(?:foo)?(?i:bar)"), Vec::<Vec<String>>::new());
+}
+
+#[test]
+fn a_line_missing_a_secondary_requirement_is_rejected_before_the_regex() {
+    let p = &compile(Origin::File("demo.toml".into()), GOOD)
+        .unwrap()
+        .patterns[0];
+    assert!(p.also.is_empty(), "the only requirement is the prefilter's");
+    let src = GOOD.replace(
+        r"Processing connection for path: (?P<path>/\S*)'",
+        r"Processing connection for path: (?P<path>/\S*) via (?:nginx|haproxy)'",
+    );
+    let src = src.replace(
+        "path: /ws/chat/1/2/\", path",
+        "path: /ws/chat/1/2/ via nginx\", path",
+    );
+    let pack = compile(Origin::File("demo.toml".into()), &src).unwrap();
+    let p = &pack.patterns[0];
+    // " via " and one of the two proxies.
+    assert_eq!(p.also.len(), 2);
+    assert!(p
+        .captures("[JWTAuthMiddleware] Processing connection for path: /ws/a/ via haproxy")
+        .is_some());
+    assert!(p
+        .captures("[JWTAuthMiddleware] Processing connection for path: /ws/a/ via squid")
+        .is_none());
+}
+
+#[test]
 fn prefilter_only_runs_patterns_whose_text_is_present() {
     let p = compile(Origin::File("demo.toml".into()), GOOD).unwrap();
     let set = PackSet::new(vec![p]);

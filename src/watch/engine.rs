@@ -314,6 +314,10 @@ impl<'a> Engine<'a> {
             self.counts.filtered += 1;
             return;
         }
+        if rec.flags.skipped {
+            self.tick();
+            return;
+        }
         let matches = self.set.matches(&rec);
         if matches.is_empty() {
             self.tick();

@@ -135,6 +135,7 @@ pub fn run(
         }
     }
     drop(tx);
+    let filter = set.line_filter();
     let names = sources.iter().map(|s| s.summary.name.clone()).collect();
     let mut eng = engine::Engine::new(set, opts.engine.clone(), names);
     let mut last_line = Instant::now();
@@ -156,7 +157,7 @@ pub fn run(
         match msg {
             Ok(Msg::Lines { src, batch }) => {
                 let s = &mut sources[src];
-                s.feed(src as u32, &batch, opts);
+                s.feed(src as u32, &batch, opts, filter.as_ref());
                 let keep = KEEP_RECORDS;
                 for r in s
                     .asm
@@ -255,7 +256,13 @@ impl Source {
     }
 
     /// Feeds a batch, detecting the format from the first lines a file gives.
-    fn feed(&mut self, input: u32, batch: &source::Batch, opts: &Options) {
+    fn feed(
+        &mut self,
+        input: u32,
+        batch: &source::Batch,
+        opts: &Options,
+        filter: Option<&crate::assemble::Filter>,
+    ) {
         let ctx = self.ctx.clone();
         let asm = self.asm.get_or_insert_with(|| {
             let det = match opts.read.format {
@@ -272,7 +279,12 @@ impl Source {
                     detect(&refs, &ctx)
                 }
             };
-            Assembler::new(input, det, ctx)
+            let mut a = Assembler::new(input, det, ctx);
+            if let Some(f) = filter {
+                // The engine only looks at records a pattern may match.
+                a.skip_unless(f.clone());
+            }
+            a
         });
         for i in 0..batch.lines.len() {
             let (s, e, meta) = batch.lines[i];

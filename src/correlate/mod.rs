@@ -417,11 +417,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
 
     /// Open for a line at `e`'s time, of `e`'s process, compatible with it, and active
     /// within `window`: what every search for a line without an id asks first.
-    fn live_for(&self, ci: usize, e: &Event, window: CDuration) -> bool {
-        !self.closed_for(ci, e.ts)
-            && self.compatible(ci, e)
+    fn live_for(&self, ci: usize, e: &Event, since: Option<DateTime<Utc>>) -> bool {
+        active_since(self.st.conns[ci].end, since)
+            && !self.closed_for(ci, e.ts)
             && self.same_process(ci, e)
-            && within(self.st.conns[ci].end, e.ts, window)
+            && self.compatible(ci, e)
     }
 
     /// The connection's server lines came from the process (host, pid) that wrote `e`,
@@ -703,6 +703,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 .iter()
                 .filter_map(|a| seq.iter().position(|st| st.pattern == *a))
                 .max();
+            let since = earliest(e.ts, window);
             // The `after` list is in order of preference: the first pattern that some
             // connection has decides, and among those the first come wins.
             pat.after
@@ -713,7 +714,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                         pattern: a,
                     };
                     self.st.recent.iter().copied().find(|&ci| {
-                        self.live_for(ci, e, window)
+                        self.live_for(ci, e, since)
                             && !self.has_pattern(ci, e)
                             && limit.is_none_or(|lim| {
                                 self.reached(ci, e.at.pack).is_none_or(|r| r <= lim)
@@ -723,13 +724,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 })
                 .map(|i| (i, "after"))
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
-            let window = self.step_window(e);
+            let since = earliest(e.ts, self.step_window(e));
             self.st
                 .recent
                 .iter()
                 .copied()
                 .find(|&ci| {
-                    self.live_for(ci, e, window)
+                    self.live_for(ci, e, since)
                         && !self.has_pattern(ci, e)
                         && !self.diverted(ci, e.at.pack)
                         && self.reached(ci, e.at.pack).is_none_or(|r| r < step)
@@ -742,19 +743,19 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let cand = cand.or_else(|| {
             // The one that logged most recently, not the one opened last: a coarse
             // access log may have opened several at once.
-            let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
+            let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
             self.latest_where(|ci| {
-                self.live_for(ci, e, window) && (pat.repeats || !self.has_pattern(ci, e))
+                self.live_for(ci, e, since) && (pat.repeats || !self.has_pattern(ci, e))
             })
             .map(|i| (i, "time"))
         });
         // The line a consumer writes after the server logged the close.
         let cand = cand.or_else(|| {
-            let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
+            let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
             self.latest_where(|ci| {
                 self.st.conns[ci].closed
                     && self.same_process(ci, e)
-                    && within(self.st.conns[ci].end, e.ts, window)
+                    && active_since(self.st.conns[ci].end, since)
                     && !self.has_pattern(ci, e)
             })
             .map(|i| (i, "after-close"))
@@ -782,10 +783,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// window, that has no id of these kinds yet and lacks this line.
     fn recent_without(&self, ei: usize, kinds: &[&str]) -> Option<usize> {
         let e = self.ev(ei);
-        let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
+        let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
         let mask = kinds.iter().fold(0, |m, k| m | kind_bit(k));
         self.st.recent.iter().copied().find(|&ci| {
-            self.live_for(ci, e, window)
+            self.live_for(ci, e, since)
                 && !self.has_pattern(ci, e)
                 && self.st.caches[ci].kinds_all & mask == 0
         })
@@ -797,7 +798,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// same path starts a connection of its own.
     fn recently_closed(&self, ei: usize, path: Option<&str>) -> Option<usize> {
         let e = self.ev(ei);
-        let grace = CDuration::milliseconds(CLOSED_GRACE_MS);
+        let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
         let step = self.step_index(e);
         let r = self.rec(e.record);
         let mask = kinds_mask(&exact_keys(e, &r));
@@ -808,7 +809,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 // Its own ids must not disagree with the line's.
                 && self.st.caches[ci].kinds_server & mask == 0
                 && self.same_process(ci, e)
-                && within(c.end, e.ts, grace)
+                && active_since(c.end, since)
                 && !self.has_pattern(ci, e)
                 && match step {
                     None => true,
@@ -829,10 +830,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let e = self.ev(ei);
         let pat = self.set.pattern(e.at);
         let step = self.step_index(e);
-        let window = self.step_window(e);
+        let since = earliest(e.ts, self.step_window(e));
+        // Cheapest tests first: most recent connections fail on time or path.
         let ok = |ci: usize| {
             let c = &self.st.conns[ci];
-            if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
+            if !active_since(c.end, since) {
                 return false;
             }
             let same_user = match (user, c.user.as_deref()) {
@@ -846,7 +848,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 (Some(_), None) if !same_user => return false,
                 _ => {}
             }
-            if !within(c.end, e.ts, window) {
+            if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
                 return false;
             }
             if pat.repeats {
@@ -898,9 +900,17 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     }
 }
 
-fn within(last: Option<DateTime<Utc>>, now: Option<DateTime<Utc>>, window: CDuration) -> bool {
-    match (last, now) {
-        (Some(l), Some(n)) => n - l <= window,
+/// The earliest last line a connection may have to be active within `window` of `now`:
+/// computed once per search, so each candidate costs one comparison, not a subtraction.
+fn earliest(now: Option<DateTime<Utc>>, window: CDuration) -> Option<DateTime<Utc>> {
+    now.and_then(|n| n.checked_sub_signed(window))
+}
+
+/// The connection whose last line was at `last` was active at or after `since` (or one of
+/// the two times is unknown).
+fn active_since(last: Option<DateTime<Utc>>, since: Option<DateTime<Utc>>) -> bool {
+    match (last, since) {
+        (Some(l), Some(s)) => l >= s,
         _ => true,
     }
 }

@@ -12,7 +12,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use rayon::prelude::*;
 
-use crate::assemble::{detect, Assembler, Detection, InputStats};
+use crate::assemble::{detect, Assembler, Detection, Filter, InputStats};
 use crate::error::Error;
 use crate::format::Format;
 use crate::input::{self, Compression, InputSpec};
@@ -21,6 +21,11 @@ use crate::time::TimeCtx;
 
 /// Lines looked at to detect an input's format.
 const SAMPLE_LINES: usize = 64;
+/// With [`Options::keep`], settled records are sifted every this many lines, so skipped
+/// ones never pile up.
+const SIFT_LINES: u64 = 8192;
+/// Records left with the assembler when sifting: a continuation may still join them.
+const SIFT_KEEP: usize = 64;
 
 /// How to read the inputs.
 #[derive(Clone)]
@@ -37,6 +42,10 @@ pub struct Options {
     pub since: Option<DateTime<Utc>>,
     /// `--until`: records after this instant are dropped after the merge.
     pub until: Option<DateTime<Utc>>,
+    /// Keep only the records whose text this accepts (those a pattern may match); the
+    /// others are counted and dropped while reading, so memory and time follow what can
+    /// be analysed, not the input's size. `None` (the default, and `parse`) keeps all.
+    pub keep: Option<Filter>,
 }
 
 impl Default for Options {
@@ -48,6 +57,7 @@ impl Default for Options {
             max_line: input::DEFAULT_MAX_LINE,
             since: None,
             until: None,
+            keep: None,
         }
     }
 }
@@ -99,8 +109,13 @@ pub struct InputReport {
 pub struct Ingested {
     /// One report per input, in the order given.
     pub inputs: Vec<InputReport>,
-    /// All records, ordered by time; ties keep input order, then line order.
+    /// All records, ordered by time; ties keep input order, then line order. With
+    /// [`Options::keep`], only the kept ones and the skipped ones whose time an untimed
+    /// kept record inherits.
     pub records: Vec<Record>,
+    /// The latest time of a record dropped by [`Options::keep`] within `--since` /
+    /// `--until`: the reading ends no earlier than this.
+    pub dropped_latest: Option<DateTime<Utc>>,
 }
 
 impl Ingested {
@@ -112,20 +127,23 @@ impl Ingested {
 
 /// Reads every input (in parallel) and merges their records by time.
 pub fn ingest(specs: &[InputSpec], opts: &Options) -> Ingested {
-    let parts: Vec<(InputReport, Vec<Record>)> = specs
+    let parts: Vec<(InputReport, Sifted)> = specs
         .par_iter()
         .enumerate()
-        .map(|(i, spec)| read_input(i as u32, spec, opts))
+        .map(|(i, spec)| read_sifted(i as u32, spec, opts))
         .collect();
     let mut inputs = Vec::with_capacity(parts.len());
     let mut all = Vec::new();
-    for (report, records) in parts {
+    let mut dropped_latest = None;
+    for (report, sifted) in parts {
         inputs.push(report);
-        all.push(records);
+        all.push(sifted.records);
+        dropped_latest = dropped_latest.max(sifted.dropped_latest);
     }
     Ingested {
         inputs,
         records: crate::timefilter::retain(merge(all), opts.since, opts.until),
+        dropped_latest,
     }
 }
 
@@ -153,6 +171,23 @@ pub fn time_ctx(opts: &Options, mtime: Option<std::time::SystemTime>) -> (TimeCt
 
 /// Reads one input to the end (or to its first error).
 pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Vec<Record>) {
+    let (report, sifted) = read_sifted(index, spec, opts);
+    (report, sifted.records)
+}
+
+/// One input's records as [`Options::keep`] leaves them.
+struct Sifted {
+    records: Vec<Record>,
+    dropped_latest: Option<DateTime<Utc>>,
+}
+
+/// Reads one input to the end (or to its first error), dropping skipped records as it
+/// goes when [`Options::keep`] is set.
+fn read_sifted(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Sifted) {
+    let empty = || Sifted {
+        records: Vec::new(),
+        dropped_latest: None,
+    };
     let mut report = InputReport {
         name: spec.name.clone(),
         format: crate::assemble::UNKNOWN,
@@ -166,7 +201,7 @@ pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport,
         Ok(o) => o,
         Err(e) => {
             report.error = Some(e);
-            return (report, Vec::new());
+            return (report, empty());
         }
     };
     report.compression = opened.compression;
@@ -202,6 +237,10 @@ pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport,
         }
     };
     let mut asm = Assembler::new(index, det, ctx);
+    if let Some(f) = &opts.keep {
+        asm.skip_unless(f.clone());
+    }
+    let mut sieve = Sieve::new(opts);
     let mut line_no = 0u64;
     for (bytes, meta) in &sample {
         line_no += 1;
@@ -213,6 +252,11 @@ pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport,
                 Ok(Some(meta)) => {
                     line_no += 1;
                     asm.push(line_no, &buf, meta);
+                    if opts.keep.is_some() && line_no.is_multiple_of(SIFT_LINES) {
+                        for r in asm.take_settled(SIFT_KEEP) {
+                            sieve.push(r);
+                        }
+                    }
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -237,45 +281,111 @@ pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport,
         ));
     }
     done.stats.bytes = bytes;
-    report.format = det.name(most_common_format(&done.records));
+    for r in std::mem::take(&mut done.records) {
+        sieve.push(r);
+    }
+    report.format = det.name(sieve.most_common_format());
     report.stats = done.stats;
-    let mut records = done.records;
-    if is_reversed(&records) {
+    let reversed = sieve.is_reversed();
+    let mut sifted = Sifted {
+        records: sieve.records,
+        dropped_latest: sieve.dropped_latest,
+    };
+    if reversed {
         // `journalctl -r`: newest first. Reverse so untimed lines follow their owner.
-        records.reverse();
+        sifted.records.reverse();
     }
-    (report, records)
+    (report, sifted)
 }
 
-/// The format most records of a bare file have (`nginx-access`, `python-logging`).
-fn most_common_format(records: &[Record]) -> &'static str {
-    let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for r in records {
-        match counts.iter_mut().find(|(n, _)| *n == r.format) {
+/// Takes an input's records in order: keeps every record that is not skipped, and of the
+/// skipped ones only those whose time decides an untimed kept record's (the nearest timed
+/// record before it, and after it for an input read in reverse), with their text
+/// dropped. Whatever is said of the whole input (its most common format, whether it runs
+/// backwards) is counted over every record.
+struct Sieve {
+    records: Vec<Record>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    dropped_latest: Option<DateTime<Utc>>,
+    /// The last skipped timed record since the last kept one.
+    held: Option<Record>,
+    /// A kept untimed record waits for the next timed one.
+    want_next: bool,
+    formats: Vec<(&'static str, usize)>,
+    last_ts: Option<DateTime<Utc>>,
+    down: usize,
+    up: usize,
+}
+
+impl Sieve {
+    fn new(opts: &Options) -> Sieve {
+        Sieve {
+            records: Vec::new(),
+            since: opts.since,
+            until: opts.until,
+            dropped_latest: None,
+            held: None,
+            want_next: false,
+            formats: Vec::new(),
+            last_ts: None,
+            down: 0,
+            up: 0,
+        }
+    }
+
+    fn push(&mut self, mut r: Record) {
+        match self.formats.iter_mut().find(|(n, _)| *n == r.format) {
             Some((_, c)) => *c += 1,
-            None => counts.push((r.format, 1)),
+            None => self.formats.push((r.format, 1)),
+        }
+        if let Some(t) = r.ts.map(|t| t.utc) {
+            match self.last_ts.map(|l| t.cmp(&l)) {
+                Some(std::cmp::Ordering::Less) => self.down += 1,
+                Some(std::cmp::Ordering::Greater) => self.up += 1,
+                _ => {}
+            }
+            self.last_ts = Some(t);
+        }
+        if !r.flags.skipped {
+            if r.ts.is_none() {
+                self.records.extend(self.held.take());
+                self.want_next = true;
+            } else {
+                self.held = None;
+                self.want_next = false;
+            }
+            self.records.push(r);
+            return;
+        }
+        let Some(t) = r.ts.map(|t| t.utc) else {
+            return;
+        };
+        if self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u) {
+            self.dropped_latest = self.dropped_latest.max(Some(t));
+        }
+        r.message = String::new();
+        if std::mem::take(&mut self.want_next) {
+            self.records.push(r);
+        } else {
+            self.held = Some(r);
         }
     }
-    counts
-        .iter()
-        .filter(|(n, _)| !matches!(*n, "plain" | "unknown"))
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-        .map(|(n, _)| *n)
-        .unwrap_or(crate::assemble::UNKNOWN)
-}
 
-/// True when an input's times mostly go backwards (`journalctl -r`).
-fn is_reversed(records: &[Record]) -> bool {
-    let times: Vec<_> = records.iter().filter_map(|r| r.ts.map(|t| t.utc)).collect();
-    let (mut down, mut up) = (0usize, 0usize);
-    for w in times.windows(2) {
-        match w[1].cmp(&w[0]) {
-            std::cmp::Ordering::Less => down += 1,
-            std::cmp::Ordering::Greater => up += 1,
-            _ => {}
-        }
+    /// The format most records of a bare file have (`nginx-access`, `python-logging`).
+    fn most_common_format(&self) -> &'static str {
+        self.formats
+            .iter()
+            .filter(|(n, _)| !matches!(*n, "plain" | "unknown"))
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+            .map(|(n, _)| *n)
+            .unwrap_or(crate::assemble::UNKNOWN)
     }
-    down > 2 * up.max(1)
+
+    /// True when the input's times mostly go backwards (`journalctl -r`).
+    fn is_reversed(&self) -> bool {
+        self.down > 2 * self.up.max(1)
+    }
 }
 
 /// Merges per-input record lists into one ordered by time, keeping each input's own order

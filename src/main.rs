@@ -326,6 +326,7 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
         max_line: a.max_line_bytes,
         since,
         until,
+        keep: None,
     };
     Ok((specs, opts, tz_label))
 }

@@ -30,7 +30,10 @@ pub struct Scan {
 
 /// Runs every stage over `specs`.
 pub fn scan(specs: &[InputSpec], opts: &Options, packs: PackSet) -> Scan {
-    let ingested = ingest::ingest(specs, opts);
+    let mut opts = opts.clone();
+    // Records no pattern can match are counted, not kept: the analysis never sees them.
+    opts.keep = packs.line_filter();
+    let ingested = ingest::ingest(specs, &opts);
     analyse(ingested, packs)
 }
 
@@ -42,7 +45,8 @@ pub fn analyse(ingested: Ingested, packs: PackSet) -> Scan {
         .records
         .iter()
         .filter_map(|r| r.ts.map(|t| t.utc))
-        .max();
+        .max()
+        .max(ingested.dropped_latest);
     let analysis = sequence::evaluate(&packs, &events, &correlated, now);
     Scan {
         ingested,

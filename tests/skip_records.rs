@@ -1,14 +1,19 @@
-//! `watch` (and the fast scan) build records in full only where a pattern may match
-//! (`Assembler::skip_unless`). Skipping must change nothing a later stage sees: every kept
-//! record equals the one built without skipping, and every skipped one is a record no
-//! pattern matches, with the same lines, time, format, pid, stream and level.
+//! `watch` and `scan` build records in full only where a pattern may match
+//! (`Assembler::skip_unless`), and `scan` drops the others while reading
+//! (`ingest::Options::keep`). Skipping must change nothing a later stage sees: every kept
+//! record equals the one built without skipping, every skipped one is a record no pattern
+//! matches, with the same lines, time, format, pid, stream and level, and the report is
+//! the same byte for byte.
 
 use std::path::{Path, PathBuf};
 
 use logweave::assemble::{detect, Assembled, Assembler, Filter};
-use logweave::input::LineMeta;
+use logweave::ingest::{self, Options};
+use logweave::input::{InputSpec, LineMeta};
 use logweave::pattern::PackSet;
+use logweave::pipeline;
 use logweave::record::Record;
+use logweave::report::json::{write_json, ReportOptions};
 use logweave::time::TimeCtx;
 
 fn assemble(text: &str, filter: Option<Filter>) -> Assembled {
@@ -127,4 +132,128 @@ fn a_traceback_whose_matching_line_comes_late_is_rebuilt_in_full() {
         "a skipped record keeps no copies"
     );
     check("inline", text, &packs);
+}
+
+/// The JSON report of `specs`, reading with `opts`.
+fn json_report(specs: &[InputSpec], opts: &Options, packs: &PackSet) -> String {
+    let ing = ingest::ingest(specs, opts);
+    let s = pipeline::analyse(ing, PackSet::new(packs.packs.clone()));
+    let mut out = Vec::new();
+    write_json(&mut out, &s, &ReportOptions { redact: true }).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn input_sets() -> Vec<Vec<InputSpec>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expect.toml").exists())
+        .collect();
+    dirs.sort();
+    let spec = |p: &Path| InputSpec::from_arg(p.to_str().unwrap());
+    let mut sets: Vec<Vec<InputSpec>> = dirs
+        .iter()
+        .map(|d| {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x != "toml"))
+                .collect();
+            files.sort();
+            files.iter().map(|p| spec(p)).collect()
+        })
+        .collect();
+    let mut rw = Vec::new();
+    plain_files(&root.join("../shared/corpus/realworld"), &mut rw);
+    rw.sort();
+    sets.extend(rw.iter().map(|p| vec![spec(p)]));
+    sets
+}
+
+#[test]
+fn scan_reports_byte_for_byte_the_same_whether_or_not_it_skips() {
+    let packs = PackSet::load(&[]).unwrap();
+    let sets = input_sets();
+    assert!(sets.len() > 90);
+    let mut diffs = Vec::new();
+    let mut cut = 0;
+    for specs in &sets {
+        // A window cutting the inputs in the middle too: skipped records decide where
+        // untimed kept ones fall and when the reading ends.
+        let mut times: Vec<_> = ingest::ingest(specs, &Options::default())
+            .records
+            .iter()
+            .filter_map(|r| r.ts.map(|t| t.utc))
+            .collect();
+        times.sort();
+        let mut windows = vec![(None, None)];
+        if times.len() >= 3 {
+            windows.push((
+                Some(times[times.len() / 3]),
+                Some(times[2 * times.len() / 3]),
+            ));
+            cut += 1;
+        }
+        for (since, until) in windows {
+            let all = Options {
+                since,
+                until,
+                ..Options::default()
+            };
+            let sifted = Options {
+                keep: packs.line_filter(),
+                ..all.clone()
+            };
+            if json_report(specs, &all, &packs) != json_report(specs, &sifted, &packs) {
+                diffs.push(format!("{:?} {since:?}..{until:?}", specs[0].name));
+            }
+        }
+    }
+    assert!(cut > 80, "windows tried: {cut}");
+    assert!(diffs.is_empty(), "reports differ:\n{}", diffs.join("\n"));
+}
+
+#[test]
+fn untimed_kept_lines_take_their_time_from_skipped_lines_around_them() {
+    let packs = PackSet::load(&[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.log");
+    // uvicorn's own lines carry no time; the timed health checks between them are lines
+    // no pattern matches, skipped, yet they date the connection.
+    std::fs::write(
+        &p,
+        "2026-11-23 10:00:00,000 INFO django.server \"GET /health HTTP/1.1\" 200 2\n\
+         INFO:     ('127.0.0.1', 5000) - \"WebSocket /ws/chat/1/\" [accepted]\n\
+         INFO:     connection open\n\
+         2026-11-23 10:00:07,000 INFO django.server \"GET /health HTTP/1.1\" 200 2\n\
+         INFO:     connection closed\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    for until in [None, Some("2026-11-23T10:00:05Z".parse().unwrap())] {
+        let all = Options {
+            until,
+            ..Options::default()
+        };
+        let sifted = Options {
+            keep: packs.line_filter(),
+            ..all.clone()
+        };
+        let want = json_report(&specs, &all, &packs);
+        assert_eq!(
+            want,
+            json_report(&specs, &sifted, &packs),
+            "until {until:?}"
+        );
+        let end = if until.is_none() {
+            "10:00:07Z"
+        } else {
+            "10:00:00Z"
+        };
+        assert!(
+            want.contains(&format!("\"end\": \"2026-11-23T{end}\"")),
+            "{want}"
+        );
+    }
 }

@@ -22,7 +22,8 @@ timebin=/usr/bin/time
 [ -x "$timebin" ] || { echo "GNU time is missing (apt-get install -y time)" >&2; exit 1; }
 
 pycorr=$(mktemp --suffix=.py)
-trap 'rm -f "$pycorr"' EXIT
+sink=$(mktemp)
+trap 'rm -f "$pycorr" "$sink"' EXIT
 cat >"$pycorr" <<'PY'
 # A plain correlator: tag lines grouped by client ip:port, one verdict per connection.
 import re, sys, collections
@@ -62,7 +63,9 @@ cat "${files[@]}" >/dev/null  # warm the page cache
 declare -A times rss
 for r in $(seq "$runs"); do
   for t in "${order[@]}"; do
-    out=$( { $timebin -f '%e %M' bash -c "${cmd[$t]} >/dev/null 2>&1" ; } 2>&1 | tail -1)
+    # Into a file, not /dev/null: GNU grep stops at the first match when its output
+    # is /dev/null (only the exit status can matter then).
+    out=$( { $timebin -f '%e %M' bash -c "${cmd[$t]} >$sink 2>&1" ; } 2>&1 | tail -1)
     times[$t]+="${out% *} "
     rss[$t]+="${out#* } "
   done

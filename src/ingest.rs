@@ -46,6 +46,37 @@ pub struct Options {
     /// others are counted and dropped while reading, so memory and time follow what can
     /// be analysed, not the input's size. `None` (the default, and `parse`) keeps all.
     pub keep: Option<Filter>,
+    /// Counts the bytes read, for a progress display.
+    pub progress: Option<std::sync::Arc<Progress>>,
+}
+
+/// Bytes read so far over all inputs (as stored: compressed bytes of compressed inputs),
+/// updated every few thousand lines while inputs are read in parallel.
+#[derive(Debug, Default)]
+pub struct Progress {
+    read: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    /// Bytes read so far.
+    pub fn read(&self) -> u64 {
+        self.read.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn add(&self, n: u64) {
+        self.read.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Total size of the inputs as stored, when every one is a file whose size is known.
+pub fn total_size(specs: &[InputSpec]) -> Option<u64> {
+    specs
+        .iter()
+        .map(|s| {
+            let m = std::fs::metadata(s.path.as_ref()?).ok()?;
+            m.is_file().then_some(m.len())
+        })
+        .sum()
 }
 
 impl Default for Options {
@@ -58,6 +89,7 @@ impl Default for Options {
             since: None,
             until: None,
             keep: None,
+            progress: None,
         }
     }
 }
@@ -241,6 +273,14 @@ fn read_sifted(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Si
         asm.skip_unless(f.clone());
     }
     let mut sieve = Sieve::new(opts);
+    let mut reported = 0u64;
+    let mut report_progress = |opened: &input::Opened| {
+        if let Some(p) = &opts.progress {
+            let now = opened.raw_offset.load(std::sync::atomic::Ordering::Relaxed);
+            p.add(now.saturating_sub(reported));
+            reported = reported.max(now);
+        }
+    };
     let mut line_no = 0u64;
     for (bytes, meta) in &sample {
         line_no += 1;
@@ -252,10 +292,13 @@ fn read_sifted(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Si
                 Ok(Some(meta)) => {
                     line_no += 1;
                     asm.push(line_no, &buf, meta);
-                    if opts.keep.is_some() && line_no.is_multiple_of(SIFT_LINES) {
-                        for r in asm.take_settled(SIFT_KEEP) {
-                            sieve.push(r);
+                    if line_no.is_multiple_of(SIFT_LINES) {
+                        if opts.keep.is_some() {
+                            for r in asm.take_settled(SIFT_KEEP) {
+                                sieve.push(r);
+                            }
                         }
+                        report_progress(&opened);
                     }
                 }
                 Ok(None) => break,
@@ -266,6 +309,7 @@ fn read_sifted(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Si
             }
         }
     }
+    report_progress(&opened);
     let bytes = opened.reader.bytes;
     if let Some(e) = error {
         let offset = opened.raw_offset.load(std::sync::atomic::Ordering::Relaxed);

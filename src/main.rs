@@ -327,6 +327,7 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
         since,
         until,
         keep: None,
+        progress: None,
     };
     Ok((specs, opts, tz_label))
 }
@@ -438,9 +439,16 @@ fn run_scan(
     an: &AnalyseArgs,
     ck: &CheckCtx,
 ) -> Result<(pipeline::Scan, ExitCode, Vec<String>), Error> {
-    let (specs, opts, _) = read_options(read)?;
+    let (specs, mut opts, _) = read_options(read)?;
     let packs = PackSet::load(&an.patterns)?;
+    // Gigabytes take a while: say how far reading is, where a person is looking.
+    let bar = io::stderr().is_terminal().then(|| {
+        let p = std::sync::Arc::new(logweave::ingest::Progress::default());
+        opts.progress = Some(p.clone());
+        report::progress::Bar::start(logweave::ingest::total_size(&specs), p)
+    });
     let s = pipeline::scan(&specs, &opts, packs);
+    drop(bar);
     let diffs = ck
         .expect
         .map(|(_, exp)| logweave::expect::compare(exp, &s))

@@ -7,5 +7,6 @@ pub mod json;
 pub mod junit;
 pub mod live;
 pub mod patterns;
+pub mod progress;
 pub mod records;
 pub mod text;

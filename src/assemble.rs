@@ -189,12 +189,17 @@ struct SourceKey {
 
 impl SourceKey {
     fn of(program: Option<&str>, stream: Option<&str>, host: Option<&str>) -> SourceKey {
-        use std::hash::{Hash, Hasher};
-        // Fixed keys: the same input joins the same way on every run.
-        let mut h = std::hash::DefaultHasher::new();
-        (program, stream, host).hash(&mut h);
+        // FNV-1a: computed for every line, so cheap; fixed, so every run joins alike.
+        // Each part is ended by a byte no UTF-8 text holds, so parts cannot run together.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in [program, stream, host] {
+            for &b in part.map(str::as_bytes).unwrap_or(b"\xfe") {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            h = (h ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+        }
         SourceKey {
-            hash: h.finish(),
+            hash: h,
             has_program: program.is_some(),
         }
     }

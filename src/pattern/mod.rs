@@ -679,10 +679,12 @@ impl PackSet {
     /// The built-in packs, with the packs in `dirs` added (a pack whose name matches a
     /// built-in one replaces it).
     pub fn load(dirs: &[PathBuf]) -> Result<PackSet, Error> {
-        let mut packs: Vec<Pack> = Vec::new();
-        for (file, text) in BUILTIN {
-            packs.push(compile(Origin::Builtin(file), text)?);
-        }
+        use rayon::prelude::*;
+        // Compiling the regexes is most of a short run's time: one pack per core.
+        let mut packs: Vec<Pack> = BUILTIN
+            .par_iter()
+            .map(|(file, text)| compile(Origin::Builtin(file), text))
+            .collect::<Result<_, _>>()?;
         for d in dirs {
             for p in load_dir(d)? {
                 match packs.iter_mut().find(|q| q.name == p.name) {

@@ -109,6 +109,104 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// Decompressed blocks handed over from the thread that decompresses, so decompression
+/// and the analysis of the lines run on two cores. Blocks come in order; an error comes
+/// after every block decoded before it, then the stream ends.
+struct Decompressed {
+    blocks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+    done: bool,
+    /// The error the stream ended with, said again on every later call (as a decoder
+    /// read directly would), so a reader handing out the line before it still sees it.
+    failed: Option<(io::ErrorKind, String)>,
+}
+
+/// Bytes per block handed over.
+const BLOCK: usize = 256 * 1024;
+
+impl Decompressed {
+    fn spawn(mut decoder: Box<dyn Read + Send>) -> Decompressed {
+        // A few blocks ahead at most: memory stays bounded whatever the file's size.
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        std::thread::spawn(move || loop {
+            let mut block = vec![0; BLOCK];
+            let mut filled = 0;
+            // Full blocks: a decoder may return a few bytes at a time.
+            let res = loop {
+                match decoder.read(&mut block[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == BLOCK {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            block.truncate(filled);
+            let end = filled < BLOCK || res.is_err();
+            if filled > 0 && tx.send(Ok(block)).is_err() {
+                return;
+            }
+            if let Err(e) = res {
+                let _ = tx.send(Err(e));
+                return;
+            }
+            if end {
+                return;
+            }
+        });
+        Decompressed {
+            blocks: rx,
+            cur: Vec::new(),
+            pos: 0,
+            done: false,
+            failed: None,
+        }
+    }
+}
+
+impl Read for Decompressed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Decompressed {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let (true, Some((kind, msg))) = (self.pos == self.cur.len(), &self.failed) {
+            return Err(io::Error::new(*kind, msg.clone()));
+        }
+        while self.pos == self.cur.len() && !self.done {
+            match self.blocks.recv() {
+                Ok(Ok(b)) => {
+                    self.cur = b;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    self.failed = Some((e.kind(), e.to_string()));
+                    return Err(e);
+                }
+                // The thread ended: the stream is complete.
+                Err(_) => self.done = true,
+            }
+        }
+        Ok(&self.cur[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.cur.len());
+    }
+}
+
 /// Opens `spec`, detecting compression from its first bytes.
 pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
     let io_err = |source| Error::Io {
@@ -146,14 +244,12 @@ pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
     let compression = sniff(&head);
     let reader: Box<dyn BufRead + Send> = match compression {
         Compression::None => Box::new(buffered),
-        Compression::Gzip => Box::new(BufReader::with_capacity(
-            256 * 1024,
+        Compression::Gzip => Box::new(Decompressed::spawn(Box::new(
             flate2::bufread::MultiGzDecoder::new(buffered),
-        )),
-        Compression::Zstd => Box::new(BufReader::with_capacity(
-            256 * 1024,
+        ))),
+        Compression::Zstd => Box::new(Decompressed::spawn(Box::new(
             zstd::stream::read::Decoder::with_buffer(buffered).map_err(io_err)?,
-        )),
+        ))),
     };
     Ok(Opened {
         reader: LineReader::new(reader, max_line),
@@ -389,5 +485,55 @@ mod tests {
         assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
         assert_eq!(sniff(b"Nov 2"), Compression::None);
         assert_eq!(sniff(b""), Compression::None);
+    }
+
+    /// Gives `data` a few bytes at a time, then fails.
+    struct FailingAfter {
+        data: Vec<u8>,
+        pos: usize,
+    }
+
+    impl Read for FailingAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pos == self.data.len() {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt block"));
+            }
+            let n = buf.len().min(3).min(self.data.len() - self.pos);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn decompressing_on_a_thread_keeps_every_line_before_the_error_and_then_reports_it() {
+        let mut data = Vec::new();
+        for i in 0..100_000 {
+            data.extend_from_slice(format!("line {i}\n").as_bytes());
+        }
+        data.extend_from_slice(b"half a li");
+        let d = Decompressed::spawn(Box::new(FailingAfter { data, pos: 0 }));
+        let mut r = LineReader::new(d, 100);
+        let mut buf = Vec::new();
+        let mut n = 0;
+        let mut last = Vec::new();
+        let err = loop {
+            match r.next_line(&mut buf) {
+                Ok(Some(_)) => {
+                    if n < 100_000 {
+                        assert_eq!(buf, format!("line {n}").as_bytes());
+                    }
+                    n += 1;
+                    last = buf.clone();
+                }
+                Ok(None) => panic!("the error was lost after {n} lines"),
+                Err(e) => break e,
+            }
+        };
+        // Every whole line, then the cut one, then the error.
+        assert_eq!(n, 100_001);
+        assert_eq!(last, b"half a li");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("corrupt block"));
     }
 }

@@ -498,7 +498,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     Some((_, r)) => *r = (*r).max(st),
                     None => cache.reached.push((e.at.pack, st)),
                 },
-                None if !pat.repeats && !cache.diverted.contains(&e.at.pack) => {
+                None if !pat.repeats
+                    && !cache.diverted.contains(&e.at.pack)
+                    && diverts(pack, e.stage) =>
+                {
                     cache.diverted.push(e.at.pack)
                 }
                 None => {}
@@ -639,6 +642,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 self.attach(ci, ei, k.0, true);
                 return;
             }
+        }
+        if self.set.pattern(e.at).opens && e.stage != Stage::Proxy {
+            // Nothing of this connection was logged before it: an older connection on
+            // the same path is another client's (one whose access line went missing).
+            self.open(ei);
+            return;
         }
         if e.stage == Stage::Proxy {
             if let Some(ci) = self.proxy_candidate(ei) {
@@ -896,6 +905,19 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .min_by_key(|&(t, ci)| ((t - start.timestamp_millis()).abs(), t, ci))
             .map(|(_, ci)| ci)
     }
+}
+
+/// Whether a line of `stage` that is no step of `pack` takes a connection off that pack's
+/// healthy sequence. An application pack may also name the server's or proxy's answer
+/// (Daphne's `WSREJECT` of its paths), and those lines come from another log written at
+/// another precision: the middleware lines of the same connection may sort after them,
+/// and must still pair with it.
+fn diverts(pack: &crate::pattern::Pack, stage: Stage) -> bool {
+    !matches!(stage, Stage::Server | Stage::Proxy)
+        || pack
+            .sequence
+            .iter()
+            .any(|s| pack.patterns[s.pattern].stage == stage)
 }
 
 fn within(last: Option<DateTime<Utc>>, now: Option<DateTime<Utc>>, window: CDuration) -> bool {

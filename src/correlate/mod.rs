@@ -395,6 +395,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .map(|(_, s)| *s)
     }
 
+    /// Connection `ci` reached a step of `pack` before `step` and every step between
+    /// them may be skipped: `step` is what it waits for next.
+    fn waits_for(&self, ci: usize, pack: usize, step: usize) -> bool {
+        let seq = &self.set.packs[pack].sequence;
+        self.reached(ci, pack)
+            .is_some_and(|r| r < step && seq[r + 1..step].iter().all(|s| s.optional))
+    }
+
     /// A connection that logged a line of pack `pack` that is neither a step nor repeats
     /// (an error, a rejection) has left the healthy sequence: no further step of that
     /// pack pairs with it.
@@ -444,6 +452,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             && c.app_pack.is_some_and(|p| p != e.at.pack)
         {
             return false;
+        }
+        if let Some(p) = self.st.conns[ci].path.as_deref() {
+            // A capture named `seg_*` is a segment of the URL (`Customer ID: 3` of
+            // /ws/chat/3/101/): the line is not this connection's if its path lacks it.
+            let foreign = e.captures.iter().any(|(k, v)| {
+                k.starts_with("seg_") && !v.is_empty() && !p.split('/').any(|s| s == v)
+            });
+            if foreign {
+                return false;
+            }
         }
         match (e.cap("consumer"), c.consumer.as_deref()) {
             (Some(a), Some(b)) => a == b,
@@ -733,16 +751,29 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 .map(|i| (i, "after"))
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let window = self.step_window(e);
-            self.st
-                .recent
+            let fits = |ci: usize| {
+                self.live_for(ci, e, window)
+                    && !self.has_pattern(ci, e)
+                    && !self.diverted(ci, e.at.pack)
+                    && self.reached(ci, e.at.pack).is_none_or(|r| r < step)
+            };
+            // The connection waiting for exactly this line is the one whose last step is
+            // the required one before it; one that would skip a required step, or has
+            // none of the pack's lines yet (an access line, a connection whose earlier
+            // lines were not logged), takes it only when no such one is.
+            let recent = &self.st.recent;
+            let pack = e.at.pack;
+            recent
                 .iter()
                 .copied()
-                .find(|&ci| {
-                    self.live_for(ci, e, window)
-                        && !self.has_pattern(ci, e)
-                        && !self.diverted(ci, e.at.pack)
-                        && self.reached(ci, e.at.pack).is_none_or(|r| r < step)
+                .find(|&ci| fits(ci) && self.waits_for(ci, pack, step))
+                .or_else(|| {
+                    recent
+                        .iter()
+                        .copied()
+                        .find(|&ci| fits(ci) && self.reached(ci, pack).is_some())
                 })
+                .or_else(|| recent.iter().copied().find(|&ci| fits(ci)))
                 .map(|i| (i, "step"))
         } else {
             None
@@ -880,7 +911,22 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let found = if pat.repeats {
             self.st.recent.iter().rev().copied().find(|&ci| ok(ci))
         } else {
-            self.st.recent.iter().copied().find(|&ci| ok(ci))
+            // First come, but a connection that already names this user, then one
+            // whose sequence waits for exactly this step, goes before the others.
+            let pack = e.at.pack;
+            let rank = |ci: usize| {
+                let named = user.is_some() && self.st.conns[ci].user.as_deref() == user;
+                let waits = step.is_some_and(|s| self.waits_for(ci, pack, s));
+                (!named, !waits, self.reached(ci, pack).is_none())
+            };
+            self.st
+                .recent
+                .iter()
+                .copied()
+                .filter(|&ci| ok(ci))
+                .enumerate()
+                .min_by_key(|&(order, ci)| (rank(ci), order))
+                .map(|(_, ci)| ci)
         };
         found.map(|i| (i, key))
     }

@@ -730,23 +730,34 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 .iter()
                 .filter_map(|a| seq.iter().position(|st| st.pattern == *a))
                 .max();
+            let pack = e.at.pack;
+            let fits = |ci: usize, a: usize| {
+                self.live_for(ci, e, window)
+                    && !self.has_pattern(ci, e)
+                    && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
+                    && self.has(ci, PatternRef { pack, pattern: a })
+            };
+            let recent = &self.st.recent;
             // The `after` list is in order of preference: the first pattern that some
-            // connection has decides, and among those the first come wins.
+            // connection has decides, and among those the first come wins. A line that
+            // follows a healthy step (`Authorization failed` after `User authenticated`)
+            // is the first break of its connection: a connection still on the healthy
+            // sequence whose last step is that one goes first, then any still on it,
+            // and one that already broke off (a rejected token) only when none is.
             pat.after
                 .iter()
                 .find_map(|&a| {
-                    let want = PatternRef {
-                        pack: e.at.pack,
-                        pattern: a,
+                    let first = |ok: &dyn Fn(usize) -> bool| {
+                        recent.iter().copied().find(|&ci| fits(ci, a) && ok(ci))
                     };
-                    self.st.recent.iter().copied().find(|&ci| {
-                        self.live_for(ci, e, window)
-                            && !self.has_pattern(ci, e)
-                            && limit.is_none_or(|lim| {
-                                self.reached(ci, e.at.pack).is_none_or(|r| r <= lim)
-                            })
-                            && self.has(ci, want)
-                    })
+                    match seq.iter().position(|st| st.pattern == a) {
+                        Some(p) => first(&|ci| {
+                            !self.diverted(ci, pack) && self.reached(ci, pack) == Some(p)
+                        })
+                        .or_else(|| first(&|ci| !self.diverted(ci, pack)))
+                        .or_else(|| first(&|_| true)),
+                        None => first(&|_| true),
+                    }
                 })
                 .map(|i| (i, "after"))
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {

@@ -178,6 +178,19 @@ struct Cache {
     app_pack: Option<usize>,
     /// The consumer class its lines name (`ChatConsumer`).
     consumer: Option<String>,
+    /// The token its lines show (often cut: `e542125a86...`).
+    token: Option<String>,
+}
+
+/// A token as a line shows it, without the `...` of a cut one.
+fn token_of(e: &Event) -> Option<&str> {
+    let t = e.cap("token")?.trim_end_matches(['.', '…']);
+    (t.len() >= 8).then_some(t)
+}
+
+/// Two sightings of one token: equal, or one cut from the other.
+fn same_token(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
 }
 
 fn kind_bit(kind: &str) -> u8 {
@@ -533,6 +546,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if cache.consumer.is_none() {
                 cache.consumer = e.cap("consumer").map(str::to_string);
             }
+            if cache.token.is_none() {
+                cache.token = token_of(e).map(str::to_string);
+            }
             let mask = kinds_mask(&keys);
             cache.kinds_all |= mask;
             if e.stage == Stage::Proxy {
@@ -762,29 +778,26 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 .map(|i| (i, "after"))
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let window = self.step_window(e);
+            let pack = e.at.pack;
             let fits = |ci: usize| {
                 self.live_for(ci, e, window)
                     && !self.has_pattern(ci, e)
-                    && !self.diverted(ci, e.at.pack)
-                    && self.reached(ci, e.at.pack).is_none_or(|r| r < step)
+                    && self.reached(ci, pack).is_none_or(|r| r < step)
             };
             // The connection waiting for exactly this line is the one whose last step is
-            // the required one before it; one that would skip a required step, or has
-            // none of the pack's lines yet (an access line, a connection whose earlier
-            // lines were not logged), takes it only when no such one is.
+            // the required one before it; then one that would skip a required step; then
+            // one that left the healthy sequence but goes on (an anonymous user after an
+            // invalid token still reaches the consumer); one with none of the pack's
+            // lines yet (an access line, a connection whose earlier lines were not
+            // logged) takes it only when no other is.
             let recent = &self.st.recent;
-            let pack = e.at.pack;
-            recent
-                .iter()
-                .copied()
-                .find(|&ci| fits(ci) && self.waits_for(ci, pack, step))
-                .or_else(|| {
-                    recent
-                        .iter()
-                        .copied()
-                        .find(|&ci| fits(ci) && self.reached(ci, pack).is_some())
-                })
-                .or_else(|| recent.iter().copied().find(|&ci| fits(ci)))
+            let first =
+                |ok: &dyn Fn(usize) -> bool| recent.iter().copied().find(|&ci| fits(ci) && ok(ci));
+            let on_track = |ci: usize| !self.diverted(ci, pack);
+            first(&|ci| on_track(ci) && self.waits_for(ci, pack, step))
+                .or_else(|| first(&|ci| on_track(ci) && self.reached(ci, pack).is_some()))
+                .or_else(|| first(&|ci| self.reached(ci, pack).is_some()))
+                .or_else(|| first(&on_track))
                 .map(|i| (i, "step"))
         } else {
             None
@@ -881,6 +894,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let pat = self.set.pattern(e.at);
         let step = self.step_index(e);
         let window = self.step_window(e);
+        let token = token_of(e);
         let ok = |ci: usize| {
             let c = &self.st.conns[ci];
             if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
@@ -899,6 +913,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             if !within(c.end, e.ts, window) {
                 return false;
+            }
+            // Another token is another client's connection (a revoked token retried
+            // beside healthy sessions on the same path).
+            if let (Some(t), Some(ct)) = (token, self.st.caches[ci].token.as_deref()) {
+                if !same_token(t, ct) {
+                    return false;
+                }
             }
             if pat.repeats {
                 return true;
@@ -927,8 +948,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let pack = e.at.pack;
             let rank = |ci: usize| {
                 let named = user.is_some() && self.st.conns[ci].user.as_deref() == user;
+                let shown = token.is_some() && self.st.caches[ci].token.is_some();
                 let waits = step.is_some_and(|s| self.waits_for(ci, pack, s));
-                (!named, !waits, self.reached(ci, pack).is_none())
+                (!named, !shown, !waits, self.reached(ci, pack).is_none())
             };
             self.st
                 .recent

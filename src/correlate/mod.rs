@@ -174,6 +174,8 @@ struct Cache {
     indexed: Option<(String, i64)>,
     /// When it closed, and whether that time was written in whole seconds.
     closed_at: Option<(DateTime<Utc>, bool)>,
+    /// The line that closed it named it by an id (Daphne's WSDISCONNECT with the client).
+    closed_exact: bool,
     /// The pack of its first middleware or consumer line: the application stack it runs.
     app_pack: Option<usize>,
     /// The consumer class its lines name (`ChatConsumer`).
@@ -602,6 +604,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if ends && e.stage != Stage::Proxy {
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
+            self.st.caches[ci].closed_exact = exact && key != "start";
             for k in std::mem::take(&mut self.st.caches[ci].keys) {
                 self.st.keys.remove(&k);
             }
@@ -737,7 +740,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         // step before it; anything else (`Failed to add to channel group`) belongs to
         // the connection its process was just serving.
         let pat = self.set.pattern(e.at);
-        let cand = if !pat.after.is_empty() && !pat.repeats {
+        let cand = if let Some(ci) = self.just_closed(ei) {
+            Some((ci, "after-close"))
+        } else if !pat.after.is_empty() && !pat.repeats {
             let window = self.step_window(e);
             // A connection already past the step this line follows is not its owner.
             let seq = &self.set.packs[e.at.pack].sequence;
@@ -830,6 +835,49 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             None if e.stage != Stage::Layer => self.open(ei),
             None => self.st.global.push(ei),
         }
+    }
+
+    /// For the application's own close line (`Disconnected with code 1000`, a pattern
+    /// with a `code` capture that follows others): the servers log the socket's close
+    /// first (Daphne's WSDISCONNECT, uvicorn's `connection closed`) and only then run the
+    /// consumer's disconnect(), so the connection whose close was logged last, moments
+    /// ago, and that has a line this one follows, is its owner, before any still open.
+    /// Only a close that named its connection counts: a key-less one may sit on the
+    /// wrong connection itself.
+    fn just_closed(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        let pat = self.set.pattern(e.at);
+        if e.stage != Stage::Consumer
+            || pat.repeats
+            || pat.after.is_empty()
+            || !pat.names.iter().any(|n| &**n == "code")
+        {
+            return None;
+        }
+        let window = CDuration::milliseconds(KEYLESS_WINDOW_MS);
+        self.st
+            .recent
+            .iter()
+            .copied()
+            .filter(|&ci| {
+                let closed_at = self.st.caches[ci].closed_at.map(|(t, _)| t);
+                self.st.conns[ci].closed
+                    && self.st.caches[ci].closed_exact
+                    && within(closed_at, e.ts, window)
+                    && self.same_process(ci, e)
+                    && self.compatible(ci, e)
+                    && !self.has_pattern(ci, e)
+                    && pat.after.iter().any(|&a| {
+                        self.has(
+                            ci,
+                            PatternRef {
+                                pack: e.at.pack,
+                                pattern: a,
+                            },
+                        )
+                    })
+            })
+            .max_by_key(|&ci| (self.st.caches[ci].closed_at.map(|(t, _)| t), ci))
     }
 
     /// Among the recent connections that pass `pred`, the one whose last line is latest.

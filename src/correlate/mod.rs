@@ -182,6 +182,9 @@ struct Cache {
     consumer: Option<String>,
     /// The token its lines show (often cut: `e542125a86...`).
     token: Option<String>,
+    /// When the proxy wrote its access line (at the request's end), and the client
+    /// address it saw.
+    proxy_at: Option<(DateTime<Utc>, Option<String>)>,
 }
 
 /// A token as a line shows it, without the `...` of a cut one.
@@ -555,6 +558,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             cache.kinds_all |= mask;
             if e.stage == Stage::Proxy {
                 cache.has_proxy = true;
+                if e.cap("status").is_some() && cache.proxy_at.is_none() {
+                    cache.proxy_at = e.ts.map(|t| (t, cip.clone()));
+                }
             } else {
                 cache.kinds_server |= mask;
                 cache.has_server = true;
@@ -687,6 +693,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             return;
         }
         if e.stage == Stage::Proxy {
+            if let Some(ci) = self.proxy_sibling(ei) {
+                self.attach(ci, ei, "request", false);
+                return;
+            }
             if let Some(ci) = self.proxy_candidate(ei) {
                 self.attach(ci, ei, "request_time", false);
                 return;
@@ -1010,6 +1020,36 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 .map(|(_, ci)| ci)
         };
         found.map(|i| (i, key))
+    }
+
+    /// For a proxy error line (no status, no `request_time`: `upstream timed out ...
+    /// while proxying upgraded connection`, `connect() failed (111...)`): nginx writes
+    /// it when the request ends, like the access line, so it joins the connection whose
+    /// access line has its path, client address and second.
+    fn proxy_sibling(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        if e.cap("status").is_some() || e.cap("request_time").is_some() {
+            return None;
+        }
+        let path = normalize_path(e.cap("path")?);
+        let ts = e.ts?;
+        let ip = client_ip(e);
+        self.st
+            .recent
+            .iter()
+            .copied()
+            .filter_map(|ci| {
+                let c = &self.st.conns[ci];
+                let (at, seen) = self.st.caches[ci].proxy_at.as_ref()?;
+                let gap = (*at - ts).num_milliseconds().abs();
+                let fits = gap < 1_000
+                    && c.path.as_deref() == Some(path.as_str())
+                    && (ip.is_none() || seen.is_none() || *seen == ip)
+                    && !self.has_pattern(ci, e);
+                fits.then_some((gap, ci))
+            })
+            .min()
+            .map(|(_, ci)| ci)
     }
 
     /// The connection an nginx line belongs to: same path, started when the line's

@@ -182,6 +182,8 @@ struct Cache {
     consumer: Option<String>,
     /// The token its lines show (often cut: `e542125a86...`).
     token: Option<String>,
+    /// Every name its lines gave the user: id, e-mail, user name.
+    users: Vec<String>,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
     proxy_at: Option<(DateTime<Utc>, Option<String>)>,
@@ -413,6 +415,27 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .map(|(_, s)| *s)
     }
 
+    /// Whether user name `u` is connection `ci`'s user: `Some(true)` when its lines gave
+    /// that name, `Some(false)` when they gave another of the same kind (one id, e-mail
+    /// or user name against another: the middleware logs `user_id: 8` and the consumer
+    /// `User customer8@example.com`, which do not disagree), `None` when they say nothing.
+    fn user_match(&self, ci: usize, u: &str) -> Option<bool> {
+        fn kind(s: &str) -> u8 {
+            if s.chars().all(|c| c.is_ascii_digit()) {
+                0
+            } else if s.contains('@') {
+                1
+            } else {
+                2
+            }
+        }
+        let names = &self.st.caches[ci].users;
+        if names.iter().any(|n| n == u) {
+            return Some(true);
+        }
+        names.iter().any(|n| kind(n) == kind(u)).then_some(false)
+    }
+
     /// Connection `ci` reached a step of `pack` before `step` and every step between
     /// them may be skipped: `step` is what it waits for next.
     fn waits_for(&self, ci: usize, pack: usize, step: usize) -> bool {
@@ -553,6 +576,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             if cache.token.is_none() {
                 cache.token = token_of(e).map(str::to_string);
+            }
+            for name in ["user", "user_id", "email"] {
+                if let Some(u) = e.cap(name) {
+                    if !cache.users.iter().any(|x| x == u) {
+                        cache.users.push(u.to_string());
+                    }
+                }
             }
             let mask = kinds_mask(&keys);
             cache.kinds_all |= mask;
@@ -958,10 +988,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
                 return false;
             }
-            let same_user = match (user, c.user.as_deref()) {
-                (Some(u), Some(cu)) if u != cu => return false,
-                (Some(_), Some(_)) => true,
-                _ => false,
+            let same_user = match user {
+                Some(u) => match self.user_match(ci, u) {
+                    Some(false) => return false,
+                    Some(true) => true,
+                    None => false,
+                },
+                None => false,
             };
             match (path, c.path.as_deref()) {
                 (Some(p), Some(cp)) if p != cp => return false,
@@ -1005,7 +1038,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             // whose sequence waits for exactly this step, goes before the others.
             let pack = e.at.pack;
             let rank = |ci: usize| {
-                let named = user.is_some() && self.st.conns[ci].user.as_deref() == user;
+                let named = user.is_some_and(|u| self.user_match(ci, u) == Some(true));
                 let shown = token.is_some() && self.st.caches[ci].token.is_some();
                 let waits = step.is_some_and(|s| self.waits_for(ci, pack, s));
                 (!named, !shown, !waits, self.reached(ci, pack).is_none())

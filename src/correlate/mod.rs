@@ -174,10 +174,30 @@ struct Cache {
     indexed: Option<(String, i64)>,
     /// When it closed, and whether that time was written in whole seconds.
     closed_at: Option<(DateTime<Utc>, bool)>,
+    /// The line that closed it named it by an id (Daphne's WSDISCONNECT with the client).
+    closed_exact: bool,
     /// The pack of its first middleware or consumer line: the application stack it runs.
     app_pack: Option<usize>,
     /// The consumer class its lines name (`ChatConsumer`).
     consumer: Option<String>,
+    /// The token its lines show (often cut: `e542125a86...`).
+    token: Option<String>,
+    /// Every name its lines gave the user: id, e-mail, user name.
+    users: Vec<String>,
+    /// When the proxy wrote its access line (at the request's end), and the client
+    /// address it saw.
+    proxy_at: Option<(DateTime<Utc>, Option<String>)>,
+}
+
+/// A token as a line shows it, without the `...` of a cut one.
+fn token_of(e: &Event) -> Option<&str> {
+    let t = e.cap("token")?.trim_end_matches(['.', '…']);
+    (t.len() >= 8).then_some(t)
+}
+
+/// Two sightings of one token: equal, or one cut from the other.
+fn same_token(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
 }
 
 fn kind_bit(kind: &str) -> u8 {
@@ -395,6 +415,35 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .map(|(_, s)| *s)
     }
 
+    /// Whether user name `u` is connection `ci`'s user: `Some(true)` when its lines gave
+    /// that name, `Some(false)` when they gave another of the same kind (one id, e-mail
+    /// or user name against another: the middleware logs `user_id: 8` and the consumer
+    /// `User customer8@example.com`, which do not disagree), `None` when they say nothing.
+    fn user_match(&self, ci: usize, u: &str) -> Option<bool> {
+        fn kind(s: &str) -> u8 {
+            if s.chars().all(|c| c.is_ascii_digit()) {
+                0
+            } else if s.contains('@') {
+                1
+            } else {
+                2
+            }
+        }
+        let names = &self.st.caches[ci].users;
+        if names.iter().any(|n| n == u) {
+            return Some(true);
+        }
+        names.iter().any(|n| kind(n) == kind(u)).then_some(false)
+    }
+
+    /// Connection `ci` reached a step of `pack` before `step` and every step between
+    /// them may be skipped: `step` is what it waits for next.
+    fn waits_for(&self, ci: usize, pack: usize, step: usize) -> bool {
+        let seq = &self.set.packs[pack].sequence;
+        self.reached(ci, pack)
+            .is_some_and(|r| r < step && seq[r + 1..step].iter().all(|s| s.optional))
+    }
+
     /// A connection that logged a line of pack `pack` that is neither a step nor repeats
     /// (an error, a rejection) has left the healthy sequence: no further step of that
     /// pack pairs with it.
@@ -444,6 +493,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             && c.app_pack.is_some_and(|p| p != e.at.pack)
         {
             return false;
+        }
+        if let Some(p) = self.st.conns[ci].path.as_deref() {
+            // A capture named `seg_*` is a segment of the URL (`Customer ID: 3` of
+            // /ws/chat/3/101/): the line is not this connection's if its path lacks it.
+            let foreign = e.captures.iter().any(|(k, v)| {
+                k.starts_with("seg_") && !v.is_empty() && !p.split('/').any(|s| s == v)
+            });
+            if foreign {
+                return false;
+            }
         }
         match (e.cap("consumer"), c.consumer.as_deref()) {
             (Some(a), Some(b)) => a == b,
@@ -498,7 +557,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     Some((_, r)) => *r = (*r).max(st),
                     None => cache.reached.push((e.at.pack, st)),
                 },
-                None if !pat.repeats && !cache.diverted.contains(&e.at.pack) => {
+                None if !pat.repeats
+                    && !cache.diverted.contains(&e.at.pack)
+                    && diverts(pack, e.stage) =>
+                {
                     cache.diverted.push(e.at.pack)
                 }
                 None => {}
@@ -512,10 +574,23 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if cache.consumer.is_none() {
                 cache.consumer = e.cap("consumer").map(str::to_string);
             }
+            if cache.token.is_none() {
+                cache.token = token_of(e).map(str::to_string);
+            }
+            for name in ["user", "user_id", "email"] {
+                if let Some(u) = e.cap(name) {
+                    if !cache.users.iter().any(|x| x == u) {
+                        cache.users.push(u.to_string());
+                    }
+                }
+            }
             let mask = kinds_mask(&keys);
             cache.kinds_all |= mask;
             if e.stage == Stage::Proxy {
                 cache.has_proxy = true;
+                if e.cap("status").is_some() && cache.proxy_at.is_none() {
+                    cache.proxy_at = e.ts.map(|t| (t, cip.clone()));
+                }
             } else {
                 cache.kinds_server |= mask;
                 cache.has_server = true;
@@ -565,6 +640,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if ends && e.stage != Stage::Proxy {
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
+            self.st.caches[ci].closed_exact = exact && key != "start";
             for k in std::mem::take(&mut self.st.caches[ci].keys) {
                 self.st.keys.remove(&k);
             }
@@ -640,7 +716,17 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 return;
             }
         }
+        if self.set.pattern(e.at).opens && e.stage != Stage::Proxy {
+            // Nothing of this connection was logged before it: an older connection on
+            // the same path is another client's (one whose access line went missing).
+            self.open(ei);
+            return;
+        }
         if e.stage == Stage::Proxy {
+            if let Some(ci) = self.proxy_sibling(ei) {
+                self.attach(ci, ei, "request", false);
+                return;
+            }
             if let Some(ci) = self.proxy_candidate(ei) {
                 self.attach(ci, ei, "request_time", false);
                 return;
@@ -694,7 +780,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         // step before it; anything else (`Failed to add to channel group`) belongs to
         // the connection its process was just serving.
         let pat = self.set.pattern(e.at);
-        let cand = if !pat.after.is_empty() && !pat.repeats {
+        let cand = if let Some(ci) = self.just_closed(ei) {
+            Some((ci, "after-close"))
+        } else if !pat.after.is_empty() && !pat.repeats {
             let window = self.step_window(e);
             // A connection already past the step this line follows is not its owner.
             let seq = &self.set.packs[e.at.pack].sequence;
@@ -704,37 +792,58 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 .filter_map(|a| seq.iter().position(|st| st.pattern == *a))
                 .max();
             let since = earliest(e.ts, window);
+            let pack = e.at.pack;
+            let fits = |ci: usize, a: usize| {
+                self.live_for(ci, e, since)
+                    && !self.has_pattern(ci, e)
+                    && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
+                    && self.has(ci, PatternRef { pack, pattern: a })
+            };
+            let recent = &self.st.recent;
             // The `after` list is in order of preference: the first pattern that some
-            // connection has decides, and among those the first come wins.
+            // connection has decides, and among those the first come wins. A line that
+            // follows a healthy step (`Authorization failed` after `User authenticated`)
+            // is the first break of its connection: a connection still on the healthy
+            // sequence whose last step is that one goes first, then any still on it,
+            // and one that already broke off (a rejected token) only when none is.
             pat.after
                 .iter()
                 .find_map(|&a| {
-                    let want = PatternRef {
-                        pack: e.at.pack,
-                        pattern: a,
+                    let first = |ok: &dyn Fn(usize) -> bool| {
+                        recent.iter().copied().find(|&ci| fits(ci, a) && ok(ci))
                     };
-                    self.st.recent.iter().copied().find(|&ci| {
-                        self.live_for(ci, e, since)
-                            && !self.has_pattern(ci, e)
-                            && limit.is_none_or(|lim| {
-                                self.reached(ci, e.at.pack).is_none_or(|r| r <= lim)
-                            })
-                            && self.has(ci, want)
-                    })
+                    match seq.iter().position(|st| st.pattern == a) {
+                        Some(p) => first(&|ci| {
+                            !self.diverted(ci, pack) && self.reached(ci, pack) == Some(p)
+                        })
+                        .or_else(|| first(&|ci| !self.diverted(ci, pack)))
+                        .or_else(|| first(&|_| true)),
+                        None => first(&|_| true),
+                    }
                 })
                 .map(|i| (i, "after"))
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let since = earliest(e.ts, self.step_window(e));
-            self.st
-                .recent
-                .iter()
-                .copied()
-                .find(|&ci| {
-                    self.live_for(ci, e, since)
-                        && !self.has_pattern(ci, e)
-                        && !self.diverted(ci, e.at.pack)
-                        && self.reached(ci, e.at.pack).is_none_or(|r| r < step)
-                })
+            let pack = e.at.pack;
+            let fits = |ci: usize| {
+                self.live_for(ci, e, since)
+                    && !self.has_pattern(ci, e)
+                    && self.reached(ci, pack).is_none_or(|r| r < step)
+            };
+            // The connection waiting for exactly this line is the one whose last step is
+            // the required one before it; then one that would skip a required step; then
+            // one that left the healthy sequence but goes on (an anonymous user after an
+            // invalid token still reaches the consumer); one with none of the pack's
+            // lines yet (an access line, a connection whose earlier lines were not
+            // logged) takes it only when no other is.
+            let recent = &self.st.recent;
+            let first =
+                |ok: &dyn Fn(usize) -> bool| recent.iter().copied().find(|&ci| fits(ci) && ok(ci));
+            let on_track = |ci: usize| !self.diverted(ci, pack);
+            first(&|ci| on_track(ci) && self.waits_for(ci, pack, step))
+                .or_else(|| first(&|ci| on_track(ci) && self.reached(ci, pack).is_some()))
+                .or_else(|| first(&|ci| self.reached(ci, pack).is_some()))
+                .or_else(|| first(&on_track))
                 .map(|i| (i, "step"))
         } else {
             None
@@ -767,6 +876,49 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             None if e.stage != Stage::Layer => self.open(ei),
             None => self.st.global.push(ei),
         }
+    }
+
+    /// For the application's own close line (`Disconnected with code 1000`, a pattern
+    /// with a `code` capture that follows others): the servers log the socket's close
+    /// first (Daphne's WSDISCONNECT, uvicorn's `connection closed`) and only then run the
+    /// consumer's disconnect(), so the connection whose close was logged last, moments
+    /// ago, and that has a line this one follows, is its owner, before any still open.
+    /// Only a close that named its connection counts: a key-less one may sit on the
+    /// wrong connection itself.
+    fn just_closed(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        let pat = self.set.pattern(e.at);
+        if e.stage != Stage::Consumer
+            || pat.repeats
+            || pat.after.is_empty()
+            || !pat.names.iter().any(|n| &**n == "code")
+        {
+            return None;
+        }
+        let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
+        self.st
+            .recent
+            .iter()
+            .copied()
+            .filter(|&ci| {
+                let closed_at = self.st.caches[ci].closed_at.map(|(t, _)| t);
+                self.st.conns[ci].closed
+                    && self.st.caches[ci].closed_exact
+                    && active_since(closed_at, since)
+                    && self.same_process(ci, e)
+                    && self.compatible(ci, e)
+                    && !self.has_pattern(ci, e)
+                    && pat.after.iter().any(|&a| {
+                        self.has(
+                            ci,
+                            PatternRef {
+                                pack: e.at.pack,
+                                pattern: a,
+                            },
+                        )
+                    })
+            })
+            .max_by_key(|&ci| (self.st.caches[ci].closed_at.map(|(t, _)| t), ci))
     }
 
     /// Among the recent connections that pass `pred`, the one whose last line is latest.
@@ -831,16 +983,20 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let pat = self.set.pattern(e.at);
         let step = self.step_index(e);
         let since = earliest(e.ts, self.step_window(e));
+        let token = token_of(e);
         // Cheapest tests first: most recent connections fail on time or path.
         let ok = |ci: usize| {
             let c = &self.st.conns[ci];
             if !active_since(c.end, since) {
                 return false;
             }
-            let same_user = match (user, c.user.as_deref()) {
-                (Some(u), Some(cu)) if u != cu => return false,
-                (Some(_), Some(_)) => true,
-                _ => false,
+            let same_user = match user {
+                Some(u) => match self.user_match(ci, u) {
+                    Some(false) => return false,
+                    Some(true) => true,
+                    None => false,
+                },
+                None => false,
             };
             match (path, c.path.as_deref()) {
                 (Some(p), Some(cp)) if p != cp => return false,
@@ -850,6 +1006,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
                 return false;
+            }
+            // Another token is another client's connection (a revoked token retried
+            // beside healthy sessions on the same path).
+            if let (Some(t), Some(ct)) = (token, self.st.caches[ci].token.as_deref()) {
+                if !same_token(t, ct) {
+                    return false;
+                }
             }
             if pat.repeats {
                 return true;
@@ -873,9 +1036,55 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let found = if pat.repeats {
             self.st.recent.iter().rev().copied().find(|&ci| ok(ci))
         } else {
-            self.st.recent.iter().copied().find(|&ci| ok(ci))
+            // First come, but a connection that already names this user, then one
+            // whose sequence waits for exactly this step, goes before the others.
+            let pack = e.at.pack;
+            let rank = |ci: usize| {
+                let named = user.is_some_and(|u| self.user_match(ci, u) == Some(true));
+                let shown = token.is_some() && self.st.caches[ci].token.is_some();
+                let waits = step.is_some_and(|s| self.waits_for(ci, pack, s));
+                (!named, !shown, !waits, self.reached(ci, pack).is_none())
+            };
+            self.st
+                .recent
+                .iter()
+                .copied()
+                .filter(|&ci| ok(ci))
+                .enumerate()
+                .min_by_key(|&(order, ci)| (rank(ci), order))
+                .map(|(_, ci)| ci)
         };
         found.map(|i| (i, key))
+    }
+
+    /// For a proxy error line (no status, no `request_time`: `upstream timed out ...
+    /// while proxying upgraded connection`, `connect() failed (111...)`): nginx writes
+    /// it when the request ends, like the access line, so it joins the connection whose
+    /// access line has its path, client address and second.
+    fn proxy_sibling(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        if e.cap("status").is_some() || e.cap("request_time").is_some() {
+            return None;
+        }
+        let path = normalize_path(e.cap("path")?);
+        let ts = e.ts?;
+        let ip = client_ip(e);
+        self.st
+            .recent
+            .iter()
+            .copied()
+            .filter_map(|ci| {
+                let c = &self.st.conns[ci];
+                let (at, seen) = self.st.caches[ci].proxy_at.as_ref()?;
+                let gap = (*at - ts).num_milliseconds().abs();
+                let fits = gap < 1_000
+                    && c.path.as_deref() == Some(path.as_str())
+                    && (ip.is_none() || seen.is_none() || *seen == ip)
+                    && !self.has_pattern(ci, e);
+                fits.then_some((gap, ci))
+            })
+            .min()
+            .map(|(_, ci)| ci)
     }
 
     /// The connection an nginx line belongs to: same path, started when the line's
@@ -898,6 +1107,19 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .min_by_key(|&(t, ci)| ((t - start.timestamp_millis()).abs(), t, ci))
             .map(|(_, ci)| ci)
     }
+}
+
+/// Whether a line of `stage` that is no step of `pack` takes a connection off that pack's
+/// healthy sequence. An application pack may also name the server's or proxy's answer
+/// (Daphne's `WSREJECT` of its paths), and those lines come from another log written at
+/// another precision: the middleware lines of the same connection may sort after them,
+/// and must still pair with it.
+fn diverts(pack: &crate::pattern::Pack, stage: Stage) -> bool {
+    !matches!(stage, Stage::Server | Stage::Proxy)
+        || pack
+            .sequence
+            .iter()
+            .any(|s| pack.patterns[s.pattern].stage == stage)
 }
 
 /// The earliest last line a connection may have to be active within `window` of `now`:

@@ -58,6 +58,12 @@ id = "redis"
 stage = "layer"
 regex = 'Failed to add to channel group'
 examples = [{ line = "Failed to add to channel group" }]
+[[pattern]]
+id = "consumer.bye"
+stage = "consumer"
+after = ["consumer.ok"]
+regex = 'CONSUMER bye (?P<code>\d+)'
+examples = [{ line = "CONSUMER bye 1000" }]
 [sequence]
 steps = [{ step = "mw.start" }, { step = "mw.user", within = "2s" }, { step = "consumer.ok", within = "5s" }]
 "#;
@@ -173,4 +179,25 @@ fn paths_are_compared_without_query_and_with_a_leading_slash() {
         normalize_path("'ws/chat/undefined/'"),
         "/ws/chat/undefined/"
     );
+}
+
+#[test]
+fn the_apps_close_line_goes_to_the_connection_the_server_just_closed() {
+    // Both sessions are open and accepted; the server logs the second one's close, then
+    // the consumer's disconnect() says its code: it is the second's, not first come.
+    let (c, ev) = run(concat!(
+        "2026-11-23 10:00:00,000 INFO 127.0.0.1:1001 - - [23/Nov/2026:10:00:00] \"WSCONNECTING /ws/a/\" - -\n",
+        "2026-11-23 10:00:00,010 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:00,020 INFO MW user alice\n",
+        "2026-11-23 10:00:00,030 INFO CONSUMER accepted /ws/a/\n",
+        "2026-11-23 10:00:00,100 INFO 127.0.0.1:1002 - - [23/Nov/2026:10:00:00] \"WSCONNECTING /ws/a/\" - -\n",
+        "2026-11-23 10:00:00,110 INFO MW start /ws/a/\n",
+        "2026-11-23 10:00:00,120 INFO MW user bob\n",
+        "2026-11-23 10:00:00,130 INFO CONSUMER accepted /ws/a/\n",
+        "2026-11-23 10:00:01,000 INFO 127.0.0.1:1002 - - [23/Nov/2026:10:00:01] \"WSDISCONNECT /ws/a/\" - -\n",
+        "2026-11-23 10:00:01,010 INFO CONSUMER bye 1006\n",
+    ));
+    assert_eq!(c.connections.len(), 2, "{:#?}", c.connections);
+    assert_eq!(lines_of(&c.connections[0], &ev), vec![1, 2, 3, 4]);
+    assert_eq!(lines_of(&c.connections[1], &ev), vec![5, 6, 7, 8, 9, 10]);
 }

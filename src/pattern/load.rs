@@ -66,6 +66,10 @@ pub struct PatternDef {
     /// latest matching connection instead of the first one still lacking it.
     #[serde(default)]
     pub repeats: bool,
+    /// The server's first line of a connection, written before the application sees it
+    /// (Daphne's `WSCONNECTING`): a new connection, never a line of one already logged.
+    #[serde(default)]
+    pub opens: bool,
     /// For a line that names no connection: it follows one of these patterns in the same
     /// connection (`Failed to add to channel group` after `Room group name`), so it pairs
     /// with the earliest connection that has one of them and lacks this line. Default for

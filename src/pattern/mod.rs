@@ -127,6 +127,8 @@ pub struct Pattern {
     pub ends: bool,
     /// May occur many times in one connection.
     pub repeats: bool,
+    /// Starts a connection: written before any other line of it.
+    pub opens: bool,
     /// Patterns (indices in the same pack) this line follows in its connection.
     pub after: Vec<usize>,
     /// Must match.
@@ -335,6 +337,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             names,
             ends: d.ends,
             repeats: d.repeats,
+            opens: d.opens,
             after: Vec::new(),
             examples,
             counter_examples: d

@@ -867,9 +867,22 @@ fn build(
 /// Records of an in-memory text (detection on its first lines, then every line): for
 /// tests and for callers that already hold the whole input.
 pub fn assemble_str(input: u32, text: &str, ctx: TimeCtx) -> Assembled {
+    assemble_str_skipping(input, text, ctx, None)
+}
+
+/// [`assemble_str`] with [`Assembler::skip_unless`] when `keep` is given.
+pub fn assemble_str_skipping(
+    input: u32,
+    text: &str,
+    ctx: TimeCtx,
+    keep: Option<Filter>,
+) -> Assembled {
     let lines: Vec<&str> = text.lines().collect();
     let sample = &lines[..lines.len().min(64)];
     let mut a = Assembler::new(input, detect(sample, &ctx), ctx);
+    if let Some(k) = keep {
+        a.skip_unless(k);
+    }
     let meta = LineMeta {
         truncated: false,
         unterminated: false,

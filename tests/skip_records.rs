@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use logweave::assemble::{detect, Assembled, Assembler, Filter};
+use logweave::assemble::{assemble_str_skipping, Assembled, Filter};
 use logweave::ingest::{self, Options};
-use logweave::input::{InputSpec, LineMeta};
+use logweave::input::InputSpec;
 use logweave::pattern::PackSet;
 use logweave::pipeline;
 use logweave::record::Record;
@@ -17,20 +17,7 @@ use logweave::report::json::{write_json, ReportOptions};
 use logweave::time::TimeCtx;
 
 fn assemble(text: &str, filter: Option<Filter>) -> Assembled {
-    let ctx = TimeCtx::fixed(2026, 11, 23, 12);
-    let lines: Vec<&str> = text.lines().collect();
-    let mut a = Assembler::new(0, detect(&lines[..lines.len().min(64)], &ctx), ctx);
-    if let Some(f) = filter {
-        a.skip_unless(f);
-    }
-    let meta = LineMeta {
-        truncated: false,
-        unterminated: false,
-    };
-    for (i, l) in lines.iter().enumerate() {
-        a.push(i as u64 + 1, l.as_bytes(), meta);
-    }
-    a.finish()
+    assemble_str_skipping(0, text, TimeCtx::fixed(2026, 11, 23, 12), filter)
 }
 
 /// Returns how many records were skipped.

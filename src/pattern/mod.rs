@@ -495,21 +495,11 @@ pub fn required_all(regex: &str) -> Vec<Vec<String>> {
             HirKind::Capture(c) => walk(&c.sub, out),
             HirKind::Repetition(r) if r.min >= 1 => walk(&r.sub, out),
             HirKind::Concat(xs) => {
-                let mut run = String::new();
-                for x in xs {
-                    if let HirKind::Literal(l) = x.kind() {
-                        if let Ok(s) = std::str::from_utf8(&l.0) {
-                            run.push_str(s);
-                            continue;
-                        }
+                for part in parts(xs) {
+                    match part {
+                        Part::Text(t) => out.push(vec![t]),
+                        Part::Sub(x) => walk(x, out),
                     }
-                    if !run.is_empty() {
-                        out.push(vec![std::mem::take(&mut run)]);
-                    }
-                    walk(x, out);
-                }
-                if !run.is_empty() {
-                    out.push(vec![run]);
                 }
             }
             _ => out.extend(required(h)),
@@ -526,6 +516,33 @@ pub fn required_all(regex: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// A part of a regex's sequence: adjacent literals joined into one text, or another node.
+enum Part<'h> {
+    Text(String),
+    Sub(&'h Hir),
+}
+
+fn parts(xs: &[Hir]) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    let mut run = String::new();
+    for x in xs {
+        if let HirKind::Literal(l) = x.kind() {
+            if let Ok(s) = std::str::from_utf8(&l.0) {
+                run.push_str(s);
+                continue;
+            }
+        }
+        if !run.is_empty() {
+            out.push(Part::Text(std::mem::take(&mut run)));
+        }
+        out.push(Part::Sub(x));
+    }
+    if !run.is_empty() {
+        out.push(Part::Text(run));
+    }
+    out
+}
+
 fn required(h: &Hir) -> Option<Vec<String>> {
     match h.kind() {
         HirKind::Literal(l) => Some(vec![String::from_utf8(l.0.to_vec()).ok()?]),
@@ -535,7 +552,6 @@ fn required(h: &Hir) -> Option<Vec<String>> {
             // Adjacent literals make one longer literal; among the requirements of the
             // parts, the one whose shortest alternative is longest filters best.
             let mut best: Option<Vec<String>> = None;
-            let mut run = String::new();
             let consider = |cand: Vec<String>, best: &mut Option<Vec<String>>| {
                 let q = cand.iter().map(String::len).min().unwrap_or(0);
                 let bq = best
@@ -545,22 +561,15 @@ fn required(h: &Hir) -> Option<Vec<String>> {
                     *best = Some(cand);
                 }
             };
-            for x in xs {
-                if let HirKind::Literal(l) = x.kind() {
-                    if let Ok(s) = std::str::from_utf8(&l.0) {
-                        run.push_str(s);
-                        continue;
+            for part in parts(xs) {
+                match part {
+                    Part::Text(t) => consider(vec![t], &mut best),
+                    Part::Sub(x) => {
+                        if let Some(r) = required(x) {
+                            consider(r, &mut best);
+                        }
                     }
                 }
-                if !run.is_empty() {
-                    consider(vec![std::mem::take(&mut run)], &mut best);
-                }
-                if let Some(r) = required(x) {
-                    consider(r, &mut best);
-                }
-            }
-            if !run.is_empty() {
-                consider(vec![run], &mut best);
             }
             best
         }

@@ -215,57 +215,48 @@ enum Env<'a> {
     Owned(Envelope),
 }
 
+/// What every line needs of its envelope, copied out so the envelope itself can move.
+#[derive(Clone, Copy)]
+struct Basics {
+    format: &'static str,
+    ts: Option<Timestamp>,
+    pid: Option<u32>,
+    level: Option<Level>,
+    stream: Option<&'static str>,
+    source: SourceKey,
+}
+
 impl Env<'_> {
-    fn key(&self) -> Option<SourceKey> {
-        match self {
-            Env::None => None,
-            Env::Parsed(_, p, _) => Some(SourceKey::of(p.program.as_deref(), p.stream, p.host)),
-            Env::Owned(e) => Some(SourceKey::of(
-                e.program.as_deref(),
+    fn basics(&self) -> Option<Basics> {
+        let (format, ts, pid, level, stream, program, host) = match self {
+            Env::None => return None,
+            Env::Parsed(f, p, _) => (
+                f.name(),
+                p.ts,
+                p.pid,
+                p.level,
+                p.stream,
+                p.program.as_deref(),
+                p.host,
+            ),
+            Env::Owned(e) => (
+                e.format,
+                e.ts,
+                e.pid,
+                e.level,
                 e.stream,
+                e.program.as_deref(),
                 e.host.as_deref(),
-            )),
-        }
-    }
-
-    fn pid(&self) -> Option<u32> {
-        match self {
-            Env::None => None,
-            Env::Parsed(_, p, _) => p.pid,
-            Env::Owned(e) => e.pid,
-        }
-    }
-
-    fn ts(&self) -> Option<Timestamp> {
-        match self {
-            Env::None => None,
-            Env::Parsed(_, p, _) => p.ts,
-            Env::Owned(e) => e.ts,
-        }
-    }
-
-    fn level(&self) -> Option<Level> {
-        match self {
-            Env::None => None,
-            Env::Parsed(_, p, _) => p.level,
-            Env::Owned(e) => e.level,
-        }
-    }
-
-    fn stream(&self) -> Option<&'static str> {
-        match self {
-            Env::None => None,
-            Env::Parsed(_, p, _) => p.stream,
-            Env::Owned(e) => e.stream,
-        }
-    }
-
-    fn format(&self) -> Option<&'static str> {
-        match self {
-            Env::None => None,
-            Env::Parsed(f, _, _) => Some(f.name()),
-            Env::Owned(e) => Some(e.format),
-        }
+            ),
+        };
+        Some(Basics {
+            format,
+            ts,
+            pid,
+            level,
+            stream,
+            source: SourceKey::of(program, stream, host),
+        })
     }
 
     fn into_owned(self) -> Option<Envelope> {
@@ -594,8 +585,9 @@ impl Assembler {
         let app = self.app(msg);
         let body = app.as_ref().map(|(_, p)| p.message.as_ref()).unwrap_or(msg);
         let cont = classify(body);
+        let basics = env.basics();
         if cont != Cont::No && !(cont == Cont::ExceptionLine && self.tb_open.is_none()) {
-            if let Some(i) = self.find_owner(&env, cont) {
+            if let Some(i) = self.find_owner(basics, cont) {
                 if self.meta[i].skipped.is_some() && self.wanted(body) {
                     self.rebuild(i);
                 }
@@ -626,7 +618,7 @@ impl Assembler {
         if orphan && !self.seen_record {
             self.leading_orphans += 1;
         }
-        let format = match (env.format(), &app) {
+        let format = match (basics.map(|b| b.format), &app) {
             (Some(f), _) => f,
             (None, Some((f, _))) => f.name(),
             (None, None) if orphan => TRACEBACK,
@@ -640,7 +632,7 @@ impl Assembler {
                 self.stats.parsed += 1;
             }
         }
-        let source = env.key();
+        let source = basics.map(|b| b.source);
         let (rec, skipped) = if self.wanted(msg) {
             let app = app.map(|(f, p)| (f, p, String::new()));
             (
@@ -670,11 +662,11 @@ impl Assembler {
                 input: self.input,
                 line,
                 end_line,
-                ts: env.ts().or(app_ts),
+                ts: basics.and_then(|b| b.ts).or(app_ts),
                 format,
-                pid: env.pid().or(app_pid),
-                stream: env.stream(),
-                level: env.level().or(app_level),
+                pid: basics.and_then(|b| b.pid).or(app_pid),
+                stream: basics.and_then(|b| b.stream),
+                level: basics.and_then(|b| b.level).or(app_level),
                 message: head.to_string(),
                 flags: RecordFlags {
                     skipped: true,
@@ -745,14 +737,14 @@ impl Assembler {
 
     /// The record a continuation line belongs to: the latest one from the same program
     /// (journald and docker interleave several), within a short look-back.
-    fn find_owner(&self, env: &Env, cont: Cont) -> Option<usize> {
+    fn find_owner(&self, env: Option<Basics>, cont: Cont) -> Option<usize> {
         if cont == Cont::ExceptionLine {
             return self.tb_open;
         }
         let n = self.records.len();
         let lo = n.saturating_sub(LOOKBACK);
-        let key = env.key();
-        let pid = env.pid();
+        let key = env.map(|b| b.source);
+        let pid = env.and_then(|b| b.pid);
         // A record's pid may come from the application (a gunicorn worker) where the
         // envelope had none, so only an envelope pid is compared.
         (lo..n).rev().find(|&i| match (key, self.meta[i].source) {

@@ -653,11 +653,12 @@ impl Assembler {
             let (head, redo) = match env {
                 Env::None => (msg, Redo::None),
                 Env::Parsed(f, _, raw) => (raw, Redo::Parse(f)),
-                Env::Owned(ref e) => (msg, Redo::Owned(Box::new(e.clone()))),
+                // Moved, not copied: the record is all that needs it now.
+                Env::Owned(e) => (msg, Redo::Owned(Box::new(e))),
             };
-            let app_ts = app.as_ref().and_then(|(_, p)| p.ts);
-            let app_pid = app.as_ref().and_then(|(_, p)| p.pid);
-            let app_level = app.as_ref().and_then(|(_, p)| p.level);
+            let (app_ts, app_pid, app_level) = app
+                .as_ref()
+                .map_or((None, None, None), |(_, p)| (p.ts, p.pid, p.level));
             let rec = Record {
                 input: self.input,
                 line,

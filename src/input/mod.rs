@@ -147,16 +147,17 @@ impl Decompressed {
                 }
             };
             block.truncate(filled);
-            let end = filled < BLOCK || res.is_err();
             if filled > 0 && tx.send(Ok(block)).is_err() {
                 return;
             }
-            if let Err(e) = res {
-                let _ = tx.send(Err(e));
-                return;
-            }
-            if end {
-                return;
+            match res {
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                // A short block: the decoder reached the end.
+                Ok(()) if filled < BLOCK => return,
+                Ok(()) => {}
             }
         });
         Decompressed {

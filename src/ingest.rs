@@ -1,10 +1,14 @@
 //! Ingest: inputs in, one time-ordered record stream out.
 //!
 //! ```text
-//! inputs ──(rayon, one task per input)──► open ─► sample ─► detect ─► Assembler ─► records
+//! inputs ──(rayon, one task per input)──► open ─► sample ─► detect ─► Assembler ─► Sieve
 //!                                                                              │
 //!         merge: stable sort by (time, input, position) ◄──────────────────────┘
 //! ```
+//!
+//! With a [`Marker`] ([`ingest_matching`]), the sieve also runs the patterns over each
+//! finished record while the input is read, and drops the records nothing matched: what
+//! is held until the analysis is what it will use.
 //!
 //! A record without a time of its own sorts with the record before it in its input, so
 //! tracebacks and untimestamped lines stay beside the lines they follow.
@@ -16,7 +20,8 @@ use crate::assemble::{detect, Assembler, Detection, Filter, InputStats};
 use crate::error::Error;
 use crate::format::Format;
 use crate::input::{self, Compression, InputSpec};
-use crate::record::Record;
+use crate::pattern::Match;
+use crate::record::{Record, RecordFlags};
 use crate::time::TimeCtx;
 
 /// Lines looked at to detect an input's format.
@@ -145,9 +150,11 @@ pub struct Ingested {
     /// [`Options::keep`], only the kept ones and the skipped ones whose time an untimed
     /// kept record inherits.
     pub records: Vec<Record>,
-    /// The latest time of a record dropped by [`Options::keep`] within `--since` /
-    /// `--until`: the reading ends no earlier than this.
+    /// The latest time of a record dropped by [`Options::keep`] or by a [`Marker`] within
+    /// `--since` / `--until`: the reading ends no earlier than this.
     pub dropped_latest: Option<DateTime<Utc>>,
+    /// With [`ingest_matching`]: what matched each record, beside `records`.
+    pub matched: Option<Vec<Vec<Match>>>,
 }
 
 impl Ingested {
@@ -159,10 +166,24 @@ impl Ingested {
 
 /// Reads every input (in parallel) and merges their records by time.
 pub fn ingest(specs: &[InputSpec], opts: &Options) -> Ingested {
+    ingest_with(specs, opts, None)
+}
+
+/// What the patterns match in one finished record ([`crate::pattern::PackSet::matches`]).
+pub type Marker<'a> = &'a (dyn Fn(&Record) -> Vec<Match> + Sync);
+
+/// [`ingest`], matching each record as its input is read: only the records something
+/// matched are kept (with the time stubs untimed ones need), and
+/// [`Ingested::matched`] holds what matched them.
+pub fn ingest_matching(specs: &[InputSpec], opts: &Options, marker: Marker) -> Ingested {
+    ingest_with(specs, opts, Some(marker))
+}
+
+fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> Ingested {
     let parts: Vec<(InputReport, Sifted)> = specs
         .par_iter()
         .enumerate()
-        .map(|(i, spec)| read_sifted(i as u32, spec, opts))
+        .map(|(i, spec)| read_sifted(i as u32, spec, opts, marker))
         .collect();
     let mut inputs = Vec::with_capacity(parts.len());
     let mut all = Vec::new();
@@ -172,10 +193,14 @@ pub fn ingest(specs: &[InputSpec], opts: &Options) -> Ingested {
         all.push(sifted.records);
         dropped_latest = dropped_latest.max(sifted.dropped_latest);
     }
+    let merged = merge_by(all, |(r, _)| r);
+    let kept = crate::timefilter::retain_by(merged, opts.since, opts.until, |(r, _)| r);
+    let (records, matched): (Vec<Record>, Vec<Vec<Match>>) = kept.into_iter().unzip();
     Ingested {
         inputs,
-        records: crate::timefilter::retain(merge(all), opts.since, opts.until),
+        records,
         dropped_latest,
+        matched: marker.map(|_| matched),
     }
 }
 
@@ -203,19 +228,25 @@ pub fn time_ctx(opts: &Options, mtime: Option<std::time::SystemTime>) -> (TimeCt
 
 /// Reads one input to the end (or to its first error).
 pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Vec<Record>) {
-    let (report, sifted) = read_sifted(index, spec, opts);
-    (report, sifted.records)
+    let (report, sifted) = read_sifted(index, spec, opts, None);
+    (report, sifted.records.into_iter().map(|(r, _)| r).collect())
 }
 
-/// One input's records as [`Options::keep`] leaves them.
+/// One input's records as [`Options::keep`] and the [`Marker`] leave them, each with what
+/// matched it (nothing without a marker).
 struct Sifted {
-    records: Vec<Record>,
+    records: Vec<(Record, Vec<Match>)>,
     dropped_latest: Option<DateTime<Utc>>,
 }
 
 /// Reads one input to the end (or to its first error), dropping skipped records as it
 /// goes when [`Options::keep`] is set.
-fn read_sifted(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Sifted) {
+fn read_sifted(
+    index: u32,
+    spec: &InputSpec,
+    opts: &Options,
+    marker: Option<Marker>,
+) -> (InputReport, Sifted) {
     let empty = || Sifted {
         records: Vec::new(),
         dropped_latest: None,
@@ -272,7 +303,7 @@ fn read_sifted(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Si
     if let Some(f) = &opts.keep {
         asm.skip_unless(f.clone());
     }
-    let mut sieve = Sieve::new(opts);
+    let mut sieve = Sieve::new(opts, marker);
     let mut reported = 0u64;
     let mut report_progress = |opened: &input::Opened| {
         if let Some(p) = &opts.progress {
@@ -293,7 +324,7 @@ fn read_sifted(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Si
                     line_no += 1;
                     asm.push(line_no, &buf, meta);
                     if line_no.is_multiple_of(SIFT_LINES) {
-                        if opts.keep.is_some() {
+                        if opts.keep.is_some() || marker.is_some() {
                             for r in asm.take_settled(SIFT_KEEP) {
                                 sieve.push(r);
                             }
@@ -342,17 +373,18 @@ fn read_sifted(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport, Si
     (report, sifted)
 }
 
-/// Takes an input's records in order: keeps every record that is not skipped, and of the
-/// skipped ones only those whose time decides an untimed kept record's (the nearest timed
-/// record before it, and after it for an input read in reverse), with their text
-/// dropped. Whatever is said of the whole input (its most common format, whether it runs
-/// backwards) is counted over every record.
-struct Sieve {
-    records: Vec<Record>,
+/// Takes an input's records in order: keeps every record that is not skipped (and, with a
+/// [`Marker`], that something matched), and of the others only those whose time decides
+/// an untimed kept record's (the nearest timed record before it, and after it for an
+/// input read in reverse), as bare time stubs. Whatever is said of the whole input (its
+/// most common format, whether it runs backwards) is counted over every record.
+struct Sieve<'m> {
+    records: Vec<(Record, Vec<Match>)>,
+    marker: Option<Marker<'m>>,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
     dropped_latest: Option<DateTime<Utc>>,
-    /// The last skipped timed record since the last kept one.
+    /// The last dropped timed record since the last kept one.
     held: Option<Record>,
     /// A kept untimed record waits for the next timed one.
     want_next: bool,
@@ -362,10 +394,11 @@ struct Sieve {
     up: usize,
 }
 
-impl Sieve {
-    fn new(opts: &Options) -> Sieve {
+impl<'m> Sieve<'m> {
+    fn new(opts: &Options, marker: Option<Marker<'m>>) -> Sieve<'m> {
         Sieve {
             records: Vec::new(),
+            marker,
             since: opts.since,
             until: opts.until,
             dropped_latest: None,
@@ -378,7 +411,7 @@ impl Sieve {
         }
     }
 
-    fn push(&mut self, mut r: Record) {
+    fn push(&mut self, r: Record) {
         match self.formats.iter_mut().find(|(n, _)| *n == r.format) {
             Some((_, c)) => *c += 1,
             None => self.formats.push((r.format, 1)),
@@ -391,15 +424,21 @@ impl Sieve {
             }
             self.last_ts = Some(t);
         }
-        if !r.flags.skipped {
+        let matched = match (r.flags.skipped, self.marker) {
+            (true, _) => None,
+            (false, None) => Some(Vec::new()),
+            (false, Some(m)) => Some(m(&r)).filter(|found| !found.is_empty()),
+        };
+        if let Some(matched) = matched {
             if r.ts.is_none() {
-                self.records.extend(self.held.take());
+                self.records
+                    .extend(self.held.take().map(|h| (h, Vec::new())));
                 self.want_next = true;
             } else {
                 self.held = None;
                 self.want_next = false;
             }
-            self.records.push(r);
+            self.records.push((r, matched));
             return;
         }
         let Some(t) = r.ts.map(|t| t.utc) else {
@@ -408,11 +447,26 @@ impl Sieve {
         if self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u) {
             self.dropped_latest = self.dropped_latest.max(Some(t));
         }
-        r.message = String::new();
+        // Only its place and time are needed now.
+        let stub = Record {
+            input: r.input,
+            line: r.line,
+            end_line: r.end_line,
+            ts: r.ts,
+            format: r.format,
+            pid: r.pid,
+            stream: r.stream,
+            level: r.level,
+            flags: RecordFlags {
+                skipped: true,
+                ..r.flags
+            },
+            ..Record::default()
+        };
         if std::mem::take(&mut self.want_next) {
-            self.records.push(r);
+            self.records.push((stub, Vec::new()));
         } else {
-            self.held = Some(r);
+            self.held = Some(stub);
         }
     }
 
@@ -437,12 +491,17 @@ impl Sieve {
 /// where it happened. A record without a time takes the time of the record before it in
 /// its input; ties go to the input named first.
 pub fn merge(parts: Vec<Vec<Record>>) -> Vec<Record> {
+    merge_by(parts, |r| r)
+}
+
+/// [`merge`] over items that each carry a record.
+fn merge_by<T>(parts: Vec<Vec<T>>, rec: impl Fn(&T) -> &Record) -> Vec<T> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
 
     type Key = (Option<DateTime<Utc>>, usize);
     let total = parts.iter().map(Vec::len).sum();
-    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<Record>>> = parts
+    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<T>>> = parts
         .into_iter()
         .map(|p| p.into_iter().peekable())
         .collect();
@@ -451,18 +510,18 @@ pub fn merge(parts: Vec<Vec<Record>>) -> Vec<Record> {
     let key = |r: &Record, last: Option<DateTime<Utc>>| r.ts.map(|t| t.utc).or(last);
     for (i, it) in iters.iter_mut().enumerate() {
         if let Some(r) = it.peek() {
-            heap.push(Reverse((key(r, None), i)));
+            heap.push(Reverse((key(rec(r), None), i)));
         }
     }
     let mut out = Vec::with_capacity(total);
     while let Some(Reverse((_, i))) = heap.pop() {
         let r = iters[i].next().expect("a queued input has a record");
-        if let Some(t) = r.ts {
+        if let Some(t) = rec(&r).ts {
             last[i] = Some(t.utc);
         }
         out.push(r);
         if let Some(n) = iters[i].peek() {
-            heap.push(Reverse((key(n, last[i]), i)));
+            heap.push(Reverse((key(rec(n), last[i]), i)));
         }
     }
     out

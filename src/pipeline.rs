@@ -33,13 +33,17 @@ pub fn scan(specs: &[InputSpec], opts: &Options, packs: PackSet) -> Scan {
     let mut opts = opts.clone();
     // Records no pattern can match are counted, not kept: the analysis never sees them.
     opts.keep = packs.line_filter();
-    let ingested = ingest::ingest(specs, &opts);
+    // Matching while reading drops what nothing matched before the inputs are merged.
+    let ingested = ingest::ingest_matching(specs, &opts, &|r| packs.matches(r));
     analyse(ingested, packs)
 }
 
 /// Runs the stages after ingest.
-pub fn analyse(ingested: Ingested, packs: PackSet) -> Scan {
-    let events = pattern::events(&ingested.records, &packs);
+pub fn analyse(mut ingested: Ingested, packs: PackSet) -> Scan {
+    let events = match ingested.matched.take() {
+        Some(matched) => pattern::events_of(&ingested.records, matched, &packs),
+        None => pattern::events(&ingested.records, &packs),
+    };
     let correlated = correlate::correlate(&packs, &ingested.records, &events);
     let now = ingested
         .records

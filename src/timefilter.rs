@@ -314,36 +314,46 @@ pub fn retain(
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
 ) -> Vec<Record> {
+    retain_by(records, since, until, |r| r)
+}
+
+/// [`retain`] over items that each carry a record (a record and what matched it).
+pub fn retain_by<T>(
+    items: Vec<T>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    rec: impl Fn(&T) -> &Record,
+) -> Vec<T> {
     if since.is_none() && until.is_none() {
-        return records;
+        return items;
     }
     let inside = |t: DateTime<Utc>| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u);
-    let inputs = records
+    let inputs = items
         .iter()
-        .map(|r| r.input as usize + 1)
+        .map(|r| rec(r).input as usize + 1)
         .max()
         .unwrap_or(0);
-    let mut keep: Vec<Option<bool>> = records
+    let mut keep: Vec<Option<bool>> = items
         .iter()
-        .map(|r| r.ts.map(|t| inside(t.utc)))
+        .map(|r| rec(r).ts.map(|t| inside(t.utc)))
         .collect();
     let mut last: Vec<Option<bool>> = vec![None; inputs];
-    for (r, k) in records.iter().zip(keep.iter_mut()) {
-        let l = &mut last[r.input as usize];
+    for (r, k) in items.iter().zip(keep.iter_mut()) {
+        let l = &mut last[rec(r).input as usize];
         match k {
             Some(v) => *l = Some(*v),
             None => *k = *l,
         }
     }
     let mut next: Vec<Option<bool>> = vec![None; inputs];
-    for (r, k) in records.iter().zip(keep.iter_mut()).rev() {
-        let n = &mut next[r.input as usize];
+    for (r, k) in items.iter().zip(keep.iter_mut()).rev() {
+        let n = &mut next[rec(r).input as usize];
         match k {
             Some(v) => *n = Some(*v),
             None => *k = *n,
         }
     }
-    records
+    items
         .into_iter()
         .zip(keep)
         .filter(|(_, k)| k.unwrap_or(true))

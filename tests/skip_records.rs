@@ -1,9 +1,10 @@
 //! `watch` and `scan` build records in full only where a pattern may match
 //! (`Assembler::skip_unless`), and `scan` drops the others while reading
-//! (`ingest::Options::keep`). Skipping must change nothing a later stage sees: every kept
-//! record equals the one built without skipping, every skipped one is a record no pattern
-//! matches, with the same lines, time, format, pid, stream and level, and the report is
-//! the same byte for byte.
+//! (`ingest::Options::keep`), then also the records no pattern matched
+//! (`ingest::ingest_matching`). Skipping must change nothing a later stage sees: every
+//! kept record equals the one built without skipping, every skipped one is a record no
+//! pattern matches, with the same lines, time, format, pid, stream and level, and the
+//! report is the same byte for byte.
 
 use std::path::{Path, PathBuf};
 
@@ -123,7 +124,16 @@ fn a_traceback_whose_matching_line_comes_late_is_rebuilt_in_full() {
 
 /// The JSON report of `specs`, reading with `opts`.
 fn json_report(specs: &[InputSpec], opts: &Options, packs: &PackSet) -> String {
-    let ing = ingest::ingest(specs, opts);
+    report_of(ingest::ingest(specs, opts), packs)
+}
+
+/// The JSON report of `specs` as `scan` makes it: matching while reading.
+fn json_report_matching(specs: &[InputSpec], opts: &Options, packs: &PackSet) -> String {
+    let ing = ingest::ingest_matching(specs, opts, &|r| packs.matches(r));
+    report_of(ing, packs)
+}
+
+fn report_of(ing: ingest::Ingested, packs: &PackSet) -> String {
     let s = pipeline::analyse(ing, PackSet::new(packs.packs.clone()));
     let mut out = Vec::new();
     write_json(&mut out, &s, &ReportOptions { redact: true }).unwrap();
@@ -192,8 +202,12 @@ fn scan_reports_byte_for_byte_the_same_whether_or_not_it_skips() {
                 keep: packs.line_filter(),
                 ..all.clone()
             };
-            if json_report(specs, &all, &packs) != json_report(specs, &sifted, &packs) {
+            let want = json_report(specs, &all, &packs);
+            if want != json_report(specs, &sifted, &packs) {
                 diffs.push(format!("{:?} {since:?}..{until:?}", specs[0].name));
+            }
+            if want != json_report_matching(specs, &sifted, &packs) {
+                diffs.push(format!("{:?} {since:?}..{until:?} matching", specs[0].name));
             }
         }
     }
@@ -233,6 +247,11 @@ fn untimed_kept_lines_take_their_time_from_skipped_lines_around_them() {
             json_report(&specs, &sifted, &packs),
             "until {until:?}"
         );
+        assert_eq!(
+            want,
+            json_report_matching(&specs, &sifted, &packs),
+            "until {until:?}, matching while reading"
+        );
         let end = if until.is_none() {
             "10:00:07Z"
         } else {
@@ -243,4 +262,81 @@ fn untimed_kept_lines_take_their_time_from_skipped_lines_around_them() {
             "{want}"
         );
     }
+}
+
+#[test]
+fn matching_while_reading_holds_only_matched_records_and_the_time_stubs_they_need() {
+    let packs = PackSet::load(&[]).unwrap();
+    let mut checked = 0;
+    for specs in input_sets() {
+        let opts = Options {
+            keep: packs.line_filter(),
+            ..Options::default()
+        };
+        let full = ingest::ingest(&specs, &Options::default());
+        let ing = ingest::ingest_matching(&specs, &opts, &|r| packs.matches(r));
+        let matched = ing
+            .matched
+            .as_ref()
+            .expect("matches kept beside the records");
+        assert_eq!(matched.len(), ing.records.len());
+        let wanted = full
+            .records
+            .iter()
+            .filter(|r| !packs.matches(r).is_empty())
+            .count();
+        let mut held = 0;
+        for (r, m) in ing.records.iter().zip(matched) {
+            if m.is_empty() {
+                // A stub: only its time is used, so no text is held.
+                assert!(r.flags.skipped && r.message.is_empty() && r.app.is_none());
+                assert!(r.ts.is_some(), "{}: a stub without a time", specs[0].name);
+            } else {
+                assert_eq!(*m, packs.matches(r), "{}: line {}", specs[0].name, r.line);
+                held += 1;
+            }
+        }
+        assert_eq!(
+            held, wanted,
+            "{}: every matched record is held",
+            specs[0].name
+        );
+        checked += 1;
+    }
+    assert!(checked > 90);
+}
+
+#[test]
+fn untimed_matched_lines_take_their_time_from_unmatched_lines_that_hold_a_pattern_text() {
+    let packs = PackSet::load(&[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.log");
+    // The 10:00:03 and 10:00:07 lines name a `Consumer` (a pattern's text) yet no pattern
+    // matches them: matching while reading drops them, but the later one still dates the
+    // close after it.
+    let unmatched = "2026-11-23 10:00:07,000 INFO app Consumer pool resized to 4";
+    std::fs::write(
+        &p,
+        format!(
+            "2026-11-23 10:00:00,000 INFO django.server \"GET /health HTTP/1.1\" 200 2\n\
+             INFO:     ('127.0.0.1', 5000) - \"WebSocket /ws/chat/1/\" [accepted]\n\
+             INFO:     connection open\n\
+             2026-11-23 10:00:03,000 INFO app Consumer pool resized to 2\n\
+             {unmatched}\n\
+             INFO:     connection closed\n"
+        ),
+    )
+    .unwrap();
+    let filter = packs.line_filter().unwrap();
+    assert!(filter(unmatched), "the line holds a pattern's text");
+    let rec = assemble(&format!("{unmatched}\n"), None).records.remove(0);
+    assert!(packs.matches(&rec).is_empty(), "and no pattern matches it");
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let sifted = Options {
+        keep: packs.line_filter(),
+        ..Options::default()
+    };
+    let want = json_report(&specs, &Options::default(), &packs);
+    assert!(want.contains("\"end\": \"2026-11-23T10:00:07Z\""), "{want}");
+    assert_eq!(want, json_report_matching(&specs, &sifted, &packs));
 }

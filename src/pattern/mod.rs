@@ -794,39 +794,37 @@ impl Event {
 /// per (record, matching pattern), in record order.
 pub fn events(records: &[Record], set: &PackSet) -> Vec<Event> {
     use rayon::prelude::*;
+    let matched: Vec<Vec<Match>> = records
+        .par_iter()
+        .with_min_len(1024)
+        .map(|r| set.matches(r))
+        .collect();
+    events_of(records, matched, set)
+}
+
+/// [`events`] from what matched each record, found already
+/// ([`crate::ingest::ingest_matching`]); `matched` is beside `records`.
+pub fn events_of(records: &[Record], matched: Vec<Vec<Match>>, set: &PackSet) -> Vec<Event> {
     // Records without a time of their own take the last time before them in their input.
     let mut last: Vec<Option<chrono::DateTime<chrono::Utc>>> = Vec::new();
-    let times: Vec<Option<chrono::DateTime<chrono::Utc>>> = records
-        .iter()
-        .map(|r| {
-            let i = r.input as usize;
-            if last.len() <= i {
-                last.resize(i + 1, None);
-            }
-            if let Some(t) = r.ts {
-                last[i] = Some(t.utc);
-            }
-            last[i]
-        })
-        .collect();
-    let per: Vec<Vec<Event>> = records
-        .par_iter()
-        .enumerate()
-        .with_min_len(1024)
-        .map(|(i, r)| {
-            set.matches(r)
-                .into_iter()
-                .map(|m| Event {
-                    record: i,
-                    ts: times[i],
-                    at: m.at,
-                    stage: set.pattern(m.at).stage,
-                    captures: m.captures,
-                })
-                .collect()
-        })
-        .collect();
-    per.into_iter().flatten().collect()
+    let mut out = Vec::new();
+    for (i, (r, found)) in records.iter().zip(matched).enumerate() {
+        let input = r.input as usize;
+        if last.len() <= input {
+            last.resize(input + 1, None);
+        }
+        if let Some(t) = r.ts {
+            last[input] = Some(t.utc);
+        }
+        out.extend(found.into_iter().map(|m| Event {
+            record: i,
+            ts: last[input],
+            at: m.at,
+            stage: set.pattern(m.at).stage,
+            captures: m.captures,
+        }));
+    }
+    out
 }
 
 /// Loads every `*.toml` in `dir`, in name order.

@@ -116,8 +116,27 @@ struct ReportView<'a> {
     schema: &'static str,
     inputs: Vec<InputView<'a>>,
     summary: Summary,
-    connections: Vec<ConnectionView<'a>>,
-    findings: Vec<FindingView<'a>>,
+    connections: Each<'a, ConnectionView<'a>>,
+    findings: Each<'a, FindingView<'a>>,
+}
+
+/// A list whose items are built one at a time as they are written: a report of a large
+/// scan is never held whole in memory.
+struct Each<'a, T> {
+    len: usize,
+    item: Box<dyn Fn(usize) -> T + 'a>,
+}
+
+impl<T> Each<'_, T> {
+    fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        (0..self.len).map(&self.item)
+    }
+}
+
+impl<T: Serialize> Serialize for Each<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.iter())
+    }
 }
 
 /// The summary counts of a scan.
@@ -156,7 +175,8 @@ pub fn summary(s: &Scan) -> Summary {
 }
 
 fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
-    let red = |t: &str| redact::maybe(t, opts.redact).into_owned();
+    let redacting = opts.redact;
+    let red = move |t: &str| redact::maybe(t, redacting).into_owned();
     let inputs = s
         .ingested
         .inputs
@@ -177,17 +197,15 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
             warnings: &i.warnings,
         })
         .collect();
-    let input_name = |rec: usize| {
+    let input_name = move |rec: usize| {
         s.ingested.inputs[s.ingested.records[rec].input as usize]
             .name
             .as_str()
     };
-    let connections = s
-        .correlated
-        .connections
-        .iter()
-        .enumerate()
-        .map(|(ci, c)| {
+    let connections = Each {
+        len: s.correlated.connections.len(),
+        item: Box::new(move |ci| {
+            let c = &s.correlated.connections[ci];
             let mut rules: Vec<&'static str> = s.analysis.naming(ci).map(|f| f.rule).collect();
             rules.sort();
             rules.dedup();
@@ -232,41 +250,42 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
                     })
                     .collect(),
             }
-        })
-        .collect();
-    let findings = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| FindingView {
-            rule: f.rule,
-            severity: f.severity,
-            pack: &f.pack,
-            ts: f
-                .ts
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-            connections: f
-                .connections
-                .iter()
-                .map(|&i| s.correlated.connections[i].id.as_str())
-                .collect(),
-            diagnosis: red(&f.diagnosis),
-            hint: red(&f.hint),
-            evidence: f
-                .evidence
-                .iter()
-                .map(|&ei| {
-                    let rec = s.events[ei].record;
-                    let r = &s.ingested.records[rec];
-                    Evidence {
-                        input: input_name(rec),
-                        line: r.line,
-                        ts: r.ts.map(|t| t.to_rfc3339()),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
+        }),
+    };
+    let findings = Each {
+        len: s.analysis.findings.len(),
+        item: Box::new(move |fi| {
+            let f = &s.analysis.findings[fi];
+            FindingView {
+                rule: f.rule,
+                severity: f.severity,
+                pack: &f.pack,
+                ts: f
+                    .ts
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                connections: f
+                    .connections
+                    .iter()
+                    .map(|&i| s.correlated.connections[i].id.as_str())
+                    .collect(),
+                diagnosis: red(&f.diagnosis),
+                hint: red(&f.hint),
+                evidence: f
+                    .evidence
+                    .iter()
+                    .map(|&ei| {
+                        let rec = s.events[ei].record;
+                        let r = &s.ingested.records[rec];
+                        Evidence {
+                            input: input_name(rec),
+                            line: r.line,
+                            ts: r.ts.map(|t| t.to_rfc3339()),
+                        }
+                    })
+                    .collect(),
+            }
+        }),
+    };
     ReportView {
         schema: SCHEMA,
         inputs,
@@ -320,11 +339,11 @@ pub fn write_jsonl<W: Write>(w: &mut W, s: &Scan, opts: &ReportOptions) -> io::R
             summary: &v.summary,
         },
     )?;
-    for c in &v.connections {
-        tagged(w, "connection", c)?;
+    for c in v.connections.iter() {
+        tagged(w, "connection", &c)?;
     }
-    for f in &v.findings {
-        tagged(w, "finding", f)?;
+    for f in v.findings.iter() {
+        tagged(w, "finding", &f)?;
     }
     Ok(())
 }

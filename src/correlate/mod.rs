@@ -891,7 +891,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if e.stage != Stage::Consumer
             || pat.repeats
             || pat.after.is_empty()
-            || !pat.names.iter().any(|n| &**n == "code")
+            || !pat.regex_names().iter().any(|n| &**n == "code")
         {
             return None;
         }

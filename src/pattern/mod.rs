@@ -121,8 +121,8 @@ pub struct Pattern {
     pub formats: Vec<String>,
     /// Fixed captures added to every match.
     pub set: Vec<(Arc<str>, String)>,
-    /// The regex's capture names, shared by every match.
-    pub names: Vec<Arc<str>>,
+    /// The regex's capture names, then the names of `set`: shared by every match.
+    pub names: Arc<[Arc<str>]>,
     /// Ends its connection.
     pub ends: bool,
     /// May occur many times in one connection.
@@ -138,6 +138,11 @@ pub struct Pattern {
 }
 
 impl Pattern {
+    /// The names of the regex's own capture groups (not those `set` adds).
+    pub fn regex_names(&self) -> &[Arc<str>] {
+        &self.names[..self.names.len() - self.set.len()]
+    }
+
     /// The captures of `text`, or `None` when it does not match.
     pub fn captures(&self, text: &str) -> Option<Captures> {
         let hay = text.as_bytes();
@@ -149,12 +154,18 @@ impl Pattern {
             return None;
         }
         let c = self.regex.captures(text)?;
+        let regex_names = self.regex_names().len();
         let found = self
-            .names
+            .regex_names()
             .iter()
-            .filter_map(|n| c.name(n).map(|m| (n.clone(), m.as_str())));
-        let fixed = self.set.iter().map(|(k, v)| (k.clone(), v.as_str()));
-        Some(Captures::from_pairs(found.chain(fixed)))
+            .enumerate()
+            .filter_map(|(i, n)| c.name(n).map(|m| (i, m.as_str())));
+        let fixed = self
+            .set
+            .iter()
+            .enumerate()
+            .map(|(j, (_, v))| (regex_names + j, v.as_str()));
+        Some(Captures::of(&self.names, found.chain(fixed)))
     }
 }
 
@@ -321,7 +332,12 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 format!("pattern '{}' has no examples", d.id.get_ref()),
             ));
         }
-        let names = regex.capture_names().flatten().map(Arc::from).collect();
+        let names = regex
+            .capture_names()
+            .flatten()
+            .chain(d.set.keys().map(String::as_str))
+            .map(Arc::from)
+            .collect();
         patterns.push(Pattern {
             id: d.id.get_ref().clone(),
             stage,
@@ -595,28 +611,61 @@ pub struct PatternRef {
     pub pattern: usize,
 }
 
-/// The named captures of one match: their values back to back in one string, so an
-/// event costs two allocations however many it has (`watch` holds many events).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The named captures of one match: their values back to back in one string and their
+/// names as indices into the pattern's name list, so an event costs two small
+/// allocations however many captures it has (`watch` holds many events).
+#[derive(Clone, Debug)]
 pub struct Captures {
-    text: String,
-    /// (name, start, end) in `text`, in regex order, then the pattern's fixed ones.
-    spans: Box<[(Arc<str>, u32, u32)]>,
+    text: Box<str>,
+    /// The pattern's names ([`Pattern::names`]), shared.
+    names: Arc<[Arc<str>]>,
+    /// (name index, start, end) in `text`, in regex order, then the pattern's fixed ones.
+    spans: Box<[(u16, u32, u32)]>,
 }
+
+impl Default for Captures {
+    fn default() -> Self {
+        Captures {
+            text: Box::default(),
+            names: Arc::new([]),
+            spans: Box::default(),
+        }
+    }
+}
+
+impl PartialEq for Captures {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Captures {}
 
 impl Captures {
     /// Builds from (name, value) pairs.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (Arc<str>, &'a str)>) -> Captures {
-        let mut text = String::new();
-        let mut spans = Vec::new();
-        for (name, v) in pairs {
-            let start = text.len() as u32;
-            text.push_str(v);
-            spans.push((name, start, text.len() as u32));
-        }
+        let pairs: Vec<(Arc<str>, &str)> = pairs.into_iter().collect();
+        let names: Arc<[Arc<str>]> = pairs.iter().map(|(n, _)| n.clone()).collect();
+        Captures::of(&names, pairs.iter().enumerate().map(|(i, (_, v))| (i, *v)))
+    }
+
+    /// Builds from (index in `names`, value) pairs.
+    fn of<'a>(names: &Arc<[Arc<str>]>, pairs: impl Iterator<Item = (usize, &'a str)>) -> Captures {
+        // Sized once: no spare capacity is held for as long as the event lives.
+        let pairs: Vec<(usize, &str)> = pairs.collect();
+        let mut text = String::with_capacity(pairs.iter().map(|(_, v)| v.len()).sum());
+        let spans = pairs
+            .iter()
+            .map(|&(i, v)| {
+                let start = text.len() as u32;
+                text.push_str(v);
+                (i as u16, start, text.len() as u32)
+            })
+            .collect();
         Captures {
-            text,
-            spans: spans.into_boxed_slice(),
+            text: text.into_boxed_str(),
+            names: names.clone(),
+            spans,
         }
     }
 
@@ -629,7 +678,7 @@ impl Captures {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.spans
             .iter()
-            .map(|(k, a, b)| (&**k, &self.text[*a as usize..*b as usize]))
+            .map(|&(k, a, b)| (&*self.names[k as usize], &self.text[a as usize..b as usize]))
     }
 }
 

@@ -311,17 +311,17 @@ fn untimed_matched_lines_take_their_time_from_unmatched_lines_that_hold_a_patter
     let packs = PackSet::load(&[]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("app.log");
-    // The 10:00:03 and 10:00:07 lines name a `Consumer` (a pattern's text) yet no pattern
-    // matches them: matching while reading drops them, but the later one still dates the
-    // close after it.
-    let unmatched = "2026-11-23 10:00:07,000 INFO app Consumer pool resized to 4";
+    // The 10:00:03 and 10:00:07 lines hold a pattern's text (` - "GET /ws`) yet no
+    // pattern matches them: matching while reading drops them, but the later one still
+    // dates the close after it.
+    let unmatched = "2026-11-23 10:00:07,000 INFO app 10.0.0.9:5 - \"GET /wsx HTTP/1.1\" 200";
     std::fs::write(
         &p,
         format!(
             "2026-11-23 10:00:00,000 INFO django.server \"GET /health HTTP/1.1\" 200 2\n\
              INFO:     ('127.0.0.1', 5000) - \"WebSocket /ws/chat/1/\" [accepted]\n\
              INFO:     connection open\n\
-             2026-11-23 10:00:03,000 INFO app Consumer pool resized to 2\n\
+             2026-11-23 10:00:03,000 INFO app 10.0.0.9:4 - \"GET /wsx HTTP/1.1\" 200\n\
              {unmatched}\n\
              INFO:     connection closed\n"
         ),

@@ -292,9 +292,16 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             Some(l) => vec![l.get_ref().clone()],
             None => required_literals(src).unwrap_or_default(),
         };
+        // A requirement every prefilter text already meets is checked once, by it.
+        let implied = |set: &Vec<String>| {
+            !literals.is_empty()
+                && literals
+                    .iter()
+                    .all(|l| set.iter().any(|t| l.contains(t.as_str())))
+        };
         let also = required_all(src)
             .into_iter()
-            .filter(|set| *set != literals)
+            .filter(|set| !implied(set))
             .map(|set| {
                 set.iter()
                     .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned())
@@ -587,6 +594,12 @@ fn required(h: &Hir) -> Option<Vec<String>> {
                     }
                 }
             }
+            // Texts that run across parts: ` - "GET ` then `/(?:ws|websocket)` gives
+            // ` - "GET /ws` and ` - "GET /websocket`, which far fewer lines hold than
+            // ` - "GET ` alone.
+            for start in 0..xs.len() {
+                consider(minimal(across(&xs[start..])), &mut best);
+            }
             best
         }
         HirKind::Alternation(xs) => {
@@ -600,6 +613,143 @@ fn required(h: &Hir) -> Option<Vec<String>> {
         }
         _ => None,
     }
+}
+
+/// The most texts a derived requirement may list before it is given up.
+const MAX_TEXTS: usize = 16;
+
+/// Every text `h` can match, when that is a small finite set (zero-width assertions
+/// match the empty text).
+fn exact(h: &Hir) -> Option<Vec<String>> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(vec![String::new()]),
+        HirKind::Literal(l) => Some(vec![String::from_utf8(l.0.to_vec()).ok()?]),
+        HirKind::Capture(c) => exact(&c.sub),
+        HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => {
+            let mut out = Vec::new();
+            for r in c.iter() {
+                for ch in r.start()..=r.end() {
+                    if out.len() == 4 {
+                        return None;
+                    }
+                    out.push(ch.to_string());
+                }
+            }
+            Some(out)
+        }
+        HirKind::Repetition(r) if r.min == 0 && r.max == Some(1) => {
+            let mut out = exact(&r.sub)?;
+            out.push(String::new());
+            Some(out)
+        }
+        HirKind::Concat(xs) => xs
+            .iter()
+            .try_fold(vec![String::new()], |acc, x| cross(&acc, &exact(x)?)),
+        HirKind::Alternation(xs) => {
+            let mut out = Vec::new();
+            for x in xs {
+                out.extend(exact(x)?);
+            }
+            (out.len() <= MAX_TEXTS).then_some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Each text of `a` followed by each text of `b`, unless there are too many.
+fn cross(a: &[String], b: &[String]) -> Option<Vec<String>> {
+    if a.len() * b.len() > MAX_TEXTS {
+        return None;
+    }
+    Some(
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| format!("{x}{y}")))
+            .collect(),
+    )
+}
+
+/// Texts one of which every match of `h` starts with (`[""]`: nothing known).
+fn prefixes(h: &Hir) -> Vec<String> {
+    if let Some(e) = exact(h) {
+        return e;
+    }
+    match h.kind() {
+        HirKind::Capture(c) => prefixes(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => prefixes(&r.sub),
+        HirKind::Concat(xs) => across_from(vec![String::new()], xs),
+        _ => vec![String::new()],
+    }
+}
+
+/// Texts one of which every match of `h` ends with (`[""]`: nothing known).
+fn suffixes(h: &Hir) -> Vec<String> {
+    if let Some(e) = exact(h) {
+        return e;
+    }
+    match h.kind() {
+        HirKind::Capture(c) => suffixes(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => suffixes(&r.sub),
+        HirKind::Concat(xs) => {
+            let mut acc = vec![String::new()];
+            for x in xs.iter().rev() {
+                let (part, whole) = match exact(x) {
+                    Some(e) => (e, true),
+                    None => (suffixes(x), false),
+                };
+                match cross(&part, &acc) {
+                    Some(c) => acc = c,
+                    None => return acc,
+                }
+                if !whole {
+                    return acc;
+                }
+            }
+            acc
+        }
+        _ => vec![String::new()],
+    }
+}
+
+/// Texts one of which every match of the sequence `xs` contains where it starts: how
+/// its first part ends, then the parts matched whole, then how the next part begins.
+fn across(xs: &[Hir]) -> Vec<String> {
+    match xs.split_first() {
+        Some((first, rest)) if exact(first).is_none() => across_from(suffixes(first), rest),
+        _ => across_from(vec![String::new()], xs),
+    }
+}
+
+/// `acc` followed by the texts the sequence `xs` starts with.
+fn across_from(mut acc: Vec<String>, xs: &[Hir]) -> Vec<String> {
+    for x in xs {
+        let (part, whole) = match exact(x) {
+            Some(e) => (e, true),
+            None => (prefixes(x), false),
+        };
+        match cross(&acc, &part) {
+            Some(c) => acc = c,
+            None => return acc,
+        }
+        if !whole {
+            return acc;
+        }
+    }
+    acc
+}
+
+/// The set without texts that contain another of its texts (finding the shorter one is
+/// enough), sorted.
+fn minimal(mut set: Vec<String>) -> Vec<String> {
+    set.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+    set.dedup();
+    let mut out: Vec<String> = Vec::new();
+    for t in set {
+        if !out.iter().any(|o| t.contains(o.as_str())) {
+            out.push(t);
+        }
+    }
+    out.sort();
+    out
 }
 
 /// A pattern's place in a [`PackSet`].

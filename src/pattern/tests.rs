@@ -104,15 +104,58 @@ fn required_literals_are_derived_from_the_regex() {
     assert_eq!(
         required_literals(r"\[JWTAuthMiddleware\] Processing connection for path: (?P<path>/\S*)"),
         Some(vec![
-            "[JWTAuthMiddleware] Processing connection for path: ".to_string()
+            "[JWTAuthMiddleware] Processing connection for path: /".to_string()
         ])
     );
     assert_eq!(
         required_literals(r"(?:WSCONNECTING|WSCONNECT) (?P<path>\S+)"),
-        Some(vec!["WSCONNECT".to_string(), "WSCONNECTING".to_string()])
+        Some(vec!["WSCONNECT ".to_string(), "WSCONNECTING ".to_string()])
     );
     assert_eq!(required_literals(r"\d+ \w+"), None);
-    assert_eq!(required_literals(r"(?i)token"), None);
+    // Case-insensitive: every spelling (the Kelvin sign too) of as much as 16 spellings
+    // allow.
+    let toks = required_literals(r"(?i)token").unwrap();
+    assert_eq!(toks.len(), 12);
+    assert!(toks
+        .iter()
+        .all(|t| t.to_lowercase().replace('\u{212A}', "k") == "tok"));
+}
+
+#[test]
+fn required_texts_run_across_parts_so_a_common_prefix_alone_does_not_pass_every_line() {
+    // Regression: uvicorn's plain-HTTP-on-a-ws-path pattern was found by ` - "GET ` alone,
+    // which every uvicorn access line holds: scan kept and matched all of them.
+    let ws = r#"(?:\(?'?(?P<ip>[0-9.]*)'?(?:, |:)(?P<port>\d+)\)?|None|) - "GET (?P<path>/(?:ws|wss|wsapi|websockets?)(?:/[^\s"?]*)?)(?:\?(?P<q>[^\s"]*))? HTTP/[\d.]+" (?P<status>\d{3})\b"#;
+    assert_eq!(
+        required_literals(ws),
+        Some(vec![
+            " - \"GET /websocket".to_string(),
+            " - \"GET /ws".to_string()
+        ])
+    );
+    // An optional character and a small class are followed through; a class too big
+    // to list ends the text.
+    assert_eq!(
+        required_literals(r"Token(?:s)? [ab]x\d"),
+        Some(vec![
+            "Token ax".to_string(),
+            "Token bx".to_string(),
+            "Tokens ax".to_string(),
+            "Tokens bx".to_string()
+        ])
+    );
+    // A class too big to list: the text starts after it.
+    assert_eq!(
+        required_literals(r"[a-e][f-j] WebSocket"),
+        Some(vec![" WebSocket".to_string()])
+    );
+    // Too many alternatives in a row: the texts start late enough to stay within 16,
+    // and reach the literal after them.
+    let texts = required_literals(r"[ab][cd][ef][gh][ij]xyz").unwrap();
+    assert_eq!(texts.len(), 16);
+    assert!(texts
+        .iter()
+        .all(|t| t.len() == 7 && t.ends_with("xyz") && t.starts_with(['c', 'd'])));
 }
 
 #[test]

@@ -367,6 +367,9 @@ pub struct Assembler {
     det: Detection,
     ctx: TimeCtx,
     app_hint: Option<&'static dyn Format>,
+    /// The application layouts last found per source (its key's hash), newest first: a
+    /// program writes one or two layouts, so most lines parse at the first try.
+    app_hints: Vec<(u64, [Option<&'static dyn Format>; 2])>,
     records: Vec<Record>,
     /// One per record in `records`.
     meta: Vec<Meta>,
@@ -393,6 +396,7 @@ impl Assembler {
             det,
             ctx,
             app_hint: det.forced.filter(|f| f.layer() == Layer::App),
+            app_hints: Vec::new(),
             records: Vec::new(),
             meta: Vec::new(),
             filter: None,
@@ -582,10 +586,10 @@ impl Assembler {
         flags: RecordFlags,
         count: bool,
     ) {
-        let app = self.app(msg);
+        let basics = env.basics();
+        let app = self.app(msg, basics.map(|b| b.source.hash));
         let body = app.as_ref().map(|(_, p)| p.message.as_ref()).unwrap_or(msg);
         let cont = classify(body);
-        let basics = env.basics();
         if cont != Cont::No && !(cont == Cont::ExceptionLine && self.tb_open.is_none()) {
             if let Some(i) = self.find_owner(basics, cont) {
                 if self.meta[i].skipped.is_some() && self.wanted(body) {
@@ -755,29 +759,60 @@ impl Assembler {
         })
     }
 
-    /// The application layout of `msg`: the last one that matched is tried first.
-    fn app<'m>(&mut self, msg: &'m str) -> Option<(&'static dyn Format, Parsed<'m>)> {
+    /// The application layout of `msg`: those its source wrote last are tried first
+    /// (without a source, the last one found in the input).
+    fn app<'m>(
+        &mut self,
+        msg: &'m str,
+        source: Option<u64>,
+    ) -> Option<(&'static dyn Format, Parsed<'m>)> {
         if msg.is_empty() {
             return None;
         }
-        if let Some(h) = self.app_hint {
-            if let Some(p) = h.parse(msg, &self.ctx) {
-                return Some((h, p));
-            }
-            if self.det.forced.is_some() {
-                return None;
+        // `--format` naming an application layout: that one only.
+        if let Some(h) = self.det.forced.filter(|f| f.layer() == Layer::App) {
+            return h.parse(msg, &self.ctx).map(|p| (h, p));
+        }
+        let slot = source.map(
+            |key| match self.app_hints.iter().position(|(k, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    // Bounded: a stream of ever new sources only costs a fresh start.
+                    if self.app_hints.len() == 64 {
+                        self.app_hints.clear();
+                    }
+                    self.app_hints.push((key, [None; 2]));
+                    self.app_hints.len() - 1
+                }
+            },
+        );
+        let tried = match slot {
+            Some(i) => self.app_hints[i].1,
+            None => [self.app_hint, None],
+        };
+        let same = |a: &'static dyn Format, b: Option<&'static dyn Format>| {
+            b.is_some_and(|b| b.name() == a.name())
+        };
+        let found = tried
+            .iter()
+            .flatten()
+            .find_map(|h| h.parse(msg, &self.ctx).map(|p| (*h, p)))
+            .or_else(|| {
+                format::registry()
+                    .iter()
+                    .filter(|f| f.layer() == Layer::App)
+                    .filter(|f| !tried.iter().any(|t| same(**f, *t)))
+                    .find_map(|f| f.parse(msg, &self.ctx).map(|p| (*f, p)))
+            });
+        let (f, _) = found.as_ref()?;
+        self.app_hint = Some(*f);
+        if let Some(i) = slot {
+            let h = &mut self.app_hints[i].1;
+            if !same(*f, h[0]) {
+                *h = [Some(*f), h[0]];
             }
         }
-        for f in format::registry() {
-            if f.layer() != Layer::App || self.app_hint.is_some_and(|h| h.name() == f.name()) {
-                continue;
-            }
-            if let Some(p) = f.parse(msg, &self.ctx) {
-                self.app_hint = Some(*f);
-                return Some((*f, p));
-            }
-        }
-        None
+        found
     }
 
     /// Takes the records no later line can change, for a caller that acts on records as
@@ -828,14 +863,14 @@ fn build(
         fields.extend(owned_fields(&p.fields));
         let mut message = p.message.into_owned();
         message.push_str(&rest);
-        AppInfo {
+        Box::new(AppInfo {
             format: f.name(),
             ts: p.ts,
             logger: p.logger.as_deref().map(str::to_string),
             level: p.level,
             pid: p.pid,
             message,
-        }
+        })
     });
     Record {
         input,

@@ -153,7 +153,8 @@ pub struct Ingested {
     /// The latest time of a record dropped by [`Options::keep`] or by a [`Marker`] within
     /// `--since` / `--until`: the reading ends no earlier than this.
     pub dropped_latest: Option<DateTime<Utc>>,
-    /// With [`ingest_matching`]: what matched each record, beside `records`.
+    /// With [`ingest_matching`]: what matched each record, beside `records` (whose
+    /// application part, fields and program are then dropped: see `slim`).
     pub matched: Option<Vec<Vec<Match>>>,
 }
 
@@ -394,6 +395,17 @@ struct Sieve<'m> {
     up: usize,
 }
 
+/// A matched record as the analysis and the reports use it (time, place, host, pid,
+/// text): the application part, the fields and the program are dropped, and the text
+/// keeps no spare capacity, since the record is held until the report is written.
+fn slim(mut r: Record) -> Record {
+    r.app = None;
+    r.fields = Vec::new();
+    r.program = None;
+    r.message.shrink_to_fit();
+    r
+}
+
 impl<'m> Sieve<'m> {
     fn new(opts: &Options, marker: Option<Marker<'m>>) -> Sieve<'m> {
         Sieve {
@@ -429,7 +441,9 @@ impl<'m> Sieve<'m> {
             (false, None) => Some(Vec::new()),
             (false, Some(m)) => Some(m(&r)).filter(|found| !found.is_empty()),
         };
-        if let Some(matched) = matched {
+        if let Some(mut matched) = matched {
+            let r = if self.marker.is_some() { slim(r) } else { r };
+            matched.shrink_to_fit();
             if r.ts.is_none() {
                 self.records
                     .extend(self.held.take().map(|h| (h, Vec::new())));

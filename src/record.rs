@@ -180,8 +180,9 @@ pub struct Record {
     pub level: Option<Level>,
     /// The line with the envelope removed (continuation lines joined with `\n`).
     pub message: String,
-    /// The application layout found inside `message`.
-    pub app: Option<AppInfo>,
+    /// The application layout found inside `message` (boxed: most records held for long
+    /// have none, or have it dropped, and should not pay for its size).
+    pub app: Option<Box<AppInfo>>,
     /// Format-specific fields (nginx request parts, syslog facility, ...), in a stable order.
     pub fields: Vec<(&'static str, String)>,
     /// Truncation and decoding flags.

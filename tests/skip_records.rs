@@ -300,7 +300,13 @@ fn matching_while_reading_holds_only_matched_records_and_the_time_stubs_they_nee
             // What the analysis and the reports read is kept; the rest is dropped.
             assert_eq!(
                 (r.ts, &r.message, &r.host, r.pid, r.end_line),
-                (whole.ts, &whole.message, &whole.host, whole.pid, whole.end_line),
+                (
+                    whole.ts,
+                    &whole.message,
+                    &whole.host,
+                    whole.pid,
+                    whole.end_line
+                ),
                 "{at}"
             );
             assert!(r.app.is_none() && r.fields.is_empty() && r.program.is_none());

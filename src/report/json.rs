@@ -120,20 +120,27 @@ struct ReportView<'a> {
     findings: Each<'a, FindingView<'a>>,
 }
 
-/// A list whose items are built one at a time as they are written: a report of a large
-/// scan is never held whole in memory.
+/// A list whose items are built as they are written, a batch at a time on every core: a
+/// report of a large scan is never held whole in memory.
 struct Each<'a, T> {
     len: usize,
-    item: Box<dyn Fn(usize) -> T + 'a>,
+    item: Box<dyn Fn(usize) -> T + Send + Sync + 'a>,
 }
 
-impl<T> Each<'_, T> {
+impl<T: Send> Each<'_, T> {
     fn iter(&self) -> impl Iterator<Item = T> + '_ {
-        (0..self.len).map(&self.item)
+        use rayon::prelude::*;
+        const BATCH: usize = 1024;
+        (0..self.len).step_by(BATCH).flat_map(move |start| {
+            (start..(start + BATCH).min(self.len))
+                .into_par_iter()
+                .map(&self.item)
+                .collect::<Vec<T>>()
+        })
     }
 }
 
-impl<T: Serialize> Serialize for Each<'_, T> {
+impl<T: Serialize + Send> Serialize for Each<'_, T> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         ser.collect_seq(self.iter())
     }

@@ -499,8 +499,16 @@ pub fn evaluate(
             .flat_map(|(ci, c)| c.links.iter().map(move |l| (l.event, ci)))
             .collect(),
     };
-    for ci in 0..n {
-        let r = connection_findings(set, ci, &corr.connections[ci], &|i| &events[i], now);
+    // Each connection alone, on every core; collected in connection order.
+    let per: Vec<ConnectionFindings> = {
+        use rayon::prelude::*;
+        (0..n)
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|ci| connection_findings(set, ci, &corr.connections[ci], &|i| &events[i], now))
+            .collect()
+    };
+    for (ci, r) in per.into_iter().enumerate() {
         ev.findings.extend(r.findings);
         ev.pending[ci] = r.pending.is_some();
     }

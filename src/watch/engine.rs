@@ -157,8 +157,10 @@ type SeqMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<SeqHasher>>;
 /// Events and the records they matched, while their connection lives.
 #[derive(Default)]
 struct LiveStore {
-    events: SeqMap<Event>,
-    records: SeqMap<Held>,
+    // Boxed: the maps' tables hold pointers only, so growing one (both tables are alive
+    // while it rehashes) costs little at 100k open connections.
+    events: SeqMap<Box<Event>>,
+    records: SeqMap<Box<Held>>,
 }
 
 /// A matched record as the engine keeps it: what correlation asks (input, process,
@@ -326,7 +328,7 @@ impl<'a> Engine<'a> {
         self.counts.matched += 1;
         let ri = self.next_record;
         self.next_record += 1;
-        self.store.records.insert(ri, Held::of(rec));
+        self.store.records.insert(ri, Box::new(Held::of(rec)));
         let mut touched: Vec<usize> = Vec::new();
         for m in matches {
             let ei = self.next_event;
@@ -334,13 +336,13 @@ impl<'a> Engine<'a> {
             let stage = self.set.pattern(m.at).stage;
             self.store.events.insert(
                 ei,
-                Event {
+                Box::new(Event {
                     record: ri,
                     ts,
                     at: m.at,
                     stage,
                     captures: m.captures,
-                },
+                }),
             );
             let mut b = Builder::resume(
                 self.set,

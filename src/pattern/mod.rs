@@ -668,44 +668,19 @@ fn cross(a: &[String], b: &[String]) -> Option<Vec<String>> {
     )
 }
 
-/// Texts one of which every match of `h` starts with (`[""]`: nothing known).
-fn prefixes(h: &Hir) -> Vec<String> {
+/// Texts one of which every match of `h` starts with (`End::First`) or ends with
+/// (`End::Last`); `[""]` when nothing is known.
+fn edge(h: &Hir, end: End) -> Vec<String> {
     if let Some(e) = exact(h) {
         return e;
     }
     match h.kind() {
-        HirKind::Capture(c) => prefixes(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => prefixes(&r.sub),
-        HirKind::Concat(xs) => across_from(vec![String::new()], xs),
-        _ => vec![String::new()],
-    }
-}
-
-/// Texts one of which every match of `h` ends with (`[""]`: nothing known).
-fn suffixes(h: &Hir) -> Vec<String> {
-    if let Some(e) = exact(h) {
-        return e;
-    }
-    match h.kind() {
-        HirKind::Capture(c) => suffixes(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => suffixes(&r.sub),
-        HirKind::Concat(xs) => {
-            let mut acc = vec![String::new()];
-            for x in xs.iter().rev() {
-                let (part, whole) = match exact(x) {
-                    Some(e) => (e, true),
-                    None => (suffixes(x), false),
-                };
-                match cross(&part, &acc) {
-                    Some(c) => acc = c,
-                    None => return acc,
-                }
-                if !whole {
-                    return acc;
-                }
-            }
-            acc
+        HirKind::Capture(c) => edge(&c.sub, end),
+        HirKind::Repetition(r) if r.min >= 1 => edge(&r.sub, end),
+        HirKind::Concat(xs) if matches!(end, End::First) => {
+            grow(vec![String::new()], xs.iter(), end)
         }
+        HirKind::Concat(xs) => grow(vec![String::new()], xs.iter().rev(), end),
         _ => vec![String::new()],
     }
 }
@@ -714,19 +689,34 @@ fn suffixes(h: &Hir) -> Vec<String> {
 /// its first part ends, then the parts matched whole, then how the next part begins.
 fn across(xs: &[Hir]) -> Vec<String> {
     match xs.split_first() {
-        Some((first, rest)) if exact(first).is_none() => across_from(suffixes(first), rest),
-        _ => across_from(vec![String::new()], xs),
+        Some((first, rest)) if exact(first).is_none() => {
+            grow(edge(first, End::Last), rest.iter(), End::First)
+        }
+        _ => grow(vec![String::new()], xs.iter(), End::First),
     }
 }
 
-/// `acc` followed by the texts the sequence `xs` starts with.
-fn across_from(mut acc: Vec<String>, xs: &[Hir]) -> Vec<String> {
+/// Which end of a sequence texts are grown from.
+#[derive(Clone, Copy)]
+enum End {
+    First,
+    Last,
+}
+
+/// `acc` grown part by part along `xs` (in order from `End::First`, backwards from
+/// `End::Last`) while the parts are matched whole, then by how the first part that is not
+/// begins (or ends); stops before it would list more than [`MAX_TEXTS`].
+fn grow<'h>(mut acc: Vec<String>, xs: impl Iterator<Item = &'h Hir>, end: End) -> Vec<String> {
     for x in xs {
-        let (part, whole) = match exact(x) {
-            Some(e) => (e, true),
-            None => (prefixes(x), false),
+        let (part, whole) = match (exact(x), end) {
+            (Some(e), _) => (e, true),
+            (None, _) => (edge(x, end), false),
         };
-        match cross(&acc, &part) {
+        let joined = match end {
+            End::First => cross(&acc, &part),
+            End::Last => cross(&part, &acc),
+        };
+        match joined {
             Some(c) => acc = c,
             None => return acc,
         }

@@ -241,20 +241,44 @@ pub fn iso_prefix(b: &[u8], space_offset: bool) -> Option<IsoPrefix> {
     iso_prefix_sep(b, b'-', space_offset)
 }
 
-/// [`iso_prefix`] with another date separator (`/` for `2018/02/05 12:18:07`).
-pub fn iso_prefix_sep(b: &[u8], sep: u8, space_offset: bool) -> Option<IsoPrefix> {
-    if b.len() < 19 || b[4] != sep || b[7] != sep || (b[10] != b'T' && b[10] != b' ') {
-        return None;
+thread_local! {
+    /// The last `YYYY-MM-DD?HH:MM:SS` read and its value: a log's consecutive lines mostly
+    /// share their second, and building a date is most of the cost of reading one.
+    static LAST_ISO: std::cell::Cell<Option<([u8; 19], IsoSecond)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+type IsoSecond = (NaiveDate, u32, u32, u32);
+
+/// The date, hour, minute and second of the 19 bytes `YYYY-MM-DD?HH:MM:SS` at the start
+/// of `b` (separators already checked); a leap second (`:60`) is clamped to 59.
+fn date_hms(b: &[u8]) -> Option<IsoSecond> {
+    let key: [u8; 19] = b.get(..19)?.try_into().ok()?;
+    if let Some((k, v)) = LAST_ISO.with(std::cell::Cell::get) {
+        if k == key {
+            return Some(v);
+        }
     }
     let y = digits(b, 4)? as i32;
     let mo = digits(&b[5..], 2)?;
     let d = digits(&b[8..], 2)?;
     let (h, mi, s) = hms(&b[11..])?;
+    let v = (NaiveDate::from_ymd_opt(y, mo, d)?, h, mi, s.min(59));
+    // Still checked here, so only a valid second is remembered.
+    NaiveTime::from_hms_opt(h, mi, v.3)?;
+    LAST_ISO.with(|c| c.set(Some((key, v))));
+    Some(v)
+}
+
+/// [`iso_prefix`] with another date separator (`/` for `2018/02/05 12:18:07`).
+pub fn iso_prefix_sep(b: &[u8], sep: u8, space_offset: bool) -> Option<IsoPrefix> {
+    if b.len() < 19 || b[4] != sep || b[7] != sep || (b[10] != b'T' && b[10] != b' ') {
+        return None;
+    }
+    let (date, h, mi, s) = date_hms(b)?;
     let (nanos, fdigits, flen) = fraction(&b[19..]);
     let mut len = 19 + flen;
-    let date = NaiveDate::from_ymd_opt(y, mo, d)?;
-    // Leap seconds (`:60`) are clamped rather than rejected.
-    let time = NaiveTime::from_hms_nano_opt(h, mi, s.min(59), nanos)?;
+    let time = NaiveTime::from_hms_nano_opt(h, mi, s, nanos)?;
     let mut off = None;
     let rest = &b[len..];
     if let Some((o, used)) = offset(rest) {
@@ -357,6 +381,29 @@ mod tests {
             year: None,
             tz: FixedOffset::east_opt(0).unwrap(),
         }
+    }
+
+    #[test]
+    fn iso_seconds_read_in_turn_each_keep_their_own_value_and_fraction() {
+        // The last second read is remembered: a repeat, a change and an invalid date
+        // after it must all still be read as themselves.
+        let read = |s: &str| iso_prefix(s.as_bytes(), false).map(|p| (p.naive, p.offset, p.len));
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        let a = "2026-11-23T08:00:00.250+0000 x";
+        let b = "2026-11-23T08:00:01+0100 x";
+        assert_eq!(read(a), Some((at("2026-11-23 08:00:00.25"), Some(0), 28)));
+        assert_eq!(read(a), read(a));
+        assert_eq!(read(b), Some((at("2026-11-23 08:00:01"), Some(3600), 24)));
+        assert_eq!(
+            read("2026-11-23T08:00:00.5Z"),
+            Some((at("2026-11-23 08:00:00.5"), Some(0), 22))
+        );
+        assert_eq!(read("2026-02-30T08:00:00Z"), None);
+        assert_eq!(
+            read("2026-11-23T08:00:60Z").map(|p| p.0),
+            Some(at("2026-11-23 08:00:59"))
+        );
+        assert_eq!(read("2026-11-23T24:00:00Z"), None);
     }
 
     #[test]

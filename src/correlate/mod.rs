@@ -45,8 +45,8 @@ pub struct Link {
     /// Index into the event list.
     pub event: usize,
     /// The key that made the link: `client`, `channel`, `conn`, `path`, `path+user`,
-    /// `user`, `step` (sequence order), `time`, `request_time`, or `start` for the
-    /// event that opened it.
+    /// `user`, `step` (sequence order), `time`, `request_time`, `long-session` (a close
+    /// after a long quiet session), or `start` for the event that opened it.
     pub key: &'static str,
     /// True when the key was an identifier both lines carry; false when inferred.
     pub exact: bool,
@@ -170,6 +170,10 @@ struct Cache {
     has_server: bool,
     /// Its ids in the key index, to remove them when it closes.
     keys: Vec<(&'static str, String)>,
+    /// Its ids in the closed-key index, once it closed.
+    closed_keys: Vec<(&'static str, String)>,
+    /// Its creation number (its entry in `open_set` while open).
+    seq: usize,
     /// Its start as indexed in `by_path`.
     indexed: Option<(String, i64)>,
     /// When it closed, and whether that time was written in whole seconds.
@@ -277,6 +281,13 @@ pub struct State {
     by_path: BTreeSet<(String, i64, usize)>,
     /// Exact key → connection index (open connections only).
     keys: BTreeMap<(&'static str, String), usize>,
+    /// The ids of connections that closed, for the lines a server writes about a
+    /// connection after its close (Daphne's kill warning, a ping timeout logged just
+    /// after a WSDISCONNECT of the same second).
+    closed_keys: BTreeMap<(&'static str, String), usize>,
+    /// Open connections, (creation number, slot): a close that finds no connection
+    /// active within the windows belongs to a long, quiet session, the oldest first.
+    open_set: BTreeSet<(usize, usize)>,
     /// The record of the last event placed and its connection: a line that several
     /// packs match (its events are adjacent) is one line of one connection.
     record_conn: Option<(usize, usize)>,
@@ -326,6 +337,12 @@ impl State {
                 self.keys.remove(&k);
             }
         }
+        for k in cache.closed_keys {
+            if self.closed_keys.get(&k) == Some(&ci) {
+                self.closed_keys.remove(&k);
+            }
+        }
+        self.open_set.remove(&(cache.seq, ci));
         if let Some((p, t)) = cache.indexed {
             self.by_path.remove(&(p, t, ci));
         }
@@ -643,13 +660,19 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.st.caches[ci].closed_exact = exact && key != "start";
             for k in std::mem::take(&mut self.st.caches[ci].keys) {
                 self.st.keys.remove(&k);
+                self.st.closed_keys.insert(k.clone(), ci);
+                self.st.caches[ci].closed_keys.push(k);
             }
+            let seq = self.st.caches[ci].seq;
+            self.st.open_set.remove(&(seq, ci));
         } else if ends && !self.st.caches[ci].has_server {
             // The proxy writes its access line when the request is over. That ends a
             // connection only the proxy has seen; the server's own lines still join one
             // it shares with the proxy.
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
+            let seq = self.st.caches[ci].seq;
+            self.st.open_set.remove(&(seq, ci));
         }
     }
 
@@ -689,6 +712,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 self.st.conns.len() - 1
             }
         };
+        self.st.caches[ci].seq = self.st.opened;
+        self.st.open_set.insert((self.st.opened, ci));
         self.st.recent.push(ci);
         self.attach(ci, ei, "start", true);
     }
@@ -715,6 +740,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 self.attach(ci, ei, k.0, true);
                 return;
             }
+        }
+        if let Some((ci, kind)) = self.closed_owner(ei) {
+            self.attach(ci, ei, kind, true);
+            return;
         }
         if self.set.pattern(e.at).opens && e.stage != Stage::Proxy {
             // Nothing of this connection was logged before it: an older connection on
@@ -746,6 +775,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     self.attach(ci, ei, "after-close", false);
                     return;
                 }
+            }
+            if let Some(ci) = self.long_session(ei, path.as_deref()) {
+                self.attach(ci, ei, "long-session", false);
+                return;
             }
             // Lines that named neither path nor client (`User found in JWT: admin`)
             // started a connection just before this one named its path.
@@ -869,6 +902,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             })
             .map(|i| (i, "after-close"))
         });
+        let cand = cand.or_else(|| self.long_session(ei, None).map(|i| (i, "long-session")));
         match cand {
             Some((ci, key)) => self.attach(ci, ei, key, false),
             // The first line we see of a connection (its earlier lines were not logged);
@@ -919,6 +953,58 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     })
             })
             .max_by_key(|&ci| (self.st.caches[ci].closed_at.map(|(t, _)| t), ci))
+    }
+
+    /// A connection that closed moments ago and carried one of the line's ids: the
+    /// server still writes about it (Daphne's `took too long to shut down and was
+    /// killed` 10 s after the WSDISCONNECT, a ping timeout logged in the same second as
+    /// a whole-second WSDISCONNECT). Never a line that opens a connection, nor a step
+    /// the connection already passed: a reused client port is a new connection.
+    fn closed_owner(&self, ei: usize) -> Option<(usize, &'static str)> {
+        let e = self.ev(ei);
+        if self.st.closed_keys.is_empty() || self.set.pattern(e.at).opens {
+            return None;
+        }
+        let r = self.rec(e.record);
+        let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
+        let step = self.step_index(e);
+        exact_keys(e, &r).into_iter().find_map(|k| {
+            let &ci = self.st.closed_keys.get(&k)?;
+            let ok = self.st.conns[ci].closed
+                && active_since(self.st.conns[ci].end, since)
+                && self.same_process(ci, e)
+                && !self.has_pattern(ci, e)
+                && step.is_none_or(|s| self.reached(ci, e.at.pack).is_none_or(|r| r < s));
+            ok.then_some((ci, k.0))
+        })
+    }
+
+    /// For a line that ends a connection and found none active within the windows: the
+    /// oldest open connection it can end, however long it has been quiet (a session
+    /// that lasted minutes logged nothing between its open and its close). Same process,
+    /// same path when the line names one; a line without a path ends only a connection
+    /// that reached a step of its pack before it.
+    fn long_session(&self, ei: usize, path: Option<&str>) -> Option<usize> {
+        let e = self.ev(ei);
+        if !self.set.pattern(e.at).ends || e.stage == Stage::Proxy {
+            return None;
+        }
+        let step = self.step_index(e);
+        let pack = e.at.pack;
+        let user = user_of(e);
+        self.st.open_set.iter().map(|&(_, ci)| ci).find(|&ci| {
+            let c = &self.st.conns[ci];
+            !c.closed
+                && match path {
+                    Some(p) => c.path.as_deref() == Some(p),
+                    None => self.reached(ci, pack).is_some(),
+                }
+                && user.is_none_or(|u| self.user_match(ci, u) != Some(false))
+                && self.same_process(ci, e)
+                && self.compatible(ci, e)
+                && !self.has_pattern(ci, e)
+                && step.is_none_or(|s| self.reached(ci, pack).is_none_or(|r| r < s))
+        })
     }
 
     /// Among the recent connections that pass `pred`, the one whose last line is latest.

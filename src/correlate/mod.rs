@@ -748,6 +748,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if self.set.pattern(e.at).opens && e.stage != Stage::Proxy {
             // Nothing of this connection was logged before it: an older connection on
             // the same path is another client's (one whose access line went missing).
+            // Only a line written in whole seconds sorts after the precise lines of its
+            // second, so the application may already have logged this connection.
+            if let Some(ci) = self.same_second_opening(ei) {
+                self.attach(ci, ei, "path", false);
+                return;
+            }
             self.open(ei);
             return;
         }
@@ -979,6 +985,42 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         })
     }
 
+    /// For a line that opens a connection but was written in whole seconds (Daphne's
+    /// `WSCONNECTING`): it sorts after the precise lines of its second, so the
+    /// application lines of the connection it opened may already have started one. That
+    /// is the connection on its path that started within this second and has no step
+    /// of this pack nor an id of the kinds the line carries; the earliest first, as the
+    /// server opens connections in the order the application then sees them.
+    fn same_second_opening(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        let r = self.rec(e.record);
+        if !r.coarse {
+            return None;
+        }
+        let ts = e.ts?;
+        let path = normalize_path(e.cap("path")?);
+        let mask = kinds_mask(&exact_keys(e, &r));
+        let pack = e.at.pack;
+        self.st
+            .recent
+            .iter()
+            .copied()
+            .filter(|&ci| {
+                let c = &self.st.conns[ci];
+                let cache = &self.st.caches[ci];
+                c.path.as_deref() == Some(path.as_str())
+                    && c.start
+                        .is_some_and(|s| s >= ts && s < ts + CDuration::seconds(1))
+                    && cache.kinds_all & mask == 0
+                    && !self.has_pattern(ci, e)
+                    && self.reached(ci, pack).is_none()
+                    && !self.closed_for(ci, e.ts)
+                    && self.same_process(ci, e)
+                    && self.compatible(ci, e)
+            })
+            .min_by_key(|&ci| (self.st.conns[ci].start, self.st.caches[ci].seq))
+    }
+
     /// For a line that ends a connection and found none active within the windows: the
     /// oldest open connection it can end, however long it has been quiet (a session
     /// that lasted minutes logged nothing between its open and its close). Same process,
@@ -1036,6 +1078,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// same path starts a connection of its own.
     fn recently_closed(&self, ei: usize, path: Option<&str>) -> Option<usize> {
         let e = self.ev(ei);
+        // An HTTP status answers a handshake: that is never written after the close.
+        if e.cap("status").is_some() {
+            return None;
+        }
         let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
         let step = self.step_index(e);
         let r = self.rec(e.record);

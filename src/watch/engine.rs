@@ -235,6 +235,9 @@ pub struct Engine<'a> {
     last_ts: Vec<Option<DateTime<Utc>>>,
     now: Option<DateTime<Utc>>,
     bursts: BTreeMap<(usize, usize, String), Burst>,
+    /// Storms reported lately: (rule, when, the connections it named). Another pack's
+    /// burst of the same rule over one of those connections is the same storm.
+    storms: VecDeque<(&'static str, DateTime<Utc>, CDuration, Vec<String>)>,
     out: Vec<LiveFinding>,
     /// What was counted so far.
     pub counts: Counts,
@@ -259,6 +262,7 @@ impl<'a> Engine<'a> {
             next_event: 0,
             now: None,
             bursts: BTreeMap::new(),
+            storms: VecDeque::new(),
             out: Vec::new(),
             counts: Counts::default(),
         }
@@ -760,6 +764,26 @@ impl<'a> Engine<'a> {
             let first = burst.seen.front().map(|(_, _, l)| l.clone());
             let last = burst.seen.back().map(|(_, _, l)| l.clone());
             let count = burst.seen.len();
+            // One storm, one finding, whichever packs count its attempts.
+            self.storms.retain(|(_, at, w, _)| t - *at <= *w);
+            let same = self.storms.iter_mut().find(|(r, _, _, named)| {
+                *r == rule.id && ids.iter().any(|c| named.contains(&c.id))
+            });
+            if let Some((_, at, _, named)) = same {
+                *at = t;
+                for c in &ids {
+                    if !named.contains(&c.id) {
+                        named.push(c.id.clone());
+                    }
+                }
+                continue;
+            }
+            self.storms.push_back((
+                rule.id,
+                t,
+                window,
+                ids.iter().map(|c| c.id.clone()).collect(),
+            ));
             let first_conn = conn;
             let lf = LiveFinding {
                 rule: rule.id,

@@ -22,6 +22,7 @@
 //! Everything here runs in event order over a few events; maps are `BTreeMap` so the
 //! result does not depend on hashing, and connection ids follow start order.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration as CDuration, Utc};
@@ -127,8 +128,18 @@ fn client_ip(e: &Event) -> Option<String> {
     })
 }
 
-fn user_of(e: &Event) -> Option<&str> {
-    e.cap("user").or_else(|| e.cap("user_id"))
+/// The user a line names: its `user` or `user_id`, else the `user_id` (or `sub`) claim of
+/// the JWT it carries in full (nginx's and uvicorn's access lines show the query string):
+/// the claims can be read without the key, and they say whose connection it is.
+fn user_of(e: &Event) -> Option<Cow<'_, str>> {
+    if let Some(u) = e.cap("user").or_else(|| e.cap("user_id")) {
+        return Some(Cow::Borrowed(u));
+    }
+    let t = e.cap("token")?;
+    if !t.starts_with("eyJ") || t.matches('.').count() != 2 {
+        return None;
+    }
+    crate::jwt::claims(t)?.user_id.map(Cow::Owned)
 }
 
 /// The exact keys an event carries: (kind, value).
@@ -188,6 +199,12 @@ struct Cache {
     token: Option<String>,
     /// Every name its lines gave the user: id, e-mail, user name.
     users: Vec<String>,
+    /// Its earliest line written in whole seconds, and its earliest precise one.
+    first_coarse: Option<DateTime<Utc>>,
+    first_precise: Option<DateTime<Utc>>,
+    /// How its handshake was answered, by the first line that says: upgraded (101) or
+    /// refused (an HTTP error).
+    answer: Option<bool>,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
     proxy_at: Option<(DateTime<Utc>, Option<String>)>,
@@ -197,6 +214,18 @@ struct Cache {
 fn token_of(e: &Event) -> Option<&str> {
     let t = e.cap("token")?.trim_end_matches(['.', '…']);
     (t.len() >= 8).then_some(t)
+}
+
+/// How a line says the handshake was answered: `Some(true)` for 101 (the server's
+/// WSCONNECT, uvicorn's `[accepted]`, the consumer's accept, nginx's 101), `Some(false)`
+/// for a refusal (403, 404, 500, 502, ...; not 499, the client leaving first).
+fn answer_of(e: &Event) -> Option<bool> {
+    match e.cap("status")?.parse::<u16>().ok()? {
+        101 => Some(true),
+        499 => None,
+        400..=599 => Some(false),
+        _ => None,
+    }
 }
 
 /// Two sightings of one token: equal, or one cut from the other.
@@ -505,6 +534,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// already describe (packs may share a line, so only steps are held to this).
     fn compatible(&self, ci: usize, e: &Event) -> bool {
         let c = &self.st.caches[ci];
+        if !self.same_answer(ci, e) {
+            return false;
+        }
         if self.step_index(e).is_some()
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.app_pack.is_some_and(|p| p != e.at.pack)
@@ -522,6 +554,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
         }
         match (e.cap("consumer"), c.consumer.as_deref()) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+
+    /// A handshake is either upgraded or refused: a line that says one never joins a
+    /// connection whose lines said the other (a port-less WSREJECT beside an accepted
+    /// session on the same path, nginx's 403 beside an accepted one).
+    fn same_answer(&self, ci: usize, e: &Event) -> bool {
+        match (answer_of(e), self.st.caches[ci].answer) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
@@ -558,7 +600,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let path = e.cap("path").map(normalize_path);
         let client = client_key(e);
         let cip = client_ip(e);
-        let user = user_of(e).map(str::to_string);
+        let user = user_of(e).map(Cow::into_owned);
         self.st.record_conn = Some((e.record, ci));
         self.st.landed = Some(ci);
         {
@@ -594,11 +636,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if cache.token.is_none() {
                 cache.token = token_of(e).map(str::to_string);
             }
-            for name in ["user", "user_id", "email"] {
-                if let Some(u) = e.cap(name) {
-                    if !cache.users.iter().any(|x| x == u) {
-                        cache.users.push(u.to_string());
-                    }
+            if cache.answer.is_none() {
+                cache.answer = answer_of(e);
+            }
+            let names = ["user", "user_id", "email"].map(|n| e.cap(n));
+            for u in names.into_iter().flatten().chain(user.as_deref()) {
+                if !cache.users.iter().any(|x| x == u) {
+                    cache.users.push(u.to_string());
                 }
             }
             let mask = kinds_mask(&keys);
@@ -613,14 +657,30 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 cache.has_server = true;
             }
         }
+        let coarse_ts = r.coarse;
         let c = &mut self.st.conns[ci];
         c.links.push(Link {
             event: ei,
             key,
             exact,
         });
-        if c.start.is_none() || (e.ts.is_some() && e.ts < c.start) {
-            c.start = c.start.or(e.ts).min(e.ts).or(e.ts);
+        // A whole-second time says only "somewhere in that second": when a precise line
+        // of the same second exists, the connection started at the earliest precise one.
+        {
+            let cache = &mut self.st.caches[ci];
+            let slot = if coarse_ts {
+                &mut cache.first_coarse
+            } else {
+                &mut cache.first_precise
+            };
+            if let Some(t) = e.ts {
+                *slot = Some(slot.map_or(t, |s| s.min(t)));
+            }
+            c.start = match (cache.first_coarse, cache.first_precise) {
+                (Some(a), Some(b)) if a.timestamp() < b.timestamp() => Some(a),
+                (_, Some(b)) => Some(b),
+                (a, None) => a,
+            };
         }
         if e.ts.is_some() && e.ts > c.end {
             c.end = e.ts;
@@ -771,6 +831,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let path = e.cap("path").map(normalize_path);
         let user = user_of(e);
+        let user = user.as_deref();
         if path.is_some() || user.is_some() {
             if let Some((ci, key)) = self.path_candidate(ei, path.as_deref(), user) {
                 self.attach(ci, ei, key, false);
@@ -1034,6 +1095,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let step = self.step_index(e);
         let pack = e.at.pack;
         let user = user_of(e);
+        let user = user.as_deref();
         self.st.open_set.iter().map(|&(_, ci)| ci).find(|&ci| {
             let c = &self.st.conns[ci];
             !c.closed
@@ -1152,7 +1214,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if self.has_pattern(ci, e) {
                 return false;
             }
-            if step.is_some() && self.diverted(ci, e.at.pack) {
+            // A close ends a connection whichever way it went (Daphne's WSDISCONNECT
+            // after its WSREJECT).
+            if step.is_some() && !pat.ends && self.diverted(ci, e.at.pack) {
                 return false;
             }
             match (step, self.reached(ci, e.at.pack)) {
@@ -1228,15 +1292,26 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .cap("request_time")
             .and_then(|s| s.parse().ok())
             .unwrap_or(0.0);
-        let start = e.ts? - CDuration::milliseconds((rt * 1000.0) as i64);
+        // A whole-second time is the start of the second in which the request ended: its
+        // middle is the better guess.
+        let half = if self.rec(e.record).coarse { 500 } else { 0 };
+        let start = e.ts? + CDuration::milliseconds(half - (rt * 1000.0) as i64);
         let lo = start.timestamp_millis() - PROXY_SLACK_MS;
         let hi = start.timestamp_millis() + PROXY_SLACK_MS;
+        // The user its token names rules out another user's connection, and goes first.
+        let user = user_of(e);
+        let named = |ci: usize| user.as_deref().and_then(|u| self.user_match(ci, u));
         self.st
             .by_path
             .range((path.clone(), lo, 0)..=(path, hi, usize::MAX))
             .map(|(_, t, ci)| (*t, *ci))
-            .filter(|&(_, ci)| !self.st.caches[ci].has_proxy)
-            .min_by_key(|&(t, ci)| ((t - start.timestamp_millis()).abs(), t, ci))
+            .filter(|&(_, ci)| {
+                !self.st.caches[ci].has_proxy && named(ci) != Some(false) && self.same_answer(ci, e)
+            })
+            .min_by_key(|&(t, ci)| {
+                let dt = (t - start.timestamp_millis()).abs();
+                (named(ci) != Some(true), dt, t, ci)
+            })
             .map(|(_, ci)| ci)
     }
 }

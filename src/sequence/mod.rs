@@ -13,7 +13,7 @@
 //! Deadlines are by event time: "now" is the time of the last record read, so the same
 //! input always gives the same findings.
 
-pub mod jwt;
+pub use crate::jwt;
 
 use std::collections::BTreeMap;
 

@@ -251,6 +251,9 @@ fn kinds_mask(keys: &[(&'static str, String)]) -> u8 {
 pub trait Store {
     /// Event number `i`.
     fn event(&self, i: usize) -> &Event;
+    /// Event number `i`, when the store holds it (the other events of a record are held
+    /// before the first is placed).
+    fn peek(&self, i: usize) -> Option<&Event>;
     /// Where record number `i` came from.
     fn origin(&self, i: usize) -> Origin<'_>;
 }
@@ -292,6 +295,9 @@ pub struct Slices<'a> {
 impl Store for Slices<'_> {
     fn event(&self, i: usize) -> &Event {
         &self.events[i]
+    }
+    fn peek(&self, i: usize) -> Option<&Event> {
+        self.events.get(i)
     }
     fn origin(&self, i: usize) -> Origin<'_> {
         Origin::of(&self.records[i])
@@ -805,7 +811,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.attach(ci, ei, kind, true);
             return;
         }
-        if self.set.pattern(e.at).opens && e.stage != Stage::Proxy {
+        if self.opens(ei) && e.stage != Stage::Proxy {
             // Nothing of this connection was logged before it: an older connection on
             // the same path is another client's (one whose access line went missing).
             // Only a line written in whole seconds sorts after the precise lines of its
@@ -1029,7 +1035,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// the connection already passed: a reused client port is a new connection.
     fn closed_owner(&self, ei: usize) -> Option<(usize, &'static str)> {
         let e = self.ev(ei);
-        if self.st.closed_keys.is_empty() || self.set.pattern(e.at).opens {
+        if self.st.closed_keys.is_empty() || self.opens(ei) {
             return None;
         }
         let r = self.rec(e.record);
@@ -1044,6 +1050,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 && step.is_none_or(|s| self.reached(ci, e.at.pack).is_none_or(|r| r < s));
             ok.then_some((ci, k.0))
         })
+    }
+
+    /// The line opens a connection: one of the patterns that matched it says so (an
+    /// application pack may match Daphne's WSCONNECTING too, and be placed first).
+    fn opens(&self, ei: usize) -> bool {
+        let s: &'a S = self.store;
+        let record = s.event(ei).record;
+        (ei..)
+            .map_while(|i| s.peek(i).filter(|e| e.record == record))
+            .any(|e| self.set.pattern(e.at).opens)
     }
 
     /// For a line that opens a connection but was written in whole seconds (Daphne's
@@ -1362,6 +1378,91 @@ pub fn horizon(set: &PackSet) -> CDuration {
     )
 }
 
+/// Gives key-less fragments to the connection the server closed right after them.
+///
+/// A line that names nothing (Daphne's `Exception inside application` with its traceback,
+/// `Received message`) written while several sessions were open may find no owner and
+/// start a fragment of its own: no path, no client, no id. The server then closes the
+/// session it broke, by its id (`WSDISCONNECT` with the client): the fragment belongs to
+/// the session whose close came first at or after its last line, within the second that
+/// whole-second close was written in (or two seconds before a precise one). Scan only:
+/// it needs the lines that come after.
+fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
+    let consumer_of = |c: &Connection| {
+        c.links
+            .iter()
+            .find_map(|l| store.event(l.event).cap("consumer").map(str::to_string))
+    };
+    let n = st.conns.len();
+    for o in 0..n {
+        let c = &st.conns[o];
+        let orphan = !c.links.is_empty()
+            && !c.closed
+            && c.path.is_none()
+            && c.client.is_none()
+            && st.caches[o].kinds_all == 0
+            && !st.caches[o].has_proxy;
+        let Some(last) = c.end.filter(|_| orphan) else {
+            continue;
+        };
+        let (start, source, consumer) = (c.start, c.source.clone(), consumer_of(c));
+        let owner = (0..n)
+            .filter(|&x| x != o && st.conns[x].closed && st.caches[x].closed_exact)
+            .filter_map(|x| {
+                let (t, coarse) = st.caches[x].closed_at?;
+                let x_conn = &st.conns[x];
+                let fits = if coarse {
+                    last < t + CDuration::seconds(1) && last >= t - CDuration::seconds(1)
+                } else {
+                    last <= t && last >= t - CDuration::seconds(2)
+                };
+                let ok = fits
+                    && x_conn.start.zip(start).is_none_or(|(a, b)| a <= b)
+                    && x_conn
+                        .source
+                        .as_ref()
+                        .zip(source.as_ref())
+                        .is_none_or(|(a, b)| a == b)
+                    && consumer
+                        .as_ref()
+                        .zip(consumer_of(x_conn))
+                        .is_none_or(|(a, b)| *a == b);
+                ok.then_some((t, x))
+            })
+            .min();
+        let Some((_, x)) = owner else { continue };
+        let mut moved = std::mem::take(&mut st.conns[o].links);
+        // The other patterns of the same lines (a Redis error is also a channel-layer
+        // line, which alone joined nothing) go with them.
+        let records: BTreeSet<usize> = moved.iter().map(|l| store.event(l.event).record).collect();
+        st.global.retain(|&g| {
+            let mine = records.contains(&store.event(g).record);
+            if mine {
+                moved.push(Link {
+                    event: g,
+                    key: "line",
+                    exact: true,
+                });
+            }
+            !mine
+        });
+        let (o_start, o_end) = (st.conns[o].start, st.conns[o].end);
+        let o_user = st.conns[o].user.clone();
+        let xc = &mut st.conns[x];
+        xc.links.extend(moved.into_iter().map(|l| Link {
+            key: "after-close",
+            exact: false,
+            ..l
+        }));
+        xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
+        xc.end = xc.end.max(o_end);
+        if xc.user.is_none() {
+            xc.user = o_user;
+        }
+    }
+    st.conns.retain(|c| !c.links.is_empty());
+}
+
 /// Groups `events` (in time order) into connections.
 pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correlated {
     let store = Slices { records, events };
@@ -1369,6 +1470,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     for i in 0..events.len() {
         b.push(i);
     }
+    absorb_orphans(&mut b.st, &store);
     let mut conns = b.st.conns;
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));

@@ -191,6 +191,9 @@ impl Store for LiveStore {
     fn event(&self, i: usize) -> &Event {
         &self.events[&i]
     }
+    fn peek(&self, i: usize) -> Option<&Event> {
+        self.events.get(&i)
+    }
     fn origin(&self, i: usize) -> Origin<'_> {
         let r = &self.records[&i];
         Origin {
@@ -332,6 +335,9 @@ impl<'a> Engine<'a> {
         self.next_record += 1;
         self.store.records.insert(ri, Held::of(rec));
         let mut touched: Vec<usize> = Vec::new();
+        // Every event of the record is held before the first is placed: the correlation
+        // looks at all the patterns a line matched.
+        let first = self.next_event;
         for m in matches {
             let ei = self.next_event;
             self.next_event += 1;
@@ -346,6 +352,8 @@ impl<'a> Engine<'a> {
                     captures: m.captures,
                 },
             );
+        }
+        for ei in first..self.next_event {
             let mut b = Builder::resume(
                 self.set,
                 &self.store,

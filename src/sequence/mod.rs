@@ -584,6 +584,25 @@ const SUBSUMED_BY: &[(&str, &[&str])] = &[
             "auth.token-invalid",
         ],
     ),
+    // "Accepted, then closed within a second, no error logged": once an error names why
+    // it closed (a consumer that accepted and then closed with 4001 for a bad token), the
+    // brief session is that error.
+    (
+        "close.immediate",
+        &[
+            "auth.token-missing",
+            "auth.token-expired",
+            "auth.token-invalid",
+            "auth.rejected",
+            "authz.denied",
+            "resource.not-found",
+            "channel-layer.down",
+            "db.error",
+            "consumer.exception",
+            "handshake.not-routed",
+            "handshake.server-error",
+        ],
+    ),
     // A connection that was never accepted has no close frame to lose: the browser's
     // 1006 is the rejection.
     (

@@ -100,3 +100,29 @@ fn behind_nginx_port_less_daphne_lines_pair_by_handshake_answer_and_token_user()
         );
     }
 }
+
+#[test]
+fn redis_dying_under_three_sessions_breaks_each_by_the_close_after_its_exception() {
+    // Daphne in a journal (`journalctl -o short-iso`): Redis stopped under three open
+    // sessions; within one second Daphne logged four key-less `Exception inside
+    // application` tracebacks (one `Timeout reading`, three `Error 111 connecting`) and
+    // then closed the three sessions by their clients. Each exception went first to the
+    // session that logged last; a second exception on a session that closes right after
+    // is another session's, the one the server closes then.
+    let s = scan(&["redis-down-three-open-sessions.journal-short-iso.log"]);
+    let c = &s.correlated.connections;
+    assert_eq!(c.len(), 3, "{c:#?}");
+    for (ci, conn) in c.iter().enumerate() {
+        let rules: Vec<&str> = s.analysis.by_connection[ci]
+            .iter()
+            .map(|&fi| s.analysis.findings[fi].rule)
+            .collect();
+        assert!(conn.client.is_some());
+        assert!(
+            rules.contains(&"channel-layer.down"),
+            "{:?}: {rules:?}",
+            conn.client
+        );
+        assert_eq!(s.analysis.verdicts[ci], Verdict::Broken);
+    }
+}

@@ -279,7 +279,7 @@ impl Origin<'_> {
             input: r.input,
             host: r.host.as_deref(),
             pid: r.pid,
-            coarse: r.ts.is_some_and(|t| t.digits == 0),
+            coarse: r.coarse_time(),
         }
     }
 }
@@ -1074,7 +1074,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if !r.coarse {
             return None;
         }
-        let ts = e.ts?;
+        // The second it was written in (its time may be when a journal received it).
+        let ts = DateTime::from_timestamp(e.ts?.timestamp(), 0)?;
         let path = normalize_path(e.cap("path")?);
         let mask = kinds_mask(&exact_keys(e, &r));
         let pack = e.at.pack;
@@ -1463,6 +1464,111 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
     st.conns.retain(|c| !c.links.is_empty());
 }
 
+/// The connection whose close by its id (the server's WSDISCONNECT with the client) came
+/// right at or after `t`: within the whole second that close was written in, or up to
+/// two seconds after `t` for a precise one. Same process as `source`, started by `t`,
+/// and not `except`.
+fn closed_right_after(
+    st: &State,
+    t: DateTime<Utc>,
+    source: Option<&(Option<String>, Option<u32>)>,
+    except: usize,
+    ok: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    (0..st.conns.len())
+        .filter(|&x| x != except && st.conns[x].closed && st.caches[x].closed_exact)
+        .filter_map(|x| {
+            let (c, coarse) = st.caches[x].closed_at?;
+            let fits = if coarse {
+                t < c + CDuration::seconds(1) && t >= c - CDuration::seconds(1)
+            } else {
+                t <= c && t >= c - CDuration::seconds(2)
+            };
+            let xc = &st.conns[x];
+            let ok = fits
+                && xc.start.is_some_and(|s| s <= t)
+                && xc.source.as_ref().zip(source).is_none_or(|(a, b)| a == b)
+                && ok(x);
+            ok.then_some((c, x))
+        })
+        .min()
+        .map(|(_, x)| x)
+}
+
+/// An error line that names nothing (Daphne's `Exception inside application`, a Redis
+/// error) joined the connection that logged last; the server then closes the one it
+/// broke (Daphne: 1011 right after the exception). When the connection it joined does
+/// not close then and another closes by its id right after the line, the line (with the
+/// other patterns of the same record) is that one's. Scan only.
+fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
+    let n = st.conns.len();
+    for y in 0..n {
+        let mut i = 0;
+        while i < st.conns[y].links.len() {
+            let l = st.conns[y].links[i].clone();
+            let e = store.event(l.event);
+            let pat = set.pattern(e.at);
+            let keyless = matches!(l.key, "time" | "after-close") && !l.exact;
+            let error = matches!(e.stage, Stage::Server | Stage::Layer)
+                && !pat.ends
+                && !pat.opens
+                && e.cap("path").is_none()
+                && set.packs[e.at.pack]
+                    .sequence
+                    .iter()
+                    .all(|s| s.pattern != e.at.pattern);
+            let Some(t) = e.ts.filter(|_| keyless && error) else {
+                i += 1;
+                continue;
+            };
+            // Its connection closed right after it, and this is its first such line: it
+            // stays. A second one (four exceptions as Redis died under three sessions)
+            // is another session's.
+            let first = st.conns[y].links[..i]
+                .iter()
+                .all(|k| store.event(k.event).at != e.at);
+            let stays = first
+                && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
+                    let late = if coarse { 1 } else { 0 };
+                    c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
+                });
+            let source = st.conns[y].source.clone();
+            let owner = (!stays)
+                .then(|| {
+                    closed_right_after(st, t, source.as_ref(), y, |x| {
+                        !st.conns[x]
+                            .links
+                            .iter()
+                            .any(|k| store.event(k.event).at == e.at)
+                    })
+                })
+                .flatten();
+            let Some(x) = owner else {
+                i += 1;
+                continue;
+            };
+            let record = e.record;
+            let (moved, kept): (Vec<Link>, Vec<Link>) = std::mem::take(&mut st.conns[y].links)
+                .into_iter()
+                .partition(|k| store.event(k.event).record == record);
+            st.conns[y].links = kept;
+            st.conns[y].end = st.conns[y]
+                .links
+                .iter()
+                .filter_map(|k| store.event(k.event).ts)
+                .max();
+            let xc = &mut st.conns[x];
+            xc.links.extend(moved.into_iter().map(|k| Link {
+                key: "after-close",
+                exact: false,
+                ..k
+            }));
+            xc.end = xc.end.max(Some(t));
+        }
+    }
+    st.conns.retain(|c| !c.links.is_empty());
+}
+
 /// Groups `events` (in time order) into connections.
 pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correlated {
     let store = Slices { records, events };
@@ -1471,6 +1577,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
         b.push(i);
     }
     absorb_orphans(&mut b.st, &store);
+    rehome_errors(&mut b.st, set, &store);
     let mut conns = b.st.conns;
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));

@@ -179,7 +179,7 @@ impl Held {
             input: r.input,
             line: r.line,
             ts: r.ts.map(|t| t.utc),
-            coarse: r.ts.is_some_and(|t| t.digits == 0),
+            coarse: r.coarse_time(),
             host: r.host.map(String::into_boxed_str),
             pid: r.pid,
             message: r.message.into_boxed_str(),

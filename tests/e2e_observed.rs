@@ -126,3 +126,33 @@ fn redis_dying_under_three_sessions_breaks_each_by_the_close_after_its_exception
         assert_eq!(s.analysis.verdicts[ci], Verdict::Broken);
     }
 }
+
+#[test]
+fn a_whole_second_accept_joins_the_session_whose_consumer_already_joined_its_group() {
+    // Behind nginx (Daphne logs 127.0.0.1:0): two sessions on /ws/chat/7/ in one second.
+    // The consumer logs `Added to group chat_7` before accept(), then Daphne writes its
+    // WSCONNECT, in whole seconds, so it sorts after the consumer's lines. Each WSCONNECT
+    // still joins a session (not one of its own), though the pack's healthy order puts
+    // the accept before the group.
+    let s = scan(&[
+        "nginx-port0-accept-after-group-add.daphne-stdout.log",
+        "nginx-port0-accept-after-group-add.daphne-stderr.log",
+    ]);
+    let on_path: Vec<_> = s
+        .correlated
+        .connections
+        .iter()
+        .filter(|c| c.path.as_deref() == Some("/ws/chat/7/"))
+        .collect();
+    assert_eq!(on_path.len(), 2);
+    for c in on_path {
+        let ids: Vec<&str> = c
+            .links
+            .iter()
+            .map(|l| s.packs.pattern(s.events[l.event].at).id.as_str())
+            .collect();
+        assert!(ids.contains(&"daphne.connecting"), "{ids:?}");
+        assert!(ids.contains(&"server.accepted"), "{ids:?}");
+        assert!(ids.contains(&"consumer.accepted"), "{ids:?}");
+    }
+}

@@ -1195,6 +1195,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let step = self.step_index(e);
         let since = earliest(e.ts, self.step_window(e));
         let token = token_of(e);
+        let coarse = self.rec(e.record).coarse;
+        let second =
+            e.ts.and_then(|t| DateTime::from_timestamp(t.timestamp(), 0))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
         // Cheapest tests first: most recent connections fail on time or path.
         let ok = |ci: usize| {
             let c = &self.st.conns[ci];
@@ -1237,7 +1241,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 return false;
             }
             match (step, self.reached(ci, e.at.pack)) {
-                (Some(s), Some(r)) => r < s,
+                // A whole-second line sorts after the precise lines of its second: the
+                // steps those reached may really have come after it (Daphne's WSCONNECT
+                // before the consumer's `Added to group`).
+                (Some(s), Some(r)) => r < s || (coarse && c.end.is_some_and(|t| t >= second)),
                 _ => true,
             }
         };

@@ -396,10 +396,20 @@ struct Sieve<'m> {
 }
 
 /// A matched record as the analysis and the reports use it (time, place, host, pid,
-/// text): the application part, the fields and the program are dropped, and the text
-/// keeps no spare capacity, since the record is held until the report is written.
+/// text, whether its time is whole seconds): the rest of the application part, the fields
+/// and the program are dropped, and the text keeps no spare capacity, since the record is
+/// held until the report is written.
 fn slim(mut r: Record) -> Record {
-    r.app = None;
+    // An application time in whole seconds makes the record coarse (`coarse_time`).
+    r.app = r
+        .app
+        .take()
+        .filter(|a| a.ts.is_some_and(|t| t.digits == 0))
+        .map(|mut a| {
+            a.message = String::new();
+            a.logger = None;
+            a
+        });
     r.fields = Vec::new();
     r.program = None;
     r.message.shrink_to_fit();
@@ -500,10 +510,27 @@ impl<'m> Sieve<'m> {
     }
 }
 
+/// Where a record sorts: its second, then whether its time was written in whole seconds,
+/// then its time. A whole-second time (Daphne's and nginx's access logs) says only that
+/// the line was written somewhere in that second, while the application's lines of the
+/// same second say exactly when they were: the whole-second lines go after them. That is
+/// where the lines that close a connection (WSDISCONNECT, WSREJECT, nginx's access line,
+/// written at the request's end) belong, after the application lines that led to them.
+pub type SortKey = Option<(i64, bool, DateTime<Utc>)>;
+
+/// The [`SortKey`] of a record, or `last` (its input's previous key) when it has no time.
+pub fn sort_key(r: &Record, last: SortKey) -> SortKey {
+    match r.ts {
+        Some(t) => Some((t.utc.timestamp(), t.digits == 0, t.utc)),
+        None => last,
+    }
+}
+
 /// Merges per-input record lists into one ordered by time, keeping each input's own order
 /// (a k-way merge, like `sort -m`): a clock that jumps back inside one file stays visible
 /// where it happened. A record without a time takes the time of the record before it in
-/// its input; ties go to the input named first.
+/// its input; within one second, whole-second times go after precise ones ([`SortKey`]);
+/// ties go to the input named first.
 pub fn merge(parts: Vec<Vec<Record>>) -> Vec<Record> {
     merge_by(parts, |r| r)
 }
@@ -513,15 +540,15 @@ fn merge_by<T>(parts: Vec<Vec<T>>, rec: impl Fn(&T) -> &Record) -> Vec<T> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
 
-    type Key = (Option<DateTime<Utc>>, usize);
+    type Key = (SortKey, usize);
     let total = parts.iter().map(Vec::len).sum();
     let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<T>>> = parts
         .into_iter()
         .map(|p| p.into_iter().peekable())
         .collect();
-    let mut last: Vec<Option<DateTime<Utc>>> = vec![None; iters.len()];
+    let mut last: Vec<SortKey> = vec![None; iters.len()];
     let mut heap: BinaryHeap<Reverse<Key>> = BinaryHeap::new();
-    let key = |r: &Record, last: Option<DateTime<Utc>>| r.ts.map(|t| t.utc).or(last);
+    let key = sort_key;
     for (i, it) in iters.iter_mut().enumerate() {
         if let Some(r) = it.peek() {
             heap.push(Reverse((key(rec(r), None), i)));
@@ -530,8 +557,8 @@ fn merge_by<T>(parts: Vec<Vec<T>>, rec: impl Fn(&T) -> &Record) -> Vec<T> {
     let mut out = Vec::with_capacity(total);
     while let Some(Reverse((_, i))) = heap.pop() {
         let r = iters[i].next().expect("a queued input has a record");
-        if let Some(t) = rec(&r).ts {
-            last[i] = Some(t.utc);
+        if rec(&r).ts.is_some() {
+            last[i] = key(rec(&r), None);
         }
         out.push(r);
         if let Some(n) = iters[i].peek() {
@@ -539,4 +566,33 @@ fn merge_by<T>(parts: Vec<Vec<T>>, rec: impl Fn(&T) -> &Record) -> Vec<T> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assemble::assemble_str;
+
+    #[test]
+    fn whole_second_lines_sort_after_the_precise_lines_of_their_second() {
+        // Daphne's access log (whole seconds) beside the application's log (ms): the
+        // access lines of second :50 were written somewhere in that second, the app's
+        // at an exact instant of it.
+        let access = concat!(
+            "127.0.0.1:35279 - - [26/Nov/2026:00:30:49] \"WSCONNECTING /ws/chat/3/101/\" - -\n",
+            "127.0.0.1:35279 - - [26/Nov/2026:00:30:50] \"WSDISCONNECT /ws/chat/3/101/\" - -\n",
+        );
+        let app = concat!(
+            "2026-11-26 00:30:49,735 INFO     [JWTAuthMiddleware] Processing connection for path: /ws/chat/3/101/\n",
+            "2026-11-26 00:30:50,323 ERROR    Exception inside application: 'NoneType' object has no attribute 'strip'\n",
+            "2026-11-26 00:30:51,002 INFO     [ChatConsumer] Disconnected with code 1011\n",
+        );
+        let a = assemble_str(0, access, TimeCtx::default()).records;
+        let b = assemble_str(1, app, TimeCtx::default()).records;
+        let order: Vec<(u32, u64)> = merge(vec![a, b])
+            .iter()
+            .map(|r| (r.input, r.line))
+            .collect();
+        assert_eq!(order, vec![(1, 1), (0, 1), (1, 2), (0, 2), (1, 3)]);
+    }
 }

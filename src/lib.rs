@@ -18,6 +18,7 @@ pub mod expect;
 pub mod format;
 pub mod ingest;
 pub mod input;
+pub mod jwt;
 pub mod pattern;
 pub mod pipeline;
 pub mod record;

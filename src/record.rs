@@ -190,6 +190,18 @@ pub struct Record {
 }
 
 impl Record {
+    /// The line's time says only which second it was written in: its own time, or the
+    /// time the application wrote inside it (Daphne's access line `[26/Nov/2026:00:32:04]`
+    /// in a journal that stamped its arrival), is whole seconds.
+    pub fn coarse_time(&self) -> bool {
+        self.ts.is_some_and(|t| t.digits == 0)
+            || self
+                .app
+                .as_ref()
+                .and_then(|a| a.ts)
+                .is_some_and(|t| t.digits == 0)
+    }
+
     /// The value of a format-specific field.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields

@@ -309,7 +309,9 @@ fn matching_while_reading_holds_only_matched_records_and_the_time_stubs_they_nee
                 ),
                 "{at}"
             );
-            assert!(r.app.is_none() && r.fields.is_empty() && r.program.is_none());
+            assert_eq!(r.coarse_time(), whole.coarse_time(), "{at}");
+            assert!(r.app.as_ref().is_none_or(|a| a.message.is_empty()));
+            assert!(r.fields.is_empty() && r.program.is_none());
             held += 1;
         }
         let wanted = wanted.len();

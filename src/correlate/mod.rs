@@ -22,6 +22,7 @@
 //! Everything here runs in event order over a few events; maps are `BTreeMap` so the
 //! result does not depend on hashing, and connection ids follow start order.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration as CDuration, Utc};
@@ -45,8 +46,8 @@ pub struct Link {
     /// Index into the event list.
     pub event: usize,
     /// The key that made the link: `client`, `channel`, `conn`, `path`, `path+user`,
-    /// `user`, `step` (sequence order), `time`, `request_time`, or `start` for the
-    /// event that opened it.
+    /// `user`, `step` (sequence order), `time`, `request_time`, `long-session` (a close
+    /// after a long quiet session), or `start` for the event that opened it.
     pub key: &'static str,
     /// True when the key was an identifier both lines carry; false when inferred.
     pub exact: bool,
@@ -127,8 +128,18 @@ fn client_ip(e: &Event) -> Option<String> {
     })
 }
 
-fn user_of(e: &Event) -> Option<&str> {
-    e.cap("user").or_else(|| e.cap("user_id"))
+/// The user a line names: its `user` or `user_id`, else the `user_id` (or `sub`) claim of
+/// the JWT it carries in full (nginx's and uvicorn's access lines show the query string):
+/// the claims can be read without the key, and they say whose connection it is.
+fn user_of(e: &Event) -> Option<Cow<'_, str>> {
+    if let Some(u) = e.cap("user").or_else(|| e.cap("user_id")) {
+        return Some(Cow::Borrowed(u));
+    }
+    let t = e.cap("token")?;
+    if !t.starts_with("eyJ") || t.matches('.').count() != 2 {
+        return None;
+    }
+    crate::jwt::claims(t)?.user_id.map(Cow::Owned)
 }
 
 /// The exact keys an event carries: (kind, value).
@@ -170,6 +181,10 @@ struct Cache {
     has_server: bool,
     /// Its ids in the key index, to remove them when it closes.
     keys: Vec<(&'static str, String)>,
+    /// Its ids in the closed-key index, once it closed.
+    closed_keys: Vec<(&'static str, String)>,
+    /// Its creation number (its entry in `open_set` while open).
+    seq: usize,
     /// Its start as indexed in `by_path`.
     indexed: Option<(String, i64)>,
     /// When it closed, and whether that time was written in whole seconds.
@@ -184,6 +199,12 @@ struct Cache {
     token: Option<String>,
     /// Every name its lines gave the user: id, e-mail, user name.
     users: Vec<String>,
+    /// Its earliest line written in whole seconds, and its earliest precise one.
+    first_coarse: Option<DateTime<Utc>>,
+    first_precise: Option<DateTime<Utc>>,
+    /// How its handshake was answered, by the first line that says: upgraded (101) or
+    /// refused (an HTTP error).
+    answer: Option<bool>,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
     proxy_at: Option<(DateTime<Utc>, Option<String>)>,
@@ -193,6 +214,18 @@ struct Cache {
 fn token_of(e: &Event) -> Option<&str> {
     let t = e.cap("token")?.trim_end_matches(['.', '…']);
     (t.len() >= 8).then_some(t)
+}
+
+/// How a line says the handshake was answered: `Some(true)` for 101 (the server's
+/// WSCONNECT, uvicorn's `[accepted]`, the consumer's accept, nginx's 101), `Some(false)`
+/// for a refusal (403, 404, 500, 502, ...; not 499, the client leaving first).
+fn answer_of(e: &Event) -> Option<bool> {
+    match e.cap("status")?.parse::<u16>().ok()? {
+        101 => Some(true),
+        499 => None,
+        400..=599 => Some(false),
+        _ => None,
+    }
 }
 
 /// Two sightings of one token: equal, or one cut from the other.
@@ -218,6 +251,9 @@ fn kinds_mask(keys: &[(&'static str, String)]) -> u8 {
 pub trait Store {
     /// Event number `i`.
     fn event(&self, i: usize) -> &Event;
+    /// Event number `i`, when the store holds it (the other events of a record are held
+    /// before the first is placed).
+    fn peek(&self, i: usize) -> Option<&Event>;
     /// Where record number `i` came from.
     fn origin(&self, i: usize) -> Origin<'_>;
 }
@@ -243,7 +279,7 @@ impl Origin<'_> {
             input: r.input,
             host: r.host.as_deref(),
             pid: r.pid,
-            coarse: r.ts.is_some_and(|t| t.digits == 0),
+            coarse: r.coarse_time(),
         }
     }
 }
@@ -259,6 +295,9 @@ pub struct Slices<'a> {
 impl Store for Slices<'_> {
     fn event(&self, i: usize) -> &Event {
         &self.events[i]
+    }
+    fn peek(&self, i: usize) -> Option<&Event> {
+        self.events.get(i)
     }
     fn origin(&self, i: usize) -> Origin<'_> {
         Origin::of(&self.records[i])
@@ -277,6 +316,13 @@ pub struct State {
     by_path: BTreeSet<(String, i64, usize)>,
     /// Exact key → connection index (open connections only).
     keys: BTreeMap<(&'static str, String), usize>,
+    /// The ids of connections that closed, for the lines a server writes about a
+    /// connection after its close (Daphne's kill warning, a ping timeout logged just
+    /// after a WSDISCONNECT of the same second).
+    closed_keys: BTreeMap<(&'static str, String), usize>,
+    /// Open connections, (creation number, slot): a close that finds no connection
+    /// active within the windows belongs to a long, quiet session, the oldest first.
+    open_set: BTreeSet<(usize, usize)>,
     /// The record of the last event placed and its connection: a line that several
     /// packs match (its events are adjacent) is one line of one connection.
     record_conn: Option<(usize, usize)>,
@@ -326,6 +372,12 @@ impl State {
                 self.keys.remove(&k);
             }
         }
+        for k in cache.closed_keys {
+            if self.closed_keys.get(&k) == Some(&ci) {
+                self.closed_keys.remove(&k);
+            }
+        }
+        self.open_set.remove(&(cache.seq, ci));
         if let Some((p, t)) = cache.indexed {
             self.by_path.remove(&(p, t, ci));
         }
@@ -488,6 +540,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// already describe (packs may share a line, so only steps are held to this).
     fn compatible(&self, ci: usize, e: &Event) -> bool {
         let c = &self.st.caches[ci];
+        if !self.same_answer(ci, e) {
+            return false;
+        }
         if self.step_index(e).is_some()
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.app_pack.is_some_and(|p| p != e.at.pack)
@@ -505,6 +560,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
         }
         match (e.cap("consumer"), c.consumer.as_deref()) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+
+    /// A handshake is either upgraded or refused: a line that says one never joins a
+    /// connection whose lines said the other (a port-less WSREJECT beside an accepted
+    /// session on the same path, nginx's 403 beside an accepted one).
+    fn same_answer(&self, ci: usize, e: &Event) -> bool {
+        match (answer_of(e), self.st.caches[ci].answer) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
@@ -541,7 +606,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let path = e.cap("path").map(normalize_path);
         let client = client_key(e);
         let cip = client_ip(e);
-        let user = user_of(e).map(str::to_string);
+        let user = user_of(e).map(Cow::into_owned);
         self.st.record_conn = Some((e.record, ci));
         self.st.landed = Some(ci);
         {
@@ -577,11 +642,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if cache.token.is_none() {
                 cache.token = token_of(e).map(str::to_string);
             }
-            for name in ["user", "user_id", "email"] {
-                if let Some(u) = e.cap(name) {
-                    if !cache.users.iter().any(|x| x == u) {
-                        cache.users.push(u.to_string());
-                    }
+            if cache.answer.is_none() {
+                cache.answer = answer_of(e);
+            }
+            let names = ["user", "user_id", "email"].map(|n| e.cap(n));
+            for u in names.into_iter().flatten().chain(user.as_deref()) {
+                if !cache.users.iter().any(|x| x == u) {
+                    cache.users.push(u.to_string());
                 }
             }
             let mask = kinds_mask(&keys);
@@ -596,14 +663,30 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 cache.has_server = true;
             }
         }
+        let coarse_ts = r.coarse;
         let c = &mut self.st.conns[ci];
         c.links.push(Link {
             event: ei,
             key,
             exact,
         });
-        if c.start.is_none() || (e.ts.is_some() && e.ts < c.start) {
-            c.start = c.start.or(e.ts).min(e.ts).or(e.ts);
+        // A whole-second time says only "somewhere in that second": when a precise line
+        // of the same second exists, the connection started at the earliest precise one.
+        {
+            let cache = &mut self.st.caches[ci];
+            let slot = if coarse_ts {
+                &mut cache.first_coarse
+            } else {
+                &mut cache.first_precise
+            };
+            if let Some(t) = e.ts {
+                *slot = Some(slot.map_or(t, |s| s.min(t)));
+            }
+            c.start = match (cache.first_coarse, cache.first_precise) {
+                (Some(a), Some(b)) if a.timestamp() < b.timestamp() => Some(a),
+                (_, Some(b)) => Some(b),
+                (a, None) => a,
+            };
         }
         if e.ts.is_some() && e.ts > c.end {
             c.end = e.ts;
@@ -643,13 +726,19 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.st.caches[ci].closed_exact = exact && key != "start";
             for k in std::mem::take(&mut self.st.caches[ci].keys) {
                 self.st.keys.remove(&k);
+                self.st.closed_keys.insert(k.clone(), ci);
+                self.st.caches[ci].closed_keys.push(k);
             }
+            let seq = self.st.caches[ci].seq;
+            self.st.open_set.remove(&(seq, ci));
         } else if ends && !self.st.caches[ci].has_server {
             // The proxy writes its access line when the request is over. That ends a
             // connection only the proxy has seen; the server's own lines still join one
             // it shares with the proxy.
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
+            let seq = self.st.caches[ci].seq;
+            self.st.open_set.remove(&(seq, ci));
         }
     }
 
@@ -689,6 +778,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 self.st.conns.len() - 1
             }
         };
+        self.st.caches[ci].seq = self.st.opened;
+        self.st.open_set.insert((self.st.opened, ci));
         self.st.recent.push(ci);
         self.attach(ci, ei, "start", true);
     }
@@ -716,9 +807,19 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 return;
             }
         }
-        if self.set.pattern(e.at).opens && e.stage != Stage::Proxy {
+        if let Some((ci, kind)) = self.closed_owner(ei) {
+            self.attach(ci, ei, kind, true);
+            return;
+        }
+        if self.opens(ei) && e.stage != Stage::Proxy {
             // Nothing of this connection was logged before it: an older connection on
             // the same path is another client's (one whose access line went missing).
+            // Only a line written in whole seconds sorts after the precise lines of its
+            // second, so the application may already have logged this connection.
+            if let Some(ci) = self.same_second_opening(ei) {
+                self.attach(ci, ei, "path", false);
+                return;
+            }
             self.open(ei);
             return;
         }
@@ -736,6 +837,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let path = e.cap("path").map(normalize_path);
         let user = user_of(e);
+        let user = user.as_deref();
         if path.is_some() || user.is_some() {
             if let Some((ci, key)) = self.path_candidate(ei, path.as_deref(), user) {
                 self.attach(ci, ei, key, false);
@@ -746,6 +848,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     self.attach(ci, ei, "after-close", false);
                     return;
                 }
+            }
+            if let Some(ci) = self.long_session(ei, path.as_deref()) {
+                self.attach(ci, ei, "long-session", false);
+                return;
             }
             // Lines that named neither path nor client (`User found in JWT: admin`)
             // started a connection just before this one named its path.
@@ -869,6 +975,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             })
             .map(|i| (i, "after-close"))
         });
+        let cand = cand.or_else(|| self.long_session(ei, None).map(|i| (i, "long-session")));
         match cand {
             Some((ci, key)) => self.attach(ci, ei, key, false),
             // The first line we see of a connection (its earlier lines were not logged);
@@ -921,6 +1028,106 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .max_by_key(|&ci| (self.st.caches[ci].closed_at.map(|(t, _)| t), ci))
     }
 
+    /// A connection that closed moments ago and carried one of the line's ids: the
+    /// server still writes about it (Daphne's `took too long to shut down and was
+    /// killed` 10 s after the WSDISCONNECT, a ping timeout logged in the same second as
+    /// a whole-second WSDISCONNECT). Never a line that opens a connection, nor a step
+    /// the connection already passed: a reused client port is a new connection.
+    fn closed_owner(&self, ei: usize) -> Option<(usize, &'static str)> {
+        let e = self.ev(ei);
+        if self.st.closed_keys.is_empty() || self.opens(ei) {
+            return None;
+        }
+        let r = self.rec(e.record);
+        let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
+        let step = self.step_index(e);
+        exact_keys(e, &r).into_iter().find_map(|k| {
+            let &ci = self.st.closed_keys.get(&k)?;
+            let ok = self.st.conns[ci].closed
+                && active_since(self.st.conns[ci].end, since)
+                && self.same_process(ci, e)
+                && !self.has_pattern(ci, e)
+                && step.is_none_or(|s| self.reached(ci, e.at.pack).is_none_or(|r| r < s));
+            ok.then_some((ci, k.0))
+        })
+    }
+
+    /// The line opens a connection: one of the patterns that matched it says so (an
+    /// application pack may match Daphne's WSCONNECTING too, and be placed first).
+    fn opens(&self, ei: usize) -> bool {
+        let s: &'a S = self.store;
+        let record = s.event(ei).record;
+        (ei..)
+            .map_while(|i| s.peek(i).filter(|e| e.record == record))
+            .any(|e| self.set.pattern(e.at).opens)
+    }
+
+    /// For a line that opens a connection but was written in whole seconds (Daphne's
+    /// `WSCONNECTING`): it sorts after the precise lines of its second, so the
+    /// application lines of the connection it opened may already have started one. That
+    /// is the connection on its path that started within this second and has no step
+    /// of this pack nor an id of the kinds the line carries; the earliest first, as the
+    /// server opens connections in the order the application then sees them.
+    fn same_second_opening(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        let r = self.rec(e.record);
+        if !r.coarse {
+            return None;
+        }
+        // The second it was written in (its time may be when a journal received it).
+        let ts = DateTime::from_timestamp(e.ts?.timestamp(), 0)?;
+        let path = normalize_path(e.cap("path")?);
+        let mask = kinds_mask(&exact_keys(e, &r));
+        let pack = e.at.pack;
+        self.st
+            .recent
+            .iter()
+            .copied()
+            .filter(|&ci| {
+                let c = &self.st.conns[ci];
+                let cache = &self.st.caches[ci];
+                c.path.as_deref() == Some(path.as_str())
+                    && c.start
+                        .is_some_and(|s| s >= ts && s < ts + CDuration::seconds(1))
+                    && cache.kinds_all & mask == 0
+                    && !self.has_pattern(ci, e)
+                    && self.reached(ci, pack).is_none()
+                    && !self.closed_for(ci, e.ts)
+                    && self.same_process(ci, e)
+                    && self.compatible(ci, e)
+            })
+            .min_by_key(|&ci| (self.st.conns[ci].start, self.st.caches[ci].seq))
+    }
+
+    /// For a line that ends a connection and found none active within the windows: the
+    /// oldest open connection it can end, however long it has been quiet (a session
+    /// that lasted minutes logged nothing between its open and its close). Same process,
+    /// same path when the line names one; a line without a path ends only a connection
+    /// that reached a step of its pack before it.
+    fn long_session(&self, ei: usize, path: Option<&str>) -> Option<usize> {
+        let e = self.ev(ei);
+        if !self.set.pattern(e.at).ends || e.stage == Stage::Proxy {
+            return None;
+        }
+        let step = self.step_index(e);
+        let pack = e.at.pack;
+        let user = user_of(e);
+        let user = user.as_deref();
+        self.st.open_set.iter().map(|&(_, ci)| ci).find(|&ci| {
+            let c = &self.st.conns[ci];
+            !c.closed
+                && match path {
+                    Some(p) => c.path.as_deref() == Some(p),
+                    None => self.reached(ci, pack).is_some(),
+                }
+                && user.is_none_or(|u| self.user_match(ci, u) != Some(false))
+                && self.same_process(ci, e)
+                && self.compatible(ci, e)
+                && !self.has_pattern(ci, e)
+                && step.is_none_or(|s| self.reached(ci, pack).is_none_or(|r| r < s))
+        })
+    }
+
     /// Among the recent connections that pass `pred`, the one whose last line is latest.
     fn latest_where(&self, pred: impl Fn(usize) -> bool) -> Option<usize> {
         self.st
@@ -950,6 +1157,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// same path starts a connection of its own.
     fn recently_closed(&self, ei: usize, path: Option<&str>) -> Option<usize> {
         let e = self.ev(ei);
+        // An HTTP status answers a handshake: that is never written after the close.
+        if e.cap("status").is_some() {
+            return None;
+        }
         let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
         let step = self.step_index(e);
         let r = self.rec(e.record);
@@ -984,6 +1195,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let step = self.step_index(e);
         let since = earliest(e.ts, self.step_window(e));
         let token = token_of(e);
+        let coarse = self.rec(e.record).coarse;
+        let second =
+            e.ts.and_then(|t| DateTime::from_timestamp(t.timestamp(), 0))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
         // Cheapest tests first: most recent connections fail on time or path.
         let ok = |ci: usize| {
             let c = &self.st.conns[ci];
@@ -1020,11 +1235,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if self.has_pattern(ci, e) {
                 return false;
             }
-            if step.is_some() && self.diverted(ci, e.at.pack) {
+            // A close ends a connection whichever way it went (Daphne's WSDISCONNECT
+            // after its WSREJECT).
+            if step.is_some() && !pat.ends && self.diverted(ci, e.at.pack) {
                 return false;
             }
             match (step, self.reached(ci, e.at.pack)) {
-                (Some(s), Some(r)) => r < s,
+                // A whole-second line sorts after the precise lines of its second: the
+                // steps those reached may really have come after it (Daphne's WSCONNECT
+                // before the consumer's `Added to group`).
+                (Some(s), Some(r)) => r < s || (coarse && c.end.is_some_and(|t| t >= second)),
                 _ => true,
             }
         };
@@ -1096,15 +1316,26 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .cap("request_time")
             .and_then(|s| s.parse().ok())
             .unwrap_or(0.0);
-        let start = e.ts? - CDuration::milliseconds((rt * 1000.0) as i64);
+        // A whole-second time is the start of the second in which the request ended: its
+        // middle is the better guess.
+        let half = if self.rec(e.record).coarse { 500 } else { 0 };
+        let start = e.ts? + CDuration::milliseconds(half - (rt * 1000.0) as i64);
         let lo = start.timestamp_millis() - PROXY_SLACK_MS;
         let hi = start.timestamp_millis() + PROXY_SLACK_MS;
+        // The user its token names rules out another user's connection, and goes first.
+        let user = user_of(e);
+        let named = |ci: usize| user.as_deref().and_then(|u| self.user_match(ci, u));
         self.st
             .by_path
             .range((path.clone(), lo, 0)..=(path, hi, usize::MAX))
             .map(|(_, t, ci)| (*t, *ci))
-            .filter(|&(_, ci)| !self.st.caches[ci].has_proxy)
-            .min_by_key(|&(t, ci)| ((t - start.timestamp_millis()).abs(), t, ci))
+            .filter(|&(_, ci)| {
+                !self.st.caches[ci].has_proxy && named(ci) != Some(false) && self.same_answer(ci, e)
+            })
+            .min_by_key(|&(t, ci)| {
+                let dt = (t - start.timestamp_millis()).abs();
+                (named(ci) != Some(true), dt, t, ci)
+            })
             .map(|(_, ci)| ci)
     }
 }
@@ -1155,6 +1386,196 @@ pub fn horizon(set: &PackSet) -> CDuration {
     )
 }
 
+/// Gives key-less fragments to the connection the server closed right after them.
+///
+/// A line that names nothing (Daphne's `Exception inside application` with its traceback,
+/// `Received message`) written while several sessions were open may find no owner and
+/// start a fragment of its own: no path, no client, no id. The server then closes the
+/// session it broke, by its id (`WSDISCONNECT` with the client): the fragment belongs to
+/// the session whose close came first at or after its last line, within the second that
+/// whole-second close was written in (or two seconds before a precise one). Scan only:
+/// it needs the lines that come after.
+fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
+    let consumer_of = |c: &Connection| {
+        c.links
+            .iter()
+            .find_map(|l| store.event(l.event).cap("consumer").map(str::to_string))
+    };
+    let n = st.conns.len();
+    for o in 0..n {
+        let c = &st.conns[o];
+        let orphan = !c.links.is_empty()
+            && !c.closed
+            && c.path.is_none()
+            && c.client.is_none()
+            && st.caches[o].kinds_all == 0
+            && !st.caches[o].has_proxy;
+        let Some(last) = c.end.filter(|_| orphan) else {
+            continue;
+        };
+        let (start, source, consumer) = (c.start, c.source.clone(), consumer_of(c));
+        let owner = (0..n)
+            .filter(|&x| x != o && st.conns[x].closed && st.caches[x].closed_exact)
+            .filter_map(|x| {
+                let (t, coarse) = st.caches[x].closed_at?;
+                let x_conn = &st.conns[x];
+                let fits = if coarse {
+                    last < t + CDuration::seconds(1) && last >= t - CDuration::seconds(1)
+                } else {
+                    last <= t && last >= t - CDuration::seconds(2)
+                };
+                let ok = fits
+                    && x_conn.start.zip(start).is_none_or(|(a, b)| a <= b)
+                    && x_conn
+                        .source
+                        .as_ref()
+                        .zip(source.as_ref())
+                        .is_none_or(|(a, b)| a == b)
+                    && consumer
+                        .as_ref()
+                        .zip(consumer_of(x_conn))
+                        .is_none_or(|(a, b)| *a == b);
+                ok.then_some((t, x))
+            })
+            .min();
+        let Some((_, x)) = owner else { continue };
+        let mut moved = std::mem::take(&mut st.conns[o].links);
+        // The other patterns of the same lines (a Redis error is also a channel-layer
+        // line, which alone joined nothing) go with them.
+        let records: BTreeSet<usize> = moved.iter().map(|l| store.event(l.event).record).collect();
+        st.global.retain(|&g| {
+            let mine = records.contains(&store.event(g).record);
+            if mine {
+                moved.push(Link {
+                    event: g,
+                    key: "line",
+                    exact: true,
+                });
+            }
+            !mine
+        });
+        let (o_start, o_end) = (st.conns[o].start, st.conns[o].end);
+        let o_user = st.conns[o].user.clone();
+        let xc = &mut st.conns[x];
+        xc.links.extend(moved.into_iter().map(|l| Link {
+            key: "after-close",
+            exact: false,
+            ..l
+        }));
+        xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
+        xc.end = xc.end.max(o_end);
+        if xc.user.is_none() {
+            xc.user = o_user;
+        }
+    }
+    st.conns.retain(|c| !c.links.is_empty());
+}
+
+/// The connection whose close by its id (the server's WSDISCONNECT with the client) came
+/// right at or after `t`: within the whole second that close was written in, or up to
+/// two seconds after `t` for a precise one. Same process as `source`, started by `t`,
+/// and not `except`.
+fn closed_right_after(
+    st: &State,
+    t: DateTime<Utc>,
+    source: Option<&(Option<String>, Option<u32>)>,
+    except: usize,
+    ok: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    (0..st.conns.len())
+        .filter(|&x| x != except && st.conns[x].closed && st.caches[x].closed_exact)
+        .filter_map(|x| {
+            let (c, coarse) = st.caches[x].closed_at?;
+            let fits = if coarse {
+                t < c + CDuration::seconds(1) && t >= c - CDuration::seconds(1)
+            } else {
+                t <= c && t >= c - CDuration::seconds(2)
+            };
+            let xc = &st.conns[x];
+            let ok = fits
+                && xc.start.is_some_and(|s| s <= t)
+                && xc.source.as_ref().zip(source).is_none_or(|(a, b)| a == b)
+                && ok(x);
+            ok.then_some((c, x))
+        })
+        .min()
+        .map(|(_, x)| x)
+}
+
+/// An error line that names nothing (Daphne's `Exception inside application`, a Redis
+/// error) joined the connection that logged last; the server then closes the one it
+/// broke (Daphne: 1011 right after the exception). When the connection it joined does
+/// not close then and another closes by its id right after the line, the line (with the
+/// other patterns of the same record) is that one's. Scan only.
+fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
+    let n = st.conns.len();
+    for y in 0..n {
+        let mut i = 0;
+        while i < st.conns[y].links.len() {
+            let l = st.conns[y].links[i].clone();
+            let e = store.event(l.event);
+            let pat = set.pattern(e.at);
+            let keyless = matches!(l.key, "time" | "after-close") && !l.exact;
+            let error = matches!(e.stage, Stage::Server | Stage::Layer)
+                && !pat.ends
+                && !pat.opens
+                && e.cap("path").is_none()
+                && set.packs[e.at.pack]
+                    .sequence
+                    .iter()
+                    .all(|s| s.pattern != e.at.pattern);
+            let Some(t) = e.ts.filter(|_| keyless && error) else {
+                i += 1;
+                continue;
+            };
+            // Its connection closed right after it, and this is its first such line: it
+            // stays. A second one (four exceptions as Redis died under three sessions)
+            // is another session's.
+            let first = st.conns[y].links[..i]
+                .iter()
+                .all(|k| store.event(k.event).at != e.at);
+            let stays = first
+                && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
+                    let late = if coarse { 1 } else { 0 };
+                    c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
+                });
+            let source = st.conns[y].source.clone();
+            let owner = (!stays)
+                .then(|| {
+                    closed_right_after(st, t, source.as_ref(), y, |x| {
+                        !st.conns[x]
+                            .links
+                            .iter()
+                            .any(|k| store.event(k.event).at == e.at)
+                    })
+                })
+                .flatten();
+            let Some(x) = owner else {
+                i += 1;
+                continue;
+            };
+            let record = e.record;
+            let (moved, kept): (Vec<Link>, Vec<Link>) = std::mem::take(&mut st.conns[y].links)
+                .into_iter()
+                .partition(|k| store.event(k.event).record == record);
+            st.conns[y].links = kept;
+            st.conns[y].end = st.conns[y]
+                .links
+                .iter()
+                .filter_map(|k| store.event(k.event).ts)
+                .max();
+            let xc = &mut st.conns[x];
+            xc.links.extend(moved.into_iter().map(|k| Link {
+                key: "after-close",
+                exact: false,
+                ..k
+            }));
+            xc.end = xc.end.max(Some(t));
+        }
+    }
+    st.conns.retain(|c| !c.links.is_empty());
+}
+
 /// Groups `events` (in time order) into connections.
 pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correlated {
     let store = Slices { records, events };
@@ -1162,6 +1583,8 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     for i in 0..events.len() {
         b.push(i);
     }
+    absorb_orphans(&mut b.st, &store);
+    rehome_errors(&mut b.st, set, &store);
     let mut conns = b.st.conns;
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));

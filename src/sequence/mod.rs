@@ -13,7 +13,7 @@
 //! Deadlines are by event time: "now" is the time of the last record read, so the same
 //! input always gives the same findings.
 
-pub mod jwt;
+pub use crate::jwt;
 
 use std::collections::BTreeMap;
 
@@ -365,6 +365,7 @@ impl Eval<'_> {
         let set = self.set;
         // Taken out for the loop so findings can be pushed while it is read.
         let owner = std::mem::take(&mut self.owner);
+        let mut storms: Vec<Finding> = Vec::new();
         for (pi, pack) in set.packs.iter().enumerate() {
             for rule in &pack.rules {
                 let (Some(n), Some(w)) = (rule.when.count, rule.when.window) else {
@@ -411,7 +412,9 @@ impl Eval<'_> {
                             let mut diag_rule = rule.clone();
                             diag_rule.diagnosis =
                                 rule.diagnosis.replace("{count}", &burst.len().to_string());
-                            self.push(&diag_rule, &pack.name, conns, ev, ts);
+                            let e = &self.events[ev[0]];
+                            let c = conns.first().map(|&i| &self.corr.connections[i]);
+                            storms.push(finding(&diag_rule, &pack.name, conns, ev, ts, Some(e), c));
                             lo = end + 1;
                             hi = end + 1;
                             continue;
@@ -422,6 +425,7 @@ impl Eval<'_> {
             }
         }
         self.owner = owner;
+        self.findings.extend(merge_bursts(storms));
     }
 
     /// Rules on events outside any connection (process lifecycle): each names the
@@ -588,6 +592,25 @@ const SUBSUMED_BY: &[(&str, &[&str])] = &[
             "auth.token-invalid",
         ],
     ),
+    // "Accepted, then closed within a second, no error logged": once an error names why
+    // it closed (a consumer that accepted and then closed with 4001 for a bad token), the
+    // brief session is that error.
+    (
+        "close.immediate",
+        &[
+            "auth.token-missing",
+            "auth.token-expired",
+            "auth.token-invalid",
+            "auth.rejected",
+            "authz.denied",
+            "resource.not-found",
+            "channel-layer.down",
+            "db.error",
+            "consumer.exception",
+            "handshake.not-routed",
+            "handshake.server-error",
+        ],
+    ),
     // A connection that was never accepted has no close frame to lose: the browser's
     // 1006 is the rejection.
     (
@@ -657,6 +680,42 @@ fn dedup(mut fs: Vec<Finding>) -> Vec<Finding> {
             }
         }
         out.push(f);
+    }
+    out
+}
+
+/// One storm, one finding: several packs count the same attempts (the server's handshake
+/// lines, the application's attempt lines, the proxy's failing requests), so bursts of
+/// one rule that share a connection are one burst. The finding that covers the most
+/// connections (the first found on a tie) keeps its wording; the others add their
+/// connections and evidence to it.
+fn merge_bursts(fs: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(fs.len());
+    for f in fs {
+        let shared = out.iter().position(|g| {
+            g.rule == f.rule && g.connections.iter().any(|c| f.connections.contains(c))
+        });
+        let Some(i) = shared else {
+            out.push(f);
+            continue;
+        };
+        let g = &mut out[i];
+        let (mut conns, mut ev) = (f.connections.clone(), f.evidence.clone());
+        conns.extend(g.connections.iter().copied());
+        ev.extend(g.evidence.iter().copied());
+        conns.sort_unstable();
+        conns.dedup();
+        ev.sort_unstable();
+        ev.dedup();
+        if f.connections.len() > g.connections.len() {
+            *g = f;
+        }
+        g.connections = conns;
+        g.evidence = match (ev.first(), ev.last()) {
+            (Some(&a), Some(&b)) if a != b => vec![a, b],
+            (Some(&a), _) => vec![a],
+            _ => Vec::new(),
+        };
     }
     out
 }

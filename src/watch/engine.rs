@@ -181,7 +181,7 @@ impl Held {
             input: r.input,
             line: r.line,
             ts: r.ts.map(|t| t.utc),
-            coarse: r.ts.is_some_and(|t| t.digits == 0),
+            coarse: r.coarse_time(),
             host: r.host.map(String::into_boxed_str),
             pid: r.pid,
             message: r.message.into_boxed_str(),
@@ -192,6 +192,9 @@ impl Held {
 impl Store for LiveStore {
     fn event(&self, i: usize) -> &Event {
         &self.events[&i]
+    }
+    fn peek(&self, i: usize) -> Option<&Event> {
+        self.events.get(&i).map(|e| &**e)
     }
     fn origin(&self, i: usize) -> Origin<'_> {
         let r = &self.records[&i];
@@ -237,6 +240,9 @@ pub struct Engine<'a> {
     last_ts: Vec<Option<DateTime<Utc>>>,
     now: Option<DateTime<Utc>>,
     bursts: BTreeMap<(usize, usize, String), Burst>,
+    /// Storms reported lately: (rule, when, the connections it named). Another pack's
+    /// burst of the same rule over one of those connections is the same storm.
+    storms: VecDeque<(&'static str, DateTime<Utc>, CDuration, Vec<String>)>,
     out: Vec<LiveFinding>,
     /// What was counted so far.
     pub counts: Counts,
@@ -261,6 +267,7 @@ impl<'a> Engine<'a> {
             next_event: 0,
             now: None,
             bursts: BTreeMap::new(),
+            storms: VecDeque::new(),
             out: Vec::new(),
             counts: Counts::default(),
         }
@@ -330,6 +337,9 @@ impl<'a> Engine<'a> {
         self.next_record += 1;
         self.store.records.insert(ri, Box::new(Held::of(rec)));
         let mut touched: Vec<usize> = Vec::new();
+        // Every event of the record is held before the first is placed: the correlation
+        // looks at all the patterns a line matched.
+        let first = self.next_event;
         for m in matches {
             let ei = self.next_event;
             self.next_event += 1;
@@ -344,6 +354,8 @@ impl<'a> Engine<'a> {
                     captures: m.captures,
                 }),
             );
+        }
+        for ei in first..self.next_event {
             let mut b = Builder::resume(
                 self.set,
                 &self.store,
@@ -762,6 +774,26 @@ impl<'a> Engine<'a> {
             let first = burst.seen.front().map(|(_, _, l)| l.clone());
             let last = burst.seen.back().map(|(_, _, l)| l.clone());
             let count = burst.seen.len();
+            // One storm, one finding, whichever packs count its attempts.
+            self.storms.retain(|(_, at, w, _)| t - *at <= *w);
+            let same = self.storms.iter_mut().find(|(r, _, _, named)| {
+                *r == rule.id && ids.iter().any(|c| named.contains(&c.id))
+            });
+            if let Some((_, at, _, named)) = same {
+                *at = t;
+                for c in &ids {
+                    if !named.contains(&c.id) {
+                        named.push(c.id.clone());
+                    }
+                }
+                continue;
+            }
+            self.storms.push_back((
+                rule.id,
+                t,
+                window,
+                ids.iter().map(|c| c.id.clone()).collect(),
+            ));
             let first_conn = conn;
             let lf = LiveFinding {
                 rule: rule.id,

@@ -128,12 +128,18 @@ fn client_ip(e: &Event) -> Option<String> {
     })
 }
 
-/// The user a line names: its `user` or `user_id`, else the `user_id` (or `sub`) claim of
-/// the JWT it carries in full (nginx's and uvicorn's access lines show the query string):
-/// the claims can be read without the key, and they say whose connection it is.
+/// The user a line names: its `user` or `user_id`, else, on a proxy's or server's access
+/// line, the `user_id` (or `sub`) claim of the JWT it carries in full (nginx's and
+/// uvicorn's access lines show the query string): the claims can be read without the
+/// key, and they say whose connection it is. Not on the application's own lines: where
+/// the middleware logs the token it also says whom it authenticated, and a claim that
+/// names the user differently (an id where the app logs another) must not split them.
 fn user_of(e: &Event) -> Option<Cow<'_, str>> {
     if let Some(u) = e.cap("user").or_else(|| e.cap("user_id")) {
         return Some(Cow::Borrowed(u));
+    }
+    if !matches!(e.stage, Stage::Proxy | Stage::Server) {
+        return None;
     }
     let t = e.cap("token")?;
     if !t.starts_with("eyJ") || t.matches('.').count() != 2 {
@@ -1402,6 +1408,7 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
             .find_map(|l| store.event(l.event).cap("consumer").map(str::to_string))
     };
     let n = st.conns.len();
+    let closes = closes_by_time(st);
     for o in 0..n {
         let c = &st.conns[o];
         let orphan = !c.links.is_empty()
@@ -1414,10 +1421,10 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
             continue;
         };
         let (start, source, consumer) = (c.start, c.source.clone(), consumer_of(c));
-        let owner = (0..n)
-            .filter(|&x| x != o && st.conns[x].closed && st.caches[x].closed_exact)
-            .filter_map(|x| {
-                let (t, coarse) = st.caches[x].closed_at?;
+        let owner = closes_near(&closes, last)
+            .filter(|&(_, x)| x != o)
+            .filter_map(|(t, x)| {
+                let (_, coarse) = st.caches[x].closed_at?;
                 let x_conn = &st.conns[x];
                 let fits = if coarse {
                     last < t + CDuration::seconds(1) && last >= t - CDuration::seconds(1)
@@ -1471,21 +1478,49 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
     st.conns.retain(|c| !c.links.is_empty());
 }
 
+/// The connections closed by their id (the server's WSDISCONNECT with the client), as
+/// (close time, index) in time order: the late moves below look up closes near a line
+/// instead of walking every connection for each line.
+fn closes_by_time(st: &State) -> Vec<(DateTime<Utc>, usize)> {
+    let mut v: Vec<(DateTime<Utc>, usize)> = (0..st.conns.len())
+        .filter(|&x| st.conns[x].closed && st.caches[x].closed_exact)
+        .filter_map(|x| st.caches[x].closed_at.map(|(t, _)| (t, x)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The closes from one second before `t` to two seconds after it, the widest span in
+/// which a close may follow a line (a whole-second close of the same second, or a
+/// precise one up to two seconds later), in (time, index) order.
+fn closes_near(
+    closes: &[(DateTime<Utc>, usize)],
+    t: DateTime<Utc>,
+) -> impl Iterator<Item = (DateTime<Utc>, usize)> + '_ {
+    let (lo, hi) = (t - CDuration::seconds(1), t + CDuration::seconds(2));
+    let from = closes.partition_point(|&(c, _)| c < lo);
+    closes[from..]
+        .iter()
+        .copied()
+        .take_while(move |&(c, _)| c <= hi)
+}
+
 /// The connection whose close by its id (the server's WSDISCONNECT with the client) came
 /// right at or after `t`: within the whole second that close was written in, or up to
 /// two seconds after `t` for a precise one. Same process as `source`, started by `t`,
 /// and not `except`.
 fn closed_right_after(
     st: &State,
+    closes: &[(DateTime<Utc>, usize)],
     t: DateTime<Utc>,
     source: Option<&(Option<String>, Option<u32>)>,
     except: usize,
     ok: impl Fn(usize) -> bool,
 ) -> Option<usize> {
-    (0..st.conns.len())
-        .filter(|&x| x != except && st.conns[x].closed && st.caches[x].closed_exact)
-        .filter_map(|x| {
-            let (c, coarse) = st.caches[x].closed_at?;
+    closes_near(closes, t)
+        .filter(|&(_, x)| x != except)
+        .filter_map(|(c, x)| {
+            let (_, coarse) = st.caches[x].closed_at?;
             let fits = if coarse {
                 t < c + CDuration::seconds(1) && t >= c - CDuration::seconds(1)
             } else {
@@ -1509,6 +1544,7 @@ fn closed_right_after(
 /// other patterns of the same record) is that one's. Scan only.
 fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
     let n = st.conns.len();
+    let closes = closes_by_time(st);
     for y in 0..n {
         let mut i = 0;
         while i < st.conns[y].links.len() {
@@ -1542,7 +1578,7 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let source = st.conns[y].source.clone();
             let owner = (!stays)
                 .then(|| {
-                    closed_right_after(st, t, source.as_ref(), y, |x| {
+                    closed_right_after(st, &closes, t, source.as_ref(), y, |x| {
                         !st.conns[x]
                             .links
                             .iter()

@@ -564,26 +564,26 @@ pub fn evaluate(
     }
 }
 
+/// The rules that name why a handshake failed or a session closed.
+const NAMED_CAUSES: &[&str] = &[
+    "auth.token-missing",
+    "auth.token-expired",
+    "auth.token-invalid",
+    "auth.rejected",
+    "authz.denied",
+    "resource.not-found",
+    "handshake.not-routed",
+    "handshake.server-error",
+    "channel-layer.down",
+    "db.error",
+    "consumer.exception",
+];
+
 /// Catalog rules that exist for the case where nothing more specific was logged, and the
 /// rules that name that more specific cause. `handshake.rejected` is "refused before any
 /// application code logged a reason": once a pack found the reason, it is that reason.
 const SUBSUMED_BY: &[(&str, &[&str])] = &[
-    (
-        "handshake.rejected",
-        &[
-            "auth.token-missing",
-            "auth.token-expired",
-            "auth.token-invalid",
-            "auth.rejected",
-            "authz.denied",
-            "resource.not-found",
-            "handshake.not-routed",
-            "handshake.server-error",
-            "channel-layer.down",
-            "db.error",
-            "consumer.exception",
-        ],
-    ),
+    ("handshake.rejected", NAMED_CAUSES),
     (
         "auth.rejected",
         &[
@@ -595,22 +595,7 @@ const SUBSUMED_BY: &[(&str, &[&str])] = &[
     // "Accepted, then closed within a second, no error logged": once an error names why
     // it closed (a consumer that accepted and then closed with 4001 for a bad token), the
     // brief session is that error.
-    (
-        "close.immediate",
-        &[
-            "auth.token-missing",
-            "auth.token-expired",
-            "auth.token-invalid",
-            "auth.rejected",
-            "authz.denied",
-            "resource.not-found",
-            "channel-layer.down",
-            "db.error",
-            "consumer.exception",
-            "handshake.not-routed",
-            "handshake.server-error",
-        ],
-    ),
+    ("close.immediate", NAMED_CAUSES),
     // A connection that was never accepted has no close frame to lose: the browser's
     // 1006 is the rejection.
     (

@@ -438,7 +438,14 @@ fn run_scan(
     read: &ReadArgs,
     an: &AnalyseArgs,
     ck: &CheckCtx,
-) -> Result<(pipeline::Scan, ExitCode, Vec<String>), Error> {
+) -> Result<
+    (
+        std::mem::ManuallyDrop<pipeline::Scan>,
+        ExitCode,
+        Vec<String>,
+    ),
+    Error,
+> {
     let (specs, mut opts, _) = read_options(read)?;
     let packs = PackSet::load(&an.patterns)?;
     // Gigabytes take a while: say how far reading is, where a person is looking.
@@ -515,7 +522,9 @@ fn run_scan(
     .map_err(Error::Output)?;
     out.flush().map_err(Error::Output)?;
     let code = finish(&s.ingested, read.stats)?;
-    Ok((s, code, diffs))
+    // Never freed: the process ends next, and freeing millions of records one by one
+    // would only delay it (as ripgrep and rustc do, the kernel takes the memory back).
+    Ok((std::mem::ManuallyDrop::new(s), code, diffs))
 }
 
 fn scan(a: ScanArgs) -> Result<ExitCode, Error> {
@@ -523,11 +532,7 @@ fn scan(a: ScanArgs) -> Result<ExitCode, Error> {
         fail_on: Some(Severity::Error),
         expect: None,
     };
-    let (s, code, _) = run_scan(&a.read, &a.analyse, &ck)?;
-    // The process ends now: freeing millions of records one by one would only delay it
-    // (as ripgrep and rustc do, the kernel takes the memory back at once).
-    std::mem::forget(s);
-    Ok(code)
+    Ok(run_scan(&a.read, &a.analyse, &ck)?.1)
 }
 
 fn check(a: CheckArgs) -> Result<ExitCode, Error> {
@@ -541,8 +546,6 @@ fn check(a: CheckArgs) -> Result<ExitCode, Error> {
         expect: a.expect.as_deref().zip(expect.as_ref()),
     };
     let (s, code, diffs) = run_scan(&a.read, &a.analyse, &ck)?;
-    // Not freed, as in `scan`: the process ends next.
-    let s = std::mem::ManuallyDrop::new(s);
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }

@@ -1405,7 +1405,7 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
     let consumer_of = |c: &Connection| {
         c.links
             .iter()
-            .find_map(|l| store.event(l.event).cap("consumer").map(str::to_string))
+            .find_map(|l| store.event(l.event).cap("consumer"))
     };
     let n = st.conns.len();
     let closes = closes_by_time(st);
@@ -1439,9 +1439,8 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
                         .zip(source.as_ref())
                         .is_none_or(|(a, b)| a == b)
                     && consumer
-                        .as_ref()
                         .zip(consumer_of(x_conn))
-                        .is_none_or(|(a, b)| *a == b);
+                        .is_none_or(|(a, b)| a == b);
                 ok.then_some((t, x))
             })
             .min();

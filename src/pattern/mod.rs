@@ -782,13 +782,6 @@ impl PartialEq for Captures {
 impl Eq for Captures {}
 
 impl Captures {
-    /// Builds from (name, value) pairs.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (Arc<str>, &'a str)>) -> Captures {
-        let pairs: Vec<(Arc<str>, &str)> = pairs.into_iter().collect();
-        let names: Arc<[Arc<str>]> = pairs.iter().map(|(n, _)| n.clone()).collect();
-        Captures::of(&names, pairs.iter().enumerate().map(|(i, (_, v))| (i, *v)))
-    }
-
     /// Builds from (index in `names`, value) pairs.
     fn of<'a>(names: &Arc<[Arc<str>]>, pairs: impl Iterator<Item = (usize, &'a str)>) -> Captures {
         // Sized once: no spare capacity is held for as long as the event lives.

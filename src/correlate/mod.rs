@@ -74,6 +74,9 @@ pub struct Connection {
     pub end: Option<DateTime<Utc>>,
     /// A line that ends a connection was seen.
     pub closed: bool,
+    /// The input and record of the server's line that closed it: within one input, line
+    /// order says what came first when whole-second times cannot.
+    pub closed_line: Option<(u32, usize)>,
     /// Host and process of the server lines, for key-less joins.
     source: Option<(Option<String>, Option<u32>)>,
 }
@@ -730,6 +733,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
             self.st.caches[ci].closed_exact = exact && key != "start";
+            self.st.conns[ci].closed_line = Some((e.input, e.record));
             for k in std::mem::take(&mut self.st.caches[ci].keys) {
                 self.st.keys.remove(&k);
                 self.st.closed_keys.insert(k.clone(), ci);
@@ -1421,8 +1425,14 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
             continue;
         };
         let (start, source, consumer) = (c.start, c.source.clone(), consumer_of(c));
+        let last_line = c
+            .links
+            .iter()
+            .map(|l| store.event(l.event).record)
+            .max()
+            .map(|r| (store.origin(r).input, r));
         let owner = closes_near(&closes, last)
-            .filter(|&(_, x)| x != o)
+            .filter(|&(_, x)| x != o && last_line.is_none_or(|l| !closed_before(st, x, l)))
             .filter_map(|(t, x)| {
                 let (_, coarse) = st.caches[x].closed_at?;
                 let x_conn = &st.conns[x];
@@ -1441,10 +1451,10 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
                     && consumer
                         .zip(consumer_of(x_conn))
                         .is_none_or(|(a, b)| a == b);
-                ok.then_some((t, x))
+                ok.then_some((t, st.conns[x].closed_line, x))
             })
             .min();
-        let Some((_, x)) = owner else { continue };
+        let Some((_, _, x)) = owner else { continue };
         let mut moved = std::mem::take(&mut st.conns[o].links);
         // The other patterns of the same lines (a Redis error is also a channel-layer
         // line, which alone joined nothing) go with them.
@@ -1504,6 +1514,14 @@ fn closes_near(
         .take_while(move |&(c, _)| c <= hi)
 }
 
+/// Connection `x`'s server closed it on a line of input `input` before record `record`:
+/// a line written after the close is not what led to it, whatever the times say.
+fn closed_before(st: &State, x: usize, (input, record): (u32, usize)) -> bool {
+    st.conns[x]
+        .closed_line
+        .is_some_and(|(i, r)| i == input && r < record)
+}
+
 /// The connection whose close by its id (the server's WSDISCONNECT with the client) came
 /// right at or after `t`: within the whole second that close was written in, or up to
 /// two seconds after `t` for a precise one. Same process as `source`, started by `t`,
@@ -1512,12 +1530,13 @@ fn closed_right_after(
     st: &State,
     closes: &[(DateTime<Utc>, usize)],
     t: DateTime<Utc>,
+    line: (u32, usize),
     source: Option<&(Option<String>, Option<u32>)>,
     except: usize,
     ok: impl Fn(usize) -> bool,
 ) -> Option<usize> {
     closes_near(closes, t)
-        .filter(|&(_, x)| x != except)
+        .filter(|&(_, x)| x != except && !closed_before(st, x, line))
         .filter_map(|(c, x)| {
             let (_, coarse) = st.caches[x].closed_at?;
             let fits = if coarse {
@@ -1530,10 +1549,10 @@ fn closed_right_after(
                 && xc.start.is_some_and(|s| s <= t)
                 && xc.source.as_ref().zip(source).is_none_or(|(a, b)| a == b)
                 && ok(x);
-            ok.then_some((c, x))
+            ok.then_some((c, st.conns[x].closed_line, x))
         })
         .min()
-        .map(|(_, x)| x)
+        .map(|(_, _, x)| x)
 }
 
 /// An error line that names nothing (Daphne's `Exception inside application`, a Redis
@@ -1569,22 +1588,25 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let first = st.conns[y].links[..i]
                 .iter()
                 .all(|k| store.event(k.event).at != e.at);
+            let line = (store.origin(e.record).input, e.record);
             let stays = first
+                && !closed_before(st, y, line)
                 && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
                     let late = if coarse { 1 } else { 0 };
                     c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
                 });
             let source = st.conns[y].source.clone();
-            let owner = (!stays)
-                .then(|| {
-                    closed_right_after(st, &closes, t, source.as_ref(), y, |x| {
-                        !st.conns[x]
-                            .links
-                            .iter()
-                            .any(|k| store.event(k.event).at == e.at)
-                    })
-                })
-                .flatten();
+            let other = closed_right_after(st, &closes, t, line, source.as_ref(), y, |x| {
+                !st.conns[x]
+                    .links
+                    .iter()
+                    .any(|k| store.event(k.event).at == e.at)
+            });
+            // Of two sessions closed right after the line, the first to close is the one
+            // it broke.
+            let close_order =
+                |x: usize| (st.caches[x].closed_at.map(|c| c.0), st.conns[x].closed_line);
+            let owner = other.filter(|&x| !stays || close_order(x) < close_order(y));
             let Some(x) = owner else {
                 i += 1;
                 continue;

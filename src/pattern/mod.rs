@@ -955,6 +955,8 @@ impl PackSet {
 pub struct Event {
     /// Index of the record in the merged record list.
     pub record: usize,
+    /// The record's input.
+    pub input: u32,
     /// The record's time, or the time of the record before it in its input.
     pub ts: Option<chrono::DateTime<chrono::Utc>>,
     /// Which pattern matched.
@@ -1000,6 +1002,7 @@ pub fn events_of(records: &[Record], matched: Vec<Vec<Match>>, set: &PackSet) ->
         }
         out.extend(found.into_iter().map(|m| Event {
             record: i,
+            input: r.input,
             ts: last[input],
             at: m.at,
             stage: set.pattern(m.at).stage,

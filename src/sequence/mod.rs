@@ -439,8 +439,12 @@ impl Eval<'_> {
             .filter(|f| f.connections.len() == 1 && f.severity == Severity::Error)
             .map(|f| f.connections[0])
             .collect();
+        let mut episodes = Episodes::default();
         for &gi in &self.corr.global {
             let e = &self.events[gi];
+            let episode =
+                e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
+                    .map(|t| episodes.note(e.input, e.record, t));
             let pack = &set.packs[e.at.pack];
             for rule in &pack.rules {
                 if rule.when.count.is_some() || !rule.when.missing.is_empty() {
@@ -460,17 +464,12 @@ impl Eval<'_> {
                         .iter()
                         .enumerate()
                         .filter(|(i, c)| {
-                            // Open when it happened (a close logged within the second
-                            // before it counts: the logs of a dying server race) ...
-                            let open_at = c.start.is_some_and(|s| s <= t)
-                                && (!c.closed
-                                    || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)));
-                            // ... or an attempt that failed in the gap after it (the 502s).
+                            // Served when it happened, or an attempt that failed in the gap after it (the 502s).
                             let failed_in_gap = c
                                 .start
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(10))
                                 && failed.contains(i);
-                            open_at || failed_in_gap
+                            served_at_stop(c, t, episode) || failed_in_gap
                         })
                         .map(|(i, _)| i)
                         .collect(),
@@ -479,6 +478,50 @@ impl Eval<'_> {
             }
         }
     }
+}
+
+/// Lines of a process manager or server this close to each other in one input belong to
+/// one stop or restart (`Stopping daphne...`, then Daphne's `Killed 3 pending
+/// application instances`, then `Started`).
+const EPISODE_GAP_S: i64 = 10;
+
+/// Where each input's current stop or restart began, fed the process lines in order.
+#[derive(Clone, Debug, Default)]
+pub struct Episodes {
+    /// Per input: the time of its last process line and the record of the first line of
+    /// that line's episode.
+    last: Vec<Option<(DateTime<Utc>, usize)>>,
+}
+
+impl Episodes {
+    /// Notes a process line of `input` (record `record`, time `t`); returns the first line
+    /// of the episode it belongs to, as (input, record).
+    pub fn note(&mut self, input: u32, record: usize, t: DateTime<Utc>) -> (u32, usize) {
+        let i = input as usize;
+        if self.last.len() <= i {
+            self.last.resize(i + 1, None);
+        }
+        let first = match self.last[i] {
+            Some((prev, first)) if t - prev <= CDuration::seconds(EPISODE_GAP_S) => first,
+            _ => record,
+        };
+        self.last[i] = Some((t, first));
+        (input, first)
+    }
+}
+
+/// Connection `c` was being served when a process line at `t` said its server stopped:
+/// started by then and open, or closed within the second before (the logs of a dying
+/// server race) — unless its close was written, in the same input, before the first line
+/// of that stop (`episode`): line order tells what whole-second times cannot.
+pub fn served_at_stop(c: &Connection, t: DateTime<Utc>, episode: Option<(u32, usize)>) -> bool {
+    let open = c.start.is_some_and(|s| s <= t)
+        && (!c.closed || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)));
+    let closed_before = c
+        .closed_line
+        .zip(episode)
+        .is_some_and(|((ci, cr), (i, r))| ci == i && cr < r);
+    open && !closed_before
 }
 
 /// Evaluates every rule. `now` is the time of the last record read (deadlines that end

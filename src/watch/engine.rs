@@ -238,6 +238,8 @@ pub struct Engine<'a> {
     next_record: usize,
     next_event: usize,
     last_ts: Vec<Option<DateTime<Utc>>>,
+    /// Where each input's current stop or restart began.
+    episodes: sequence::Episodes,
     now: Option<DateTime<Utc>>,
     bursts: BTreeMap<(usize, usize, String), Burst>,
     /// Storms reported lately: (rule, when, the connections it named). Another pack's
@@ -255,6 +257,7 @@ impl<'a> Engine<'a> {
             set,
             opts,
             last_ts: vec![None; inputs.len()],
+            episodes: sequence::Episodes::default(),
             inputs,
             horizon: correlate::horizon(set),
             store: LiveStore::default(),
@@ -348,6 +351,7 @@ impl<'a> Engine<'a> {
                 ei,
                 Box::new(Event {
                     record: ri,
+                    input: input as u32,
                     ts,
                     at: m.at,
                     stage,
@@ -685,6 +689,9 @@ impl<'a> Engine<'a> {
     /// A line outside any connection: process rules name the connections open then.
     fn global_rules(&mut self, gi: usize) {
         let e = self.store.event(gi).clone();
+        let episode =
+            e.ts.filter(|_| e.stage == Stage::Process)
+                .map(|t| self.episodes.note(e.input, e.record, t));
         let pack = &self.set.packs[e.at.pack];
         for rule in &pack.rules {
             if rule.when.count.is_some()
@@ -698,10 +705,7 @@ impl<'a> Engine<'a> {
                 Some(t) if e.stage == Stage::Process => (0..self.state.slots())
                     .filter(|&ci| {
                         let c = self.state.connection(ci);
-                        !c.id.is_empty()
-                            && c.start.is_some_and(|s| s <= t)
-                            && (!c.closed
-                                || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)))
+                        !c.id.is_empty() && sequence::served_at_stop(c, t, episode)
                     })
                     .collect(),
                 _ => Vec::new(),

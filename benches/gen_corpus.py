@@ -181,6 +181,7 @@ while written < budget:
             dk(tt, f'INFO:     {ip}:{port + i} - "WebSocket /ws/chat/{u1}/?token={revoked}" 403', ws=True)
             record(f"{ip}:{port + i}", f"/ws/chat/{u1}/", tt, "storm_attempt")
             dk(tt, "INFO:     connection rejected (403 Forbidden)", ws=True)
+        port += 30  # the attempts took these ports
         continue
     jd(tt, "daphne", daphne_pid, f'{a} - - [{tt.strftime("%d/%b/%Y:%H:%M:%S")}] "WSCONNECTING {path}" - -', True)
     jd(tt, "daphne", daphne_pid, py(tt, "INFO", f"[JWTAuthMiddleware] Processing connection for path: {path}"), True)

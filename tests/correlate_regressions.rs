@@ -126,3 +126,77 @@ fn a_session_closed_before_the_stopping_line_of_its_second_was_not_cut_by_the_re
         (Verdict::Degraded, vec!["server.restart"])
     );
 }
+
+#[test]
+fn a_middleware_line_of_one_server_process_never_joins_another_servers_connection() {
+    // A uvicorn container refuses a retry whose token names user 301 while, on Daphne
+    // (journald, its own host and pid), user 301's session authenticates. The middleware
+    // line names the user, not the process: it went to the uvicorn attempt (found on the
+    // benchmark corpus: 7 healthy Daphne sessions lost their middleware line and were
+    // called auth.rejected).
+    let dir = tempfile::tempdir().unwrap();
+    let token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjogMzAxfQ.c2lnbmF0dXJl";
+    let docker = dir.path().join("app.docker.log");
+    std::fs::write(
+        &docker,
+        format!(
+            "{{\"log\": \"INFO:     203.0.113.53:40891 - \\\"WebSocket /ws/chat/301/?token={token}\\\" 403\\n\", \"stream\": \"stderr\", \"time\": \"2026-11-23T08:02:02.500000000Z\"}}\n\
+             {{\"log\": \"INFO:     connection rejected (403 Forbidden)\\n\", \"stream\": \"stderr\", \"time\": \"2026-11-23T08:02:02.500100000Z\"}}\n"
+        ),
+    )
+    .unwrap();
+    let h = "2026-11-23T08:02:02+0000 web-1 daphne[4242]:";
+    let journal = dir.path().join("app.journal.log");
+    std::fs::write(
+        &journal,
+        format!(
+            "{h} 203.0.113.100:40914 - - [23/Nov/2026:08:02:02] \"WSCONNECTING /ws/chat/301/760/\" - -\n\
+             {h} 2026-11-23 08:02:02,793 INFO     [JWTAuthMiddleware] Processing connection for path: /ws/chat/301/760/\n\
+             {h} 2026-11-23 08:02:02,793 INFO     [JWTAuthMiddleware] Token found: {token}\n\
+             {h} 2026-11-23 08:02:02,793 INFO     [JWTAuthMiddleware] User authenticated: 301 (user301@example.com)\n\
+             {h} 2026-11-23 08:02:02,793 INFO     [ChatConsumer] Connection attempt started\n\
+             {h} 203.0.113.100:40914 - - [23/Nov/2026:08:02:02] \"WSCONNECT /ws/chat/301/760/\" - -\n\
+             {h} 2026-11-23 08:02:02,793 INFO     [ChatConsumer] Connection accepted for user 301 (role: customer)\n\
+             2026-11-23T08:02:22+0000 web-1 daphne[4242]: 203.0.113.100:40914 - - [23/Nov/2026:08:02:22] \"WSDISCONNECT /ws/chat/301/760/\" - -\n"
+        ),
+    )
+    .unwrap();
+    let specs = [docker, journal]
+        .iter()
+        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+        .collect::<Vec<_>>();
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    assert_eq!(
+        verdict_of(&s, "203.0.113.100:40914"),
+        (Verdict::Healthy, vec![])
+    );
+}
+
+#[test]
+fn a_session_the_restarted_server_opened_in_the_second_of_the_stop_was_not_cut_by_it() {
+    // A is served by daphne[4242], stopped at :05; B starts in the same second, on the
+    // new daphne[4243]. Whole seconds put B's start at the stop; its process, first seen
+    // then, is the one that replaced the stopped one (found on the benchmark corpus: 45
+    // healthy sessions called degraded by server.restart).
+    let a_close = "2026-11-23T08:00:05+0000 web-1 daphne[4242]: 203.0.113.1:40001 - - [23/Nov/2026:08:00:05] \"WSDISCONNECT /ws/chat/1/501/\" - -";
+    let stopping = "2026-11-23T08:00:05+0000 web-1 systemd[1]: Stopping Daphne ASGI server...";
+    let killed = "2026-11-23T08:00:05+0000 web-1 daphne[4242]: 2026-11-23 08:00:05,001 WARNING  Killed 1 pending application instances";
+    let started = "2026-11-23T08:00:05+0000 web-1 systemd[1]: Started Daphne ASGI server.";
+    let b = [
+        "2026-11-23T08:00:05+0000 web-1 daphne[4243]: 203.0.113.2:40002 - - [23/Nov/2026:08:00:05] \"WSCONNECTING /ws/chat/2/502/\" - -",
+        "2026-11-23T08:00:05+0000 web-1 daphne[4243]: 203.0.113.2:40002 - - [23/Nov/2026:08:00:05] \"WSCONNECT /ws/chat/2/502/\" - -",
+        "2026-11-23T08:00:30+0000 web-1 daphne[4243]: 203.0.113.2:40002 - - [23/Nov/2026:08:00:30] \"WSDISCONNECT /ws/chat/2/502/\" - -",
+    ];
+    let mut lines: Vec<&str> = OPEN_A.to_vec();
+    lines.extend([stopping, a_close, killed, started]);
+    lines.extend(b);
+    let s = scan_journal(&lines);
+    assert_eq!(
+        verdict_of(&s, "203.0.113.1:40001"),
+        (Verdict::Degraded, vec!["server.restart"])
+    );
+    assert_eq!(
+        verdict_of(&s, "203.0.113.2:40002"),
+        (Verdict::Healthy, vec![])
+    );
+}

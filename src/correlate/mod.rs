@@ -81,6 +81,14 @@ pub struct Connection {
     source: Option<(Option<String>, Option<u32>)>,
 }
 
+impl Connection {
+    /// The server process that logged its lines, as (host, pid), when known.
+    pub fn process(&self) -> Option<(Option<&str>, u32)> {
+        let (host, pid) = self.source.as_ref()?;
+        Some((host.as_deref(), (*pid)?))
+    }
+}
+
 /// Events that belong to no connection (process lifecycle, a Redis outage logged
 /// without a path), kept for the rules that span connections.
 #[derive(Clone, Debug, Default)]
@@ -550,6 +558,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     fn compatible(&self, ci: usize, e: &Event) -> bool {
         let c = &self.st.caches[ci];
         if !self.same_answer(ci, e) {
+            return false;
+        }
+        // A server process's lines are about the connections it serves (a uvicorn
+        // container's attempt never takes a Daphne middleware line naming the same user).
+        if e.stage != Stage::Proxy && !self.same_process(ci, e) {
             return false;
         }
         if self.step_index(e).is_some()

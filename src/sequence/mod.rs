@@ -440,6 +440,7 @@ impl Eval<'_> {
             .map(|f| f.connections[0])
             .collect();
         let mut episodes = Episodes::default();
+        let began = process_starts(self.corr.connections.iter());
         for &gi in &self.corr.global {
             let e = &self.events[gi];
             let episode =
@@ -469,7 +470,7 @@ impl Eval<'_> {
                                 .start
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(10))
                                 && failed.contains(i);
-                            served_at_stop(c, t, episode) || failed_in_gap
+                            served_at_stop(c, t, episode, &began) || failed_in_gap
                         })
                         .map(|(i, _)| i)
                         .collect(),
@@ -510,18 +511,45 @@ impl Episodes {
     }
 }
 
+/// When each server process began serving: the earliest start among `conns`, by
+/// (host, pid).
+pub fn process_starts<'a>(
+    conns: impl Iterator<Item = &'a Connection>,
+) -> BTreeMap<(Option<&'a str>, u32), DateTime<Utc>> {
+    let mut began: BTreeMap<(Option<&str>, u32), DateTime<Utc>> = BTreeMap::new();
+    for c in conns {
+        if let (Some(p), Some(s)) = (c.process(), c.start) {
+            let slot = began.entry(p).or_insert(s);
+            *slot = (*slot).min(s);
+        }
+    }
+    began
+}
+
 /// Connection `c` was being served when a process line at `t` said its server stopped:
 /// started by then and open, or closed within the second before (the logs of a dying
-/// server race) — unless its close was written, in the same input, before the first line
-/// of that stop (`episode`): line order tells what whole-second times cannot.
-pub fn served_at_stop(c: &Connection, t: DateTime<Utc>, episode: Option<(u32, usize)>) -> bool {
+/// server race). Whole-second times leave two cases that other facts settle: a close
+/// written, in the same input, before the first line of that stop (`episode`) came before
+/// it; and a connection of a process that began serving (`began`, see
+/// [`process_starts`]) within the stop's second or later is the restarted server's.
+pub fn served_at_stop(
+    c: &Connection,
+    t: DateTime<Utc>,
+    episode: Option<(u32, usize)>,
+    began: &BTreeMap<(Option<&str>, u32), DateTime<Utc>>,
+) -> bool {
     let open = c.start.is_some_and(|s| s <= t)
         && (!c.closed || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)));
     let closed_before = c
         .closed_line
         .zip(episode)
         .is_some_and(|((ci, cr), (i, r))| ci == i && cr < r);
-    open && !closed_before
+    let second = DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+    let new_process = c
+        .process()
+        .and_then(|p| began.get(&p))
+        .is_some_and(|&b| b >= second);
+    open && !closed_before && !new_process
 }
 
 /// Evaluates every rule. `now` is the time of the last record read (deadlines that end

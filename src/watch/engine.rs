@@ -702,12 +702,18 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let conns: Vec<usize> = match e.ts {
-                Some(t) if e.stage == Stage::Process => (0..self.state.slots())
-                    .filter(|&ci| {
-                        let c = self.state.connection(ci);
-                        !c.id.is_empty() && sequence::served_at_stop(c, t, episode)
-                    })
-                    .collect(),
+                Some(t) if e.stage == Stage::Process => {
+                    let live = (0..self.state.slots())
+                        .map(|ci| self.state.connection(ci))
+                        .filter(|c| !c.id.is_empty());
+                    let began = sequence::process_starts(live);
+                    (0..self.state.slots())
+                        .filter(|&ci| {
+                            let c = self.state.connection(ci);
+                            !c.id.is_empty() && sequence::served_at_stop(c, t, episode, &began)
+                        })
+                        .collect()
+                }
                 _ => Vec::new(),
             };
             let c = conns.first().map(|&ci| self.state.connection(ci));

@@ -21,6 +21,25 @@ use logweave::report::records::{self, RecordOptions};
 use logweave::report::{self, json::ReportOptions, text::TextOptions};
 use logweave::Error;
 
+/// Reading a log makes and drops a few small strings per line on every core: mimalloc's
+/// per-thread free lists take a fifth less time than glibc at it (scan of the 256 MB
+/// benchmark corpus: 6.6 s of CPU against 5.4 s).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `mi_option_purge_delay`: position 15 of `mi_option_e` in the vendored v3
+/// `mimalloc.h` (`libmimalloc-sys` does not name it).
+const MI_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Memory follows what is held, not what was read: freed pages go back to the system at
+/// once, not a second later. With that, and without transparent huge pages (the
+/// `no_thp` build: one touched byte made a 2 MB page resident), peak RSS is below
+/// glibc's: scan at 256 MB 199 MB against 221 MB; with mimalloc's defaults it was 283 MB.
+fn tune_allocator() {
+    // SAFETY: mi_option_set only stores a value in mimalloc's option table.
+    unsafe { libmimalloc_sys::mi_option_set(MI_PURGE_DELAY, 0) }
+}
+
 /// Rebuilds one timeline per WebSocket connection from nginx, Daphne/uvicorn, Django
 /// Channels, supervisord, systemd and docker logs.
 #[derive(Parser)]
@@ -249,6 +268,7 @@ struct ParseArgs {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(a) => scan(a),
@@ -707,4 +727,22 @@ fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Error> {
     out.write_all(bytes).map_err(Error::Output)?;
     out.flush().map_err(Error::Output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_allocator_option_set_is_the_one_named() {
+        // Read before tune_allocator: mimalloc's default (1000 ms) tells the option
+        // apart from its neighbours (eager_commit_delay 1, use_numa_nodes 0), so a wrong
+        // position fails.
+        // SAFETY: reads and stores in mimalloc's option table.
+        unsafe {
+            assert_eq!(libmimalloc_sys::mi_option_get(MI_PURGE_DELAY), 1000);
+            tune_allocator();
+            assert_eq!(libmimalloc_sys::mi_option_get(MI_PURGE_DELAY), 0);
+        }
+    }
 }

@@ -1102,17 +1102,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let path = normalize_path(e.cap("path")?);
         let mask = kinds_mask(&exact_keys(e, &r));
         let pack = e.at.pack;
+        let from = ts.timestamp_millis();
+        // The path index holds exactly the connections on this path that started in this
+        // second: no walk over every recent connection (100k open ones in a burst).
         self.st
-            .recent
-            .iter()
-            .copied()
+            .by_path
+            .range((path.clone(), from, 0)..(path, from + 1000, 0))
+            .map(|&(_, _, ci)| ci)
             .filter(|&ci| {
-                let c = &self.st.conns[ci];
                 let cache = &self.st.caches[ci];
-                c.path.as_deref() == Some(path.as_str())
-                    && c.start
-                        .is_some_and(|s| s >= ts && s < ts + CDuration::seconds(1))
-                    && cache.kinds_all & mask == 0
+                cache.kinds_all & mask == 0
                     && !self.has_pattern(ci, e)
                     && self.reached(ci, pack).is_none()
                     && !self.closed_for(ci, e.ts)

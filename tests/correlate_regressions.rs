@@ -200,3 +200,34 @@ fn a_session_the_restarted_server_opened_in_the_second_of_the_stop_was_not_cut_b
         (Verdict::Healthy, vec![])
     );
 }
+
+#[test]
+fn watch_names_only_the_sessions_a_stop_cut_like_scan() {
+    // The stop case above, as a live stream: when `Stopping` arrives, A's close (written
+    // before it) must not make A one of the connections the restart names; B, still open
+    // then, is.
+    use logweave::watch::engine::{self, Engine};
+    let a_close = "2026-11-23T08:00:34+0000 web-1 daphne[4242]: 203.0.113.1:40001 - - [23/Nov/2026:08:00:34] \"WSDISCONNECT /ws/chat/1/501/\" - -";
+    let stopping = "2026-11-23T08:00:34+0000 web-1 systemd[1]: Stopping Daphne ASGI server...";
+    let b_close = "2026-11-23T08:00:34+0000 web-1 daphne[4242]: 203.0.113.2:40002 - - [23/Nov/2026:08:00:34] \"WSDISCONNECT /ws/chat/2/502/\" - -";
+    let mut lines: Vec<&str> = OPEN_A.iter().chain(&OPEN_B).copied().collect();
+    lines.extend([a_close, stopping, b_close]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("app.journal.log");
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let ingested = logweave::ingest::ingest(&specs, &Options::default());
+    let packs = PackSet::load(&[]).unwrap();
+    let mut eng = Engine::new(&packs, engine::Options::default(), vec!["app".into()]);
+    for r in ingested.records {
+        eng.push(r);
+    }
+    eng.finish();
+    let named: Vec<Option<String>> = eng
+        .take()
+        .into_iter()
+        .filter(|f| f.rule == "server.restart")
+        .flat_map(|f| f.connections.into_iter().map(|c| c.client))
+        .collect();
+    assert_eq!(named, vec![Some("203.0.113.2:40002".to_string())]);
+}

@@ -1536,6 +1536,27 @@ fn closed_right_after(
         .map(|(_, x)| x)
 }
 
+/// The application wrote a line for connection `x` after `t`: its consumer was still
+/// running then, so an error that killed a consumer at or before `t` (the server logs the
+/// exception once the application has died) was not its.
+fn alive_after<S: Store + ?Sized>(st: &State, store: &S, x: usize, t: DateTime<Utc>) -> bool {
+    st.conns[x].links.iter().any(|k| {
+        let e = store.event(k.event);
+        matches!(e.stage, Stage::Middleware | Stage::Consumer) && e.ts.is_some_and(|ts| ts > t)
+    })
+}
+
+/// The server refused connection `x`'s handshake with 403 (Daphne's WSREJECT, uvicorn's
+/// `403`): the application closed it before accept, on its own decision. A consumer
+/// that raises instead is answered 500 or closed with 1011, so an exception the server
+/// caught was not this connection's.
+fn refused_by_app<S: Store + ?Sized>(st: &State, store: &S, x: usize) -> bool {
+    st.conns[x].links.iter().any(|k| {
+        let e = store.event(k.event);
+        e.stage == Stage::Server && e.cap("status") == Some("403")
+    })
+}
+
 /// An error line that names nothing (Daphne's `Exception inside application`, a Redis
 /// error) joined the connection that logged last; the server then closes the one it
 /// broke (Daphne: 1011 right after the exception). When the connection it joined does
@@ -1570,6 +1591,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                 .iter()
                 .all(|k| store.event(k.event).at != e.at);
             let stays = first
+                && !alive_after(st, store, y, t)
+                && !refused_by_app(st, store, y)
                 && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
                     let late = if coarse { 1 } else { 0 };
                     c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
@@ -1578,10 +1601,12 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let owner = (!stays)
                 .then(|| {
                     closed_right_after(st, &closes, t, source.as_ref(), y, |x| {
-                        !st.conns[x]
-                            .links
-                            .iter()
-                            .any(|k| store.event(k.event).at == e.at)
+                        !alive_after(st, store, x, t)
+                            && !refused_by_app(st, store, x)
+                            && !st.conns[x]
+                                .links
+                                .iter()
+                                .any(|k| store.event(k.event).at == e.at)
                     })
                 })
                 .flatten();

@@ -197,6 +197,12 @@ struct Cache {
     closed_at: Option<(DateTime<Utc>, bool)>,
     /// The line that closed it named it by an id (Daphne's WSDISCONNECT with the client).
     closed_exact: bool,
+    /// It was closed by a server line that names nothing (uvicorn's `connection closed`)
+    /// joined by inference, and a line naming it by its id came after: that close was
+    /// another session's, and key-less lines may still join it.
+    close_overturned: bool,
+    /// It was closed by such a guess.
+    closed_guess: bool,
     /// The pack of its first middleware or consumer line: the application stack it runs.
     app_pack: Option<usize>,
     /// The consumer class its lines name (`ChatConsumer`).
@@ -513,7 +519,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// (Daphne's access log) happened somewhere in that second, so lines of the same
     /// second from a more precise source may still precede it.
     fn closed_for(&self, ci: usize, ts: Option<DateTime<Utc>>) -> bool {
-        if !self.st.conns[ci].closed {
+        if !self.st.conns[ci].closed || self.st.caches[ci].close_overturned {
             return false;
         }
         match (self.st.caches[ci].closed_at, ts) {
@@ -608,6 +614,15 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let e = self.ev(ei);
         let r = self.rec(e.record);
         let ends = self.set.pattern(e.at).ends;
+        // (A line with a close code is the application's own close: the session ended.)
+        if exact
+            && !ends
+            && key != "start"
+            && e.cap("code").is_none()
+            && self.st.caches[ci].closed_guess
+        {
+            self.st.caches[ci].close_overturned = true;
+        }
         let keys = exact_keys(e, &r);
         let path = e.cap("path").map(normalize_path);
         let client = client_key(e);
@@ -719,9 +734,20 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             c.user = user;
         }
         for k in keys {
-            if let std::collections::btree_map::Entry::Vacant(v) = self.st.keys.entry(k.clone()) {
-                v.insert(ci);
-                self.st.caches[ci].keys.push(k);
+            match self.st.keys.entry(k.clone()) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(ci);
+                    self.st.caches[ci].keys.push(k);
+                }
+                // A connection closed by a guess kept its id until a new one took it.
+                std::collections::btree_map::Entry::Occupied(mut o)
+                    if *o.get() != ci && self.st.conns[*o.get()].closed =>
+                {
+                    let old = o.insert(ci);
+                    self.st.caches[old].keys.retain(|x| *x != k);
+                    self.st.caches[ci].keys.push(k);
+                }
+                std::collections::btree_map::Entry::Occupied(_) => {}
             }
         }
         self.reindex(ci);
@@ -730,10 +756,16 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
             self.st.caches[ci].closed_exact = exact && key != "start";
-            for k in std::mem::take(&mut self.st.caches[ci].keys) {
-                self.st.keys.remove(&k);
-                self.st.closed_keys.insert(k.clone(), ci);
-                self.st.caches[ci].closed_keys.push(k);
+            self.st.caches[ci].closed_guess = !exact;
+            self.st.caches[ci].close_overturned = false;
+            // A close joined by inference may be another session's: the connection's
+            // ids stay in the index, so its own later lines still find it.
+            if exact {
+                for k in std::mem::take(&mut self.st.caches[ci].keys) {
+                    self.st.keys.remove(&k);
+                    self.st.closed_keys.insert(k.clone(), ci);
+                    self.st.caches[ci].closed_keys.push(k);
+                }
             }
             let seq = self.st.caches[ci].seq;
             self.st.open_set.remove(&(seq, ci));
@@ -809,6 +841,34 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         for k in exact_keys(e, &r) {
             if let Some(&ci) = self.st.keys.get(&k) {
+                // Closed by a key-less line (uvicorn's `connection closed`) it still owns
+                // its id, since that close was a guess; but a line that opens a
+                // connection, or one long after, is a new client on a reused port. So is
+                // the first step of an application's sequence on a connection that
+                // already went through one (the previous session's close was not logged
+                // or not recognised).
+                let first_step = self.step_index(e) == Some(0)
+                    && matches!(e.stage, Stage::Middleware | Stage::Consumer);
+                let again = first_step
+                    && (self.reached(ci, e.at.pack).is_some()
+                        || self.st.caches[ci].app_pack.is_some_and(|p| p != e.at.pack));
+                let stale = again
+                    || self.st.conns[ci].closed
+                        && (self.opens(ei)
+                            || first_step
+                            || e.ts.zip(self.st.conns[ci].end).is_some_and(|(t, end)| {
+                                t > end + CDuration::milliseconds(CLOSED_GRACE_MS)
+                            }));
+                if stale {
+                    for k in exact_keys(e, &r) {
+                        if self.st.keys.get(&k) == Some(&ci) {
+                            self.st.keys.remove(&k);
+                            self.st.caches[ci].keys.retain(|x| *x != k);
+                        }
+                    }
+                    self.open(ei);
+                    return;
+                }
                 self.attach(ci, ei, k.0, true);
                 return;
             }
@@ -1047,6 +1107,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let r = self.rec(e.record);
         let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
         let step = self.step_index(e);
+        // The first step of a sequence is a connection's beginning, never a late line.
+        if step == Some(0) {
+            return None;
+        }
         exact_keys(e, &r).into_iter().find_map(|k| {
             let &ci = self.st.closed_keys.get(&k)?;
             let ok = self.st.conns[ci].closed

@@ -462,7 +462,17 @@ impl Eval<'_> {
                         .filter(|(i, c)| {
                             // Open when it happened (a close logged within the second
                             // before it counts: the logs of a dying server race) ...
+                            // A session the application saw close normally (1000, the
+                            // client's own close) before the line was not dropped by it.
+                            let closed_normally = c.closed
+                                && c.end.is_some_and(|end| end <= t)
+                                && c.links
+                                    .iter()
+                                    .rev()
+                                    .find_map(|l| num(&self.events[l.event], "code"))
+                                    == Some(1000);
                             let open_at = c.start.is_some_and(|s| s <= t)
+                                && !closed_normally
                                 && (!c.closed
                                     || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)));
                             // ... or an attempt that failed in the gap after it (the 502s).

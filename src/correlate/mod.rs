@@ -47,7 +47,8 @@ pub struct Link {
     pub event: usize,
     /// The key that made the link: `client`, `channel`, `conn`, `path`, `path+user`,
     /// `user`, `step` (sequence order), `time`, `request_time`, `long-session` (a close
-    /// after a long quiet session), or `start` for the event that opened it.
+    /// after a long quiet session), `line` (a time-less error right under the
+    /// connection's line), or `start` for the event that opened it.
     pub key: &'static str,
     /// True when the key was an identifier both lines carry; false when inferred.
     pub exact: bool,
@@ -268,6 +269,11 @@ pub trait Store {
     fn peek(&self, i: usize) -> Option<&Event>;
     /// Where record number `i` came from.
     fn origin(&self, i: usize) -> Origin<'_>;
+    /// Record `i` carries no time of its own (uvicorn's `ERROR:    Exception in ASGI
+    /// application`): its events took the time of the line before it. Unknown: `false`.
+    fn timeless(&self, _i: usize) -> bool {
+        false
+    }
 }
 
 /// What correlation needs of a record besides its events: which input and process wrote
@@ -314,6 +320,9 @@ impl Store for Slices<'_> {
     fn origin(&self, i: usize) -> Origin<'_> {
         Origin::of(&self.records[i])
     }
+    fn timeless(&self, i: usize) -> bool {
+        self.records[i].ts.is_none()
+    }
 }
 
 /// The correlation built so far: everything that survives between two events.
@@ -346,6 +355,8 @@ pub struct State {
     opened: usize,
     /// Where the event being placed went.
     landed: Option<usize>,
+    /// Per input, the last record placed and its connection.
+    last_in_input: BTreeMap<u32, (usize, usize)>,
 }
 
 impl State {
@@ -623,6 +634,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         {
             self.st.caches[ci].close_overturned = true;
         }
+        // The application's own close, by id, of a connection whose guessed close was
+        // overturned: now it is over.
+        let app_close = exact
+            && e.stage == Stage::Consumer
+            && e.cap("code").is_some()
+            && self.st.caches[ci].close_overturned;
         let keys = exact_keys(e, &r);
         let path = e.cap("path").map(normalize_path);
         let client = client_key(e);
@@ -630,6 +647,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let user = user_of(e).map(Cow::into_owned);
         self.st.record_conn = Some((e.record, ci));
         self.st.landed = Some(ci);
+        self.st.last_in_input.insert(r.input, (e.record, ci));
         {
             let pack = &self.set.packs[e.at.pack];
             let step = pack.sequence.iter().position(|s| s.pattern == e.at.pattern);
@@ -752,7 +770,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         self.reindex(ci);
         let coarse = r.coarse;
-        if ends && e.stage != Stage::Proxy {
+        if (ends && e.stage != Stage::Proxy) || app_close {
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
             self.st.caches[ci].closed_exact = exact && key != "start";
@@ -952,6 +970,21 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         // step before it; anything else (`Failed to add to channel group`) belongs to
         // the connection its process was just serving.
         let pat = self.set.pattern(e.at);
+        // An error written without a time, right under a line of a connection (uvicorn's
+        // traceback follows the last line the failing consumer logged): that one's,
+        // unless it already has such an error (the next is another session's).
+        if self.store.timeless(e.record)
+            && matches!(e.stage, Stage::Server | Stage::Layer)
+            && e.cap("path").is_none()
+            && self.step_index(e).is_none()
+        {
+            if let Some(&(rec, ci)) = self.st.last_in_input.get(&r.input) {
+                if rec + 1 == e.record && self.live_for(ci, e, None) && !self.has_pattern(ci, e) {
+                    self.attach(ci, ei, "line", false);
+                    return;
+                }
+            }
+        }
         let cand = if let Some(ci) = self.just_closed(ei) {
             Some((ci, "after-close"))
         } else if !pat.after.is_empty() && !pat.repeats {
@@ -1610,15 +1643,35 @@ fn alive_after<S: Store + ?Sized>(st: &State, store: &S, x: usize, t: DateTime<U
     })
 }
 
-/// The server refused connection `x`'s handshake with 403 (Daphne's WSREJECT, uvicorn's
-/// `403`): the application closed it before accept, on its own decision. A consumer
-/// that raises instead is answered 500 or closed with 1011, so an exception the server
-/// caught was not this connection's.
-fn refused_by_app<S: Store + ?Sized>(st: &State, store: &S, x: usize) -> bool {
+/// The application logged connection `x`'s close code by `t` (`Disconnected with code
+/// 1000`): its consumer's disconnect handler ran, which a consumer killed by an exception
+/// never does.
+fn closed_cleanly<S: Store + ?Sized>(st: &State, store: &S, x: usize, t: DateTime<Utc>) -> bool {
     st.conns[x].links.iter().any(|k| {
         let e = store.event(k.event);
-        e.stage == Stage::Server && e.cap("status") == Some("403")
+        e.stage == Stage::Consumer && e.cap("code").is_some() && e.ts.is_some_and(|ts| ts <= t)
     })
+}
+
+/// The server refused connection `x`'s handshake with 403 (Daphne's WSREJECT, uvicorn's
+/// `403`) and the application logged why (`User not authenticated, closing connection`):
+/// it closed the connection before accept, on its own decision, so an exception the
+/// server caught was not this connection's. (A 403 alone is not enough: some Daphne
+/// versions answer an exception in connect() with WSREJECT too.)
+fn refused_by_app<S: Store + ?Sized>(st: &State, set: &PackSet, store: &S, x: usize) -> bool {
+    let links = &st.conns[x].links;
+    let refused = links.iter().any(|k| {
+        let e = store.event(k.event);
+        e.stage == Stage::Server && e.cap("status") == Some("403")
+    });
+    refused
+        && links.iter().any(|k| {
+            let e = store.event(k.event);
+            let pack = &set.packs[e.at.pack];
+            matches!(e.stage, Stage::Middleware | Stage::Consumer)
+                && !pack.patterns[e.at.pattern].repeats
+                && pack.sequence.iter().all(|s| s.pattern != e.at.pattern)
+        })
 }
 
 /// An error line that names nothing (Daphne's `Exception inside application`, a Redis
@@ -1656,7 +1709,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                 .all(|k| store.event(k.event).at != e.at);
             let stays = first
                 && !alive_after(st, store, y, t)
-                && !refused_by_app(st, store, y)
+                && !refused_by_app(st, set, store, y)
+                && !closed_cleanly(st, store, y, t)
                 && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
                     let late = if coarse { 1 } else { 0 };
                     c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
@@ -1666,7 +1720,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                 .then(|| {
                     closed_right_after(st, &closes, t, source.as_ref(), y, |x| {
                         !alive_after(st, store, x, t)
-                            && !refused_by_app(st, store, x)
+                            && !refused_by_app(st, set, store, x)
+                            && !closed_cleanly(st, store, x, t)
                             && !st.conns[x]
                                 .links
                                 .iter()
@@ -1674,7 +1729,28 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                     })
                 })
                 .flatten();
+            let not_its = alive_after(st, store, y, t)
+                || refused_by_app(st, set, store, y)
+                || closed_cleanly(st, store, y, t);
             let Some(x) = owner else {
+                if not_its {
+                    // No session fits and the one it joined provably is not its owner:
+                    // an error no connection can be tied to (a pooled Redis connection
+                    // failing after every session closed) names none.
+                    let record = e.record;
+                    let (moved, kept): (Vec<Link>, Vec<Link>) =
+                        std::mem::take(&mut st.conns[y].links)
+                            .into_iter()
+                            .partition(|k| store.event(k.event).record == record);
+                    st.conns[y].links = kept;
+                    st.conns[y].end = st.conns[y]
+                        .links
+                        .iter()
+                        .filter_map(|k| store.event(k.event).ts)
+                        .max();
+                    st.global.extend(moved.into_iter().map(|k| k.event));
+                    continue;
+                }
                 i += 1;
                 continue;
             };
@@ -1709,6 +1785,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     }
     absorb_orphans(&mut b.st, &store);
     rehome_errors(&mut b.st, set, &store);
+    b.st.global.sort_unstable();
     let mut conns = b.st.conns;
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));

@@ -196,6 +196,9 @@ struct Cache {
     indexed: Option<(String, i64)>,
     /// When it closed, and whether that time was written in whole seconds.
     closed_at: Option<(DateTime<Utc>, bool)>,
+    /// The input and record of the line that closed it: within one input, lines are in
+    /// the order they were written, which a whole-second time does not say.
+    closed_line: Option<(u32, usize)>,
     /// The line that closed it named it by an id (Daphne's WSDISCONNECT with the client).
     closed_exact: bool,
     /// It was closed by a server line that names nothing (uvicorn's `connection closed`)
@@ -773,6 +776,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if (ends && e.stage != Stage::Proxy) || app_close {
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
+            self.st.caches[ci].closed_line = Some((r.input, e.record));
             self.st.caches[ci].closed_exact = exact && key != "start";
             self.st.caches[ci].closed_guess = !exact;
             self.st.caches[ci].close_overturned = false;
@@ -1609,12 +1613,13 @@ fn closed_right_after(
     st: &State,
     closes: &[(DateTime<Utc>, usize)],
     t: DateTime<Utc>,
+    line: (u32, usize),
     source: Option<&(Option<String>, Option<u32>)>,
     except: usize,
     ok: impl Fn(usize) -> bool,
 ) -> Option<usize> {
     closes_near(closes, t)
-        .filter(|&(_, x)| x != except)
+        .filter(|&(_, x)| x != except && !closed_above(st, x, line))
         .filter_map(|(c, x)| {
             let (_, coarse) = st.caches[x].closed_at?;
             let fits = if coarse {
@@ -1674,6 +1679,14 @@ fn refused_by_app<S: Store + ?Sized>(st: &State, set: &PackSet, store: &S, x: us
         })
 }
 
+/// Connection `x` was closed by a line written above `line` in the same input: its close
+/// came before that line, whatever their whole-second times say.
+fn closed_above(st: &State, x: usize, line: (u32, usize)) -> bool {
+    st.caches[x]
+        .closed_line
+        .is_some_and(|(input, rec)| input == line.0 && rec < line.1)
+}
+
 /// An error line that names nothing (Daphne's `Exception inside application`, a Redis
 /// error) joined the connection that logged last; the server then closes the one it
 /// broke (Daphne: 1011 right after the exception). When the connection it joined does
@@ -1707,7 +1720,9 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let first = st.conns[y].links[..i]
                 .iter()
                 .all(|k| store.event(k.event).at != e.at);
+            let line = (store.origin(e.record).input, e.record);
             let stays = first
+                && !closed_above(st, y, line)
                 && !alive_after(st, store, y, t)
                 && !refused_by_app(st, set, store, y)
                 && !closed_cleanly(st, store, y, t)
@@ -1718,7 +1733,7 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let source = st.conns[y].source.clone();
             let owner = (!stays)
                 .then(|| {
-                    closed_right_after(st, &closes, t, source.as_ref(), y, |x| {
+                    closed_right_after(st, &closes, t, line, source.as_ref(), y, |x| {
                         !alive_after(st, store, x, t)
                             && !refused_by_app(st, set, store, x)
                             && !closed_cleanly(st, store, x, t)

@@ -47,7 +47,8 @@ pub struct Link {
     pub event: usize,
     /// The key that made the link: `client`, `channel`, `conn`, `path`, `path+user`,
     /// `user`, `step` (sequence order), `time`, `request_time`, `long-session` (a close
-    /// after a long quiet session), or `start` for the event that opened it.
+    /// after a long quiet session), `line` (a time-less error right under the
+    /// connection's line), or `start` for the event that opened it.
     pub key: &'static str,
     /// True when the key was an identifier both lines carry; false when inferred.
     pub exact: bool,
@@ -208,6 +209,12 @@ struct Cache {
     closed_at: Option<(DateTime<Utc>, bool)>,
     /// The line that closed it named it by an id (Daphne's WSDISCONNECT with the client).
     closed_exact: bool,
+    /// It was closed by a server line that names nothing (uvicorn's `connection closed`)
+    /// joined by inference, and a line naming it by its id came after: that close was
+    /// another session's, and key-less lines may still join it.
+    close_overturned: bool,
+    /// It was closed by such a guess.
+    closed_guess: bool,
     /// The pack of its first middleware or consumer line: the application stack it runs.
     app_pack: Option<usize>,
     /// The consumer class its lines name (`ChatConsumer`).
@@ -273,6 +280,11 @@ pub trait Store {
     fn peek(&self, i: usize) -> Option<&Event>;
     /// Where record number `i` came from.
     fn origin(&self, i: usize) -> Origin<'_>;
+    /// Record `i` carries no time of its own (uvicorn's `ERROR:    Exception in ASGI
+    /// application`): its events took the time of the line before it. Unknown: `false`.
+    fn timeless(&self, _i: usize) -> bool {
+        false
+    }
 }
 
 /// What correlation needs of a record besides its events: which input and process wrote
@@ -319,6 +331,9 @@ impl Store for Slices<'_> {
     fn origin(&self, i: usize) -> Origin<'_> {
         Origin::of(&self.records[i])
     }
+    fn timeless(&self, i: usize) -> bool {
+        self.records[i].ts.is_none()
+    }
 }
 
 /// The correlation built so far: everything that survives between two events.
@@ -351,6 +366,8 @@ pub struct State {
     opened: usize,
     /// Where the event being placed went.
     landed: Option<usize>,
+    /// Per input, the last record placed and its connection.
+    last_in_input: BTreeMap<u32, (usize, usize)>,
 }
 
 impl State {
@@ -524,7 +541,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// (Daphne's access log) happened somewhere in that second, so lines of the same
     /// second from a more precise source may still precede it.
     fn closed_for(&self, ci: usize, ts: Option<DateTime<Utc>>) -> bool {
-        if !self.st.conns[ci].closed {
+        if !self.st.conns[ci].closed || self.st.caches[ci].close_overturned {
             return false;
         }
         match (self.st.caches[ci].closed_at, ts) {
@@ -624,6 +641,21 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let e = self.ev(ei);
         let r = self.rec(e.record);
         let ends = self.set.pattern(e.at).ends;
+        // (A line with a close code is the application's own close: the session ended.)
+        if exact
+            && !ends
+            && key != "start"
+            && e.cap("code").is_none()
+            && self.st.caches[ci].closed_guess
+        {
+            self.st.caches[ci].close_overturned = true;
+        }
+        // The application's own close, by id, of a connection whose guessed close was
+        // overturned: now it is over.
+        let app_close = exact
+            && e.stage == Stage::Consumer
+            && e.cap("code").is_some()
+            && self.st.caches[ci].close_overturned;
         let keys = exact_keys(e, &r);
         let path = e.cap("path").map(normalize_path);
         let client = client_key(e);
@@ -631,6 +663,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let user = user_of(e).map(Cow::into_owned);
         self.st.record_conn = Some((e.record, ci));
         self.st.landed = Some(ci);
+        self.st.last_in_input.insert(r.input, (e.record, ci));
         {
             let pack = &self.set.packs[e.at.pack];
             let step = pack.sequence.iter().position(|s| s.pattern == e.at.pattern);
@@ -735,22 +768,39 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             c.user = user;
         }
         for k in keys {
-            if let std::collections::btree_map::Entry::Vacant(v) = self.st.keys.entry(k.clone()) {
-                v.insert(ci);
-                self.st.caches[ci].keys.push(k);
+            match self.st.keys.entry(k.clone()) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(ci);
+                    self.st.caches[ci].keys.push(k);
+                }
+                // A connection closed by a guess kept its id until a new one took it.
+                std::collections::btree_map::Entry::Occupied(mut o)
+                    if *o.get() != ci && self.st.conns[*o.get()].closed =>
+                {
+                    let old = o.insert(ci);
+                    self.st.caches[old].keys.retain(|x| *x != k);
+                    self.st.caches[ci].keys.push(k);
+                }
+                std::collections::btree_map::Entry::Occupied(_) => {}
             }
         }
         self.reindex(ci);
         let coarse = r.coarse;
-        if ends && e.stage != Stage::Proxy {
+        if (ends && e.stage != Stage::Proxy) || app_close {
             self.st.conns[ci].closed = true;
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
             self.st.caches[ci].closed_exact = exact && key != "start";
             self.st.conns[ci].closed_line = Some((e.input, e.record));
-            for k in std::mem::take(&mut self.st.caches[ci].keys) {
-                self.st.keys.remove(&k);
-                self.st.closed_keys.insert(k.clone(), ci);
-                self.st.caches[ci].closed_keys.push(k);
+            self.st.caches[ci].closed_guess = !exact;
+            self.st.caches[ci].close_overturned = false;
+            // A close joined by inference may be another session's: the connection's
+            // ids stay in the index, so its own later lines still find it.
+            if exact {
+                for k in std::mem::take(&mut self.st.caches[ci].keys) {
+                    self.st.keys.remove(&k);
+                    self.st.closed_keys.insert(k.clone(), ci);
+                    self.st.caches[ci].closed_keys.push(k);
+                }
             }
             let seq = self.st.caches[ci].seq;
             self.st.open_set.remove(&(seq, ci));
@@ -826,6 +876,34 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         for k in exact_keys(e, &r) {
             if let Some(&ci) = self.st.keys.get(&k) {
+                // Closed by a key-less line (uvicorn's `connection closed`) it still owns
+                // its id, since that close was a guess; but a line that opens a
+                // connection, or one long after, is a new client on a reused port. So is
+                // the first step of an application's sequence on a connection that
+                // already went through one (the previous session's close was not logged
+                // or not recognised).
+                let first_step = self.step_index(e) == Some(0)
+                    && matches!(e.stage, Stage::Middleware | Stage::Consumer);
+                let again = first_step
+                    && (self.reached(ci, e.at.pack).is_some()
+                        || self.st.caches[ci].app_pack.is_some_and(|p| p != e.at.pack));
+                let stale = again
+                    || self.st.conns[ci].closed
+                        && (self.opens(ei)
+                            || first_step
+                            || e.ts.zip(self.st.conns[ci].end).is_some_and(|(t, end)| {
+                                t > end + CDuration::milliseconds(CLOSED_GRACE_MS)
+                            }));
+                if stale {
+                    for k in exact_keys(e, &r) {
+                        if self.st.keys.get(&k) == Some(&ci) {
+                            self.st.keys.remove(&k);
+                            self.st.caches[ci].keys.retain(|x| *x != k);
+                        }
+                    }
+                    self.open(ei);
+                    return;
+                }
                 self.attach(ci, ei, k.0, true);
                 return;
             }
@@ -909,6 +987,21 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         // step before it; anything else (`Failed to add to channel group`) belongs to
         // the connection its process was just serving.
         let pat = self.set.pattern(e.at);
+        // An error written without a time, right under a line of a connection (uvicorn's
+        // traceback follows the last line the failing consumer logged): that one's,
+        // unless it already has such an error (the next is another session's).
+        if self.store.timeless(e.record)
+            && matches!(e.stage, Stage::Server | Stage::Layer)
+            && e.cap("path").is_none()
+            && self.step_index(e).is_none()
+        {
+            if let Some(&(rec, ci)) = self.st.last_in_input.get(&r.input) {
+                if rec + 1 == e.record && self.live_for(ci, e, None) && !self.has_pattern(ci, e) {
+                    self.attach(ci, ei, "line", false);
+                    return;
+                }
+            }
+        }
         let cand = if let Some(ci) = self.just_closed(ei) {
             Some((ci, "after-close"))
         } else if !pat.after.is_empty() && !pat.repeats {
@@ -1048,7 +1141,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                         )
                     })
             })
-            .max_by_key(|&ci| (self.st.caches[ci].closed_at.map(|(t, _)| t), ci))
+            // Of closes in one whole second, the one written last above this line.
+            .max_by_key(|&ci| {
+                let c = &self.st.conns[ci];
+                let above = c.closed_line.filter(|&(i, _)| i == e.input).map(|(_, r)| r);
+                (self.st.caches[ci].closed_at.map(|(t, _)| t), above, ci)
+            })
     }
 
     /// A connection that closed moments ago and carried one of the line's ids: the
@@ -1064,6 +1162,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let r = self.rec(e.record);
         let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
         let step = self.step_index(e);
+        // The first step of a sequence is a connection's beginning, never a late line.
+        if step == Some(0) {
+            return None;
+        }
         exact_keys(e, &r).into_iter().find_map(|k| {
             let &ci = self.st.closed_keys.get(&k)?;
             let ok = self.st.conns[ci].closed
@@ -1567,6 +1669,47 @@ fn closed_right_after(
         .map(|(_, _, x)| x)
 }
 
+/// The application wrote a line for connection `x` after `t`: its consumer was still
+/// running then, so an error that killed a consumer at or before `t` (the server logs the
+/// exception once the application has died) was not its.
+fn alive_after<S: Store + ?Sized>(st: &State, store: &S, x: usize, t: DateTime<Utc>) -> bool {
+    st.conns[x].links.iter().any(|k| {
+        let e = store.event(k.event);
+        matches!(e.stage, Stage::Middleware | Stage::Consumer) && e.ts.is_some_and(|ts| ts > t)
+    })
+}
+
+/// The application logged connection `x`'s close code by `t` (`Disconnected with code
+/// 1000`): its consumer's disconnect handler ran, which a consumer killed by an exception
+/// never does.
+fn closed_cleanly<S: Store + ?Sized>(st: &State, store: &S, x: usize, t: DateTime<Utc>) -> bool {
+    st.conns[x].links.iter().any(|k| {
+        let e = store.event(k.event);
+        e.stage == Stage::Consumer && e.cap("code").is_some() && e.ts.is_some_and(|ts| ts <= t)
+    })
+}
+
+/// The server refused connection `x`'s handshake with 403 (Daphne's WSREJECT, uvicorn's
+/// `403`) and the application logged why (`User not authenticated, closing connection`):
+/// it closed the connection before accept, on its own decision, so an exception the
+/// server caught was not this connection's. (A 403 alone is not enough: some Daphne
+/// versions answer an exception in connect() with WSREJECT too.)
+fn refused_by_app<S: Store + ?Sized>(st: &State, set: &PackSet, store: &S, x: usize) -> bool {
+    let links = &st.conns[x].links;
+    let refused = links.iter().any(|k| {
+        let e = store.event(k.event);
+        e.stage == Stage::Server && e.cap("status") == Some("403")
+    });
+    refused
+        && links.iter().any(|k| {
+            let e = store.event(k.event);
+            let pack = &set.packs[e.at.pack];
+            matches!(e.stage, Stage::Middleware | Stage::Consumer)
+                && !pack.patterns[e.at.pattern].repeats
+                && pack.sequence.iter().all(|s| s.pattern != e.at.pattern)
+        })
+}
+
 /// An error line that names nothing (Daphne's `Exception inside application`, a Redis
 /// error) joined the connection that logged last; the server then closes the one it
 /// broke (Daphne: 1011 right after the exception). When the connection it joined does
@@ -1603,23 +1746,50 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let line = (store.origin(e.record).input, e.record);
             let stays = first
                 && !closed_before(st, y, line)
+                && !alive_after(st, store, y, t)
+                && !refused_by_app(st, set, store, y)
+                && !closed_cleanly(st, store, y, t)
                 && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
                     let late = if coarse { 1 } else { 0 };
                     c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
                 });
             let source = st.conns[y].source.clone();
             let other = closed_right_after(st, &closes, t, line, source.as_ref(), y, |x| {
-                !st.conns[x]
-                    .links
-                    .iter()
-                    .any(|k| store.event(k.event).at == e.at)
+                !alive_after(st, store, x, t)
+                    && !refused_by_app(st, set, store, x)
+                    && !closed_cleanly(st, store, x, t)
+                    && !st.conns[x]
+                        .links
+                        .iter()
+                        .any(|k| store.event(k.event).at == e.at)
             });
             // Of two sessions closed right after the line, the first to close is the one
             // it broke.
             let close_order =
                 |x: usize| (st.caches[x].closed_at.map(|c| c.0), st.conns[x].closed_line);
             let owner = other.filter(|&x| !stays || close_order(x) < close_order(y));
+            let not_its = alive_after(st, store, y, t)
+                || refused_by_app(st, set, store, y)
+                || closed_cleanly(st, store, y, t);
             let Some(x) = owner else {
+                if not_its {
+                    // No session fits and the one it joined provably is not its owner:
+                    // an error no connection can be tied to (a pooled Redis connection
+                    // failing after every session closed) names none.
+                    let record = e.record;
+                    let (moved, kept): (Vec<Link>, Vec<Link>) =
+                        std::mem::take(&mut st.conns[y].links)
+                            .into_iter()
+                            .partition(|k| store.event(k.event).record == record);
+                    st.conns[y].links = kept;
+                    st.conns[y].end = st.conns[y]
+                        .links
+                        .iter()
+                        .filter_map(|k| store.event(k.event).ts)
+                        .max();
+                    st.global.extend(moved.into_iter().map(|k| k.event));
+                    continue;
+                }
                 i += 1;
                 continue;
             };
@@ -1654,6 +1824,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     }
     absorb_orphans(&mut b.st, &store);
     rehome_errors(&mut b.st, set, &store);
+    b.st.global.sort_unstable();
     let mut conns = b.st.conns;
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));

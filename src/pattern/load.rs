@@ -40,6 +40,11 @@ pub struct PackMeta {
     /// Captures a connection is known by in these lines.
     #[serde(default)]
     pub key: Vec<String>,
+    /// Regexes searched in every line one of this pack's patterns matched: the id an
+    /// application puts on all its lines (`client=127.0.0.1:51234`) is written once here
+    /// instead of in every pattern, and lines without it still match.
+    #[serde(default)]
+    pub context: Vec<Spanned<String>>,
 }
 
 /// `[[pattern]]`.

@@ -123,6 +123,9 @@ pub struct Pattern {
     pub set: Vec<(Arc<str>, String)>,
     /// The regex's capture names, then the names of `set`: shared by every match.
     pub names: Arc<[Arc<str>]>,
+    /// The pack's `context` regexes with, for each, the index in
+    /// `names` of each capture it may add.
+    pub context: Arc<[ContextRegex]>,
     /// Ends its connection.
     pub ends: bool,
     /// May occur many times in one connection.
@@ -136,6 +139,10 @@ pub struct Pattern {
     /// Must not match: (line, where written).
     pub counter_examples: Vec<(String, usize)>,
 }
+
+/// A pack's `context` regex and, for each of its captures, the name and its index in
+/// the pattern's name list.
+pub type ContextRegex = (Regex, Vec<(Arc<str>, usize)>);
 
 impl Pattern {
     /// The names of the regex's own capture groups (not those `set` adds).
@@ -155,17 +162,34 @@ impl Pattern {
         }
         let c = self.regex.captures(text)?;
         let regex_names = self.regex_names().len();
-        let found = self
+        let mut found: Vec<(usize, &str)> = self
             .regex_names()
             .iter()
             .enumerate()
-            .filter_map(|(i, n)| c.name(n).map(|m| (i, m.as_str())));
+            .filter_map(|(i, n)| c.name(n).map(|m| (i, m.as_str())))
+            .collect();
+        // The pattern's own capture wins: a context id only fills a name it left empty.
+        for (re, adds) in self.context.iter() {
+            if adds.iter().all(|(_, i)| found.iter().any(|(j, _)| j == i)) {
+                continue;
+            }
+            if let Some(cc) = re.captures(text) {
+                for (n, i) in adds {
+                    if found.iter().any(|(j, _)| j == i) {
+                        continue;
+                    }
+                    if let Some(m) = cc.name(n) {
+                        found.push((*i, m.as_str()));
+                    }
+                }
+            }
+        }
         let fixed = self
             .set
             .iter()
             .enumerate()
             .map(|(j, (_, v))| (regex_names + j, v.as_str()));
-        Some(Captures::of(&self.names, found.chain(fixed)))
+        Some(Captures::of(&self.names, found.into_iter().chain(fixed)))
     }
 }
 
@@ -253,6 +277,16 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
     let at = |span: std::ops::Range<usize>, msg: String| error_at(&path, text, span.start, msg);
     let line_of = |span: std::ops::Range<usize>| load::line_col(text, span.start).0;
 
+    let mut context = Vec::new();
+    for c in &file.pack.context {
+        let re = Regex::new(c.get_ref())
+            .map_err(|e| at(c.span(), format!("context regex does not compile: {e}")))?;
+        if re.capture_names().flatten().next().is_none() {
+            return Err(at(c.span(), "a context regex needs a named capture".into()));
+        }
+        context.push(re);
+    }
+
     let mut patterns: Vec<Pattern> = Vec::new();
     for d in &file.patterns {
         if patterns.iter().any(|p| p.id == *d.id.get_ref()) {
@@ -320,7 +354,12 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 .remove("line")
                 .ok_or_else(|| at(ex.span(), "an example needs `line`".into()))?;
             for k in expect.keys() {
-                if !regex.capture_names().flatten().any(|n| n == k) && !d.set.contains_key(k) {
+                if !regex.capture_names().flatten().any(|n| n == k)
+                    && !d.set.contains_key(k)
+                    && !context
+                        .iter()
+                        .any(|c| c.capture_names().flatten().any(|n| n == k))
+                {
                     return Err(at(
                         ex.span(),
                         format!("example expects capture '{k}', which the regex does not have"),
@@ -339,9 +378,25 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 format!("pattern '{}' has no examples", d.id.get_ref()),
             ));
         }
-        let names = regex
-            .capture_names()
-            .flatten()
+        // Names: the regex's own, then those only a context regex captures, then `set`'s.
+        let mut own: Vec<&str> = regex.capture_names().flatten().collect();
+        let mut pattern_context = Vec::new();
+        for re in &context {
+            let mut adds = Vec::new();
+            for n in re.capture_names().flatten() {
+                let i = match own.iter().position(|o| *o == n) {
+                    Some(i) => i,
+                    None => {
+                        own.push(n);
+                        own.len() - 1
+                    }
+                };
+                adds.push((Arc::from(n), i));
+            }
+            pattern_context.push((re.clone(), adds));
+        }
+        let names = own
+            .into_iter()
             .chain(d.set.keys().map(String::as_str))
             .map(Arc::from)
             .collect();
@@ -358,6 +413,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 .map(|(k, v)| (Arc::from(k.as_str()), v.clone()))
                 .collect(),
             names,
+            context: pattern_context.into(),
             ends: d.ends,
             repeats: d.repeats,
             opens: d.opens,

@@ -227,3 +227,53 @@ fn durations_read_common_units() {
     assert_eq!(load::duration("1.5s"), Some(Duration::from_millis(1500)));
     assert_eq!(load::duration("soon"), None);
 }
+
+#[test]
+fn a_pack_context_adds_the_client_an_application_puts_on_every_line() {
+    let text = GOOD.replace(
+        "key = [\"path\"]\n",
+        "key = [\"path\"]\ncontext = ['''\\bclient=(?P<client_ip>[\\d.]+):(?P<client_port>\\d+)''']\n",
+    );
+    let p = compile(Origin::File("demo.toml".into()), &text).unwrap();
+    let start = &p.patterns[0];
+    let c = start
+        .captures("client=127.0.0.1:51234 [JWTAuthMiddleware] Processing connection for path: /ws/chat/1/2/")
+        .unwrap();
+    assert_eq!(c.get("path"), Some("/ws/chat/1/2/"));
+    assert_eq!(c.get("client_ip"), Some("127.0.0.1"));
+    assert_eq!(c.get("client_port"), Some("51234"));
+    // Lines without it match as before.
+    let c = start
+        .captures("[JWTAuthMiddleware] Processing connection for path: /ws/chat/1/2/")
+        .unwrap();
+    assert_eq!(c.get("client_ip"), None);
+    // A context never makes a line match.
+    assert!(start.captures("client=127.0.0.1:51234 unrelated").is_none());
+}
+
+#[test]
+fn a_pattern_s_own_capture_wins_over_the_pack_context() {
+    let text = GOOD.replace(
+        "key = [\"path\"]\n",
+        "key = [\"path\"]\ncontext = ['''\\bclient=(?P<path>\\S+)''']\n",
+    );
+    let p = compile(Origin::File("demo.toml".into()), &text).unwrap();
+    let c = p.patterns[0]
+        .captures("client=/other [JWTAuthMiddleware] Processing connection for path: /ws/chat/1/2/")
+        .unwrap();
+    assert_eq!(c.get("path"), Some("/ws/chat/1/2/"));
+    assert_eq!(c.iter().filter(|(k, _)| *k == "path").count(), 1);
+}
+
+#[test]
+fn a_context_regex_without_a_named_capture_is_an_error() {
+    let bad = GOOD.replace(
+        "key = [\"path\"]\n",
+        "key = [\"path\"]\ncontext = ['client=\\S+']\n",
+    );
+    assert!(
+        err(&bad).contains("a context regex needs a named capture"),
+        "{}",
+        err(&bad)
+    );
+}

@@ -465,12 +465,23 @@ impl Eval<'_> {
                         .iter()
                         .enumerate()
                         .filter(|(i, c)| {
-                            // Served when it happened, or an attempt that failed in the gap after it (the 502s).
+                            // A session the application saw close normally (1000, the
+                            // client's own close) before the line was not dropped by it.
+                            let closed_normally = c.closed
+                                && c.end.is_some_and(|end| end <= t)
+                                && c.links
+                                    .iter()
+                                    .rev()
+                                    .find_map(|l| num(&self.events[l.event], "code"))
+                                    == Some(1000);
+                            // Served when it happened, or an attempt that failed in the
+                            // gap after it (the 502s).
                             let failed_in_gap = c
                                 .start
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(10))
                                 && failed.contains(i);
-                            served_at_stop(c, t, episode, &began) || failed_in_gap
+                            (served_at_stop(c, t, episode, &began) && !closed_normally)
+                                || failed_in_gap
                         })
                         .map(|(i, _)| i)
                         .collect(),

@@ -79,6 +79,10 @@ def set_expectation(rec):
         # in NotificationConsumer.connect(): Redis down, or a pooled connection that fails
         # once more ("Connection closed by server.") just after Redis is back.
         rec["expected_verdict"], rec["expected_rule"] = "broken", "channel-layer.down"
+    elif rec["http_status"] == 403 and sc in ("restart-open", "restart-gap", "after-restart"):
+        # A valid token on an allowed path: ChatConsumer closes before accept() (403) only
+        # when group_add raised, a stale pooled Redis connection after the outage.
+        rec["expected_verdict"], rec["expected_rule"] = "broken", "channel-layer.down"
     elif rec["close_code"] == 1011 and sc in ("restart-open", "restart-gap", "after-restart", "after-redis"):
         # 1011 from Daphne means the consumer raised; outside the raise scenario the only
         # raising path is the channel layer (a stale pooled Redis connection after the outage).

@@ -187,6 +187,8 @@ def main():
     ap.add_argument("--serial", action="store_true",
                     help="phase 1 one connection at a time (slow; separates join errors from rule errors)")
     ap.add_argument("--rescore", action="store_true", help="only rescan and rescore the logs already in --workdir")
+    ap.add_argument("--keyless", action="store_true",
+                    help="the app logs the seeds' messages without its client=ip:port (pairing by path, user and time)")
     args = ap.parse_args()
 
     def on_signal(signum, frame):
@@ -195,6 +197,8 @@ def main():
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="logweave-e2e-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.keyless:
+        os.environ["E2E_KEYLESS"] = "1"  # read by e2eapp.logctx in every server started below
     os.environ["TZ"] = "UTC"
     time.tzset()
     log(f"workdir {workdir}")

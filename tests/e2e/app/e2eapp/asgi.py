@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
+from .logctx import bind  # noqa: E402
 from .consumers import ChatConsumer, ConversationConsumer, LocationConsumer, NotificationConsumer  # noqa: E402
 from .middleware import JWTAuthMiddleware, TokenAuthMiddleware  # noqa: E402
 
@@ -25,6 +26,7 @@ notifications_stack = TokenAuthMiddleware(URLRouter([path("ws/notifications/", N
 
 
 async def websocket_app(scope, receive, send):
+    bind(scope)
     if scope["path"].startswith("/ws/notifications/"):
         return await notifications_stack(scope, receive, send)
     return await chat_stack(scope, receive, send)

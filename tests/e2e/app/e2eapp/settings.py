@@ -25,8 +25,9 @@ CHANNEL_LAYERS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,  # uvicorn configures its loggers before Django
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)-8s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)-8s %(conn)s%(message)s"}},
+    "filters": {"client": {"()": "e2eapp.logctx.ClientFilter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client"]}},
     "loggers": {
         "e2eapp": {"handlers": ["stderr"], "level": "DEBUG", "propagate": False},
         "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},

@@ -283,7 +283,17 @@ struct Meta {
 struct Skipped {
     head: usize,
     redo: Redo,
-    app: Option<&'static dyn Format>,
+    app: AppLayout,
+}
+
+/// What a skipped record knows of its application layout.
+#[derive(Clone, Copy)]
+enum AppLayout {
+    /// Parsed with this format, or found to have none.
+    Known(Option<&'static dyn Format>),
+    /// Not looked for: its envelope gave the time and nothing could match it, so only a
+    /// rebuild needs it.
+    Untried,
 }
 
 /// How a skipped record's envelope is rebuilt.
@@ -587,7 +597,16 @@ impl Assembler {
         count: bool,
     ) {
         let basics = env.basics();
-        let app = self.app(msg, basics.map(|b| b.source.hash));
+        // Most lines hold no pattern text and have their time from the envelope: such a
+        // line that starts a record is only counted and timed, and its application layout
+        // (a fifth of a line's cost) is left for a rebuild to find.
+        let wanted = self.wanted(msg);
+        let lazy = !wanted && basics.is_some_and(|b| b.ts.is_some()) && classify(msg) == Cont::No;
+        let app = if lazy {
+            None
+        } else {
+            self.app(msg, basics.map(|b| b.source.hash))
+        };
         let body = app.as_ref().map(|(_, p)| p.message.as_ref()).unwrap_or(msg);
         let cont = classify(body);
         if cont != Cont::No && !(cont == Cont::ExceptionLine && self.tb_open.is_none()) {
@@ -637,7 +656,7 @@ impl Assembler {
             }
         }
         let source = basics.map(|b| b.source);
-        let (rec, skipped) = if self.wanted(msg) {
+        let (rec, skipped) = if wanted {
             let app = app.map(|(f, p)| (f, p, String::new()));
             (
                 build(
@@ -682,7 +701,11 @@ impl Assembler {
             let skipped = Skipped {
                 head: head.len(),
                 redo,
-                app: app.map(|(f, _)| f),
+                app: if lazy {
+                    AppLayout::Untried
+                } else {
+                    AppLayout::Known(app.map(|(f, _)| f))
+                },
             };
             (rec, Some(skipped))
         };
@@ -716,9 +739,14 @@ impl Assembler {
             },
             Redo::Owned(e) => (Some(*e), Cow::Borrowed(head)),
         };
-        let app = sk
-            .app
-            .and_then(|f| f.parse(&msg, &self.ctx).map(|p| (f, p, rest.to_string())));
+        let app = match sk.app {
+            AppLayout::Known(f) => f.and_then(|f| f.parse(&msg, &self.ctx).map(|p| (f, p))),
+            AppLayout::Untried => {
+                let source = self.meta[i].source.map(|s| s.hash);
+                self.app(&msg, source)
+            }
+        }
+        .map(|(f, p)| (f, p, rest.to_string()));
         let mut rec = build(
             self.input,
             env,
@@ -735,8 +763,8 @@ impl Assembler {
         rec.message.push_str(rest);
         // What was worked out from the line when it was skipped stays as it was.
         rec.ts = old.ts;
-        rec.pid = old.pid;
-        rec.level = old.level;
+        rec.pid = old.pid.or(rec.pid);
+        rec.level = old.level.or(rec.level);
         self.records[i] = rec;
     }
 

@@ -148,9 +148,10 @@ pub struct RecordFlags {
     /// A line was not valid UTF-8 and was decoded lossily.
     pub lossy: bool,
     /// Only counted, not kept: no pattern can match its text (see
-    /// [`crate::assemble::Assembler::skip_unless`]). Its time, line numbers, format,
-    /// pid, stream and level are real; its message, host, program, fields and
-    /// application part are not.
+    /// [`crate::assemble::Assembler::skip_unless`]). Its time, line numbers, format and
+    /// stream are real, and so are its pid and level when it has them (a line whose
+    /// envelope gave its time is not parsed for its application layout, so has only the
+    /// envelope's); its message, host, program, fields and application part are not.
     pub skipped: bool,
 }
 

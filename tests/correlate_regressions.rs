@@ -39,13 +39,19 @@ fn a_jwt_claim_in_a_logged_token_does_not_split_the_user_the_app_authenticated()
     assert_eq!(s.analysis.verdicts, vec![Verdict::Healthy]);
 }
 
-/// Scans one journald file made of `lines` (each after its own `time host daphne[pid]:`
-/// prefix, given in the line).
-fn scan_journal(lines: &[&str]) -> pipeline::Scan {
+/// One journald file made of `lines` (each with its own `time host daphne[pid]:`
+/// prefix), in a directory that lives as long as the returned guard.
+fn journal(lines: &[&str]) -> (tempfile::TempDir, Vec<InputSpec>) {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("app.journal.log");
     std::fs::write(&p, lines.join("\n") + "\n").unwrap();
     let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    (dir, specs)
+}
+
+/// Scans one journald file made of `lines`.
+fn scan_journal(lines: &[&str]) -> pipeline::Scan {
+    let (_dir, specs) = journal(lines);
     pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
 }
 
@@ -203,7 +209,7 @@ fn a_session_the_restarted_server_opened_in_the_second_of_the_stop_was_not_cut_b
 
 #[test]
 fn watch_names_only_the_sessions_a_stop_cut_like_scan() {
-    // The stop case above, as a live stream: when `Stopping` arrives, A's close (written
+    // a_session_closed_before_the_stopping_line_..., live: when `Stopping` arrives, A's close (written
     // before it) must not make A one of the connections the restart names; B, still open
     // then, is.
     use logweave::watch::engine::{self, Engine};
@@ -212,10 +218,7 @@ fn watch_names_only_the_sessions_a_stop_cut_like_scan() {
     let b_close = "2026-11-23T08:00:34+0000 web-1 daphne[4242]: 203.0.113.2:40002 - - [23/Nov/2026:08:00:34] \"WSDISCONNECT /ws/chat/2/502/\" - -";
     let mut lines: Vec<&str> = OPEN_A.iter().chain(&OPEN_B).copied().collect();
     lines.extend([a_close, stopping, b_close]);
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("app.journal.log");
-    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
-    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let (_dir, specs) = journal(&lines);
     let ingested = logweave::ingest::ingest(&specs, &Options::default());
     let packs = PackSet::load(&[]).unwrap();
     let mut eng = Engine::new(&packs, engine::Options::default(), vec!["app".into()]);

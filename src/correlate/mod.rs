@@ -1710,6 +1710,26 @@ fn refused_by_app<S: Store + ?Sized>(st: &State, set: &PackSet, store: &S, x: us
         })
 }
 
+/// Takes out of connection `y` the links of the lines of record `record` (the patterns
+/// of one line go together), and moves its end back to its last line left.
+fn take_record_links<S: Store + ?Sized>(
+    st: &mut State,
+    store: &S,
+    y: usize,
+    record: usize,
+) -> Vec<Link> {
+    let (moved, kept): (Vec<Link>, Vec<Link>) = std::mem::take(&mut st.conns[y].links)
+        .into_iter()
+        .partition(|k| store.event(k.event).record == record);
+    st.conns[y].links = kept;
+    st.conns[y].end = st.conns[y]
+        .links
+        .iter()
+        .filter_map(|k| store.event(k.event).ts)
+        .max();
+    moved
+}
+
 /// An error line that names nothing (Daphne's `Exception inside application`, a Redis
 /// error) joined the connection that logged last; the server then closes the one it
 /// broke (Daphne: 1011 right after the exception). When the connection it joined does
@@ -1776,33 +1796,14 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                     // No session fits and the one it joined provably is not its owner:
                     // an error no connection can be tied to (a pooled Redis connection
                     // failing after every session closed) names none.
-                    let record = e.record;
-                    let (moved, kept): (Vec<Link>, Vec<Link>) =
-                        std::mem::take(&mut st.conns[y].links)
-                            .into_iter()
-                            .partition(|k| store.event(k.event).record == record);
-                    st.conns[y].links = kept;
-                    st.conns[y].end = st.conns[y]
-                        .links
-                        .iter()
-                        .filter_map(|k| store.event(k.event).ts)
-                        .max();
+                    let moved = take_record_links(st, store, y, e.record);
                     st.global.extend(moved.into_iter().map(|k| k.event));
                     continue;
                 }
                 i += 1;
                 continue;
             };
-            let record = e.record;
-            let (moved, kept): (Vec<Link>, Vec<Link>) = std::mem::take(&mut st.conns[y].links)
-                .into_iter()
-                .partition(|k| store.event(k.event).record == record);
-            st.conns[y].links = kept;
-            st.conns[y].end = st.conns[y]
-                .links
-                .iter()
-                .filter_map(|k| store.event(k.event).ts)
-                .max();
+            let moved = take_record_links(st, store, y, e.record);
             let xc = &mut st.conns[x];
             xc.links.extend(moved.into_iter().map(|k| Link {
                 key: "after-close",

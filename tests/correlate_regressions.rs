@@ -234,3 +234,28 @@ fn watch_names_only_the_sessions_a_stop_cut_like_scan() {
         .collect();
     assert_eq!(named, vec![Some("203.0.113.2:40002".to_string())]);
 }
+
+#[test]
+fn a_second_opening_line_on_a_client_port_is_a_new_connection() {
+    // The first session's end was never logged; 55 minutes later the same ip:port opens
+    // again. A TCP port is not reused while its connection lives: the new WSCONNECTING is
+    // a new connection (found on the 1 GiB benchmark corpus: a Daphne attempt joined a
+    // uvicorn retry of an hour before that had the same client address).
+    let lines = [
+        OPEN_A[0],
+        OPEN_A[1],
+        "2026-11-23T08:55:00+0000 web-1 daphne[4242]: 203.0.113.1:40001 - - [23/Nov/2026:08:55:00] \"WSCONNECTING /ws/chat/9/509/\" - -",
+        "2026-11-23T08:55:00+0000 web-1 daphne[4242]: 203.0.113.1:40001 - - [23/Nov/2026:08:55:00] \"WSREJECT /ws/chat/9/509/\" - -",
+    ];
+    let s = scan_journal(&lines);
+    let paths: Vec<Option<&str>> = s
+        .correlated
+        .connections
+        .iter()
+        .map(|c| c.path.as_deref())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![Some("/ws/chat/1/501/"), Some("/ws/chat/9/509/")]
+    );
+}

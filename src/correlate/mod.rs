@@ -887,7 +887,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 let again = first_step
                     && (self.reached(ci, e.at.pack).is_some()
                         || self.st.caches[ci].app_pack.is_some_and(|p| p != e.at.pack));
+                // A server's opening line on an id whose connection another server
+                // process served, or that was already opened, is a new client on a
+                // reused port (the last one's end was not logged: a uvicorn 403).
+                let reopened = self.opens(ei)
+                    && e.stage == Stage::Server
+                    && (!self.same_process(ci, e) || self.was_opened(ci));
                 let stale = again
+                    || reopened
                     || self.st.conns[ci].closed
                         && (self.opens(ei)
                             || first_step
@@ -1179,6 +1186,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
 
     /// The line opens a connection: one of the patterns that matched it says so (an
     /// application pack may match Daphne's WSCONNECTING too, and be placed first).
+    /// Connection `ci` has a line that opens a connection (Daphne's `WSCONNECTING`).
+    fn was_opened(&self, ci: usize) -> bool {
+        self.st.caches[ci]
+            .patterns
+            .iter()
+            .any(|&p| self.set.pattern(p).opens)
+    }
+
     fn opens(&self, ei: usize) -> bool {
         let s: &'a S = self.store;
         let record = s.event(ei).record;

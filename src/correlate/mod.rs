@@ -223,12 +223,19 @@ struct Cache {
     token: Option<String>,
     /// Every name its lines gave the user: id, e-mail, user name.
     users: Vec<String>,
+    /// The request ids its lines carried (a proxy's `$request_id`, passed on as
+    /// `X-Request-ID` and logged by the application): one per session.
+    request_ids: Vec<String>,
     /// Its earliest line written in whole seconds, and its earliest precise one.
     first_coarse: Option<DateTime<Utc>>,
     first_precise: Option<DateTime<Utc>>,
     /// How its handshake was answered, by the first line that says: upgraded (101) or
     /// refused (an HTTP error).
     answer: Option<bool>,
+    /// That answer's line has a time of its own finer than a second: lines sorted after
+    /// it were written after it (a whole-second line only says "in that second", and a
+    /// journal may stamp a server's stdout before the application's stderr).
+    answered_precisely: bool,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
     proxy_at: Option<(DateTime<Utc>, Option<String>)>,
@@ -574,7 +581,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// already describe (packs may share a line, so only steps are held to this).
     fn compatible(&self, ci: usize, e: &Event) -> bool {
         let c = &self.st.caches[ci];
-        if !self.same_answer(ci, e) {
+        if !self.same_answer(ci, e) || !self.same_request(ci, e) {
             return false;
         }
         // A server process's lines are about the connections it serves (a uvicorn
@@ -585,6 +592,17 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if self.step_index(e).is_some()
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.app_pack.is_some_and(|p| p != e.at.pack)
+        {
+            return false;
+        }
+        // The application's first line about a handshake comes before anyone answers it:
+        // a connection answered by a line written before it (Django's `Not Found: /ws/...`
+        // at the millisecond, for a request that reached it as plain HTTP) is another
+        // request's.
+        if self.step_index(e) == Some(0)
+            && matches!(e.stage, Stage::Middleware | Stage::Consumer)
+            && c.answer.is_some()
+            && c.answered_precisely
         {
             return false;
         }
@@ -612,6 +630,15 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
+    }
+
+    /// A request id names one request: a line carrying one never joins a connection
+    /// whose lines carried another (nginx's access line of a plain-HTTP request beside
+    /// the WebSocket session the application logged on the same path).
+    fn same_request(&self, ci: usize, e: &Event) -> bool {
+        let ids = &self.st.caches[ci].request_ids;
+        e.cap("request_id")
+            .is_none_or(|id| ids.is_empty() || ids.iter().any(|x| x == id))
     }
 
     fn has(&self, ci: usize, at: PatternRef) -> bool {
@@ -699,6 +726,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             if cache.answer.is_none() {
                 cache.answer = answer_of(e);
+                cache.answered_precisely = cache.answer.is_some() && !r.coarse;
+            }
+            if let Some(id) = e.cap("request_id") {
+                if !cache.request_ids.iter().any(|x| x == id) {
+                    cache.request_ids.push(id.to_string());
+                }
             }
             let names = ["user", "user_id", "email"].map(|n| e.cap(n));
             for u in names.into_iter().flatten().chain(user.as_deref()) {
@@ -1228,7 +1261,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .map(|&(_, _, ci)| ci)
             .filter(|&ci| {
                 let cache = &self.st.caches[ci];
+                // A request the server answered itself at the millisecond, with no
+                // application line (Django's `Not Found: /ws/...` for a request that
+                // came as plain HTTP), is not a WebSocket handshake it opened.
+                let answered_as_http = cache.answered_precisely && cache.app_pack.is_none();
                 cache.kinds_all & mask == 0
+                    && !answered_as_http
                     && !self.has_pattern(ci, e)
                     && self.reached(ci, pack).is_none()
                     && !self.closed_for(ci, e.ts)
@@ -1469,7 +1507,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .range((path.clone(), lo, 0)..=(path, hi, usize::MAX))
             .map(|(_, t, ci)| (*t, *ci))
             .filter(|&(_, ci)| {
-                !self.st.caches[ci].has_proxy && named(ci) != Some(false) && self.same_answer(ci, e)
+                !self.st.caches[ci].has_proxy
+                    && named(ci) != Some(false)
+                    && self.same_answer(ci, e)
+                    && self.same_request(ci, e)
             })
             .min_by_key(|&(t, ci)| {
                 let dt = (t - start.timestamp_millis()).abs();
@@ -1616,12 +1657,16 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
     st.conns.retain(|c| !c.links.is_empty());
 }
 
-/// The connections closed by their id (the server's WSDISCONNECT with the client), as
+/// The connections closed by their id (the server's WSDISCONNECT with the client), or
+/// whose own server and application lines named them by an id (a request id behind a
+/// proxy that writes no client port) when only the close was joined by inference, as
 /// (close time, index) in time order: the late moves below look up closes near a line
 /// instead of walking every connection for each line.
 fn closes_by_time(st: &State) -> Vec<(DateTime<Utc>, usize)> {
     let mut v: Vec<(DateTime<Utc>, usize)> = (0..st.conns.len())
-        .filter(|&x| st.conns[x].closed && st.caches[x].closed_exact)
+        .filter(|&x| {
+            st.conns[x].closed && (st.caches[x].closed_exact || st.caches[x].kinds_server != 0)
+        })
         .filter_map(|x| st.caches[x].closed_at.map(|(t, _)| (t, x)))
         .collect();
     v.sort();

@@ -277,3 +277,43 @@ fn a_context_regex_without_a_named_capture_is_an_error() {
         err(&bad)
     );
 }
+
+fn builtin(pack: &str, pattern: &str) -> Pattern {
+    let set = PackSet::load(&[]).unwrap();
+    let p = set.packs.iter().find(|p| p.name == pack).unwrap();
+    p.patterns[p.pattern_index(pattern).unwrap()].clone()
+}
+
+#[test]
+fn nginx_s_request_id_at_the_end_of_an_access_line_is_read() {
+    let ws = builtin("nginx", "nginx.ws-101");
+    // Real line (tests/e2e: `... $request_time $request_id`).
+    let line = r#"127.0.0.1 - - [26/Nov/2026:05:17:50 +0000] "GET /ws/notifications/?token=6b78b010c4 HTTP/1.1" 101 74 "-" "logweave-e2e/1" 0.613 5d7e8a3753290ee267de1b6e3d5b4a19"#;
+    let c = ws.captures(line).unwrap();
+    assert_eq!(
+        c.get("request_id"),
+        Some("5d7e8a3753290ee267de1b6e3d5b4a19")
+    );
+    assert_eq!(c.get("request_time"), Some("0.613"));
+    let keyed = r#"10.0.0.5 - - [23/Nov/2026:19:37:50 +0000] "GET /ws/chat/1/2/ HTTP/1.1" 101 1523 "-" "curl/8" rt=0.412 request_id="0123456789abcdef0123456789abcdef""#;
+    assert_eq!(
+        ws.captures(keyed).unwrap().get("request_id"),
+        Some("0123456789abcdef0123456789abcdef")
+    );
+    // The default `combined` format has none, and a hex token in the query is not one.
+    let combined = r#"10.0.0.5 - - [23/Nov/2026:19:37:50 +0000] "GET /ws/chat/1/2/?token=0123456789abcdef0123456789abcdef HTTP/1.1" 101 1523 "-" "Mozilla/5.0""#;
+    assert_eq!(ws.captures(combined).unwrap().get("request_id"), None);
+}
+
+#[test]
+fn an_application_line_s_request_id_is_read_by_the_app_packs() {
+    let start = builtin("channels-token-emoji", "mw.attempt");
+    // Real line (tests/e2e, behind nginx: the scope's port is 0, the request id names it).
+    let line = "client=127.0.0.1:0 request_id=5d7e8a3753290ee267de1b6e3d5b4a19 🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=6b78b010c4";
+    let c = start.captures(line).unwrap();
+    assert_eq!(
+        c.get("request_id"),
+        Some("5d7e8a3753290ee267de1b6e3d5b4a19")
+    );
+    assert_eq!(c.get("path"), Some("/ws/notifications/"));
+}

@@ -126,7 +126,8 @@ class Driver:
         sock.setblocking(False)
         rec = {"mode": self.mode, "scenario": scenario, "server": server, "path": path, "query": bool(query),
                "user": None if user is None else str(user), "client_port": sock.getsockname()[1], "start": now_iso(),
-               "end": None, "http_status": None, "close_code": None, "outcome": None, "pongs": 0}
+               "end": None, "http_status": None, "close_code": None, "outcome": None, "pongs": 0,
+               "request_id": None}
         ws = None
         try:
             try:
@@ -140,6 +141,7 @@ class Driver:
                                    user_agent_header="logweave-e2e/1")
             except InvalidStatus as exc:
                 rec["http_status"] = exc.response.status_code
+                rec["request_id"] = exc.response.headers.get("X-Request-ID")
                 rec["outcome"] = "handshake-rejected"
                 return self.finish(rec)
             except TimeoutError:
@@ -149,6 +151,7 @@ class Driver:
                 rec["outcome"] = f"handshake-failed ({type(exc).__name__}: {exc})"
                 return self.finish(rec)
             rec["http_status"] = 101
+            rec["request_id"] = ws.response.headers.get("X-Request-ID")
             rec["outcome"] = "open"
             for action in actions:
                 done = await action(ws, rec)

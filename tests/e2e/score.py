@@ -13,14 +13,28 @@ def match(truth, report, by_port):
     """Return {truth index: logweave connection or None}. One logweave connection per truth record.
 
     by_port: the server logs the client's own port (Daphne/uvicorn direct), so `client`
-    is an exact key; otherwise (behind nginx) path + time decide."""
+    is an exact key; otherwise (behind nginx) path + time decide, unless nginx sent the
+    client its `$request_id` (X-Request-ID): then the connection holding the access line
+    of that very request is the one."""
     conns = report["connections"]
     taken = set()
     result = {}
     pending = []
+    by_rid = {}
+    for c in conns:
+        for e in c.get("events") or []:
+            if e.get("stage") == "proxy":
+                for tok in (e.get("text") or "").split():
+                    if len(tok) == 32:
+                        by_rid.setdefault(tok, c)
     for i, rec in enumerate(truth):
         if rec["expected_verdict"] == "absent":
             result[i] = None
+            continue
+        c = by_rid.get(rec.get("request_id") or "")
+        if c is not None and id(c) not in taken:
+            taken.add(id(c))
+            result[i] = c
             continue
         if by_port:
             key = f"127.0.0.1:{rec['client_port']}"

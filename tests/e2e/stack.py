@@ -197,7 +197,9 @@ stderr_logfile={logdir}/daphne-stderr.log
             proxy_set_header Connection "upgrade";"""
         common = """proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;"""
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Request-ID $request_id;
+            add_header X-Request-ID $request_id always;"""
         conf = prefix / "nginx.conf"
         conf.write_text(f"""user root;
 worker_processes 1;
@@ -205,7 +207,7 @@ pid {prefix}/nginx.pid;
 error_log {logdir}/nginx-error.log info;
 events {{ worker_connections 512; }}
 http {{
-    log_format ws '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time';
+    log_format ws '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $request_id';
     access_log {logdir}/nginx-access.log ws;
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;

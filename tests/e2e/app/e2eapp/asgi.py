@@ -32,4 +32,11 @@ async def websocket_app(scope, receive, send):
     return await chat_stack(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_app})
+async def http_app(scope, receive, send):
+    # Request-id log filters tag HTTP requests too: a ws path that reached Django as plain
+    # HTTP (nginx without the Upgrade headers) logs `Not Found` with its own request id.
+    bind(scope)
+    return await django_asgi_app(scope, receive, send)
+
+
+application = ProtocolTypeRouter({"http": http_app, "websocket": websocket_app})

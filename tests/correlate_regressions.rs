@@ -259,3 +259,53 @@ fn a_second_opening_line_on_a_client_port_is_a_new_connection() {
         vec![Some("/ws/chat/1/501/"), Some("/ws/chat/9/509/")]
     );
 }
+
+#[test]
+fn a_failed_connect_in_nginx_error_log_joins_the_502_not_the_101_of_its_second() {
+    // Daphne restarting: in second :08 nginx upgraded one request on the path (101) and
+    // answered the next with 502 after `connect() failed (111)`. The error line names
+    // path and address, not the request; it went to the 101 (the nearest in time), which
+    // became upstream.down (found on the real stack, e2e seed 9).
+    let dir = tempfile::tempdir().unwrap();
+    let access = dir.path().join("nginx-access.log");
+    let error = dir.path().join("nginx-error.log");
+    let q = "?token=937aaac597f3e2db41435e51f1a74589360976b6";
+    std::fs::write(
+        &access,
+        format!(
+            "127.0.0.1 - - [26/Nov/2026:05:55:08 +0000] \"GET /ws/notifications/{q} HTTP/1.1\" 101 37 \"-\" \"e2e/1\" 0.161\n\
+             127.0.0.1 - - [26/Nov/2026:05:55:08 +0000] \"GET /ws/notifications/{q} HTTP/1.1\" 502 157 \"-\" \"e2e/1\" 0.000\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &error,
+        format!(
+            "2026/11/26 05:55:08 [error] 1556#1556: *124 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: , request: \"GET /ws/notifications/{q} HTTP/1.1\", upstream: \"http://127.0.0.1:57055/ws/notifications/{q}\", host: \"127.0.0.1\"\n"
+        ),
+    )
+    .unwrap();
+    let specs = [access, error]
+        .iter()
+        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+        .collect::<Vec<_>>();
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let by_status: Vec<(String, usize)> = s
+        .correlated
+        .connections
+        .iter()
+        .map(|c| {
+            let status = c
+                .links
+                .iter()
+                .find_map(|l| s.events[l.event].cap("status"))
+                .unwrap_or("-")
+                .to_string();
+            (status, c.links.len())
+        })
+        .collect();
+    assert!(
+        by_status.contains(&("101".to_string(), 1)) && by_status.contains(&("502".to_string(), 2)),
+        "{by_status:?}"
+    );
+}

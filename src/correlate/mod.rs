@@ -251,7 +251,10 @@ fn token_of(e: &Event) -> Option<&str> {
 /// WSCONNECT, uvicorn's `[accepted]`, the consumer's accept, nginx's 101), `Some(false)`
 /// for a refusal (403, 404, 500, 502, ...; not 499, the client leaving first).
 fn answer_of(e: &Event) -> Option<bool> {
-    match e.cap("status")?.parse::<u16>().ok()? {
+    // `upstream_status`: what nginx answered for a request its error line is about (a
+    // failed connect is a 502 whatever the access line beside it says).
+    let status = e.cap("status").or_else(|| e.cap("upstream_status"))?;
+    match status.parse::<u16>().ok()? {
         101 => Some(true),
         499 => None,
         400..=599 => Some(false),
@@ -1477,7 +1480,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 let fits = gap < 1_000
                     && c.path.as_deref() == Some(path.as_str())
                     && (ip.is_none() || seen.is_none() || *seen == ip)
-                    && !self.has_pattern(ci, e);
+                    && !self.has_pattern(ci, e)
+                    && self.same_answer(ci, e);
                 fits.then_some((gap, ci))
             })
             .min()

@@ -441,6 +441,19 @@ impl Eval<'_> {
             .collect();
         let mut episodes = Episodes::default();
         let began = process_starts(self.corr.connections.iter());
+        // Once per connection, not once per process line: its last close code is 1000.
+        let normal_close: Vec<bool> = self
+            .corr
+            .connections
+            .iter()
+            .map(|c| {
+                c.links
+                    .iter()
+                    .rev()
+                    .find_map(|l| num(&self.events[l.event], "code"))
+                    == Some(1000)
+            })
+            .collect();
         for &gi in &self.corr.global {
             let e = &self.events[gi];
             let episode =
@@ -467,13 +480,8 @@ impl Eval<'_> {
                         .filter(|(i, c)| {
                             // A session the application saw close normally (1000, the
                             // client's own close) before the line was not dropped by it.
-                            let closed_normally = c.closed
-                                && c.end.is_some_and(|end| end <= t)
-                                && c.links
-                                    .iter()
-                                    .rev()
-                                    .find_map(|l| num(&self.events[l.event], "code"))
-                                    == Some(1000);
+                            let closed_normally =
+                                c.closed && c.end.is_some_and(|end| end <= t) && normal_close[*i];
                             // Served when it happened, or an attempt that failed in the
                             // gap after it (the 502s).
                             let failed_in_gap = c

@@ -446,13 +446,7 @@ impl Eval<'_> {
             .corr
             .connections
             .iter()
-            .map(|c| {
-                c.links
-                    .iter()
-                    .rev()
-                    .find_map(|l| num(&self.events[l.event], "code"))
-                    == Some(1000)
-            })
+            .map(|c| last_code(c, self.events) == Some(1000))
             .collect();
         for &gi in &self.corr.global {
             let e = &self.events[gi];
@@ -571,6 +565,14 @@ pub fn served_at_stop(
     open && !closed_before && !new_process
 }
 
+/// The close code connection `c`'s last line with one gave.
+fn last_code(c: &Connection, events: &[Event]) -> Option<u32> {
+    c.links
+        .iter()
+        .rev()
+        .find_map(|l| num(&events[l.event], "code"))
+}
+
 /// Evaluates every rule. `now` is the time of the last record read (deadlines that end
 /// after it are still pending).
 pub fn evaluate(
@@ -639,12 +641,7 @@ pub fn evaluate(
     let close_codes = corr
         .connections
         .iter()
-        .map(|c| {
-            c.links
-                .iter()
-                .rev()
-                .find_map(|l| num(&events[l.event], "code"))
-        })
+        .map(|c| last_code(c, events))
         .collect();
     Analysis {
         findings,

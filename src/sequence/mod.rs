@@ -343,6 +343,8 @@ struct Eval<'a> {
     pending: Vec<bool>,
     /// Event → the connection it belongs to.
     owner: BTreeMap<usize, usize>,
+    /// Each connection's last close code ([`last_code`]).
+    close_codes: Vec<Option<u32>>,
 }
 
 impl Eval<'_> {
@@ -441,13 +443,6 @@ impl Eval<'_> {
             .collect();
         let mut episodes = Episodes::default();
         let began = process_starts(self.corr.connections.iter());
-        // Once per connection, not once per process line: its last close code is 1000.
-        let normal_close: Vec<bool> = self
-            .corr
-            .connections
-            .iter()
-            .map(|c| last_code(c, self.events) == Some(1000))
-            .collect();
         for &gi in &self.corr.global {
             let e = &self.events[gi];
             let episode =
@@ -472,18 +467,14 @@ impl Eval<'_> {
                         .iter()
                         .enumerate()
                         .filter(|(i, c)| {
-                            // A session the application saw close normally (1000, the
-                            // client's own close) before the line was not dropped by it.
-                            let closed_normally =
-                                c.closed && c.end.is_some_and(|end| end <= t) && normal_close[*i];
                             // Served when it happened, or an attempt that failed in the
                             // gap after it (the 502s).
                             let failed_in_gap = c
                                 .start
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(10))
                                 && failed.contains(i);
-                            (served_at_stop(c, t, episode, &began) && !closed_normally)
-                                || failed_in_gap
+                            let code = self.close_codes[*i];
+                            served_at_stop(c, t, episode, &began, code) || failed_in_gap
                         })
                         .map(|(i, _)| i)
                         .collect(),
@@ -541,18 +532,22 @@ pub fn process_starts<'a>(
 
 /// Connection `c` was being served when a process line at `t` said its server stopped:
 /// started by then and open, or closed within the second before (the logs of a dying
-/// server race). Whole-second times leave two cases that other facts settle: a close
-/// written, in the same input, before the first line of that stop (`episode`) came before
-/// it; and a connection of a process that began serving (`began`, see
-/// [`process_starts`]) within the stop's second or later is the restarted server's.
+/// server race). Whole-second times leave three cases that other facts settle: a session
+/// the application saw close normally (its `last_code` 1000, the client's own close) by
+/// then was not dropped; a close written, in the same input, before the first line of
+/// that stop (`episode`) came before it; and a connection of a process that began
+/// serving (`began`, see [`process_starts`]) within the stop's second or later is the
+/// restarted server's.
 pub fn served_at_stop(
     c: &Connection,
     t: DateTime<Utc>,
     episode: Option<(u32, usize)>,
     began: &BTreeMap<(Option<&str>, u32), DateTime<Utc>>,
+    last_code: Option<u32>,
 ) -> bool {
     let open = c.start.is_some_and(|s| s <= t)
         && (!c.closed || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)));
+    let closed_normally = c.closed && c.end.is_some_and(|end| end <= t) && last_code == Some(1000);
     let closed_before = c
         .closed_line
         .zip(episode)
@@ -562,15 +557,15 @@ pub fn served_at_stop(
         .process()
         .and_then(|p| began.get(&p))
         .is_some_and(|&b| b >= second);
-    open && !closed_before && !new_process
+    open && !closed_normally && !closed_before && !new_process
 }
 
 /// The close code connection `c`'s last line with one gave.
-fn last_code(c: &Connection, events: &[Event]) -> Option<u32> {
+pub fn last_code<'e>(c: &Connection, event: &dyn Fn(usize) -> &'e Event) -> Option<u32> {
     c.links
         .iter()
         .rev()
-        .find_map(|l| num(&events[l.event], "code"))
+        .find_map(|l| num(event(l.event), "code"))
 }
 
 /// Evaluates every rule. `now` is the time of the last record read (deadlines that end
@@ -593,6 +588,11 @@ pub fn evaluate(
             .iter()
             .enumerate()
             .flat_map(|(ci, c)| c.links.iter().map(move |l| (l.event, ci)))
+            .collect(),
+        close_codes: corr
+            .connections
+            .iter()
+            .map(|c| last_code(c, &|i| &events[i]))
             .collect(),
     };
     // Each connection alone, on every core; collected in connection order.
@@ -638,15 +638,10 @@ pub fn evaluate(
             }
         })
         .collect();
-    let close_codes = corr
-        .connections
-        .iter()
-        .map(|c| last_code(c, events))
-        .collect();
     Analysis {
         findings,
         verdicts,
-        close_codes,
+        close_codes: ev.close_codes,
         by_connection,
     }
 }

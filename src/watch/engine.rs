@@ -693,29 +693,35 @@ impl<'a> Engine<'a> {
             e.ts.filter(|_| e.stage == Stage::Process)
                 .map(|t| self.episodes.note(e.input, e.record, t));
         let pack = &self.set.packs[e.at.pack];
-        for rule in &pack.rules {
-            if rule.when.count.is_some()
-                || !rule.when.missing.is_empty()
-                || !rule.when.seen.contains(&e.at.pattern)
-                || !sequence::passes_filters(rule, &e)
-            {
-                continue;
+        let fires = |rule: &&crate::pattern::Rule| {
+            rule.when.count.is_none()
+                && rule.when.missing.is_empty()
+                && rule.when.seen.contains(&e.at.pattern)
+                && sequence::passes_filters(rule, &e)
+        };
+        if !pack.rules.iter().any(|r| fires(&r)) {
+            return;
+        }
+        // The connections open when a process line said the server stopped, as scan names
+        // them (`sequence::served_at_stop`); the same for every rule the line fires.
+        let conns: Vec<usize> = match e.ts {
+            Some(t) if e.stage == Stage::Process => {
+                let live = || {
+                    (0..self.state.slots()).filter(|&ci| !self.state.connection(ci).id.is_empty())
+                };
+                let began = sequence::process_starts(live().map(|ci| self.state.connection(ci)));
+                let store = &self.store;
+                live()
+                    .filter(|&ci| {
+                        let c = self.state.connection(ci);
+                        let code = sequence::last_code(c, &|i| store.event(i));
+                        sequence::served_at_stop(c, t, episode, &began, code)
+                    })
+                    .collect()
             }
-            let conns: Vec<usize> = match e.ts {
-                Some(t) if e.stage == Stage::Process => {
-                    let live = (0..self.state.slots())
-                        .map(|ci| self.state.connection(ci))
-                        .filter(|c| !c.id.is_empty());
-                    let began = sequence::process_starts(live);
-                    (0..self.state.slots())
-                        .filter(|&ci| {
-                            let c = self.state.connection(ci);
-                            !c.id.is_empty() && sequence::served_at_stop(c, t, episode, &began)
-                        })
-                        .collect()
-                }
-                _ => Vec::new(),
-            };
+            _ => Vec::new(),
+        };
+        for rule in pack.rules.iter().filter(fires) {
             let c = conns.first().map(|&ci| self.state.connection(ci));
             let f = Finding {
                 rule: rule.id,

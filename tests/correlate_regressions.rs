@@ -309,3 +309,207 @@ fn a_failed_connect_in_nginx_error_log_joins_the_502_not_the_101_of_its_second()
         "{by_status:?}"
     );
 }
+
+/// Each connection's verdict, rules and the line numbers of its lines, in connection
+/// order.
+fn connections(s: &pipeline::Scan) -> Vec<(Verdict, Vec<&'static str>, Vec<u64>)> {
+    (0..s.correlated.connections.len())
+        .map(|ci| {
+            let mut lines: Vec<u64> = s.correlated.connections[ci]
+                .links
+                .iter()
+                .map(|l| s.ingested.records[s.events[l.event].record].line)
+                .collect();
+            lines.sort();
+            lines.dedup();
+            let mut rules: Vec<&'static str> = s
+                .analysis
+                .findings
+                .iter()
+                .filter(|f| f.connections.contains(&ci))
+                .map(|f| f.rule)
+                .collect();
+            rules.sort();
+            rules.dedup();
+            (s.analysis.verdicts[ci], rules, lines)
+        })
+        .collect()
+}
+
+/// A journald line of Daphne's pid at second `s` of 06:38.
+fn daphne_at(s: u32, rest: &str) -> String {
+    format!("2026-11-26T06:38:{s:02}+0000 web-1 daphne[4242]: {rest}")
+}
+
+/// Daphne's access line at second `s` with `client` and `verb` on `path`.
+fn access(s: u32, client: &str, verb: &str, path: &str) -> String {
+    daphne_at(
+        s,
+        &format!("{client} - - [26/Nov/2026:06:38:{s:02}] \"{verb} {path}\" - -"),
+    )
+}
+
+/// An application log line at second `s`, millisecond `ms`.
+fn app(s: u32, ms: u32, level: &str, msg: &str) -> String {
+    daphne_at(
+        s,
+        &format!("2026-11-26 06:38:{s:02},{ms:03} {level:<8} {msg}"),
+    )
+}
+
+#[test]
+fn a_keyless_exception_is_not_the_wrong_paths_whose_own_exception_names_it() {
+    // A consumer raised in receive(); Daphne logged `Exception inside application` with
+    // no client, then the no-route exception of a wrong-path request, and both closes in
+    // the same second. The key-less exception went to the wrong-path request (closed
+    // last, whole seconds) and the raising session looked healthy (e2e seeds 6 and 7).
+    // An application instance dies once: the one whose exception names it is not the
+    // owner of another.
+    let (a, b) = ("127.0.0.1:40753", "127.0.0.1:40443");
+    let lines = [
+        access(42, a, "WSCONNECTING", "/ws/chat/3/101/"),
+        app(42, 465, "INFO", &format!("client={a} [JWTAuthMiddleware] Processing connection for path: /ws/chat/3/101/")),
+        app(42, 466, "INFO", &format!("client={a} [ChatConsumer] Connection attempt started")),
+        access(42, a, "WSCONNECT", "/ws/chat/3/101/"),
+        app(42, 468, "INFO", &format!("client={a} [ChatConsumer] Connection accepted for user 3 (role: customer)")),
+        app(42, 771, "INFO", &format!("client={a} [ChatConsumer] Received message: {{\"type\": \"message\", \"content\": null}}")),
+        access(42, b, "WSCONNECTING", "/ws/chat/undefined/"),
+        app(43, 383, "ERROR", "Exception inside application: 'NoneType' object has no attribute 'strip'"),
+        daphne_at(43, "Traceback (most recent call last):"),
+        daphne_at(43, "AttributeError: 'NoneType' object has no attribute 'strip'"),
+        app(43, 387, "ERROR", "Exception inside application: No route found for path 'ws/chat/undefined/'."),
+        daphne_at(43, "Traceback (most recent call last):"),
+        daphne_at(43, "ValueError: No route found for path 'ws/chat/undefined/'."),
+        access(43, b, "WSDISCONNECT", "/ws/chat/undefined/"),
+        access(43, a, "WSDISCONNECT", "/ws/chat/3/101/"),
+    ];
+    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        verdict_of(&s, a),
+        (Verdict::Broken, vec!["consumer.exception"])
+    );
+    assert_eq!(
+        verdict_of(&s, b),
+        (Verdict::Broken, vec!["handshake.not-routed"])
+    );
+}
+
+#[test]
+fn a_portless_close_goes_to_the_refusal_written_just_above_not_to_an_open_session() {
+    // Behind nginx, Daphne logs every client as 127.0.0.1:0 in whole seconds. P is
+    // upgraded in :01 and closes at :02.464; R is refused in :01 and Daphne writes its
+    // WSDISCONNECT right under its WSREJECT. That close went to P (first come), and every
+    // later close on the path moved one session back (e2e seed 7: two sessions whose
+    // consumer raised looked healthy).
+    let (p, r) = (
+        "request_id=356e2f8af82b85404752f354fc0ea743",
+        "request_id=0aca2ff3575afa5448dfcc794bef823f",
+    );
+    let path = "/ws/chat/3/101/";
+    let lines = [
+        app(1, 429, "INFO", &format!("client=127.0.0.1:0 {p} [JWTAuthMiddleware] Processing connection for path: {path}")),
+        app(1, 430, "INFO", &format!("client=127.0.0.1:0 {p} [JWTAuthMiddleware] User authenticated: 3 (customer3@example.com)")),
+        app(1, 431, "INFO", &format!("client=127.0.0.1:0 {p} [ChatConsumer] Connection attempt started")),
+        app(1, 433, "INFO", &format!("client=127.0.0.1:0 {p} [ChatConsumer] Connection accepted for user 3 (role: customer)")),
+        app(1, 667, "INFO", &format!("client=127.0.0.1:0 {r} [JWTAuthMiddleware] Processing connection for path: {path}")),
+        app(1, 668, "WARNING", &format!("client=127.0.0.1:0 {r} [JWTAuthMiddleware] No token provided")),
+        app(1, 669, "INFO", &format!("client=127.0.0.1:0 {r} [ChatConsumer] Connection attempt started")),
+        app(1, 670, "WARNING", &format!("client=127.0.0.1:0 {r} [ChatConsumer] Connection rejected - user not authenticated")),
+        app(1, 671, "INFO", &format!("client=127.0.0.1:0 {r} [ChatConsumer] Disconnected with code 1006")),
+        access(1, "127.0.0.1:0", "WSCONNECTING", path),
+        access(1, "127.0.0.1:0", "WSCONNECT", path),
+        access(1, "127.0.0.1:0", "WSCONNECTING", path),
+        access(1, "127.0.0.1:0", "WSREJECT", path),
+        access(1, "127.0.0.1:0", "WSDISCONNECT", path),
+        app(2, 464, "INFO", &format!("client=127.0.0.1:0 {p} [ChatConsumer] Disconnected with code 1000")),
+        access(2, "127.0.0.1:0", "WSDISCONNECT", path),
+    ];
+    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    let c = connections(&s);
+    assert_eq!(c.len(), 2, "{c:?}");
+    // P: its four lines, its WSCONNECTING and WSCONNECT, its close and the close of :02.
+    assert_eq!(c[0].2, vec![1, 2, 3, 4, 10, 11, 15, 16], "{c:?}");
+    assert_eq!(c[0].0, Verdict::Healthy);
+    // R: the refusal and the close under it.
+    assert_eq!(c[1].2, vec![5, 6, 7, 8, 9, 12, 13, 14], "{c:?}");
+}
+
+#[test]
+fn a_session_starting_seconds_after_a_portless_refusal_on_its_path_is_a_new_connection() {
+    // Daphne refused a handshake on the path at :06 (its close was not logged); the
+    // next session's first middleware line, at :08, joined the refused connection by
+    // path, and the session's own access lines then opened a connection of their own
+    // (e2e seed 7, around the Redis outage). The application's first line about a
+    // handshake comes before the answer: a refusal of an earlier second is another's.
+    let path = "/ws/notifications/";
+    let lines = [
+        access(6, "127.0.0.1:0", "WSCONNECTING", path),
+        access(6, "127.0.0.1:0", "WSREJECT", path),
+        app(8, 21, "INFO", "🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=b5e352549762e7dcf58da2e8d3fe527031c28da6"),
+        app(8, 21, "INFO", "✅ Token authenticated for user: customer13@example.com (ID: 13)"),
+        app(8, 24, "INFO", "🔍 Consumer connect called - Path: /ws/notifications/, User: <User: customer13@example.com>"),
+        app(8, 26, "INFO", "✅ WebSocket connected for user: customer13@example.com (ID: 13)"),
+        access(8, "127.0.0.1:0", "WSCONNECTING", path),
+        access(8, "127.0.0.1:0", "WSCONNECT", path),
+        app(9, 540, "INFO", "🔌 WebSocket disconnected for user: customer13@example.com (ID: 13), code: 1000"),
+        access(9, "127.0.0.1:0", "WSDISCONNECT", path),
+    ];
+    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    let c = connections(&s);
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert_eq!(c[0].2, vec![1, 2]);
+    assert_eq!(c[1].2, (3..=10).collect::<Vec<u64>>());
+    assert_eq!((c[1].0, c[1].1.clone()), (Verdict::Healthy, vec![]));
+}
+
+#[test]
+fn a_plain_http_404_on_a_websocket_path_takes_no_later_sessions_lines() {
+    // A request reached Django as plain HTTP (no Upgrade) and was answered 404 at :34.
+    // Four seconds later a WebSocket session on the same path began; its lines joined
+    // the 404 by path (e2e seed 6: the close of :40 and a Redis exception went to it).
+    let path = "/ws/notifications/";
+    let lines = [
+        app(34, 223, "WARNING", "Not Found: /ws/notifications/"),
+        daphne_at(34, "127.0.0.1:0 - - [26/Nov/2026:06:38:34] \"GET /ws/notifications/?token=b5e352549762e7dcf58da2e8d3fe527031c28da6\" 404 179"),
+        app(38, 18, "INFO", "🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=ee508793a8279e5203d3ee8e27b6449dd182abf2"),
+        app(38, 19, "INFO", "✅ Token authenticated for user: customer13@example.com (ID: 13)"),
+        app(38, 24, "INFO", "🔍 Consumer connect called - Path: /ws/notifications/, User: <User: customer13@example.com>"),
+        app(38, 26, "INFO", "✅ WebSocket connected for user: customer13@example.com (ID: 13)"),
+        access(38, "127.0.0.1:0", "WSCONNECTING", path),
+        access(38, "127.0.0.1:0", "WSCONNECT", path),
+        app(39, 540, "INFO", "📨 Received: {'type': 'ping'}"),
+        access(40, "127.0.0.1:0", "WSDISCONNECT", path),
+    ];
+    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    let c = connections(&s);
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert_eq!(c[0].2, vec![1, 2]);
+    assert_eq!(c[1].2, (3..=10).collect::<Vec<u64>>());
+}
+
+#[test]
+fn a_redis_error_no_session_owns_does_not_open_a_connection_that_takes_the_next_session() {
+    // During a Redis outage Daphne logged `Exception inside application: Error 111 ...`
+    // when no session was open. The Redis pattern of the line went to no connection, but
+    // the line's exception pattern opened one, and the next session's first middleware
+    // line joined it: a healthy session called broken (e2e seed 5). The patterns of one
+    // line go together.
+    let c = "127.0.0.1:45959";
+    let path = "/ws/chat/17/101/";
+    let lines = [
+        app(55, 861, "ERROR", "Exception inside application: Error 111 connecting to 127.0.0.1:6379. Connect call failed ('127.0.0.1', 6379)."),
+        daphne_at(55, "Traceback (most recent call last):"),
+        daphne_at(55, "redis.exceptions.ConnectionError: Error 111 connecting to 127.0.0.1:6379. Connect call failed ('127.0.0.1', 6379)."),
+        app(55, 965, "INFO", "[JWTAuthMiddleware] Processing connection for path: /ws/chat/17/101/"),
+        app(55, 966, "INFO", "[JWTAuthMiddleware] User authenticated: 17 (customer17@example.com)"),
+        app(55, 967, "INFO", "[ChatConsumer] Connection attempt started"),
+        app(55, 969, "INFO", "[ChatConsumer] Connection accepted for user 17 (role: customer)"),
+        access(55, c, "WSCONNECTING", path),
+        access(55, c, "WSCONNECT", path),
+        app(56, 880, "INFO", "[ChatConsumer] Disconnected with code 1000"),
+        access(56, c, "WSDISCONNECT", path),
+    ];
+    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(verdict_of(&s, c), (Verdict::Healthy, vec![]));
+    assert_eq!(s.correlated.connections.len(), 1);
+}

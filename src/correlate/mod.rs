@@ -236,6 +236,12 @@ struct Cache {
     /// it were written after it (a whole-second line only says "in that second", and a
     /// journal may stamp a server's stdout before the application's stderr).
     answered_precisely: bool,
+    /// When that answer's line was written (for a whole-second line, the start of its
+    /// second).
+    answered_at: Option<DateTime<Utc>>,
+    /// The server's line that refused its handshake (Daphne's WSREJECT): (input,
+    /// record, whole second).
+    refused_line: Option<(u32, usize, i64)>,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
     proxy_at: Option<(DateTime<Utc>, Option<String>)>,
@@ -600,12 +606,15 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         // The application's first line about a handshake comes before anyone answers it:
         // a connection answered by a line written before it (Django's `Not Found: /ws/...`
-        // at the millisecond, for a request that reached it as plain HTTP) is another
-        // request's.
+        // at the millisecond, for a request that reached it as plain HTTP; Daphne's
+        // port-less WSREJECT of an earlier second) is another request's.
         if self.step_index(e) == Some(0)
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.answer.is_some()
-            && c.answered_precisely
+            && (c.answered_precisely
+                || c.answered_at
+                    .zip(e.ts)
+                    .is_some_and(|(a, t)| t >= a + CDuration::seconds(1)))
         {
             return false;
         }
@@ -730,6 +739,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if cache.answer.is_none() {
                 cache.answer = answer_of(e);
                 cache.answered_precisely = cache.answer.is_some() && !r.coarse;
+                cache.answered_at = e.ts.filter(|_| cache.answer.is_some());
+            }
+            if e.stage == Stage::Server && answer_of(e) == Some(false) {
+                cache.refused_line = e.ts.map(|t| (e.input, e.record, t.timestamp()));
             }
             if let Some(id) = e.cap("request_id") {
                 if !cache.request_ids.iter().any(|x| x == id) {
@@ -998,13 +1011,24 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 return;
             }
             // Lines that named neither path nor client (`User found in JWT: admin`)
-            // started a connection just before this one named its path.
+            // started a connection just before this one named its path. The first line
+            // the application writes about a handshake comes before anything else of
+            // it: an error alone (a Redis failure no session owned) started none then
+            // (a server's access line, written at the answer, may follow its exception).
             if path.is_some() {
                 let kinds: Vec<&str> = exact_keys(e, &r).iter().map(|k| k.0).collect();
-                if let Some(ci) = self
-                    .recent_without(ei, &kinds)
-                    .filter(|&ci| self.st.conns[ci].path.is_none())
-                {
+                let app_first = self.step_index(e) == Some(0)
+                    && matches!(e.stage, Stage::Middleware | Stage::Consumer);
+                if let Some(ci) = self.recent_without(ei, &kinds).filter(|&ci| {
+                    self.st.conns[ci].path.is_none()
+                        && (!app_first
+                            || self.st.conns[ci].links.iter().any(|k| {
+                                matches!(
+                                    self.ev(k.event).stage,
+                                    Stage::Middleware | Stage::Consumer
+                                )
+                            }))
+                }) {
                     self.attach(ci, ei, "time", false);
                     return;
                 }
@@ -1039,7 +1063,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             && self.step_index(e).is_none()
         {
             if let Some(&(rec, ci)) = self.st.last_in_input.get(&r.input) {
-                if rec + 1 == e.record && self.live_for(ci, e, None) && !self.has_pattern(ci, e) {
+                if rec + 1 == e.record
+                    && self.live_for(ci, e, None)
+                    && !self.has_pattern(ci, e)
+                    && self.takes_record(ci, ei)
+                {
                     self.attach(ci, ei, "line", false);
                     return;
                 }
@@ -1119,7 +1147,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             // access log may have opened several at once.
             let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
             self.latest_where(|ci| {
-                self.live_for(ci, e, since) && (pat.repeats || !self.has_pattern(ci, e))
+                self.live_for(ci, e, since)
+                    && (pat.repeats || !self.has_pattern(ci, e))
+                    && self.takes_record(ci, ei)
             })
             .map(|i| (i, "time"))
         });
@@ -1228,6 +1258,34 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .patterns
             .iter()
             .any(|&p| self.set.pattern(p).opens)
+    }
+
+    /// Connection `ci`'s handshake was refused (an HTTP error) at least `gap` before `ts`.
+    fn refused_before(&self, ci: usize, ts: Option<DateTime<Utc>>, gap: CDuration) -> bool {
+        let c = &self.st.caches[ci];
+        c.answer == Some(false) && c.answered_at.zip(ts).is_some_and(|(a, t)| t >= a + gap)
+    }
+
+    /// The application logged connection `ci`'s close code (`Disconnected with code
+    /// 1000`), which its disconnect handler writes once the server closed the socket.
+    fn app_closed(&self, ci: usize) -> bool {
+        self.st.conns[ci].links.iter().any(|k| {
+            let e = self.ev(k.event);
+            e.stage == Stage::Consumer && e.cap("code").is_some()
+        })
+    }
+
+    /// Connection `ci` may take the line of event `ei` with all its patterns: it holds
+    /// none of the line's patterns that a connection logs once. uvicorn's traceback is one
+    /// record matching both a Redis error (which may repeat) and `Exception in ASGI
+    /// application` (which may not): the session that already died of one is not the
+    /// owner of the next.
+    fn takes_record(&self, ci: usize, ei: usize) -> bool {
+        let s: &'a S = self.store;
+        let record = s.event(ei).record;
+        (ei..)
+            .map_while(|i| s.peek(i).filter(|e| e.record == record))
+            .all(|e| self.set.pattern(e.at).repeats || !self.has(ci, e.at))
     }
 
     fn opens(&self, ei: usize) -> bool {
@@ -1415,6 +1473,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if self.has_pattern(ci, e) {
                 return false;
             }
+            // A refused handshake is closed at once: a close two seconds after the
+            // refusal (a 404 for plain HTTP on the path) is a later session's.
+            if pat.ends && self.refused_before(ci, e.ts, CDuration::seconds(2)) {
+                return false;
+            }
             // A close ends a connection whichever way it went (Daphne's WSDISCONNECT
             // after its WSREJECT).
             if step.is_some() && !pat.ends && self.diverted(ci, e.at.pack) {
@@ -1439,11 +1502,38 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             // First come, but a connection that already names this user, then one
             // whose sequence waits for exactly this step, goes before the others.
             let pack = e.at.pack;
+            // A server's close written in whole seconds (Daphne's WSDISCONNECT) sorts
+            // after its second's precise lines, among them the close the application
+            // logged once the server had closed the socket: a connection whose
+            // application already said it closed is the one waiting for this line.
+            // Before those goes one whose handshake the server refused in the same
+            // second on a line just above in the same log, the nearest first: Daphne writes a refusal's
+            // WSDISCONNECT right after its WSREJECT, while an upgraded session lasts.
+            let closing = pat.ends && coarse && e.stage == Stage::Server;
             let rank = |ci: usize| {
                 let named = user.is_some_and(|u| self.user_match(ci, u) == Some(true));
                 let shown = token.is_some() && self.st.caches[ci].token.is_some();
+                let c = &self.st.caches[ci];
+                let refusal_above = match c.refused_line {
+                    Some((input, rec, sec))
+                        if closing
+                            && input == e.input
+                            && Some(sec) == e.ts.map(|t| t.timestamp()) =>
+                    {
+                        e.record.checked_sub(rec)
+                    }
+                    _ => None,
+                };
+                let app_done = closing && (refusal_above.is_some() || self.app_closed(ci));
                 let waits = step.is_some_and(|s| self.waits_for(ci, pack, s));
-                (!named, !shown, !waits, self.reached(ci, pack).is_none())
+                (
+                    !named,
+                    !shown,
+                    refusal_above.unwrap_or(usize::MAX),
+                    !app_done,
+                    !waits,
+                    self.reached(ci, pack).is_none(),
+                )
             };
             self.st
                 .recent
@@ -1774,6 +1864,40 @@ fn refused_by_app<S: Store + ?Sized>(st: &State, set: &PackSet, store: &S, x: us
         })
 }
 
+/// A line of a server or the channel layer that reports an error, not a step of the
+/// connection's life: no pack's healthy sequence holds it, it neither opens nor ends one.
+fn is_error(set: &PackSet, e: &Event) -> bool {
+    let pat = set.pattern(e.at);
+    matches!(e.stage, Stage::Server | Stage::Layer)
+        && !pat.ends
+        && !pat.opens
+        && set.packs[e.at.pack]
+            .sequence
+            .iter()
+            .all(|s| s.pattern != e.at.pattern)
+}
+
+/// Connection `x` holds, on a line other than `record`, an error that names its path
+/// (Daphne's `Exception inside application: No route found for path '...'`): its
+/// application instance died of that one, and an instance dies once, so a key-less
+/// exception logged around then was another session's.
+fn died_of_named_error<S: Store + ?Sized>(
+    st: &State,
+    set: &PackSet,
+    store: &S,
+    x: usize,
+    record: usize,
+) -> bool {
+    st.conns[x].links.iter().any(|k| {
+        let e = store.event(k.event);
+        e.record != record
+            && e.cap("path").is_some()
+            && answer_of(e).is_none()
+            && !set.pattern(e.at).repeats
+            && is_error(set, e)
+    })
+}
+
 /// Takes out of connection `y` the links of the lines of record `record` (the patterns
 /// of one line go together), and moves its end back to its last line left.
 fn take_record_links<S: Store + ?Sized>(
@@ -1807,16 +1931,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
         while i < st.conns[y].links.len() {
             let l = st.conns[y].links[i].clone();
             let e = store.event(l.event);
-            let pat = set.pattern(e.at);
             let keyless = matches!(l.key, "time" | "after-close") && !l.exact;
-            let error = matches!(e.stage, Stage::Server | Stage::Layer)
-                && !pat.ends
-                && !pat.opens
-                && e.cap("path").is_none()
-                && set.packs[e.at.pack]
-                    .sequence
-                    .iter()
-                    .all(|s| s.pattern != e.at.pattern);
+            let error = e.cap("path").is_none() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
                 i += 1;
                 continue;
@@ -1833,6 +1949,7 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                 && !alive_after(st, store, y, t)
                 && !refused_by_app(st, set, store, y)
                 && !closed_cleanly(st, store, y, t)
+                && !died_of_named_error(st, set, store, y, e.record)
                 && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
                     let late = if coarse { 1 } else { 0 };
                     c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
@@ -1842,6 +1959,7 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                 !alive_after(st, store, x, t)
                     && !refused_by_app(st, set, store, x)
                     && !closed_cleanly(st, store, x, t)
+                    && !died_of_named_error(st, set, store, x, e.record)
                     && !st.conns[x]
                         .links
                         .iter()
@@ -1854,7 +1972,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let owner = other.filter(|&x| !stays || close_order(x) < close_order(y));
             let not_its = alive_after(st, store, y, t)
                 || refused_by_app(st, set, store, y)
-                || closed_cleanly(st, store, y, t);
+                || closed_cleanly(st, store, y, t)
+                || died_of_named_error(st, set, store, y, e.record);
             let Some(x) = owner else {
                 if not_its {
                     // No session fits and the one it joined provably is not its owner:

@@ -513,3 +513,39 @@ fn a_redis_error_no_session_owns_does_not_open_a_connection_that_takes_the_next_
     assert_eq!(verdict_of(&s, c), (Verdict::Healthy, vec![]));
     assert_eq!(s.correlated.connections.len(), 1);
 }
+
+#[test]
+fn a_session_closed_while_supervisord_waited_for_the_server_to_stop_was_cut_by_the_restart() {
+    // `supervisorctl restart daphne`: supervisord logs `waiting for daphne to stop` at
+    // :04.617 and `stopped:` at :05.423. Daphne closed the open session while it stopped;
+    // its WSDISCONNECT says only :04, and the application never logged a close code.
+    // Only sessions closed within a second of the `stopped:` line counted, so the
+    // session looked healthy (e2e seeds 8 and 10).
+    let dir = tempfile::tempdir().unwrap();
+    let sup = dir.path().join("supervisord.log");
+    let out = dir.path().join("daphne-stdout.log");
+    std::fs::write(
+        &sup,
+        "2026-11-26 07:40:50,269 INFO success: daphne entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)\n\
+         2026-11-26 07:41:04,617 INFO waiting for daphne to stop\n\
+         2026-11-26 07:41:05,423 INFO stopped: daphne (exit status 0)\n\
+         2026-11-26 07:41:05,433 INFO spawned: 'daphne' with pid 11496\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &out,
+        "127.0.0.1:37737 - - [26/Nov/2026:07:41:02] \"WSCONNECTING /ws/chat/21/101/\" - -\n\
+         127.0.0.1:37737 - - [26/Nov/2026:07:41:02] \"WSCONNECT /ws/chat/21/101/\" - -\n\
+         127.0.0.1:37737 - - [26/Nov/2026:07:41:04] \"WSDISCONNECT /ws/chat/21/101/\" - -\n",
+    )
+    .unwrap();
+    let specs = [sup, out]
+        .iter()
+        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+        .collect::<Vec<_>>();
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:37737"),
+        (Verdict::Degraded, vec!["server.restart"])
+    );
+}

@@ -493,25 +493,28 @@ const EPISODE_GAP_S: i64 = 10;
 /// Where each input's current stop or restart began, fed the process lines in order.
 #[derive(Clone, Debug, Default)]
 pub struct Episodes {
-    /// Per input: the time of its last process line and the record of the first line of
-    /// that line's episode.
-    last: Vec<Option<(DateTime<Utc>, usize)>>,
+    /// Per input: the time of its last process line, and the first line of that line's
+    /// episode.
+    last: Vec<Option<(DateTime<Utc>, Episode)>>,
 }
+
+/// The first line of a stop or restart: (input, record, time).
+pub type Episode = (u32, usize, DateTime<Utc>);
 
 impl Episodes {
     /// Notes a process line of `input` (record `record`, time `t`); returns the first line
-    /// of the episode it belongs to, as (input, record).
-    pub fn note(&mut self, input: u32, record: usize, t: DateTime<Utc>) -> (u32, usize) {
+    /// of the episode it belongs to.
+    pub fn note(&mut self, input: u32, record: usize, t: DateTime<Utc>) -> Episode {
         let i = input as usize;
         if self.last.len() <= i {
             self.last.resize(i + 1, None);
         }
         let first = match self.last[i] {
             Some((prev, first)) if t - prev <= CDuration::seconds(EPISODE_GAP_S) => first,
-            _ => record,
+            _ => (input, record, t),
         };
         self.last[i] = Some((t, first));
-        (input, first)
+        first
     }
 }
 
@@ -531,8 +534,8 @@ pub fn process_starts<'a>(
 }
 
 /// Connection `c` was being served when a process line at `t` said its server stopped:
-/// started by then and open, or closed within the second before (the logs of a dying
-/// server race). Whole-second times leave three cases that other facts settle: a session
+/// started by then and open, or closed since the second before the stop's first line
+/// (the server closes its sockets while it stops, and the logs of a dying server race). Whole-second times leave three cases that other facts settle: a session
 /// the application saw close normally (its `last_code` 1000, the client's own close) by
 /// then was not dropped; a close written, in the same input, before the first line of
 /// that stop (`episode`) came before it; and a connection of a process that began
@@ -541,17 +544,20 @@ pub fn process_starts<'a>(
 pub fn served_at_stop(
     c: &Connection,
     t: DateTime<Utc>,
-    episode: Option<(u32, usize)>,
+    episode: Option<Episode>,
     began: &BTreeMap<(Option<&str>, u32), DateTime<Utc>>,
     last_code: Option<u32>,
 ) -> bool {
+    // The server closes its sockets while it stops (`waiting for daphne to stop` ...
+    // `stopped:`): a session closed since the stop's first line was cut by it.
+    let from = episode.map_or(t, |(_, _, since)| since.min(t));
     let open = c.start.is_some_and(|s| s <= t)
-        && (!c.closed || c.end.is_none_or(|end| end >= t - CDuration::seconds(1)));
+        && (!c.closed || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)));
     let closed_normally = c.closed && c.end.is_some_and(|end| end <= t) && last_code == Some(1000);
     let closed_before = c
         .closed_line
         .zip(episode)
-        .is_some_and(|((ci, cr), (i, r))| ci == i && cr < r);
+        .is_some_and(|((ci, cr), (i, r, _))| ci == i && cr < r);
     let second = DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
     let new_process = c
         .process()

@@ -1089,32 +1089,44 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let fits = |ci: usize, a: usize| {
                 self.live_for(ci, e, since)
                     && !self.has_pattern(ci, e)
+                    && self.takes_record(ci, ei)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
                     && self.has(ci, PatternRef { pack, pattern: a })
             };
             let recent = &self.st.recent;
-            // The `after` list is in order of preference: the first pattern that some
-            // connection has decides, and among those the first come wins. A line that
-            // follows a healthy step (`Authorization failed` after `User authenticated`)
-            // is the first break of its connection: a connection still on the healthy
-            // sequence whose last step is that one goes first, then any still on it,
-            // and one that already broke off (a rejected token) only when none is.
-            pat.after
-                .iter()
-                .find_map(|&a| {
-                    let first = |ok: &dyn Fn(usize) -> bool| {
-                        recent.iter().copied().find(|&ci| fits(ci, a) && ok(ci))
-                    };
-                    match seq.iter().position(|st| st.pattern == a) {
-                        Some(p) => first(&|ci| {
-                            !self.diverted(ci, pack) && self.reached(ci, pack) == Some(p)
-                        })
-                        .or_else(|| first(&|ci| !self.diverted(ci, pack)))
-                        .or_else(|| first(&|_| true)),
-                        None => first(&|_| true),
-                    }
-                })
-                .map(|i| (i, "after"))
+            // An exception raised while handling a message follows that message: the
+            // session that logged last, of those any `after` pattern fits, is its owner.
+            if self.record_handler(ei) == Some("websocket_receive") {
+                recent
+                    .iter()
+                    .copied()
+                    .filter(|&ci| pat.after.iter().any(|&a| fits(ci, a)))
+                    .max_by_key(|&ci| (self.st.conns[ci].end, ci))
+                    .map(|i| (i, "after"))
+            } else {
+                // The `after` list is in order of preference: the first pattern that some
+                // connection has decides, and among those the first come wins. A line that
+                // follows a healthy step (`Authorization failed` after `User authenticated`)
+                // is the first break of its connection: a connection still on the healthy
+                // sequence whose last step is that one goes first, then any still on it,
+                // and one that already broke off (a rejected token) only when none is.
+                pat.after
+                    .iter()
+                    .find_map(|&a| {
+                        let first = |ok: &dyn Fn(usize) -> bool| {
+                            recent.iter().copied().find(|&ci| fits(ci, a) && ok(ci))
+                        };
+                        match seq.iter().position(|st| st.pattern == a) {
+                            Some(p) => first(&|ci| {
+                                !self.diverted(ci, pack) && self.reached(ci, pack) == Some(p)
+                            })
+                            .or_else(|| first(&|ci| !self.diverted(ci, pack)))
+                            .or_else(|| first(&|_| true)),
+                            None => first(&|_| true),
+                        }
+                    })
+                    .map(|i| (i, "after"))
+            }
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let since = earliest(e.ts, self.step_window(e));
             let pack = e.at.pack;
@@ -1161,6 +1173,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     && self.same_process(ci, e)
                     && active_since(self.st.conns[ci].end, since)
                     && !self.has_pattern(ci, e)
+                    && self.takes_record(ci, ei)
             })
             .map(|i| (i, "after-close"))
         });
@@ -1276,7 +1289,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     }
 
     /// Connection `ci` may take the line of event `ei` with all its patterns: it holds
-    /// none of the line's patterns that a connection logs once. uvicorn's traceback is one
+    /// none of the line's patterns that a connection logs once, and it is in the phase
+    /// the line's traceback names (see [`handler_fits`]). uvicorn's traceback is one
     /// record matching both a Redis error (which may repeat) and `Exception in ASGI
     /// application` (which may not): the session that already died of one is not the
     /// owner of the next.
@@ -1285,7 +1299,20 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let record = s.event(ei).record;
         (ei..)
             .map_while(|i| s.peek(i).filter(|e| e.record == record))
-            .all(|e| self.set.pattern(e.at).repeats || !self.has(ci, e.at))
+            .all(|e| {
+                (self.set.pattern(e.at).repeats || !self.has(ci, e.at))
+                    && handler_fits(&self.st, ci, e)
+            })
+    }
+
+    /// The consumer method the traceback of event `ei`'s line went through, when a
+    /// pattern of the line captured it (see [`handler_fits`]).
+    fn record_handler(&self, ei: usize) -> Option<&'a str> {
+        let s: &'a S = self.store;
+        let record = s.event(ei).record;
+        (ei..)
+            .map_while(|i| s.peek(i).filter(|e| e.record == record))
+            .find_map(|e| e.cap("handler"))
     }
 
     fn opens(&self, ei: usize) -> bool {
@@ -1864,6 +1891,16 @@ fn refused_by_app<S: Store + ?Sized>(st: &State, set: &PackSet, store: &S, x: us
         })
 }
 
+/// An exception raised in a consumer's `websocket_receive` (its traceback says so, in
+/// the pattern's `handler` capture) is a session's whose handshake was accepted: one
+/// still in its handshake is not its owner.
+fn handler_fits(st: &State, ci: usize, e: &Event) -> bool {
+    match e.cap("handler") {
+        Some("websocket_receive") => st.caches[ci].answer == Some(true),
+        _ => true,
+    }
+}
+
 /// A line of a server or the channel layer that reports an error, not a step of the
 /// connection's life: no pack's healthy sequence holds it, it neither opens nor ends one.
 fn is_error(set: &PackSet, e: &Event) -> bool {
@@ -1950,6 +1987,7 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                 && !refused_by_app(st, set, store, y)
                 && !closed_cleanly(st, store, y, t)
                 && !died_of_named_error(st, set, store, y, e.record)
+                && handler_fits(st, y, e)
                 && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
                     let late = if coarse { 1 } else { 0 };
                     c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
@@ -1960,6 +1998,7 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                     && !refused_by_app(st, set, store, x)
                     && !closed_cleanly(st, store, x, t)
                     && !died_of_named_error(st, set, store, x, e.record)
+                    && handler_fits(st, x, e)
                     && !st.conns[x]
                         .links
                         .iter()
@@ -1973,7 +2012,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let not_its = alive_after(st, store, y, t)
                 || refused_by_app(st, set, store, y)
                 || closed_cleanly(st, store, y, t)
-                || died_of_named_error(st, set, store, y, e.record);
+                || died_of_named_error(st, set, store, y, e.record)
+                || !handler_fits(st, y, e);
             let Some(x) = owner else {
                 if not_its {
                     // No session fits and the one it joined provably is not its owner:

@@ -344,28 +344,35 @@ enum Cont {
 
 fn classify(msg: &str) -> Cont {
     let b = msg.as_bytes();
-    match b.first() {
+    // Every line is classified, most of them plain: the first byte rules out all but
+    // one of the texts to compare.
+    let first = match b.first() {
         None => return Cont::No,
         Some(b' ' | b'\t') => return Cont::Yes,
+        Some(&c) => c,
+    };
+    match first {
+        b'T' if msg.starts_with("Traceback (most recent call last)")
+            || msg.starts_with("The above exception was the direct cause") =>
+        {
+            return Cont::TracebackStart
+        }
+        b'D' if msg.starts_with("During handling of the above exception") => {
+            return Cont::TracebackStart
+        }
+        // `--- <exception caught here> ---` and Twisted's other `--- <` markers.
+        b'-' if msg.starts_with("--- <") => return Cont::Yes,
         _ => {}
     }
-    if msg.starts_with("Traceback (most recent call last)") {
-        return Cont::TracebackStart;
-    }
-    if msg.starts_with("During handling of the above exception")
-        || msg.starts_with("The above exception was the direct cause")
-    {
-        return Cont::TracebackStart;
-    }
-    if msg.starts_with("--- <exception caught here> ---") || msg.starts_with("--- <") {
-        return Cont::Yes;
+    if !first.is_ascii_alphabetic() {
+        return Cont::No;
     }
     // `ValueError: ...`, `websockets.exceptions.ConnectionClosedError: ...`, `KeyError`.
     let name_end = b
         .iter()
         .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.'))
         .unwrap_or(b.len());
-    if name_end > 0 && b[0].is_ascii_alphabetic() && (name_end == b.len() || b[name_end] == b':') {
+    if name_end == b.len() || b[name_end] == b':' {
         return Cont::ExceptionLine;
     }
     Cont::No
@@ -601,14 +608,17 @@ impl Assembler {
         // line that starts a record is only counted and timed, and its application layout
         // (a fifth of a line's cost) is left for a rebuild to find.
         let wanted = self.wanted(msg);
-        let lazy = !wanted && basics.is_some_and(|b| b.ts.is_some()) && classify(msg) == Cont::No;
+        let msg_cont = classify(msg);
+        let lazy = !wanted && basics.is_some_and(|b| b.ts.is_some()) && msg_cont == Cont::No;
         let app = if lazy {
             None
         } else {
             self.app(msg, basics.map(|b| b.source.hash))
         };
-        let body = app.as_ref().map(|(_, p)| p.message.as_ref()).unwrap_or(msg);
-        let cont = classify(body);
+        let (body, cont) = match &app {
+            Some((_, p)) => (p.message.as_ref(), classify(&p.message)),
+            None => (msg, msg_cont),
+        };
         if cont != Cont::No && !(cont == Cont::ExceptionLine && self.tb_open.is_none()) {
             if let Some(i) = self.find_owner(basics, cont) {
                 if self.meta[i].skipped.is_some() && self.wanted(body) {

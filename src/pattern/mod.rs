@@ -860,7 +860,16 @@ impl Captures {
 
     /// The value of `name`, when captured (possibly empty).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+        // Called many times per event by the correlation: names are compared without
+        // slicing the values, and a differing first byte settles most comparisons.
+        let want = name.as_bytes();
+        self.spans
+            .iter()
+            .find(|&&(k, _, _)| {
+                let n = self.names[k as usize].as_bytes();
+                n.len() == want.len() && n.first() == want.first() && n == want
+            })
+            .map(|&(_, a, b)| &self.text[a as usize..b as usize])
     }
 
     /// (name, value) pairs in order.

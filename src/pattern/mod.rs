@@ -17,7 +17,7 @@ pub mod load;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aho_corasick::AhoCorasick;
@@ -111,7 +111,7 @@ pub struct Pattern {
     /// Timeline lane.
     pub stage: Stage,
     /// Matched against `Record::message`.
-    pub regex: Regex,
+    pub regex: PatternRegex,
     /// A matching line contains at least one of these (empty: no prefilter possible).
     pub literals: Vec<String>,
     /// The regex's other requirements: a matching line contains one text of each set.
@@ -142,7 +142,133 @@ pub struct Pattern {
 
 /// A pack's `context` regex and, for each of its captures, the name and its index in
 /// the pattern's name list.
-pub type ContextRegex = (Regex, Vec<(Arc<str>, usize)>);
+pub type ContextRegex = (Arc<PatternRegex>, Vec<(Arc<str>, usize)>);
+
+/// A pattern's regex, compiled when it is first needed: compiling every built-in
+/// pattern was most of a short run's time, and most runs meet few of them. A user's
+/// pattern is compiled when loaded, so that an error in it names its file.
+#[derive(Clone, Debug)]
+pub struct PatternRegex {
+    src: Arc<str>,
+    full: OnceLock<Regex>,
+    /// The same regex with ASCII-only classes, for ASCII text (see [`Pattern::captures`]);
+    /// `None` inside when it does not compile that way (`\p{..}`, a non-ASCII literal).
+    ascii: OnceLock<Option<regex::bytes::Regex>>,
+}
+
+/// Compiles a pattern's regex with the limits every pattern gets.
+fn build_regex(src: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(src)
+        .size_limit(1 << 20)
+        .dfa_size_limit(4 << 20)
+        .build()
+}
+
+impl PatternRegex {
+    fn compiled(src: &str, re: Regex) -> PatternRegex {
+        PatternRegex {
+            src: Arc::from(src),
+            full: OnceLock::from(re),
+            ascii: OnceLock::new(),
+        }
+    }
+
+    /// A built-in regex is compiled late when it parses (its capture names are read
+    /// from the parse); anything else now, so that its errors are reported as they were.
+    fn lazy(src: &str) -> PatternRegex {
+        PatternRegex {
+            src: Arc::from(src),
+            full: OnceLock::new(),
+            ascii: OnceLock::new(),
+        }
+    }
+
+    /// The regex as written.
+    pub fn as_str(&self) -> &str {
+        &self.src
+    }
+
+    /// The compiled regex.
+    pub fn get(&self) -> &Regex {
+        self.full.get_or_init(|| {
+            // Only built-in patterns are compiled late, and the tests compile each one.
+            build_regex(&self.src).expect("a built-in pattern's regex compiles")
+        })
+    }
+
+    /// The regex with Unicode classes cut to ASCII: on ASCII text it matches exactly
+    /// where the full one does, with the same captures (`\w`, `\d`, `\s`, `\b`, `.` and
+    /// case folding differ only on non-ASCII text), and its far smaller automaton makes
+    /// the capture search several times cheaper.
+    fn ascii(&self) -> Option<&regex::bytes::Regex> {
+        self.ascii
+            .get_or_init(|| {
+                regex::bytes::RegexBuilder::new(&self.src)
+                    .unicode(false)
+                    .size_limit(1 << 20)
+                    .dfa_size_limit(4 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The named groups of the first match in `text`, from the ASCII regex when the
+    /// text is ASCII.
+    fn captures<'t>(&self, text: &'t str) -> Option<Found<'t>> {
+        match self.ascii().filter(|_| text.is_ascii()) {
+            Some(re) => re.captures(text.as_bytes()).map(|c| Found::Ascii(text, c)),
+            None => self.get().captures(text).map(Found::Full),
+        }
+    }
+}
+
+/// A match's groups from either of a [`PatternRegex`]'s regexes.
+enum Found<'t> {
+    Ascii(&'t str, regex::bytes::Captures<'t>),
+    Full(regex::Captures<'t>),
+}
+
+impl<'t> Found<'t> {
+    fn name(&self, name: &str) -> Option<&'t str> {
+        match self {
+            // The text is ASCII: every offset is a char boundary.
+            Found::Ascii(text, c) => c.name(name).map(|m| &text[m.range()]),
+            Found::Full(c) => c.name(name).map(|m| m.as_str()),
+        }
+    }
+}
+
+/// The names of a parsed regex's capture groups in group order, as
+/// [`Regex::capture_names`] gives them, without compiling it.
+fn capture_names(hir: &Hir) -> Vec<String> {
+    fn walk(h: &Hir, out: &mut Vec<(u32, String)>) {
+        match h.kind() {
+            HirKind::Capture(c) => {
+                if let Some(n) = &c.name {
+                    out.push((c.index, n.to_string()));
+                }
+                walk(&c.sub, out);
+            }
+            HirKind::Repetition(r) => walk(&r.sub, out),
+            HirKind::Concat(xs) | HirKind::Alternation(xs) => {
+                for x in xs {
+                    walk(x, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(hir, &mut out);
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, n)| n).collect()
+}
+
+/// `src` parsed as the regex crate parses it, or `None` when it does not parse.
+fn parse_regex(src: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new().build().parse(src).ok()
+}
 
 impl Pattern {
     /// The names of the regex's own capture groups (not those `set` adds).
@@ -160,13 +286,13 @@ impl Pattern {
         {
             return None;
         }
-        let c = self.regex.captures(text)?;
         let regex_names = self.regex_names().len();
+        let c = self.regex.captures(text)?;
         let mut found: Vec<(usize, &str)> = self
             .regex_names()
             .iter()
             .enumerate()
-            .filter_map(|(i, n)| c.name(n).map(|m| (i, m.as_str())))
+            .filter_map(|(i, n)| c.name(n).map(|m| (i, m)))
             .collect();
         // The pattern's own capture wins: a context id only fills a name it left empty.
         for (re, adds) in self.context.iter() {
@@ -179,7 +305,7 @@ impl Pattern {
                         continue;
                     }
                     if let Some(m) = cc.name(n) {
-                        found.push((*i, m.as_str()));
+                        found.push((*i, m));
                     }
                 }
             }
@@ -277,14 +403,23 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
     let at = |span: std::ops::Range<usize>, msg: String| error_at(&path, text, span.start, msg);
     let line_of = |span: std::ops::Range<usize>| load::line_col(text, span.start).0;
 
-    let mut context = Vec::new();
+    let builtin = matches!(origin, Origin::Builtin(_));
+    let mut context: Vec<(Arc<PatternRegex>, Vec<String>)> = Vec::new();
     for c in &file.pack.context {
-        let re = Regex::new(c.get_ref())
-            .map_err(|e| at(c.span(), format!("context regex does not compile: {e}")))?;
-        if re.capture_names().flatten().next().is_none() {
+        let src = c.get_ref();
+        let (re, names) = match parse_regex(src).filter(|_| builtin) {
+            Some(hir) => (PatternRegex::lazy(src), capture_names(&hir)),
+            None => {
+                let re = Regex::new(src)
+                    .map_err(|e| at(c.span(), format!("context regex does not compile: {e}")))?;
+                let names = re.capture_names().flatten().map(String::from).collect();
+                (PatternRegex::compiled(src, re), names)
+            }
+        };
+        if names.is_empty() {
             return Err(at(c.span(), "a context regex needs a named capture".into()));
         }
-        context.push(re);
+        context.push((Arc::new(re), names));
     }
 
     let mut patterns: Vec<Pattern> = Vec::new();
@@ -305,26 +440,33 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             )
         })?;
         let src = d.regex.get_ref();
-        let regex = regex::RegexBuilder::new(src)
-            .size_limit(1 << 20)
-            .dfa_size_limit(4 << 20)
-            .build()
-            .map_err(|e| {
-                let why = match e {
-                    regex::Error::CompiledTooBig(limit) => format!(
+        let hir = parse_regex(src);
+        let (regex, regex_names) = match hir.as_ref().filter(|_| builtin) {
+            Some(hir) => (PatternRegex::lazy(src), capture_names(hir)),
+            None => {
+                let re = build_regex(src).map_err(|e| {
+                    let why = match e {
+                        regex::Error::CompiledTooBig(limit) => format!(
                         "is too big once compiled (limit {limit} bytes): bound its repetitions \
                          or split it into several patterns"
                     ),
-                    e => format!("does not compile: {e}"),
-                };
-                at(
-                    d.regex.span(),
-                    format!("regex of '{}' {why}", d.id.get_ref()),
-                )
-            })?;
+                        e => format!("does not compile: {e}"),
+                    };
+                    at(
+                        d.regex.span(),
+                        format!("regex of '{}' {why}", d.id.get_ref()),
+                    )
+                })?;
+                let names = re.capture_names().flatten().map(String::from).collect();
+                (PatternRegex::compiled(src, re), names)
+            }
+        };
         let literals = match &d.literal {
             Some(l) => vec![l.get_ref().clone()],
-            None => required_literals(src).unwrap_or_default(),
+            None => hir
+                .as_ref()
+                .and_then(required_literals_of)
+                .unwrap_or_default(),
         };
         // A requirement every prefilter text already meets is checked once, by it.
         let implied = |set: &Vec<String>| {
@@ -333,7 +475,10 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                     .iter()
                     .all(|l| set.iter().any(|t| l.contains(t.as_str())))
         };
-        let also = required_all(src)
+        let also = hir
+            .as_ref()
+            .map(required_all_of)
+            .unwrap_or_default()
             .into_iter()
             .filter(|set| !implied(set))
             .map(|set| {
@@ -354,11 +499,11 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 .remove("line")
                 .ok_or_else(|| at(ex.span(), "an example needs `line`".into()))?;
             for k in expect.keys() {
-                if !regex.capture_names().flatten().any(|n| n == k)
+                if !regex_names.iter().any(|n| n == k)
                     && !d.set.contains_key(k)
                     && !context
                         .iter()
-                        .any(|c| c.capture_names().flatten().any(|n| n == k))
+                        .any(|(_, names)| names.iter().any(|n| n == k))
                 {
                     return Err(at(
                         ex.span(),
@@ -379,11 +524,11 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             ));
         }
         // Names: the regex's own, then those only a context regex captures, then `set`'s.
-        let mut own: Vec<&str> = regex.capture_names().flatten().collect();
+        let mut own: Vec<&str> = regex_names.iter().map(String::as_str).collect();
         let mut pattern_context = Vec::new();
-        for re in &context {
+        for (re, names) in &context {
             let mut adds = Vec::new();
-            for n in re.capture_names().flatten() {
+            for n in names.iter().map(String::as_str) {
                 let i = match own.iter().position(|o| *o == n) {
                     Some(i) => i,
                     None => {
@@ -557,11 +702,12 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
 /// least 3 bytes), or `None` when no such text can be derived (then the pattern runs on
 /// every line of its formats).
 pub fn required_literals(regex: &str) -> Option<Vec<String>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(regex)
-        .ok()?;
-    let set = required(&hir)?;
+    required_literals_of(&parse_regex(regex)?)
+}
+
+/// [`required_literals`] of a parsed regex.
+fn required_literals_of(hir: &Hir) -> Option<Vec<String>> {
+    let set = required(hir)?;
     (set.iter().all(|s| s.len() >= 3)).then_some(set)
 }
 
@@ -569,6 +715,11 @@ pub fn required_literals(regex: &str) -> Option<Vec<String>> {
 /// contains, and every match meets all the sets (the parts of its top-level sequence).
 /// Sets with a text shorter than 3 bytes filter too little to be worth a search.
 pub fn required_all(regex: &str) -> Vec<Vec<String>> {
+    parse_regex(regex).map_or_else(Vec::new, |h| required_all_of(&h))
+}
+
+/// [`required_all`] of a parsed regex.
+fn required_all_of(hir: &Hir) -> Vec<Vec<String>> {
     fn walk(h: &Hir, out: &mut Vec<Vec<String>>) {
         match h.kind() {
             HirKind::Capture(c) => walk(&c.sub, out),
@@ -584,11 +735,8 @@ pub fn required_all(regex: &str) -> Vec<Vec<String>> {
             _ => out.extend(required(h)),
         }
     }
-    let Ok(hir) = regex_syntax::ParserBuilder::new().build().parse(regex) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    walk(&hir, &mut out);
+    walk(hir, &mut out);
     out.retain(|set| !set.is_empty() && set.iter().all(|s| s.len() >= 3));
     out.sort();
     out.dedup();
@@ -1155,7 +1303,7 @@ pub fn test_pack(pack: &Pack) -> (usize, Vec<ExampleFailure>) {
         }
         for (line, at) in &p.counter_examples {
             checked += 1;
-            if p.regex.is_match(line) {
+            if p.regex.get().is_match(line) {
                 fails.push(fail(*at, format!("counter-example matches: {line:?}")));
             }
         }

@@ -317,3 +317,85 @@ fn an_application_line_s_request_id_is_read_by_the_app_packs() {
     );
     assert_eq!(c.get("path"), Some("/ws/notifications/"));
 }
+
+/// Where each group of a match is, by group index.
+type Spans = Vec<Option<(usize, usize)>>;
+
+/// The spans of every group of the first match, from the full regex and, for ASCII text,
+/// from the ASCII one.
+fn spans_both(re: &PatternRegex, text: &str) -> (Spans, Option<Spans>) {
+    let full = re
+        .get()
+        .captures(text)
+        .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+        .unwrap_or_default();
+    let ascii = re.ascii().filter(|_| text.is_ascii()).map(|a| {
+        a.captures(text.as_bytes())
+            .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+            .unwrap_or_default()
+    });
+    (full, ascii)
+}
+
+#[test]
+fn every_built_in_regex_compiles_late_with_the_names_it_was_loaded_with() {
+    let set = PackSet::load(&[]).unwrap();
+    for pack in &set.packs {
+        for p in &pack.patterns {
+            let compiled: Vec<&str> = p.regex.get().capture_names().flatten().collect();
+            let loaded: Vec<&str> = p.names.iter().map(|n| &**n).collect();
+            assert_eq!(
+                compiled,
+                loaded[..compiled.len()],
+                "{}/{}: capture names",
+                pack.name,
+                p.id
+            );
+            for (re, _) in p.context.iter() {
+                assert!(re.get().capture_names().flatten().next().is_some());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_ascii_regex_matches_ascii_text_exactly_as_the_full_one() {
+    let set = PackSet::load(&[]).unwrap();
+    let mut compared = 0;
+    for pack in &set.packs {
+        for p in &pack.patterns {
+            let lines = p
+                .examples
+                .iter()
+                .map(|e| e.line.as_str())
+                .chain(p.counter_examples.iter().map(|(l, _)| l.as_str()));
+            for line in lines {
+                // Each line as written, cut short, and with its case changed: near misses
+                // and partial matches as well as the matches.
+                let variants = [
+                    line.to_string(),
+                    line.get(..line.len() / 2).unwrap_or(line).to_string(),
+                    line.to_ascii_uppercase(),
+                    format!("  {line} trailing text"),
+                ];
+                for v in variants.iter().filter(|v| v.is_ascii()) {
+                    let (full, ascii) = spans_both(&p.regex, v);
+                    if let Some(ascii) = ascii {
+                        assert_eq!(full, ascii, "{}/{} on {v:?}", pack.name, p.id);
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 500, "ASCII regexes compared: {compared}");
+}
+
+#[test]
+fn non_ascii_text_is_matched_by_the_full_regex() {
+    let src = r"(?P<w>\w+)";
+    let re = PatternRegex::compiled(src, Regex::new(src).unwrap());
+    // `\w` takes `é` in Unicode, not in ASCII: the full regex decides.
+    assert_eq!(re.captures("héllo").unwrap().name("w"), Some("héllo"));
+    assert_eq!(re.captures("hello").unwrap().name("w"), Some("hello"));
+}

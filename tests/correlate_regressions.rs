@@ -549,3 +549,41 @@ fn a_session_closed_while_supervisord_waited_for_the_server_to_stop_was_cut_by_t
         (Verdict::Degraded, vec!["server.restart"])
     );
 }
+
+#[test]
+fn a_session_whose_app_logged_its_close_is_healthy_without_the_servers_close_line() {
+    // Behind nginx, Daphne's port-less WSDISCONNECT of this session went to another
+    // session on the path; the application had logged `Disconnected with code 1000`.
+    // The session counted as open, and a restart twelve seconds later "cut" it (e2e
+    // seed 10: a healthy session called degraded by server.restart).
+    let dir = tempfile::tempdir().unwrap();
+    let sup = dir.path().join("supervisord.log");
+    let err = dir.path().join("daphne-stderr.log");
+    std::fs::write(
+        &sup,
+        "2026-11-26 07:40:50,269 INFO success: daphne entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)\n\
+         2026-11-26 07:41:04,617 INFO waiting for daphne to stop\n\
+         2026-11-26 07:41:05,423 INFO stopped: daphne (exit status 0)\n",
+    )
+    .unwrap();
+    let rid = "request_id=0a9caec068186271e99ffc165a42bd5a";
+    std::fs::write(
+        &err,
+        format!(
+            "2026-11-26 07:40:52,186 INFO     client=127.0.0.1:0 {rid} [JWTAuthMiddleware] Processing connection for path: /ws/chat/1/101/\n\
+             2026-11-26 07:40:52,187 INFO     client=127.0.0.1:0 {rid} [JWTAuthMiddleware] User authenticated: 1 (customer1@example.com)\n\
+             2026-11-26 07:40:52,188 INFO     client=127.0.0.1:0 {rid} [ChatConsumer] Connection attempt started\n\
+             2026-11-26 07:40:52,190 INFO     client=127.0.0.1:0 {rid} [ChatConsumer] Connection accepted for user 1 (role: customer)\n\
+             2026-11-26 07:40:52,795 INFO     client=127.0.0.1:0 {rid} [ChatConsumer] Disconnected with code 1000\n"
+        ),
+    )
+    .unwrap();
+    let specs = [sup, err]
+        .iter()
+        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+        .collect::<Vec<_>>();
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let c = connections(&s);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!((c[0].0, c[0].1.clone()), (Verdict::Healthy, vec![]));
+}

@@ -554,6 +554,11 @@ pub fn served_at_stop(
     let open = c.start.is_some_and(|s| s <= t)
         && (!c.closed || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)));
     let closed_normally = c.closed && c.end.is_some_and(|end| end <= t) && last_code == Some(1000);
+    // The application logged its close (`Disconnected with code N`, its disconnect
+    // handler ran) over a second before the stop began: ended, whether or not the
+    // server's own close line was paired with it.
+    let app_closed_before =
+        last_code.is_some() && c.end.is_some_and(|end| end < from - CDuration::seconds(1));
     let closed_before = c
         .closed_line
         .zip(episode)
@@ -563,7 +568,7 @@ pub fn served_at_stop(
         .process()
         .and_then(|p| began.get(&p))
         .is_some_and(|&b| b >= second);
-    open && !closed_normally && !closed_before && !new_process
+    open && !closed_normally && !app_closed_before && !closed_before && !new_process
 }
 
 /// The close code connection `c`'s last line with one gave.
@@ -639,7 +644,13 @@ pub fn evaluate(
             match worst {
                 Some(Severity::Error) => Verdict::Broken,
                 Some(Severity::Warning) => Verdict::Degraded,
-                _ if ev.pending[ci] || !corr.connections[ci].closed => Verdict::Open,
+                // The application's close code (`Disconnected with code 1000`) ends it
+                // too, when the server's close line was not paired with it.
+                _ if ev.pending[ci]
+                    || !corr.connections[ci].closed && ev.close_codes[ci].is_none() =>
+                {
+                    Verdict::Open
+                }
                 _ => Verdict::Healthy,
             }
         })

@@ -30,6 +30,9 @@ use chrono::{DateTime, Duration as CDuration, Utc};
 use crate::pattern::{Event, PackSet, PatternRef, Stage};
 use crate::record::Record;
 
+mod chunked;
+pub use chunked::Chunked;
+
 /// How long a connection waits for its next step when the pack does not say.
 const DEFAULT_STEP_WINDOW_MS: i64 = 10_000;
 /// How close in time a key-less line must be to the connection it joins.
@@ -267,6 +270,16 @@ fn same_token(a: &str, b: &str) -> bool {
     a.starts_with(b) || b.starts_with(a)
 }
 
+/// `v`, with room for one more element: a connection's short lists (its keys, patterns,
+/// first links) mostly hold one or two elements for as long as it is open, and a `Vec`'s
+/// first allocation holds four.
+fn short<T>(v: &mut Vec<T>) -> &mut Vec<T> {
+    if v.len() == v.capacity() && v.len() < 4 {
+        v.reserve_exact(1);
+    }
+    v
+}
+
 fn kind_bit(kind: &str) -> u8 {
     match kind {
         "client" => 1,
@@ -349,8 +362,8 @@ impl Store for Slices<'_> {
 /// The correlation built so far: everything that survives between two events.
 #[derive(Default)]
 pub struct State {
-    conns: Vec<Connection>,
-    caches: Vec<Cache>,
+    conns: Chunked<Connection>,
+    caches: Chunked<Cache>,
     /// Connections active within `horizon` of the latest event, in creation order: the
     /// only ones a line without an id can join.
     recent: Vec<usize>,
@@ -700,18 +713,18 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let pat = &pack.patterns[e.at.pattern];
             let cache = &mut self.st.caches[ci];
             if let Err(i) = cache.patterns.binary_search(&e.at) {
-                cache.patterns.insert(i, e.at);
+                short(&mut cache.patterns).insert(i, e.at);
             }
             match step {
                 Some(st) => match cache.reached.iter_mut().find(|(p, _)| *p == e.at.pack) {
                     Some((_, r)) => *r = (*r).max(st),
-                    None => cache.reached.push((e.at.pack, st)),
+                    None => short(&mut cache.reached).push((e.at.pack, st)),
                 },
                 None if !pat.repeats
                     && !cache.diverted.contains(&e.at.pack)
                     && diverts(pack, e.stage) =>
                 {
-                    cache.diverted.push(e.at.pack)
+                    short(&mut cache.diverted).push(e.at.pack)
                 }
                 None => {}
             }
@@ -733,13 +746,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             if let Some(id) = e.cap("request_id") {
                 if !cache.request_ids.iter().any(|x| x == id) {
-                    cache.request_ids.push(id.to_string());
+                    short(&mut cache.request_ids).push(id.to_string());
                 }
             }
             let names = ["user", "user_id", "email"].map(|n| e.cap(n));
             for u in names.into_iter().flatten().chain(user.as_deref()) {
                 if !cache.users.iter().any(|x| x == u) {
-                    cache.users.push(u.to_string());
+                    short(&mut cache.users).push(u.to_string());
                 }
             }
             let mask = kinds_mask(&keys);
@@ -756,7 +769,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let coarse_ts = r.coarse;
         let c = &mut self.st.conns[ci];
-        c.links.push(Link {
+        short(&mut c.links).push(Link {
             event: ei,
             key,
             exact,
@@ -807,7 +820,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             match self.st.keys.entry(k.clone()) {
                 std::collections::btree_map::Entry::Vacant(v) => {
                     v.insert(ci);
-                    self.st.caches[ci].keys.push(k);
+                    short(&mut self.st.caches[ci].keys).push(k);
                 }
                 // A connection closed by a guess kept its id until a new one took it.
                 std::collections::btree_map::Entry::Occupied(mut o)
@@ -815,7 +828,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 {
                     let old = o.insert(ci);
                     self.st.caches[old].keys.retain(|x| *x != k);
-                    self.st.caches[ci].keys.push(k);
+                    short(&mut self.st.caches[ci].keys).push(k);
                 }
                 std::collections::btree_map::Entry::Occupied(_) => {}
             }
@@ -835,7 +848,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 for k in std::mem::take(&mut self.st.caches[ci].keys) {
                     self.st.keys.remove(&k);
                     self.st.closed_keys.insert(k.clone(), ci);
-                    self.st.caches[ci].closed_keys.push(k);
+                    short(&mut self.st.caches[ci].closed_keys).push(k);
                 }
             }
             let seq = self.st.caches[ci].seq;
@@ -1890,7 +1903,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     absorb_orphans(&mut b.st, &store);
     rehome_errors(&mut b.st, set, &store);
     b.st.global.sort_unstable();
-    let mut conns = b.st.conns;
+    let mut conns = b.st.conns.into_vec();
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));
     for (i, c) in conns.iter_mut().enumerate() {

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use chrono::{DateTime, Duration as CDuration, Utc};
 
 use crate::catalog::Severity;
-use crate::correlate::{self, Builder, Connection, Origin, State, Store};
+use crate::correlate::{self, Builder, Chunked, Connection, Origin, State, Store};
 use crate::pattern::{Event, PackSet, Stage};
 use crate::record::Record;
 use crate::sequence::{self, Finding};
@@ -230,7 +230,7 @@ pub struct Engine<'a> {
     horizon: CDuration,
     store: LiveStore,
     state: State,
-    slots: Vec<Slot>,
+    slots: Chunked<Slot>,
     wakes: BTreeSet<(DateTime<Utc>, usize)>,
     /// (last activity, slot): the eviction order.
     activity: BTreeSet<(u64, usize)>,
@@ -262,7 +262,7 @@ impl<'a> Engine<'a> {
             horizon: correlate::horizon(set),
             store: LiveStore::default(),
             state: State::default(),
-            slots: Vec::new(),
+            slots: Chunked::default(),
             wakes: BTreeSet::new(),
             activity: BTreeSet::new(),
             seq: 0,
@@ -399,8 +399,8 @@ impl<'a> Engine<'a> {
     }
 
     fn slot(&mut self, ci: usize) -> &mut Slot {
-        if self.slots.len() <= ci {
-            self.slots.resize_with(ci + 1, Slot::default);
+        while self.slots.len() <= ci {
+            self.slots.push(Slot::default());
         }
         &mut self.slots[ci]
     }

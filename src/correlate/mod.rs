@@ -24,6 +24,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration as CDuration, Utc};
 
@@ -31,7 +32,9 @@ use crate::pattern::{Event, PackSet, PatternRef, Stage};
 use crate::record::Record;
 
 mod chunked;
+mod short;
 pub use chunked::Chunked;
+use short::Short;
 
 /// How long a connection waits for its next step when the pack does not say.
 const DEFAULT_STEP_WINDOW_MS: i64 = 10_000;
@@ -42,6 +45,8 @@ const KEYLESS_WINDOW_MS: i64 = 2_000;
 const CLOSED_GRACE_MS: i64 = 15_000;
 /// How far the proxy's computed start may be from the connection's start.
 const PROXY_SLACK_MS: i64 = 2_000;
+/// Most distinct host names kept shared.
+const MAX_INTERNED: usize = 1024;
 
 /// How an event joined its connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,7 +87,7 @@ pub struct Connection {
     /// order says what came first when whole-second times cannot.
     pub closed_line: Option<(u32, usize)>,
     /// Host and process of the server lines, for key-less joins.
-    source: Option<(Option<String>, Option<u32>)>,
+    source: Option<(Option<Arc<str>>, Option<u32>)>,
 }
 
 impl Connection {
@@ -187,11 +192,11 @@ fn exact_keys(e: &Event, r: &Origin) -> Vec<(&'static str, String)> {
 #[derive(Default)]
 struct Cache {
     /// Patterns seen, sorted.
-    patterns: Vec<PatternRef>,
+    patterns: Short<PatternRef>,
     /// (pack, highest step reached).
-    reached: Vec<(usize, usize)>,
+    reached: Short<(usize, usize)>,
     /// Packs whose healthy sequence the connection has left.
-    diverted: Vec<usize>,
+    diverted: Short<usize>,
     /// Kinds of exact ids any of its lines carried (bits of [`kind_bit`]).
     kinds_all: u8,
     /// The same, from lines other than the proxy's.
@@ -201,13 +206,13 @@ struct Cache {
     /// It has a line other than the proxy's.
     has_server: bool,
     /// Its ids in the key index, to remove them when it closes.
-    keys: Vec<(&'static str, String)>,
+    keys: Short<(&'static str, String)>,
     /// Its ids in the closed-key index, once it closed.
-    closed_keys: Vec<(&'static str, String)>,
+    closed_keys: Short<(&'static str, String)>,
     /// Its creation number (its entry in `open_set` while open).
     seq: usize,
-    /// Its start as indexed in `by_path`.
-    indexed: Option<(String, i64)>,
+    /// Its start as indexed in `by_path` (under its path, which never changes once set).
+    indexed: Option<i64>,
     /// When it closed, and whether that time was written in whole seconds.
     closed_at: Option<(DateTime<Utc>, bool)>,
     /// The line that closed it named it by an id (Daphne's WSDISCONNECT with the client).
@@ -221,14 +226,14 @@ struct Cache {
     /// The pack of its first middleware or consumer line: the application stack it runs.
     app_pack: Option<usize>,
     /// The consumer class its lines name (`ChatConsumer`).
-    consumer: Option<String>,
+    consumer: Option<Box<str>>,
     /// The token its lines show (often cut: `e542125a86...`).
-    token: Option<String>,
+    token: Option<Box<str>>,
     /// Every name its lines gave the user: id, e-mail, user name.
-    users: Vec<String>,
+    users: Short<String>,
     /// The request ids its lines carried (a proxy's `$request_id`, passed on as
     /// `X-Request-ID` and logged by the application): one per session.
-    request_ids: Vec<String>,
+    request_ids: Short<String>,
     /// Its earliest line written in whole seconds, and its earliest precise one.
     first_coarse: Option<DateTime<Utc>>,
     first_precise: Option<DateTime<Utc>>,
@@ -241,7 +246,7 @@ struct Cache {
     answered_precisely: bool,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
-    proxy_at: Option<(DateTime<Utc>, Option<String>)>,
+    proxy_at: Option<(DateTime<Utc>, Option<Box<str>>)>,
 }
 
 /// A token as a line shows it, without the `...` of a cut one.
@@ -268,6 +273,21 @@ fn answer_of(e: &Event) -> Option<bool> {
 /// Two sightings of one token: equal, or one cut from the other.
 fn same_token(a: &str, b: &str) -> bool {
     a.starts_with(b) || b.starts_with(a)
+}
+
+/// The shared copy of `s` in `set`, added when new.
+pub(crate) fn intern(set: &mut BTreeSet<Arc<str>>, s: &str) -> Arc<str> {
+    if let Some(a) = set.get(s) {
+        return a.clone();
+    }
+    // A stream naming ever new hosts must not grow the set for days: start over (the
+    // copies in use stay valid, only shared less).
+    if set.len() >= MAX_INTERNED {
+        set.clear();
+    }
+    let a: Arc<str> = Arc::from(s);
+    set.insert(a.clone());
+    a
 }
 
 /// `v`, with room for one more element: a connection's short lists (its keys, patterns,
@@ -391,6 +411,9 @@ pub struct State {
     landed: Option<usize>,
     /// Per input, the last record placed and its connection.
     last_in_input: BTreeMap<u32, (usize, usize)>,
+    /// The host names connections' processes run on, one copy each: a stack has a few
+    /// hosts and `watch` may hold 100k connections naming them.
+    hosts: BTreeSet<Arc<str>>,
 }
 
 impl State {
@@ -435,8 +458,8 @@ impl State {
             }
         }
         self.open_set.remove(&(cache.seq, ci));
-        if let Some((p, t)) = cache.indexed {
-            self.by_path.remove(&(p, t, ci));
+        if let (Some(t), Some(p)) = (cache.indexed, &self.conns[ci].path) {
+            self.by_path.remove(&(p.clone(), t, ci));
         }
         self.recent.retain(|&c| c != ci);
         if self.record_conn.is_some_and(|(_, c)| c == ci) {
@@ -713,18 +736,18 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let pat = &pack.patterns[e.at.pattern];
             let cache = &mut self.st.caches[ci];
             if let Err(i) = cache.patterns.binary_search(&e.at) {
-                short(&mut cache.patterns).insert(i, e.at);
+                cache.patterns.insert(i, e.at);
             }
             match step {
                 Some(st) => match cache.reached.iter_mut().find(|(p, _)| *p == e.at.pack) {
                     Some((_, r)) => *r = (*r).max(st),
-                    None => short(&mut cache.reached).push((e.at.pack, st)),
+                    None => cache.reached.push((e.at.pack, st)),
                 },
                 None if !pat.repeats
                     && !cache.diverted.contains(&e.at.pack)
                     && diverts(pack, e.stage) =>
                 {
-                    short(&mut cache.diverted).push(e.at.pack)
+                    cache.diverted.push(e.at.pack)
                 }
                 None => {}
             }
@@ -735,10 +758,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 cache.app_pack = Some(e.at.pack);
             }
             if cache.consumer.is_none() {
-                cache.consumer = e.cap("consumer").map(str::to_string);
+                cache.consumer = e.cap("consumer").map(Box::from);
             }
             if cache.token.is_none() {
-                cache.token = token_of(e).map(str::to_string);
+                cache.token = token_of(e).map(Box::from);
             }
             if cache.answer.is_none() {
                 cache.answer = answer_of(e);
@@ -746,13 +769,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             if let Some(id) = e.cap("request_id") {
                 if !cache.request_ids.iter().any(|x| x == id) {
-                    short(&mut cache.request_ids).push(id.to_string());
+                    cache.request_ids.push(id.to_string());
                 }
             }
             let names = ["user", "user_id", "email"].map(|n| e.cap(n));
             for u in names.into_iter().flatten().chain(user.as_deref()) {
                 if !cache.users.iter().any(|x| x == u) {
-                    short(&mut cache.users).push(u.to_string());
+                    cache.users.push(u.to_string());
                 }
             }
             let mask = kinds_mask(&keys);
@@ -760,7 +783,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if e.stage == Stage::Proxy {
                 cache.has_proxy = true;
                 if e.cap("status").is_some() && cache.proxy_at.is_none() {
-                    cache.proxy_at = e.ts.map(|t| (t, cip.clone()));
+                    cache.proxy_at = e.ts.map(|t| (t, cip.as_deref().map(Box::from)));
                 }
             } else {
                 cache.kinds_server |= mask;
@@ -808,7 +831,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if c.source.is_none()
                 && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer)
             {
-                c.source = Some((r.host.map(str::to_string), r.pid));
+                c.source = Some((r.host.map(|h| intern(&mut self.st.hosts, h)), r.pid));
             }
         } else if c.client_ip.is_none() {
             c.client_ip = cip;
@@ -820,7 +843,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             match self.st.keys.entry(k.clone()) {
                 std::collections::btree_map::Entry::Vacant(v) => {
                     v.insert(ci);
-                    short(&mut self.st.caches[ci].keys).push(k);
+                    self.st.caches[ci].keys.push(k);
                 }
                 // A connection closed by a guess kept its id until a new one took it.
                 std::collections::btree_map::Entry::Occupied(mut o)
@@ -828,7 +851,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 {
                     let old = o.insert(ci);
                     self.st.caches[old].keys.retain(|x| *x != k);
-                    short(&mut self.st.caches[ci].keys).push(k);
+                    self.st.caches[ci].keys.push(k);
                 }
                 std::collections::btree_map::Entry::Occupied(_) => {}
             }
@@ -848,7 +871,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 for k in std::mem::take(&mut self.st.caches[ci].keys) {
                     self.st.keys.remove(&k);
                     self.st.closed_keys.insert(k.clone(), ci);
-                    short(&mut self.st.caches[ci].closed_keys).push(k);
+                    self.st.caches[ci].closed_keys.push(k);
                 }
             }
             let seq = self.st.caches[ci].seq;
@@ -867,16 +890,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// Keeps `by_path` in step with the connection's path and start.
     fn reindex(&mut self, ci: usize) {
         let c = &self.st.conns[ci];
-        let want = match (&c.path, c.start) {
-            (Some(p), Some(t)) => Some((p.clone(), t.timestamp_millis())),
-            _ => None,
-        };
+        let Some(p) = &c.path else { return };
+        let want = c.start.map(|t| t.timestamp_millis());
         if self.st.caches[ci].indexed != want {
-            if let Some((p, t)) = self.st.caches[ci].indexed.take() {
-                self.st.by_path.remove(&(p, t, ci));
+            if let Some(t) = self.st.caches[ci].indexed.take() {
+                self.st.by_path.remove(&(p.clone(), t, ci));
             }
-            if let Some((p, t)) = &want {
-                self.st.by_path.insert((p.clone(), *t, ci));
+            if let Some(t) = want {
+                self.st.by_path.insert((p.clone(), t, ci));
             }
             self.st.caches[ci].indexed = want;
         }
@@ -1492,7 +1513,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 let gap = (*at - ts).num_milliseconds().abs();
                 let fits = gap < 1_000
                     && c.path.as_deref() == Some(path.as_str())
-                    && (ip.is_none() || seen.is_none() || *seen == ip)
+                    && (ip.is_none() || seen.is_none() || seen.as_deref() == ip.as_deref())
                     && !self.has_pattern(ci, e)
                     && self.same_answer(ci, e);
                 fits.then_some((gap, ci))
@@ -1722,7 +1743,7 @@ fn closed_right_after(
     closes: &[(DateTime<Utc>, usize)],
     t: DateTime<Utc>,
     line: (u32, usize),
-    source: Option<&(Option<String>, Option<u32>)>,
+    source: Option<&(Option<Arc<str>>, Option<u32>)>,
     except: usize,
     ok: impl Fn(usize) -> bool,
 ) -> Option<usize> {

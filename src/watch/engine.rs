@@ -19,6 +19,7 @@
 //! when the stream goes quiet.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration as CDuration, Utc};
 
@@ -161,6 +162,8 @@ struct LiveStore {
     // while it rehashes) costs little at 100k open connections.
     events: SeqMap<Box<Event>>,
     records: SeqMap<Box<Held>>,
+    /// Host names, one copy each (see [`correlate::intern`]).
+    hosts: BTreeSet<Arc<str>>,
 }
 
 /// A matched record as the engine keeps it: what correlation asks (input, process,
@@ -170,19 +173,19 @@ struct Held {
     line: u64,
     ts: Option<DateTime<Utc>>,
     coarse: bool,
-    host: Option<Box<str>>,
+    host: Option<Arc<str>>,
     pid: Option<u32>,
     message: Box<str>,
 }
 
 impl Held {
-    fn of(r: Record) -> Held {
+    fn of(r: Record, hosts: &mut BTreeSet<Arc<str>>) -> Held {
         Held {
             input: r.input,
             line: r.line,
             ts: r.ts.map(|t| t.utc),
             coarse: r.coarse_time(),
-            host: r.host.map(String::into_boxed_str),
+            host: r.host.map(|h| correlate::intern(hosts, &h)),
             pid: r.pid,
             message: r.message.into_boxed_str(),
         }
@@ -338,7 +341,8 @@ impl<'a> Engine<'a> {
         self.counts.matched += 1;
         let ri = self.next_record;
         self.next_record += 1;
-        self.store.records.insert(ri, Box::new(Held::of(rec)));
+        let held = Held::of(rec, &mut self.store.hosts);
+        self.store.records.insert(ri, Box::new(held));
         let mut touched: Vec<usize> = Vec::new();
         // Every event of the record is held before the first is placed: the correlation
         // looks at all the patterns a line matched.

@@ -207,8 +207,8 @@ struct Cache {
     has_server: bool,
     /// Its ids in the key index, to remove them when it closes.
     keys: Short<(&'static str, String)>,
-    /// Its ids in the closed-key index, once it closed.
-    closed_keys: Short<(&'static str, String)>,
+    /// What few connections have (see [`Rare`]).
+    rare: Option<Box<Rare>>,
     /// Its creation number (its entry in `open_set` while open).
     seq: usize,
     /// Its start as indexed in `by_path` (under its path, which never changes once set).
@@ -225,15 +225,6 @@ struct Cache {
     closed_guess: bool,
     /// The pack of its first middleware or consumer line: the application stack it runs.
     app_pack: Option<usize>,
-    /// The consumer class its lines name (`ChatConsumer`).
-    consumer: Option<Box<str>>,
-    /// The token its lines show (often cut: `e542125a86...`).
-    token: Option<Box<str>>,
-    /// Every name its lines gave the user: id, e-mail, user name.
-    users: Short<String>,
-    /// The request ids its lines carried (a proxy's `$request_id`, passed on as
-    /// `X-Request-ID` and logged by the application): one per session.
-    request_ids: Short<String>,
     /// Its earliest line written in whole seconds, and its earliest precise one.
     first_coarse: Option<DateTime<Utc>>,
     first_precise: Option<DateTime<Utc>>,
@@ -244,9 +235,53 @@ struct Cache {
     /// it were written after it (a whole-second line only says "in that second", and a
     /// journal may stamp a server's stdout before the application's stderr).
     answered_precisely: bool,
+}
+
+/// The part of a [`Cache`] a connection fills only when its lines say so (a consumer, a
+/// token, a user, a request id, a proxy access line) or once it closed: apart, an open
+/// connection whose lines name none of these costs 8 bytes for them, not 112.
+#[derive(Default)]
+struct Rare {
+    /// Its ids in the closed-key index, once it closed.
+    closed_keys: Short<(&'static str, String)>,
+    /// The consumer class its lines name (`ChatConsumer`).
+    consumer: Option<Box<str>>,
+    /// The token its lines show (often cut: `e542125a86...`).
+    token: Option<Box<str>>,
+    /// Every name its lines gave the user: id, e-mail, user name.
+    users: Short<String>,
+    /// The request ids its lines carried (a proxy's `$request_id`, passed on as
+    /// `X-Request-ID` and logged by the application): one per session.
+    request_ids: Short<String>,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
     proxy_at: Option<(DateTime<Utc>, Option<Box<str>>)>,
+}
+
+impl Cache {
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    fn consumer(&self) -> Option<&str> {
+        self.rare.as_ref()?.consumer.as_deref()
+    }
+
+    fn token(&self) -> Option<&str> {
+        self.rare.as_ref()?.token.as_deref()
+    }
+
+    fn users(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.users)
+    }
+
+    fn request_ids(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.request_ids)
+    }
+
+    fn proxy_at(&self) -> Option<&(DateTime<Utc>, Option<Box<str>>)> {
+        self.rare.as_ref()?.proxy_at.as_ref()
+    }
 }
 
 /// A token as a line shows it, without the `...` of a cut one.
@@ -452,7 +487,7 @@ impl State {
                 self.keys.remove(&k);
             }
         }
-        for k in cache.closed_keys {
+        for k in cache.rare.map(|r| r.closed_keys).unwrap_or_default() {
             if self.closed_keys.get(&k) == Some(&ci) {
                 self.closed_keys.remove(&k);
             }
@@ -561,7 +596,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 2
             }
         }
-        let names = &self.st.caches[ci].users;
+        let names = self.st.caches[ci].users();
         if names.iter().any(|n| n == u) {
             return Some(true);
         }
@@ -655,7 +690,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 return false;
             }
         }
-        match (e.cap("consumer"), c.consumer.as_deref()) {
+        match (e.cap("consumer"), c.consumer()) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
@@ -675,7 +710,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// whose lines carried another (nginx's access line of a plain-HTTP request beside
     /// the WebSocket session the application logged on the same path).
     fn same_request(&self, ci: usize, e: &Event) -> bool {
-        let ids = &self.st.caches[ci].request_ids;
+        let ids = self.st.caches[ci].request_ids();
         e.cap("request_id")
             .is_none_or(|id| ids.is_empty() || ids.iter().any(|x| x == id))
     }
@@ -757,33 +792,33 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             {
                 cache.app_pack = Some(e.at.pack);
             }
-            if cache.consumer.is_none() {
-                cache.consumer = e.cap("consumer").map(Box::from);
+            if let (None, Some(c)) = (cache.consumer(), e.cap("consumer")) {
+                cache.rare_mut().consumer = Some(c.into());
             }
-            if cache.token.is_none() {
-                cache.token = token_of(e).map(Box::from);
+            if let (None, Some(t)) = (cache.token(), token_of(e)) {
+                cache.rare_mut().token = Some(t.into());
             }
             if cache.answer.is_none() {
                 cache.answer = answer_of(e);
                 cache.answered_precisely = cache.answer.is_some() && !r.coarse;
             }
             if let Some(id) = e.cap("request_id") {
-                if !cache.request_ids.iter().any(|x| x == id) {
-                    cache.request_ids.push(id.to_string());
+                if !cache.request_ids().iter().any(|x| x == id) {
+                    cache.rare_mut().request_ids.push(id.to_string());
                 }
             }
             let names = ["user", "user_id", "email"].map(|n| e.cap(n));
             for u in names.into_iter().flatten().chain(user.as_deref()) {
-                if !cache.users.iter().any(|x| x == u) {
-                    cache.users.push(u.to_string());
+                if !cache.users().iter().any(|x| x == u) {
+                    cache.rare_mut().users.push(u.to_string());
                 }
             }
             let mask = kinds_mask(&keys);
             cache.kinds_all |= mask;
             if e.stage == Stage::Proxy {
                 cache.has_proxy = true;
-                if e.cap("status").is_some() && cache.proxy_at.is_none() {
-                    cache.proxy_at = e.ts.map(|t| (t, cip.as_deref().map(Box::from)));
+                if let (Some(_), None, Some(t)) = (e.cap("status"), cache.proxy_at(), e.ts) {
+                    cache.rare_mut().proxy_at = Some((t, cip.as_deref().map(Box::from)));
                 }
             } else {
                 cache.kinds_server |= mask;
@@ -871,7 +906,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 for k in std::mem::take(&mut self.st.caches[ci].keys) {
                     self.st.keys.remove(&k);
                     self.st.closed_keys.insert(k.clone(), ci);
-                    self.st.caches[ci].closed_keys.push(k);
+                    self.st.caches[ci].rare_mut().closed_keys.push(k);
                 }
             }
             let seq = self.st.caches[ci].seq;
@@ -1438,7 +1473,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             // Another token is another client's connection (a revoked token retried
             // beside healthy sessions on the same path).
-            if let (Some(t), Some(ct)) = (token, self.st.caches[ci].token.as_deref()) {
+            if let (Some(t), Some(ct)) = (token, self.st.caches[ci].token()) {
                 if !same_token(t, ct) {
                     return false;
                 }
@@ -1475,7 +1510,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let pack = e.at.pack;
             let rank = |ci: usize| {
                 let named = user.is_some_and(|u| self.user_match(ci, u) == Some(true));
-                let shown = token.is_some() && self.st.caches[ci].token.is_some();
+                let shown = token.is_some() && self.st.caches[ci].token().is_some();
                 let waits = step.is_some_and(|s| self.waits_for(ci, pack, s));
                 (!named, !shown, !waits, self.reached(ci, pack).is_none())
             };
@@ -1509,7 +1544,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .copied()
             .filter_map(|ci| {
                 let c = &self.st.conns[ci];
-                let (at, seen) = self.st.caches[ci].proxy_at.as_ref()?;
+                let (at, seen) = self.st.caches[ci].proxy_at()?;
                 let gap = (*at - ts).num_milliseconds().abs();
                 let fits = gap < 1_000
                     && c.path.as_deref() == Some(path.as_str())

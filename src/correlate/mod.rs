@@ -34,7 +34,7 @@ use crate::record::Record;
 mod chunked;
 mod short;
 pub use chunked::Chunked;
-use short::Short;
+pub use short::Short;
 
 /// How long a connection waits for its next step when the pack does not say.
 const DEFAULT_STEP_WINDOW_MS: i64 = 10_000;

@@ -24,11 +24,17 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration as CDuration, Utc};
 
 use crate::pattern::{Event, PackSet, PatternRef, Stage};
 use crate::record::Record;
+
+mod chunked;
+mod short;
+pub use chunked::Chunked;
+pub use short::Short;
 
 /// How long a connection waits for its next step when the pack does not say.
 const DEFAULT_STEP_WINDOW_MS: i64 = 10_000;
@@ -39,6 +45,8 @@ const KEYLESS_WINDOW_MS: i64 = 2_000;
 const CLOSED_GRACE_MS: i64 = 15_000;
 /// How far the proxy's computed start may be from the connection's start.
 const PROXY_SLACK_MS: i64 = 2_000;
+/// Most distinct host names kept shared.
+const MAX_INTERNED: usize = 1024;
 
 /// How an event joined its connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,7 +87,7 @@ pub struct Connection {
     /// order says what came first when whole-second times cannot.
     pub closed_line: Option<(u32, usize)>,
     /// Host and process of the server lines, for key-less joins.
-    source: Option<(Option<String>, Option<u32>)>,
+    source: Option<(Option<Arc<str>>, Option<u32>)>,
 }
 
 impl Connection {
@@ -184,11 +192,11 @@ fn exact_keys(e: &Event, r: &Origin) -> Vec<(&'static str, String)> {
 #[derive(Default)]
 struct Cache {
     /// Patterns seen, sorted.
-    patterns: Vec<PatternRef>,
+    patterns: Short<PatternRef>,
     /// (pack, highest step reached).
-    reached: Vec<(usize, usize)>,
+    reached: Short<(usize, usize)>,
     /// Packs whose healthy sequence the connection has left.
-    diverted: Vec<usize>,
+    diverted: Short<usize>,
     /// Kinds of exact ids any of its lines carried (bits of [`kind_bit`]).
     kinds_all: u8,
     /// The same, from lines other than the proxy's.
@@ -198,13 +206,13 @@ struct Cache {
     /// It has a line other than the proxy's.
     has_server: bool,
     /// Its ids in the key index, to remove them when it closes.
-    keys: Vec<(&'static str, String)>,
-    /// Its ids in the closed-key index, once it closed.
-    closed_keys: Vec<(&'static str, String)>,
+    keys: Short<(&'static str, String)>,
+    /// What few connections have (see [`Rare`]).
+    rare: Option<Box<Rare>>,
     /// Its creation number (its entry in `open_set` while open).
     seq: usize,
-    /// Its start as indexed in `by_path`.
-    indexed: Option<(String, i64)>,
+    /// Its start as indexed in `by_path` (under its path, which never changes once set).
+    indexed: Option<i64>,
     /// When it closed, and whether that time was written in whole seconds.
     closed_at: Option<(DateTime<Utc>, bool)>,
     /// The line that closed it named it by an id (Daphne's WSDISCONNECT with the client).
@@ -217,15 +225,6 @@ struct Cache {
     closed_guess: bool,
     /// The pack of its first middleware or consumer line: the application stack it runs.
     app_pack: Option<usize>,
-    /// The consumer class its lines name (`ChatConsumer`).
-    consumer: Option<String>,
-    /// The token its lines show (often cut: `e542125a86...`).
-    token: Option<String>,
-    /// Every name its lines gave the user: id, e-mail, user name.
-    users: Vec<String>,
-    /// The request ids its lines carried (a proxy's `$request_id`, passed on as
-    /// `X-Request-ID` and logged by the application): one per session.
-    request_ids: Vec<String>,
     /// Its earliest line written in whole seconds, and its earliest precise one.
     first_coarse: Option<DateTime<Utc>>,
     first_precise: Option<DateTime<Utc>>,
@@ -239,12 +238,56 @@ struct Cache {
     /// When that answer's line was written (for a whole-second line, the start of its
     /// second).
     answered_at: Option<DateTime<Utc>>,
+}
+
+/// The part of a [`Cache`] a connection fills only when its lines say so (a consumer, a
+/// token, a user, a request id, a proxy access line, a refusal) or once it closed: apart,
+/// an open connection whose lines name none of these costs 8 bytes for them, not 112.
+#[derive(Default)]
+struct Rare {
+    /// Its ids in the closed-key index, once it closed.
+    closed_keys: Short<(&'static str, String)>,
+    /// The consumer class its lines name (`ChatConsumer`).
+    consumer: Option<Box<str>>,
+    /// The token its lines show (often cut: `e542125a86...`).
+    token: Option<Box<str>>,
+    /// Every name its lines gave the user: id, e-mail, user name.
+    users: Short<String>,
+    /// The request ids its lines carried (a proxy's `$request_id`, passed on as
+    /// `X-Request-ID` and logged by the application): one per session.
+    request_ids: Short<String>,
     /// The server's line that refused its handshake (Daphne's WSREJECT): (input,
     /// record, whole second).
     refused_line: Option<(u32, usize, i64)>,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
-    proxy_at: Option<(DateTime<Utc>, Option<String>)>,
+    proxy_at: Option<(DateTime<Utc>, Option<Box<str>>)>,
+}
+
+impl Cache {
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    fn consumer(&self) -> Option<&str> {
+        self.rare.as_ref()?.consumer.as_deref()
+    }
+
+    fn token(&self) -> Option<&str> {
+        self.rare.as_ref()?.token.as_deref()
+    }
+
+    fn users(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.users)
+    }
+
+    fn request_ids(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.request_ids)
+    }
+
+    fn proxy_at(&self) -> Option<&(DateTime<Utc>, Option<Box<str>>)> {
+        self.rare.as_ref()?.proxy_at.as_ref()
+    }
 }
 
 /// A token as a line shows it, without the `...` of a cut one.
@@ -271,6 +314,31 @@ fn answer_of(e: &Event) -> Option<bool> {
 /// Two sightings of one token: equal, or one cut from the other.
 fn same_token(a: &str, b: &str) -> bool {
     a.starts_with(b) || b.starts_with(a)
+}
+
+/// The shared copy of `s` in `set`, added when new.
+pub(crate) fn intern(set: &mut BTreeSet<Arc<str>>, s: &str) -> Arc<str> {
+    if let Some(a) = set.get(s) {
+        return a.clone();
+    }
+    // A stream naming ever new hosts must not grow the set for days: start over (the
+    // copies in use stay valid, only shared less).
+    if set.len() >= MAX_INTERNED {
+        set.clear();
+    }
+    let a: Arc<str> = Arc::from(s);
+    set.insert(a.clone());
+    a
+}
+
+/// `v`, with room for one more element: a connection's short lists (its keys, patterns,
+/// first links) mostly hold one or two elements for as long as it is open, and a `Vec`'s
+/// first allocation holds four.
+fn short<T>(v: &mut Vec<T>) -> &mut Vec<T> {
+    if v.len() == v.capacity() && v.len() < 4 {
+        v.reserve_exact(1);
+    }
+    v
 }
 
 fn kind_bit(kind: &str) -> u8 {
@@ -355,8 +423,8 @@ impl Store for Slices<'_> {
 /// The correlation built so far: everything that survives between two events.
 #[derive(Default)]
 pub struct State {
-    conns: Vec<Connection>,
-    caches: Vec<Cache>,
+    conns: Chunked<Connection>,
+    caches: Chunked<Cache>,
     /// Connections active within `horizon` of the latest event, in creation order: the
     /// only ones a line without an id can join.
     recent: Vec<usize>,
@@ -384,6 +452,9 @@ pub struct State {
     landed: Option<usize>,
     /// Per input, the last record placed and its connection.
     last_in_input: BTreeMap<u32, (usize, usize)>,
+    /// The host names connections' processes run on, one copy each: a stack has a few
+    /// hosts and `watch` may hold 100k connections naming them.
+    hosts: BTreeSet<Arc<str>>,
 }
 
 impl State {
@@ -422,14 +493,14 @@ impl State {
                 self.keys.remove(&k);
             }
         }
-        for k in cache.closed_keys {
+        for k in cache.rare.map(|r| r.closed_keys).unwrap_or_default() {
             if self.closed_keys.get(&k) == Some(&ci) {
                 self.closed_keys.remove(&k);
             }
         }
         self.open_set.remove(&(cache.seq, ci));
-        if let Some((p, t)) = cache.indexed {
-            self.by_path.remove(&(p, t, ci));
+        if let (Some(t), Some(p)) = (cache.indexed, &self.conns[ci].path) {
+            self.by_path.remove(&(p.clone(), t, ci));
         }
         self.recent.retain(|&c| c != ci);
         if self.record_conn.is_some_and(|(_, c)| c == ci) {
@@ -531,7 +602,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 2
             }
         }
-        let names = &self.st.caches[ci].users;
+        let names = self.st.caches[ci].users();
         if names.iter().any(|n| n == u) {
             return Some(true);
         }
@@ -628,7 +699,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 return false;
             }
         }
-        match (e.cap("consumer"), c.consumer.as_deref()) {
+        match (e.cap("consumer"), c.consumer()) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
@@ -648,7 +719,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// whose lines carried another (nginx's access line of a plain-HTTP request beside
     /// the WebSocket session the application logged on the same path).
     fn same_request(&self, ci: usize, e: &Event) -> bool {
-        let ids = &self.st.caches[ci].request_ids;
+        let ids = self.st.caches[ci].request_ids();
         e.cap("request_id")
             .is_none_or(|id| ids.is_empty() || ids.iter().any(|x| x == id))
     }
@@ -730,11 +801,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             {
                 cache.app_pack = Some(e.at.pack);
             }
-            if cache.consumer.is_none() {
-                cache.consumer = e.cap("consumer").map(str::to_string);
+            if let (None, Some(c)) = (cache.consumer(), e.cap("consumer")) {
+                cache.rare_mut().consumer = Some(c.into());
             }
-            if cache.token.is_none() {
-                cache.token = token_of(e).map(str::to_string);
+            if let (None, Some(t)) = (cache.token(), token_of(e)) {
+                cache.rare_mut().token = Some(t.into());
             }
             if cache.answer.is_none() {
                 cache.answer = answer_of(e);
@@ -742,25 +813,27 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 cache.answered_at = e.ts.filter(|_| cache.answer.is_some());
             }
             if e.stage == Stage::Server && answer_of(e) == Some(false) {
-                cache.refused_line = e.ts.map(|t| (e.input, e.record, t.timestamp()));
+                if let Some(t) = e.ts {
+                    cache.rare_mut().refused_line = Some((e.input, e.record, t.timestamp()));
+                }
             }
             if let Some(id) = e.cap("request_id") {
-                if !cache.request_ids.iter().any(|x| x == id) {
-                    cache.request_ids.push(id.to_string());
+                if !cache.request_ids().iter().any(|x| x == id) {
+                    cache.rare_mut().request_ids.push(id.to_string());
                 }
             }
             let names = ["user", "user_id", "email"].map(|n| e.cap(n));
             for u in names.into_iter().flatten().chain(user.as_deref()) {
-                if !cache.users.iter().any(|x| x == u) {
-                    cache.users.push(u.to_string());
+                if !cache.users().iter().any(|x| x == u) {
+                    cache.rare_mut().users.push(u.to_string());
                 }
             }
             let mask = kinds_mask(&keys);
             cache.kinds_all |= mask;
             if e.stage == Stage::Proxy {
                 cache.has_proxy = true;
-                if e.cap("status").is_some() && cache.proxy_at.is_none() {
-                    cache.proxy_at = e.ts.map(|t| (t, cip.clone()));
+                if let (Some(_), None, Some(t)) = (e.cap("status"), cache.proxy_at(), e.ts) {
+                    cache.rare_mut().proxy_at = Some((t, cip.as_deref().map(Box::from)));
                 }
             } else {
                 cache.kinds_server |= mask;
@@ -769,7 +842,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let coarse_ts = r.coarse;
         let c = &mut self.st.conns[ci];
-        c.links.push(Link {
+        short(&mut c.links).push(Link {
             event: ei,
             key,
             exact,
@@ -808,7 +881,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if c.source.is_none()
                 && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer)
             {
-                c.source = Some((r.host.map(str::to_string), r.pid));
+                c.source = Some((r.host.map(|h| intern(&mut self.st.hosts, h)), r.pid));
             }
         } else if c.client_ip.is_none() {
             c.client_ip = cip;
@@ -848,7 +921,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 for k in std::mem::take(&mut self.st.caches[ci].keys) {
                     self.st.keys.remove(&k);
                     self.st.closed_keys.insert(k.clone(), ci);
-                    self.st.caches[ci].closed_keys.push(k);
+                    self.st.caches[ci].rare_mut().closed_keys.push(k);
                 }
             }
             let seq = self.st.caches[ci].seq;
@@ -867,16 +940,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// Keeps `by_path` in step with the connection's path and start.
     fn reindex(&mut self, ci: usize) {
         let c = &self.st.conns[ci];
-        let want = match (&c.path, c.start) {
-            (Some(p), Some(t)) => Some((p.clone(), t.timestamp_millis())),
-            _ => None,
-        };
+        let Some(p) = &c.path else { return };
+        let want = c.start.map(|t| t.timestamp_millis());
         if self.st.caches[ci].indexed != want {
-            if let Some((p, t)) = self.st.caches[ci].indexed.take() {
-                self.st.by_path.remove(&(p, t, ci));
+            if let Some(t) = self.st.caches[ci].indexed.take() {
+                self.st.by_path.remove(&(p.clone(), t, ci));
             }
-            if let Some((p, t)) = &want {
-                self.st.by_path.insert((p.clone(), *t, ci));
+            if let Some(t) = want {
+                self.st.by_path.insert((p.clone(), t, ci));
             }
             self.st.caches[ci].indexed = want;
         }
@@ -1489,7 +1560,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             // Another token is another client's connection (a revoked token retried
             // beside healthy sessions on the same path).
-            if let (Some(t), Some(ct)) = (token, self.st.caches[ci].token.as_deref()) {
+            if let (Some(t), Some(ct)) = (token, self.st.caches[ci].token()) {
                 if !same_token(t, ct) {
                     return false;
                 }
@@ -1539,9 +1610,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let closing = pat.ends && coarse && e.stage == Stage::Server;
             let rank = |ci: usize| {
                 let named = user.is_some_and(|u| self.user_match(ci, u) == Some(true));
-                let shown = token.is_some() && self.st.caches[ci].token.is_some();
-                let c = &self.st.caches[ci];
-                let refusal_above = match c.refused_line {
+                let shown = token.is_some() && self.st.caches[ci].token().is_some();
+                let refused = self.st.caches[ci]
+                    .rare
+                    .as_ref()
+                    .and_then(|r| r.refused_line);
+                let refusal_above = match refused {
                     Some((input, rec, sec))
                         if closing
                             && input == e.input
@@ -1592,11 +1666,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             .copied()
             .filter_map(|ci| {
                 let c = &self.st.conns[ci];
-                let (at, seen) = self.st.caches[ci].proxy_at.as_ref()?;
+                let (at, seen) = self.st.caches[ci].proxy_at()?;
                 let gap = (*at - ts).num_milliseconds().abs();
                 let fits = gap < 1_000
                     && c.path.as_deref() == Some(path.as_str())
-                    && (ip.is_none() || seen.is_none() || *seen == ip)
+                    && (ip.is_none() || seen.is_none() || seen.as_deref() == ip.as_deref())
                     && !self.has_pattern(ci, e)
                     && self.same_answer(ci, e);
                 fits.then_some((gap, ci))
@@ -1826,7 +1900,7 @@ fn closed_right_after(
     closes: &[(DateTime<Utc>, usize)],
     t: DateTime<Utc>,
     line: (u32, usize),
-    source: Option<&(Option<String>, Option<u32>)>,
+    source: Option<&(Option<Arc<str>>, Option<u32>)>,
     except: usize,
     ok: impl Fn(usize) -> bool,
 ) -> Option<usize> {
@@ -2049,7 +2123,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     absorb_orphans(&mut b.st, &store);
     rehome_errors(&mut b.st, set, &store);
     b.st.global.sort_unstable();
-    let mut conns = b.st.conns;
+    let mut conns = b.st.conns.into_vec();
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));
     for (i, c) in conns.iter_mut().enumerate() {

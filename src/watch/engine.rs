@@ -19,11 +19,12 @@
 //! when the stream goes quiet.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration as CDuration, Utc};
 
 use crate::catalog::Severity;
-use crate::correlate::{self, Builder, Connection, Origin, State, Store};
+use crate::correlate::{self, Builder, Chunked, Connection, Origin, Short, State, Store};
 use crate::pattern::{Event, PackSet, Stage};
 use crate::record::Record;
 use crate::sequence::{self, Finding};
@@ -154,13 +155,22 @@ impl std::hash::Hasher for SeqHasher {
 
 type SeqMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<SeqHasher>>;
 
+/// Bits of an event's number that say which of its record's matches it is; the rest is
+/// the record's number. Numbered so, an event is found through its record: no map of
+/// its own (at 100k open connections a table entry per event costs more than 8 MB).
+const MATCH_BITS: u32 = 16;
+const MATCH_MASK: usize = (1 << MATCH_BITS) - 1;
+
 /// Events and the records they matched, while their connection lives.
 #[derive(Default)]
 struct LiveStore {
-    // Boxed: the maps' tables hold pointers only, so growing one (both tables are alive
-    // while it rehashes) costs little at 100k open connections.
-    events: SeqMap<Box<Event>>,
+    // Boxed: the table holds pointers only, so growing it (both tables are alive while
+    // it rehashes) costs little at 100k open connections.
     records: SeqMap<Box<Held>>,
+    /// Events held.
+    live_events: usize,
+    /// Host names, one copy each (see [`correlate::intern`]).
+    hosts: BTreeSet<Arc<str>>,
 }
 
 /// A matched record as the engine keeps it: what correlation asks (input, process,
@@ -170,38 +180,75 @@ struct Held {
     line: u64,
     ts: Option<DateTime<Utc>>,
     coarse: bool,
-    host: Option<Box<str>>,
-    pid: Option<u32>,
+    host: Option<Arc<str>>,
+    // Not an `Option<u32>`: its tag would take the struct past 80 bytes, the next
+    // allocation size up being 96.
+    pid: u32,
+    has_pid: bool,
     message: Box<str>,
+    /// Its events, by their place among its matches; `None` once let go.
+    events: Box<[Option<Event>]>,
 }
 
 impl Held {
-    fn of(r: Record) -> Held {
+    fn of(r: Record, hosts: &mut BTreeSet<Arc<str>>, events: Box<[Option<Event>]>) -> Held {
         Held {
             input: r.input,
             line: r.line,
             ts: r.ts.map(|t| t.utc),
             coarse: r.coarse_time(),
-            host: r.host.map(String::into_boxed_str),
-            pid: r.pid,
+            host: r.host.map(|h| correlate::intern(hosts, &h)),
+            pid: r.pid.unwrap_or(0),
+            has_pid: r.pid.is_some(),
             message: r.message.into_boxed_str(),
+            events,
+        }
+    }
+}
+
+impl LiveStore {
+    /// Lets event `i` go, and its record with its last event. Says whether it was held.
+    fn remove_event(&mut self, i: usize) -> bool {
+        let ri = i >> MATCH_BITS;
+        let Some(r) = self.records.get_mut(&ri) else {
+            return false;
+        };
+        let Some(e) = r.events.get_mut(i & MATCH_MASK).and_then(Option::take) else {
+            return false;
+        };
+        drop(e);
+        self.live_events -= 1;
+        if r.events.iter().all(Option::is_none) {
+            self.records.remove(&ri);
+        }
+        true
+    }
+
+    /// Lets record `ri` go with the events it still holds.
+    fn remove_record(&mut self, ri: usize) {
+        if let Some(r) = self.records.remove(&ri) {
+            self.live_events -= r.events.iter().flatten().count();
         }
     }
 }
 
 impl Store for LiveStore {
     fn event(&self, i: usize) -> &Event {
-        &self.events[&i]
+        self.peek(i).expect("a held event")
     }
     fn peek(&self, i: usize) -> Option<&Event> {
-        self.events.get(&i).map(|e| &**e)
+        self.records
+            .get(&(i >> MATCH_BITS))?
+            .events
+            .get(i & MATCH_MASK)?
+            .as_ref()
     }
     fn origin(&self, i: usize) -> Origin<'_> {
         let r = &self.records[&i];
         Origin {
             input: r.input,
             host: r.host.as_deref(),
-            pid: r.pid,
+            pid: r.has_pid.then_some(r.pid),
             coarse: r.coarse,
         }
     }
@@ -210,7 +257,7 @@ impl Store for LiveStore {
 /// Per connection slot: what was already said and when to look again.
 #[derive(Default)]
 struct Slot {
-    emitted: Vec<&'static str>,
+    emitted: Short<&'static str>,
     wake: Option<DateTime<Utc>>,
     active: u64,
 }
@@ -230,13 +277,12 @@ pub struct Engine<'a> {
     horizon: CDuration,
     store: LiveStore,
     state: State,
-    slots: Vec<Slot>,
+    slots: Chunked<Slot>,
     wakes: BTreeSet<(DateTime<Utc>, usize)>,
     /// (last activity, slot): the eviction order.
     activity: BTreeSet<(u64, usize)>,
     seq: u64,
     next_record: usize,
-    next_event: usize,
     last_ts: Vec<Option<DateTime<Utc>>>,
     /// Where each input's current stop or restart began.
     episodes: sequence::Episodes,
@@ -262,12 +308,11 @@ impl<'a> Engine<'a> {
             horizon: correlate::horizon(set),
             store: LiveStore::default(),
             state: State::default(),
-            slots: Vec::new(),
+            slots: Chunked::default(),
             wakes: BTreeSet::new(),
             activity: BTreeSet::new(),
             seq: 0,
             next_record: 0,
-            next_event: 0,
             now: None,
             bursts: BTreeMap::new(),
             storms: VecDeque::new(),
@@ -289,7 +334,7 @@ impl<'a> Engine<'a> {
     pub fn held(&self) -> (usize, usize, usize) {
         (
             self.state.live(),
-            self.store.events.len(),
+            self.store.live_events,
             self.store.records.len(),
         )
     }
@@ -338,28 +383,28 @@ impl<'a> Engine<'a> {
         self.counts.matched += 1;
         let ri = self.next_record;
         self.next_record += 1;
-        self.store.records.insert(ri, Box::new(Held::of(rec)));
-        let mut touched: Vec<usize> = Vec::new();
         // Every event of the record is held before the first is placed: the correlation
         // looks at all the patterns a line matched.
-        let first = self.next_event;
-        for m in matches {
-            let ei = self.next_event;
-            self.next_event += 1;
-            let stage = self.set.pattern(m.at).stage;
-            self.store.events.insert(
-                ei,
-                Box::new(Event {
+        let events: Box<[Option<Event>]> = matches
+            .into_iter()
+            .take(MATCH_MASK + 1)
+            .map(|m| {
+                Some(Event {
                     record: ri,
                     input: input as u32,
                     ts,
                     at: m.at,
-                    stage,
+                    stage: self.set.pattern(m.at).stage,
                     captures: m.captures,
-                }),
-            );
-        }
-        for ei in first..self.next_event {
+                })
+            })
+            .collect();
+        let n = events.len();
+        self.store.live_events += n;
+        let held = Held::of(rec, &mut self.store.hosts, events);
+        self.store.records.insert(ri, Box::new(held));
+        let mut touched: Vec<usize> = Vec::new();
+        for ei in (0..n).map(|j| ri << MATCH_BITS | j) {
             let mut b = Builder::resume(
                 self.set,
                 &self.store,
@@ -378,11 +423,11 @@ impl<'a> Engine<'a> {
             self.count_rules(ei, landed);
             for g in self.state.take_global() {
                 self.global_rules(g);
-                self.store.events.remove(&g);
+                self.store.remove_event(g);
             }
         }
         if touched.is_empty() {
-            self.store.records.remove(&ri);
+            self.store.remove_record(ri);
         }
         for ci in touched {
             self.trim(ci);
@@ -399,8 +444,8 @@ impl<'a> Engine<'a> {
     }
 
     fn slot(&mut self, ci: usize) -> &mut Slot {
-        if self.slots.len() <= ci {
-            self.slots.resize_with(ci + 1, Slot::default);
+        while self.slots.len() <= ci {
+            self.slots.push(Slot::default());
         }
         &mut self.slots[ci]
     }
@@ -443,16 +488,7 @@ impl<'a> Engine<'a> {
 
     /// Removes an event, and its record when no other held event needs it.
     fn drop_event(&mut self, ei: usize) {
-        if let Some(e) = self.store.events.remove(&ei) {
-            let rec = e.record;
-            // The events of one record are numbered together, right after each other.
-            let shared = [ei.wrapping_sub(1), ei + 1]
-                .iter()
-                .any(|o| self.store.events.get(o).is_some_and(|x| x.record == rec));
-            if !shared {
-                self.store.records.remove(&rec);
-            }
-        }
+        self.store.remove_event(ei);
     }
 
     /// The time deadlines are judged by.
@@ -540,7 +576,7 @@ impl<'a> Engine<'a> {
         let deadline = f
             .evidence
             .first()
-            .and_then(|&e| self.store.events.get(&e))
+            .and_then(|&e| self.store.peek(e))
             .and_then(|e| e.ts)
             .map(|t| t + within);
         Some(match (held, deadline) {
@@ -642,7 +678,7 @@ impl<'a> Engine<'a> {
     }
 
     fn evidence(&self, ei: usize) -> Option<EvidenceLine> {
-        let e = self.store.events.get(&ei)?;
+        let e = self.store.peek(ei)?;
         let r = self.store.records.get(&e.record)?;
         Some(EvidenceLine {
             input: self

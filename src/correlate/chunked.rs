@@ -1,0 +1,115 @@
+//! A growable array stored in fixed-size chunks.
+//!
+//! `watch` keeps one connection slot per open connection for as long as it runs: in a
+//! `Vec` the slots' capacity doubles, so at 100k open connections up to a third of the
+//! slots' memory is spare capacity, and each doubling holds the old and the new array at
+//! once. Chunks waste at most one chunk and never move what they hold.
+
+use std::ops::{Index, IndexMut};
+
+/// Elements per chunk: small enough that the last, partly used chunk costs little, large
+/// enough that the list of chunks stays short.
+const CHUNK: usize = 1024;
+
+/// A `Vec`-like array that grows one chunk at a time.
+#[derive(Clone, Debug)]
+pub struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    /// Elements held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No element is held.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends `x`.
+    pub fn push(&mut self, x: T) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(x),
+            _ => {
+                // The first chunk grows as a `Vec` does: a small input holds a few slots.
+                let cap = if self.chunks.is_empty() { 16 } else { CHUNK };
+                let mut c = Vec::with_capacity(cap);
+                c.push(x);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// The elements in order.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+
+    /// Keeps the elements `keep` accepts, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let old = std::mem::take(self);
+        for x in old.into_vec() {
+            if keep(&x) {
+                self.push(x);
+            }
+        }
+    }
+
+    /// The elements as one `Vec`.
+    pub fn into_vec(self) -> Vec<T> {
+        let mut v = Vec::with_capacity(self.len);
+        for c in self.chunks {
+            v.extend(c);
+        }
+        v
+    }
+}
+
+impl<T> Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl<T> IndexMut<usize> for Chunked<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_across_chunks_and_retains_in_order() {
+        let mut c = Chunked::default();
+        for i in 0..3 * CHUNK + 5 {
+            c.push(i);
+        }
+        assert_eq!(c.len(), 3 * CHUNK + 5);
+        assert_eq!(c[CHUNK], CHUNK);
+        assert_eq!(c[3 * CHUNK + 4], 3 * CHUNK + 4);
+        c[8] = 80;
+        assert_eq!(c[8], 80);
+        c.retain(|&x| x % 2 == 0);
+        assert_eq!(c.len(), (3 * CHUNK + 5).div_ceil(2));
+        assert_eq!(c[CHUNK], 2 * CHUNK);
+        assert!(c.iter().all(|x| x % 2 == 0));
+        assert_eq!(c.into_vec().len(), (3 * CHUNK + 5).div_ceil(2));
+    }
+}

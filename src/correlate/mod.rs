@@ -1157,8 +1157,18 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 .max();
             let since = earliest(e.ts, window);
             let pack = e.at.pack;
+            let in_receive = self.record_handler(ei) == Some("websocket_receive");
             let fits = |ci: usize, a: usize| {
-                self.live_for(ci, e, since)
+                // A close inferred for a line that names nothing (uvicorn's `connection
+                // closed`) may be another session's: a consumer that raised while
+                // handling a message was still there, unless it logged its own close.
+                let guessed = in_receive && !self.st.caches[ci].closed_exact;
+                (self.live_for(ci, e, since)
+                    || guessed
+                        && active_since(self.st.conns[ci].end, since)
+                        && self.same_process(ci, e)
+                        && self.compatible(ci, e))
+                    && !(in_receive && self.app_closed(ci))
                     && !self.has_pattern(ci, e)
                     && self.takes_record(ci, ei)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
@@ -1166,13 +1176,20 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             };
             let recent = &self.st.recent;
             // An exception raised while handling a message follows that message: the
-            // session that logged last, of those any `after` pattern fits, is its owner.
-            if self.record_handler(ei) == Some("websocket_receive") {
+            // session that logged last (in time, then in its log), of those any `after`
+            // pattern fits, is its owner.
+            if in_receive {
+                let last_line = |ci: usize| {
+                    self.st.conns[ci]
+                        .links
+                        .last()
+                        .map(|k| self.ev(k.event).record)
+                };
                 recent
                     .iter()
                     .copied()
                     .filter(|&ci| pat.after.iter().any(|&a| fits(ci, a)))
-                    .max_by_key(|&ci| (self.st.conns[ci].end, ci))
+                    .max_by_key(|&ci| (self.st.conns[ci].end, last_line(ci), ci))
                     .map(|i| (i, "after"))
             } else {
                 // The `after` list is in order of preference: the first pattern that some

@@ -587,3 +587,45 @@ fn a_session_whose_app_logged_its_close_is_healthy_without_the_servers_close_lin
     assert_eq!(c.len(), 1, "{c:?}");
     assert_eq!((c[0].0, c[0].1.clone()), (Verdict::Healthy, vec![]));
 }
+
+#[test]
+fn a_handshake_the_app_accepted_did_not_time_out_when_the_servers_accept_line_went_elsewhere() {
+    // Behind nginx, Daphne's port-less WSCONNECT of this session joined another session
+    // of its path. The daphne pack's handshake.timeout (a WSCONNECTING with no WSCONNECT
+    // within 6 s) then fired on a session the consumer accepted and nginx logged 101 for
+    // (e2e fresh seeds 8 and 11). A line of any pack that says the handshake was upgraded
+    // answers it.
+    let c = "127.0.0.1:40001";
+    let path = "/ws/chat/1/101/";
+    let lines = [
+        access(10, c, "WSCONNECTING", path),
+        app(
+            10,
+            344,
+            "INFO",
+            "[JWTAuthMiddleware] Processing connection for path: /ws/chat/1/101/",
+        ),
+        app(
+            10,
+            345,
+            "INFO",
+            "[JWTAuthMiddleware] User authenticated: 1 (customer1@example.com)",
+        ),
+        app(10, 346, "INFO", "[ChatConsumer] Connection attempt started"),
+        app(
+            10,
+            347,
+            "INFO",
+            "[ChatConsumer] Connection accepted for user 1 (role: customer)",
+        ),
+        app(
+            20,
+            866,
+            "INFO",
+            "[ChatConsumer] Disconnected with code 1000",
+        ),
+        access(20, c, "WSDISCONNECT", path),
+    ];
+    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(verdict_of(&s, c), (Verdict::Healthy, vec![]));
+}

@@ -255,7 +255,19 @@ pub fn connection_findings<'e>(
                         _ => true,
                     }
             });
-            if followed {
+            // A rule waiting for the handshake's answer (one of its missing lines
+            // upgrades it) is answered by any line of the connection that says it was
+            // upgraded (nginx's 101, the consumer's accept): the server's own line was
+            // written, whichever connection it joined (Daphne's port-less WSCONNECT).
+            let upgraded = || {
+                rule.when.missing.iter().any(|&m| {
+                    pack.patterns[m]
+                        .set
+                        .iter()
+                        .any(|(k, v)| &**k == "status" && v == "101")
+                }) && evs.iter().any(|(_, e)| e.cap("status") == Some("101"))
+            };
+            if followed || upgraded() {
                 continue;
             }
             let ended_at = evs

@@ -3,7 +3,8 @@
 //! logweave's verdicts checked against what the clients saw (`tests/e2e/`).
 //!
 //! It installs packages and starts servers, so it only runs when asked:
-//! `LOGWEAVE_E2E=1 cargo test --test e2e -- --nocapture` (or `bash tests/e2e/run.sh`).
+//! `LOGWEAVE_E2E=1 cargo test --test e2e -- --nocapture` (or `bash tests/e2e/run.sh`);
+//! `LOGWEAVE_E2E_SEED=N` picks the scenario mix (default 4).
 
 use std::path::Path;
 use std::process::Command;
@@ -20,11 +21,14 @@ fn e2e_real_stack() {
         return;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/run.sh");
-    let status = Command::new("bash")
-        .arg(&script)
-        .env("LOGWEAVE_BIN", env!("CARGO_BIN_EXE_logweave"))
-        .status()
-        .expect("run tests/e2e/run.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script)
+        .env("LOGWEAVE_BIN", env!("CARGO_BIN_EXE_logweave"));
+    // Another seed is another mix and interleaving of the same scenarios.
+    if let Ok(seed) = std::env::var("LOGWEAVE_E2E_SEED") {
+        cmd.args(["--seed", &seed]);
+    }
+    let status = cmd.status().expect("run tests/e2e/run.sh");
     assert!(
         status.success(),
         "the e2e run failed ({status}); its per-scenario table and the wrong verdicts are printed above"

@@ -5,8 +5,9 @@ what the clients saw.
 
     python run_e2e.py --logweave target/debug/logweave --venv VENV [--modes daphne,uvicorn,nginx]
 
-Exit 0 when every mode reaches --threshold (default 0.99) of correct verdict+rule, 1 when
-one does not, 2 when the stack could not be run. Everything is kept in --workdir."""
+Exit 0 when the run's ground-truth connections, all modes together, reach --threshold
+(default 0.99) of correct verdict+rule and no mode falls under --mode-floor (default 0.95);
+1 when not; 2 when the stack could not be run. Everything is kept in --workdir."""
 import argparse
 import asyncio
 import json
@@ -182,7 +183,10 @@ def main():
     ap.add_argument("--venv", required=True)
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--seed", type=int, default=4)
-    ap.add_argument("--threshold", type=float, default=0.99)
+    ap.add_argument("--threshold", type=float, default=0.99,
+                    help="share of all the run's connections (every mode) that must be right")
+    ap.add_argument("--mode-floor", type=float, default=0.95,
+                    help="share of each mode's connections that must be right")
     ap.add_argument("--workdir")
     ap.add_argument("--serial", action="store_true",
                     help="phase 1 one connection at a time (slow; separates join errors from rule errors)")
@@ -233,6 +237,7 @@ def main():
             results[f"journald-{Path(path).stem.split('journal-')[-1]}"] = ([path], truth)
 
     worst = 1.0
+    right, total = 0, 0
     summary = []
     for mode, (logs, truth) in results.items():
         report = logweave_scan(args.logweave, logs, workdir / f"report-{mode}.json")
@@ -241,15 +246,20 @@ def main():
         storm = storm_check(truth, report, m)
         ok, n = print_table(mode, rows, storm)
         print_details(mode, details, extra)
-        acc = ok / max(n, 1)
+        # A missing storm finding counts as one more wrong connection.
         if storm and not storm["ok"]:
-            acc = min(acc, ok / (n + 1))
+            n += 1
+        acc = ok / max(n, 1)
         worst = min(worst, acc)
+        right, total = right + ok, total + n
         summary.append(f"{mode}: {ok}/{n} ({100 * acc:.1f} %)")
+    overall = right / max(total, 1)
     print("\n" + "; ".join(summary))
+    print(f"all modes: {right}/{total} ({100 * overall:.1f} %)")
     print(f"logs, ground truth and reports: {workdir}")
-    if worst < args.threshold:
-        print(f"FAIL: below {100 * args.threshold:.0f} % right", file=sys.stderr)
+    if overall < args.threshold or worst < args.mode_floor:
+        print(f"FAIL: below {100 * args.threshold:.0f} % right over all modes, or a mode "
+              f"below {100 * args.mode_floor:.0f} %", file=sys.stderr)
         return 1
     return 0
 

@@ -502,6 +502,10 @@ impl Eval<'_> {
 /// application instances`, then `Started`).
 const EPISODE_GAP_S: i64 = 10;
 
+/// How long before its last line a stop may have begun closing sockets: supervisord's
+/// `waiting for daphne to stop` comes under a second before `stopped:`.
+const STOP_SPAN_S: i64 = 2;
+
 /// Where each input's current stop or restart began, fed the process lines in order.
 #[derive(Clone, Debug, Default)]
 pub struct Episodes {
@@ -561,8 +565,12 @@ pub fn served_at_stop(
     last_code: Option<u32>,
 ) -> bool {
     // The server closes its sockets while it stops (`waiting for daphne to stop` ...
-    // `stopped:`): a session closed since the stop's first line was cut by it.
-    let from = episode.map_or(t, |(_, _, since)| since.min(t));
+    // `stopped:`): a session closed since the stop's first line was cut by it. An episode
+    // may also hold the previous restart's `Started` a few seconds before: only its
+    // lines of the last two seconds count as this stop's.
+    let from = episode.map_or(t, |(_, _, since)| {
+        since.max(t - CDuration::seconds(STOP_SPAN_S)).min(t)
+    });
     let open = c.start.is_some_and(|s| s <= t)
         && (!c.closed || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)));
     let closed_normally = c.closed && c.end.is_some_and(|end| end <= t) && last_code == Some(1000);

@@ -53,13 +53,60 @@ const MAX_INTERNED: usize = 1024;
 pub struct Link {
     /// Index into the event list.
     pub event: usize,
-    /// The key that made the link: `client`, `channel`, `conn`, `path`, `path+user`,
-    /// `user`, `step` (sequence order), `time`, `request_time`, `long-session` (a close
-    /// after a long quiet session), `line` (a time-less error right under the
-    /// connection's line), or `start` for the event that opened it.
-    pub key: &'static str,
+    /// The key that made the link, as its place in [`LINK_KEYS`].
+    key: u8,
     /// True when the key was an identifier both lines carry; false when inferred.
     pub exact: bool,
+}
+
+/// Every key a link can name: a link stores its key's place here, one byte where a
+/// string reference took sixteen, for each event of each open connection.
+const LINK_KEYS: [&str; 16] = [
+    "start",
+    "line",
+    "client",
+    "channel",
+    "conn",
+    "request_id",
+    "path",
+    "path+user",
+    "user",
+    "step",
+    "after",
+    "time",
+    "request",
+    "request_time",
+    "long-session",
+    "after-close",
+];
+
+impl Link {
+    /// A link of event `event` made by `key` (one of the keys [`Link::key`] names).
+    pub fn new(event: usize, key: &'static str, exact: bool) -> Link {
+        let key = LINK_KEYS
+            .iter()
+            .position(|k| *k == key)
+            .unwrap_or_else(|| panic!("link key {key:?} is not in LINK_KEYS"));
+        Link {
+            event,
+            key: key as u8,
+            exact,
+        }
+    }
+
+    /// The key that made the link: `client`, `channel`, `conn`, `request_id`, `path`,
+    /// `path+user`, `user`, `step` (sequence order), `after`, `time`, `request`,
+    /// `request_time`, `long-session` (a close after a long quiet session),
+    /// `after-close`, `line` (a time-less error right under the connection's line), or
+    /// `start` for the event that opened it.
+    pub fn key(&self) -> &'static str {
+        LINK_KEYS[usize::from(self.key)]
+    }
+
+    /// The same link, with its key now `key` and inferred.
+    fn inferred(self, key: &'static str) -> Link {
+        Link::new(self.event, key, false)
+    }
 }
 
 /// One WebSocket connection as the logs show it.
@@ -842,11 +889,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let coarse_ts = r.coarse;
         let c = &mut self.st.conns[ci];
-        short(&mut c.links).push(Link {
-            event: ei,
-            key,
-            exact,
-        });
+        short(&mut c.links).push(Link::new(ei, key, exact));
         // A whole-second time says only "somewhere in that second": when a precise line
         // of the same second exists, the connection started at the earliest precise one.
         {
@@ -1827,22 +1870,15 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
         st.global.retain(|&g| {
             let mine = records.contains(&store.event(g).record);
             if mine {
-                moved.push(Link {
-                    event: g,
-                    key: "line",
-                    exact: true,
-                });
+                moved.push(Link::new(g, "line", true));
             }
             !mine
         });
         let (o_start, o_end) = (st.conns[o].start, st.conns[o].end);
         let o_user = st.conns[o].user.clone();
         let xc = &mut st.conns[x];
-        xc.links.extend(moved.into_iter().map(|l| Link {
-            key: "after-close",
-            exact: false,
-            ..l
-        }));
+        xc.links
+            .extend(moved.into_iter().map(|l| l.inferred("after-close")));
         xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
         xc.end = xc.end.max(o_end);
         if xc.user.is_none() {
@@ -2042,7 +2078,7 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
         while i < st.conns[y].links.len() {
             let l = st.conns[y].links[i].clone();
             let e = store.event(l.event);
-            let keyless = matches!(l.key, "time" | "after-close") && !l.exact;
+            let keyless = matches!(l.key(), "time" | "after-close") && !l.exact;
             let error = e.cap("path").is_none() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
                 i += 1;
@@ -2102,11 +2138,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             };
             let moved = take_record_links(st, store, y, e.record);
             let xc = &mut st.conns[x];
-            xc.links.extend(moved.into_iter().map(|k| Link {
-                key: "after-close",
-                exact: false,
-                ..k
-            }));
+            xc.links
+                .extend(moved.into_iter().map(|k| k.inferred("after-close")));
             xc.end = xc.end.max(Some(t));
         }
     }

@@ -251,7 +251,7 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
                             pattern: format!("{}/{}", pack.name, pack.patterns[e.at.pattern].id),
                             stage: e.stage.name(),
                             link: if l.exact { "exact" } else { "inferred" },
-                            key: l.key,
+                            key: l.key(),
                             text: red(&r.message),
                         }
                     })

@@ -113,17 +113,17 @@ impl Link {
 #[derive(Clone, Debug, Default)]
 pub struct Connection {
     /// `c1`, `c2`, ... in start order.
-    pub id: String,
+    pub id: Box<str>,
     /// Its events, in time order.
     pub links: Vec<Link>,
     /// Request path (no query).
-    pub path: Option<String>,
+    pub path: Option<Box<str>>,
     /// Client `ip:port` (port not 0).
-    pub client: Option<String>,
+    pub client: Option<Box<str>>,
     /// Client address without port.
-    pub client_ip: Option<String>,
+    pub client_ip: Option<Box<str>>,
     /// User name or id.
-    pub user: Option<String>,
+    pub user: Option<Box<str>>,
     /// Time of the first event.
     pub start: Option<DateTime<Utc>>,
     /// Time of the last event.
@@ -476,7 +476,7 @@ pub struct State {
     /// only ones a line without an id can join.
     recent: Vec<usize>,
     /// (path, start in ms, connection), for the proxy's lines written at close.
-    by_path: BTreeSet<(String, i64, usize)>,
+    by_path: BTreeSet<(Box<str>, i64, usize)>,
     /// Exact key → connection index (open connections only).
     keys: BTreeMap<(&'static str, String), usize>,
     /// The ids of connections that closed, for the lines a server writes about a
@@ -912,14 +912,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             c.end = e.ts;
         }
         if c.path.is_none() {
-            c.path = path;
+            c.path = path.map(Box::from);
         }
         if e.stage != Stage::Proxy {
             if c.client.is_none() {
-                c.client = client;
+                c.client = client.map(Box::from);
             }
             if c.client_ip.is_none() {
-                c.client_ip = cip;
+                c.client_ip = cip.map(Box::from);
             }
             if c.source.is_none()
                 && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer)
@@ -927,10 +927,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 c.source = Some((r.host.map(|h| intern(&mut self.st.hosts, h)), r.pid));
             }
         } else if c.client_ip.is_none() {
-            c.client_ip = cip;
+            c.client_ip = cip.map(Box::from);
         }
         if c.user.is_none() {
-            c.user = user;
+            c.user = user.map(Box::from);
         }
         for k in keys {
             match self.st.keys.entry(k.clone()) {
@@ -999,7 +999,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     fn open(&mut self, ei: usize) {
         self.st.opened += 1;
         let conn = Connection {
-            id: format!("c{}", self.st.opened),
+            id: format!("c{}", self.st.opened).into(),
             ..Connection::default()
         };
         let ci = match self.st.free.pop() {
@@ -1451,7 +1451,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         // The second it was written in (its time may be when a journal received it).
         let ts = DateTime::from_timestamp(e.ts?.timestamp(), 0)?;
-        let path = normalize_path(e.cap("path")?);
+        let path = Box::<str>::from(normalize_path(e.cap("path")?));
         let mask = kinds_mask(&exact_keys(e, &r));
         let pack = e.at.pack;
         let from = ts.timestamp_millis();
@@ -1726,7 +1726,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// time minus its `request_time` says.
     fn proxy_candidate(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
-        let path = normalize_path(e.cap("path")?);
+        let path = Box::<str>::from(normalize_path(e.cap("path")?));
         let rt: f64 = e
             .cap("request_time")
             .and_then(|s| s.parse().ok())
@@ -2160,7 +2160,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));
     for (i, c) in conns.iter_mut().enumerate() {
-        c.id = format!("c{}", i + 1);
+        c.id = format!("c{}", i + 1).into();
         c.links.sort_by_key(|l| l.event);
     }
     Correlated {

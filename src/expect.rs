@@ -131,8 +131,11 @@ pub fn compare(exp: &Expect, s: &Scan) -> Vec<String> {
                 && ec
                     .client
                     .as_ref()
-                    .is_none_or(|cl| c.client.as_ref() == Some(cl))
-                && ec.user.as_ref().is_none_or(|u| c.user.as_ref() == Some(u))
+                    .is_none_or(|cl| c.client.as_deref() == Some(cl.as_str()))
+                && ec
+                    .user
+                    .as_ref()
+                    .is_none_or(|u| c.user.as_deref() == Some(u.as_str()))
         });
         let Some((ci, c)) = found else {
             diffs.push(format!("connection #{} ({}): not found", n + 1, ec.path));

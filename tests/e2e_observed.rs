@@ -93,7 +93,7 @@ fn behind_nginx_port_less_daphne_lines_pair_by_handshake_answer_and_token_user()
     ];
     assert_eq!(seen.len(), want.len(), "{seen:?}");
     for ((user, verdict, rules), (wu, wv, wr)) in seen.iter().zip(want) {
-        assert_eq!((user.as_str(), *verdict), (wu, wv), "{seen:?}");
+        assert_eq!((&**user, *verdict), (wu, wv), "{seen:?}");
         assert!(
             wr.is_empty() == rules.is_empty() && (wr.is_empty() || rules.contains(&wr)),
             "{seen:?}"

@@ -52,8 +52,8 @@ fn conns(s: &Scan) -> Vec<Summary> {
             rules.sort();
             rules.dedup();
             (
-                c.path.clone(),
-                c.client.clone(),
+                c.path.as_deref().map(String::from),
+                c.client.as_deref().map(String::from),
                 s.analysis.verdicts[i],
                 rules,
             )

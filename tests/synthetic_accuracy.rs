@@ -272,7 +272,7 @@ fn at_least_99_percent_of_1000_interleaved_connections_are_assembled_and_diagnos
     let mut per: BTreeMap<Scenario, (usize, usize)> = BTreeMap::new();
     let mut wrong_examples = Vec::new();
     for (ci, c) in s.correlated.connections.iter().enumerate() {
-        let Some(&ti) = c.client.as_ref().and_then(|cl| by_port.get(cl)) else {
+        let Some(&ti) = c.client.as_deref().and_then(|cl| by_port.get(cl)) else {
             continue;
         };
         let t = &truths[ti];

@@ -53,30 +53,77 @@ const MAX_INTERNED: usize = 1024;
 pub struct Link {
     /// Index into the event list.
     pub event: usize,
-    /// The key that made the link: `client`, `channel`, `conn`, `path`, `path+user`,
-    /// `user`, `step` (sequence order), `time`, `request_time`, `long-session` (a close
-    /// after a long quiet session), `line` (a time-less error right under the
-    /// connection's line), or `start` for the event that opened it.
-    pub key: &'static str,
+    /// The key that made the link, as its place in [`LINK_KEYS`].
+    key: u8,
     /// True when the key was an identifier both lines carry; false when inferred.
     pub exact: bool,
+}
+
+/// Every key a link can name: a link stores its key's place here, one byte where a
+/// string reference took sixteen, for each event of each open connection.
+const LINK_KEYS: [&str; 16] = [
+    "start",
+    "line",
+    "client",
+    "channel",
+    "conn",
+    "request_id",
+    "path",
+    "path+user",
+    "user",
+    "step",
+    "after",
+    "time",
+    "request",
+    "request_time",
+    "long-session",
+    "after-close",
+];
+
+impl Link {
+    /// A link of event `event` made by `key` (one of the keys [`Link::key`] names).
+    pub fn new(event: usize, key: &'static str, exact: bool) -> Link {
+        let key = LINK_KEYS
+            .iter()
+            .position(|k| *k == key)
+            .unwrap_or_else(|| panic!("link key {key:?} is not in LINK_KEYS"));
+        Link {
+            event,
+            key: key as u8,
+            exact,
+        }
+    }
+
+    /// The key that made the link: `client`, `channel`, `conn`, `request_id`, `path`,
+    /// `path+user`, `user`, `step` (sequence order), `after`, `time`, `request`,
+    /// `request_time`, `long-session` (a close after a long quiet session),
+    /// `after-close`, `line` (a time-less error right under the connection's line), or
+    /// `start` for the event that opened it.
+    pub fn key(&self) -> &'static str {
+        LINK_KEYS[usize::from(self.key)]
+    }
+
+    /// The same link, with its key now `key` and inferred.
+    fn inferred(self, key: &'static str) -> Link {
+        Link::new(self.event, key, false)
+    }
 }
 
 /// One WebSocket connection as the logs show it.
 #[derive(Clone, Debug, Default)]
 pub struct Connection {
     /// `c1`, `c2`, ... in start order.
-    pub id: String,
+    pub id: Box<str>,
     /// Its events, in time order.
     pub links: Vec<Link>,
     /// Request path (no query).
-    pub path: Option<String>,
+    pub path: Option<Box<str>>,
     /// Client `ip:port` (port not 0).
-    pub client: Option<String>,
+    pub client: Option<Box<str>>,
     /// Client address without port.
-    pub client_ip: Option<String>,
+    pub client_ip: Option<Box<str>>,
     /// User name or id.
-    pub user: Option<String>,
+    pub user: Option<Box<str>>,
     /// Time of the first event.
     pub start: Option<DateTime<Utc>>,
     /// Time of the last event.
@@ -429,7 +476,7 @@ pub struct State {
     /// only ones a line without an id can join.
     recent: Vec<usize>,
     /// (path, start in ms, connection), for the proxy's lines written at close.
-    by_path: BTreeSet<(String, i64, usize)>,
+    by_path: BTreeSet<(Box<str>, i64, usize)>,
     /// Exact key → connection index (open connections only).
     keys: BTreeMap<(&'static str, String), usize>,
     /// The ids of connections that closed, for the lines a server writes about a
@@ -842,11 +889,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let coarse_ts = r.coarse;
         let c = &mut self.st.conns[ci];
-        short(&mut c.links).push(Link {
-            event: ei,
-            key,
-            exact,
-        });
+        short(&mut c.links).push(Link::new(ei, key, exact));
         // A whole-second time says only "somewhere in that second": when a precise line
         // of the same second exists, the connection started at the earliest precise one.
         {
@@ -869,14 +912,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             c.end = e.ts;
         }
         if c.path.is_none() {
-            c.path = path;
+            c.path = path.map(Box::from);
         }
         if e.stage != Stage::Proxy {
             if c.client.is_none() {
-                c.client = client;
+                c.client = client.map(Box::from);
             }
             if c.client_ip.is_none() {
-                c.client_ip = cip;
+                c.client_ip = cip.map(Box::from);
             }
             if c.source.is_none()
                 && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer)
@@ -884,10 +927,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 c.source = Some((r.host.map(|h| intern(&mut self.st.hosts, h)), r.pid));
             }
         } else if c.client_ip.is_none() {
-            c.client_ip = cip;
+            c.client_ip = cip.map(Box::from);
         }
         if c.user.is_none() {
-            c.user = user;
+            c.user = user.map(Box::from);
         }
         for k in keys {
             match self.st.keys.entry(k.clone()) {
@@ -956,7 +999,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     fn open(&mut self, ei: usize) {
         self.st.opened += 1;
         let conn = Connection {
-            id: format!("c{}", self.st.opened),
+            id: format!("c{}", self.st.opened).into(),
             ..Connection::default()
         };
         let ci = match self.st.free.pop() {
@@ -1425,7 +1468,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         // The second it was written in (its time may be when a journal received it).
         let ts = DateTime::from_timestamp(e.ts?.timestamp(), 0)?;
-        let path = normalize_path(e.cap("path")?);
+        let path = Box::<str>::from(normalize_path(e.cap("path")?));
         let mask = kinds_mask(&exact_keys(e, &r));
         let pack = e.at.pack;
         let from = ts.timestamp_millis();
@@ -1700,7 +1743,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// time minus its `request_time` says.
     fn proxy_candidate(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
-        let path = normalize_path(e.cap("path")?);
+        let path = Box::<str>::from(normalize_path(e.cap("path")?));
         let rt: f64 = e
             .cap("request_time")
             .and_then(|s| s.parse().ok())
@@ -1844,22 +1887,15 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
         st.global.retain(|&g| {
             let mine = records.contains(&store.event(g).record);
             if mine {
-                moved.push(Link {
-                    event: g,
-                    key: "line",
-                    exact: true,
-                });
+                moved.push(Link::new(g, "line", true));
             }
             !mine
         });
         let (o_start, o_end) = (st.conns[o].start, st.conns[o].end);
         let o_user = st.conns[o].user.clone();
         let xc = &mut st.conns[x];
-        xc.links.extend(moved.into_iter().map(|l| Link {
-            key: "after-close",
-            exact: false,
-            ..l
-        }));
+        xc.links
+            .extend(moved.into_iter().map(|l| l.inferred("after-close")));
         xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
         xc.end = xc.end.max(o_end);
         if xc.user.is_none() {
@@ -2059,7 +2095,7 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
         while i < st.conns[y].links.len() {
             let l = st.conns[y].links[i].clone();
             let e = store.event(l.event);
-            let keyless = matches!(l.key, "time" | "after-close") && !l.exact;
+            let keyless = matches!(l.key(), "time" | "after-close") && !l.exact;
             let error = e.cap("path").is_none() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
                 i += 1;
@@ -2119,11 +2155,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             };
             let moved = take_record_links(st, store, y, e.record);
             let xc = &mut st.conns[x];
-            xc.links.extend(moved.into_iter().map(|k| Link {
-                key: "after-close",
-                exact: false,
-                ..k
-            }));
+            xc.links
+                .extend(moved.into_iter().map(|k| k.inferred("after-close")));
             xc.end = xc.end.max(Some(t));
         }
     }
@@ -2144,7 +2177,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));
     for (i, c) in conns.iter_mut().enumerate() {
-        c.id = format!("c{}", i + 1);
+        c.id = format!("c{}", i + 1).into();
         c.links.sort_by_key(|l| l.event);
     }
     Correlated {

@@ -94,7 +94,7 @@ fn client_ip_port_links_server_lines_exactly() {
     assert_eq!(lines_of(&c.connections[0], &ev), vec![1, 4]);
     assert_eq!(lines_of(&c.connections[1], &ev), vec![2, 3]);
     assert!(c.connections[0].closed);
-    assert_eq!(c.connections[0].links[1].key, "client");
+    assert_eq!(c.connections[0].links[1].key(), "client");
     assert!(c.connections[0].links[1].exact);
 }
 

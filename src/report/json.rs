@@ -163,8 +163,9 @@ pub fn summary(s: &Scan) -> Summary {
         if matches!(v, Verdict::Broken | Verdict::Degraded) {
             let p = s.correlated.connections[i]
                 .path
-                .clone()
-                .unwrap_or_else(|| "(no path)".into());
+                .as_deref()
+                .unwrap_or("(no path)")
+                .to_string();
             *failing.entry(p).or_default() += 1;
         }
     }
@@ -251,7 +252,7 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
                             pattern: format!("{}/{}", pack.name, pack.patterns[e.at.pattern].id),
                             stage: e.stage.name(),
                             link: if l.exact { "exact" } else { "inferred" },
-                            key: l.key,
+                            key: l.key(),
                             text: red(&r.message),
                         }
                     })
@@ -273,7 +274,7 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
                 connections: f
                     .connections
                     .iter()
-                    .map(|&i| s.correlated.connections[i].id.as_str())
+                    .map(|&i| s.correlated.connections[i].id.as_ref())
                     .collect(),
                 diagnosis: red(&f.diagnosis),
                 hint: red(&f.hint),

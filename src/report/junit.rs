@@ -198,7 +198,7 @@ fn cases(s: &Scan, opts: &JunitOptions) -> Vec<Case> {
         own.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let (failing, other): (Vec<&Finding>, Vec<&Finding>) =
             own.into_iter().partition(|f| fails(f));
-        let mut name = c.id.clone();
+        let mut name = c.id.to_string();
         if let Some(cl) = c.client.as_deref().or(c.client_ip.as_deref()) {
             name.push(' ');
             name.push_str(&red(cl));
@@ -255,7 +255,7 @@ fn cases(s: &Scan, opts: &JunitOptions) -> Vec<Case> {
                 .connections
                 .iter()
                 .take(MAX_LISTED)
-                .map(|&i| s.correlated.connections[i].id.as_str())
+                .map(|&i| s.correlated.connections[i].id.as_ref())
                 .collect();
             let more = f.connections.len().saturating_sub(MAX_LISTED);
             let _ = write!(body, "  connections: {}", ids.join(", "));

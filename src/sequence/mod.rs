@@ -113,10 +113,14 @@ pub(crate) fn fill(template: &str, e: Option<&Event>, c: Option<&Connection>) ->
         let name = &after[..j];
         let v = e.and_then(|e| e.cap(name)).map(str::to_string).or_else(|| {
             c.and_then(|c| match name {
-                "path" => c.path.clone(),
-                "user" => c.user.clone(),
-                "client" => c.client.clone().or_else(|| c.client_ip.clone()),
-                "client_ip" => c.client_ip.clone(),
+                "path" => c.path.as_deref().map(String::from),
+                "user" => c.user.as_deref().map(String::from),
+                "client" => c
+                    .client
+                    .as_deref()
+                    .or(c.client_ip.as_deref())
+                    .map(String::from),
+                "client_ip" => c.client_ip.as_deref().map(String::from),
                 _ => None,
             })
         });
@@ -144,9 +148,9 @@ pub(crate) fn count_key(rule: &Rule, e: &Event, conn: Option<&Connection>) -> Op
     };
     e.cap(by).map(str::to_string).or_else(|| {
         conn.and_then(|c| match by.as_str() {
-            "client_ip" => c.client_ip.clone(),
-            "user" | "user_id" => c.user.clone(),
-            "path" => c.path.clone(),
+            "client_ip" => c.client_ip.as_deref().map(String::from),
+            "user" | "user_id" => c.user.as_deref().map(String::from),
+            "path" => c.path.as_deref().map(String::from),
             _ => None,
         })
     })

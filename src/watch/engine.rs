@@ -670,10 +670,14 @@ impl<'a> Engine<'a> {
 
     fn conn_ref(c: &Connection) -> ConnRef {
         ConnRef {
-            id: c.id.clone(),
-            path: c.path.clone(),
-            client: c.client.clone().or_else(|| c.client_ip.clone()),
-            user: c.user.clone(),
+            id: c.id.to_string(),
+            path: c.path.as_deref().map(String::from),
+            client: c
+                .client
+                .as_deref()
+                .or(c.client_ip.as_deref())
+                .map(String::from),
+            user: c.user.as_deref().map(String::from),
         }
     }
 

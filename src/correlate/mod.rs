@@ -2171,6 +2171,10 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
         b.push(i);
     }
     absorb_orphans(&mut b.st, &store);
+    // Twice: a session that held an error not its own (a Redis timeout written while it
+    // was still logging) gives it up in the first pass, after another error that was its
+    // own had already looked for an owner and found it taken.
+    rehome_errors(&mut b.st, set, &store);
     rehome_errors(&mut b.st, set, &store);
     b.st.global.sort_unstable();
     let mut conns = b.st.conns.into_vec();

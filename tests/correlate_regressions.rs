@@ -349,6 +349,17 @@ fn access(s: u32, client: &str, verb: &str, path: &str) -> String {
     )
 }
 
+/// The emoji middleware's four lines of an accepted notifications session of user 13,
+/// from second `s`.
+fn notifications_accepted(s: u32) -> [String; 4] {
+    [
+        app(s, 21, "INFO", "🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=ee508793a8279e5203d3ee8e27b6449dd182abf2"),
+        app(s, 21, "INFO", "✅ Token authenticated for user: customer13@example.com (ID: 13)"),
+        app(s, 24, "INFO", "🔍 Consumer connect called - Path: /ws/notifications/, User: <User: customer13@example.com>"),
+        app(s, 26, "INFO", "✅ WebSocket connected for user: customer13@example.com (ID: 13)"),
+    ]
+}
+
 /// An application log line at second `s`, millisecond `ms`.
 fn app(s: u32, ms: u32, level: &str, msg: &str) -> String {
     daphne_at(
@@ -445,15 +456,23 @@ fn a_session_starting_seconds_after_a_portless_refusal_on_its_path_is_a_new_conn
     let lines = [
         access(6, "127.0.0.1:0", "WSCONNECTING", path),
         access(6, "127.0.0.1:0", "WSREJECT", path),
-        app(8, 21, "INFO", "🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=b5e352549762e7dcf58da2e8d3fe527031c28da6"),
-        app(8, 21, "INFO", "✅ Token authenticated for user: customer13@example.com (ID: 13)"),
-        app(8, 24, "INFO", "🔍 Consumer connect called - Path: /ws/notifications/, User: <User: customer13@example.com>"),
-        app(8, 26, "INFO", "✅ WebSocket connected for user: customer13@example.com (ID: 13)"),
-        access(8, "127.0.0.1:0", "WSCONNECTING", path),
-        access(8, "127.0.0.1:0", "WSCONNECT", path),
-        app(9, 540, "INFO", "🔌 WebSocket disconnected for user: customer13@example.com (ID: 13), code: 1000"),
-        access(9, "127.0.0.1:0", "WSDISCONNECT", path),
     ];
+    let lines = [
+        lines.as_slice(),
+        &notifications_accepted(8),
+        &[
+            access(8, "127.0.0.1:0", "WSCONNECTING", path),
+            access(8, "127.0.0.1:0", "WSCONNECT", path),
+            app(
+                9,
+                540,
+                "INFO",
+                "🔌 WebSocket disconnected for user: customer13@example.com (ID: 13), code: 1000",
+            ),
+            access(9, "127.0.0.1:0", "WSDISCONNECT", path),
+        ],
+    ]
+    .concat();
     let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
     let c = connections(&s);
     assert_eq!(c.len(), 2, "{c:?}");
@@ -471,15 +490,18 @@ fn a_plain_http_404_on_a_websocket_path_takes_no_later_sessions_lines() {
     let lines = [
         app(34, 223, "WARNING", "Not Found: /ws/notifications/"),
         daphne_at(34, "127.0.0.1:0 - - [26/Nov/2026:06:38:34] \"GET /ws/notifications/?token=b5e352549762e7dcf58da2e8d3fe527031c28da6\" 404 179"),
-        app(38, 18, "INFO", "🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=ee508793a8279e5203d3ee8e27b6449dd182abf2"),
-        app(38, 19, "INFO", "✅ Token authenticated for user: customer13@example.com (ID: 13)"),
-        app(38, 24, "INFO", "🔍 Consumer connect called - Path: /ws/notifications/, User: <User: customer13@example.com>"),
-        app(38, 26, "INFO", "✅ WebSocket connected for user: customer13@example.com (ID: 13)"),
-        access(38, "127.0.0.1:0", "WSCONNECTING", path),
-        access(38, "127.0.0.1:0", "WSCONNECT", path),
-        app(39, 540, "INFO", "📨 Received: {'type': 'ping'}"),
-        access(40, "127.0.0.1:0", "WSDISCONNECT", path),
     ];
+    let lines = [
+        lines.as_slice(),
+        &notifications_accepted(38),
+        &[
+            access(38, "127.0.0.1:0", "WSCONNECTING", path),
+            access(38, "127.0.0.1:0", "WSCONNECT", path),
+            app(39, 540, "INFO", "📨 Received: {'type': 'ping'}"),
+            access(40, "127.0.0.1:0", "WSDISCONNECT", path),
+        ],
+    ]
+    .concat();
     let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
     let c = connections(&s);
     assert_eq!(c.len(), 2, "{c:?}");
@@ -492,8 +514,9 @@ fn a_redis_error_no_session_owns_does_not_open_a_connection_that_takes_the_next_
     // During a Redis outage Daphne logged `Exception inside application: Error 111 ...`
     // when no session was open. The Redis pattern of the line went to no connection, but
     // the line's exception pattern opened one, and the next session's first middleware
-    // line joined it: a healthy session called broken (e2e seed 5). The patterns of one
-    // line go together.
+    // line joined it: a healthy session called broken (e2e seed 5). An application's
+    // first line about a handshake comes before anything else of it: a connection made of
+    // an error alone is not where it started.
     let c = "127.0.0.1:45959";
     let path = "/ws/chat/17/101/";
     let lines = [

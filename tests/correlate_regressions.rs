@@ -63,6 +63,11 @@ fn verdict_of(s: &pipeline::Scan, client: &str) -> (Verdict, Vec<&'static str>) 
         .iter()
         .position(|c| c.client.as_deref() == Some(client))
         .unwrap_or_else(|| panic!("no connection of {client}"));
+    (s.analysis.verdicts[ci], rules_of(s, ci))
+}
+
+/// The rules of the findings that name connection `ci`, sorted, once each.
+fn rules_of(s: &pipeline::Scan, ci: usize) -> Vec<&'static str> {
     let mut rules: Vec<&'static str> = s
         .analysis
         .findings
@@ -72,7 +77,7 @@ fn verdict_of(s: &pipeline::Scan, client: &str) -> (Verdict, Vec<&'static str>) 
         .collect();
     rules.sort();
     rules.dedup();
-    (s.analysis.verdicts[ci], rules)
+    rules
 }
 
 const OPEN_A: [&str; 2] = [
@@ -322,16 +327,7 @@ fn connections(s: &pipeline::Scan) -> Vec<(Verdict, Vec<&'static str>, Vec<u64>)
                 .collect();
             lines.sort();
             lines.dedup();
-            let mut rules: Vec<&'static str> = s
-                .analysis
-                .findings
-                .iter()
-                .filter(|f| f.connections.contains(&ci))
-                .map(|f| f.rule)
-                .collect();
-            rules.sort();
-            rules.dedup();
-            (s.analysis.verdicts[ci], rules, lines)
+            (s.analysis.verdicts[ci], rules_of(s, ci), lines)
         })
         .collect()
 }
@@ -347,6 +343,26 @@ fn access(s: u32, client: &str, verb: &str, path: &str) -> String {
         s,
         &format!("{client} - - [26/Nov/2026:06:38:{s:02}] \"{verb} {path}\" - -"),
     )
+}
+
+/// supervisord's log of `supervisorctl restart daphne`: running since :50, `waiting for
+/// daphne to stop` at 07:41:04.617, `stopped:` at :05.423.
+const SUPERVISORD_RESTART: &str = "2026-11-26 07:40:50,269 INFO success: daphne entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)\n\
+     2026-11-26 07:41:04,617 INFO waiting for daphne to stop\n\
+     2026-11-26 07:41:05,423 INFO stopped: daphne (exit status 0)\n";
+
+/// Scans the files `(name, text)`, written in that order to one temporary directory.
+fn scan_files(files: &[(&str, &str)]) -> pipeline::Scan {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = files
+        .iter()
+        .map(|(name, text)| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            InputSpec::from_arg(p.to_str().unwrap())
+        })
+        .collect::<Vec<_>>();
+    pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
 }
 
 /// The emoji middleware's four lines of an accepted notifications session of user 13,
@@ -544,29 +560,15 @@ fn a_session_closed_while_supervisord_waited_for_the_server_to_stop_was_cut_by_t
     // its WSDISCONNECT says only :04, and the application never logged a close code.
     // Only sessions closed within a second of the `stopped:` line counted, so the
     // session looked healthy (e2e seeds 8 and 10).
-    let dir = tempfile::tempdir().unwrap();
-    let sup = dir.path().join("supervisord.log");
-    let out = dir.path().join("daphne-stdout.log");
-    std::fs::write(
-        &sup,
-        "2026-11-26 07:40:50,269 INFO success: daphne entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)\n\
-         2026-11-26 07:41:04,617 INFO waiting for daphne to stop\n\
-         2026-11-26 07:41:05,423 INFO stopped: daphne (exit status 0)\n\
-         2026-11-26 07:41:05,433 INFO spawned: 'daphne' with pid 11496\n",
-    )
-    .unwrap();
-    std::fs::write(
-        &out,
-        "127.0.0.1:37737 - - [26/Nov/2026:07:41:02] \"WSCONNECTING /ws/chat/21/101/\" - -\n\
-         127.0.0.1:37737 - - [26/Nov/2026:07:41:02] \"WSCONNECT /ws/chat/21/101/\" - -\n\
-         127.0.0.1:37737 - - [26/Nov/2026:07:41:04] \"WSDISCONNECT /ws/chat/21/101/\" - -\n",
-    )
-    .unwrap();
-    let specs = [sup, out]
-        .iter()
-        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
-        .collect::<Vec<_>>();
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let s = scan_files(&[
+        ("supervisord.log", SUPERVISORD_RESTART),
+        (
+            "daphne-stdout.log",
+            "127.0.0.1:37737 - - [26/Nov/2026:07:41:02] \"WSCONNECTING /ws/chat/21/101/\" - -\n\
+             127.0.0.1:37737 - - [26/Nov/2026:07:41:02] \"WSCONNECT /ws/chat/21/101/\" - -\n\
+             127.0.0.1:37737 - - [26/Nov/2026:07:41:04] \"WSDISCONNECT /ws/chat/21/101/\" - -\n",
+        ),
+    ]);
     assert_eq!(
         verdict_of(&s, "127.0.0.1:37737"),
         (Verdict::Degraded, vec!["server.restart"])
@@ -579,33 +581,18 @@ fn a_session_whose_app_logged_its_close_is_healthy_without_the_servers_close_lin
     // session on the path; the application had logged `Disconnected with code 1000`.
     // The session counted as open, and a restart twelve seconds later "cut" it (e2e
     // seed 10: a healthy session called degraded by server.restart).
-    let dir = tempfile::tempdir().unwrap();
-    let sup = dir.path().join("supervisord.log");
-    let err = dir.path().join("daphne-stderr.log");
-    std::fs::write(
-        &sup,
-        "2026-11-26 07:40:50,269 INFO success: daphne entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)\n\
-         2026-11-26 07:41:04,617 INFO waiting for daphne to stop\n\
-         2026-11-26 07:41:05,423 INFO stopped: daphne (exit status 0)\n",
-    )
-    .unwrap();
     let rid = "request_id=0a9caec068186271e99ffc165a42bd5a";
-    std::fs::write(
-        &err,
-        format!(
+    let err = format!(
             "2026-11-26 07:40:52,186 INFO     client=127.0.0.1:0 {rid} [JWTAuthMiddleware] Processing connection for path: /ws/chat/1/101/\n\
              2026-11-26 07:40:52,187 INFO     client=127.0.0.1:0 {rid} [JWTAuthMiddleware] User authenticated: 1 (customer1@example.com)\n\
              2026-11-26 07:40:52,188 INFO     client=127.0.0.1:0 {rid} [ChatConsumer] Connection attempt started\n\
              2026-11-26 07:40:52,190 INFO     client=127.0.0.1:0 {rid} [ChatConsumer] Connection accepted for user 1 (role: customer)\n\
              2026-11-26 07:40:52,795 INFO     client=127.0.0.1:0 {rid} [ChatConsumer] Disconnected with code 1000\n"
-        ),
-    )
-    .unwrap();
-    let specs = [sup, err]
-        .iter()
-        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
-        .collect::<Vec<_>>();
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    );
+    let s = scan_files(&[
+        ("supervisord.log", SUPERVISORD_RESTART),
+        ("daphne-stderr.log", &err),
+    ]);
     let c = connections(&s);
     assert_eq!(c.len(), 1, "{c:?}");
     assert_eq!((c[0].0, c[0].1.clone()), (Verdict::Healthy, vec![]));

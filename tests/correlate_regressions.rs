@@ -365,6 +365,18 @@ fn scan_files(files: &[(&str, &str)]) -> pipeline::Scan {
     pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
 }
 
+/// Scans journald `lines` and asserts they make two connections: lines 1 and 2, then
+/// lines 3 to 10 (a session that must not join the refused or plain-HTTP request before
+/// it). Returns the connections.
+fn split_after_line_2(lines: &[String]) -> Vec<(Verdict, Vec<&'static str>, Vec<u64>)> {
+    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    let c = connections(&s);
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert_eq!(c[0].2, vec![1, 2]);
+    assert_eq!(c[1].2, (3..=10).collect::<Vec<u64>>());
+    c
+}
+
 /// The emoji middleware's four lines of an accepted notifications session of user 13,
 /// from second `s`.
 fn notifications_accepted(s: u32) -> [String; 4] {
@@ -489,11 +501,7 @@ fn a_session_starting_seconds_after_a_portless_refusal_on_its_path_is_a_new_conn
         ],
     ]
     .concat();
-    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-    let c = connections(&s);
-    assert_eq!(c.len(), 2, "{c:?}");
-    assert_eq!(c[0].2, vec![1, 2]);
-    assert_eq!(c[1].2, (3..=10).collect::<Vec<u64>>());
+    let c = split_after_line_2(&lines);
     assert_eq!((c[1].0, c[1].1.clone()), (Verdict::Healthy, vec![]));
 }
 
@@ -518,11 +526,7 @@ fn a_plain_http_404_on_a_websocket_path_takes_no_later_sessions_lines() {
         ],
     ]
     .concat();
-    let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-    let c = connections(&s);
-    assert_eq!(c.len(), 2, "{c:?}");
-    assert_eq!(c[0].2, vec![1, 2]);
-    assert_eq!(c[1].2, (3..=10).collect::<Vec<u64>>());
+    split_after_line_2(&lines);
 }
 
 #[test]

@@ -1413,10 +1413,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// The application logged connection `ci`'s close code (`Disconnected with code
     /// 1000`), which its disconnect handler writes once the server closed the socket.
     fn app_closed(&self, ci: usize) -> bool {
-        self.st.conns[ci].links.iter().any(|k| {
-            let e = self.ev(k.event);
-            e.stage == Stage::Consumer && e.cap("code").is_some()
-        })
+        self.st.conns[ci]
+            .links
+            .iter()
+            .any(|k| is_app_close(self.ev(k.event)))
     }
 
     /// Connection `ci` may take the line of event `ei` with all its patterns: it holds
@@ -1426,32 +1426,27 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// application` (which may not): the session that already died of one is not the
     /// owner of the next.
     fn takes_record(&self, ci: usize, ei: usize) -> bool {
+        self.record_events(ei).all(|e| {
+            (self.set.pattern(e.at).repeats || !self.has(ci, e.at)) && handler_fits(&self.st, ci, e)
+        })
+    }
+
+    /// Event `ei` and the events after it of the same line (a line several patterns
+    /// match: its events are adjacent, and held before the first is placed).
+    fn record_events(&self, ei: usize) -> impl Iterator<Item = &'a Event> + 'a {
         let s: &'a S = self.store;
         let record = s.event(ei).record;
-        (ei..)
-            .map_while(|i| s.peek(i).filter(|e| e.record == record))
-            .all(|e| {
-                (self.set.pattern(e.at).repeats || !self.has(ci, e.at))
-                    && handler_fits(&self.st, ci, e)
-            })
+        (ei..).map_while(move |i| s.peek(i).filter(|e| e.record == record))
     }
 
     /// The consumer method the traceback of event `ei`'s line went through, when a
     /// pattern of the line captured it (see [`handler_fits`]).
     fn record_handler(&self, ei: usize) -> Option<&'a str> {
-        let s: &'a S = self.store;
-        let record = s.event(ei).record;
-        (ei..)
-            .map_while(|i| s.peek(i).filter(|e| e.record == record))
-            .find_map(|e| e.cap("handler"))
+        self.record_events(ei).find_map(|e| e.cap("handler"))
     }
 
     fn opens(&self, ei: usize) -> bool {
-        let s: &'a S = self.store;
-        let record = s.event(ei).record;
-        (ei..)
-            .map_while(|i| s.peek(i).filter(|e| e.record == record))
-            .any(|e| self.set.pattern(e.at).opens)
+        self.record_events(ei).any(|e| self.set.pattern(e.at).opens)
     }
 
     /// For a line that opens a connection but was written in whole seconds (Daphne's
@@ -1993,8 +1988,14 @@ fn alive_after<S: Store + ?Sized>(st: &State, store: &S, x: usize, t: DateTime<U
 fn closed_cleanly<S: Store + ?Sized>(st: &State, store: &S, x: usize, t: DateTime<Utc>) -> bool {
     st.conns[x].links.iter().any(|k| {
         let e = store.event(k.event);
-        e.stage == Stage::Consumer && e.cap("code").is_some() && e.ts.is_some_and(|ts| ts <= t)
+        is_app_close(e) && e.ts.is_some_and(|ts| ts <= t)
     })
+}
+
+/// The application's own close line (`Disconnected with code 1000`): a consumer line
+/// with a close code, which its disconnect handler writes.
+fn is_app_close(e: &Event) -> bool {
+    e.stage == Stage::Consumer && e.cap("code").is_some()
 }
 
 /// The server refused connection `x`'s handshake with 403 (Daphne's WSREJECT, uvicorn's

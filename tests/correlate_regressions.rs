@@ -643,3 +643,57 @@ fn a_handshake_the_app_accepted_did_not_time_out_when_the_servers_accept_line_we
     let s = scan_journal(&lines.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(verdict_of(&s, c), (Verdict::Healthy, vec![]));
 }
+
+#[test]
+fn a_port_reused_within_a_second_gives_the_servers_lines_to_its_sessions_in_order() {
+    // A client was refused (invalid token) at :46.570 and reconnected from the same port
+    // at :46.897 (e2e seed 12, real lines). Daphne's access lines, written in whole
+    // seconds, sort after both sessions' application lines: the first session's
+    // WSCONNECTING, WSREJECT and WSDISCONNECT went to the second, which was read as
+    // refused (`handshake.rejected`) while its real lines made a third connection.
+    let c = "127.0.0.1:43937";
+    let access = |s: u32, verb: &str| {
+        format!("{c} - - [26/Nov/2026:08:35:{s:02}] \"{verb} /ws/notifications/\" - -\n")
+    };
+    let app = |s: u32, ms: u32, level: &str, msg: &str| {
+        format!("2026-11-26 08:35:{s:02},{ms:03} {level:<8} client={c} {msg}\n")
+    };
+    let stdout = [
+        access(46, "WSCONNECTING"),
+        access(46, "WSREJECT"),
+        access(46, "WSDISCONNECT"),
+        access(46, "WSCONNECTING"),
+        access(46, "WSCONNECT"),
+        access(47, "WSDISCONNECT"),
+    ]
+    .concat();
+    let stderr = [
+        app(46, 570, "INFO", "🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=ffffffffffffffffffffffffffffffffffffffff"),
+        app(46, 570, "INFO", "🔑 Token extracted: ffffffffff..."),
+        app(46, 570, "WARNING", "❌ Invalid token: ffffffffff..."),
+        app(46, 572, "INFO", "🔍 Consumer connect called - Path: /ws/notifications/, User: AnonymousUser"),
+        app(46, 572, "WARNING", "❌ User not authenticated, closing connection"),
+        app(46, 897, "INFO", "🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=6b78b010c4fe1aea0580b47d1a1ac51128181cbb"),
+        app(46, 897, "INFO", "🔑 Token extracted: 6b78b010c4..."),
+        app(46, 897, "INFO", "✅ Token authenticated for user: customer6@example.com (ID: 6)"),
+        app(46, 898, "INFO", "🔍 Consumer connect called - Path: /ws/notifications/, User: <User: customer6@example.com>"),
+        app(46, 899, "INFO", "✅ WebSocket connected for user: customer6@example.com (ID: 6)"),
+        app(46, 901, "INFO", "📨 Received: {'type': 'ping'}"),
+        app(47, 205, "INFO", "📨 Received: {'type': 'ping'}"),
+        app(47, 508, "INFO", "🔌 WebSocket disconnected for user: customer6@example.com (ID: 6), code: 1006"),
+    ]
+    .concat();
+    let s = scan_files(&[
+        ("daphne-stdout.log", &stdout),
+        ("daphne-stderr.log", &stderr),
+    ]);
+    let c = connections(&s);
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert_eq!(c[0].0, Verdict::Broken, "{c:?}");
+    assert!(c[0].1.contains(&"auth.token-invalid"), "{c:?}");
+    assert!(!c[0].1.contains(&"handshake.rejected"), "{c:?}");
+    assert_eq!(
+        (c[1].0, c[1].1.clone()),
+        (Verdict::Degraded, vec!["close.abnormal"])
+    );
+}

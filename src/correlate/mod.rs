@@ -1074,6 +1074,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     self.open(ei);
                     return;
                 }
+                let ci = self.earlier_session_of_client(ei, ci).unwrap_or(ci);
                 self.attach(ci, ei, k.0, true);
                 return;
             }
@@ -1488,6 +1489,39 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     && self.compatible(ci, e)
             })
             .min_by_key(|&ci| (self.st.conns[ci].start, self.st.caches[ci].seq))
+    }
+
+    /// For a server line written in whole seconds whose client id names connection `ci`:
+    /// an earlier session of the same client in that second that still waits for this
+    /// line. Such a line sorts after every precise line of its second, so when the client
+    /// reconnected from the same port within it, the application has already logged both
+    /// sessions and the id names the later one; the server wrote its lines in order, so
+    /// they go to the sessions in order (a rejected attempt's WSREJECT is not the next
+    /// session's).
+    fn earlier_session_of_client(&self, ei: usize, ci: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        if e.stage != Stage::Server || !self.rec(e.record).coarse {
+            return None;
+        }
+        let client = self.st.conns[ci].client.as_deref()?;
+        let from = e.ts?.timestamp() * 1000;
+        let path = Box::<str>::from(normalize_path(e.cap("path")?));
+        let opens = self.opens(ei);
+        let order = |c: usize| (self.st.conns[c].start, self.st.caches[c].seq);
+        self.st
+            .by_path
+            .range((path.clone(), from, 0)..(path, from + 1000, 0))
+            .map(|&(_, _, cj)| cj)
+            .filter(|&cj| {
+                cj != ci
+                    && order(cj) < order(ci)
+                    && self.st.conns[cj].client.as_deref() == Some(client)
+                    && !self.has_pattern(cj, e)
+                    && self.st.conns[cj].closed_line.is_none()
+                    && self.was_opened(cj) != opens
+                    && self.compatible(cj, e)
+            })
+            .min_by_key(|&cj| order(cj))
     }
 
     /// For a line that ends a connection and found none active within the windows: the

@@ -697,3 +697,61 @@ fn a_port_reused_within_a_second_gives_the_servers_lines_to_its_sessions_in_orde
         (Verdict::Degraded, vec!["close.abnormal"])
     );
 }
+
+#[test]
+fn a_whole_second_close_goes_to_a_session_the_server_opened_not_to_one_it_opens_below() {
+    // Behind nginx (port-less Daphne lines, e2e seed 4): A was opened at :59 and its
+    // consumer raised at :00.073; B ran from :00.247 to its clean close at :00.862.
+    // Daphne's log of second :00 reads A's WSDISCONNECT, then B's WSCONNECTING and
+    // WSCONNECT, then B's WSDISCONNECT. The first close went to B (its application had
+    // already logged its close), so B's opening lines made a connection of their own that
+    // took a later session's close four seconds on, and that session was read as cut by a
+    // restart. The server logs an opening before its close.
+    let a = "client=127.0.0.1:0 request_id=a4714659269cefb97d77467c202babe8";
+    let b = "client=127.0.0.1:0 request_id=a17712ac748ff542c54982338eb3b1ae";
+    let access = |s: &str, verb: &str| {
+        format!("127.0.0.1:0 - - [26/Nov/2026:08:{s}] \"{verb} /ws/chat/3/101/\" - -\n")
+    };
+    let app = |t: &str, who: &str, msg: &str| format!("2026-11-26 08:{t} INFO     {who} {msg}\n");
+    let stdout = [
+        access("42:59", "WSCONNECTING"),
+        access("42:59", "WSCONNECT"),
+        access("43:00", "WSDISCONNECT"),
+        access("43:00", "WSCONNECTING"),
+        access("43:00", "WSCONNECT"),
+        access("43:00", "WSDISCONNECT"),
+    ]
+    .concat();
+    let stderr = [
+        app("42:59,749", a, "[JWTAuthMiddleware] Processing connection for path: /ws/chat/3/101/"),
+        app("42:59,750", a, "[JWTAuthMiddleware] User authenticated: 3 (customer3@example.com)"),
+        app("42:59,759", a, "[ChatConsumer] Connection attempt started"),
+        app("42:59,769", a, "[ChatConsumer] Connection accepted for user 3 (role: customer)"),
+        app("42:59,771", a, "[ChatConsumer] Received message: {\"type\": \"ping\"}"),
+        app("43:00,073", a, "[ChatConsumer] Received message: {\"type\": \"message\", \"content\": null}"),
+        "2026-11-26 08:43:00,169 ERROR    Exception inside application: 'NoneType' object has no attribute 'strip'\n\
+         Traceback (most recent call last):\n  \
+         File \"/venv/lib/python3.11/site-packages/channels/generic/websocket.py\", line 204, in websocket_receive\n    \
+         await self.receive(text_data=message[\"text\"])\n\
+         AttributeError: 'NoneType' object has no attribute 'strip'\n"
+            .to_string(),
+        app("43:00,247", b, "[JWTAuthMiddleware] Processing connection for path: /ws/chat/3/101/"),
+        app("43:00,248", b, "[JWTAuthMiddleware] User authenticated: 3 (customer3@example.com)"),
+        app("43:00,248", b, "[ChatConsumer] Connection attempt started"),
+        app("43:00,250", b, "[ChatConsumer] Connection accepted for user 3 (role: customer)"),
+        app("43:00,251", b, "[ChatConsumer] Received message: {\"type\": \"ping\"}"),
+        app("43:00,862", b, "[ChatConsumer] Disconnected with code 1000"),
+    ]
+    .concat();
+    let s = scan_files(&[
+        ("daphne-stdout.log", &stdout),
+        ("daphne-stderr.log", &stderr),
+    ]);
+    let c = connections(&s);
+    assert_eq!(c.len(), 2, "no connection of Daphne's lines alone: {c:?}");
+    assert_eq!(
+        (c[0].0, c[0].1.clone()),
+        (Verdict::Broken, vec!["consumer.exception"])
+    );
+    assert_eq!((c[1].0, c[1].1.clone()), (Verdict::Healthy, vec![]));
+}

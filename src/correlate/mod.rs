@@ -1716,9 +1716,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 };
                 let app_done = closing && (refusal_above.is_some() || self.app_closed(ci));
                 let waits = step.is_some_and(|s| self.waits_for(ci, pack, s));
+                // The server logs a connection's opening before its close: one it has not
+                // opened yet (its WSCONNECTING comes further down the log) is not the one
+                // this close ends, even if its application already said it closed.
+                let unopened = closing && self.reached(ci, pack).is_none();
                 (
                     !named,
                     !shown,
+                    unopened,
                     refusal_above.unwrap_or(usize::MAX),
                     !app_done,
                     !waits,

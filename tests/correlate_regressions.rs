@@ -755,3 +755,75 @@ fn a_whole_second_close_goes_to_a_session_the_server_opened_not_to_one_it_opens_
     );
     assert_eq!((c[1].0, c[1].1.clone()), (Verdict::Healthy, vec![]));
 }
+
+#[test]
+fn a_servers_accept_joins_its_session_though_a_guessed_exception_of_that_second_sits_on_it() {
+    // Behind nginx (e2e CI run, real lines): Redis closed its connections while chat
+    // session C was accepted and notifications session N was in connect(). Daphne logged
+    // N's exception (no client) at :25.562; it went first to C, which had logged last.
+    // Daphne's WSCONNECT of C, written in second :25 and sorted after that exception, then
+    // found C off its sequence and opened a connection of its own, which took the
+    // exception when it was moved off C (C lived on): N lost its `channel-layer.down`.
+    let c = "client=127.0.0.1:0 request_id=1018ab5a83e68a1ebdf44410b6a23eee";
+    let n = "client=127.0.0.1:0 request_id=596739e2f16fc2bbefe3653d0ca49273";
+    let access = |s: u32, verb: &str, path: &str| {
+        format!("127.0.0.1:0 - - [26/Nov/2026:08:56:{s:02}] \"{verb} {path}\" - -\n")
+    };
+    let app =
+        |t: &str, who: &str, msg: &str| format!("2026-11-26 08:56:{t} INFO     {who} {msg}\n");
+    let (chat, notif) = ("/ws/chat/21/101/", "/ws/notifications/");
+    let stdout = [
+        access(25, "WSCONNECTING", chat),
+        access(25, "WSCONNECTING", notif),
+        access(25, "WSCONNECT", chat),
+        access(25, "WSDISCONNECT", notif),
+        access(26, "WSDISCONNECT", chat),
+    ]
+    .concat();
+    let stderr = [
+        app("25,093", c, "[JWTAuthMiddleware] Processing connection for path: /ws/chat/21/101/"),
+        app("25,094", c, "[JWTAuthMiddleware] User authenticated: 21 (customer21@example.com)"),
+        app("25,096", n, "🔍 WebSocket connection attempt - Path: /ws/notifications/, Query: token=697d92a87db61112c82ebabd4acaa5237e9a222e"),
+        app("25,096", n, "✅ Token authenticated for user: customer22@example.com (ID: 22)"),
+        app("25,098", c, "[ChatConsumer] Connection attempt started"),
+        app("25,098", n, "🔍 Consumer connect called - Path: /ws/notifications/, User: <User: customer22@example.com>"),
+        app("25,099", c, "[ChatConsumer] Added to channel group successfully"),
+        app("25,100", c, "[ChatConsumer] Connection accepted for user 21 (role: customer)"),
+        app("25,102", c, "[ChatConsumer] Received message: {\"type\": \"ping\"}"),
+        "2026-11-26 08:56:25,562 ERROR    Exception inside application: Connection closed by server.\n\
+         Traceback (most recent call last):\n  \
+         File \"/venv/lib/python3.11/site-packages/channels/generic/websocket.py\", line 180, in websocket_connect\n    \
+         await self.connect()\n  \
+         File \"/venv/lib/python3.11/site-packages/channels_redis/core.py\", line 493, in group_add\n    \
+         await connection.zadd(group_key, {channel: time.time()})\n\
+         redis.exceptions.ConnectionError: Connection closed by server.\n"
+            .to_string(),
+        app("25,606", c, "[ChatConsumer] Received message: {\"type\": \"ping\"}"),
+        app("26,110", c, "[ChatConsumer] Received message: {\"type\": \"ping\"}"),
+    ]
+    .concat();
+    let nginx = "127.0.0.1 - - [26/Nov/2026:08:56:25 +0000] \"GET /ws/notifications/?token=697d92a87db61112c82ebabd4acaa5237e9a222e HTTP/1.1\" 500 5 \"-\" \"logweave-e2e/1\" 0.475 596739e2f16fc2bbefe3653d0ca49273\n\
+         127.0.0.1 - - [26/Nov/2026:08:56:26 +0000] \"GET /ws/chat/21/101/?token=eyJhbGciOiJIUzI1NiJ9.e30.sig HTTP/1.1\" 101 148 \"-\" \"logweave-e2e/1\" 1.636 1018ab5a83e68a1ebdf44410b6a23eee\n";
+    let s = scan_files(&[
+        ("nginx-access.log", nginx),
+        ("daphne-stdout.log", &stdout),
+        ("daphne-stderr.log", &stderr),
+    ]);
+    let conns = connections(&s);
+    assert_eq!(
+        conns.len(),
+        2,
+        "no connection of Daphne's lines alone: {conns:?}"
+    );
+    let of = |path: &str| {
+        let ci = s
+            .correlated
+            .connections
+            .iter()
+            .position(|x| x.path.as_deref() == Some(path))
+            .unwrap();
+        conns[ci].1.clone()
+    };
+    assert!(of(notif).contains(&"channel-layer.down"), "{conns:?}");
+    assert!(!of(chat).contains(&"channel-layer.down"), "{conns:?}");
+}

@@ -671,6 +671,32 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         self.st.caches[ci].diverted.contains(&pack)
     }
 
+    /// Every line that took connection `ci` off pack `pack`'s sequence joined it by a
+    /// guess (a key-less exception, given to the session that logged last) at or after
+    /// `second`. A whole-second line of that second may have been written before such a
+    /// line (Daphne's WSCONNECT before the exception it logged a moment later), and the
+    /// guess may be wrong: it is moved when the session turns out to have lived on.
+    fn diverted_by_guess_since(&self, ci: usize, pack: usize, second: DateTime<Utc>) -> bool {
+        let p = &self.set.packs[pack];
+        let mut any = false;
+        for k in &self.st.conns[ci].links {
+            let ev = self.ev(k.event);
+            let pat = &p.patterns[ev.at.pattern];
+            let step = p.sequence.iter().any(|s| s.pattern == ev.at.pattern);
+            if ev.at.pack != pack || step || pat.repeats || !diverts(p, ev.stage) {
+                continue;
+            }
+            // A line's other patterns join where its first went ("line"): as sure as
+            // that one, which the link does not say.
+            let named = k.exact && k.key() != "line";
+            if named || ev.ts.is_none_or(|t| t < second) {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+
     /// Closed as far as a line at `ts` is concerned. A close written in whole seconds
     /// (Daphne's access log) happened somewhere in that second, so lines of the same
     /// second from a more precise source may still precede it.
@@ -1667,7 +1693,13 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             // A close ends a connection whichever way it went (Daphne's WSDISCONNECT
             // after its WSREJECT).
-            if step.is_some() && !pat.ends && self.diverted(ci, e.at.pack) {
+            if step.is_some()
+                && !pat.ends
+                && self.diverted(ci, e.at.pack)
+                && !(coarse
+                    && e.stage == Stage::Server
+                    && self.diverted_by_guess_since(ci, e.at.pack, second))
+            {
                 return false;
             }
             match (step, self.reached(ci, e.at.pack)) {

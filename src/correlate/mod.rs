@@ -681,9 +681,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let mut any = false;
         for k in &self.st.conns[ci].links {
             let ev = self.ev(k.event);
-            let pat = &p.patterns[ev.at.pattern];
+            if ev.at.pack != pack {
+                continue;
+            }
             let step = p.sequence.iter().any(|s| s.pattern == ev.at.pattern);
-            if ev.at.pack != pack || step || pat.repeats || !diverts(p, ev.stage) {
+            if step || p.patterns[ev.at.pattern].repeats || !diverts(p, ev.stage) {
                 continue;
             }
             // A line's other patterns join where its first went ("line"): as sure as

@@ -41,7 +41,10 @@ impl Format for NginxAccess {
         "XXX.XXX.XXX.XXX - - [03/Aug/2018:14:47:53 +0000] \"GET /ws/49256-197598 HTTP/1.1\" 499 0 \"-\" \"Mozilla/5.0 (iPhone; CPU iPhone OS 11_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/11.0 Mobile/15E148 Safari/604.1\""
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        parse_access(line, ctx)
+        parse_access(line, ctx, true)
+    }
+    fn parse_basics<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_access(line, ctx, false)
     }
 }
 
@@ -63,7 +66,9 @@ impl Format for NginxError {
 // ---------------------------------------------------------------------------------------
 // access log
 
-fn parse_access<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+/// Reads an access line; without `fields` only what decides whether it is one, its time
+/// and its message, for [`Format::parse_basics`].
+fn parse_access<'a>(line: &'a str, ctx: &TimeCtx, fields: bool) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
     // `$remote_addr - $remote_user [`: the ` - ` right after the first word rejects
     // almost every other layout before any real work.
@@ -120,6 +125,10 @@ fn parse_access<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let ts = ctx.complete(naive, 0, Some(off))?;
     let mut out = Parsed::new(&line[rs - 1..]);
     out.ts = Some(ts);
+    // Nothing below can reject the line: what follows only splits it into fields.
+    if !fields {
+        return Some(out);
+    }
     let f = &mut out.fields;
     f.reserve(14);
     let addr = &line[..sp];

@@ -800,4 +800,26 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn basics_agree_with_the_full_parse_but_for_fields() {
+        let lines = [
+            NginxAccess.example(),
+            "10.0.0.5 - alice [23/Nov/2026:19:37:49 +0100] \"GET /ws/chat/1/?token=abc HTTP/1.1\" 101 153 \"https://example.com/chat/\" \"Mozilla/5.0\" \"203.0.113.9\" 60.001",
+            "1.2.3.4 - - [23/Nov/2026:19:37:49 +0000] \"GET /x HTTP/1.1\" 200 12 rt=0.1 urt=\"0.001\"",
+            "1.2.3.4 - - [23/Nov/2026:19:37:49 +0000] \"\\x16\\x03\" 400 0",
+            "1.2.3.4 - - [23/Nov/2026:19:37:49] \"GET / HTTP/1.1\" 200 1",
+            "1.2.3.4 - - [31/Feb/2026:19:37:49 +0000] \"GET / HTTP/1.1\" 200 1",
+        ];
+        for line in lines {
+            for cut in (0..=line.len()).filter(|&c| line.is_char_boundary(c)) {
+                let text = &line[..cut];
+                let full = NginxAccess.parse(text, &ctx()).map(|mut p| {
+                    p.fields.clear();
+                    p
+                });
+                assert_eq!(NginxAccess.parse_basics(text, &ctx()), full, "{text:?}");
+            }
+        }
+    }
 }

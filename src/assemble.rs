@@ -613,7 +613,8 @@ impl Assembler {
         let app = if lazy {
             None
         } else {
-            self.app(msg, basics.map(|b| b.source.hash))
+            // A record nothing may match keeps none of its layout's fields.
+            self.app(msg, basics.map(|b| b.source.hash), !wanted)
         };
         let (body, cont) = match &app {
             Some((_, p)) => (p.message.as_ref(), classify(&p.message)),
@@ -753,7 +754,7 @@ impl Assembler {
             AppLayout::Known(f) => f.and_then(|f| f.parse(&msg, &self.ctx).map(|p| (f, p))),
             AppLayout::Untried => {
                 let source = self.meta[i].source.map(|s| s.hash);
-                self.app(&msg, source)
+                self.app(&msg, source, false)
             }
         }
         .map(|(f, p)| (f, p, rest.to_string()));
@@ -798,18 +799,25 @@ impl Assembler {
     }
 
     /// The application layout of `msg`: those its source wrote last are tried first
-    /// (without a source, the last one found in the input).
+    /// (without a source, the last one found in the input). With `basics`, only what a
+    /// skipped record needs is parsed ([`Format::parse_basics`]: no fields).
     fn app<'m>(
         &mut self,
         msg: &'m str,
         source: Option<u64>,
+        basics: bool,
     ) -> Option<(&'static dyn Format, Parsed<'m>)> {
         if msg.is_empty() {
             return None;
         }
+        let ctx = &self.ctx;
+        let parse = |f: &'static dyn Format| match basics {
+            true => f.parse_basics(msg, ctx).map(|p| (f, p)),
+            false => f.parse(msg, ctx).map(|p| (f, p)),
+        };
         // `--format` naming an application layout: that one only.
         if let Some(h) = self.det.forced.filter(|f| f.layer() == Layer::App) {
-            return h.parse(msg, &self.ctx).map(|p| (h, p));
+            return parse(h);
         }
         let slot = source.map(
             |key| match self.app_hints.iter().position(|(k, _)| *k == key) {
@@ -831,17 +839,13 @@ impl Assembler {
         let same = |a: &'static dyn Format, b: Option<&'static dyn Format>| {
             b.is_some_and(|b| b.name() == a.name())
         };
-        let found = tried
-            .iter()
-            .flatten()
-            .find_map(|h| h.parse(msg, &self.ctx).map(|p| (*h, p)))
-            .or_else(|| {
-                format::registry()
-                    .iter()
-                    .filter(|f| f.layer() == Layer::App)
-                    .filter(|f| !tried.iter().any(|t| same(**f, *t)))
-                    .find_map(|f| f.parse(msg, &self.ctx).map(|p| (*f, p)))
-            });
+        let found = tried.iter().flatten().find_map(|h| parse(*h)).or_else(|| {
+            format::registry()
+                .iter()
+                .filter(|f| f.layer() == Layer::App)
+                .filter(|f| !tried.iter().any(|t| same(**f, *t)))
+                .find_map(|f| parse(*f))
+        });
         let (f, _) = found.as_ref()?;
         self.app_hint = Some(*f);
         if let Some(i) = slot {

@@ -41,7 +41,10 @@ impl Format for NginxAccess {
         "XXX.XXX.XXX.XXX - - [03/Aug/2018:14:47:53 +0000] \"GET /ws/49256-197598 HTTP/1.1\" 499 0 \"-\" \"Mozilla/5.0 (iPhone; CPU iPhone OS 11_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/11.0 Mobile/15E148 Safari/604.1\""
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        parse_access(line, ctx)
+        parse_access(line, ctx, true)
+    }
+    fn parse_basics<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_access(line, ctx, false)
     }
 }
 
@@ -63,7 +66,9 @@ impl Format for NginxError {
 // ---------------------------------------------------------------------------------------
 // access log
 
-fn parse_access<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+/// Reads an access line; without `fields` only what decides whether it is one, its time
+/// and its message, for [`Format::parse_basics`].
+fn parse_access<'a>(line: &'a str, ctx: &TimeCtx, fields: bool) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
     // `$remote_addr - $remote_user [`: the ` - ` right after the first word rejects
     // almost every other layout before any real work.
@@ -120,6 +125,10 @@ fn parse_access<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let ts = ctx.complete(naive, 0, Some(off))?;
     let mut out = Parsed::new(&line[rs - 1..]);
     out.ts = Some(ts);
+    // Nothing below can reject the line: what follows only splits it into fields.
+    if !fields {
+        return Some(out);
+    }
     let f = &mut out.fields;
     f.reserve(14);
     let addr = &line[..sp];
@@ -788,6 +797,28 @@ mod tests {
             for cut in 0..ex.len() {
                 let _ = NginxAccess.parse(&ex[..cut], &ctx());
                 let _ = NginxError.parse(&ex[..cut], &ctx());
+            }
+        }
+    }
+
+    #[test]
+    fn basics_agree_with_the_full_parse_but_for_fields() {
+        let lines = [
+            NginxAccess.example(),
+            "10.0.0.5 - alice [23/Nov/2026:19:37:49 +0100] \"GET /ws/chat/1/?token=abc HTTP/1.1\" 101 153 \"https://example.com/chat/\" \"Mozilla/5.0\" \"203.0.113.9\" 60.001",
+            "1.2.3.4 - - [23/Nov/2026:19:37:49 +0000] \"GET /x HTTP/1.1\" 200 12 rt=0.1 urt=\"0.001\"",
+            "1.2.3.4 - - [23/Nov/2026:19:37:49 +0000] \"\\x16\\x03\" 400 0",
+            "1.2.3.4 - - [23/Nov/2026:19:37:49] \"GET / HTTP/1.1\" 200 1",
+            "1.2.3.4 - - [31/Feb/2026:19:37:49 +0000] \"GET / HTTP/1.1\" 200 1",
+        ];
+        for line in lines {
+            for cut in (0..=line.len()).filter(|&c| line.is_char_boundary(c)) {
+                let text = &line[..cut];
+                let full = NginxAccess.parse(text, &ctx()).map(|mut p| {
+                    p.fields.clear();
+                    p
+                });
+                assert_eq!(NginxAccess.parse_basics(text, &ctx()), full, "{text:?}");
             }
         }
     }

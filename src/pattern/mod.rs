@@ -14,6 +14,7 @@
 //! a rule that silently never fires.
 
 pub mod load;
+mod scan;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -1074,6 +1075,8 @@ pub struct PackSet {
     /// Packs, built-in first (overridden ones replaced in place), then the user's.
     pub packs: Vec<Pack>,
     prefilter: AhoCorasick,
+    /// The same literals, looked for with a faster first pass: a yes or no only.
+    literal_scan: scan::LiteralScan,
     /// For each prefilter literal: the patterns that need it.
     literal_owner: Vec<PatternRef>,
     /// Patterns with no literal: tried on every record.
@@ -1107,9 +1110,11 @@ impl PackSet {
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&lits)
             .expect("literal set builds");
+        let literal_scan = scan::LiteralScan::new(&lits, prefilter.clone());
         PackSet {
             packs,
             prefilter,
+            literal_scan,
             literal_owner: owner,
             always,
         }
@@ -1155,8 +1160,8 @@ impl PackSet {
         if !self.always.is_empty() || spans_lines {
             return None;
         }
-        let ac = self.prefilter.clone();
-        Some(std::sync::Arc::new(move |text: &str| ac.is_match(text)))
+        let scan = self.literal_scan.clone();
+        Some(std::sync::Arc::new(move |text: &str| scan.is_match(text)))
     }
 
     /// Every pattern that matches `record`, in (pack, pattern) order.
@@ -1164,7 +1169,7 @@ impl PackSet {
         let text = record.message.as_str();
         // Most records hold no literal at all: the plain search can skip ahead with its
         // prefilter, the overlapping one (needed to find every literal) cannot.
-        if self.always.is_empty() && !self.prefilter.is_match(text) {
+        if self.always.is_empty() && !self.literal_scan.is_match(text) {
             return Vec::new();
         }
         let mut cands: Vec<PatternRef> = self.always.clone();

@@ -610,13 +610,15 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     }
 
     fn step_index(&self, e: &Event) -> Option<usize> {
-        let pack = &self.set.packs[e.at.pack];
-        pack.sequence.iter().position(|s| s.pattern == e.at.pattern)
+        let pack = &self.set.packs[usize::from(e.at.pack)];
+        pack.sequence
+            .iter()
+            .position(|s| s.pattern == usize::from(e.at.pattern))
     }
 
     /// The window in which this step may follow the connection's previous event.
     fn step_window(&self, e: &Event) -> CDuration {
-        let pack = &self.set.packs[e.at.pack];
+        let pack = &self.set.packs[usize::from(e.at.pack)];
         let w = self
             .step_index(e)
             .and_then(|i| pack.sequence[i].within)
@@ -681,11 +683,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let mut any = false;
         for k in &self.st.conns[ci].links {
             let ev = self.ev(k.event);
-            if ev.at.pack != pack {
+            if usize::from(ev.at.pack) != pack {
                 continue;
             }
-            let step = p.sequence.iter().any(|s| s.pattern == ev.at.pattern);
-            if step || p.patterns[ev.at.pattern].repeats || !diverts(p, ev.stage) {
+            let step = p
+                .sequence
+                .iter()
+                .any(|s| s.pattern == usize::from(ev.at.pattern));
+            if step || p.patterns[usize::from(ev.at.pattern)].repeats || !diverts(p, ev.stage) {
                 continue;
             }
             // A line's other patterns join where its first went ("line"): as sure as
@@ -746,7 +751,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         if self.step_index(e).is_some()
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
-            && c.app_pack.is_some_and(|p| p != e.at.pack)
+            && c.app_pack.is_some_and(|p| p != usize::from(e.at.pack))
         {
             return false;
         }
@@ -850,23 +855,30 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         self.st.landed = Some(ci);
         self.st.last_in_input.insert(r.input, (e.record, ci));
         {
-            let pack = &self.set.packs[e.at.pack];
-            let step = pack.sequence.iter().position(|s| s.pattern == e.at.pattern);
-            let pat = &pack.patterns[e.at.pattern];
+            let pack = &self.set.packs[usize::from(e.at.pack)];
+            let step = pack
+                .sequence
+                .iter()
+                .position(|s| s.pattern == usize::from(e.at.pattern));
+            let pat = &pack.patterns[usize::from(e.at.pattern)];
             let cache = &mut self.st.caches[ci];
             if let Err(i) = cache.patterns.binary_search(&e.at) {
                 cache.patterns.insert(i, e.at);
             }
             match step {
-                Some(st) => match cache.reached.iter_mut().find(|(p, _)| *p == e.at.pack) {
+                Some(st) => match cache
+                    .reached
+                    .iter_mut()
+                    .find(|(p, _)| *p == usize::from(e.at.pack))
+                {
                     Some((_, r)) => *r = (*r).max(st),
-                    None => cache.reached.push((e.at.pack, st)),
+                    None => cache.reached.push((usize::from(e.at.pack), st)),
                 },
                 None if !pat.repeats
-                    && !cache.diverted.contains(&e.at.pack)
+                    && !cache.diverted.contains(&usize::from(e.at.pack))
                     && diverts(pack, e.stage) =>
                 {
-                    cache.diverted.push(e.at.pack)
+                    cache.diverted.push(usize::from(e.at.pack))
                 }
                 None => {}
             }
@@ -874,7 +886,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 && step.is_some()
                 && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             {
-                cache.app_pack = Some(e.at.pack);
+                cache.app_pack = Some(usize::from(e.at.pack));
             }
             if let (None, Some(c)) = (cache.consumer(), e.cap("consumer")) {
                 cache.rare_mut().consumer = Some(c.into());
@@ -1076,8 +1088,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 let first_step = self.step_index(e) == Some(0)
                     && matches!(e.stage, Stage::Middleware | Stage::Consumer);
                 let again = first_step
-                    && (self.reached(ci, e.at.pack).is_some()
-                        || self.st.caches[ci].app_pack.is_some_and(|p| p != e.at.pack));
+                    && (self.reached(ci, usize::from(e.at.pack)).is_some()
+                        || self.st.caches[ci]
+                            .app_pack
+                            .is_some_and(|p| p != usize::from(e.at.pack)));
                 // A server's opening line on an id whose connection another server
                 // process served, or that was already opened, is a new client on a
                 // reused port (the last one's end was not logged: a uvicorn 403).
@@ -1221,14 +1235,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         } else if !pat.after.is_empty() && !pat.repeats {
             let window = self.step_window(e);
             // A connection already past the step this line follows is not its owner.
-            let seq = &self.set.packs[e.at.pack].sequence;
+            let seq = &self.set.packs[usize::from(e.at.pack)].sequence;
             let limit = pat
                 .after
                 .iter()
                 .filter_map(|a| seq.iter().position(|st| st.pattern == *a))
                 .max();
             let since = earliest(e.ts, window);
-            let pack = e.at.pack;
+            let pack = usize::from(e.at.pack);
             let in_receive = self.record_handler(ei) == Some("websocket_receive");
             let fits = |ci: usize, a: usize| {
                 // A close inferred for a line that names nothing (uvicorn's `connection
@@ -1244,7 +1258,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     && !self.has_pattern(ci, e)
                     && self.takes_record(ci, ei)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
-                    && self.has(ci, PatternRef { pack, pattern: a })
+                    && self.has(ci, PatternRef::new(pack, a))
             };
             let recent = &self.st.recent;
             // An exception raised while handling a message follows that message: the
@@ -1289,7 +1303,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
         } else if let (Some(step), false) = (self.step_index(e), pat.repeats) {
             let since = earliest(e.ts, self.step_window(e));
-            let pack = e.at.pack;
+            let pack = usize::from(e.at.pack);
             let fits = |ci: usize| {
                 self.live_for(ci, e, since)
                     && !self.has_pattern(ci, e)
@@ -1377,15 +1391,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     && self.same_process(ci, e)
                     && self.compatible(ci, e)
                     && !self.has_pattern(ci, e)
-                    && pat.after.iter().any(|&a| {
-                        self.has(
-                            ci,
-                            PatternRef {
-                                pack: e.at.pack,
-                                pattern: a,
-                            },
-                        )
-                    })
+                    && pat
+                        .after
+                        .iter()
+                        .any(|&a| self.has(ci, PatternRef::new(usize::from(e.at.pack), a)))
             })
             // Of closes in one whole second, the one written last above this line.
             .max_by_key(|&ci| {
@@ -1418,7 +1427,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 && active_since(self.st.conns[ci].end, since)
                 && self.same_process(ci, e)
                 && !self.has_pattern(ci, e)
-                && step.is_none_or(|s| self.reached(ci, e.at.pack).is_none_or(|r| r < s));
+                && step.is_none_or(|s| {
+                    self.reached(ci, usize::from(e.at.pack))
+                        .is_none_or(|r| r < s)
+                });
             ok.then_some((ci, k.0))
         })
     }
@@ -1494,7 +1506,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let ts = DateTime::from_timestamp(e.ts?.timestamp(), 0)?;
         let path = Box::<str>::from(normalize_path(e.cap("path")?));
         let mask = kinds_mask(&exact_keys(e, &r));
-        let pack = e.at.pack;
+        let pack = usize::from(e.at.pack);
         let from = ts.timestamp_millis();
         // The path index holds exactly the connections on this path that started in this
         // second: no walk over every recent connection (100k open ones in a burst).
@@ -1563,7 +1575,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             return None;
         }
         let step = self.step_index(e);
-        let pack = e.at.pack;
+        let pack = usize::from(e.at.pack);
         let user = user_of(e);
         let user = user.as_deref();
         self.st.open_set.iter().map(|&(_, ci)| ci).find(|&ci| {
@@ -1629,7 +1641,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 && !self.has_pattern(ci, e)
                 && match step {
                     None => true,
-                    Some(s) => self.reached(ci, e.at.pack).is_some_and(|r| r < s),
+                    Some(s) => self.reached(ci, usize::from(e.at.pack)).is_some_and(|r| r < s),
                 }
         })
     }
@@ -1697,14 +1709,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             // after its WSREJECT).
             if step.is_some()
                 && !pat.ends
-                && self.diverted(ci, e.at.pack)
+                && self.diverted(ci, usize::from(e.at.pack))
                 && !(coarse
                     && e.stage == Stage::Server
-                    && self.diverted_by_guess_since(ci, e.at.pack, second))
+                    && self.diverted_by_guess_since(ci, usize::from(e.at.pack), second))
             {
                 return false;
             }
-            match (step, self.reached(ci, e.at.pack)) {
+            match (step, self.reached(ci, usize::from(e.at.pack))) {
                 // A whole-second line sorts after the precise lines of its second: the
                 // steps those reached may really have come after it (Daphne's WSCONNECT
                 // before the consumer's `Added to group`).
@@ -1722,7 +1734,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         } else {
             // First come, but a connection that already names this user, then one
             // whose sequence waits for exactly this step, goes before the others.
-            let pack = e.at.pack;
+            let pack = usize::from(e.at.pack);
             // A server's close written in whole seconds (Daphne's WSDISCONNECT) sorts
             // after its second's precise lines, among them the close the application
             // logged once the server had closed the socket: a connection whose
@@ -2085,10 +2097,13 @@ fn refused_by_app<S: Store + ?Sized>(st: &State, set: &PackSet, store: &S, x: us
     refused
         && links.iter().any(|k| {
             let e = store.event(k.event);
-            let pack = &set.packs[e.at.pack];
+            let pack = &set.packs[usize::from(e.at.pack)];
             matches!(e.stage, Stage::Middleware | Stage::Consumer)
-                && !pack.patterns[e.at.pattern].repeats
-                && pack.sequence.iter().all(|s| s.pattern != e.at.pattern)
+                && !pack.patterns[usize::from(e.at.pattern)].repeats
+                && pack
+                    .sequence
+                    .iter()
+                    .all(|s| s.pattern != usize::from(e.at.pattern))
         })
 }
 
@@ -2109,10 +2124,10 @@ fn is_error(set: &PackSet, e: &Event) -> bool {
     matches!(e.stage, Stage::Server | Stage::Layer)
         && !pat.ends
         && !pat.opens
-        && set.packs[e.at.pack]
+        && set.packs[usize::from(e.at.pack)]
             .sequence
             .iter()
-            .all(|s| s.pattern != e.at.pattern)
+            .all(|s| s.pattern != usize::from(e.at.pattern))
 }
 
 /// Connection `x` holds, on a line other than `record`, an error that names its path

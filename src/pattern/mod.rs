@@ -401,6 +401,17 @@ include!(concat!(env!("OUT_DIR"), "/builtin_packs.rs"));
 pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
     let path = origin.path();
     let file = load::parse(&path, text)?;
+    if let Some(extra) = file.patterns.get(MAX_PATTERNS) {
+        return Err(error_at(
+            &path,
+            text,
+            extra.id.span().start,
+            format!(
+                "{} patterns: a pack holds at most {MAX_PATTERNS}",
+                file.patterns.len()
+            ),
+        ));
+    }
     let at = |span: std::ops::Range<usize>, msg: String| error_at(&path, text, span.start, msg);
     let line_of = |span: std::ops::Range<usize>| load::line_col(text, span.start).0;
 
@@ -947,13 +958,29 @@ fn minimal(mut set: Vec<String>) -> Vec<String> {
     out
 }
 
+/// The most packs a set holds, and patterns a pack holds: a [`PatternRef`] counts them
+/// in a `u16`.
+pub const MAX_PATTERNS: usize = u16::MAX as usize + 1;
+
 /// A pattern's place in a [`PackSet`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PatternRef {
     /// Pack index.
-    pub pack: usize,
+    pub pack: u16,
     /// Pattern index within the pack.
-    pub pattern: usize,
+    pub pattern: u16,
+}
+
+impl PatternRef {
+    /// The pattern `pattern` of pack `pack`. Loading refuses more packs, or patterns in
+    /// a pack, than a `u16` counts ([`MAX_PATTERNS`]): an event holds its pattern in 4
+    /// bytes, not 16, and 100,000 open connections hold several events each.
+    pub fn new(pack: usize, pattern: usize) -> PatternRef {
+        PatternRef {
+            pack: u16::try_from(pack).expect("pack count checked at load"),
+            pattern: u16::try_from(pattern).expect("pattern count checked at load"),
+        }
+    }
 }
 
 /// The named captures of one match in one allocation: for each capture its name, as an
@@ -1091,10 +1118,7 @@ impl PackSet {
         let mut always = Vec::new();
         for (pi, p) in packs.iter().enumerate() {
             for (ti, t) in p.patterns.iter().enumerate() {
-                let r = PatternRef {
-                    pack: pi,
-                    pattern: ti,
-                };
+                let r = PatternRef::new(pi, ti);
                 if t.literals.is_empty() {
                     always.push(r);
                 }
@@ -1137,12 +1161,18 @@ impl PackSet {
                 }
             }
         }
+        if packs.len() > MAX_PATTERNS {
+            return Err(Error::Usage(format!(
+                "{} pattern packs: at most {MAX_PATTERNS} are loaded",
+                packs.len()
+            )));
+        }
         Ok(PackSet::new(packs))
     }
 
     /// The pattern at `r`.
     pub fn pattern(&self, r: PatternRef) -> &Pattern {
-        &self.packs[r.pack].patterns[r.pattern]
+        &self.packs[usize::from(r.pack)].patterns[usize::from(r.pattern)]
     }
 
     /// A test that a pattern may match a record's text, for

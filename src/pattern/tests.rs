@@ -399,3 +399,22 @@ fn non_ascii_text_is_matched_by_the_full_regex() {
     assert_eq!(re.captures("héllo").unwrap().name("w"), Some("héllo"));
     assert_eq!(re.captures("hello").unwrap().name("w"), Some("hello"));
 }
+
+#[test]
+fn a_pack_with_more_patterns_than_an_event_can_name_is_an_error_at_the_first_too_many() {
+    // An event names its pattern in a u16: pattern 65,537 would be read as another.
+    let mut text = String::from("[pack]\nname = \"big\"\nabout = \"x\"\n");
+    for i in 0..=crate::pattern::MAX_PATTERNS {
+        text.push_str(&format!(
+            "[[pattern]]\nid = \"p{i}\"\nstage = \"server\"\nregex = 'x'\n"
+        ));
+    }
+    let e = err(&text);
+    let line = 4 + 4 * crate::pattern::MAX_PATTERNS + 1;
+    assert!(
+        e.starts_with(&format!(
+            "bad.toml:{line}:6: 65537 patterns: a pack holds at most 65536"
+        )),
+        "{e}"
+    );
+}

@@ -244,12 +244,16 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
                     .map(|l| {
                         let e = &s.events[l.event];
                         let r = &s.ingested.records[e.record];
-                        let pack = &s.packs.packs[e.at.pack];
+                        let pack = &s.packs.packs[usize::from(e.at.pack)];
                         EventView {
                             ts: r.ts.map(|t| t.to_rfc3339()),
                             input: input_name(e.record),
                             line: r.line,
-                            pattern: format!("{}/{}", pack.name, pack.patterns[e.at.pattern].id),
+                            pattern: format!(
+                                "{}/{}",
+                                pack.name,
+                                pack.patterns[usize::from(e.at.pattern)].id
+                            ),
                             stage: e.stage.name(),
                             link: if l.exact { "exact" } else { "inferred" },
                             key: l.key(),

@@ -213,7 +213,7 @@ pub fn connection_findings<'e>(
         .map(|l| (l.event, event(l.event)))
         .collect();
     let packs: Vec<usize> = {
-        let mut p: Vec<usize> = evs.iter().map(|(_, e)| e.at.pack).collect();
+        let mut p: Vec<usize> = evs.iter().map(|(_, e)| usize::from(e.at.pack)).collect();
         p.sort();
         p.dedup();
         p
@@ -225,13 +225,16 @@ pub fn connection_findings<'e>(
                 continue;
             }
             let Some(&(first, s)) = evs.iter().find(|(_, e)| {
-                e.at.pack == pi && rule.when.seen.contains(&e.at.pattern) && passes_filters(rule, e)
+                usize::from(e.at.pack) == pi
+                    && rule.when.seen.contains(&usize::from(e.at.pattern))
+                    && passes_filters(rule, e)
             }) else {
                 continue;
             };
-            let excused = evs
-                .iter()
-                .any(|(_, e)| e.at.pack == pi && rule.when.unless.contains(&e.at.pattern));
+            let excused = evs.iter().any(|(_, e)| {
+                usize::from(e.at.pack) == pi
+                    && rule.when.unless.contains(&usize::from(e.at.pattern))
+            });
             if excused {
                 continue;
             }
@@ -251,8 +254,8 @@ pub fn connection_findings<'e>(
                 .unwrap_or(CDuration::zero());
             let deadline = s.ts.map(|t| t + within);
             let followed = evs.iter().any(|(_, e)| {
-                e.at.pack == pi
-                    && rule.when.missing.contains(&e.at.pattern)
+                usize::from(e.at.pack) == pi
+                    && rule.when.missing.contains(&usize::from(e.at.pattern))
                     && e.ts >= s.ts
                     && match (deadline, e.ts) {
                         (Some(d), Some(t)) => t <= d,
@@ -393,8 +396,8 @@ impl Eval<'_> {
                 let owner = &owner;
                 let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
                 for (i, e) in self.events.iter().enumerate() {
-                    if e.at.pack != pi
-                        || !rule.when.seen.contains(&e.at.pattern)
+                    if usize::from(e.at.pack) != pi
+                        || !rule.when.seen.contains(&usize::from(e.at.pattern))
                         || !passes_filters(rule, e)
                         || e.ts.is_none()
                     {
@@ -464,12 +467,13 @@ impl Eval<'_> {
             let episode =
                 e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
                     .map(|t| episodes.note(e.input, e.record, t));
-            let pack = &set.packs[e.at.pack];
+            let pack = &set.packs[usize::from(e.at.pack)];
             for rule in &pack.rules {
                 if rule.when.count.is_some() || !rule.when.missing.is_empty() {
                     continue;
                 }
-                if !rule.when.seen.contains(&e.at.pattern) || !passes_filters(rule, e) {
+                if !rule.when.seen.contains(&usize::from(e.at.pattern)) || !passes_filters(rule, e)
+                {
                     continue;
                 }
                 let conns: Vec<usize> = match e.ts {

@@ -732,11 +732,11 @@ impl<'a> Engine<'a> {
         let episode =
             e.ts.filter(|_| e.stage == Stage::Process)
                 .map(|t| self.episodes.note(e.input, e.record, t));
-        let pack = &self.set.packs[e.at.pack];
+        let pack = &self.set.packs[usize::from(e.at.pack)];
         let fires = |rule: &&crate::pattern::Rule| {
             rule.when.count.is_none()
                 && rule.when.missing.is_empty()
-                && rule.when.seen.contains(&e.at.pattern)
+                && rule.when.seen.contains(&usize::from(e.at.pattern))
                 && sequence::passes_filters(rule, &e)
         };
         if !pack.rules.iter().any(|r| fires(&r)) {
@@ -780,7 +780,7 @@ impl<'a> Engine<'a> {
     /// `count` rules: a window of recent matches per (rule, key); one finding per burst.
     fn count_rules(&mut self, ei: usize, landed: Option<usize>) {
         let set = self.set;
-        let pack = &set.packs[self.store.event(ei).at.pack];
+        let pack = &set.packs[usize::from(self.store.event(ei).at.pack)];
         if pack.rules.iter().all(|r| r.when.count.is_none()) {
             return;
         }
@@ -791,7 +791,9 @@ impl<'a> Engine<'a> {
             let (Some(n), Some(w)) = (rule.when.count, rule.when.window) else {
                 continue;
             };
-            if !rule.when.seen.contains(&e.at.pattern) || !sequence::passes_filters(rule, e) {
+            if !rule.when.seen.contains(&usize::from(e.at.pattern))
+                || !sequence::passes_filters(rule, e)
+            {
                 continue;
             }
             let conn = landed.map(|ci| self.state.connection(ci));
@@ -803,7 +805,10 @@ impl<'a> Engine<'a> {
                 continue;
             };
             let cref = conn.map(Self::conn_ref);
-            let burst = self.bursts.entry((e.at.pack, ri, key)).or_default();
+            let burst = self
+                .bursts
+                .entry((usize::from(e.at.pack), ri, key))
+                .or_default();
             if burst
                 .seen
                 .back()

@@ -571,6 +571,49 @@ pub struct Builder<'a, S: Store + ?Sized> {
     horizon: CDuration,
     /// The state, moved in for the builder's life.
     pub st: State,
+    /// What the searches ask of the event being placed (see [`Facts`]).
+    placing: Option<Facts<'a>>,
+}
+
+/// What the candidate tests ask of an event, read from its captures once: a search
+/// tests the event being placed against every recent connection (hundreds of them in a
+/// busy log), and each capture read walks the event's capture list.
+#[derive(Clone)]
+struct Facts<'a> {
+    /// The event these are of.
+    event: &'a Event,
+    /// Where its record came from.
+    origin: Origin<'a>,
+    /// Its place in its pack's healthy sequence.
+    step: Option<usize>,
+    /// How it says the handshake was answered ([`answer_of`]).
+    answer: Option<bool>,
+    /// Its request id.
+    request_id: Option<&'a str>,
+    /// The consumer class it names.
+    consumer: Option<&'a str>,
+    /// The values of its `seg_*` captures (segments of the URL) that are not empty.
+    segments: Vec<&'a str>,
+}
+
+impl<'a> Facts<'a> {
+    fn of(set: &PackSet, e: &'a Event, origin: Origin<'a>) -> Facts<'a> {
+        let pack = &set.packs[e.at.pack];
+        Facts {
+            event: e,
+            origin,
+            step: pack.sequence.iter().position(|s| s.pattern == e.at.pattern),
+            answer: answer_of(e),
+            request_id: e.cap("request_id"),
+            consumer: e.cap("consumer"),
+            segments: e
+                .captures
+                .iter()
+                .filter(|(k, v)| k.starts_with("seg_") && !v.is_empty())
+                .map(|(_, v)| v)
+                .collect(),
+        }
+    }
 }
 
 /// How many connections without timestamps stay searchable.
@@ -589,6 +632,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             store,
             horizon,
             st,
+            placing: None,
         }
     }
 
@@ -605,13 +649,23 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// Places event `ei`: returns its connection, or `None` when it joined none.
     pub fn push(&mut self, ei: usize) -> Option<usize> {
         self.st.landed = None;
+        let e = self.ev(ei);
+        self.placing = Some(Facts::of(self.set, e, self.rec(e.record)));
         self.place(ei);
+        self.placing = None;
         self.st.landed
     }
 
+    /// The [`Facts`] of `e`: those read once for the event being placed, else read now.
+    fn facts<'s>(&'s self, e: &'s Event) -> Cow<'s, Facts<'s>> {
+        match &self.placing {
+            Some(f) if std::ptr::eq(f.event, e) => Cow::Borrowed(f),
+            _ => Cow::Owned(Facts::of(self.set, e, self.rec(e.record))),
+        }
+    }
+
     fn step_index(&self, e: &Event) -> Option<usize> {
-        let pack = &self.set.packs[e.at.pack];
-        pack.sequence.iter().position(|s| s.pattern == e.at.pattern)
+        self.facts(e).step
     }
 
     /// The window in which this step may follow the connection's previous event.
@@ -641,7 +695,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// `User customer8@example.com`, which do not disagree), `None` when they say nothing.
     fn user_match(&self, ci: usize, u: &str) -> Option<bool> {
         fn kind(s: &str) -> u8 {
-            if s.chars().all(|c| c.is_ascii_digit()) {
+            if s.bytes().all(|c| c.is_ascii_digit()) {
                 0
             } else if s.contains('@') {
                 1
@@ -650,10 +704,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
         }
         let names = self.st.caches[ci].users();
+        if names.is_empty() {
+            return None;
+        }
         if names.iter().any(|n| n == u) {
             return Some(true);
         }
-        names.iter().any(|n| kind(n) == kind(u)).then_some(false)
+        let k = kind(u);
+        names.iter().any(|n| kind(n) == k).then_some(false)
     }
 
     /// Connection `ci` reached a step of `pack` before `step` and every step between
@@ -696,7 +754,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// The connection's server lines came from the process (host, pid) that wrote `e`,
     /// or it has none yet.
     fn same_process(&self, ci: usize, e: &Event) -> bool {
-        let r = self.rec(e.record);
+        let r = self.facts(e).origin;
         self.st.conns[ci]
             .source
             .as_ref()
@@ -708,6 +766,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// already describe (packs may share a line, so only steps are held to this).
     fn compatible(&self, ci: usize, e: &Event) -> bool {
         let c = &self.st.caches[ci];
+        let f = self.facts(e);
         if !self.same_answer(ci, e) || !self.same_request(ci, e) {
             return false;
         }
@@ -716,7 +775,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if e.stage != Stage::Proxy && !self.same_process(ci, e) {
             return false;
         }
-        if self.step_index(e).is_some()
+        if f.step.is_some()
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.app_pack.is_some_and(|p| p != e.at.pack)
         {
@@ -726,7 +785,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         // a connection answered by a line written before it (Django's `Not Found: /ws/...`
         // at the millisecond, for a request that reached it as plain HTTP; Daphne's
         // port-less WSREJECT of an earlier second) is another request's.
-        if self.step_index(e) == Some(0)
+        if f.step == Some(0)
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.answer.is_some()
             && (c.answered_precisely
@@ -739,14 +798,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if let Some(p) = self.st.conns[ci].path.as_deref() {
             // A capture named `seg_*` is a segment of the URL (`Customer ID: 3` of
             // /ws/chat/3/101/): the line is not this connection's if its path lacks it.
-            let foreign = e.captures.iter().any(|(k, v)| {
-                k.starts_with("seg_") && !v.is_empty() && !p.split('/').any(|s| s == v)
-            });
+            let foreign = f.segments.iter().any(|v| !p.split('/').any(|s| s == *v));
             if foreign {
                 return false;
             }
         }
-        match (e.cap("consumer"), c.consumer()) {
+        match (f.consumer, c.consumer()) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
@@ -756,7 +813,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// connection whose lines said the other (a port-less WSREJECT beside an accepted
     /// session on the same path, nginx's 403 beside an accepted one).
     fn same_answer(&self, ci: usize, e: &Event) -> bool {
-        match (answer_of(e), self.st.caches[ci].answer) {
+        match (self.facts(e).answer, self.st.caches[ci].answer) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
@@ -767,7 +824,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// the WebSocket session the application logged on the same path).
     fn same_request(&self, ci: usize, e: &Event) -> bool {
         let ids = self.st.caches[ci].request_ids();
-        e.cap("request_id")
+        self.facts(e)
+            .request_id
             .is_none_or(|id| ids.is_empty() || ids.iter().any(|x| x == id))
     }
 

@@ -2208,7 +2208,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let l = st.conns[y].links[i].clone();
             let e = store.event(l.event);
             let keyless = matches!(l.key(), "time" | "after-close") && !l.exact;
-            let error = e.cap("path").is_none() && is_error(set, e);
+            // (Read only for a key-less link: most links are not, and this walks captures.)
+            let error = keyless && e.cap("path").is_none() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
                 i += 1;
                 continue;

@@ -24,6 +24,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration as CDuration, Utc};
@@ -169,11 +170,10 @@ pub fn normalize_path(p: &str) -> String {
 /// The client key of an event: `ip:port` with a real port, else `None`.
 fn client_key(e: &Event) -> Option<String> {
     let (ip, port) = match (e.cap("client_ip"), e.cap("client_port")) {
-        (Some(ip), Some(port)) => (ip.to_string(), port.to_string()),
+        (Some(ip), Some(port)) => (ip, port),
         _ => {
-            let c = e.cap("client")?;
-            let (ip, port) = c.rsplit_once(':')?;
-            (ip.trim_matches(['[', ']']).to_string(), port.to_string())
+            let (ip, port) = e.cap("client")?.rsplit_once(':')?;
+            (ip.trim_matches(['[', ']']), port)
         }
     };
     match port.parse::<u32>() {
@@ -571,6 +571,66 @@ pub struct Builder<'a, S: Store + ?Sized> {
     horizon: CDuration,
     /// The state, moved in for the builder's life.
     pub st: State,
+    /// What the searches ask of the event being placed (see [`Facts`]).
+    placing: Option<Rc<Facts<'a>>>,
+}
+
+/// What the candidate tests ask of an event, read from its captures once: a search
+/// tests the event being placed against every recent connection (hundreds of them in a
+/// busy log), and each capture read walks the event's capture list.
+#[derive(Clone)]
+struct Facts<'a> {
+    /// The event these are of.
+    event: &'a Event,
+    /// Where its record came from.
+    origin: Origin<'a>,
+    /// Its place in its pack's healthy sequence.
+    step: Option<usize>,
+    /// How it says the handshake was answered ([`answer_of`]).
+    answer: Option<bool>,
+    /// Its request id.
+    request_id: Option<&'a str>,
+    /// The consumer class it names.
+    consumer: Option<&'a str>,
+    /// The values of its `seg_*` captures (segments of the URL) that are not empty.
+    segments: Vec<&'a str>,
+    /// Its exact keys ([`exact_keys`]).
+    keys: Vec<(&'static str, String)>,
+    /// The user it names ([`user_of`]: a token's claims are decoded once).
+    user: Option<Cow<'a, str>>,
+}
+
+impl<'a> Facts<'a> {
+    fn of(set: &PackSet, e: &'a Event, origin: Origin<'a>) -> Facts<'a> {
+        let pack = &set.packs[usize::from(e.at.pack)];
+        Facts {
+            event: e,
+            origin,
+            step: pack
+                .sequence
+                .iter()
+                .position(|s| s.pattern == usize::from(e.at.pattern)),
+            answer: answer_of(e),
+            request_id: e.cap("request_id"),
+            consumer: e.cap("consumer"),
+            segments: e
+                .captures
+                .iter()
+                .filter(|(k, v)| k.starts_with("seg_") && !v.is_empty())
+                .map(|(_, v)| v)
+                .collect(),
+            keys: exact_keys(e, &origin),
+            user: user_of(e),
+        }
+    }
+
+    /// Its client key, `ip:port` ([`client_key`]).
+    fn client(&self) -> Option<&str> {
+        self.keys
+            .iter()
+            .find(|(k, _)| *k == "client")
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// How many connections without timestamps stay searchable.
@@ -589,6 +649,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             store,
             horizon,
             st,
+            placing: None,
         }
     }
 
@@ -606,14 +667,28 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     pub fn push(&mut self, ei: usize) -> Option<usize> {
         self.st.landed = None;
         self.place(ei);
+        self.placing = None;
         self.st.landed
     }
 
+    /// The [`Facts`] of `e`: those read once for the event being placed, else read now.
+    fn facts<'s>(&'s self, e: &'s Event) -> Cow<'s, Facts<'s>> {
+        match self.placing.as_deref() {
+            Some(f) if std::ptr::eq(f.event, e) => Cow::Borrowed(f),
+            _ => Cow::Owned(Facts::of(self.set, e, self.rec(e.record))),
+        }
+    }
+
+    /// The same, shared: for the code that places the event and changes the state.
+    fn facts_rc(&self, e: &'a Event) -> Rc<Facts<'a>> {
+        match &self.placing {
+            Some(f) if std::ptr::eq(f.event, e) => f.clone(),
+            _ => Rc::new(Facts::of(self.set, e, self.rec(e.record))),
+        }
+    }
+
     fn step_index(&self, e: &Event) -> Option<usize> {
-        let pack = &self.set.packs[usize::from(e.at.pack)];
-        pack.sequence
-            .iter()
-            .position(|s| s.pattern == usize::from(e.at.pattern))
+        self.facts(e).step
     }
 
     /// The window in which this step may follow the connection's previous event.
@@ -643,7 +718,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// `User customer8@example.com`, which do not disagree), `None` when they say nothing.
     fn user_match(&self, ci: usize, u: &str) -> Option<bool> {
         fn kind(s: &str) -> u8 {
-            if s.chars().all(|c| c.is_ascii_digit()) {
+            if s.bytes().all(|c| c.is_ascii_digit()) {
                 0
             } else if s.contains('@') {
                 1
@@ -652,10 +727,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
         }
         let names = self.st.caches[ci].users();
+        if names.is_empty() {
+            return None;
+        }
         if names.iter().any(|n| n == u) {
             return Some(true);
         }
-        names.iter().any(|n| kind(n) == kind(u)).then_some(false)
+        let k = kind(u);
+        names.iter().any(|n| kind(n) == k).then_some(false)
     }
 
     /// Connection `ci` reached a step of `pack` before `step` and every step between
@@ -729,7 +808,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// The connection's server lines came from the process (host, pid) that wrote `e`,
     /// or it has none yet.
     fn same_process(&self, ci: usize, e: &Event) -> bool {
-        let r = self.rec(e.record);
+        let r = self.facts(e).origin;
         self.st.conns[ci]
             .source
             .as_ref()
@@ -741,6 +820,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// already describe (packs may share a line, so only steps are held to this).
     fn compatible(&self, ci: usize, e: &Event) -> bool {
         let c = &self.st.caches[ci];
+        let f = self.facts(e);
         if !self.same_answer(ci, e) || !self.same_request(ci, e) {
             return false;
         }
@@ -749,7 +829,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if e.stage != Stage::Proxy && !self.same_process(ci, e) {
             return false;
         }
-        if self.step_index(e).is_some()
+        if f.step.is_some()
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.app_pack.is_some_and(|p| p != usize::from(e.at.pack))
         {
@@ -759,7 +839,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         // a connection answered by a line written before it (Django's `Not Found: /ws/...`
         // at the millisecond, for a request that reached it as plain HTTP; Daphne's
         // port-less WSREJECT of an earlier second) is another request's.
-        if self.step_index(e) == Some(0)
+        if f.step == Some(0)
             && matches!(e.stage, Stage::Middleware | Stage::Consumer)
             && c.answer.is_some()
             && (c.answered_precisely
@@ -772,14 +852,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if let Some(p) = self.st.conns[ci].path.as_deref() {
             // A capture named `seg_*` is a segment of the URL (`Customer ID: 3` of
             // /ws/chat/3/101/): the line is not this connection's if its path lacks it.
-            let foreign = e.captures.iter().any(|(k, v)| {
-                k.starts_with("seg_") && !v.is_empty() && !p.split('/').any(|s| s == v)
-            });
+            let foreign = f.segments.iter().any(|v| !p.split('/').any(|s| s == *v));
             if foreign {
                 return false;
             }
         }
-        match (e.cap("consumer"), c.consumer()) {
+        match (f.consumer, c.consumer()) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
@@ -789,7 +867,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// connection whose lines said the other (a port-less WSREJECT beside an accepted
     /// session on the same path, nginx's 403 beside an accepted one).
     fn same_answer(&self, ci: usize, e: &Event) -> bool {
-        match (answer_of(e), self.st.caches[ci].answer) {
+        match (self.facts(e).answer, self.st.caches[ci].answer) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
@@ -800,7 +878,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// the WebSocket session the application logged on the same path).
     fn same_request(&self, ci: usize, e: &Event) -> bool {
         let ids = self.st.caches[ci].request_ids();
-        e.cap("request_id")
+        self.facts(e)
+            .request_id
             .is_none_or(|id| ids.is_empty() || ids.iter().any(|x| x == id))
     }
 
@@ -846,11 +925,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             && e.stage == Stage::Consumer
             && e.cap("code").is_some()
             && self.st.caches[ci].close_overturned;
-        let keys = exact_keys(e, &r);
+        let f = self.facts_rc(e);
+        let keys = &f.keys;
         let path = e.cap("path").map(normalize_path);
-        let client = client_key(e);
+        let client = f.client();
         let cip = client_ip(e);
-        let user = user_of(e).map(Cow::into_owned);
+        let user = f.user.as_deref();
         self.st.record_conn = Some((e.record, ci));
         self.st.landed = Some(ci);
         self.st.last_in_input.insert(r.input, (e.record, ci));
@@ -910,12 +990,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 }
             }
             let names = ["user", "user_id", "email"].map(|n| e.cap(n));
-            for u in names.into_iter().flatten().chain(user.as_deref()) {
+            for u in names.into_iter().flatten().chain(user) {
                 if !cache.users().iter().any(|x| x == u) {
                     cache.rare_mut().users.push(u.to_string());
                 }
             }
-            let mask = kinds_mask(&keys);
+            let mask = kinds_mask(keys);
             cache.kinds_all |= mask;
             if e.stage == Stage::Proxy {
                 cache.has_proxy = true;
@@ -973,20 +1053,18 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             c.user = user.map(Box::from);
         }
         for k in keys {
-            match self.st.keys.entry(k.clone()) {
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert(ci);
-                    self.st.caches[ci].keys.push(k);
+            match self.st.keys.get_mut(k) {
+                None => {
+                    self.st.keys.insert(k.clone(), ci);
+                    self.st.caches[ci].keys.push(k.clone());
                 }
                 // A connection closed by a guess kept its id until a new one took it.
-                std::collections::btree_map::Entry::Occupied(mut o)
-                    if *o.get() != ci && self.st.conns[*o.get()].closed =>
-                {
-                    let old = o.insert(ci);
-                    self.st.caches[old].keys.retain(|x| *x != k);
-                    self.st.caches[ci].keys.push(k);
+                Some(o) if *o != ci && self.st.conns[*o].closed => {
+                    let old = std::mem::replace(o, ci);
+                    self.st.caches[old].keys.retain(|x| x != k);
+                    self.st.caches[ci].keys.push(k.clone());
                 }
-                std::collections::btree_map::Entry::Occupied(_) => {}
+                Some(_) => {}
             }
         }
         self.reindex(ci);
@@ -1063,6 +1141,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     fn place(&mut self, ei: usize) {
         let e = self.ev(ei);
         let r = self.rec(e.record);
+        let f = Rc::new(Facts::of(self.set, e, r));
+        self.placing = Some(f.clone());
         self.st.placed += 1;
         if self.st.placed.is_multiple_of(256) {
             self.prune(e.ts);
@@ -1077,8 +1157,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.st.global.push(ei);
             return;
         }
-        for k in exact_keys(e, &r) {
-            if let Some(&ci) = self.st.keys.get(&k) {
+        for k in &f.keys {
+            if let Some(&ci) = self.st.keys.get(k) {
                 // Closed by a key-less line (uvicorn's `connection closed`) it still owns
                 // its id, since that close was a guess; but a line that opens a
                 // connection, or one long after, is a new client on a reused port. So is
@@ -1107,10 +1187,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                                 t > end + CDuration::milliseconds(CLOSED_GRACE_MS)
                             }));
                 if stale {
-                    for k in exact_keys(e, &r) {
-                        if self.st.keys.get(&k) == Some(&ci) {
-                            self.st.keys.remove(&k);
-                            self.st.caches[ci].keys.retain(|x| *x != k);
+                    for k in &f.keys {
+                        if self.st.keys.get(k) == Some(&ci) {
+                            self.st.keys.remove(k);
+                            self.st.caches[ci].keys.retain(|x| x != k);
                         }
                     }
                     self.open(ei);
@@ -1150,8 +1230,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             return;
         }
         let path = e.cap("path").map(normalize_path);
-        let user = user_of(e);
-        let user = user.as_deref();
+        let user = f.user.as_deref();
         if path.is_some() || user.is_some() {
             if let Some((ci, key)) = self.path_candidate(ei, path.as_deref(), user) {
                 self.attach(ci, ei, key, false);
@@ -1173,7 +1252,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             // it: an error alone (a Redis failure no session owned) started none then
             // (a server's access line, written at the answer, may follow its exception).
             if path.is_some() {
-                let kinds: Vec<&str> = exact_keys(e, &r).iter().map(|k| k.0).collect();
+                let kinds: Vec<&str> = f.keys.iter().map(|k| k.0).collect();
                 let app_first = self.step_index(e) == Some(0)
                     && matches!(e.stage, Stage::Middleware | Stage::Consumer);
                 if let Some(ci) = self.recent_without(ei, &kinds).filter(|&ci| {
@@ -1193,7 +1272,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             self.open(ei);
             return;
         }
-        let keys = exact_keys(e, &r);
+        let keys = &f.keys;
         if !keys.is_empty() {
             // An id of a kind the connection has not shown yet (Daphne 1.x's channel
             // name beside the access line's client): the process's connection that
@@ -1244,21 +1323,22 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let since = earliest(e.ts, window);
             let pack = usize::from(e.at.pack);
             let in_receive = self.record_handler(ei) == Some("websocket_receive");
+            // (The cheap tests first: most recent connections fail on their patterns.)
             let fits = |ci: usize, a: usize| {
                 // A close inferred for a line that names nothing (uvicorn's `connection
                 // closed`) may be another session's: a consumer that raised while
                 // handling a message was still there, unless it logged its own close.
                 let guessed = in_receive && !self.st.caches[ci].closed_exact;
-                (self.live_for(ci, e, since)
-                    || guessed
-                        && active_since(self.st.conns[ci].end, since)
-                        && self.same_process(ci, e)
-                        && self.compatible(ci, e))
-                    && !(in_receive && self.app_closed(ci))
+                self.has(ci, PatternRef::new(pack, a))
                     && !self.has_pattern(ci, e)
-                    && self.takes_record(ci, ei)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
-                    && self.has(ci, PatternRef::new(pack, a))
+                    && (self.live_for(ci, e, since)
+                        || guessed
+                            && active_since(self.st.conns[ci].end, since)
+                            && self.same_process(ci, e)
+                            && self.compatible(ci, e))
+                    && !(in_receive && self.app_closed(ci))
+                    && self.takes_record(ci, ei)
             };
             let recent = &self.st.recent;
             // An exception raised while handling a message follows that message: the
@@ -1287,16 +1367,21 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 pat.after
                     .iter()
                     .find_map(|&a| {
-                        let first = |ok: &dyn Fn(usize) -> bool| {
-                            recent.iter().copied().find(|&ci| fits(ci, a) && ok(ci))
-                        };
+                        let fits = |ci: usize| fits(ci, a);
                         match seq.iter().position(|st| st.pattern == a) {
-                            Some(p) => first(&|ci| {
-                                !self.diverted(ci, pack) && self.reached(ci, pack) == Some(p)
-                            })
-                            .or_else(|| first(&|ci| !self.diverted(ci, pack)))
-                            .or_else(|| first(&|_| true)),
-                            None => first(&|_| true),
+                            Some(p) => first_preferred(
+                                recent,
+                                fits,
+                                &[
+                                    &|ci| {
+                                        !self.diverted(ci, pack)
+                                            && self.reached(ci, pack) == Some(p)
+                                    },
+                                    &|ci| !self.diverted(ci, pack),
+                                    &|_| true,
+                                ],
+                            ),
+                            None => first_preferred(recent, fits, &[&|_| true]),
                         }
                     })
                     .map(|i| (i, "after"))
@@ -1305,9 +1390,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let since = earliest(e.ts, self.step_window(e));
             let pack = usize::from(e.at.pack);
             let fits = |ci: usize| {
-                self.live_for(ci, e, since)
-                    && !self.has_pattern(ci, e)
+                !self.has_pattern(ci, e)
                     && self.reached(ci, pack).is_none_or(|r| r < step)
+                    && self.live_for(ci, e, since)
             };
             // The connection waiting for exactly this line is the one whose last step is
             // the required one before it; then one that would skip a required step; then
@@ -1315,15 +1400,18 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             // invalid token still reaches the consumer); one with none of the pack's
             // lines yet (an access line, a connection whose earlier lines were not
             // logged) takes it only when no other is.
-            let recent = &self.st.recent;
-            let first =
-                |ok: &dyn Fn(usize) -> bool| recent.iter().copied().find(|&ci| fits(ci) && ok(ci));
             let on_track = |ci: usize| !self.diverted(ci, pack);
-            first(&|ci| on_track(ci) && self.waits_for(ci, pack, step))
-                .or_else(|| first(&|ci| on_track(ci) && self.reached(ci, pack).is_some()))
-                .or_else(|| first(&|ci| self.reached(ci, pack).is_some()))
-                .or_else(|| first(&on_track))
-                .map(|i| (i, "step"))
+            first_preferred(
+                &self.st.recent,
+                fits,
+                &[
+                    &|ci| on_track(ci) && self.waits_for(ci, pack, step),
+                    &|ci| on_track(ci) && self.reached(ci, pack).is_some(),
+                    &|ci| self.reached(ci, pack).is_some(),
+                    &on_track,
+                ],
+            )
+            .map(|i| (i, "step"))
         } else {
             None
         };
@@ -1414,15 +1502,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if self.st.closed_keys.is_empty() || self.opens(ei) {
             return None;
         }
-        let r = self.rec(e.record);
         let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
         let step = self.step_index(e);
         // The first step of a sequence is a connection's beginning, never a late line.
         if step == Some(0) {
             return None;
         }
-        exact_keys(e, &r).into_iter().find_map(|k| {
-            let &ci = self.st.closed_keys.get(&k)?;
+        self.facts(e).keys.iter().find_map(|k| {
+            let &ci = self.st.closed_keys.get(k)?;
             let ok = self.st.conns[ci].closed
                 && active_since(self.st.conns[ci].end, since)
                 && self.same_process(ci, e)
@@ -1505,7 +1592,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         // The second it was written in (its time may be when a journal received it).
         let ts = DateTime::from_timestamp(e.ts?.timestamp(), 0)?;
         let path = Box::<str>::from(normalize_path(e.cap("path")?));
-        let mask = kinds_mask(&exact_keys(e, &r));
+        let mask = kinds_mask(&self.facts(e).keys);
         let pack = usize::from(e.at.pack);
         let from = ts.timestamp_millis();
         // The path index holds exactly the connections on this path that started in this
@@ -1576,8 +1663,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let step = self.step_index(e);
         let pack = usize::from(e.at.pack);
-        let user = user_of(e);
-        let user = user.as_deref();
+        let f = self.facts(e);
+        let user = f.user.as_deref();
         self.st.open_set.iter().map(|&(_, ci)| ci).find(|&ci| {
             let c = &self.st.conns[ci];
             !c.closed
@@ -1628,8 +1715,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let since = earliest(e.ts, CDuration::milliseconds(CLOSED_GRACE_MS));
         let step = self.step_index(e);
-        let r = self.rec(e.record);
-        let mask = kinds_mask(&exact_keys(e, &r));
+        let mask = kinds_mask(&self.facts(e).keys);
         self.st.recent.iter().rev().copied().find(|&ci| {
             let c = &self.st.conns[ci];
             c.closed
@@ -1670,6 +1756,11 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             if !active_since(c.end, since) {
                 return false;
             }
+            if let (Some(p), Some(cp)) = (path, c.path.as_deref()) {
+                if p != cp {
+                    return false;
+                }
+            }
             let same_user = match user {
                 Some(u) => match self.user_match(ci, u) {
                     Some(false) => return false,
@@ -1678,11 +1769,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 },
                 None => false,
             };
-            match (path, c.path.as_deref()) {
-                (Some(p), Some(cp)) if p != cp => return false,
-                // A path-less connection takes a path line only from its own user.
-                (Some(_), None) if !same_user => return false,
-                _ => {}
+            // A path-less connection takes a path line only from its own user.
+            if path.is_some() && c.path.is_none() && !same_user {
+                return false;
+            }
+            if !pat.repeats && self.has_pattern(ci, e) {
+                return false;
             }
             if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
                 return false;
@@ -1696,9 +1788,6 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             }
             if pat.repeats {
                 return true;
-            }
-            if self.has_pattern(ci, e) {
-                return false;
             }
             // A refused handshake is closed at once: a close two seconds after the
             // refusal (a 404 for plain HTTP on the path) is a later session's.
@@ -1835,8 +1924,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         let lo = start.timestamp_millis() - PROXY_SLACK_MS;
         let hi = start.timestamp_millis() + PROXY_SLACK_MS;
         // The user its token names rules out another user's connection, and goes first.
-        let user = user_of(e);
-        let named = |ci: usize| user.as_deref().and_then(|u| self.user_match(ci, u));
+        let f = self.facts(e);
+        let user = f.user.as_deref();
+        let named = |ci: usize| user.and_then(|u| self.user_match(ci, u));
         self.st
             .by_path
             .range((path.clone(), lo, 0)..=(path, hi, usize::MAX))
@@ -1866,6 +1956,28 @@ fn diverts(pack: &crate::pattern::Pack, stage: Stage) -> bool {
             .sequence
             .iter()
             .any(|s| pack.patterns[s.pattern].stage == stage)
+}
+
+/// The first of `cands` that `fits` and that the first test of `prefer` accepts; failing
+/// that, the first that fits and that the second accepts; and so on. Each candidate is
+/// tested for fit once, however many preferences are tried (the fit is the costly part).
+fn first_preferred(
+    cands: &[usize],
+    fits: impl Fn(usize) -> bool,
+    prefer: &[&dyn Fn(usize) -> bool],
+) -> Option<usize> {
+    let (first, rest) = prefer.split_first()?;
+    let mut fitting = Vec::new();
+    for &ci in cands {
+        if fits(ci) {
+            if first(ci) {
+                return Some(ci);
+            }
+            fitting.push(ci);
+        }
+    }
+    rest.iter()
+        .find_map(|ok| fitting.iter().copied().find(|&ci| ok(ci)))
 }
 
 /// The earliest last line a connection may have to be active within `window` of `now`:
@@ -2185,7 +2297,8 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             let l = st.conns[y].links[i].clone();
             let e = store.event(l.event);
             let keyless = matches!(l.key(), "time" | "after-close") && !l.exact;
-            let error = e.cap("path").is_none() && is_error(set, e);
+            // (Read only for a key-less link: most links are not, and this walks captures.)
+            let error = keyless && e.cap("path").is_none() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
                 i += 1;
                 continue;

@@ -111,7 +111,7 @@ struct FindingView<'a> {
     evidence: Vec<Evidence<'a>>,
 }
 
-#[derive(Serialize)]
+/// The report's parts, in the order `write_json` writes them.
 struct ReportView<'a> {
     schema: &'static str,
     inputs: Vec<InputView<'a>>,
@@ -140,10 +140,47 @@ impl<T: Send> Each<'_, T> {
     }
 }
 
-impl<T: Serialize + Send> Serialize for Each<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        ser.collect_seq(self.iter())
+impl<T: Serialize + Send> Each<'_, T> {
+    /// Writes the list as serde_json's pretty printer writes an array that is the value
+    /// of a top-level key, each item built and serialized on every core, a batch at a
+    /// time, then written in order.
+    fn write_pretty<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        use rayon::prelude::*;
+        const BATCH: usize = 1024;
+        if self.len == 0 {
+            return w.write_all(b"[]");
+        }
+        w.write_all(b"[")?;
+        for start in (0..self.len).step_by(BATCH) {
+            let texts = (start..(start + BATCH).min(self.len))
+                .into_par_iter()
+                .map(|i| pretty_at(&(self.item)(i), 2))
+                .collect::<io::Result<Vec<Vec<u8>>>>()?;
+            for (i, t) in (start..).zip(texts) {
+                w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+                w.write_all(&t)?;
+            }
+        }
+        w.write_all(b"\n  ]")
     }
+}
+
+/// `value` as serde_json's pretty printer writes it `depth` levels deep (two spaces a
+/// level). A JSON text holds no raw newline inside a string, so every newline of the
+/// value's own pretty text starts a line to indent.
+fn pretty_at<T: Serialize + ?Sized>(value: &T, depth: usize) -> io::Result<Vec<u8>> {
+    let text = serde_json::to_vec_pretty(value)?;
+    let indent = 2 * depth;
+    let lines = memchr::memchr_iter(b'\n', &text).count();
+    let mut out = Vec::with_capacity(text.len() + lines * indent);
+    let mut from = 0;
+    for nl in memchr::memchr_iter(b'\n', &text) {
+        out.extend_from_slice(&text[from..=nl]);
+        out.resize(out.len() + indent, b' ');
+        from = nl + 1;
+    }
+    out.extend_from_slice(&text[from..]);
+    Ok(out)
 }
 
 /// The summary counts of a scan.
@@ -308,9 +345,23 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
 }
 
 /// The whole report as one JSON document.
+///
+/// The bytes are serde_json's pretty printer's for the object `{schema, inputs, summary,
+/// connections, findings}`; the outer object is written here so that the connections and
+/// findings, most of the report, are serialized on every core ([`Each::write_pretty`]).
 pub fn write_json<W: Write>(w: &mut W, s: &Scan, opts: &ReportOptions) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &views(s, opts))?;
-    w.write_all(b"\n")
+    let v = views(s, opts);
+    w.write_all(b"{\n  \"schema\": ")?;
+    w.write_all(&pretty_at(v.schema, 1)?)?;
+    w.write_all(b",\n  \"inputs\": ")?;
+    w.write_all(&pretty_at(&v.inputs, 1)?)?;
+    w.write_all(b",\n  \"summary\": ")?;
+    w.write_all(&pretty_at(&v.summary, 1)?)?;
+    w.write_all(b",\n  \"connections\": ")?;
+    v.connections.write_pretty(w)?;
+    w.write_all(b",\n  \"findings\": ")?;
+    v.findings.write_pretty(w)?;
+    w.write_all(b"\n}\n")
 }
 
 #[derive(Serialize)]

@@ -652,11 +652,11 @@ fn a_port_reused_within_a_second_gives_the_servers_lines_to_its_sessions_in_orde
     // WSCONNECTING, WSREJECT and WSDISCONNECT went to the second, which was read as
     // refused (`handshake.rejected`) while its real lines made a third connection.
     let c = "127.0.0.1:43937";
-    let access = |s: u32, verb: &str| {
-        format!("{c} - - [26/Nov/2026:08:35:{s:02}] \"{verb} /ws/notifications/\" - -\n")
-    };
+    let who = format!("client={c}");
+    let access =
+        |s: u32, verb: &str| daphne_line(&format!("08:35:{s:02}"), c, verb, "/ws/notifications/");
     let app = |s: u32, ms: u32, level: &str, msg: &str| {
-        format!("2026-11-26 08:35:{s:02},{ms:03} {level:<8} client={c} {msg}\n")
+        app_line(&format!("08:35:{s:02},{ms:03}"), level, &who, msg)
     };
     let stdout = [
         access(46, "WSCONNECTING"),
@@ -710,9 +710,9 @@ fn a_whole_second_close_goes_to_a_session_the_server_opened_not_to_one_it_opens_
     let a = "client=127.0.0.1:0 request_id=a4714659269cefb97d77467c202babe8";
     let b = "client=127.0.0.1:0 request_id=a17712ac748ff542c54982338eb3b1ae";
     let access = |s: &str, verb: &str| {
-        format!("127.0.0.1:0 - - [26/Nov/2026:08:{s}] \"{verb} /ws/chat/3/101/\" - -\n")
+        daphne_line(&format!("08:{s}"), "127.0.0.1:0", verb, "/ws/chat/3/101/")
     };
-    let app = |t: &str, who: &str, msg: &str| format!("2026-11-26 08:{t} INFO     {who} {msg}\n");
+    let app = |t: &str, who: &str, msg: &str| app_line(&format!("08:{t}"), "INFO", who, msg);
     let stdout = [
         access("42:59", "WSCONNECTING"),
         access("42:59", "WSCONNECT"),
@@ -767,10 +767,9 @@ fn a_servers_accept_joins_its_session_though_a_guessed_exception_of_that_second_
     let c = "client=127.0.0.1:0 request_id=1018ab5a83e68a1ebdf44410b6a23eee";
     let n = "client=127.0.0.1:0 request_id=596739e2f16fc2bbefe3653d0ca49273";
     let access = |s: u32, verb: &str, path: &str| {
-        format!("127.0.0.1:0 - - [26/Nov/2026:08:56:{s:02}] \"{verb} {path}\" - -\n")
+        daphne_line(&format!("08:56:{s:02}"), "127.0.0.1:0", verb, path)
     };
-    let app =
-        |t: &str, who: &str, msg: &str| format!("2026-11-26 08:56:{t} INFO     {who} {msg}\n");
+    let app = |t: &str, who: &str, msg: &str| app_line(&format!("08:56:{t}"), "INFO", who, msg);
     let (chat, notif) = ("/ws/chat/21/101/", "/ws/notifications/");
     let stdout = [
         access(25, "WSCONNECTING", chat),
@@ -826,4 +825,15 @@ fn a_servers_accept_joins_its_session_though_a_guessed_exception_of_that_second_
     };
     assert!(of(notif).contains(&"channel-layer.down"), "{conns:?}");
     assert!(!of(chat).contains(&"channel-layer.down"), "{conns:?}");
+}
+
+/// A line of Daphne's own access log (its stdout) at `hms` of 26 Nov 2026 for `client`.
+fn daphne_line(hms: &str, client: &str, verb: &str, path: &str) -> String {
+    format!("{client} - - [26/Nov/2026:{hms}] \"{verb} {path}\" - -\n")
+}
+
+/// A line of the application's log (Daphne's stderr) at `hms_ms` (`08:43:00,247`) of
+/// 26 Nov 2026, written by `who` (its `client=... request_id=...` tag).
+fn app_line(hms_ms: &str, level: &str, who: &str, msg: &str) -> String {
+    format!("2026-11-26 {hms_ms} {level:<8} {who} {msg}\n")
 }

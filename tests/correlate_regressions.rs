@@ -837,3 +837,49 @@ fn daphne_line(hms: &str, client: &str, verb: &str, path: &str) -> String {
 fn app_line(hms_ms: &str, level: &str, who: &str, msg: &str) -> String {
     format!("2026-11-26 {hms_ms} {level:<8} {who} {msg}\n")
 }
+
+#[test]
+fn an_exception_in_receive_under_two_sessions_lines_of_one_millisecond_is_the_one_that_fell_silent()
+{
+    // uvicorn (e2e CI run, real lines): A and B logged a message in the same millisecond;
+    // A's consumer raised on its message and uvicorn wrote the traceback, without a time
+    // or a client, right under B's line. It went to B, which lived on (it logged its
+    // close code later), and A, killed by it, was read as healthy.
+    let (a, b) = ("client=127.0.0.1:38231", "client=127.0.0.1:39189");
+    let app = |t: &str, who: &str, msg: &str| app_line(&format!("11:12:{t}"), "INFO", who, msg);
+    let log = [
+        app("40,236", b, "[JWTAuthMiddleware] Processing connection for path: /ws/chat/2/101/"),
+        app("40,237", b, "[JWTAuthMiddleware] User authenticated: 2 (customer2@example.com)"),
+        app("40,329", a, "[JWTAuthMiddleware] Processing connection for path: /ws/chat/3/101/"),
+        app("40,330", a, "[JWTAuthMiddleware] User authenticated: 3 (customer3@example.com)"),
+        app("40,335", b, "[ChatConsumer] Connection attempt started"),
+        app("40,341", a, "[ChatConsumer] Connection attempt started"),
+        app("40,349", a, "[ChatConsumer] Connection accepted for user 3 (role: customer)"),
+        "INFO:     connection open\n".to_string(),
+        app("40,351", b, "[ChatConsumer] Connection accepted for user 2 (role: customer)"),
+        "INFO:     connection open\n".to_string(),
+        app("40,354", a, "[ChatConsumer] Received message: {\"type\": \"ping\"}"),
+        app("40,355", b, "[ChatConsumer] Received message: {\"type\": \"ping\"}"),
+        app("40,658", a, "[ChatConsumer] Received message: {\"type\": \"message\", \"content\": null}"),
+        app("40,658", b, "[ChatConsumer] Received message: {\"type\": \"ping\"}"),
+        "ERROR:    Exception in ASGI application\n\
+         Traceback (most recent call last):\n  \
+         File \"/venv/lib/python3.11/site-packages/channels/generic/websocket.py\", line 204, in websocket_receive\n    \
+         await self.receive(text_data=message[\"text\"])\n\
+         AttributeError: 'NoneType' object has no attribute 'strip'\n\
+         INFO:     connection closed\n"
+            .to_string(),
+        app("40,966", b, "[ChatConsumer] Disconnected with code 1000"),
+        "INFO:     connection closed\n".to_string(),
+    ]
+    .concat();
+    let s = scan_files(&[("uvicorn.stderr.log", &log)]);
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:38231").1,
+        vec!["consumer.exception"]
+    );
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:39189"),
+        (Verdict::Healthy, vec![])
+    );
+}

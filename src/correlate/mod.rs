@@ -2296,7 +2296,12 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
         while i < st.conns[y].links.len() {
             let l = st.conns[y].links[i].clone();
             let e = store.event(l.event);
-            let keyless = matches!(l.key(), "time" | "after-close") && !l.exact;
+            // An exception raised while handling a message, written without a time, goes
+            // to the connection whose line is right above it ("line", not exact): a guess
+            // as well, when two sessions logged in that millisecond.
+            let under =
+                l.key() == "line" && !l.exact && e.cap("handler") == Some("websocket_receive");
+            let keyless = (matches!(l.key(), "time" | "after-close") || under) && !l.exact;
             // (Read only for a key-less link: most links are not, and this walks captures.)
             let error = keyless && e.cap("path").is_none() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
@@ -2343,6 +2348,15 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
                 || closed_cleanly(st, store, y, t)
                 || died_of_named_error(st, set, store, y, e.record)
                 || !handler_fits(st, y, e);
+            if under && !not_its {
+                i += 1;
+                continue;
+            }
+            let owner = owner.or_else(|| {
+                not_its
+                    .then(|| fell_silent_at(st, store, t, source.as_ref(), y, e))
+                    .flatten()
+            });
             let Some(x) = owner else {
                 if not_its {
                     // No session fits and the one it joined provably is not its owner:
@@ -2363,6 +2377,48 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
         }
     }
     st.conns.retain(|c| !c.links.is_empty());
+}
+
+/// For an exception raised in a consumer's `websocket_receive` whose first owner lived on:
+/// the session that fell silent at it. Accepted, of the same process, its application's
+/// last line came within the second up to `t` and nothing after it, nor its own close
+/// (the consumer that raised was killed); the one that logged last goes first. Not
+/// `except`, nor one that already has such an error.
+fn fell_silent_at<S: Store + ?Sized>(
+    st: &State,
+    store: &S,
+    t: DateTime<Utc>,
+    source: Option<&(Option<Arc<str>>, Option<u32>)>,
+    except: usize,
+    e: &Event,
+) -> Option<usize> {
+    if e.cap("handler") != Some("websocket_receive") {
+        return None;
+    }
+    let from = t - CDuration::seconds(1);
+    (0..st.conns.len())
+        .filter(|&x| x != except && st.caches[x].answer == Some(true))
+        .filter(|&x| {
+            let c = &st.conns[x];
+            c.end.is_some_and(|end| end >= from)
+                && c.source.as_ref().zip(source).is_none_or(|(a, b)| a == b)
+        })
+        .filter_map(|x| {
+            let mut last = None;
+            for k in &st.conns[x].links {
+                let ev = store.event(k.event);
+                if ev.at == e.at || is_app_close(ev) {
+                    return None;
+                }
+                if matches!(ev.stage, Stage::Middleware | Stage::Consumer) {
+                    last = last.max(ev.ts.map(|ts| (ts, ev.record)));
+                }
+            }
+            let (ts, rec) = last?;
+            (ts >= from && ts <= t).then_some(((ts, rec), x))
+        })
+        .max()
+        .map(|(_, x)| x)
 }
 
 /// Groups `events` (in time order) into connections.

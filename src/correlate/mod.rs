@@ -602,14 +602,10 @@ struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     fn of(set: &PackSet, e: &'a Event, origin: Origin<'a>) -> Facts<'a> {
-        let pack = &set.packs[usize::from(e.at.pack)];
         Facts {
             event: e,
             origin,
-            step: pack
-                .sequence
-                .iter()
-                .position(|s| s.pattern == usize::from(e.at.pattern)),
+            step: set.step_of(e.at),
             answer: answer_of(e),
             request_id: e.cap("request_id"),
             consumer: e.cap("consumer"),
@@ -693,7 +689,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
 
     /// The window in which this step may follow the connection's previous event.
     fn step_window(&self, e: &Event) -> CDuration {
-        let pack = &self.set.packs[usize::from(e.at.pack)];
+        let pack = self.set.pack(e.at);
         let w = self
             .step_index(e)
             .and_then(|i| pack.sequence[i].within)
@@ -758,18 +754,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// line (Daphne's WSCONNECT before the exception it logged a moment later), and the
     /// guess may be wrong: it is moved when the session turns out to have lived on.
     fn diverted_by_guess_since(&self, ci: usize, pack: usize, second: DateTime<Utc>) -> bool {
-        let p = &self.set.packs[pack];
         let mut any = false;
         for k in &self.st.conns[ci].links {
             let ev = self.ev(k.event);
-            if usize::from(ev.at.pack) != pack {
-                continue;
-            }
-            let step = p
-                .sequence
-                .iter()
-                .any(|s| s.pattern == usize::from(ev.at.pattern));
-            if step || p.patterns[usize::from(ev.at.pattern)].repeats || !diverts(p, ev.stage) {
+            if usize::from(ev.at.pack) != pack || !leaves_sequence(self.set, ev) {
                 continue;
             }
             // A line's other patterns join where its first went ("line"): as sure as
@@ -935,12 +923,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         self.st.landed = Some(ci);
         self.st.last_in_input.insert(r.input, (e.record, ci));
         {
-            let pack = &self.set.packs[usize::from(e.at.pack)];
-            let step = pack
-                .sequence
-                .iter()
-                .position(|s| s.pattern == usize::from(e.at.pattern));
-            let pat = &pack.patterns[usize::from(e.at.pattern)];
+            let step = f.step;
+            let leaves = step.is_none() && leaves_sequence(self.set, e);
             let cache = &mut self.st.caches[ci];
             if let Err(i) = cache.patterns.binary_search(&e.at) {
                 cache.patterns.insert(i, e.at);
@@ -954,10 +938,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     Some((_, r)) => *r = (*r).max(st),
                     None => cache.reached.push((usize::from(e.at.pack), st)),
                 },
-                None if !pat.repeats
-                    && !cache.diverted.contains(&usize::from(e.at.pack))
-                    && diverts(pack, e.stage) =>
-                {
+                None if leaves && !cache.diverted.contains(&usize::from(e.at.pack)) => {
                     cache.diverted.push(usize::from(e.at.pack))
                 }
                 None => {}
@@ -1314,7 +1295,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         } else if !pat.after.is_empty() && !pat.repeats {
             let window = self.step_window(e);
             // A connection already past the step this line follows is not its owner.
-            let seq = &self.set.packs[usize::from(e.at.pack)].sequence;
+            let seq = &self.set.pack(e.at).sequence;
             let limit = pat
                 .after
                 .iter()
@@ -1632,6 +1613,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         }
         let client = self.st.conns[ci].client.as_deref()?;
         let from = e.ts?.timestamp() * 1000;
+        // An earlier session of the second means `ci` started in it too: most lines stop
+        // here, before the path index is searched (a key of it costs an allocation).
+        if self.st.conns[ci]
+            .start
+            .is_none_or(|t| t.timestamp_millis() < from)
+        {
+            return None;
+        }
         let path = Box::<str>::from(normalize_path(e.cap("path")?));
         let opens = self.opens(ei);
         let order = |c: usize| (self.st.conns[c].start, self.st.caches[c].seq);
@@ -1958,6 +1947,13 @@ fn diverts(pack: &crate::pattern::Pack, stage: Stage) -> bool {
             .any(|s| pack.patterns[s.pattern].stage == stage)
 }
 
+/// A line of a pack that is not a step of its sequence and does not repeat, of a stage
+/// whose lines that pack's sequence describes (an error, a rejection): a connection that
+/// logs it has left the pack's healthy sequence ([`Cache::diverted`]).
+fn leaves_sequence(set: &PackSet, e: &Event) -> bool {
+    set.step_of(e.at).is_none() && !set.pattern(e.at).repeats && diverts(set.pack(e.at), e.stage)
+}
+
 /// The first of `cands` that `fits` and that the first test of `prefer` accepts; failing
 /// that, the first that fits and that the second accepts; and so on. Each candidate is
 /// tested for fit once, however many preferences are tried (the fit is the costly part).
@@ -2209,13 +2205,9 @@ fn refused_by_app<S: Store + ?Sized>(st: &State, set: &PackSet, store: &S, x: us
     refused
         && links.iter().any(|k| {
             let e = store.event(k.event);
-            let pack = &set.packs[usize::from(e.at.pack)];
             matches!(e.stage, Stage::Middleware | Stage::Consumer)
-                && !pack.patterns[usize::from(e.at.pattern)].repeats
-                && pack
-                    .sequence
-                    .iter()
-                    .all(|s| s.pattern != usize::from(e.at.pattern))
+                && !set.pattern(e.at).repeats
+                && set.step_of(e.at).is_none()
         })
 }
 
@@ -2236,10 +2228,7 @@ fn is_error(set: &PackSet, e: &Event) -> bool {
     matches!(e.stage, Stage::Server | Stage::Layer)
         && !pat.ends
         && !pat.opens
-        && set.packs[usize::from(e.at.pack)]
-            .sequence
-            .iter()
-            .all(|s| s.pattern != usize::from(e.at.pattern))
+        && set.step_of(e.at).is_none()
 }
 
 /// Connection `x` holds, on a line other than `record`, an error that names its path

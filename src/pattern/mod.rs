@@ -1172,7 +1172,26 @@ impl PackSet {
 
     /// The pattern at `r`.
     pub fn pattern(&self, r: PatternRef) -> &Pattern {
-        &self.packs[usize::from(r.pack)].patterns[usize::from(r.pattern)]
+        &self.pack(r).patterns[usize::from(r.pattern)]
+    }
+
+    /// The pack of the pattern at `r`.
+    pub fn pack(&self, r: PatternRef) -> &Pack {
+        &self.packs[usize::from(r.pack)]
+    }
+
+    /// The pattern at `r` as the reports name it: `pack/pattern-id`.
+    pub fn pattern_name(&self, r: PatternRef) -> String {
+        format!("{}/{}", self.pack(r).name, self.pattern(r).id)
+    }
+
+    /// The place of the pattern at `r` in its pack's healthy sequence, if it is a step.
+    pub fn step_of(&self, r: PatternRef) -> Option<usize> {
+        let pattern = usize::from(r.pattern);
+        self.pack(r)
+            .sequence
+            .iter()
+            .position(|s| s.pattern == pattern)
     }
 
     /// A test that a pattern may match a record's text, for

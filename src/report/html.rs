@@ -96,16 +96,11 @@ fn extra(s: &Scan, opts: &ReportOptions) -> Extra {
             }
             let r = &s.ingested.records[e.record];
             let input = &s.ingested.inputs[r.input as usize].name;
-            let pack = &s.packs.packs[usize::from(e.at.pack)];
             lines
                 .entry(format!("{input}:{}", r.line))
                 .or_insert_with(|| LineText {
                     ts: r.ts.map(|t| t.to_rfc3339()),
-                    pattern: format!(
-                        "{}/{}",
-                        pack.name,
-                        pack.patterns[usize::from(e.at.pattern)].id
-                    ),
+                    pattern: s.packs.pattern_name(e.at),
                     stage: e.stage.name(),
                     text: redact::maybe(&r.message, opts.redact).into_owned(),
                 });

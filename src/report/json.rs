@@ -281,16 +281,11 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
                     .map(|l| {
                         let e = &s.events[l.event];
                         let r = &s.ingested.records[e.record];
-                        let pack = &s.packs.packs[usize::from(e.at.pack)];
                         EventView {
                             ts: r.ts.map(|t| t.to_rfc3339()),
                             input: input_name(e.record),
                             line: r.line,
-                            pattern: format!(
-                                "{}/{}",
-                                pack.name,
-                                pack.patterns[usize::from(e.at.pattern)].id
-                            ),
+                            pattern: s.packs.pattern_name(e.at),
                             stage: e.stage.name(),
                             link: if l.exact { "exact" } else { "inferred" },
                             key: l.key(),

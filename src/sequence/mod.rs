@@ -467,7 +467,7 @@ impl Eval<'_> {
             let episode =
                 e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
                     .map(|t| episodes.note(e.input, e.record, t));
-            let pack = &set.packs[usize::from(e.at.pack)];
+            let pack = set.pack(e.at);
             for rule in &pack.rules {
                 if rule.when.count.is_some() || !rule.when.missing.is_empty() {
                     continue;

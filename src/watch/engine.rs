@@ -732,7 +732,7 @@ impl<'a> Engine<'a> {
         let episode =
             e.ts.filter(|_| e.stage == Stage::Process)
                 .map(|t| self.episodes.note(e.input, e.record, t));
-        let pack = &self.set.packs[usize::from(e.at.pack)];
+        let pack = self.set.pack(e.at);
         let fires = |rule: &&crate::pattern::Rule| {
             rule.when.count.is_none()
                 && rule.when.missing.is_empty()
@@ -780,7 +780,7 @@ impl<'a> Engine<'a> {
     /// `count` rules: a window of recent matches per (rule, key); one finding per burst.
     fn count_rules(&mut self, ei: usize, landed: Option<usize>) {
         let set = self.set;
-        let pack = &set.packs[usize::from(self.store.event(ei).at.pack)];
+        let pack = set.pack(self.store.event(ei).at);
         if pack.rules.iter().all(|r| r.when.count.is_none()) {
             return;
         }

@@ -15,19 +15,30 @@ pub const MARK: &str = "[redacted]";
 /// Builds the replacement text for one match.
 type Replace = fn(&Captures) -> String;
 
-fn rules() -> &'static [(Regex, Replace)] {
-    static R: OnceLock<Vec<(Regex, Replace)>> = OnceLock::new();
+/// A redaction rule: its regex, its replacement, and words one of which (in any case)
+/// every text it matches holds (the first look of [`redact`]).
+struct Rule {
+    re: Regex,
+    replace: Replace,
+    needles: &'static [&'static str],
+}
+
+fn rules() -> &'static [Rule] {
+    static R: OnceLock<Vec<Rule>> = OnceLock::new();
     R.get_or_init(|| {
-        let v: Vec<(&str, Replace)> = vec![
+        let v: Vec<(&str, Replace, &[&str])> = vec![
             // `Authorization: Bearer x`, `Authorization: Token x`, `authorization=Basic x`.
             (
                 r#"(?i)(authorization["']?\s*[:=]\s*["']?)((?:bearer|token|basic|jwt)\s+)?[^\s"',;&]+"#,
                 |c| format!("{}{}{MARK}", &c[1], c.get(2).map_or("", |m| m.as_str())),
+                &["authorization"],
             ),
             // `Bearer x` on its own (curl -H lines, headers dumped without their name).
-            (r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}", |c| {
-                format!("{}{MARK}", &c[1])
-            }),
+            (
+                r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}",
+                |c| format!("{}{MARK}", &c[1]),
+                &["bearer"],
+            ),
             // Query and form parameters, and `key: value` / `key=value` in messages.
             (
                 r#"(?i)\b((?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret|client_secret|api_?key|apikey|sessionid|session_id|session|csrftoken|signature|sig)(["']?\s*[=:]\s*["']?)([^\s"'&,;)\]}]+)"#,
@@ -46,63 +57,82 @@ fn rules() -> &'static [(Regex, Replace)] {
                         format!("{}{}{MARK}", &c[1], &c[2])
                     }
                 },
+                &["token", "jwt", "passw", "pwd", "secret", "apikey", "api_key", "session", "sig"],
             ),
             // `Token extracted: aec8e0e9a0...`, `Token found: ...`, `token received - abc`.
             (
                 r"(?i)\b(token\s+(?:extracted|found|received|value|is|string)\s*[:=-]?\s*)([^\s,;]{6,})",
                 |c| format!("{}{MARK}", &c[1]),
+                &["token"],
             ),
             // A DRF / opaque token written after the word: `token 9944b09199c6...`.
-            (r"(?i)\b(token\s+)([A-Za-z0-9]{20,})", |c| format!("{}{MARK}", &c[1])),
+            (
+                r"(?i)\b(token\s+)([A-Za-z0-9]{20,})",
+                |c| format!("{}{MARK}", &c[1]),
+                &["token"],
+            ),
             // `redis-cli -a secret`, `--requirepass secret`, `--password secret`.
             (
                 r"(\s-a\s+|--requirepass\s+|--pass(?:word)?\s+)(\S+)",
                 |c| format!("{}{MARK}", &c[1]),
+                &["-a", "--requirepass", "--pass"],
             ),
             // Credentials in URLs: `redis://:pw@host`, `postgres://user:pw@host`.
-            (r"(://[^/\s:@]*:)([^@\s/]+)(@)", |c| format!("{}{MARK}{}", &c[1], &c[3])),
+            (
+                r"(://[^/\s:@]*:)([^@\s/]+)(@)",
+                |c| format!("{}{MARK}{}", &c[1], &c[3]),
+                &["://"],
+            ),
             // Cookie headers: every value.
-            (r"(?i)(cookie:\s*)([^\r\n]+)", |c| {
-                let kept: Vec<String> = c[2]
-                    .split(';')
-                    .map(|kv| match kv.split_once('=') {
-                        Some((k, _)) => format!("{k}={MARK}"),
-                        None => kv.to_string(),
-                    })
-                    .collect();
-                format!("{}{}", &c[1], kept.join(";"))
-            }),
+            (
+                r"(?i)(cookie:\s*)([^\r\n]+)",
+                |c| {
+                    let kept: Vec<String> = c[2]
+                        .split(';')
+                        .map(|kv| match kv.split_once('=') {
+                            Some((k, _)) => format!("{k}={MARK}"),
+                            None => kv.to_string(),
+                        })
+                        .collect();
+                    format!("{}{}", &c[1], kept.join(";"))
+                },
+                &["cookie:"],
+            ),
             // Last: a JWT anywhere the rules above did not already remove: header.payload.signature, header starting `eyJ` (`{"`).
             (
                 r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
                 |_| "eyJ…[redacted-jwt]".to_string(),
+                &["eyj"],
             ),
         ];
         v.into_iter()
-            .map(|(re, f)| (Regex::new(re).expect("built-in redaction regex"), f))
+            .map(|(re, replace, needles)| Rule {
+                re: Regex::new(re).expect("built-in redaction regex"),
+                replace,
+                needles,
+            })
             .collect()
     })
 }
 
-/// Cheap test before the regexes: most lines hold none of these words.
+/// Cheap test before the regexes: most lines hold none of the rules' words (in any case:
+/// `Signature=`, `ApiKey:`).
 fn may_hold_secret(s: &str) -> bool {
-    const NEEDLES: &[&str] = &[
-        "eyJ", "oken", "OKEN", "uthoriz", "UTHORIZ", "earer", "EARER", "ass", "ASS", "wd", "WD",
-        "ecret", "ECRET", "pi_key", "pikey", "PI_KEY", "ession", "ESSION", "srf", "SRF", "ookie",
-        "OOKIE", "jwt", "JWT", "-a ", "://", "sig", "SIG",
-    ];
-    // One pass over the text for all of them, not one search per word.
     static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| aho_corasick::AhoCorasick::new(NEEDLES).expect("needles build"))
-        .is_match(s)
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(rules().iter().flat_map(|r| r.needles))
+            .expect("needles build")
+    })
+    .is_match(s)
 }
 
-/// The rules' regexes as one set: whether any of them matches a text, in one pass.
+/// All the rules as one set: a text that holds a word may still match no rule.
 fn rule_set() -> &'static RegexSet {
     static S: OnceLock<RegexSet> = OnceLock::new();
     S.get_or_init(|| {
-        RegexSet::new(rules().iter().map(|(re, _)| re.as_str()))
-            .expect("built-in redaction regexes")
+        RegexSet::new(rules().iter().map(|r| r.re.as_str())).expect("built-in redaction regexes")
     })
 }
 
@@ -114,9 +144,12 @@ pub fn redact(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(s);
     }
     let mut out: Cow<str> = Cow::Borrowed(s);
-    for (re, f) in rules() {
-        if re.is_match(&out) {
-            out = Cow::Owned(re.replace_all(&out, |c: &Captures| f(c)).into_owned());
+    for r in rules() {
+        if r.re.is_match(&out) {
+            out = Cow::Owned(
+                r.re.replace_all(&out, |c: &Captures| (r.replace)(c))
+                    .into_owned(),
+            );
         }
     }
     out
@@ -195,6 +228,42 @@ mod tests {
         assert_eq!(redact("session: expired"), "session: expired");
         assert_eq!(redact("token=abcdef"), "token=[redacted]");
         assert_eq!(redact("password: hunter"), "password: [redacted]");
+    }
+
+    /// Every rule on every text, in order, as if no needle filtered them.
+    fn redact_unfiltered(s: &str) -> String {
+        let mut out = s.to_string();
+        for r in rules() {
+            out =
+                r.re.replace_all(&out, |c: &Captures| (r.replace)(c))
+                    .into_owned();
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_first_look_passes_every_text_a_rule_matches(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "Token", "token=", "TOKEN: ", "jwt=", "Password=", "pwd:", "secret ",
+                "API_KEY=", "apikey=", "SessionId=", "Signature=", "Authorization: ",
+                "Bearer ", "Cookie: ", "cookie:", " -a ", "--requirepass ", "--password ",
+                "redis://", "u:p@h", "://x:", "@", "eyJhbGciOi", ".eyJzdWIiOj", ".c2ln",
+                "abcdef0123456789abcdef", "extracted: ", "x", " ", "; ", "=", "\"",
+            ]), 0..12),
+        ) {
+            let s: String = parts.concat();
+            proptest::prop_assert_eq!(redact(&s).into_owned(), redact_unfiltered(&s));
+        }
+    }
+
+    /// Regression: the words looked for before the regexes were lower or upper case only,
+    /// so `Signature=...` or `ApiKey=...` kept their values.
+    #[test]
+    fn keys_in_mixed_case_are_redacted() {
+        assert_eq!(redact("Signature=0a1b2c3d"), "Signature=[redacted]");
+        assert_eq!(redact("ApiKey: 0a1b2c3d4e"), "ApiKey: [redacted]");
+        assert_eq!(redact("PassWord=hunter2"), "PassWord=[redacted]");
     }
 
     #[test]

@@ -109,10 +109,7 @@ fn bench(c: &mut Criterion) {
         ("nginx-access", nginx_combined(SIZE)),
     ];
     let ctx = TimeCtx::default();
-    let meta = LineMeta {
-        truncated: false,
-        unterminated: false,
-    };
+    let meta = LineMeta::default();
     for (name, lines) in &corpora {
         let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
         let fmt = format::by_name(name).unwrap_or_else(|| panic!("format {name} is registered"));

@@ -403,6 +403,9 @@ pub struct Assembler {
     seen_record: bool,
     /// Records handed out by [`Assembler::take_settled`].
     taken: u64,
+    /// The addresses of the line being pushed when it is [`LineMeta::clean`]: a text that
+    /// lies within them holds nothing the filter accepts, so it need not be searched.
+    clean: std::ops::Range<usize>,
 }
 
 impl Assembler {
@@ -424,6 +427,7 @@ impl Assembler {
             leading_orphans: 0,
             seen_record: false,
             taken: 0,
+            clean: 0..0,
         }
     }
 
@@ -437,7 +441,16 @@ impl Assembler {
     }
 
     fn wanted(&self, text: &str) -> bool {
-        self.filter.as_ref().is_none_or(|f| f(text))
+        let Some(f) = &self.filter else {
+            return true;
+        };
+        // Comparing addresses, not text: a message cut from the clean line as it is.
+        // A decoded, joined or cleaned message is a copy elsewhere and is searched.
+        let at = text.as_ptr() as usize;
+        if self.clean.start <= at && at + text.len() <= self.clean.end {
+            return false;
+        }
+        f(text)
     }
 
     /// The counts so far.
@@ -469,7 +482,12 @@ impl Assembler {
             self.stats.blank += 1;
             return;
         }
+        if meta.clean {
+            let at = bytes.as_ptr() as usize;
+            self.clean = at..at + bytes.len();
+        }
         self.line(line_no, &text, flags);
+        self.clean = 0..0;
     }
 
     fn envelope<'a>(&self, text: &'a str) -> Option<(&'static dyn Format, Parsed<'a>)> {
@@ -953,10 +971,7 @@ pub fn assemble_str_skipping(
     if let Some(k) = keep {
         a.skip_unless(k);
     }
-    let meta = LineMeta {
-        truncated: false,
-        unterminated: false,
-    };
+    let meta = LineMeta::default();
     for (i, l) in lines.iter().enumerate() {
         a.push(i as u64 + 1, l.as_bytes(), meta);
     }

@@ -51,6 +51,9 @@ pub struct Options {
     /// others are counted and dropped while reading, so memory and time follow what can
     /// be analysed, not the input's size. `None` (the default, and `parse`) keeps all.
     pub keep: Option<Filter>,
+    /// With `keep`: a search for its literals over whole buffers
+    /// ([`crate::input::LineReader::set_finder`]), so most lines are never searched alone.
+    pub keep_finder: Option<input::Finder>,
     /// Counts the bytes read, for a progress display.
     pub progress: Option<std::sync::Arc<Progress>>,
 }
@@ -94,6 +97,7 @@ impl Default for Options {
             since: None,
             until: None,
             keep: None,
+            keep_finder: None,
             progress: None,
         }
     }
@@ -303,6 +307,9 @@ fn read_sifted(
     let mut asm = Assembler::new(index, det, ctx);
     if let Some(f) = &opts.keep {
         asm.skip_unless(f.clone());
+        if let Some(finder) = &opts.keep_finder {
+            opened.reader.set_finder(finder.clone());
+        }
     }
     let mut sieve = Sieve::new(opts, marker);
     let mut reported = 0u64;
@@ -320,10 +327,10 @@ fn read_sifted(
     }
     if error.is_none() {
         loop {
-            match opened.reader.next_line(&mut buf) {
-                Ok(Some(meta)) => {
+            match opened.reader.next_line_ref(&mut buf) {
+                Ok(Some((line, meta))) => {
                     line_no += 1;
-                    asm.push(line_no, &buf, meta);
+                    asm.push(line_no, line, meta);
                     if line_no.is_multiple_of(SIFT_LINES) {
                         if opts.keep.is_some() || marker.is_some() {
                             for r in asm.take_settled(SIFT_KEEP) {

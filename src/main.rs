@@ -347,6 +347,7 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
         since,
         until,
         keep: None,
+        keep_finder: None,
         progress: None,
     };
     Ok((specs, opts, tz_label))

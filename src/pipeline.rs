@@ -33,6 +33,7 @@ pub fn scan(specs: &[InputSpec], opts: &Options, packs: PackSet) -> Scan {
     let mut opts = opts.clone();
     // Records no pattern can match are counted, not kept: the analysis never sees them.
     opts.keep = packs.line_filter();
+    opts.keep_finder = packs.line_finder();
     // Matching while reading drops what nothing matched before the inputs are merged.
     let ingested = ingest::ingest_matching(specs, &opts, &|r| packs.matches(r));
     analyse(ingested, packs)

@@ -4,6 +4,7 @@ use crate::input::LineMeta;
 const META: LineMeta = LineMeta {
     truncated: false,
     unterminated: false,
+    clean: false,
 };
 
 fn assemble(text: &str) -> Assembled {
@@ -93,4 +94,52 @@ fn exception_line_after_a_leading_traceback_fragment_joins_it() {
     assert_eq!(a.records.len(), 2, "{:#?}", a.records);
     assert_eq!(a.records[0].format, TRACEBACK);
     assert_eq!(a.records[0].end_line, 2);
+}
+
+/// An assembler keeping only texts that hold `WSCONNECT`, for docker json-file lines.
+fn docker_wsconnect_only() -> Assembler {
+    let ctx = TimeCtx::default();
+    let line = r#"{"log":"x\n","stream":"stdout","time":"2026-11-26T00:30:49.000000000Z"}"#;
+    let det = detect(&[line], &ctx);
+    let mut a = Assembler::new(0, det, ctx);
+    a.skip_unless(std::sync::Arc::new(|t: &str| t.contains("WSCONNECT")));
+    a
+}
+
+#[test]
+fn a_clean_lines_own_text_is_not_searched_again() {
+    // The reader vouches that the line holds nothing the filter looks for, so the
+    // message cut from it is skipped unsearched (here the voucher is false on purpose:
+    // the record comes out skipped although its text holds the literal).
+    let mut a = docker_wsconnect_only();
+    let line = br#"{"log":"WSCONNECT /ws/1/\n","stream":"stdout","time":"2026-11-26T00:30:49.000000000Z"}"#;
+    let clean = LineMeta {
+        clean: true,
+        ..META
+    };
+    a.push(1, line, clean);
+    a.push(2, line, META);
+    let done = a.finish();
+    assert!(done.records[0].flags.skipped);
+    assert!(!done.records[1].flags.skipped);
+}
+
+#[test]
+fn a_clean_lines_decoded_message_is_still_searched() {
+    // JSON escapes hide the literal from a search of the raw line; the decoded message
+    // is a copy, not a part of the line, so it is searched.
+    let mut a = docker_wsconnect_only();
+    let line = br#"{"log":"WS\u0043ONNECT /ws/1/\n","stream":"stdout","time":"2026-11-26T00:30:49.000000000Z"}"#;
+    assert!(memchr::memmem::find(line, b"WSCONNECT").is_none());
+    a.push(
+        1,
+        line,
+        LineMeta {
+            clean: true,
+            ..META
+        },
+    );
+    let done = a.finish();
+    assert!(!done.records[0].flags.skipped, "{:?}", done.records[0]);
+    assert!(done.records[0].message.contains("WSCONNECT"));
 }

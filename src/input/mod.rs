@@ -294,13 +294,22 @@ pub fn read_error(spec: &InputSpec, compression: Compression, offset: u64, e: io
 }
 
 /// One line as read: its bytes without the terminator, and whether it was cut.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LineMeta {
     /// The line was longer than the limit; only its start was kept.
     pub truncated: bool,
     /// The line ended at end of input without a newline.
     pub unterminated: bool,
+    /// The reader's [`Finder`] found nothing in the line: no text taken from its bytes
+    /// as they are holds what it looks for. False when not known.
+    pub clean: bool,
 }
+
+/// Finds where the first of some short texts starts in a buffer (the packs' literal
+/// fragments): [`LineReader::next_line_ref`] searches each buffer once with it instead of
+/// each line apart, and marks the lines it found nothing in [`LineMeta::clean`]. None of
+/// the texts may hold `\n` or `\r`, so an occurrence never spans two lines.
+pub type Finder = Arc<dyn Fn(&[u8]) -> Option<usize> + Send + Sync>;
 
 /// Splits a byte stream into lines, keeping at most `max_line` bytes of each so a
 /// gigantic line costs bounded memory. `\n`, `\r\n` and a lone `\r` end a line.
@@ -311,6 +320,13 @@ pub struct LineReader<R> {
     after_cr: bool,
     /// Bytes handed out so far (decompressed).
     pub bytes: u64,
+    /// Bytes of the line [`LineReader::next_line_ref`] lent out, consumed at the next call.
+    lent: usize,
+    finder: Option<Finder>,
+    /// Stream offsets from `bytes` up to this one hold no start of a finder's text...
+    clear_to: u64,
+    /// ...and one starts at `clear_to` when this is set.
+    found_at_clear_to: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -321,17 +337,102 @@ impl<R: BufRead> LineReader<R> {
             max_line: max_line.max(1),
             after_cr: false,
             bytes: 0,
+            lent: 0,
+            finder: None,
+            clear_to: 0,
+            found_at_clear_to: false,
         }
+    }
+
+    /// Marks the lines `finder` finds nothing in as [`LineMeta::clean`] (only lines that
+    /// [`LineReader::next_line_ref`] lends out whole from a buffer).
+    pub fn set_finder(&mut self, finder: Finder) {
+        self.finder = Some(finder);
     }
 
     /// The reader underneath, for a caller that splits lines itself (`watch` takes
     /// whatever has arrived instead of waiting for a line).
-    pub fn into_inner(self) -> R {
+    pub fn into_inner(mut self) -> R {
+        self.settle_lent();
         self.inner
+    }
+
+    /// The next line, lent from the reader's buffer when it lies whole in it (most lines:
+    /// no copy), else read into `spill` as [`LineReader::next_line`] does. `Ok(None)` at
+    /// end of input.
+    pub fn next_line_ref<'a>(
+        &'a mut self,
+        spill: &'a mut Vec<u8>,
+    ) -> io::Result<Option<(&'a [u8], LineMeta)>> {
+        self.settle_lent();
+        // (bytes of text, bytes of terminator), when the buffer holds the whole line.
+        let whole = match (self.after_cr, self.inner.fill_buf()) {
+            (false, Ok(chunk)) => match memchr::memchr2(b'\n', b'\r', chunk) {
+                Some(i) if chunk[i] == b'\n' => Some((i, 1)),
+                Some(i) => chunk
+                    .get(i + 1)
+                    .map(|&b| (i, if b == b'\n' { 2 } else { 1 })),
+                None => None,
+            },
+            _ => None,
+        };
+        let Some((take, term)) = whole else {
+            let meta = self.next_line(spill)?;
+            return Ok(meta.map(|m| (spill.as_slice(), m)));
+        };
+        let clean = self.clean(take);
+        let chunk = self.inner.fill_buf()?;
+        let kept = take.min(self.max_line);
+        self.lent = take + term;
+        self.bytes += self.lent as u64;
+        Ok(Some((
+            &chunk[..kept],
+            LineMeta {
+                truncated: kept < take,
+                unterminated: false,
+                clean,
+            },
+        )))
+    }
+
+    fn settle_lent(&mut self) {
+        if self.lent > 0 {
+            self.inner.consume(std::mem::take(&mut self.lent));
+        }
+    }
+
+    /// True when the finder finds nothing in the buffer's first `len` bytes (a line). The
+    /// buffer is searched from where the last search stopped, to its end or the first
+    /// find, so each byte is searched about once whatever the lines' lengths.
+    fn clean(&mut self, len: usize) -> bool {
+        let Some(finder) = &self.finder else {
+            return false;
+        };
+        let start = self.bytes;
+        let end = start + len as u64;
+        if self.clear_to < start {
+            self.clear_to = start;
+            self.found_at_clear_to = false;
+        }
+        if self.clear_to < end && !self.found_at_clear_to {
+            let Ok(chunk) = self.inner.fill_buf() else {
+                return false;
+            };
+            let from = (self.clear_to - start) as usize;
+            match finder(&chunk[from..]) {
+                Some(p) => {
+                    self.clear_to += p as u64;
+                    self.found_at_clear_to = true;
+                }
+                None => self.clear_to = start + chunk.len() as u64,
+            }
+        }
+        self.clear_to >= end
     }
 
     /// Reads the next line into `buf` (cleared first). `Ok(None)` at end of input.
     pub fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<LineMeta>> {
+        self.settle_lent();
         buf.clear();
         let mut truncated = false;
         let mut any = false;
@@ -345,6 +446,7 @@ impl<R: BufRead> LineReader<R> {
                         return Ok(Some(LineMeta {
                             truncated,
                             unterminated: true,
+                            clean: false,
                         }));
                     }
                     return Err(e);
@@ -354,6 +456,7 @@ impl<R: BufRead> LineReader<R> {
                 return Ok(any.then_some(LineMeta {
                     truncated,
                     unterminated: true,
+                    clean: false,
                 }));
             }
             if std::mem::take(&mut self.after_cr) && chunk[0] == b'\n' {
@@ -387,6 +490,7 @@ impl<R: BufRead> LineReader<R> {
                 return Ok(Some(LineMeta {
                     truncated,
                     unterminated: false,
+                    clean: false,
                 }));
             }
         }
@@ -405,6 +509,80 @@ mod tests {
             out.push((buf.clone(), m));
         }
         out
+    }
+
+    /// Every line by [`LineReader::next_line_ref`], with a finder for `needle` when given.
+    fn lines_ref(
+        data: &[u8],
+        cap: usize,
+        max: usize,
+        needle: Option<&'static [u8]>,
+    ) -> (Vec<(Vec<u8>, LineMeta)>, u64) {
+        let mut r = LineReader::new(io::BufReader::with_capacity(cap, data), max);
+        if let Some(n) = needle {
+            r.set_finder(Arc::new(move |hay: &[u8]| memchr::memmem::find(hay, n)));
+        }
+        let mut out = Vec::new();
+        let mut spill = Vec::new();
+        while let Some((l, m)) = r.next_line_ref(&mut spill).unwrap() {
+            out.push((l.to_vec(), m));
+        }
+        (out, r.bytes)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lent_lines_are_the_copied_lines_and_clean_ones_hold_no_find(
+            data in proptest::collection::vec(
+                proptest::sample::select(b"ab\r\n x".to_vec()), 0..300),
+            cap in 1usize..40,
+            max in 1usize..12,
+        ) {
+            let mut r = LineReader::new(io::BufReader::with_capacity(cap, &data[..]), max);
+            let mut want = Vec::new();
+            let mut buf = Vec::new();
+            while let Some(m) = r.next_line(&mut buf).unwrap() {
+                want.push((buf.clone(), m));
+            }
+            let (got, bytes) = lines_ref(&data, cap, max, Some(b"ab"));
+            proptest::prop_assert_eq!(bytes, r.bytes);
+            proptest::prop_assert_eq!(got.len(), want.len());
+            for ((g, gm), (w, wm)) in got.iter().zip(&want) {
+                proptest::prop_assert_eq!(g, w);
+                proptest::prop_assert_eq!((gm.truncated, gm.unterminated), (wm.truncated, wm.unterminated));
+                if gm.clean {
+                    proptest::prop_assert!(memchr::memmem::find(g, b"ab").is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_finder_marks_the_lines_it_finds_nothing_in_clean_across_buffer_refills() {
+        let mut data = Vec::new();
+        for i in 0..2000 {
+            let line = if i % 7 == 0 {
+                "a WebSocket line"
+            } else {
+                "nothing here"
+            };
+            data.extend_from_slice(format!("{line} {i}\n").as_bytes());
+        }
+        let (got, _) = lines_ref(&data, 4096, 100, Some(b"WebSocket"));
+        assert_eq!(got.len(), 2000);
+        let dirty: Vec<usize> = (0..2000).filter(|i| !got[*i].1.clean).collect();
+        // Lines cut by a refill are copied and not known clean; every other line is.
+        assert!(dirty
+            .iter()
+            .all(|i| i % 7 == 0 || got[*i].0.starts_with(b"nothing")));
+        assert!(
+            dirty.iter().filter(|i| *i % 7 != 0).count() < 20,
+            "{dirty:?}"
+        );
+        assert!((0..2000).filter(|i| i % 7 == 0).all(|i| !got[i].1.clean));
+        // Without a finder no line is known clean.
+        let (plain, _) = lines_ref(&data, 4096, 100, None);
+        assert!(plain.iter().all(|(_, m)| !m.clean));
     }
 
     #[test]

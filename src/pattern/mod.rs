@@ -1213,6 +1213,28 @@ impl PackSet {
         Some(std::sync::Arc::new(move |text: &str| scan.is_match(text)))
     }
 
+    /// A search for [`PackSet::line_filter`]'s literals over whole buffers of lines, for
+    /// [`crate::input::LineReader::set_finder`]: it finds where one of the few fragments
+    /// that every literal holds starts, so a line it finds nothing in holds no literal.
+    /// `None` when there is no line filter or no fragments, or a literal holds `\r` (an
+    /// end of line to the reader).
+    pub fn line_finder(&self) -> Option<crate::input::Finder> {
+        self.line_filter()?;
+        let cr = self
+            .packs
+            .iter()
+            .flat_map(|p| &p.patterns)
+            .flat_map(|t| &t.literals)
+            .any(|l| l.contains('\r'));
+        if cr {
+            return None;
+        }
+        let fragments = self.literal_scan.fragments()?.clone();
+        Some(std::sync::Arc::new(move |hay: &[u8]| {
+            fragments.find(hay).map(|m| m.start())
+        }))
+    }
+
     /// Every pattern that matches `record`, in (pack, pattern) order.
     pub fn matches(&self, record: &Record) -> Vec<Match> {
         let text = record.message.as_str();

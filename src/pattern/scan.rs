@@ -38,6 +38,12 @@ impl LiteralScan {
         LiteralScan { fragments, full }
     }
 
+    /// Where the first fragment starts in `hay`: where none does, no literal does either.
+    /// `None` when there are no fragments to search for.
+    pub(crate) fn fragments(&self) -> Option<&packed::Searcher> {
+        self.fragments.as_ref()
+    }
+
     /// True when `text` holds one of the literals (as `full.is_match` says).
     pub(crate) fn is_match(&self, text: &str) -> bool {
         if let Some(f) = &self.fragments {

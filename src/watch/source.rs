@@ -172,6 +172,7 @@ impl Splitter {
             LineMeta {
                 truncated: self.truncated,
                 unterminated,
+                clean: false,
             },
         ));
         self.partial.clear();

@@ -55,8 +55,13 @@ def py(t, level, msg):
 
 
 def dk(t, msg, stream="stderr", ws=False):
-    w("app.docker.log", json.dumps({"log": msg + "\n", "stream": stream,
-                                     "time": t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"}), ws)
+    # As docker's json-file driver writes (Go's encoding/json): compact, UTF-8 as is,
+    # and <, > and & escaped.
+    line = json.dumps({"log": msg + "\n", "stream": stream,
+                       "time": t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"},
+                      separators=(",", ":"), ensure_ascii=False)
+    w("app.docker.log", line.replace("<", "\\u003c").replace(">", "\\u003e")
+      .replace("&", "\\u0026"), ws)
 
 
 def ngx(t, ip, req, status, size, rt, ws=False):
@@ -220,7 +225,7 @@ for name in ("nginx-access.log", "app.journal.log", "app.docker.log"):
     if name.startswith("nginx"):
         key = lambda l: datetime.strptime(l.split("[", 1)[1][:20], "%d/%b/%Y:%H:%M:%S")
     elif "docker" in name:
-        key = lambda l: l[l.rindex('"time": "'):]
+        key = lambda l: l[l.rindex('"time":"'):]
     else:
         key = lambda l: l[:19]
     lines.sort(key=key)

@@ -81,7 +81,7 @@ impl Format for DockerJson {
             return None;
         }
         let (text, kind, stream, time) = match canonical.then(|| json_fast(line)).flatten() {
-            Some((text, kind, stream, time)) => (Cow::Borrowed(text), kind, stream, time),
+            Some(found) => found,
             None => {
                 let rec: JsonFileLine<'a> = serde_json::from_str(line).ok()?;
                 if !canonical && rec.stream.is_none() && rec.time.is_none() {
@@ -321,11 +321,13 @@ fn rfc3339_exact(s: &str, ctx: &TimeCtx) -> Option<Timestamp> {
 /// The time of a json-file record: already read, or still the raw string.
 type JsonTime<'a> = Option<Result<Timestamp, &'a str>>;
 
-/// The common json-file record read without allocating: `{"log":"...","stream":"...",
-/// "time":"..."}` or `{"log":"..."}` where the only escape in `log` is the final `\n`
-/// (or `\r\n`). Every docker record ends in that escape, so serde could never borrow
-/// `log`; anything else (other escapes, `attrs`, spacing) returns `None` for serde.
-fn json_fast(line: &str) -> Option<(&str, Kind, Option<&'static str>, JsonTime<'_>)> {
+/// The common json-file record read without serde: `{"log":"...","stream":"...",
+/// "time":"..."}` or `{"log":"..."}`. Every docker record ends `log` with the escape
+/// `\n`, so serde could never borrow it: here it is borrowed when that is its only
+/// escape, and unescaped into a copy otherwise (uvicorn's access lines quote the request:
+/// `\"GET / HTTP/1.1\"`). Anything else (`attrs`, spacing, a bad escape) returns `None`
+/// for serde.
+fn json_fast(line: &str) -> Option<(Cow<'_, str>, Kind, Option<&'static str>, JsonTime<'_>)> {
     const HEAD: usize = br#"{"log":""#.len();
     let b = line.as_bytes();
     // The slices below count on these ASCII bytes: without them `HEAD` may fall inside
@@ -333,17 +335,19 @@ fn json_fast(line: &str) -> Option<(&str, Kind, Option<&'static str>, JsonTime<'
     if !b.starts_with(br#"{"log":""#) {
         return None;
     }
-    let end = HEAD + memchr::memchr(b'"', b.get(HEAD..)?)?;
-    let body = &b[HEAD..end];
-    let (text_len, kind) = match memchr::memchr(b'\\', body) {
-        None => (body.len(), Kind::Partial),
-        Some(k) if &body[k..] == br"\n" => (k, Kind::Record),
-        Some(k) if &body[k..] == br"\r\n" => (k, Kind::Record),
-        Some(_) => return None,
+    let (log, end) = json_string(line, HEAD)?;
+    let (text, kind) = match log {
+        Ok(body) => {
+            // Only the final `\n` (or `\r\n`) escape, or none.
+            let (n, kind) = match body.strip_suffix("\\n") {
+                Some(t) => (t.strip_suffix("\\r").unwrap_or(t).len(), Kind::Record),
+                None => (body.len(), Kind::Partial),
+            };
+            (Cow::Borrowed(&body[..n]), kind)
+        }
+        Err(owned) => split_newline(Cow::Owned(owned)),
     };
-    // Only ASCII positions were used, so these are char boundaries.
-    let text = &line[HEAD..HEAD + text_len];
-    let rest = &b[end + 1..];
+    let rest = &b[end..];
     if rest == b"}" {
         return Some((text, kind, None, None));
     }
@@ -364,6 +368,84 @@ fn json_fast(line: &str) -> Option<(&str, Kind, Option<&'static str>, JsonTime<'
         return None;
     }
     Some((text, kind, Some(stream), Some(Err(&line[t0..t1]))))
+}
+
+/// The JSON string that starts at `start` (just after its opening quote), and the index
+/// just past its closing quote: `Ok` with its raw text when its only escape is a final
+/// `\n` or `\r\n` (left as written) or it has none, else `Err` with it unescaped. `None`
+/// for an escape JSON does not have, a lone surrogate, or no closing quote.
+fn json_string(line: &str, start: usize) -> Option<(Result<&str, String>, usize)> {
+    let b = line.as_bytes();
+    let mut out: Option<String> = None;
+    // `line[run..]` is the text not yet copied to `out`.
+    let mut run = start;
+    let mut i = start;
+    loop {
+        let k = i + memchr::memchr2(b'"', b'\\', &b[i..])?;
+        if b[k] == b'"' {
+            let text = match out {
+                None => Ok(&line[start..k]),
+                Some(mut s) => {
+                    s.push_str(&line[run..k]);
+                    Err(s)
+                }
+            };
+            return Some((text, k + 1));
+        }
+        if out.is_none() {
+            let tail = &b[k..];
+            let close = match () {
+                _ if tail.starts_with(b"\\n\"") => Some(k + 2),
+                _ if tail.starts_with(b"\\r\\n\"") => Some(k + 4),
+                _ => None,
+            };
+            if let Some(close) = close {
+                return Some((Ok(&line[start..close]), close + 1));
+            }
+        }
+        let (c, len) = match *b.get(k + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => unicode_escape(b, k)?,
+            _ => return None,
+        };
+        let s = out.get_or_insert_with(String::new);
+        s.push_str(&line[run..k]);
+        s.push(c);
+        i = k + len;
+        run = i;
+    }
+}
+
+/// The character of the `\uXXXX` escape at `k` (a surrogate pair takes two), and the
+/// bytes it took.
+fn unicode_escape(b: &[u8], k: usize) -> Option<(char, usize)> {
+    let hex = |at: usize| -> Option<u32> {
+        let h = std::str::from_utf8(b.get(at..at + 4)?).ok()?;
+        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(h, 16).ok()
+    };
+    let hi = hex(k + 2)?;
+    if !(0xD800..0xDC00).contains(&hi) {
+        return Some((char::from_u32(hi)?, 6));
+    }
+    if b.get(k + 6..k + 8)? != b"\\u" {
+        return None;
+    }
+    let lo = hex(k + 8)?;
+    if !(0xDC00..0xE000).contains(&lo) {
+        return None;
+    }
+    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+    Some((char::from_u32(c)?, 12))
 }
 
 /// Removes the application's line terminator (`\n`, or `\r\n` from programs that write
@@ -467,6 +549,9 @@ mod tests {
             r#"{"log":"a\u003cb\u003e\n","stream":"stderr","time":"2026-11-23T19:37:49Z"}"#,
             r#"{"log":"q\"uote\n","stream":"stderr","time":"2026-11-23T19:37:49Z"}"#,
             r#"{"log":"x\n","stream":"stdout","time":""}"#,
+            r#"{"log":"INFO:     10.0.0.3:64798 - \"GET /healthz HTTP/1.1\" 200 OK\n","stream":"stdout","time":"2026-11-23T08:00:00.015592000Z"}"#,
+            r#"{"log":"key \ud83d\udd11 a\/b\tc\\n d\r\n","stream":"stdout","time":"2026-11-23T08:00:00Z"}"#,
+            r#"{"log":"ends in a backslash n\\n","stream":"stdout","time":"2026-11-23T08:00:00Z"}"#,
         ] {
             let fast = json(line).unwrap();
             // a leading space in the object keeps the parser off the fast path
@@ -484,6 +569,25 @@ mod tests {
                 .message,
             "a<b>"
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever text an application writes, docker's encoding of it reads back the
+        /// same without serde as with it.
+        #[test]
+        fn json_file_fast_path_reads_any_encoded_text_as_serde_does(
+            text in "(\\PC|[\"\\\\/\t\r\u{8}\u{c}\u{1}]|\u{1F511}){0,40}",
+            newline in proptest::bool::ANY,
+        ) {
+            let log = if newline { format!("{text}\n") } else { text };
+            let line = format!(
+                r#"{{"log":{},"stream":"stdout","time":"2026-11-23T08:00:00.5Z"}}"#,
+                serde_json::to_string(&log).unwrap()
+            );
+            proptest::prop_assert!(json_fast(&line).is_some(), "{}", line);
+            let spaced = line.replacen('{', "{ ", 1);
+            proptest::prop_assert_eq!(json(&line), json(&spaced));
+        }
     }
 
     #[test]

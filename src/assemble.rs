@@ -627,7 +627,11 @@ impl Assembler {
         // (a fifth of a line's cost) is left for a rebuild to find.
         let wanted = self.wanted(msg);
         let msg_cont = classify(msg);
-        let lazy = !wanted && basics.is_some_and(|b| b.ts.is_some()) && msg_cont == Cont::No;
+        // An exception-shaped line with no traceback open starts a record too: uvicorn's
+        // `INFO:     ...` lines (most of a docker log of it) look like `Name: text`.
+        let starts =
+            msg_cont == Cont::No || (msg_cont == Cont::ExceptionLine && self.tb_open.is_none());
+        let lazy = !wanted && basics.is_some_and(|b| b.ts.is_some()) && starts;
         let app = if lazy {
             None
         } else {

@@ -1282,24 +1282,30 @@ impl PackSet {
     /// Every pattern that matches `record`, in (pack, pattern) order.
     pub fn matches(&self, record: &Record) -> Vec<Match> {
         let text = record.message.as_str();
-        // Most records hold no literal at all: the plain search can skip ahead with its
-        // prefilter, the overlapping one (needed to find every literal) cannot.
-        if self.always.is_empty() && !self.literal_scan.is_match(text) {
+        // Most records hold no literal at all: the fragment search skips through them,
+        // the overlapping one (needed to find every literal) walks every byte.
+        let start = self.literal_scan.start(text);
+        if self.always.is_empty() && start.is_none() {
             return Vec::new();
         }
-        let mut cands: Vec<PatternRef> = self.always.clone();
-        for m in self.prefilter.find_overlapping_iter(text) {
-            cands.push(self.literal_owner[m.pattern().as_usize()]);
+        let mut cands = Candidates::new();
+        for &r in &self.always {
+            cands.add(r);
         }
+        if let Some(start) = start {
+            let input = aho_corasick::Input::new(text).span(start..text.len());
+            for m in self.prefilter.find_overlapping_iter(input) {
+                cands.add(self.literal_owner[m.pattern().as_usize()]);
+            }
+        }
+        let cands = cands.as_slice();
         if cands.is_empty() {
             return Vec::new();
         }
-        cands.sort();
-        cands.dedup();
         let app_format = record.app.as_ref().map(|a| a.format);
         cands
-            .into_iter()
-            .filter_map(|r| {
+            .iter()
+            .filter_map(|&r| {
                 let p = self.pattern(r);
                 if !p.formats.is_empty()
                     && !p
@@ -1312,6 +1318,60 @@ impl PackSet {
                 p.captures(text).map(|captures| Match { at: r, captures })
             })
             .collect()
+    }
+}
+
+/// The patterns a record's literals name, sorted and without repeats. A record names a
+/// few (mostly one): they are kept on the stack, and a list is allocated only for more.
+struct Candidates {
+    /// The first `len` are the patterns, while `more` is empty.
+    few: [PatternRef; Candidates::FEW],
+    len: usize,
+    /// All of them, once there are more than `few` holds.
+    more: Vec<PatternRef>,
+}
+
+impl Candidates {
+    const FEW: usize = 8;
+
+    fn new() -> Candidates {
+        Candidates {
+            few: [PatternRef {
+                pack: 0,
+                pattern: 0,
+            }; Candidates::FEW],
+            len: 0,
+            more: Vec::new(),
+        }
+    }
+
+    /// Adds `r`, unless it is in already.
+    fn add(&mut self, r: PatternRef) {
+        if !self.more.is_empty() {
+            if let Err(i) = self.more.binary_search(&r) {
+                self.more.insert(i, r);
+            }
+            return;
+        }
+        let Err(i) = self.few[..self.len].binary_search(&r) else {
+            return;
+        };
+        if self.len == Self::FEW {
+            self.more = self.few.to_vec();
+            self.more.insert(i, r);
+            return;
+        }
+        self.few[i..=self.len].rotate_right(1);
+        self.few[i] = r;
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[PatternRef] {
+        if self.more.is_empty() {
+            &self.few[..self.len]
+        } else {
+            &self.more
+        }
     }
 }
 

@@ -468,3 +468,20 @@ fn a_context_regex_is_not_run_on_a_line_without_its_required_text() {
         "lines ruled out before the regex: {ruled_out}"
     );
 }
+
+#[test]
+fn candidates_come_out_sorted_once_each_however_many_a_record_names() {
+    for n in [0usize, 1, 3, 8, 9, 40] {
+        let mut c = Candidates::new();
+        let mut want = Vec::new();
+        // Descending, with repeats: every insertion lands before the ones already in.
+        for k in (0..n).rev() {
+            let r = PatternRef::new(k % 3, k);
+            c.add(r);
+            c.add(r);
+            want.push(r);
+        }
+        want.sort();
+        assert_eq!(c.as_slice(), want.as_slice(), "{n} candidates");
+    }
+}

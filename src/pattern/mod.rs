@@ -1303,21 +1303,22 @@ impl PackSet {
             return Vec::new();
         }
         let app_format = record.app.as_ref().map(|a| a.format);
-        cands
-            .iter()
-            .filter_map(|&r| {
-                let p = self.pattern(r);
-                if !p.formats.is_empty()
-                    && !p
-                        .formats
-                        .iter()
-                        .any(|f| f == record.format || Some(f.as_str()) == app_format)
-                {
-                    return None;
-                }
-                p.captures(text).map(|captures| Match { at: r, captures })
-            })
-            .collect()
+        // Sized for every candidate to match, as most do: `scan` keeps the list as long
+        // as its record and first shrinks it, which reallocates a larger one.
+        let mut found = Vec::with_capacity(cands.len());
+        found.extend(cands.iter().filter_map(|&r| {
+            let p = self.pattern(r);
+            if !p.formats.is_empty()
+                && !p
+                    .formats
+                    .iter()
+                    .any(|f| f == record.format || Some(f.as_str()) == app_format)
+            {
+                return None;
+            }
+            p.captures(text).map(|captures| Match { at: r, captures })
+        }));
+        found
     }
 }
 

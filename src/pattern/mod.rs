@@ -151,6 +151,13 @@ pub type ContextRegex = (Arc<PatternRegex>, Vec<(Arc<str>, usize)>);
 #[derive(Clone, Debug)]
 pub struct PatternRegex {
     src: Arc<str>,
+    /// The group index of each named group, in group order: a match's values are read by
+    /// index, which costs far less than looking each name up (a hash of it) every match.
+    named: Box<[usize]>,
+    /// Texts every match contains, one of each set: checked before the regex runs. A
+    /// context regex runs on every line its pack matches and fails on most of them, at
+    /// the cost of a full search each time unless a missing text rules it out first.
+    needs: Needs,
     full: OnceLock<Regex>,
     /// The same regex with ASCII-only classes, for ASCII text (see [`Pattern::captures`]);
     /// `None` inside when it does not compile that way (`\p{..}`, a non-ASCII literal).
@@ -169,6 +176,12 @@ impl PatternRegex {
     fn compiled(src: &str, re: Regex) -> PatternRegex {
         PatternRegex {
             src: Arc::from(src),
+            named: re
+                .capture_names()
+                .enumerate()
+                .filter_map(|(i, n)| n.map(|_| i))
+                .collect(),
+            needs: Vec::new(),
             full: OnceLock::from(re),
             ascii: OnceLock::new(),
         }
@@ -176,12 +189,22 @@ impl PatternRegex {
 
     /// A built-in regex is compiled late when it parses (its capture names are read
     /// from the parse); anything else now, so that its errors are reported as they were.
-    fn lazy(src: &str) -> PatternRegex {
+    fn lazy(src: &str, hir: &Hir) -> PatternRegex {
         PatternRegex {
             src: Arc::from(src),
+            named: named_groups(hir)
+                .into_iter()
+                .map(|(i, _)| i as usize)
+                .collect(),
+            needs: Vec::new(),
             full: OnceLock::new(),
             ascii: OnceLock::new(),
         }
+    }
+
+    /// The same regex, skipped on a text that lacks one of `needs`' texts.
+    fn needing(self, needs: Needs) -> PatternRegex {
+        PatternRegex { needs, ..self }
     }
 
     /// The regex as written.
@@ -216,33 +239,78 @@ impl PatternRegex {
 
     /// The named groups of the first match in `text`, from the ASCII regex when the
     /// text is ASCII.
-    fn captures<'t>(&self, text: &'t str) -> Option<Found<'t>> {
-        match self.ascii().filter(|_| text.is_ascii()) {
-            Some(re) => re.captures(text.as_bytes()).map(|c| Found::Ascii(text, c)),
-            None => self.get().captures(text).map(Found::Full),
+    fn captures<'t>(&self, text: &'t str) -> Option<Found<'t, '_>> {
+        if !meets(&self.needs, text) {
+            return None;
         }
+        let c = match self.ascii().filter(|_| text.is_ascii()) {
+            Some(re) => Groups::Ascii(text, re.captures(text.as_bytes())?),
+            None => Groups::Full(self.get().captures(text)?),
+        };
+        Some(Found {
+            groups: c,
+            named: &self.named,
+        })
     }
 }
 
+/// Requirement sets: a text meets them when it holds one text of each set.
+type Needs = Vec<Vec<memchr::memmem::Finder<'static>>>;
+
+/// Searchers for the texts of `sets` ([`required_all`]).
+fn finders(sets: Vec<Vec<String>>) -> Needs {
+    sets.iter()
+        .map(|set| {
+            set.iter()
+                .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// True when `text` holds one text of each of the sets.
+fn meets(needs: &Needs, text: &str) -> bool {
+    let hay = text.as_bytes();
+    needs
+        .iter()
+        .all(|set| set.iter().any(|f| f.find(hay).is_some()))
+}
+
 /// A match's groups from either of a [`PatternRegex`]'s regexes.
-enum Found<'t> {
+enum Groups<'t> {
     Ascii(&'t str, regex::bytes::Captures<'t>),
     Full(regex::Captures<'t>),
 }
 
-impl<'t> Found<'t> {
-    fn name(&self, name: &str) -> Option<&'t str> {
-        match self {
+/// A match, with where its regex's named groups are.
+struct Found<'t, 'r> {
+    groups: Groups<'t>,
+    named: &'r [usize],
+}
+
+impl<'t> Found<'t, '_> {
+    /// The value of the `k`-th named group (as the regex's capture names count them).
+    fn named(&self, k: usize) -> Option<&'t str> {
+        let g = *self.named.get(k)?;
+        match &self.groups {
             // The text is ASCII: every offset is a char boundary.
-            Found::Ascii(text, c) => c.name(name).map(|m| &text[m.range()]),
-            Found::Full(c) => c.name(name).map(|m| m.as_str()),
+            Groups::Ascii(text, c) => c.get(g).map(|m| &text[m.range()]),
+            Groups::Full(c) => c.get(g).map(|m| m.as_str()),
+        }
+    }
+
+    /// The value of the group called `name`.
+    #[cfg(test)]
+    fn name(&self, name: &str) -> Option<&'t str> {
+        match &self.groups {
+            Groups::Ascii(text, c) => c.name(name).map(|m| &text[m.range()]),
+            Groups::Full(c) => c.name(name).map(|m| m.as_str()),
         }
     }
 }
 
-/// The names of a parsed regex's capture groups in group order, as
-/// [`Regex::capture_names`] gives them, without compiling it.
-fn capture_names(hir: &Hir) -> Vec<String> {
+/// The group index and name of each of a parsed regex's named groups, in group order.
+fn named_groups(hir: &Hir) -> Vec<(u32, String)> {
     fn walk(h: &Hir, out: &mut Vec<(u32, String)>) {
         match h.kind() {
             HirKind::Capture(c) => {
@@ -263,7 +331,13 @@ fn capture_names(hir: &Hir) -> Vec<String> {
     let mut out = Vec::new();
     walk(hir, &mut out);
     out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, n)| n).collect()
+    out
+}
+
+/// The names of a parsed regex's capture groups in group order, as
+/// [`Regex::capture_names`] gives them, without compiling it.
+fn capture_names(hir: &Hir) -> Vec<String> {
+    named_groups(hir).into_iter().map(|(_, n)| n).collect()
 }
 
 /// `src` parsed as the regex crate parses it, or `None` when it does not parse.
@@ -279,33 +353,25 @@ impl Pattern {
 
     /// The captures of `text`, or `None` when it does not match.
     pub fn captures(&self, text: &str) -> Option<Captures> {
-        let hay = text.as_bytes();
-        if !self
-            .also
-            .iter()
-            .all(|set| set.iter().any(|f| f.find(hay).is_some()))
-        {
+        if !meets(&self.also, text) {
             return None;
         }
         let regex_names = self.regex_names().len();
         let c = self.regex.captures(text)?;
-        let mut found: Vec<(usize, &str)> = self
-            .regex_names()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| c.name(n).map(|m| (i, m)))
-            .collect();
+        let mut found: Vec<(usize, &str)> = Vec::with_capacity(self.names.len());
+        found.extend((0..regex_names).filter_map(|i| c.named(i).map(|m| (i, m))));
         // The pattern's own capture wins: a context id only fills a name it left empty.
         for (re, adds) in self.context.iter() {
             if adds.iter().all(|(_, i)| found.iter().any(|(j, _)| j == i)) {
                 continue;
             }
             if let Some(cc) = re.captures(text) {
-                for (n, i) in adds {
+                // `adds` lists the context regex's named groups in order.
+                for (k, (_, i)) in adds.iter().enumerate() {
                     if found.iter().any(|(j, _)| j == i) {
                         continue;
                     }
-                    if let Some(m) = cc.name(n) {
+                    if let Some(m) = cc.named(k) {
                         found.push((*i, m));
                     }
                 }
@@ -316,7 +382,8 @@ impl Pattern {
             .iter()
             .enumerate()
             .map(|(j, (_, v))| (regex_names + j, v.as_str()));
-        Some(Captures::of(&self.names, found.into_iter().chain(fixed)))
+        found.extend(fixed);
+        Some(Captures::of(&self.names, &found))
     }
 }
 
@@ -419,8 +486,9 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
     let mut context: Vec<(Arc<PatternRegex>, Vec<String>)> = Vec::new();
     for c in &file.pack.context {
         let src = c.get_ref();
-        let (re, names) = match parse_regex(src).filter(|_| builtin) {
-            Some(hir) => (PatternRegex::lazy(src), capture_names(&hir)),
+        let hir = parse_regex(src);
+        let (re, names) = match hir.as_ref().filter(|_| builtin) {
+            Some(hir) => (PatternRegex::lazy(src, hir), capture_names(hir)),
             None => {
                 let re = Regex::new(src)
                     .map_err(|e| at(c.span(), format!("context regex does not compile: {e}")))?;
@@ -428,6 +496,9 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 (PatternRegex::compiled(src, re), names)
             }
         };
+        let re = re.needing(finders(
+            hir.as_ref().map(required_all_of).unwrap_or_default(),
+        ));
         if names.is_empty() {
             return Err(at(c.span(), "a context regex needs a named capture".into()));
         }
@@ -454,7 +525,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
         let src = d.regex.get_ref();
         let hir = parse_regex(src);
         let (regex, regex_names) = match hir.as_ref().filter(|_| builtin) {
-            Some(hir) => (PatternRegex::lazy(src), capture_names(hir)),
+            Some(hir) => (PatternRegex::lazy(src, hir), capture_names(hir)),
             None => {
                 let re = build_regex(src).map_err(|e| {
                     let why = match e {
@@ -487,18 +558,14 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                     .iter()
                     .all(|l| set.iter().any(|t| l.contains(t.as_str())))
         };
-        let also = hir
-            .as_ref()
-            .map(required_all_of)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|set| !implied(set))
-            .map(|set| {
-                set.iter()
-                    .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned())
-                    .collect()
-            })
-            .collect();
+        let also = finders(
+            hir.as_ref()
+                .map(required_all_of)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|set| !implied(set))
+                .collect(),
+        );
         if let Some(l) = &d.literal {
             if l.get_ref().is_empty() {
                 return Err(at(l.span(), "literal must not be empty".into()));
@@ -1019,19 +1086,18 @@ impl Eq for Captures {}
 
 impl Captures {
     /// Builds from (index in `names`, value) pairs.
-    fn of<'a>(names: &Arc<[Arc<str>]>, pairs: impl Iterator<Item = (usize, &'a str)>) -> Captures {
-        let pairs: Vec<(usize, &str)> = pairs.collect();
+    fn of(names: &Arc<[Arc<str>]>, pairs: &[(usize, &str)]) -> Captures {
         let head = COUNT_BYTES + ENTRY_BYTES * pairs.len();
         // Sized once: no spare capacity is held for as long as the event lives.
         let mut data = Vec::with_capacity(head + pairs.iter().map(|(_, v)| v.len()).sum::<usize>());
         data.extend_from_slice(&(pairs.len() as u16).to_le_bytes());
         let mut end = 0u32;
-        for &(i, v) in &pairs {
+        for &(i, v) in pairs {
             end += v.len() as u32;
             data.extend_from_slice(&(i as u16).to_le_bytes());
             data.extend_from_slice(&end.to_le_bytes());
         }
-        for &(_, v) in &pairs {
+        for &(_, v) in pairs {
             data.extend_from_slice(v.as_bytes());
         }
         Captures {
@@ -1238,36 +1304,97 @@ impl PackSet {
     /// Every pattern that matches `record`, in (pack, pattern) order.
     pub fn matches(&self, record: &Record) -> Vec<Match> {
         let text = record.message.as_str();
-        // Most records hold no literal at all: the plain search can skip ahead with its
-        // prefilter, the overlapping one (needed to find every literal) cannot.
-        if self.always.is_empty() && !self.literal_scan.is_match(text) {
+        // Most records hold no literal at all: the fragment search skips through them,
+        // the overlapping one (needed to find every literal) walks every byte.
+        let start = self.literal_scan.start(text);
+        if self.always.is_empty() && start.is_none() {
             return Vec::new();
         }
-        let mut cands: Vec<PatternRef> = self.always.clone();
-        for m in self.prefilter.find_overlapping_iter(text) {
-            cands.push(self.literal_owner[m.pattern().as_usize()]);
+        let mut cands = Candidates::new();
+        for &r in &self.always {
+            cands.add(r);
         }
+        if let Some(start) = start {
+            let input = aho_corasick::Input::new(text).span(start..text.len());
+            for m in self.prefilter.find_overlapping_iter(input) {
+                cands.add(self.literal_owner[m.pattern().as_usize()]);
+            }
+        }
+        let cands = cands.as_slice();
         if cands.is_empty() {
             return Vec::new();
         }
-        cands.sort();
-        cands.dedup();
         let app_format = record.app.as_ref().map(|a| a.format);
-        cands
-            .into_iter()
-            .filter_map(|r| {
-                let p = self.pattern(r);
-                if !p.formats.is_empty()
-                    && !p
-                        .formats
-                        .iter()
-                        .any(|f| f == record.format || Some(f.as_str()) == app_format)
-                {
-                    return None;
-                }
-                p.captures(text).map(|captures| Match { at: r, captures })
-            })
-            .collect()
+        // Sized for every candidate to match, as most do: `scan` keeps the list as long
+        // as its record and first shrinks it, which reallocates a larger one.
+        let mut found = Vec::with_capacity(cands.len());
+        found.extend(cands.iter().filter_map(|&r| {
+            let p = self.pattern(r);
+            if !p.formats.is_empty()
+                && !p
+                    .formats
+                    .iter()
+                    .any(|f| f == record.format || Some(f.as_str()) == app_format)
+            {
+                return None;
+            }
+            p.captures(text).map(|captures| Match { at: r, captures })
+        }));
+        found
+    }
+}
+
+/// The patterns a record's literals name, sorted and without repeats. A record names a
+/// few (mostly one): they are kept on the stack, and a list is allocated only for more.
+struct Candidates {
+    /// The first `len` are the patterns, while `more` is empty.
+    few: [PatternRef; Candidates::FEW],
+    len: usize,
+    /// All of them, once there are more than `few` holds.
+    more: Vec<PatternRef>,
+}
+
+impl Candidates {
+    const FEW: usize = 8;
+
+    fn new() -> Candidates {
+        Candidates {
+            few: [PatternRef {
+                pack: 0,
+                pattern: 0,
+            }; Candidates::FEW],
+            len: 0,
+            more: Vec::new(),
+        }
+    }
+
+    /// Adds `r`, unless it is in already.
+    fn add(&mut self, r: PatternRef) {
+        if !self.more.is_empty() {
+            if let Err(i) = self.more.binary_search(&r) {
+                self.more.insert(i, r);
+            }
+            return;
+        }
+        let Err(i) = self.few[..self.len].binary_search(&r) else {
+            return;
+        };
+        if self.len == Self::FEW {
+            self.more = self.few.to_vec();
+            self.more.insert(i, r);
+            return;
+        }
+        self.few[i..=self.len].rotate_right(1);
+        self.few[i] = r;
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[PatternRef] {
+        if self.more.is_empty() {
+            &self.few[..self.len]
+        } else {
+            &self.more
+        }
     }
 }
 

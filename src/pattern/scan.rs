@@ -28,6 +28,9 @@ pub(crate) struct LiteralScan {
     /// `None` when no small cover was found or Teddy is not available on this CPU: then
     /// the full automaton looks at every text.
     fragments: Option<packed::Searcher>,
+    /// How far into a literal its first fragment may start: a literal starts at most
+    /// this many bytes before the first fragment found in a text.
+    reach: usize,
     full: AhoCorasick,
 }
 
@@ -35,7 +38,30 @@ impl LiteralScan {
     /// A scan for `literals`, which `full` searches for.
     pub(crate) fn new(literals: &[String], full: AhoCorasick) -> LiteralScan {
         let fragments = cover(literals).and_then(packed::Searcher::new);
-        LiteralScan { fragments, full }
+        // A literal's first fragment is where the search finds one in it.
+        let reach = fragments.as_ref().map_or(0, |f| {
+            literals
+                .iter()
+                .map(|l| f.find(l).map_or(l.len(), |m| m.start()))
+                .max()
+                .unwrap_or(0)
+        });
+        LiteralScan {
+            fragments,
+            reach,
+            full,
+        }
+    }
+
+    /// Where in `text` the first literal may start, or `None` when `text` holds none: an
+    /// overlapping search for every literal can start there. Only the fragments are
+    /// looked for: when they pass a text, that search itself finds whether it holds a
+    /// literal, and a first look with the full automaton would only walk it twice.
+    pub(crate) fn start(&self, text: &str) -> Option<usize> {
+        match &self.fragments {
+            Some(f) => f.find(text).map(|m| m.start().saturating_sub(self.reach)),
+            None => Some(0),
+        }
     }
 
     /// Where the first fragment starts in `hay`: where none does, no literal does either.
@@ -185,6 +211,33 @@ mod tests {
             ("Token found", false),
         ] {
             assert_eq!(s.is_match(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_literal_never_starts_before_where_the_search_starts() {
+        let lits = [
+            "Token found: ",
+            "\" 101 ",
+            "chat_",
+            "ws",
+            "WebSocket HANDSHAKING",
+        ];
+        let s = scan(&lits);
+        for text in [
+            "INFO Token found: abc",
+            "1.2.3.4 - - [x] \"GET /ws/ HTTP/1.1\" 101 0",
+            "a long prefix before the literal: WebSocket HANDSHAKING /ws/",
+            "x chat_1 ws",
+            "no literal in this text at all, though it is long",
+        ] {
+            let first = lits.iter().filter_map(|l| text.find(l)).min();
+            match (s.start(text), first) {
+                (Some(at), Some(first)) => assert!(at <= first, "{text:?}: {at} > {first}"),
+                // The fragments may pass a text the full search then finds nothing in.
+                (_, None) => {}
+                (None, Some(_)) => panic!("{text:?}: a literal was missed"),
+            }
         }
     }
 

@@ -418,3 +418,70 @@ fn a_pack_with_more_patterns_than_an_event_can_name_is_an_error_at_the_first_too
         "{e}"
     );
 }
+
+#[test]
+fn named_captures_are_read_by_group_index_past_unnamed_groups() {
+    let text = GOOD.replace(
+        r"regex = '\[JWTAuthMiddleware\] Processing connection for path: (?P<path>/\S*)'",
+        r"regex = '(\[)JWTAuthMiddleware\] (Processing)? connection for (?:path): ((?P<path>/\S*))(?P<rest> .*)?'",
+    );
+    let line = "[JWTAuthMiddleware] Processing connection for path: /ws/chat/1/2/ via haproxy";
+    // A user's pattern is compiled at once, a built-in one late from its parse: both
+    // must find each name's group.
+    for origin in [
+        Origin::File("demo.toml".into()),
+        Origin::Builtin("demo.toml"),
+    ] {
+        let p = compile(origin, &text).unwrap();
+        let c = p.patterns[0].captures(line).unwrap();
+        let got: Vec<(&str, &str)> = c.iter().collect();
+        assert_eq!(got, [("path", "/ws/chat/1/2/"), ("rest", " via haproxy")]);
+    }
+}
+
+#[test]
+fn a_context_regex_is_not_run_on_a_line_without_its_required_text() {
+    let set = PackSet::load(&[]).unwrap();
+    let mut ruled_out = 0;
+    for pack in &set.packs {
+        for p in &pack.patterns {
+            for (re, _) in p.context.iter() {
+                let lines = p.examples.iter().map(|e| e.line.as_str());
+                for line in lines.chain(["client=10.0.0.1:5 x", "request_id=0123456789ab x"]) {
+                    // The check before the regex never changes what it finds.
+                    assert_eq!(
+                        re.captures(line).is_some(),
+                        re.get().is_match(line),
+                        "{}/{}: {} on {line:?}",
+                        pack.name,
+                        p.id,
+                        re.as_str()
+                    );
+                    ruled_out += usize::from(!meets(&re.needs, line));
+                }
+            }
+        }
+    }
+    // The built-in `client` and `request_id` contexts name texts most lines lack.
+    assert!(
+        ruled_out > 100,
+        "lines ruled out before the regex: {ruled_out}"
+    );
+}
+
+#[test]
+fn candidates_come_out_sorted_once_each_however_many_a_record_names() {
+    for n in [0usize, 1, 3, 8, 9, 40] {
+        let mut c = Candidates::new();
+        let mut want = Vec::new();
+        // Descending, with repeats: every insertion lands before the ones already in.
+        for k in (0..n).rev() {
+            let r = PatternRef::new(k % 3, k);
+            c.add(r);
+            c.add(r);
+            want.push(r);
+        }
+        want.sort();
+        assert_eq!(c.as_slice(), want.as_slice(), "{n} candidates");
+    }
+}

@@ -415,7 +415,8 @@ fn json_string(line: &str, start: usize) -> Option<(Result<&str, String>, usize)
             b'u' => unicode_escape(b, k)?,
             _ => return None,
         };
-        let s = out.get_or_insert_with(String::new);
+        // Room for the rest of the line: the text can only be shorter than its escapes.
+        let s = out.get_or_insert_with(|| String::with_capacity(b.len() - start));
         s.push_str(&line[run..k]);
         s.push(c);
         i = k + len;

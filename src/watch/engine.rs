@@ -314,6 +314,9 @@ pub struct Engine<'a> {
     /// Where each input's current stop or restart began.
     episodes: sequence::Episodes,
     now: Option<DateTime<Utc>>,
+    /// `now` less the lateness allowance ([`Engine::judged_now`]), worked out when `now`
+    /// moves: every record asks it, and log times move once a second at most.
+    judged: Option<DateTime<Utc>>,
     bursts: BTreeMap<(usize, usize, String), Burst>,
     /// Storms reported lately: (rule, when, the connections it named). Another pack's
     /// burst of the same rule over one of those connections is the same storm.
@@ -341,6 +344,7 @@ impl<'a> Engine<'a> {
             seq: 0,
             next_record: 0,
             now: None,
+            judged: None,
             bursts: BTreeMap::new(),
             storms: VecDeque::new(),
             out: Vec::new(),
@@ -385,10 +389,12 @@ impl<'a> Engine<'a> {
         }
         let own = rec.ts.map(|t| t.utc);
         if let Some(t) = own {
-            if self.now.is_some_and(|n| t < n - self.opts.lateness) {
+            if self.judged.is_some_and(|j| t < j) {
                 self.counts.late += 1;
             }
-            self.now = self.now.max(Some(t));
+            if self.now.is_none_or(|n| t > n) {
+                self.set_now(Some(t));
+            }
             self.last_ts[input] = Some(t);
         }
         let ts = own.or(self.last_ts[input]);
@@ -520,7 +526,12 @@ impl<'a> Engine<'a> {
 
     /// The time deadlines are judged by.
     fn judged_now(&self) -> Option<DateTime<Utc>> {
-        self.now.map(|n| n - self.opts.lateness)
+        self.judged
+    }
+
+    fn set_now(&mut self, now: Option<DateTime<Utc>>) {
+        self.now = now;
+        self.judged = now.map(|n| n - self.opts.lateness);
     }
 
     /// Runs connection `ci`'s rules and says what became certain. A finding that a later
@@ -659,11 +670,11 @@ impl<'a> Engine<'a> {
             self.wakes.remove(&(w, ci));
             self.slots[ci].wake = None;
             // Judge the deadline by the time the caller moved to.
-            let saved = self.now;
+            let saved = (self.now, self.judged);
             let lateness = self.opts.lateness;
-            self.now = Some(now + lateness).max(saved);
+            self.set_now(Some(now + lateness).max(saved.0));
             self.evaluate(ci, false);
-            self.now = saved;
+            (self.now, self.judged) = saved;
             let c = self.state.connection(ci);
             if c.closed && c.end.is_none_or(|e| now >= e + self.horizon) {
                 self.release(ci);

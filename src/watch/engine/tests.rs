@@ -225,3 +225,32 @@ fn a_token_is_decoded_once_and_forgotten_with_its_event() {
     forget_exp(&mut store.exps, 8);
     assert!(store.exps.borrow().is_empty());
 }
+
+#[test]
+fn a_record_further_behind_than_the_lateness_allowance_is_counted_late() {
+    let set = packs();
+    let mut e = engine(&set, Options::default());
+    // The allowance is 1 s: 9 s after 10 s is on time, 8 s is late; once 12 s moved time
+    // on, 11 s is on time and 10 s late.
+    for (sec, port) in [
+        (10, 5001),
+        (9, 5002),
+        (8, 5003),
+        (12, 5004),
+        (11, 5005),
+        (10, 5006),
+    ] {
+        for r in records(&daphne(sec, port, "WSCONNECTING", "/ws/a/")) {
+            e.push(r);
+        }
+    }
+    assert_eq!(e.counts.late, 2);
+    assert_eq!(
+        e.now(),
+        Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 12).single()
+    );
+    assert_eq!(
+        e.judged_now(),
+        Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 11).single()
+    );
+}

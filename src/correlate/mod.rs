@@ -341,6 +341,11 @@ impl Cache {
     }
 }
 
+/// `at` as one number ordered as `PatternRef` is: by pack, then pattern.
+fn pattern_key(at: &PatternRef) -> u32 {
+    u32::from(at.pack) << 16 | u32::from(at.pattern)
+}
+
 /// What kind of name for a user `s` is: 0 an id (digits), 1 an e-mail, 2 a user name.
 fn user_kind(s: &str) -> u8 {
     if s.bytes().all(|c| c.is_ascii_digit()) {
@@ -877,7 +882,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     }
 
     fn has(&self, ci: usize, at: PatternRef) -> bool {
-        self.st.caches[ci].patterns.binary_search(&at).is_ok()
+        // Asked of every recent connection by a search; compared as one number (the
+        // same order as `PatternRef`'s, pack then pattern), a step of the search costs
+        // one comparison instead of two.
+        let want = pattern_key(&at);
+        self.st.caches[ci]
+            .patterns
+            .binary_search_by_key(&want, pattern_key)
+            .is_ok()
     }
 
     fn has_pattern(&self, ci: usize, e: &Event) -> bool {
@@ -1317,7 +1329,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 // closed`) may be another session's: a consumer that raised while
                 // handling a message was still there, unless it logged its own close.
                 let guessed = in_receive && !self.st.caches[ci].closed_exact;
-                self.has(ci, PatternRef::new(pack, a))
+                // Both ways in ask for activity since `since`: asked first, it spares
+                // the connections idle that long a walk of their patterns.
+                active_since(self.st.conns[ci].end, since)
+                    && self.has(ci, PatternRef::new(pack, a))
                     && !self.has_pattern(ci, e)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
                     && (self.live_for(ci, e, since)
@@ -1378,7 +1393,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let since = earliest(e.ts, self.step_window(e));
             let pack = usize::from(e.at.pack);
             let fits = |ci: usize| {
-                !self.has_pattern(ci, e)
+                // `live_for` asks for activity since `since` too: asked first, it spares
+                // the connections idle that long a walk of their patterns.
+                active_since(self.st.conns[ci].end, since)
+                    && !self.has_pattern(ci, e)
                     && self.reached(ci, pack).is_none_or(|r| r < step)
                     && self.live_for(ci, e, since)
             };

@@ -215,3 +215,19 @@ fn a_user_name_is_told_from_an_id_and_an_email_by_kind() {
     }
     assert_eq!(rare.user_kinds, 0b101);
 }
+
+#[test]
+fn pattern_keys_order_as_pattern_refs_do() {
+    let refs = [
+        PatternRef::new(0, 0),
+        PatternRef::new(0, 65_535),
+        PatternRef::new(1, 0),
+        PatternRef::new(1, 2),
+        PatternRef::new(65_535, 1),
+    ];
+    for a in &refs {
+        for b in &refs {
+            assert_eq!(pattern_key(a).cmp(&pattern_key(b)), a.cmp(b), "{a:?} {b:?}");
+        }
+    }
+}

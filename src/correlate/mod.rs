@@ -300,6 +300,10 @@ struct Rare {
     token: Option<Box<str>>,
     /// Every name its lines gave the user: id, e-mail, user name.
     users: Short<String>,
+    /// The kinds of those names (bits of [`user_kind`]): a search asks it of hundreds of
+    /// connections per line, and reading the names' bytes each time cost more than the
+    /// rest of the test.
+    user_kinds: u8,
     /// The request ids its lines carried (a proxy's `$request_id`, passed on as
     /// `X-Request-ID` and logged by the application): one per session.
     request_ids: Short<String>,
@@ -334,6 +338,22 @@ impl Cache {
 
     fn proxy_at(&self) -> Option<&(DateTime<Utc>, Option<Box<str>>)> {
         self.rare.as_ref()?.proxy_at.as_ref()
+    }
+}
+
+/// `at` as one number ordered as `PatternRef` is: by pack, then pattern.
+fn pattern_key(at: &PatternRef) -> u32 {
+    u32::from(at.pack) << 16 | u32::from(at.pattern)
+}
+
+/// What kind of name for a user `s` is: 0 an id (digits), 1 an e-mail, 2 a user name.
+fn user_kind(s: &str) -> u8 {
+    if s.bytes().all(|c| c.is_ascii_digit()) {
+        0
+    } else if s.contains('@') {
+        1
+    } else {
+        2
     }
 }
 
@@ -713,24 +733,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// or user name against another: the middleware logs `user_id: 8` and the consumer
     /// `User customer8@example.com`, which do not disagree), `None` when they say nothing.
     fn user_match(&self, ci: usize, u: &str) -> Option<bool> {
-        fn kind(s: &str) -> u8 {
-            if s.bytes().all(|c| c.is_ascii_digit()) {
-                0
-            } else if s.contains('@') {
-                1
-            } else {
-                2
-            }
-        }
-        let names = self.st.caches[ci].users();
-        if names.is_empty() {
+        let rare = self.st.caches[ci].rare.as_deref()?;
+        if rare.users.is_empty() {
             return None;
         }
-        if names.iter().any(|n| n == u) {
+        if rare.users.iter().any(|n| n == u) {
             return Some(true);
         }
-        let k = kind(u);
-        names.iter().any(|n| kind(n) == k).then_some(false)
+        (rare.user_kinds >> user_kind(u) & 1 == 1).then_some(false)
     }
 
     /// Connection `ci` reached a step of `pack` before `step` and every step between
@@ -872,7 +882,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     }
 
     fn has(&self, ci: usize, at: PatternRef) -> bool {
-        self.st.caches[ci].patterns.binary_search(&at).is_ok()
+        // Asked of every recent connection by a search; compared as one number (the
+        // same order as `PatternRef`'s, pack then pattern), a step of the search costs
+        // one comparison instead of two.
+        let want = pattern_key(&at);
+        self.st.caches[ci]
+            .patterns
+            .binary_search_by_key(&want, pattern_key)
+            .is_ok()
     }
 
     fn has_pattern(&self, ci: usize, e: &Event) -> bool {
@@ -973,7 +990,9 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let names = ["user", "user_id", "email"].map(|n| e.cap(n));
             for u in names.into_iter().flatten().chain(user) {
                 if !cache.users().iter().any(|x| x == u) {
-                    cache.rare_mut().users.push(u.to_string());
+                    let rare = cache.rare_mut();
+                    rare.users.push(u.to_string());
+                    rare.user_kinds |= 1 << user_kind(u);
                 }
             }
             let mask = kinds_mask(keys);
@@ -1310,7 +1329,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 // closed`) may be another session's: a consumer that raised while
                 // handling a message was still there, unless it logged its own close.
                 let guessed = in_receive && !self.st.caches[ci].closed_exact;
-                self.has(ci, PatternRef::new(pack, a))
+                // Both ways in ask for activity since `since`: asked first, it spares
+                // the connections idle that long a walk of their patterns.
+                active_since(self.st.conns[ci].end, since)
+                    && self.has(ci, PatternRef::new(pack, a))
                     && !self.has_pattern(ci, e)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
                     && (self.live_for(ci, e, since)
@@ -1371,7 +1393,10 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
             let since = earliest(e.ts, self.step_window(e));
             let pack = usize::from(e.at.pack);
             let fits = |ci: usize| {
-                !self.has_pattern(ci, e)
+                // `live_for` asks for activity since `since` too: asked first, it spares
+                // the connections idle that long a walk of their patterns.
+                active_since(self.st.conns[ci].end, since)
+                    && !self.has_pattern(ci, e)
                     && self.reached(ci, pack).is_none_or(|r| r < step)
                     && self.live_for(ci, e, since)
             };

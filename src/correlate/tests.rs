@@ -201,3 +201,33 @@ fn the_apps_close_line_goes_to_the_connection_the_server_just_closed() {
     assert_eq!(lines_of(&c.connections[0], &ev), vec![1, 2, 3, 4]);
     assert_eq!(lines_of(&c.connections[1], &ev), vec![5, 6, 7, 8, 9, 10]);
 }
+
+#[test]
+fn a_user_name_is_told_from_an_id_and_an_email_by_kind() {
+    assert_eq!(user_kind("8"), 0);
+    assert_eq!(user_kind("customer8@example.com"), 1);
+    assert_eq!(user_kind("customer8"), 2);
+    // The kinds a connection's names had are kept as bits as the names come.
+    let mut rare = Rare::default();
+    for u in ["8", "customer8"] {
+        rare.users.push(u.to_string());
+        rare.user_kinds |= 1 << user_kind(u);
+    }
+    assert_eq!(rare.user_kinds, 0b101);
+}
+
+#[test]
+fn pattern_keys_order_as_pattern_refs_do() {
+    let refs = [
+        PatternRef::new(0, 0),
+        PatternRef::new(0, 65_535),
+        PatternRef::new(1, 0),
+        PatternRef::new(1, 2),
+        PatternRef::new(65_535, 1),
+    ];
+    for a in &refs {
+        for b in &refs {
+            assert_eq!(pattern_key(a).cmp(&pattern_key(b)), a.cmp(b), "{a:?} {b:?}");
+        }
+    }
+}

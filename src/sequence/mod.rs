@@ -196,6 +196,96 @@ pub struct ConnectionFindings {
     pub pending: Option<Option<DateTime<Utc>>>,
 }
 
+/// A finding of one connection's own rules before its words are written: `watch`
+/// judges a connection again at each of its lines and says few of the findings it sees
+/// (most were said before), so the words wait until one is said ([`Found::finding`]).
+#[derive(Clone, Debug)]
+pub struct Found<'s> {
+    /// Catalog rule id.
+    pub rule: &'static str,
+    /// The pack rule that fired (its pack's number and the rule); `None` for the JWT
+    /// check, which is logweave's own.
+    pub source: Option<(usize, &'s Rule)>,
+    /// The event that proves it; its captures fill the placeholders.
+    pub first: usize,
+    /// For a step found missing, the connection's last event when it is not `first`.
+    pub last: Option<usize>,
+    /// When it became certain.
+    pub ts: Option<DateTime<Utc>>,
+}
+
+impl Found<'_> {
+    /// The name of the pack whose rule fired (`builtin` for the JWT check).
+    pub fn pack_name<'p>(&self, set: &'p PackSet) -> &'p str {
+        match self.source {
+            Some((pi, _)) => &set.packs[pi].name,
+            None => "builtin",
+        }
+    }
+
+    /// The events that prove it, in the order a [`Finding`] lists them.
+    pub fn evidence(&self) -> Vec<usize> {
+        std::iter::once(self.first).chain(self.last).collect()
+    }
+
+    /// The finding with its words, about connection `ci` as it is now.
+    pub fn finding<'e>(
+        &self,
+        set: &PackSet,
+        ci: usize,
+        conn: &Connection,
+        event: &dyn Fn(usize) -> &'e Event,
+    ) -> Finding {
+        let e = event(self.first);
+        match self.source {
+            Some((pi, rule)) => finding(
+                rule,
+                &set.packs[pi].name,
+                vec![ci],
+                self.evidence(),
+                self.ts,
+                Some(e),
+                Some(conn),
+            ),
+            None => {
+                let claims = e.cap("token").and_then(jwt::claims).unwrap_or_default();
+                let exp = claims.exp.unwrap_or_default();
+                let ago = conn.start.map_or(CDuration::zero(), |s| s - exp);
+                Finding {
+                    rule: self.rule,
+                    severity: Severity::Error,
+                    pack: "builtin".into(),
+                    connections: vec![ci],
+                    diagnosis: format!(
+                        "The token{} expired at {} ({} before the connection).",
+                        claims.user_id.as_deref().map(|u| format!(" of user_id {u}")).unwrap_or_default(),
+                        exp.to_rfc3339(),
+                        human(ago)
+                    ),
+                    hint: "Refresh the access token before opening the WebSocket (SIMPLE_JWT ACCESS_TOKEN_LIFETIME), and reconnect with the new one.".into(),
+                    evidence: self.evidence(),
+                    ts: self.ts,
+                }
+            }
+        }
+    }
+}
+
+/// What one connection's own rules say so far, before any finding's words are written.
+#[derive(Debug, Default)]
+pub struct ConnectionFound<'s> {
+    /// Findings about this connection alone (not deduplicated across packs).
+    pub found: Vec<Found<'s>>,
+    /// As [`ConnectionFindings::pending`].
+    pub pending: Option<Option<DateTime<Utc>>>,
+}
+
+/// The `exp` of a token as [`jwt::claims`] reads it: `None` when the token is no JWT or
+/// has no `exp`.
+pub fn token_exp(token: &str) -> Option<DateTime<Utc>> {
+    jwt::claims(token).and_then(|c| c.exp)
+}
+
 /// Runs every rule without `count` of the packs connection `ci` touched, and the JWT
 /// check, over its events (`event` looks them up). Deadlines after `now` are pending.
 pub fn connection_findings<'e>(
@@ -205,23 +295,39 @@ pub fn connection_findings<'e>(
     event: &dyn Fn(usize) -> &'e Event,
     now: Option<DateTime<Utc>>,
 ) -> ConnectionFindings {
-    let mut out = ConnectionFindings::default();
+    let r = connection_found(set, conn, event, now, &|_, tok| token_exp(tok));
+    ConnectionFindings {
+        findings: r
+            .found
+            .iter()
+            .map(|f| f.finding(set, ci, conn, event))
+            .collect(),
+        pending: r.pending,
+    }
+}
+
+/// [`connection_findings`] without the words: `exp` gives the `exp` of the token event
+/// `i` carries ([`token_exp`], or a memory of it: decoding is the costly part of the
+/// check, and `watch` asks again at every line of the connection).
+pub fn connection_found<'s, 'e>(
+    set: &'s PackSet,
+    conn: &Connection,
+    event: &dyn Fn(usize) -> &'e Event,
+    now: Option<DateTime<Utc>>,
+    exp: &dyn Fn(usize, &str) -> Option<DateTime<Utc>>,
+) -> ConnectionFound<'s> {
+    let mut out = ConnectionFound::default();
     // Each event looked up once: `event` may be a map lookup (`watch`).
     let evs: Vec<(usize, &Event)> = conn
         .links
         .iter()
         .map(|l| (l.event, event(l.event)))
         .collect();
-    let packs: Vec<usize> = {
-        let mut p: Vec<usize> = evs.iter().map(|(_, e)| usize::from(e.at.pack)).collect();
-        p.sort();
-        p.dedup();
-        p
-    };
-    for pi in packs {
+    let packs = pattern_masks(&evs);
+    for (pi, present) in packs {
         let pack = &set.packs[pi];
         for rule in &pack.rules {
-            if rule.when.count.is_some() {
+            if rule.when.count.is_some() || !present.may_hold(&rule.when.seen) {
                 continue;
             }
             let Some(&(first, s)) = evs.iter().find(|(_, e)| {
@@ -231,23 +337,22 @@ pub fn connection_findings<'e>(
             }) else {
                 continue;
             };
-            let excused = evs.iter().any(|(_, e)| {
-                usize::from(e.at.pack) == pi
-                    && rule.when.unless.contains(&usize::from(e.at.pattern))
-            });
+            let excused = present.may_hold(&rule.when.unless)
+                && evs.iter().any(|(_, e)| {
+                    usize::from(e.at.pack) == pi
+                        && rule.when.unless.contains(&usize::from(e.at.pattern))
+                });
             if excused {
                 continue;
             }
             if rule.when.missing.is_empty() {
-                out.findings.push(finding(
-                    rule,
-                    &pack.name,
-                    vec![ci],
-                    vec![first],
-                    s.ts,
-                    Some(s),
-                    Some(conn),
-                ));
+                out.found.push(Found {
+                    rule: rule.id,
+                    source: Some((pi, rule)),
+                    first,
+                    last: None,
+                    ts: s.ts,
+                });
                 continue;
             }
             let within = CDuration::from_std(rule.when.within.unwrap_or_default())
@@ -288,21 +393,14 @@ pub fn connection_findings<'e>(
                     Some(t) if !passed => t,
                     _ => deadline,
                 };
-                let mut ev = vec![first];
-                if let Some(&(last, _)) = evs.last() {
-                    if last != first {
-                        ev.push(last);
-                    }
-                }
-                out.findings.push(finding(
-                    rule,
-                    &pack.name,
-                    vec![ci],
-                    ev,
+                let last = evs.last().map(|&(l, _)| l).filter(|&l| l != first);
+                out.found.push(Found {
+                    rule: rule.id,
+                    source: Some((pi, rule)),
+                    first,
+                    last,
                     ts,
-                    Some(s),
-                    Some(conn),
-                ));
+                });
             } else {
                 out.pending = Some(match out.pending {
                     Some(Some(p)) => deadline.map(|d| d.min(p)),
@@ -311,47 +409,69 @@ pub fn connection_findings<'e>(
             }
         }
     }
-    if let Some(f) = jwt_finding(ci, conn, event) {
-        out.findings.push(f);
+    if let Some(f) = jwt_found(conn, &evs, exp) {
+        out.found.push(f);
     }
     out
 }
 
-/// A token whose `exp` is before the connection started had expired.
-fn jwt_finding<'e>(
-    ci: usize,
-    conn: &Connection,
-    event: &dyn Fn(usize) -> &'e Event,
-) -> Option<Finding> {
-    let start = conn.start?;
-    for l in &conn.links {
-        let e = event(l.event);
-        let Some(tok) = e.cap("token") else { continue };
-        let Some(claims) = jwt::claims(tok) else {
-            continue;
-        };
-        if let Some(exp) = claims.exp {
-            if exp < start {
-                let ago = start - exp;
-                return Some(Finding {
-                    rule: "auth.token-expired",
-                    severity: Severity::Error,
-                    pack: "builtin".into(),
-                    connections: vec![ci],
-                    diagnosis: format!(
-                        "The token{} expired at {} ({} before the connection).",
-                        claims.user_id.as_deref().map(|u| format!(" of user_id {u}")).unwrap_or_default(),
-                        exp.to_rfc3339(),
-                        human(ago)
-                    ),
-                    hint: "Refresh the access token before opening the WebSocket (SIMPLE_JWT ACCESS_TOKEN_LIFETIME), and reconnect with the new one.".into(),
-                    evidence: vec![l.event],
-                    ts: e.ts,
-                });
-            }
+/// The patterns of one pack a connection's lines matched, as bits: most rules name lines
+/// the connection does not have, and the bits rule them out without walking its lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Present(u128);
+
+impl Present {
+    /// Pattern numbers past the bits are not noted: a rule naming one is always looked at.
+    const BITS: usize = 128;
+
+    fn note(&mut self, pattern: usize) {
+        if pattern < Self::BITS {
+            self.0 |= 1 << pattern;
         }
     }
-    None
+
+    /// Some of `patterns` may have matched a line (false only when none did).
+    fn may_hold(self, patterns: &[usize]) -> bool {
+        patterns
+            .iter()
+            .any(|&p| p >= Self::BITS || self.0 >> p & 1 == 1)
+    }
+}
+
+/// The packs `evs` matched, in pack order, each with the patterns of it they matched.
+fn pattern_masks(evs: &[(usize, &Event)]) -> Vec<(usize, Present)> {
+    let mut packs: Vec<(usize, Present)> = Vec::new();
+    for (_, e) in evs {
+        let pi = usize::from(e.at.pack);
+        let at = match packs.binary_search_by_key(&pi, |&(p, _)| p) {
+            Ok(i) => i,
+            Err(i) => {
+                packs.insert(i, (pi, Present::default()));
+                i
+            }
+        };
+        packs[at].1.note(usize::from(e.at.pattern));
+    }
+    packs
+}
+
+/// A token whose `exp` is before the connection started had expired.
+fn jwt_found(
+    conn: &Connection,
+    evs: &[(usize, &Event)],
+    exp: &dyn Fn(usize, &str) -> Option<DateTime<Utc>>,
+) -> Option<Found<'static>> {
+    let start = conn.start?;
+    evs.iter().find_map(|&(i, e)| {
+        let tok = e.cap("token")?;
+        exp(i, tok).filter(|&x| x < start).map(|_| Found {
+            rule: "auth.token-expired",
+            source: None,
+            first: i,
+            last: None,
+            ts: e.ts,
+        })
+    })
 }
 
 struct Eval<'a> {

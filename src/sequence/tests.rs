@@ -217,3 +217,53 @@ fn a_named_cause_replaces_the_generic_rejection() {
     let rules: Vec<&str> = a.findings.iter().map(|f| f.rule).collect();
     assert_eq!(rules, vec!["auth.rejected"]);
 }
+
+#[test]
+fn a_rule_naming_a_pattern_past_the_bits_is_always_looked_at() {
+    let mut p = Present::default();
+    p.note(3);
+    p.note(200);
+    assert!(p.may_hold(&[1, 3]));
+    assert!(!p.may_hold(&[1, 2]), "no line of 1 or 2");
+    assert!(
+        p.may_hold(&[1, 130]),
+        "130 is past the bits: it may be there"
+    );
+    assert!(!p.may_hold(&[]));
+}
+
+#[test]
+fn found_findings_get_the_same_words_as_connection_findings() {
+    let tok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoxLCJleHAiOjE3OTU0NjU0NjB9.5mhBHqs5_DTLdINd9p5m7ZJ6XD0Xc55kIaCRY5r6HRA";
+    let log = line("00", "127.0.0.1:5000", "WSCONNECTING")
+        + &line("01", "127.0.0.1:5000", "WSDISCONNECT")
+        + &format!("2026-11-23 22:00:00,000 INFO token for /ws/b/: {tok}\n");
+    let set = PackSet::new(vec![compile(Origin::Builtin("t.toml"), PACK).unwrap()]);
+    let records = assemble_str(0, &log, TimeCtx::default()).records;
+    let ev = events(&records, &set);
+    let corr = correlate(&set, &records, &ev);
+    let now = records.iter().filter_map(|r| r.ts.map(|t| t.utc)).max();
+    let decoded = std::cell::Cell::new(0);
+    let mut rules = Vec::new();
+    for (ci, c) in corr.connections.iter().enumerate() {
+        let whole = connection_findings(&set, ci, c, &|i| &ev[i], now);
+        let found = connection_found(&set, c, &|i| &ev[i], now, &|_, t| {
+            decoded.set(decoded.get() + 1);
+            token_exp(t)
+        });
+        let worded: Vec<Finding> = found
+            .found
+            .iter()
+            .map(|f| f.finding(&set, ci, c, &|i| &ev[i]))
+            .collect();
+        assert_eq!(worded, whole.findings);
+        assert_eq!(found.pending, whole.pending);
+        rules.extend(worded.iter().map(|f| f.rule));
+    }
+    assert_eq!(rules, vec!["handshake.timeout", "auth.token-expired"]);
+    assert_eq!(
+        decoded.get(),
+        1,
+        "the token is read through the caller's `exp`"
+    );
+}

@@ -18,6 +18,7 @@
 //! for sources that arrive out of order. The caller may move it on by the wall clock
 //! when the stream goes quiet.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ use crate::catalog::Severity;
 use crate::correlate::{self, Builder, Chunked, Connection, Origin, Short, State, Store};
 use crate::pattern::{Event, PackSet, Stage};
 use crate::record::Record;
-use crate::sequence::{self, Finding};
+use crate::sequence::{self, Finding, Found};
 
 /// How long (log time) a finding that a later line could withdraw waits for that line.
 const HOLD_MS: i64 = 2_000;
@@ -171,6 +172,10 @@ struct LiveStore {
     live_events: usize,
     /// Host names, one copy each (see [`correlate::intern`]).
     hosts: BTreeSet<Arc<str>>,
+    /// The `exp` of the token each held event carries, once decoded: a connection is
+    /// judged again at each of its lines, and decoding its token every time cost more
+    /// than the rest of the judging. Only events with a token have an entry.
+    exps: RefCell<SeqMap<Option<DateTime<Utc>>>>,
 }
 
 /// A matched record as the engine keeps it: what correlation asks (input, process,
@@ -217,6 +222,7 @@ impl LiveStore {
             return false;
         };
         drop(e);
+        forget_exp(&mut self.exps, i);
         self.live_events -= 1;
         if r.events.iter().all(Option::is_none) {
             self.records.remove(&ri);
@@ -227,8 +233,29 @@ impl LiveStore {
     /// Lets record `ri` go with the events it still holds.
     fn remove_record(&mut self, ri: usize) {
         if let Some(r) = self.records.remove(&ri) {
-            self.live_events -= r.events.iter().flatten().count();
+            for (j, _) in r.events.iter().enumerate().filter(|(_, e)| e.is_some()) {
+                forget_exp(&mut self.exps, ri << MATCH_BITS | j);
+                self.live_events -= 1;
+            }
         }
+    }
+
+    /// The `exp` of the token held event `i` carries ([`sequence::token_exp`]), decoded
+    /// once per event.
+    fn token_exp(&self, i: usize, token: &str) -> Option<DateTime<Utc>> {
+        *self
+            .exps
+            .borrow_mut()
+            .entry(i)
+            .or_insert_with(|| sequence::token_exp(token))
+    }
+}
+
+/// Forgets the decoded `exp` of event `i`, let go.
+fn forget_exp(exps: &mut RefCell<SeqMap<Option<DateTime<Utc>>>>, i: usize) {
+    let exps = exps.get_mut();
+    if !exps.is_empty() {
+        exps.remove(&i);
     }
 }
 
@@ -287,6 +314,9 @@ pub struct Engine<'a> {
     /// Where each input's current stop or restart began.
     episodes: sequence::Episodes,
     now: Option<DateTime<Utc>>,
+    /// `now` less the lateness allowance ([`Engine::judged_now`]), worked out when `now`
+    /// moves: every record asks it, and log times move once a second at most.
+    judged: Option<DateTime<Utc>>,
     bursts: BTreeMap<(usize, usize, String), Burst>,
     /// Storms reported lately: (rule, when, the connections it named). Another pack's
     /// burst of the same rule over one of those connections is the same storm.
@@ -314,6 +344,7 @@ impl<'a> Engine<'a> {
             seq: 0,
             next_record: 0,
             now: None,
+            judged: None,
             bursts: BTreeMap::new(),
             storms: VecDeque::new(),
             out: Vec::new(),
@@ -358,10 +389,12 @@ impl<'a> Engine<'a> {
         }
         let own = rec.ts.map(|t| t.utc);
         if let Some(t) = own {
-            if self.now.is_some_and(|n| t < n - self.opts.lateness) {
+            if self.judged.is_some_and(|j| t < j) {
                 self.counts.late += 1;
             }
-            self.now = self.now.max(Some(t));
+            if self.now.is_none_or(|n| t > n) {
+                self.set_now(Some(t));
+            }
             self.last_ts[input] = Some(t);
         }
         let ts = own.or(self.last_ts[input]);
@@ -493,7 +526,12 @@ impl<'a> Engine<'a> {
 
     /// The time deadlines are judged by.
     fn judged_now(&self) -> Option<DateTime<Utc>> {
-        self.now.map(|n| n - self.opts.lateness)
+        self.judged
+    }
+
+    fn set_now(&mut self, now: Option<DateTime<Utc>>) {
+        self.now = now;
+        self.judged = now.map(|n| n - self.opts.lateness);
     }
 
     /// Runs connection `ci`'s rules and says what became certain. A finding that a later
@@ -503,15 +541,16 @@ impl<'a> Engine<'a> {
     /// being forgotten, or the input ended).
     fn evaluate(&mut self, ci: usize, force: bool) {
         let now = self.judged_now();
+        let set = self.set;
         let store = &self.store;
-        let r = sequence::connection_findings(
-            self.set,
-            ci,
+        let r = sequence::connection_found(
+            set,
             self.state.connection(ci),
             &|i| store.event(i),
             now,
+            &|i, tok| store.token_exp(i, tok),
         );
-        let mut found = r.findings;
+        let mut found = r.found;
         found.sort_by(|a, b| (a.ts, a.rule).cmp(&(b.ts, b.rule)));
         let hold = CDuration::milliseconds(HOLD_MS);
         let mut wake: Option<DateTime<Utc>> = None;
@@ -530,7 +569,9 @@ impl<'a> Engine<'a> {
                 }
             }
             self.slot(ci).emitted.push(f.rule);
-            self.emit(f);
+            let store = &self.store;
+            let f = f.finding(set, ci, self.state.connection(ci), &|i| store.event(i));
+            self.emit(&f);
         }
         let c = self.state.connection(ci);
         let settle = if c.closed {
@@ -550,16 +591,17 @@ impl<'a> Engine<'a> {
     /// a step found missing because the connection ended waits `hold` too (a source
     /// that writes at close, like nginx, can arrive before the step's own line), but
     /// never past the step's deadline.
-    fn certain_at(&self, f: &Finding, hold: CDuration) -> Option<Option<DateTime<Utc>>> {
+    fn certain_at(&self, f: &Found, hold: CDuration) -> Option<Option<DateTime<Utc>>> {
         let held = f.ts.map(|t| t + hold);
         if sequence::is_generic(f.rule) {
             return Some(held);
         }
+        let name = f.pack_name(self.set);
         let rule = self
             .set
             .packs
             .iter()
-            .filter(|p| p.name == f.pack)
+            .filter(|p| p.name == name)
             .flat_map(|p| p.rules.iter())
             .find(|r| r.id == f.rule)?;
         if !rule.when.unless.is_empty() {
@@ -573,10 +615,9 @@ impl<'a> Engine<'a> {
             .within
             .and_then(|w| CDuration::from_std(w).ok())
             .unwrap_or(CDuration::zero());
-        let deadline = f
-            .evidence
-            .first()
-            .and_then(|&e| self.store.peek(e))
+        let deadline = self
+            .store
+            .peek(f.first)
             .and_then(|e| e.ts)
             .map(|t| t + within);
         Some(match (held, deadline) {
@@ -629,11 +670,11 @@ impl<'a> Engine<'a> {
             self.wakes.remove(&(w, ci));
             self.slots[ci].wake = None;
             // Judge the deadline by the time the caller moved to.
-            let saved = self.now;
+            let saved = (self.now, self.judged);
             let lateness = self.opts.lateness;
-            self.now = Some(now + lateness).max(saved);
+            self.set_now(Some(now + lateness).max(saved.0));
             self.evaluate(ci, false);
-            self.now = saved;
+            (self.now, self.judged) = saved;
             let c = self.state.connection(ci);
             if c.closed && c.end.is_none_or(|e| now >= e + self.horizon) {
                 self.release(ci);

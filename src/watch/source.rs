@@ -123,8 +123,18 @@ impl Splitter {
             bytes = &bytes[1..];
         }
         while let Some(i) = memchr::memchr2(b'\n', b'\r', bytes) {
-            self.keep(&bytes[..i]);
-            self.end_line(out, false);
+            let line = &bytes[..i];
+            if self.partial.is_empty() && !self.truncated && line.len() <= self.max_line {
+                // A whole line in this piece goes straight to the batch: copied once,
+                // not through `partial`.
+                let start = out.data.len();
+                out.data.extend_from_slice(line);
+                out.lines.push((start, out.data.len(), LineMeta::default()));
+                self.next_line += 1;
+            } else {
+                self.keep(line);
+                self.end_line(out, false);
+            }
             let mut next = i + 1;
             if bytes[i] == b'\r' {
                 match bytes.get(next) {
@@ -530,6 +540,22 @@ mod tests {
         let mut b = sp.batch();
         sp.feed(b"mac 1\rmac 2\runix\n", &mut b);
         assert_eq!(texts(&b), vec![&b"mac 1"[..], b"mac 2", b"unix"]);
+    }
+
+    #[test]
+    fn whole_lines_of_one_read_come_out_as_lines_waiting_in_pieces_do() {
+        let mut sp = Splitter::new(5);
+        let mut b = sp.batch();
+        // At the limit, past it, after a piece that waited, then one left waiting.
+        sp.feed(b"12345\n123456\nab", &mut b);
+        sp.feed(b"c\r\nxyz\nrest", &mut b);
+        assert_eq!(texts(&b), vec![&b"12345"[..], b"12345", b"abc", b"xyz"]);
+        let cut: Vec<bool> = b.lines.iter().map(|l| l.2.truncated).collect();
+        assert_eq!(cut, vec![false, true, false, false]);
+        assert_eq!(sp.next_line, 5);
+        let mut b2 = sp.batch();
+        sp.flush(&mut b2);
+        assert_eq!(texts(&b2), vec![&b"rest"[..]]);
     }
 
     #[test]

@@ -209,3 +209,48 @@ fn a_new_connection_on_every_line_for_ten_minutes_keeps_memory_flat() {
     assert!((6_000 - 100..=6_000).contains(&timeouts), "{timeouts}");
     assert_eq!(e.counts.evicted, 6_000 - 100);
 }
+
+#[test]
+fn a_token_is_decoded_once_and_forgotten_with_its_event() {
+    let mut store = LiveStore::default();
+    // exp 1795465460; no JWT at all for the second event.
+    let tok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoxLCJleHAiOjE3OTU0NjU0NjB9.5mhBHqs5_DTLdINd9p5m7ZJ6XD0Xc55kIaCRY5r6HRA";
+    let exp = store.token_exp(7, tok).map(|t| t.timestamp());
+    assert_eq!(exp, Some(1795465460));
+    // The memory answers, whatever the text: the event's token never changes.
+    assert_eq!(store.token_exp(7, "not a jwt").map(|t| t.timestamp()), exp);
+    assert_eq!(store.token_exp(8, "not a jwt"), None);
+    assert_eq!(store.exps.borrow().len(), 2);
+    forget_exp(&mut store.exps, 7);
+    forget_exp(&mut store.exps, 8);
+    assert!(store.exps.borrow().is_empty());
+}
+
+#[test]
+fn a_record_further_behind_than_the_lateness_allowance_is_counted_late() {
+    let set = packs();
+    let mut e = engine(&set, Options::default());
+    // The allowance is 1 s: 9 s after 10 s is on time, 8 s is late; once 12 s moved time
+    // on, 11 s is on time and 10 s late.
+    for (sec, port) in [
+        (10, 5001),
+        (9, 5002),
+        (8, 5003),
+        (12, 5004),
+        (11, 5005),
+        (10, 5006),
+    ] {
+        for r in records(&daphne(sec, port, "WSCONNECTING", "/ws/a/")) {
+            e.push(r);
+        }
+    }
+    assert_eq!(e.counts.late, 2);
+    assert_eq!(
+        e.now(),
+        Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 12).single()
+    );
+    assert_eq!(
+        e.judged_now(),
+        Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 11).single()
+    );
+}

@@ -105,6 +105,9 @@ pub fn run(
     sink: &mut dyn FnMut(&LiveFinding) -> io::Result<()>,
 ) -> io::Result<Summary> {
     let (tx, rx) = mpsc::sync_channel::<Msg>(64);
+    // The readers' threads search each read for the packs' literal text, so the
+    // assembler here need not search the lines in which they found none.
+    let finder = set.line_finder();
     let mut sources: Vec<Source> = Vec::new();
     if opts.follow.is_empty() {
         let specs = if opts.read_inputs.is_empty() {
@@ -119,7 +122,7 @@ pub fn run(
                 .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
             let (ctx, _) = ingest::time_ctx(&opts.read, mtime);
             sources.push(Source::new(spec.name.clone(), ctx));
-            source::spawn_reader(i, spec, tx.clone(), opts.read.max_line);
+            source::spawn_reader(i, spec, tx.clone(), opts.read.max_line, finder.clone());
         }
     } else {
         let fo = FollowOptions {
@@ -131,7 +134,7 @@ pub fn run(
             let mtime = std::fs::metadata(p).and_then(|m| m.modified()).ok();
             let (ctx, _) = ingest::time_ctx(&opts.read, mtime);
             sources.push(Source::new(p.display().to_string(), ctx));
-            source::spawn_follow(i, p.clone(), tx.clone(), fo.clone());
+            source::spawn_follow(i, p.clone(), tx.clone(), fo.clone(), finder.clone());
         }
     }
     drop(tx);

@@ -11,7 +11,7 @@ use std::sync::mpsc::SyncSender;
 use std::thread;
 use std::time::Duration;
 
-use crate::input::{InputSpec, LineMeta};
+use crate::input::{Finder, InputSpec, LineMeta};
 
 /// Bytes read at a time: what a pipe or a poll hands over.
 const READ_SIZE: usize = 64 * 1024;
@@ -35,6 +35,21 @@ impl Batch {
     pub fn line(&self, i: usize) -> &[u8] {
         let (s, e, _) = self.lines[i];
         &self.data[s..e]
+    }
+
+    /// Marks [`LineMeta::clean`] the lines in which `finder` finds nothing, searching
+    /// the batch's bytes once on the reader's thread, not each line on the analysis'. A
+    /// find that spans two lines (they lie back to back) only leaves the first unmarked.
+    pub fn mark_clean(&mut self, finder: &Finder) {
+        // The first find at or after `from`, or `None` when there is none after it.
+        let find = |from: usize| finder(&self.data[from..]).map(|p| from + p);
+        let mut next = find(0);
+        for (s, e, meta) in &mut self.lines {
+            if next.is_some_and(|h| h < *s) {
+                next = find(*s);
+            }
+            meta.clean = next.is_none_or(|h| h >= *e);
+        }
     }
 }
 
@@ -193,7 +208,13 @@ impl Splitter {
 
 /// Reads an input (stdin or a file, decompressed as its first bytes say) on its own
 /// thread until it ends, handing over whatever has arrived.
-pub fn spawn_reader(src: usize, spec: InputSpec, tx: SyncSender<Msg>, max_line: usize) {
+pub fn spawn_reader(
+    src: usize,
+    spec: InputSpec,
+    tx: SyncSender<Msg>,
+    max_line: usize,
+    finder: Option<Finder>,
+) {
     thread::spawn(move || {
         let fail = |message: String| {
             let _ = tx.send(Msg::Error { src, message });
@@ -231,6 +252,9 @@ pub fn spawn_reader(src: usize, spec: InputSpec, tx: SyncSender<Msg>, max_line: 
             let mut b = sp.batch();
             sp.feed(chunk, &mut b);
             inner.consume(n);
+            if let Some(f) = &finder {
+                b.mark_clean(f);
+            }
             if !b.lines.is_empty() && tx.send(Msg::Lines { src, batch: b }).is_err() {
                 return;
             }
@@ -250,12 +274,19 @@ pub struct FollowOptions {
 }
 
 /// Follows `path` on its own thread until the receiver goes away.
-pub fn spawn_follow(src: usize, path: PathBuf, tx: SyncSender<Msg>, opts: FollowOptions) {
+pub fn spawn_follow(
+    src: usize,
+    path: PathBuf,
+    tx: SyncSender<Msg>,
+    opts: FollowOptions,
+    finder: Option<Finder>,
+) {
     thread::spawn(move || {
         let mut f = Follower {
             src,
             path,
             tx,
+            finder,
             file: None,
             id: None,
             pos: 0,
@@ -282,6 +313,7 @@ struct Follower {
     src: usize,
     path: PathBuf,
     tx: SyncSender<Msg>,
+    finder: Option<Finder>,
     file: Option<File>,
     /// (device, inode) of the open file.
     id: Option<(u64, u64)>,
@@ -466,6 +498,9 @@ impl Follower {
                 Ok(n) => {
                     let mut b = self.sp.batch();
                     self.sp.feed(&buf[..n], &mut b);
+                    if let Some(f) = &self.finder {
+                        b.mark_clean(f);
+                    }
                     self.pos += n as u64;
                     let keep = n.min(TAIL_CHECK);
                     if keep == TAIL_CHECK {
@@ -511,6 +546,23 @@ mod tests {
 
     fn texts(b: &Batch) -> Vec<&[u8]> {
         (0..b.lines.len()).map(|i| b.line(i)).collect()
+    }
+
+    #[test]
+    fn lines_the_finder_finds_nothing_in_are_marked_clean() {
+        let finder: Finder =
+            std::sync::Arc::new(|hay: &[u8]| memchr::memmem::find(hay, b"WSCONNECT"));
+        let mut sp = Splitter::new(100);
+        let mut b = sp.batch();
+        // The third and fourth lines lie back to back in the batch: `WSCON` + `NECT`
+        // spans them, which leaves the third unmarked (not known clean), never wrong.
+        sp.feed(
+            b"GET /api\n\"WSCONNECT /ws/1/\"\nx WSCON\nNECT y\nplain\nWSCONNECT\n",
+            &mut b,
+        );
+        b.mark_clean(&finder);
+        let clean: Vec<bool> = b.lines.iter().map(|(_, _, m)| m.clean).collect();
+        assert_eq!(clean, vec![true, false, false, true, true, false]);
     }
 
     #[test]

@@ -1266,17 +1266,20 @@ impl PackSet {
     /// anything) or a literal spans lines (a record joins its lines with `\n`, so
     /// testing each line alone could miss it).
     pub fn line_filter(&self) -> Option<crate::assemble::Filter> {
-        let spans_lines = self
-            .packs
-            .iter()
-            .flat_map(|p| &p.patterns)
-            .flat_map(|t| &t.literals)
-            .any(|l| l.contains('\n'));
-        if !self.always.is_empty() || spans_lines {
+        if !self.always.is_empty() || self.any_literal_holds('\n') {
             return None;
         }
         let scan = self.literal_scan.clone();
         Some(std::sync::Arc::new(move |text: &str| scan.is_match(text)))
+    }
+
+    /// True when some pattern's literal holds `c`.
+    fn any_literal_holds(&self, c: char) -> bool {
+        self.packs
+            .iter()
+            .flat_map(|p| &p.patterns)
+            .flat_map(|t| &t.literals)
+            .any(|l| l.contains(c))
     }
 
     /// A search for [`PackSet::line_filter`]'s literals over whole buffers of lines, for
@@ -1286,13 +1289,7 @@ impl PackSet {
     /// end of line to the reader).
     pub fn line_finder(&self) -> Option<crate::input::Finder> {
         self.line_filter()?;
-        let cr = self
-            .packs
-            .iter()
-            .flat_map(|p| &p.patterns)
-            .flat_map(|t| &t.literals)
-            .any(|l| l.contains('\r'));
-        if cr {
+        if self.any_literal_holds('\r') {
             return None;
         }
         let fragments = self.literal_scan.fragments()?.clone();

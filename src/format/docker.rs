@@ -372,27 +372,18 @@ fn json_fast(line: &str) -> Option<(Cow<'_, str>, Kind, Option<&'static str>, Js
 
 /// The JSON string that starts at `start` (just after its opening quote), and the index
 /// just past its closing quote: `Ok` with its raw text when its only escape is a final
-/// `\n` or `\r\n` (left as written) or it has none, else `Err` with it unescaped. `None`
-/// for an escape JSON does not have, a lone surrogate, or no closing quote.
+/// `\n` or `\r\n` (left as written) or it has none, else `Err` with it unescaped (by
+/// serde, the string alone). `None` for a bad escape or no closing quote.
 fn json_string(line: &str, start: usize) -> Option<(Result<&str, String>, usize)> {
     let b = line.as_bytes();
-    let mut out: Option<String> = None;
-    // `line[run..]` is the text not yet copied to `out`.
-    let mut run = start;
+    let mut escapes = false;
     let mut i = start;
-    loop {
+    let close = loop {
         let k = i + memchr::memchr2(b'"', b'\\', &b[i..])?;
         if b[k] == b'"' {
-            let text = match out {
-                None => Ok(&line[start..k]),
-                Some(mut s) => {
-                    s.push_str(&line[run..k]);
-                    Err(s)
-                }
-            };
-            return Some((text, k + 1));
+            break k;
         }
-        if out.is_none() {
+        if !escapes {
             let tail = &b[k..];
             let close = match () {
                 _ if tail.starts_with(b"\\n\"") => Some(k + 2),
@@ -403,50 +394,18 @@ fn json_string(line: &str, start: usize) -> Option<(Result<&str, String>, usize)
                 return Some((Ok(&line[start..close]), close + 1));
             }
         }
-        let (c, len) = match *b.get(k + 1)? {
-            b'"' => ('"', 2),
-            b'\\' => ('\\', 2),
-            b'/' => ('/', 2),
-            b'b' => ('\u{8}', 2),
-            b'f' => ('\u{c}', 2),
-            b'n' => ('\n', 2),
-            b'r' => ('\r', 2),
-            b't' => ('\t', 2),
-            b'u' => unicode_escape(b, k)?,
-            _ => return None,
-        };
-        // Room for the rest of the line: the text can only be shorter than its escapes.
-        let s = out.get_or_insert_with(|| String::with_capacity(b.len() - start));
-        s.push_str(&line[run..k]);
-        s.push(c);
-        i = k + len;
-        run = i;
-    }
-}
-
-/// The character of the `\uXXXX` escape at `k` (a surrogate pair takes two), and the
-/// bytes it took.
-fn unicode_escape(b: &[u8], k: usize) -> Option<(char, usize)> {
-    let hex = |at: usize| -> Option<u32> {
-        let h = std::str::from_utf8(b.get(at..at + 4)?).ok()?;
-        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+        escapes = true;
+        // The escaped character is never the closing quote.
+        i = k + 2;
+        if i > b.len() {
             return None;
         }
-        u32::from_str_radix(h, 16).ok()
     };
-    let hi = hex(k + 2)?;
-    if !(0xD800..0xDC00).contains(&hi) {
-        return Some((char::from_u32(hi)?, 6));
+    if !escapes {
+        return Some((Ok(&line[start..close]), close + 1));
     }
-    if b.get(k + 6..k + 8)? != b"\\u" {
-        return None;
-    }
-    let lo = hex(k + 8)?;
-    if !(0xDC00..0xE000).contains(&lo) {
-        return None;
-    }
-    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-    Some((char::from_u32(c)?, 12))
+    let text: String = serde_json::from_str(&line[start - 1..=close]).ok()?;
+    Some((Err(text), close + 1))
 }
 
 /// Removes the application's line terminator (`\n`, or `\r\n` from programs that write

@@ -460,20 +460,35 @@ impl Assembler {
 
     /// Feeds the next physical line (without its terminator), numbered from 1.
     pub fn push(&mut self, line_no: u64, bytes: &[u8], meta: LineMeta) {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => self.push_text(line_no, Cow::Borrowed(s), meta, false),
+            Err(_) => self.push_text(line_no, String::from_utf8_lossy(bytes), meta, true),
+        }
+    }
+
+    /// [`Assembler::push`] for a line already known to be UTF-8 (`watch` checks a whole
+    /// read at once on its reader's thread).
+    pub fn push_str(&mut self, line_no: u64, text: &str, meta: LineMeta) {
+        self.push_text(line_no, Cow::Borrowed(text), meta, false)
+    }
+
+    /// `text` is the line's bytes as they are unless `lossy` (then a copy).
+    fn push_text(&mut self, line_no: u64, text: Cow<str>, meta: LineMeta, lossy: bool) {
         self.stats.lines += 1;
         let mut flags = RecordFlags::default();
         if meta.truncated {
             flags.truncated = true;
             self.stats.truncated += 1;
         }
-        let text: Cow<str> = match std::str::from_utf8(bytes) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => {
-                flags.lossy = true;
-                self.stats.lossy += 1;
-                String::from_utf8_lossy(bytes)
-            }
-        };
+        if lossy {
+            flags.lossy = true;
+            self.stats.lossy += 1;
+        }
+        // The line's own bytes, for the clean test below (a lossy copy is never clean).
+        let line = (!lossy).then(|| {
+            let at = text.as_ptr() as usize;
+            at..at + text.len()
+        });
         let text = match format::strip_ansi(&text) {
             Cow::Borrowed(_) => text,
             Cow::Owned(s) => Cow::Owned(s),
@@ -482,9 +497,8 @@ impl Assembler {
             self.stats.blank += 1;
             return;
         }
-        if meta.clean {
-            let at = bytes.as_ptr() as usize;
-            self.clean = at..at + bytes.len();
+        if let (true, Some(line)) = (meta.clean, line) {
+            self.clean = line;
         }
         self.line(line_no, &text, flags);
         self.clean = 0..0;

@@ -291,7 +291,11 @@ impl Source {
         });
         for i in 0..batch.lines.len() {
             let (s, e, meta) = batch.lines[i];
-            asm.push(batch.first_line + i as u64, &batch.data[s..e], meta);
+            let line_no = batch.first_line + i as u64;
+            match batch.line_str(i) {
+                Some(text) => asm.push_str(line_no, text, meta),
+                None => asm.push(line_no, &batch.bytes()[s..e], meta),
+            }
             self.bytes += (e - s) as u64 + u64::from(!meta.unterminated);
         }
     }

@@ -19,11 +19,14 @@ const READ_SIZE: usize = 64 * 1024;
 /// past where we were between two polls.
 const TAIL_CHECK: usize = 64;
 
-/// Whole lines from one source: `data` holds them, `lines` the ranges.
+/// Whole lines from one source: `data` (or, once [`Batch::seal`] found it valid UTF-8,
+/// `text`) holds them, `lines` the ranges.
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// The lines' bytes, back to back.
+    /// The lines' bytes, back to back; empty once they moved to `text`.
     pub data: Vec<u8>,
+    /// The lines' bytes as text, when they are valid UTF-8 (see [`Batch::seal`]).
+    pub text: String,
     /// (start, end, meta) of each line in `data`, terminators removed.
     pub lines: Vec<(usize, usize, LineMeta)>,
     /// Number of the first line in its file (1-based).
@@ -31,10 +34,34 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// The lines' bytes, back to back.
+    pub fn bytes(&self) -> &[u8] {
+        match self.data.is_empty() {
+            true => self.text.as_bytes(),
+            false => &self.data,
+        }
+    }
+
     /// The bytes of line `i`.
     pub fn line(&self, i: usize) -> &[u8] {
         let (s, e, _) = self.lines[i];
-        &self.data[s..e]
+        &self.bytes()[s..e]
+    }
+
+    /// Line `i` as text, when the batch is valid UTF-8 and the line's ends are char
+    /// boundaries (a line cut at the length limit may end inside a character).
+    pub fn line_str(&self, i: usize) -> Option<&str> {
+        let (s, e, _) = self.lines[i];
+        self.data.is_empty().then(|| self.text.get(s..e)).flatten()
+    }
+
+    /// Checks the whole batch is UTF-8 at once, on the reader's thread, so that its lines
+    /// need no check of their own on the analysis thread ([`Batch::line_str`]).
+    pub fn seal(&mut self) {
+        match String::from_utf8(std::mem::take(&mut self.data)) {
+            Ok(t) => self.text = t,
+            Err(e) => self.data = e.into_bytes(),
+        }
     }
 
     /// Marks [`LineMeta::clean`] the lines in which `finder` finds nothing, searching
@@ -42,7 +69,12 @@ impl Batch {
     /// find that spans two lines (they lie back to back) only leaves the first unmarked.
     pub fn mark_clean(&mut self, finder: &Finder) {
         // The first find at or after `from`, or `None` when there is none after it.
-        let find = |from: usize| finder(&self.data[from..]).map(|p| from + p);
+        // Not `bytes()`: the lines are borrowed apart from the bytes below.
+        let data = match self.data.is_empty() {
+            true => self.text.as_bytes(),
+            false => &self.data[..],
+        };
+        let find = |from: usize| finder(&data[from..]).map(|p| from + p);
         let mut next = find(0);
         for (s, e, meta) in &mut self.lines {
             if next.is_some_and(|h| h < *s) {
@@ -255,6 +287,7 @@ pub fn spawn_reader(
             if let Some(f) = &finder {
                 b.mark_clean(f);
             }
+            b.seal();
             if !b.lines.is_empty() && tx.send(Msg::Lines { src, batch: b }).is_err() {
                 return;
             }
@@ -501,6 +534,7 @@ impl Follower {
                     if let Some(f) = &self.finder {
                         b.mark_clean(f);
                     }
+                    b.seal();
                     self.pos += n as u64;
                     let keep = n.min(TAIL_CHECK);
                     if keep == TAIL_CHECK {
@@ -546,6 +580,29 @@ mod tests {
 
     fn texts(b: &Batch) -> Vec<&[u8]> {
         (0..b.lines.len()).map(|i| b.line(i)).collect()
+    }
+
+    #[test]
+    fn a_sealed_batch_gives_its_lines_as_text_only_when_they_are_utf8() {
+        let mut sp = Splitter::new(4);
+        let mut b = sp.batch();
+        // `ab€` is cut at 4 bytes, inside the euro sign; the next line starts with
+        // bytes that complete it, so the batch as a whole is valid UTF-8.
+        sp.feed("ab€\n".as_bytes(), &mut b);
+        let mut rest = vec![0xac];
+        rest.extend_from_slice("é\n".as_bytes());
+        sp.feed(&rest, &mut b);
+        sp.feed("ok\n".as_bytes(), &mut b);
+        b.seal();
+        assert!(b.data.is_empty(), "valid as a whole: moved to text");
+        assert_eq!(b.line_str(0), None, "cut inside a character");
+        assert_eq!(b.line_str(2), Some("ok"));
+        assert_eq!(b.line(0), &"ab€".as_bytes()[..4]);
+        let mut bad = sp.batch();
+        sp.feed(b"caf\xe9\nok\n", &mut bad);
+        bad.seal();
+        assert_eq!(bad.line_str(1), None, "an invalid batch gives no text");
+        assert_eq!(bad.line(0), b"caf\xe9");
     }
 
     #[test]

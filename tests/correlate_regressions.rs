@@ -883,3 +883,35 @@ fn an_exception_in_receive_under_two_sessions_lines_of_one_millisecond_is_the_on
         (Verdict::Healthy, vec![])
     );
 }
+
+/// Regression (the generated 256 MB corpus, a restart storm): Daphne 4255 began serving
+/// and was stopped within one second. Its session, opened and closed in that second above
+/// its own `Killed 3 pending application instances`, was read as the restarted server's
+/// (a process that began serving in the stop's second) and called healthy; the session of
+/// the next process, 4256, must stay healthy.
+#[test]
+fn a_server_stopped_in_the_second_it_began_serving_cut_its_own_sessions() {
+    let s = scan_journal(&[
+        "2026-11-23T08:32:12+0000 web-1 daphne[4254]: 2026-11-23 08:32:12,971 WARNING  Killed 3 pending application instances",
+        "2026-11-23T08:32:13+0000 web-1 systemd[1]: Started Daphne ASGI server.",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4255]: 203.0.113.51:54735 - - [23/Nov/2026:08:32:13] \"WSCONNECTING /ws/chat/303/981/\" - -",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4255]: 2026-11-23 08:32:13,011 INFO     [JWTAuthMiddleware] Processing connection for path: /ws/chat/303/981/",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4255]: 2026-11-23 08:32:13,011 INFO     [JWTAuthMiddleware] User authenticated: 303 (user303@example.com)",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4255]: 2026-11-23 08:32:13,011 INFO     [ChatConsumer] Connection attempt started",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4255]: 203.0.113.51:54735 - - [23/Nov/2026:08:32:13] \"WSCONNECT /ws/chat/303/981/\" - -",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4255]: 2026-11-23 08:32:13,011 INFO     [ChatConsumer] Connection accepted for user 303 (role: customer)",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4255]: 203.0.113.51:54735 - - [23/Nov/2026:08:32:13] \"WSDISCONNECT /ws/chat/303/981/\" - -",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4255]: 2026-11-23 08:32:13,562 WARNING  Killed 3 pending application instances",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4256]: 203.0.113.223:54743 - - [23/Nov/2026:08:32:13] \"WSCONNECTING /ws/chat/110/910/\" - -",
+        "2026-11-23T08:32:13+0000 web-1 daphne[4256]: 203.0.113.223:54743 - - [23/Nov/2026:08:32:13] \"WSCONNECT /ws/chat/110/910/\" - -",
+        "2026-11-23T08:32:18+0000 web-1 daphne[4256]: 203.0.113.223:54743 - - [23/Nov/2026:08:32:18] \"WSDISCONNECT /ws/chat/110/910/\" - -",
+    ]);
+    assert_eq!(
+        verdict_of(&s, "203.0.113.51:54735"),
+        (Verdict::Degraded, vec!["server.restart"])
+    );
+    assert_eq!(
+        verdict_of(&s, "203.0.113.223:54743"),
+        (Verdict::Healthy, vec![])
+    );
+}

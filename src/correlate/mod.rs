@@ -154,6 +154,10 @@ pub struct Correlated {
     pub connections: Vec<Connection>,
     /// Indices of events not attached to any connection.
     pub global: Vec<usize>,
+    /// For each of `global`, the process (host, pid) whose line it is, when the line
+    /// names one: a server's own `Killed N pending application instances` says which
+    /// process stopped.
+    pub global_writers: Vec<Option<(Option<Arc<str>>, u32)>>,
 }
 
 /// A path as the different servers spell it: leading `/`, no query.
@@ -2456,9 +2460,18 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
         c.id = format!("c{}", i + 1).into();
         c.links.sort_by_key(|l| l.event);
     }
+    let global_writers =
+        b.st.global
+            .iter()
+            .map(|&g| {
+                let o = store.origin(events[g].record);
+                o.pid.map(|pid| (o.host.map(Arc::from), pid))
+            })
+            .collect();
     Correlated {
         connections: conns,
         global: b.st.global,
+        global_writers,
     }
 }
 

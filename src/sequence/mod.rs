@@ -582,8 +582,14 @@ impl Eval<'_> {
             .collect();
         let mut episodes = Episodes::default();
         let began = process_starts(self.corr.connections.iter());
-        for &gi in &self.corr.global {
+        for (k, &gi) in self.corr.global.iter().enumerate() {
             let e = &self.events[gi];
+            let writer = self
+                .corr
+                .global_writers
+                .get(k)
+                .and_then(|w| w.as_ref())
+                .map(|(host, pid)| (host.as_deref(), *pid));
             let episode =
                 e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
                     .map(|t| episodes.note(e.input, e.record, t));
@@ -614,7 +620,7 @@ impl Eval<'_> {
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(10))
                                 && failed.contains(i);
                             let code = self.close_codes[*i];
-                            served_at_stop(c, t, episode, &began, code) || failed_in_gap
+                            served_at_stop(c, t, episode, &began, code, writer) || failed_in_gap
                         })
                         .map(|(i, _)| i)
                         .collect(),
@@ -684,13 +690,15 @@ pub fn process_starts<'a>(
 /// then was not dropped; a close written, in the same input, before the first line of
 /// that stop (`episode`) came before it; and a connection of a process that began
 /// serving (`began`, see [`process_starts`]) within the stop's second or later is the
-/// restarted server's.
+/// restarted server's, unless that process wrote the stop line (`writer`: Daphne's own
+/// `Killed N pending application instances`), which says it is the one that stopped.
 pub fn served_at_stop(
     c: &Connection,
     t: DateTime<Utc>,
     episode: Option<Episode>,
     began: &BTreeMap<(Option<&str>, u32), DateTime<Utc>>,
     last_code: Option<u32>,
+    writer: Option<(Option<&str>, u32)>,
 ) -> bool {
     // The server closes its sockets while it stops (`waiting for daphne to stop` ...
     // `stopped:`): a session closed since the stop's first line was cut by it. An episode
@@ -712,10 +720,13 @@ pub fn served_at_stop(
         .zip(episode)
         .is_some_and(|((ci, cr), (i, r, _))| ci == i && cr < r);
     let second = DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
-    let new_process = c
-        .process()
-        .and_then(|p| began.get(&p))
-        .is_some_and(|&b| b >= second);
+    // A server that crashes and is restarted within a second (a crash loop) stops in the
+    // second it began serving: its own stop line says its connections were its.
+    let stopped_itself = writer.is_some() && c.process() == writer;
+    let new_process = !stopped_itself
+        && c.process()
+            .and_then(|p| began.get(&p))
+            .is_some_and(|&b| b >= second);
     open && !closed_normally && !app_closed_before && !closed_before && !new_process
 }
 

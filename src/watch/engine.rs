@@ -785,6 +785,8 @@ impl<'a> Engine<'a> {
         }
         // The connections open when a process line said the server stopped, as scan names
         // them (`sequence::served_at_stop`); the same for every rule the line fires.
+        let origin = self.store.origin(e.record);
+        let writer = origin.pid.map(|pid| (origin.host.map(str::to_string), pid));
         let conns: Vec<usize> = match e.ts {
             Some(t) if e.stage == Stage::Process => {
                 let live = || {
@@ -796,7 +798,8 @@ impl<'a> Engine<'a> {
                     .filter(|&ci| {
                         let c = self.state.connection(ci);
                         let code = sequence::last_code(c, &|i| store.event(i));
-                        sequence::served_at_stop(c, t, episode, &began, code)
+                        let writer = writer.as_ref().map(|(h, p)| (h.as_deref(), *p));
+                        sequence::served_at_stop(c, t, episode, &began, code, writer)
                     })
                     .collect()
             }

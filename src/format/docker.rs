@@ -335,18 +335,7 @@ fn json_fast(line: &str) -> Option<(Cow<'_, str>, Kind, Option<&'static str>, Js
     if !b.starts_with(br#"{"log":""#) {
         return None;
     }
-    let (log, end) = json_string(line, HEAD)?;
-    let (text, kind) = match log {
-        Ok(body) => {
-            // Only the final `\n` (or `\r\n`) escape, or none.
-            let (n, kind) = match body.strip_suffix("\\n") {
-                Some(t) => (t.strip_suffix("\\r").unwrap_or(t).len(), Kind::Record),
-                None => (body.len(), Kind::Partial),
-            };
-            (Cow::Borrowed(&body[..n]), kind)
-        }
-        Err(owned) => split_newline(Cow::Owned(owned)),
-    };
+    let (text, kind, end) = json_string(line, HEAD)?;
     let rest = &b[end..];
     if rest == b"}" {
         return Some((text, kind, None, None));
@@ -370,11 +359,12 @@ fn json_fast(line: &str) -> Option<(Cow<'_, str>, Kind, Option<&'static str>, Js
     Some((text, kind, Some(stream), Some(Err(&line[t0..t1]))))
 }
 
-/// The JSON string that starts at `start` (just after its opening quote), and the index
-/// just past its closing quote: `Ok` with its raw text when its only escape is a final
-/// `\n` or `\r\n` (left as written) or it has none, else `Err` with it unescaped (by
-/// serde, the string alone). `None` for a bad escape or no closing quote.
-fn json_string(line: &str, start: usize) -> Option<(Result<&str, String>, usize)> {
+/// The JSON string that starts at `start` (just after its opening quote) as the `log`
+/// text of a record ([`split_newline`]: its final newline says it is whole), and the
+/// index just past its closing quote. Borrowed when its only escape is that final `\n`
+/// (or `\r\n`) or it has none; otherwise serde unescapes the string alone. `None` for a
+/// bad escape or no closing quote.
+fn json_string(line: &str, start: usize) -> Option<(Cow<'_, str>, Kind, usize)> {
     let b = line.as_bytes();
     let mut escapes = false;
     let mut i = start;
@@ -385,13 +375,19 @@ fn json_string(line: &str, start: usize) -> Option<(Result<&str, String>, usize)
         }
         if !escapes {
             let tail = &b[k..];
-            let close = match () {
-                _ if tail.starts_with(b"\\n\"") => Some(k + 2),
-                _ if tail.starts_with(b"\\r\\n\"") => Some(k + 4),
-                _ => None,
+            let newline = if tail.starts_with(b"\\n\"") {
+                2
+            } else if tail.starts_with(b"\\r\\n\"") {
+                4
+            } else {
+                0
             };
-            if let Some(close) = close {
-                return Some((Ok(&line[start..close]), close + 1));
+            if newline > 0 {
+                return Some((
+                    Cow::Borrowed(&line[start..k]),
+                    Kind::Record,
+                    k + newline + 1,
+                ));
             }
         }
         escapes = true;
@@ -402,10 +398,11 @@ fn json_string(line: &str, start: usize) -> Option<(Result<&str, String>, usize)
         }
     };
     if !escapes {
-        return Some((Ok(&line[start..close]), close + 1));
+        return Some((Cow::Borrowed(&line[start..close]), Kind::Partial, close + 1));
     }
     let text: String = serde_json::from_str(&line[start - 1..=close]).ok()?;
-    Some((Err(text), close + 1))
+    let (text, kind) = split_newline(Cow::Owned(text));
+    Some((text, kind, close + 1))
 }
 
 /// Removes the application's line terminator (`\n`, or `\r\n` from programs that write

@@ -1266,11 +1266,16 @@ impl PackSet {
     /// anything) or a literal spans lines (a record joins its lines with `\n`, so
     /// testing each line alone could miss it).
     pub fn line_filter(&self) -> Option<crate::assemble::Filter> {
-        if !self.always.is_empty() || self.any_literal_holds('\n') {
+        if !self.lines_filterable() {
             return None;
         }
         let scan = self.literal_scan.clone();
         Some(std::sync::Arc::new(move |text: &str| scan.is_match(text)))
+    }
+
+    /// Whether [`PackSet::line_filter`] has a filter to give.
+    fn lines_filterable(&self) -> bool {
+        self.always.is_empty() && !self.any_literal_holds('\n')
     }
 
     /// True when some pattern's literal holds `c`.
@@ -1288,8 +1293,7 @@ impl PackSet {
     /// `None` when there is no line filter or no fragments, or a literal holds `\r` (an
     /// end of line to the reader).
     pub fn line_finder(&self) -> Option<crate::input::Finder> {
-        self.line_filter()?;
-        if self.any_literal_holds('\r') {
+        if !self.lines_filterable() || self.any_literal_holds('\r') {
             return None;
         }
         let fragments = self.literal_scan.fragments()?.clone();
@@ -1341,57 +1345,24 @@ impl PackSet {
     }
 }
 
-/// The patterns a record's literals name, sorted and without repeats. A record names a
-/// few (mostly one): they are kept on the stack, and a list is allocated only for more.
-struct Candidates {
-    /// The first `len` are the patterns, while `more` is empty.
-    few: [PatternRef; Candidates::FEW],
-    len: usize,
-    /// All of them, once there are more than `few` holds.
-    more: Vec<PatternRef>,
-}
+/// The patterns a record's literals name, sorted and without repeats (a record names
+/// a few, mostly one).
+struct Candidates(Vec<PatternRef>);
 
 impl Candidates {
-    const FEW: usize = 8;
-
     fn new() -> Candidates {
-        Candidates {
-            few: [PatternRef {
-                pack: 0,
-                pattern: 0,
-            }; Candidates::FEW],
-            len: 0,
-            more: Vec::new(),
-        }
+        Candidates(Vec::with_capacity(4))
     }
 
     /// Adds `r`, unless it is in already.
     fn add(&mut self, r: PatternRef) {
-        if !self.more.is_empty() {
-            if let Err(i) = self.more.binary_search(&r) {
-                self.more.insert(i, r);
-            }
-            return;
+        if let Err(i) = self.0.binary_search(&r) {
+            self.0.insert(i, r);
         }
-        let Err(i) = self.few[..self.len].binary_search(&r) else {
-            return;
-        };
-        if self.len == Self::FEW {
-            self.more = self.few.to_vec();
-            self.more.insert(i, r);
-            return;
-        }
-        self.few[i..=self.len].rotate_right(1);
-        self.few[i] = r;
-        self.len += 1;
     }
 
     fn as_slice(&self) -> &[PatternRef] {
-        if self.more.is_empty() {
-            &self.few[..self.len]
-        } else {
-            &self.more
-        }
+        &self.0
     }
 }
 

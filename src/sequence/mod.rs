@@ -215,14 +215,6 @@ pub struct Found<'s> {
 }
 
 impl Found<'_> {
-    /// The name of the pack whose rule fired (`builtin` for the JWT check).
-    pub fn pack_name<'p>(&self, set: &'p PackSet) -> &'p str {
-        match self.source {
-            Some((pi, _)) => &set.packs[pi].name,
-            None => "builtin",
-        }
-    }
-
     /// The events that prove it, in the order a [`Finding`] lists them.
     pub fn evidence(&self) -> Vec<usize> {
         std::iter::once(self.first).chain(self.last).collect()

@@ -596,14 +596,9 @@ impl<'a> Engine<'a> {
         if sequence::is_generic(f.rule) {
             return Some(held);
         }
-        let name = f.pack_name(self.set);
-        let rule = self
-            .set
-            .packs
-            .iter()
-            .filter(|p| p.name == name)
-            .flat_map(|p| p.rules.iter())
-            .find(|r| r.id == f.rule)?;
+        // The rule that fired (a pack may have several of one id, `server.restart`); the
+        // JWT check has none and is certain at once.
+        let (_, rule) = f.source?;
         if !rule.when.unless.is_empty() {
             return Some(held);
         }

@@ -23,7 +23,7 @@
 //! result does not depend on hashing, and connection ids follow start order.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -264,6 +264,8 @@ struct Cache {
     seq: usize,
     /// Its start as indexed in `by_path` (under its path, which never changes once set).
     indexed: Option<i64>,
+    /// It is in `recent` (and so in `recent_on_path` or `recent_pathless`).
+    in_recent: bool,
     /// When it closed, and whether that time was written in whole seconds.
     closed_at: Option<(DateTime<Utc>, bool)>,
     /// The line that closed it named it by an id (Daphne's WSDISCONNECT with the client).
@@ -499,6 +501,17 @@ pub struct State {
     /// Connections active within `horizon` of the latest event, in creation order: the
     /// only ones a line without an id can join.
     recent: Vec<usize>,
+    /// `recent` by path: (creation number, connection) of each recent connection under
+    /// its path, and apart those whose path is not known. A line that names its path
+    /// looks only at these (a busy server has hundreds of recent connections, most on
+    /// other paths); the creation number keeps `recent`'s order.
+    recent_on_path: HashMap<Box<str>, BTreeSet<(usize, usize)>>,
+    recent_pathless: BTreeSet<(usize, usize)>,
+    /// `recent` by user, in the same way: under each user name the recent connections
+    /// that gave it, and under each kind of name ([`user_kind`]) those that gave none of
+    /// that kind. A line naming a user and no path looks only at these.
+    recent_by_user: HashMap<Box<str>, BTreeSet<(usize, usize)>>,
+    recent_kindless: [BTreeSet<(usize, usize)>; 3],
     /// (path, start in ms, connection), for the proxy's lines written at close.
     by_path: BTreeSet<(Box<str>, i64, usize)>,
     /// Exact key → connection index (open connections only).
@@ -559,6 +572,10 @@ impl State {
     /// Returns what it was.
     pub fn forget(&mut self, ci: usize) -> Connection {
         let cache = std::mem::take(&mut self.caches[ci]);
+        if cache.in_recent {
+            self.recent.retain(|&c| c != ci);
+            self.unindex_recent(ci, &cache);
+        }
         for k in cache.keys {
             if self.keys.get(&k) == Some(&ci) {
                 self.keys.remove(&k);
@@ -573,12 +590,109 @@ impl State {
         if let (Some(t), Some(p)) = (cache.indexed, &self.conns[ci].path) {
             self.by_path.remove(&(p.clone(), t, ci));
         }
-        self.recent.retain(|&c| c != ci);
         if self.record_conn.is_some_and(|(_, c)| c == ci) {
             self.record_conn = None;
         }
         self.free.push(ci);
         std::mem::take(&mut self.conns[ci])
+    }
+
+    /// Adds connection `ci`, just opened (its path not known yet), to `recent`.
+    fn enter_recent(&mut self, ci: usize) {
+        self.recent.push(ci);
+        self.caches[ci].in_recent = true;
+        let seq = self.caches[ci].seq;
+        self.recent_pathless.insert((seq, ci));
+        for set in &mut self.recent_kindless {
+            set.insert((seq, ci));
+        }
+    }
+
+    /// Drops connection `ci` (whose cache is `cache`), gone from `recent`, from the
+    /// indexes of it by path and by user.
+    fn unindex_recent(&mut self, ci: usize, cache: &Cache) {
+        let seq = cache.seq;
+        for u in cache.users() {
+            if let Some(set) = self.recent_by_user.get_mut(u.as_str()) {
+                set.remove(&(seq, ci));
+                if set.is_empty() {
+                    self.recent_by_user.remove(u.as_str());
+                }
+            }
+        }
+        let kinds = cache.rare.as_ref().map_or(0, |r| r.user_kinds);
+        for (k, set) in self.recent_kindless.iter_mut().enumerate() {
+            if kinds >> k & 1 == 0 {
+                set.remove(&(seq, ci));
+            }
+        }
+        match self.conns[ci].path.as_deref() {
+            Some(p) => {
+                if let Some(set) = self.recent_on_path.get_mut(p) {
+                    set.remove(&(seq, ci));
+                    if set.is_empty() {
+                        self.recent_on_path.remove(p);
+                    }
+                }
+            }
+            None => {
+                self.recent_pathless.remove(&(seq, ci));
+            }
+        }
+    }
+
+    /// Keeps of `recent` the connections `keep` says, in order.
+    fn retain_recent(&mut self, keep: impl Fn(&State, usize) -> bool) {
+        let mut gone = Vec::new();
+        let mut recent = std::mem::take(&mut self.recent);
+        recent.retain(|&ci| {
+            keep(self, ci) || {
+                gone.push(ci);
+                false
+            }
+        });
+        self.recent = recent;
+        for ci in gone {
+            let mut cache = std::mem::take(&mut self.caches[ci]);
+            self.unindex_recent(ci, &cache);
+            cache.in_recent = false;
+            self.caches[ci] = cache;
+        }
+    }
+
+    /// Connection `ci` has just learnt its path: a recent one moves under it.
+    fn path_learnt(&mut self, ci: usize) {
+        let seq = self.caches[ci].seq;
+        if !self.caches[ci].in_recent || !self.recent_pathless.remove(&(seq, ci)) {
+            return;
+        }
+        if let Some(p) = &self.conns[ci].path {
+            self.recent_on_path
+                .entry(p.clone())
+                .or_default()
+                .insert((seq, ci));
+        }
+    }
+
+    /// Connection `ci` has just given its user name number `i`: a recent one goes under
+    /// it, and no longer under the names of its kind it has not given.
+    fn user_learnt(&mut self, ci: usize, i: usize) {
+        let cache = &self.caches[ci];
+        if !cache.in_recent {
+            return;
+        }
+        let seq = cache.seq;
+        let u = cache.users()[i].as_str();
+        self.recent_kindless[usize::from(user_kind(u))].remove(&(seq, ci));
+        match self.recent_by_user.get_mut(u) {
+            Some(set) => {
+                set.insert((seq, ci));
+            }
+            None => {
+                self.recent_by_user
+                    .insert(Box::from(u), BTreeSet::from([(seq, ci)]));
+            }
+        }
     }
 
     /// Takes the events placed outside any connection since the last call.
@@ -903,15 +1017,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// Drops from `recent` the connections idle for longer than any window.
     fn prune(&mut self, now: Option<DateTime<Utc>>) {
         let horizon = self.horizon;
-        let conns = &self.st.conns;
         if let Some(n) = now {
             self.st
-                .recent
-                .retain(|&ci| conns[ci].end.is_none_or(|e| n - e <= horizon));
+                .retain_recent(|st, ci| st.conns[ci].end.is_none_or(|e| n - e <= horizon));
         }
         if self.st.recent.len() > RECENT_CAP {
-            let cut = self.st.recent.len() - RECENT_CAP;
-            self.st.recent.drain(..cut);
+            let cut = self.st.recent[self.st.recent.len() - RECENT_CAP];
+            let seq = self.st.caches[cut].seq;
+            self.st.retain_recent(|st, ci| st.caches[ci].seq >= seq);
         }
     }
 
@@ -943,6 +1056,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         self.st.record_conn = Some((e.record, ci));
         self.st.landed = Some(ci);
         self.st.last_in_input.insert(r.input, (e.record, ci));
+        let users_before;
         {
             let step = f.step;
             let leaves = step.is_none() && leaves_sequence(self.set, e);
@@ -991,6 +1105,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     cache.rare_mut().request_ids.push(id.to_string());
                 }
             }
+            users_before = cache.users().len();
             let names = ["user", "user_id", "email"].map(|n| e.cap(n));
             for u in names.into_iter().flatten().chain(user) {
                 if !cache.users().iter().any(|x| x == u) {
@@ -1035,7 +1150,8 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         if e.ts.is_some() && e.ts > c.end {
             c.end = e.ts;
         }
-        if c.path.is_none() {
+        let learnt = c.path.is_none() && path.is_some();
+        if learnt {
             c.path = path.map(Box::from);
         }
         if e.stage != Stage::Proxy {
@@ -1070,6 +1186,12 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 }
                 Some(_) => {}
             }
+        }
+        if learnt {
+            self.st.path_learnt(ci);
+        }
+        for i in users_before..self.st.caches[ci].users().len() {
+            self.st.user_learnt(ci, i);
         }
         self.reindex(ci);
         let coarse = r.coarse;
@@ -1138,7 +1260,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
         };
         self.st.caches[ci].seq = self.st.opened;
         self.st.open_set.insert((self.st.opened, ci));
-        self.st.recent.push(ci);
+        self.st.enter_recent(ci);
         self.attach(ci, ei, "start", true);
     }
 
@@ -1831,13 +1953,14 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 _ => true,
             }
         };
+        let pool = self.recent_for(path, user);
         let key = match (path, user) {
             (Some(_), Some(_)) => "path+user",
             (Some(_), None) => "path",
             _ => "user",
         };
         let found = if pat.repeats {
-            self.st.recent.iter().rev().copied().find(|&ci| ok(ci))
+            pool.iter().rev().copied().find(|&ci| ok(ci))
         } else {
             // First come, but a connection that already names this user, then one
             // whose sequence waits for exactly this step, goes before the others.
@@ -1883,9 +2006,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                     self.reached(ci, pack).is_none(),
                 )
             };
-            self.st
-                .recent
-                .iter()
+            pool.iter()
                 .copied()
                 .filter(|&ci| ok(ci))
                 .enumerate()
@@ -1893,6 +2014,42 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
                 .map(|(_, ci)| ci)
         };
         found.map(|i| (i, key))
+    }
+
+    /// The recent connections, in order, that a line on `path` or of `user` can join:
+    /// those on the path, and when the line names a user those whose path is unknown;
+    /// for a line naming only a user, those that gave that name or none of its kind.
+    fn recent_for(&self, path: Option<&str>, user: Option<&str>) -> Cow<'_, [usize]> {
+        let st = &self.st;
+        let (first, second) = match (path, user) {
+            (Some(p), u) => (st.recent_on_path.get(p), u.map(|_| &st.recent_pathless)),
+            (None, Some(u)) => (
+                st.recent_by_user.get(u),
+                Some(&st.recent_kindless[usize::from(user_kind(u))]),
+            ),
+            (None, None) => return Cow::Borrowed(&st.recent),
+        };
+        let mut pool: Vec<(usize, usize)> = first.into_iter().flatten().copied().collect();
+        if let Some(more) = second {
+            pool.extend(more.iter().copied());
+            pool.sort_unstable();
+        }
+        let pool: Vec<usize> = pool.into_iter().map(|(_, ci)| ci).collect();
+        // The indexes must be `recent` cut to the path or user: the tests check it at
+        // every line.
+        debug_assert_eq!(
+            pool,
+            st.recent
+                .iter()
+                .copied()
+                .filter(|&ci| match (path, st.conns[ci].path.as_deref()) {
+                    (Some(p), Some(cp)) => cp == p,
+                    (Some(_), None) => user.is_some(),
+                    (None, _) => user.is_some_and(|u| self.user_match(ci, u) != Some(false)),
+                })
+                .collect::<Vec<_>>()
+        );
+        Cow::Owned(pool)
     }
 
     /// For a proxy error line (no status, no `request_time`: `upstream timed out ...

@@ -264,7 +264,7 @@ struct Cache {
     seq: usize,
     /// Its start as indexed in `by_path` (under its path, which never changes once set).
     indexed: Option<i64>,
-    /// It is in `recent` (and so in `recent_on_path` or `recent_pathless`).
+    /// It is in `recent` (and so in the indexes of it by path and by user).
     in_recent: bool,
     /// When it closed, and whether that time was written in whole seconds.
     closed_at: Option<(DateTime<Utc>, bool)>,

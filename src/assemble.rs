@@ -489,9 +489,12 @@ impl Assembler {
             let at = text.as_ptr() as usize;
             at..at + text.len()
         });
-        let text = match format::strip_ansi(&text) {
-            Cow::Borrowed(_) => text,
-            Cow::Owned(s) => Cow::Owned(s),
+        let text = match meta.plain {
+            true => text,
+            false => match format::strip_ansi(&text) {
+                Cow::Borrowed(_) => text,
+                Cow::Owned(s) => Cow::Owned(s),
+            },
         };
         if text.trim().is_empty() {
             self.stats.blank += 1;

@@ -253,7 +253,10 @@ type IsoSecond = (NaiveDate, u32, u32, u32);
 /// The date, hour, minute and second of the 19 bytes `YYYY-MM-DD?HH:MM:SS` at the start
 /// of `b` (separators already checked); a leap second (`:60`) is clamped to 59.
 fn date_hms(b: &[u8]) -> Option<IsoSecond> {
-    let key: [u8; 19] = b.get(..19)?.try_into().ok()?;
+    let mut key: [u8; 19] = b.get(..19)?.try_into().ok()?;
+    // `T` or a space: a journal's `...T08:00:00` and the `... 08:00:00,192` of the
+    // application line inside it are one second, and alternate line after line.
+    key[10] = b'T';
     if let Some((k, v)) = LAST_ISO.with(std::cell::Cell::get) {
         if k == key {
             return Some(v);

@@ -5,6 +5,7 @@ const META: LineMeta = LineMeta {
     truncated: false,
     unterminated: false,
     clean: false,
+    plain: false,
 };
 
 fn assemble(text: &str) -> Assembled {

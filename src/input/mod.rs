@@ -303,6 +303,9 @@ pub struct LineMeta {
     /// The reader's [`Finder`] found nothing in the line: no text taken from its bytes
     /// as they are holds what it looks for. False when not known.
     pub clean: bool,
+    /// The reader found no escape byte (`ESC`) in the line: it holds no ANSI colour to
+    /// strip. False when not known.
+    pub plain: bool,
 }
 
 /// Finds where the first of some short texts starts in a buffer (the packs' literal
@@ -323,10 +326,48 @@ pub struct LineReader<R> {
     /// Bytes of the line [`LineReader::next_line_ref`] lent out, consumed at the next call.
     lent: usize,
     finder: Option<Finder>,
-    /// Stream offsets from `bytes` up to this one hold no start of a finder's text...
-    clear_to: u64,
-    /// ...and one starts at `clear_to` when this is set.
-    found_at_clear_to: bool,
+    /// How far the finder's texts are known absent.
+    clear: Clear,
+    /// How far escape bytes are known absent.
+    no_escape: Clear,
+}
+
+/// How far ahead a search of a reader's buffer found nothing: the stream's bytes from
+/// the current line up to `to` hold no find, and one starts at `to` when `found` is set.
+/// Each buffer is searched about once whatever the lines' lengths.
+#[derive(Default)]
+struct Clear {
+    to: u64,
+    found: bool,
+}
+
+impl Clear {
+    /// True when `search` finds nothing in the `len` bytes of the line at stream offset
+    /// `start`; `chunk` is the buffer from `start` on (the line and what follows it).
+    fn line_clear(
+        &mut self,
+        start: u64,
+        len: usize,
+        chunk: &[u8],
+        search: impl Fn(&[u8]) -> Option<usize>,
+    ) -> bool {
+        let end = start + len as u64;
+        if self.to < start {
+            self.to = start;
+            self.found = false;
+        }
+        if self.to < end && !self.found {
+            let from = (self.to - start) as usize;
+            match search(&chunk[from..]) {
+                Some(p) => {
+                    self.to += p as u64;
+                    self.found = true;
+                }
+                None => self.to = start + chunk.len() as u64,
+            }
+        }
+        self.to >= end
+    }
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -339,8 +380,8 @@ impl<R: BufRead> LineReader<R> {
             bytes: 0,
             lent: 0,
             finder: None,
-            clear_to: 0,
-            found_at_clear_to: false,
+            clear: Clear::default(),
+            no_escape: Clear::default(),
         }
     }
 
@@ -380,8 +421,15 @@ impl<R: BufRead> LineReader<R> {
             let meta = self.next_line(spill)?;
             return Ok(meta.map(|m| (spill.as_slice(), m)));
         };
-        let clean = self.clean(take);
         let chunk = self.inner.fill_buf()?;
+        let start = self.bytes;
+        let clean = match &self.finder {
+            Some(f) => self.clear.line_clear(start, take, chunk, |h| f(h)),
+            None => false,
+        };
+        let plain = self
+            .no_escape
+            .line_clear(start, take, chunk, |h| memchr::memchr(0x1b, h));
         let kept = take.min(self.max_line);
         self.lent = take + term;
         self.bytes += self.lent as u64;
@@ -391,6 +439,7 @@ impl<R: BufRead> LineReader<R> {
                 truncated: kept < take,
                 unterminated: false,
                 clean,
+                plain,
             },
         )))
     }
@@ -399,35 +448,6 @@ impl<R: BufRead> LineReader<R> {
         if self.lent > 0 {
             self.inner.consume(std::mem::take(&mut self.lent));
         }
-    }
-
-    /// True when the finder finds nothing in the buffer's first `len` bytes (a line). The
-    /// buffer is searched from where the last search stopped, to its end or the first
-    /// find, so each byte is searched about once whatever the lines' lengths.
-    fn clean(&mut self, len: usize) -> bool {
-        let Some(finder) = &self.finder else {
-            return false;
-        };
-        let start = self.bytes;
-        let end = start + len as u64;
-        if self.clear_to < start {
-            self.clear_to = start;
-            self.found_at_clear_to = false;
-        }
-        if self.clear_to < end && !self.found_at_clear_to {
-            let Ok(chunk) = self.inner.fill_buf() else {
-                return false;
-            };
-            let from = (self.clear_to - start) as usize;
-            match finder(&chunk[from..]) {
-                Some(p) => {
-                    self.clear_to += p as u64;
-                    self.found_at_clear_to = true;
-                }
-                None => self.clear_to = start + chunk.len() as u64,
-            }
-        }
-        self.clear_to >= end
     }
 
     /// Reads the next line into `buf` (cleared first). `Ok(None)` at end of input.
@@ -447,6 +467,7 @@ impl<R: BufRead> LineReader<R> {
                             truncated,
                             unterminated: true,
                             clean: false,
+                            plain: false,
                         }));
                     }
                     return Err(e);
@@ -457,6 +478,7 @@ impl<R: BufRead> LineReader<R> {
                     truncated,
                     unterminated: true,
                     clean: false,
+                    plain: false,
                 }));
             }
             if std::mem::take(&mut self.after_cr) && chunk[0] == b'\n' {
@@ -491,6 +513,7 @@ impl<R: BufRead> LineReader<R> {
                     truncated,
                     unterminated: false,
                     clean: false,
+                    plain: false,
                 }));
             }
         }
@@ -532,9 +555,9 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn lent_lines_are_the_copied_lines_and_clean_ones_hold_no_find(
+        fn lent_lines_are_the_copied_lines_and_clean_or_plain_ones_hold_no_find(
             data in proptest::collection::vec(
-                proptest::sample::select(b"ab\r\n x".to_vec()), 0..300),
+                proptest::sample::select(b"ab\r\n x\x1b".to_vec()), 0..300),
             cap in 1usize..40,
             max in 1usize..12,
         ) {
@@ -552,6 +575,9 @@ mod tests {
                 proptest::prop_assert_eq!((gm.truncated, gm.unterminated), (wm.truncated, wm.unterminated));
                 if gm.clean {
                     proptest::prop_assert!(memchr::memmem::find(g, b"ab").is_none());
+                }
+                if gm.plain {
+                    proptest::prop_assert!(!g.contains(&0x1b));
                 }
             }
         }

@@ -68,19 +68,31 @@ impl Batch {
     /// the batch's bytes once on the reader's thread, not each line on the analysis'. A
     /// find that spans two lines (they lie back to back) only leaves the first unmarked.
     pub fn mark_clean(&mut self, finder: &Finder) {
+        self.mark(|h| finder(h), |m, none| m.clean = none);
+    }
+
+    /// Marks [`LineMeta::plain`] the lines without an escape byte, in the same way: the
+    /// analysis thread need not look for ANSI colour in them.
+    pub fn mark_plain(&mut self) {
+        self.mark(|h| memchr::memchr(0x1b, h), |m, none| m.plain = none);
+    }
+
+    /// Tells `set` of each line whether `search` finds nothing in it, searching the
+    /// batch's bytes about once.
+    fn mark(&mut self, search: impl Fn(&[u8]) -> Option<usize>, set: impl Fn(&mut LineMeta, bool)) {
         // The first find at or after `from`, or `None` when there is none after it.
         // Not `bytes()`: the lines are borrowed apart from the bytes below.
         let data = match self.data.is_empty() {
             true => self.text.as_bytes(),
             false => &self.data[..],
         };
-        let find = |from: usize| finder(&data[from..]).map(|p| from + p);
+        let find = |from: usize| search(&data[from..]).map(|p| from + p);
         let mut next = find(0);
         for (s, e, meta) in &mut self.lines {
             if next.is_some_and(|h| h < *s) {
                 next = find(*s);
             }
-            meta.clean = next.is_none_or(|h| h >= *e);
+            set(meta, next.is_none_or(|h| h >= *e));
         }
     }
 }
@@ -230,6 +242,7 @@ impl Splitter {
                 truncated: self.truncated,
                 unterminated,
                 clean: false,
+                plain: false,
             },
         ));
         self.partial.clear();
@@ -287,6 +300,7 @@ pub fn spawn_reader(
             if let Some(f) = &finder {
                 b.mark_clean(f);
             }
+            b.mark_plain();
             b.seal();
             if !b.lines.is_empty() && tx.send(Msg::Lines { src, batch: b }).is_err() {
                 return;
@@ -534,6 +548,7 @@ impl Follower {
                     if let Some(f) = &self.finder {
                         b.mark_clean(f);
                     }
+                    b.mark_plain();
                     b.seal();
                     self.pos += n as u64;
                     let keep = n.min(TAIL_CHECK);
@@ -620,6 +635,23 @@ mod tests {
         b.mark_clean(&finder);
         let clean: Vec<bool> = b.lines.iter().map(|(_, _, m)| m.clean).collect();
         assert_eq!(clean, vec![true, false, false, true, true, false]);
+    }
+
+    #[test]
+    fn lines_without_an_escape_byte_are_marked_plain() {
+        let mut sp = Splitter::new(100);
+        let mut b = sp.batch();
+        sp.feed(
+            b"INFO ok
+\x1b[32mINFO\x1b[0m green
+plain
+\x1b
+",
+            &mut b,
+        );
+        b.mark_plain();
+        let plain: Vec<bool> = b.lines.iter().map(|(_, _, m)| m.plain).collect();
+        assert_eq!(plain, vec![true, false, true, false]);
     }
 
     #[test]

@@ -58,11 +58,23 @@ impl<T> Chunked<T> {
         self.chunks.iter().flatten()
     }
 
-    /// Keeps the elements `keep` accepts, in order.
+    /// Keeps the elements `keep` accepts, in order. The old chunks are freed as they
+    /// are read, so the elements are never held twice over.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let old = std::mem::take(self);
-        for x in old.into_vec() {
+        for x in old {
             if keep(&x) {
+                self.push(x);
+            }
+        }
+    }
+
+    /// Reverses the order of the elements, one chunk at a time: the old chunks are freed
+    /// as the new ones fill, so at most one chunk more is held.
+    pub fn reverse(&mut self) {
+        let mut old = std::mem::take(self);
+        while let Some(c) = old.chunks.pop() {
+            for x in c.into_iter().rev() {
                 self.push(x);
             }
         }
@@ -75,6 +87,16 @@ impl<T> Chunked<T> {
             v.extend(c);
         }
         v
+    }
+}
+
+/// The elements in order, each chunk freed as soon as its last element is taken: moving
+/// the elements on into another list holds them twice only a chunk at a time.
+impl<T> IntoIterator for Chunked<T> {
+    type Item = T;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<T>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
     }
 }
 
@@ -111,5 +133,21 @@ mod tests {
         assert_eq!(c[CHUNK], 2 * CHUNK);
         assert!(c.iter().all(|x| x % 2 == 0));
         assert_eq!(c.into_vec().len(), (3 * CHUNK + 5).div_ceil(2));
+    }
+
+    #[test]
+    fn reverses_across_a_partly_filled_last_chunk() {
+        let n = 2 * CHUNK + 7;
+        let mut c = Chunked::default();
+        for i in 0..n {
+            c.push(i);
+        }
+        c.reverse();
+        assert_eq!(c.len(), n);
+        // Indexing still finds every element where a reversed `Vec` holds it.
+        assert_eq!(c[0], n - 1);
+        assert_eq!(c[CHUNK], n - 1 - CHUNK);
+        assert_eq!(c[n - 1], 0);
+        assert!(c.into_iter().eq((0..n).rev()));
     }
 }

@@ -13,6 +13,9 @@
 //! A record without a time of its own sorts with the record before it in its input, so
 //! tracebacks and untimestamped lines stay beside the lines they follow.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use rayon::prelude::*;
 
@@ -422,13 +425,15 @@ struct Sieve<'m> {
     last_ts: Option<DateTime<Utc>>,
     down: usize,
     up: usize,
+    /// The host names of the records kept, one copy each.
+    hosts: BTreeSet<Arc<str>>,
 }
 
 /// A matched record as the analysis and the reports use it (time, place, host, pid,
 /// text, whether its time is whole seconds): the rest of the application part, the fields
-/// and the program are dropped, and the text keeps no spare capacity, since the record is
-/// held until the report is written.
-fn slim(mut r: Record) -> Record {
+/// and the program are dropped, the text keeps no spare capacity and the host name is
+/// the one copy in `hosts`, since the record is held until the report is written.
+fn slim(mut r: Record, hosts: &mut BTreeSet<Arc<str>>) -> Record {
     // An application time in whole seconds makes the record coarse (`coarse_time`).
     r.app = r
         .app
@@ -439,9 +444,10 @@ fn slim(mut r: Record) -> Record {
             a.logger = None;
             a
         });
-    r.fields = Vec::new();
+    r.fields = Box::default();
     r.program = None;
     r.message.shrink_to_fit();
+    r.host = r.host.map(|h| crate::correlate::intern(hosts, &h));
     r
 }
 
@@ -459,6 +465,7 @@ impl<'m> Sieve<'m> {
             last_ts: None,
             down: 0,
             up: 0,
+            hosts: BTreeSet::new(),
         }
     }
 
@@ -481,7 +488,11 @@ impl<'m> Sieve<'m> {
             (false, Some(m)) => Some(m(&r)).filter(|found| !found.is_empty()),
         };
         if let Some(mut matched) = matched {
-            let r = if self.marker.is_some() { slim(r) } else { r };
+            let r = if self.marker.is_some() {
+                slim(r, &mut self.hosts)
+            } else {
+                r
+            };
             matched.shrink_to_fit();
             if r.ts.is_none() {
                 if let Some(h) = self.held.take() {
@@ -607,6 +618,37 @@ fn merge_by<T, I: Iterator<Item = T>>(
 mod tests {
     use super::*;
     use crate::assemble::assemble_str;
+    use crate::pattern::{Captures, PatternRef};
+
+    #[test]
+    fn kept_records_share_one_copy_of_their_host_name() {
+        let marker = |_: &Record| {
+            vec![Match {
+                at: PatternRef::new(0, 0),
+                captures: Captures::default(),
+            }]
+        };
+        let mut sieve = Sieve::new(&Options::default(), Some(&marker));
+        for (line, host) in [(1, "web-1"), (2, "web-2"), (3, "web-1")] {
+            sieve.push(Record {
+                line,
+                host: Some(Arc::from(host)),
+                message: "x".to_string(),
+                ..Record::default()
+            });
+        }
+        let hosts: Vec<Arc<str>> = sieve
+            .records
+            .into_iter()
+            .map(|(r, _)| r.host.expect("the host is kept"))
+            .collect();
+        assert_eq!(
+            hosts.iter().map(|h| &**h).collect::<Vec<_>>(),
+            ["web-1", "web-2", "web-1"]
+        );
+        assert!(Arc::ptr_eq(&hosts[0], &hosts[2]));
+        assert!(!Arc::ptr_eq(&hosts[0], &hosts[1]));
+    }
 
     #[test]
     fn whole_second_lines_sort_after_the_precise_lines_of_their_second() {

@@ -18,6 +18,7 @@
 //! looks ahead, so the same code serves `parse`, `scan` and `watch`.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::format::{self, Format, Kind, Layer, Parsed};
 use crate::input::LineMeta;
@@ -959,8 +960,8 @@ fn build(
         end_line,
         ts: env.ts.or_else(|| app_info.as_ref().and_then(|a| a.ts)),
         format,
-        host: env.host,
-        program: env.program,
+        host: env.host.map(Arc::from),
+        program: env.program.map(String::into_boxed_str),
         pid: env.pid.or_else(|| app_info.as_ref().and_then(|a| a.pid)),
         stream: env.stream,
         level: env
@@ -968,7 +969,7 @@ fn build(
             .or_else(|| app_info.as_ref().and_then(|a| a.level)),
         message: msg.to_string(),
         app: app_info,
-        fields,
+        fields: fields.into_boxed_slice(),
         flags,
     }
 }

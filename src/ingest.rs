@@ -13,10 +13,14 @@
 //! A record without a time of its own sorts with the record before it in its input, so
 //! tracebacks and untimestamped lines stay beside the lines they follow.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use rayon::prelude::*;
 
 use crate::assemble::{detect, Assembler, Detection, Filter, InputStats};
+use crate::correlate::Chunked;
 use crate::error::Error;
 use crate::format::Format;
 use crate::input::{self, Compression, InputSpec};
@@ -198,9 +202,29 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         all.push(sifted.records);
         dropped_latest = dropped_latest.max(sifted.dropped_latest);
     }
-    let merged = merge_by(all, |(r, _)| r);
-    let kept = crate::timefilter::retain_by(merged, opts.since, opts.until, |(r, _)| r);
-    let (records, matched): (Vec<Record>, Vec<Vec<Match>>) = kept.into_iter().unzip();
+    // The merge moves the records straight into their final lists, sized once, while
+    // each input's chunks are freed as they empty: the records are held twice only a
+    // chunk at a time, not all of them at once.
+    let total = all.iter().map(Chunked::len).sum();
+    let mut records = Vec::with_capacity(total);
+    let mut matched = Vec::with_capacity(if marker.is_some() { total } else { 0 });
+    let parts = all.into_iter().map(Chunked::into_iter).collect();
+    merge_by(
+        parts,
+        |(r, _)| r,
+        |(r, m)| {
+            records.push(r);
+            if marker.is_some() {
+                matched.push(m);
+            }
+        },
+    );
+    if let Some(keep) = crate::timefilter::kept(&records, opts.since, opts.until) {
+        let mut flags = keep.iter();
+        records.retain(|_| flags.next().copied().unwrap_or(true));
+        let mut flags = keep.iter();
+        matched.retain(|_| flags.next().copied().unwrap_or(true));
+    }
     Ingested {
         inputs,
         records,
@@ -238,9 +262,10 @@ pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport,
 }
 
 /// One input's records as [`Options::keep`] and the [`Marker`] leave them, each with what
-/// matched it (nothing without a marker).
+/// matched it (nothing without a marker). In chunks: a `Vec` would hold up to half again
+/// its records in spare capacity, and could not give its memory back during the merge.
 struct Sifted {
-    records: Vec<(Record, Vec<Match>)>,
+    records: Chunked<(Record, Vec<Match>)>,
     dropped_latest: Option<DateTime<Utc>>,
 }
 
@@ -253,7 +278,7 @@ fn read_sifted(
     marker: Option<Marker>,
 ) -> (InputReport, Sifted) {
     let empty = || Sifted {
-        records: Vec::new(),
+        records: Chunked::default(),
         dropped_latest: None,
     };
     let mut report = InputReport {
@@ -387,7 +412,7 @@ fn read_sifted(
 /// input read in reverse), as bare time stubs. Whatever is said of the whole input (its
 /// most common format, whether it runs backwards) is counted over every record.
 struct Sieve<'m> {
-    records: Vec<(Record, Vec<Match>)>,
+    records: Chunked<(Record, Vec<Match>)>,
     marker: Option<Marker<'m>>,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
@@ -400,33 +425,32 @@ struct Sieve<'m> {
     last_ts: Option<DateTime<Utc>>,
     down: usize,
     up: usize,
+    /// The host names of the records kept, one copy each.
+    hosts: BTreeSet<Arc<str>>,
 }
 
 /// A matched record as the analysis and the reports use it (time, place, host, pid,
-/// text, whether its time is whole seconds): the rest of the application part, the fields
-/// and the program are dropped, and the text keeps no spare capacity, since the record is
-/// held until the report is written.
-fn slim(mut r: Record) -> Record {
-    // An application time in whole seconds makes the record coarse (`coarse_time`).
-    r.app = r
-        .app
-        .take()
-        .filter(|a| a.ts.is_some_and(|t| t.digits == 0))
-        .map(|mut a| {
-            a.message = String::new();
-            a.logger = None;
-            a
-        });
-    r.fields = Vec::new();
+/// text, whether its time is whole seconds): the application part, the fields and the
+/// program are dropped, the text keeps no spare capacity and the host name is the one
+/// copy in `hosts`, since the record is held until the report is written.
+fn slim(mut r: Record, hosts: &mut BTreeSet<Arc<str>>) -> Record {
+    // An application time in whole seconds makes the record coarse (`coarse_time`): a
+    // flag says so instead of the application part (Daphne's access lines, most of a
+    // busy journal's matched lines, each held a box of about 100 bytes for it).
+    if let Some(app) = r.app.take() {
+        r.flags.coarse_app = app.ts.is_some_and(|t| t.digits == 0);
+    }
+    r.fields = Box::default();
     r.program = None;
     r.message.shrink_to_fit();
+    r.host = r.host.map(|h| crate::correlate::intern(hosts, &h));
     r
 }
 
 impl<'m> Sieve<'m> {
     fn new(opts: &Options, marker: Option<Marker<'m>>) -> Sieve<'m> {
         Sieve {
-            records: Vec::new(),
+            records: Chunked::default(),
             marker,
             since: opts.since,
             until: opts.until,
@@ -437,6 +461,7 @@ impl<'m> Sieve<'m> {
             last_ts: None,
             down: 0,
             up: 0,
+            hosts: BTreeSet::new(),
         }
     }
 
@@ -459,11 +484,16 @@ impl<'m> Sieve<'m> {
             (false, Some(m)) => Some(m(&r)).filter(|found| !found.is_empty()),
         };
         if let Some(mut matched) = matched {
-            let r = if self.marker.is_some() { slim(r) } else { r };
+            let r = if self.marker.is_some() {
+                slim(r, &mut self.hosts)
+            } else {
+                r
+            };
             matched.shrink_to_fit();
             if r.ts.is_none() {
-                self.records
-                    .extend(self.held.take().map(|h| (h, Vec::new())));
+                if let Some(h) = self.held.take() {
+                    self.records.push((h, Vec::new()));
+                }
                 self.want_next = true;
             } else {
                 self.held = None;
@@ -539,20 +569,27 @@ pub fn sort_key(r: &Record, last: SortKey) -> SortKey {
 /// its input; within one second, whole-second times go after precise ones ([`SortKey`]);
 /// ties go to the input named first.
 pub fn merge(parts: Vec<Vec<Record>>) -> Vec<Record> {
-    merge_by(parts, |r| r)
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    merge_by(
+        parts.into_iter().map(Vec::into_iter).collect(),
+        |r| r,
+        |r| out.push(r),
+    );
+    out
 }
 
-/// [`merge`] over items that each carry a record.
-fn merge_by<T>(parts: Vec<Vec<T>>, rec: impl Fn(&T) -> &Record) -> Vec<T> {
+/// [`merge`] over items that each carry a record, handing each to `out` in merged order.
+fn merge_by<T, I: Iterator<Item = T>>(
+    parts: Vec<I>,
+    rec: impl Fn(&T) -> &Record,
+    mut out: impl FnMut(T),
+) {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
 
     type Key = (SortKey, usize);
-    let total = parts.iter().map(Vec::len).sum();
-    let mut iters: Vec<std::iter::Peekable<std::vec::IntoIter<T>>> = parts
-        .into_iter()
-        .map(|p| p.into_iter().peekable())
-        .collect();
+    let mut iters: Vec<std::iter::Peekable<I>> =
+        parts.into_iter().map(Iterator::peekable).collect();
     let mut last: Vec<SortKey> = vec![None; iters.len()];
     let mut heap: BinaryHeap<Reverse<Key>> = BinaryHeap::new();
     let key = sort_key;
@@ -561,24 +598,53 @@ fn merge_by<T>(parts: Vec<Vec<T>>, rec: impl Fn(&T) -> &Record) -> Vec<T> {
             heap.push(Reverse((key(rec(r), None), i)));
         }
     }
-    let mut out = Vec::with_capacity(total);
     while let Some(Reverse((_, i))) = heap.pop() {
         let r = iters[i].next().expect("a queued input has a record");
         if rec(&r).ts.is_some() {
             last[i] = key(rec(&r), None);
         }
-        out.push(r);
+        out(r);
         if let Some(n) = iters[i].peek() {
             heap.push(Reverse((key(rec(n), last[i]), i)));
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::assemble::assemble_str;
+    use crate::pattern::{Captures, PatternRef};
+
+    #[test]
+    fn kept_records_share_one_copy_of_their_host_name() {
+        let marker = |_: &Record| {
+            vec![Match {
+                at: PatternRef::new(0, 0),
+                captures: Captures::default(),
+            }]
+        };
+        let mut sieve = Sieve::new(&Options::default(), Some(&marker));
+        for (line, host) in [(1, "web-1"), (2, "web-2"), (3, "web-1")] {
+            sieve.push(Record {
+                line,
+                host: Some(Arc::from(host)),
+                message: "x".to_string(),
+                ..Record::default()
+            });
+        }
+        let hosts: Vec<Arc<str>> = sieve
+            .records
+            .into_iter()
+            .map(|(r, _)| r.host.expect("the host is kept"))
+            .collect();
+        assert_eq!(
+            hosts.iter().map(|h| &**h).collect::<Vec<_>>(),
+            ["web-1", "web-2", "web-1"]
+        );
+        assert!(Arc::ptr_eq(&hosts[0], &hosts[2]));
+        assert!(!Arc::ptr_eq(&hosts[0], &hosts[1]));
+    }
 
     #[test]
     fn whole_second_lines_sort_after_the_precise_lines_of_their_second() {

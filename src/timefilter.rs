@@ -310,55 +310,55 @@ fn hms(s: &str) -> Option<NaiveTime> {
 /// follow its first timed record, and an input with no times at all is kept whole, since
 /// nothing says it is out of range.
 pub fn retain(
-    records: Vec<Record>,
+    mut records: Vec<Record>,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
 ) -> Vec<Record> {
-    retain_by(records, since, until, |r| r)
+    if let Some(keep) = kept(&records, since, until) {
+        let mut keep = keep.into_iter();
+        records.retain(|_| keep.next().unwrap_or(true));
+    }
+    records
 }
 
-/// [`retain`] over items that each carry a record (a record and what matched it).
-pub fn retain_by<T>(
-    items: Vec<T>,
+/// Which of `records` [`retain`] keeps, one flag each; `None` when neither bound is set
+/// (every record is kept). Takes the records by reference so that a caller holding
+/// something beside each record (what matched it) can drop both in place.
+pub fn kept(
+    records: &[Record],
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
-    rec: impl Fn(&T) -> &Record,
-) -> Vec<T> {
+) -> Option<Vec<bool>> {
     if since.is_none() && until.is_none() {
-        return items;
+        return None;
     }
     let inside = |t: DateTime<Utc>| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u);
-    let inputs = items
+    let inputs = records
         .iter()
-        .map(|r| rec(r).input as usize + 1)
+        .map(|r| r.input as usize + 1)
         .max()
         .unwrap_or(0);
-    let mut keep: Vec<Option<bool>> = items
+    let mut keep: Vec<Option<bool>> = records
         .iter()
-        .map(|r| rec(r).ts.map(|t| inside(t.utc)))
+        .map(|r| r.ts.map(|t| inside(t.utc)))
         .collect();
     let mut last: Vec<Option<bool>> = vec![None; inputs];
-    for (r, k) in items.iter().zip(keep.iter_mut()) {
-        let l = &mut last[rec(r).input as usize];
+    for (r, k) in records.iter().zip(keep.iter_mut()) {
+        let l = &mut last[r.input as usize];
         match k {
             Some(v) => *l = Some(*v),
             None => *k = *l,
         }
     }
     let mut next: Vec<Option<bool>> = vec![None; inputs];
-    for (r, k) in items.iter().zip(keep.iter_mut()).rev() {
-        let n = &mut next[rec(r).input as usize];
+    for (r, k) in records.iter().zip(keep.iter_mut()).rev() {
+        let n = &mut next[r.input as usize];
         match k {
             Some(v) => *n = Some(*v),
             None => *k = *n,
         }
     }
-    items
-        .into_iter()
-        .zip(keep)
-        .filter(|(_, k)| k.unwrap_or(true))
-        .map(|(r, _)| r)
-        .collect()
+    Some(keep.into_iter().map(|k| k.unwrap_or(true)).collect())
 }
 
 #[cfg(test)]

@@ -58,11 +58,49 @@ impl<T> Chunked<T> {
         self.chunks.iter().flatten()
     }
 
-    /// Keeps the elements `keep` accepts, in order.
+    /// Keeps the elements `keep` accepts, in order, moving them down in place as
+    /// `Vec::retain` does: nothing is allocated, and the chunks left empty at the end are
+    /// freed.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        let old = std::mem::take(self);
-        for x in old.into_vec() {
-            if keep(&x) {
+        let mut kept = 0;
+        for i in 0..self.len {
+            if keep(&self[i]) {
+                self.swap(kept, i);
+                kept += 1;
+            }
+        }
+        self.truncate(kept);
+    }
+
+    /// Swaps elements `a <= b`.
+    fn swap(&mut self, a: usize, b: usize) {
+        let ((ca, ia), (cb, ib)) = ((a / CHUNK, a % CHUNK), (b / CHUNK, b % CHUNK));
+        if ca == cb {
+            self.chunks[ca].swap(ia, ib);
+        } else {
+            let (low, high) = self.chunks.split_at_mut(cb);
+            std::mem::swap(&mut low[ca][ia], &mut high[0][ib]);
+        }
+    }
+
+    /// Drops the elements from `len` on.
+    fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        self.chunks.truncate(len.div_ceil(CHUNK));
+        if let Some(last) = self.chunks.last_mut() {
+            last.truncate(len - (len - 1) / CHUNK * CHUNK);
+        }
+        self.len = len;
+    }
+
+    /// Reverses the order of the elements, one chunk at a time: the old chunks are freed
+    /// as the new ones fill, so at most one chunk more is held.
+    pub fn reverse(&mut self) {
+        let mut old = std::mem::take(self);
+        while let Some(c) = old.chunks.pop() {
+            for x in c.into_iter().rev() {
                 self.push(x);
             }
         }
@@ -75,6 +113,16 @@ impl<T> Chunked<T> {
             v.extend(c);
         }
         v
+    }
+}
+
+/// The elements in order, each chunk freed as soon as its last element is taken: moving
+/// the elements on into another list holds them twice only a chunk at a time.
+impl<T> IntoIterator for Chunked<T> {
+    type Item = T;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<T>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
     }
 }
 
@@ -111,5 +159,50 @@ mod tests {
         assert_eq!(c[CHUNK], 2 * CHUNK);
         assert!(c.iter().all(|x| x % 2 == 0));
         assert_eq!(c.into_vec().len(), (3 * CHUNK + 5).div_ceil(2));
+    }
+
+    #[test]
+    fn retaining_in_place_frees_emptied_chunks_and_keeps_growing_right() {
+        let mut c = Chunked::default();
+        for i in 0..3 * CHUNK {
+            c.push(i);
+        }
+        let mut seen = Vec::new();
+        c.retain(|&x| {
+            seen.push(x);
+            x % 3 == 0 || x == 3 * CHUNK - 1
+        });
+        // Each element asked about once, in order, as `Vec::retain` does.
+        assert!(seen.into_iter().eq(0..3 * CHUNK));
+        let want: Vec<usize> = (0..3 * CHUNK)
+            .filter(|&x| x % 3 == 0 || x == 3 * CHUNK - 1)
+            .collect();
+        assert_eq!(c.len(), want.len());
+        assert_eq!(c.chunks.len(), want.len().div_ceil(CHUNK));
+        for x in 0..CHUNK {
+            c.push(10 * CHUNK + x);
+        }
+        let all: Vec<usize> = c.iter().copied().collect();
+        assert_eq!(all[..want.len()], want[..]);
+        assert!(all[want.len()..].iter().copied().eq(10 * CHUNK..11 * CHUNK));
+        assert_eq!(c[want.len() + 1], 10 * CHUNK + 1);
+        c.retain(|_| false);
+        assert_eq!((c.len(), c.chunks.len()), (0, 0));
+    }
+
+    #[test]
+    fn reverses_across_a_partly_filled_last_chunk() {
+        let n = 2 * CHUNK + 7;
+        let mut c = Chunked::default();
+        for i in 0..n {
+            c.push(i);
+        }
+        c.reverse();
+        assert_eq!(c.len(), n);
+        // Indexing still finds every element where a reversed `Vec` holds it.
+        assert_eq!(c[0], n - 1);
+        assert_eq!(c[CHUNK], n - 1 - CHUNK);
+        assert_eq!(c[n - 1], 0);
+        assert!(c.into_iter().eq((0..n).rev()));
     }
 }

@@ -2613,25 +2613,31 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
     // own had already looked for an owner and found it taken.
     rehome_errors(&mut b.st, set, &store);
     rehome_errors(&mut b.st, set, &store);
-    b.st.global.sort_unstable();
-    let mut conns = b.st.conns.into_vec();
+    // What only the searches read (the key and path indexes, every connection's cache)
+    // goes before the connections are copied out of their chunks: it is as large as the
+    // connections themselves, and held with the copy it made the scan's peak.
+    let mut st = b.st;
+    let chunks = std::mem::take(&mut st.conns);
+    let mut global = std::mem::take(&mut st.global);
+    drop(st);
+    global.sort_unstable();
+    let mut conns = chunks.into_vec();
     // Start order, ties by first event: deterministic ids.
     conns.sort_by_key(|c| (c.start, c.links.first().map(|l| l.event)));
     for (i, c) in conns.iter_mut().enumerate() {
         c.id = format!("c{}", i + 1).into();
         c.links.sort_by_key(|l| l.event);
     }
-    let global_writers =
-        b.st.global
-            .iter()
-            .map(|&g| {
-                let o = store.origin(events[g].record);
-                o.pid.map(|pid| (o.host.map(Arc::from), pid))
-            })
-            .collect();
+    let global_writers = global
+        .iter()
+        .map(|&g| {
+            let o = store.origin(events[g].record);
+            o.pid.map(|pid| (o.host.map(Arc::from), pid))
+        })
+        .collect();
     Correlated {
         connections: conns,
-        global: b.st.global,
+        global,
         global_writers,
     }
 }

@@ -1407,7 +1407,9 @@ pub fn events(records: &[Record], set: &PackSet) -> Vec<Event> {
 pub fn events_of(records: &[Record], matched: Vec<Vec<Match>>, set: &PackSet) -> Vec<Event> {
     // Records without a time of their own take the last time before them in their input.
     let mut last: Vec<Option<chrono::DateTime<chrono::Utc>>> = Vec::new();
-    let mut out = Vec::new();
+    // Sized once: the events are held until the report is written, and a `Vec` grown by
+    // doubling holds up to as many again in spare capacity.
+    let mut out = Vec::with_capacity(matched.iter().map(Vec::len).sum());
     for (i, (r, found)) in records.iter().zip(matched).enumerate() {
         let input = r.input as usize;
         if last.len() <= input {

@@ -597,6 +597,30 @@ impl State {
         std::mem::take(&mut self.conns[ci])
     }
 
+    /// Frees what only the searches read of closed connection `ci`, which no search can
+    /// reach any more: its cache's lists, its closed ids and its place in the path
+    /// index. Kept: the cache's flags and times, which the passes after the loop read
+    /// ([`absorb_orphans`], [`rehome_errors`]), and its ids in the open-id index. A line
+    /// carrying one of those still finds it and, the connection being closed long ago,
+    /// starts a new one as it did; without the entry the line would look further.
+    fn retire(&mut self, ci: usize) {
+        let cache = &mut self.caches[ci];
+        cache.patterns = Short::default();
+        cache.reached = Short::default();
+        cache.diverted = Short::default();
+        cache.keys = Short::default();
+        let rare = cache.rare.take();
+        let indexed = cache.indexed.take();
+        for k in rare.map(|r| r.closed_keys).unwrap_or_default() {
+            if self.closed_keys.get(&k) == Some(&ci) {
+                self.closed_keys.remove(&k);
+            }
+        }
+        if let (Some(t), Some(p)) = (indexed, &self.conns[ci].path) {
+            self.by_path.remove(&(p.clone(), t, ci));
+        }
+    }
+
     /// Adds connection `ci`, just opened (its path not known yet), to `recent`.
     fn enter_recent(&mut self, ci: usize) {
         self.recent.push(ci);
@@ -2199,6 +2223,85 @@ pub fn horizon(set: &PackSet) -> CDuration {
     )
 }
 
+/// For every `every`-th event (the first of each run of `every`), the earliest time of it
+/// and of all the events after it; `None` when one of them has no time.
+///
+/// Events come in time order only per input (a clock that jumps back stays where it
+/// jumped), so the time of the event being placed does not bound the later ones: this
+/// does, and a connection that ended more than a search window before it can take no
+/// later line but the ones its ids or its start still find.
+fn time_floors(events: &[Event], every: usize) -> Vec<Option<DateTime<Utc>>> {
+    let mut floors = vec![None; events.len() / every + 1];
+    let mut floor = Some(DateTime::<Utc>::MAX_UTC);
+    for (i, e) in events.iter().enumerate().rev() {
+        // A line without a time passes every time window: nothing before it may go.
+        floor = floor.zip(e.ts).map(|(f, t)| f.min(t));
+        if i % every == 0 {
+            floors[i / every] = floor;
+        }
+    }
+    floors
+}
+
+/// Scan's list of the connections that closed, until what only the searches read of them
+/// (their cache, their entries in the closed-id and path indexes) can go: a busy log's
+/// finished connections otherwise hold it until the last line is placed, and at the end
+/// of the loop it was a tenth of the scan's peak. `watch` forgets whole connections
+/// instead (its engine's `release`); the scan's report needs them all.
+#[derive(Default)]
+struct Retiring {
+    /// Closed connections whose search state is still held, in the order they closed.
+    queue: Vec<usize>,
+    /// Slots ever queued: a connection closes once, but its late lines land on it again.
+    queued: Vec<bool>,
+    /// What the last sweep kept: the next waits until as many more have closed, so each
+    /// connection is looked at a bounded number of times however long it stays.
+    kept: usize,
+    /// Fewest newly closed connections worth a sweep; 0: sweep at every look (tests).
+    least: usize,
+}
+
+impl Retiring {
+    /// Connection `ci` just took a line: queued once it is closed.
+    fn note(&mut self, st: &State, ci: usize) {
+        if !st.conns[ci].closed {
+            return;
+        }
+        if self.queued.len() <= ci {
+            self.queued.resize(ci + 1, false);
+        }
+        if !std::mem::replace(&mut self.queued[ci], true) {
+            self.queue.push(ci);
+        }
+    }
+
+    /// Retires the queued connections no line at or after `floor` can reach through a
+    /// search: out of `recent`, ended more than the longest search window before
+    /// `floor`, and with the proxy's access line (one without may still take it, found
+    /// by its start however long ago that was).
+    fn sweep<S: Store + ?Sized>(&mut self, b: &mut Builder<'_, S>, floor: DateTime<Utc>) {
+        if self.least > 0 && self.queue.len() < (2 * self.kept).max(self.kept + self.least) {
+            return;
+        }
+        let Some(before) = floor.checked_sub_signed(b.horizon) else {
+            return;
+        };
+        let st = &mut b.st;
+        let mut queue = std::mem::take(&mut self.queue);
+        queue.retain(|&ci| {
+            let cache = &st.caches[ci];
+            let done =
+                !cache.in_recent && cache.has_proxy && st.conns[ci].end.is_some_and(|e| e < before);
+            if done {
+                st.retire(ci);
+            }
+            !done
+        });
+        self.kept = queue.len();
+        self.queue = queue;
+    }
+}
+
 /// Gives key-less fragments to the connection the server closed right after them.
 ///
 /// A line that names nothing (Daphne's `Exception inside application` with its traceback,
@@ -2600,13 +2703,53 @@ fn fell_silent_at<S: Store + ?Sized>(
         .map(|(_, x)| x)
 }
 
+/// Events placed between two looks at the closed connections whose search state may go.
+const SWEEP_EVERY: usize = 4096;
+/// Fewest connections closed since the last look that make a look worth its walk.
+const SWEEP_LEAST: usize = 256;
+
 /// Groups `events` (in time order) into connections.
 pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correlated {
+    correlate_sweeping(set, records, events, SWEEP_EVERY, SWEEP_LEAST)
+}
+
+/// Places every event of `events` (the builder's store's) in order, retiring the
+/// finished connections as [`correlate_sweeping`] says.
+fn place_all<S: Store + ?Sized>(
+    b: &mut Builder<'_, S>,
+    events: &[Event],
+    every: usize,
+    least: usize,
+) {
+    let floors = time_floors(events, every);
+    let mut retiring = Retiring {
+        least,
+        ..Retiring::default()
+    };
+    for i in 0..events.len() {
+        if i > 0 && i % every == 0 {
+            if let Some(floor) = floors[i / every] {
+                retiring.sweep(b, floor);
+            }
+        }
+        if let Some(ci) = b.push(i) {
+            retiring.note(&b.st, ci);
+        }
+    }
+}
+
+/// [`correlate`], looking every `every` events for finished connections to retire once
+/// at least `least` have closed since the last look.
+fn correlate_sweeping(
+    set: &PackSet,
+    records: &[Record],
+    events: &[Event],
+    every: usize,
+    least: usize,
+) -> Correlated {
     let store = Slices { records, events };
     let mut b = Builder::new(set, &store, State::default());
-    for i in 0..events.len() {
-        b.push(i);
-    }
+    place_all(&mut b, events, every, least);
     absorb_orphans(&mut b.st, &store);
     // Twice: a session that held an error not its own (a Redis timeout written while it
     // was still logging) gives it up in the first pass, after another error that was its

@@ -231,3 +231,104 @@ fn pattern_keys_order_as_pattern_refs_do() {
         }
     }
 }
+
+/// The proxy's access line, written at the close with the session's length, and the
+/// server's kill warning, written by the connection's id after its close.
+const LATE: &str = r#"
+[pack]
+name = "late"
+about = "test proxy and late server lines"
+[[pattern]]
+id = "access"
+stage = "proxy"
+ends = true
+regex = 'NGINX (?P<client_ip>[\d.]+) "GET (?P<path>/\S*)" (?P<status>\d+) (?P<request_time>[\d.]+)'
+examples = [{ line = 'NGINX 127.0.0.1 "GET /ws/a/" 101 1.100' }]
+[[pattern]]
+id = "killed"
+stage = "server"
+regex = '(?P<client>\S+:\d+) took too long to shut down and was killed'
+examples = [{ line = "127.0.0.1:1 took too long to shut down and was killed" }]
+"#;
+
+#[test]
+fn a_finished_connection_gives_up_its_search_state_and_late_lines_land_as_before() {
+    let mut log = String::from(concat!(
+        "2026-11-23 10:00:00,000 INFO 127.0.0.1:1001 - - [23/Nov/2026:10:00:00] \"WSCONNECTING /ws/a/\" - -\n",
+        "2026-11-23 10:00:00,100 INFO 127.0.0.1:1001 - - [23/Nov/2026:10:00:00] \"WSCONNECT /ws/a/\" - -\n",
+        "2026-11-23 10:00:01,000 INFO 127.0.0.1:1001 - - [23/Nov/2026:10:00:01] \"WSDISCONNECT /ws/a/\" - -\n",
+        "2026-11-23 10:00:01,100 INFO NGINX 127.0.0.1 \"GET /ws/a/\" 101 1.100\n",
+        // Within the grace after the close: found by its closed id.
+        "2026-11-23 10:00:10,000 WARNING 127.0.0.1:1001 took too long to shut down and was killed\n",
+        "2026-11-23 10:00:40,000 INFO 127.0.0.1:1002 - - [23/Nov/2026:10:00:40] \"WSCONNECTING /ws/b/\" - -\n",
+    ));
+    // Enough lines for `recent` to be pruned of the first connection.
+    for i in 0..600 {
+        log.push_str(&format!(
+            "2026-11-23 10:00:{:02},{:03} INFO PING /ws/b/\n",
+            41 + i / 100,
+            i % 100 * 10
+        ));
+    }
+    // Long after the close: its id and its start no longer take these.
+    log.push_str(concat!(
+        "2026-11-23 10:00:50,000 WARNING 127.0.0.1:1001 took too long to shut down and was killed\n",
+        "2026-11-23 10:00:50,100 INFO NGINX 127.0.0.1 \"GET /ws/a/\" 101 49.100\n",
+    ));
+    let set = PackSet::new(vec![
+        compile(Origin::Builtin("server.toml"), SERVER).unwrap(),
+        compile(Origin::Builtin("app.toml"), APP).unwrap(),
+        compile(Origin::Builtin("late.toml"), LATE).unwrap(),
+    ]);
+    let records = assemble_str(0, &log, TimeCtx::default()).records;
+    let ev = events(&records, &set);
+
+    let store = Slices {
+        records: &records,
+        events: &ev,
+    };
+    let mut b = Builder::new(&set, &store, State::default());
+    place_all(&mut b, &ev, 1, 0);
+    let st = &b.st;
+    // The first connection (slot 0) kept its lines, but not what only searches read.
+    assert_eq!(lines_of(&st.conns[0], &ev), vec![1, 2, 3, 4, 5]);
+    assert!(st.conns[0].closed);
+    assert!(st.caches[0].patterns.is_empty() && st.caches[0].rare.is_none());
+    assert!(st.caches[0].closed_at.is_some() && st.caches[0].has_proxy);
+    assert!(!st.closed_keys.values().any(|&c| c == 0));
+    assert!(!st.by_path.iter().any(|&(_, _, c)| c == 0));
+
+    // Retired at every line or never, the connections are the same.
+    let every_line = correlate_sweeping(&set, &records, &ev, 1, 0);
+    let never = correlate_sweeping(&set, &records, &ev, usize::MAX, 0);
+    assert_eq!(
+        format!("{:?}", every_line.connections),
+        format!("{:?}", never.connections)
+    );
+    assert_eq!(every_line.global, never.global);
+    let n = records.len();
+    let lines: Vec<Vec<usize>> = never.connections.iter().map(|c| lines_of(c, &ev)).collect();
+    assert!(lines.contains(&vec![1, 2, 3, 4, 5]), "{lines:?}");
+    assert!(
+        lines.contains(&vec![n - 1]) && lines.contains(&vec![n]),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn time_floors_bound_every_later_event_and_stop_at_a_timeless_one() {
+    let t = |s: i64| Some(DateTime::from_timestamp(s, 0).unwrap());
+    let ev = |ts| Event {
+        record: 0,
+        input: 0,
+        ts,
+        at: PatternRef::new(0, 0),
+        stage: Stage::Server,
+        captures: crate::pattern::Captures::default(),
+    };
+    // A clock that jumps back: the floor before the jump is the later low time.
+    let events = [ev(t(10)), ev(t(20)), ev(t(5)), ev(t(30)), ev(t(40))];
+    assert_eq!(time_floors(&events, 2), vec![t(5), t(5), t(40)]);
+    let events = [ev(t(10)), ev(None), ev(t(30)), ev(t(40))];
+    assert_eq!(time_floors(&events, 2), vec![None, t(30), None]);
+}

@@ -143,14 +143,21 @@ fn num(e: &Event, name: &str) -> Option<u32> {
 /// The group a `count` rule counts `e` in: the `by` capture, else that field of its
 /// connection; `None` when neither says (the line is not counted).
 pub(crate) fn count_key(rule: &Rule, e: &Event, conn: Option<&Connection>) -> Option<String> {
+    count_key_str(rule, e, conn).map(String::from)
+}
+
+/// [`count_key`], borrowed from the event or the connection: a scan groups every event a
+/// count rule sees at once, and a copy of each key (a JWT per nginx access line) made its
+/// peak.
+fn count_key_str<'a>(rule: &Rule, e: &'a Event, conn: Option<&'a Connection>) -> Option<&'a str> {
     let Some(by) = &rule.when.by else {
-        return Some(String::new());
+        return Some("");
     };
-    e.cap(by).map(str::to_string).or_else(|| {
+    e.cap(by).or_else(|| {
         conn.and_then(|c| match by.as_str() {
-            "client_ip" => c.client_ip.as_deref().map(String::from),
-            "user" | "user_id" => c.user.as_deref().map(String::from),
-            "path" => c.path.as_deref().map(String::from),
+            "client_ip" => c.client_ip.as_deref(),
+            "user" | "user_id" => c.user.as_deref(),
+            "path" => c.path.as_deref(),
             _ => None,
         })
     })
@@ -472,10 +479,41 @@ struct Eval<'a> {
     corr: &'a Correlated,
     findings: Vec<Finding>,
     pending: Vec<bool>,
-    /// Event → the connection it belongs to.
-    owner: BTreeMap<usize, usize>,
+    /// Event → the connection it belongs to ([`NO_OWNER`] for none). One number per
+    /// event: as a map of the linked events it was built by sorting them all, and that
+    /// made the scan's peak (the 1 GiB corpus: 470 MB, 43 MB above the correlation's).
+    owner: Vec<u32>,
     /// Each connection's last close code ([`last_code`]).
     close_codes: Vec<Option<u32>>,
+}
+
+/// No connection holds the event.
+const NO_OWNER: u32 = u32::MAX;
+
+/// For each of `events` events, the connection whose link names it (the last one, should
+/// two), or [`NO_OWNER`].
+fn owners(corr: &Correlated, events: usize) -> Vec<u32> {
+    let mut owner = vec![NO_OWNER; events];
+    for (ci, c) in corr.connections.iter().enumerate() {
+        // Each connection holds an event, and four billion events would not fit in memory.
+        let ci = u32::try_from(ci)
+            .ok()
+            .filter(|&c| c != NO_OWNER)
+            .expect("fewer connections than u32::MAX");
+        for l in &c.links {
+            owner[l.event] = ci;
+        }
+    }
+    owner
+}
+
+/// The connection that holds event `i`, from [`owners`].
+fn owner_of(owner: &[u32], i: usize) -> Option<usize> {
+    owner
+        .get(i)
+        .copied()
+        .filter(|&ci| ci != NO_OWNER)
+        .map(|ci| ci as usize)
 }
 
 impl Eval<'_> {
@@ -506,7 +544,7 @@ impl Eval<'_> {
                 };
                 let window = CDuration::from_std(w).unwrap_or(CDuration::zero());
                 let owner = &owner;
-                let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+                let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
                 for (i, e) in self.events.iter().enumerate() {
                     if usize::from(e.at.pack) != pi
                         || !rule.when.seen.contains(&usize::from(e.at.pattern))
@@ -515,8 +553,8 @@ impl Eval<'_> {
                     {
                         continue;
                     }
-                    let conn = owner.get(&i).map(|&ci| &self.corr.connections[ci]);
-                    let Some(key) = count_key(rule, e, conn) else {
+                    let conn = owner_of(owner, i).map(|ci| &self.corr.connections[ci]);
+                    let Some(key) = count_key_str(rule, e, conn) else {
                         continue;
                     };
                     groups.entry(key).or_default().push(i);
@@ -537,7 +575,7 @@ impl Eval<'_> {
                             }
                             let burst = &evs[lo..=end];
                             let mut conns: Vec<usize> =
-                                burst.iter().filter_map(|i| owner.get(i).copied()).collect();
+                                burst.iter().filter_map(|&i| owner_of(owner, i)).collect();
                             conns.sort();
                             conns.dedup();
                             let ev = vec![burst[0], *burst.last().unwrap()];
@@ -745,12 +783,7 @@ pub fn evaluate(
         corr,
         findings: Vec::new(),
         pending: vec![false; n],
-        owner: corr
-            .connections
-            .iter()
-            .enumerate()
-            .flat_map(|(ci, c)| c.links.iter().map(move |l| (l.event, ci)))
-            .collect(),
+        owner: owners(corr, events.len()),
         close_codes: corr
             .connections
             .iter()

@@ -267,3 +267,23 @@ fn found_findings_get_the_same_words_as_connection_findings() {
         "the token is read through the caller's `exp`"
     );
 }
+
+#[test]
+fn owners_name_each_linked_events_connection_and_none_for_the_others() {
+    use crate::correlate::Link;
+    let conn = |events: &[usize]| {
+        let mut c = Connection::default();
+        c.links = events
+            .iter()
+            .map(|&e| Link::new(e, "client", true))
+            .collect();
+        c
+    };
+    let corr = Correlated {
+        connections: vec![conn(&[0, 3]), conn(&[1, 4])],
+        ..Correlated::default()
+    };
+    let owner = owners(&corr, 6);
+    let found: Vec<Option<usize>> = (0..6).map(|i| owner_of(&owner, i)).collect();
+    assert_eq!(found, vec![Some(0), Some(1), None, Some(0), Some(1), None]);
+}

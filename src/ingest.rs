@@ -20,7 +20,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use rayon::prelude::*;
 
 use crate::assemble::{detect, Assembler, Detection, Filter, InputStats};
-use crate::correlate::Chunked;
+use crate::chunked::Chunked;
 use crate::error::Error;
 use crate::format::Format;
 use crate::input::{self, Compression, InputSpec};

@@ -12,6 +12,7 @@
 
 pub mod assemble;
 pub mod catalog;
+pub mod chunked;
 pub mod correlate;
 pub mod error;
 pub mod expect;

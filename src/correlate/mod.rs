@@ -32,9 +32,8 @@ use chrono::{DateTime, Duration as CDuration, Utc};
 use crate::pattern::{Event, PackSet, PatternRef, Stage};
 use crate::record::Record;
 
-mod chunked;
 mod short;
-pub use chunked::Chunked;
+pub use crate::chunked::Chunked;
 pub use short::Short;
 
 /// How long a connection waits for its next step when the pack does not say.

@@ -443,7 +443,7 @@ fn slim(mut r: Record, hosts: &mut BTreeSet<Arc<str>>) -> Record {
     r.fields = Box::default();
     r.program = None;
     r.message.shrink_to_fit();
-    r.host = r.host.map(|h| crate::correlate::intern(hosts, &h));
+    r.host = r.host.map(|h| crate::record::intern(hosts, &h));
     r
 }
 

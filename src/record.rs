@@ -4,6 +4,7 @@
 //! (they are merged across inputs and sorted by time). The per-line parsers produce the
 //! borrowed [`crate::format::Parsed`] instead, so a line that is thrown away costs nothing.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -220,6 +221,25 @@ impl Record {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Most distinct host names kept shared.
+const MAX_INTERNED: usize = 1024;
+
+/// The shared copy of `s` in `set`, added when new: a log names a few hosts, and `scan`
+/// holds every matched record while `watch` holds every open connection's.
+pub(crate) fn intern(set: &mut BTreeSet<Arc<str>>, s: &str) -> Arc<str> {
+    if let Some(a) = set.get(s) {
+        return a.clone();
+    }
+    // A stream naming ever new hosts must not grow the set for days: start over (the
+    // copies in use stay valid, only shared less).
+    if set.len() >= MAX_INTERNED {
+        set.clear();
+    }
+    let a: Arc<str> = Arc::from(s);
+    set.insert(a.clone());
+    a
 }
 
 #[cfg(test)]

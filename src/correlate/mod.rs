@@ -30,7 +30,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration as CDuration, Utc};
 
 use crate::pattern::{Event, PackSet, PatternRef, Stage};
-use crate::record::Record;
+use crate::record::{intern, Record};
 
 mod short;
 pub use crate::chunked::Chunked;
@@ -45,8 +45,6 @@ const KEYLESS_WINDOW_MS: i64 = 2_000;
 const CLOSED_GRACE_MS: i64 = 15_000;
 /// How far the proxy's computed start may be from the connection's start.
 const PROXY_SLACK_MS: i64 = 2_000;
-/// Most distinct host names kept shared.
-const MAX_INTERNED: usize = 1024;
 
 /// How an event joined its connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -386,21 +384,6 @@ fn answer_of(e: &Event) -> Option<bool> {
 /// Two sightings of one token: equal, or one cut from the other.
 fn same_token(a: &str, b: &str) -> bool {
     a.starts_with(b) || b.starts_with(a)
-}
-
-/// The shared copy of `s` in `set`, added when new.
-pub(crate) fn intern(set: &mut BTreeSet<Arc<str>>, s: &str) -> Arc<str> {
-    if let Some(a) = set.get(s) {
-        return a.clone();
-    }
-    // A stream naming ever new hosts must not grow the set for days: start over (the
-    // copies in use stay valid, only shared less).
-    if set.len() >= MAX_INTERNED {
-        set.clear();
-    }
-    let a: Arc<str> = Arc::from(s);
-    set.insert(a.clone());
-    a
 }
 
 /// `v`, with room for one more element: a connection's short lists (its keys, patterns,

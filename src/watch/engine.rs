@@ -170,7 +170,7 @@ struct LiveStore {
     records: SeqMap<Box<Held>>,
     /// Events held.
     live_events: usize,
-    /// Host names, one copy each (see [`correlate::intern`]).
+    /// Host names, one copy each (see [`crate::record::intern`]).
     hosts: BTreeSet<Arc<str>>,
     /// The `exp` of the token each held event carries, once decoded: a connection is
     /// judged again at each of its lines, and decoding its token every time cost more
@@ -202,7 +202,7 @@ impl Held {
             line: r.line,
             ts: r.ts.map(|t| t.utc),
             coarse: r.coarse_time(),
-            host: r.host.map(|h| correlate::intern(hosts, &h)),
+            host: r.host.map(|h| crate::record::intern(hosts, &h)),
             pid: r.pid.unwrap_or(0),
             has_pid: r.pid.is_some(),
             message: r.message.into_boxed_str(),

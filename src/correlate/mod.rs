@@ -708,13 +708,14 @@ impl State {
 }
 
 /// Places events one at a time into a [`State`].
-pub struct Builder<'a, S: Store + ?Sized> {
+pub struct Builder<'a, 'b, S: Store + ?Sized> {
     set: &'a PackSet,
     store: &'a S,
     /// The longest window any search uses.
     horizon: CDuration,
-    /// The state, moved in for the builder's life.
-    pub st: State,
+    /// The state, lent for the builder's life (`watch` makes a builder per event: a
+    /// state moved in and out each time cost a copy and a drop of an empty one).
+    pub st: &'b mut State,
     /// What the searches ask of the event being placed (see [`Facts`]).
     placing: Option<Rc<Facts<'a>>>,
 }
@@ -776,14 +777,14 @@ impl<'a> Facts<'a> {
 /// How many connections without timestamps stay searchable.
 const RECENT_CAP: usize = 4096;
 
-impl<'a, S: Store + ?Sized> Builder<'a, S> {
+impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// A builder over `store`, continuing `st`.
-    pub fn new(set: &'a PackSet, store: &'a S, st: State) -> Self {
+    pub fn new(set: &'a PackSet, store: &'a S, st: &'b mut State) -> Self {
         Self::resume(set, store, st, horizon(set))
     }
 
     /// The same, with the packs' [`horizon`] already computed (one builder per event).
-    pub fn resume(set: &'a PackSet, store: &'a S, st: State, horizon: CDuration) -> Self {
+    pub fn resume(set: &'a PackSet, store: &'a S, st: &'b mut State, horizon: CDuration) -> Self {
         Builder {
             set,
             store,
@@ -1693,7 +1694,7 @@ impl<'a, S: Store + ?Sized> Builder<'a, S> {
     /// owner of the next.
     fn takes_record(&self, ci: usize, ei: usize) -> bool {
         self.record_events(ei).all(|e| {
-            (self.set.pattern(e.at).repeats || !self.has(ci, e.at)) && handler_fits(&self.st, ci, e)
+            (self.set.pattern(e.at).repeats || !self.has(ci, e.at)) && handler_fits(self.st, ci, e)
         })
     }
 
@@ -2261,7 +2262,7 @@ impl Retiring {
     /// search: out of `recent`, ended more than the longest search window before
     /// `floor`, and with the proxy's access line (one without may still take it, found
     /// by its start however long ago that was).
-    fn sweep<S: Store + ?Sized>(&mut self, b: &mut Builder<'_, S>, floor: DateTime<Utc>) {
+    fn sweep<S: Store + ?Sized>(&mut self, b: &mut Builder<'_, '_, S>, floor: DateTime<Utc>) {
         if self.least > 0 && self.queue.len() < (2 * self.kept).max(self.kept + self.least) {
             return;
         }
@@ -2698,7 +2699,7 @@ pub fn correlate(set: &PackSet, records: &[Record], events: &[Event]) -> Correla
 /// Places every event of `events` (the builder's store's) in order, retiring the
 /// finished connections as [`correlate_sweeping`] says.
 fn place_all<S: Store + ?Sized>(
-    b: &mut Builder<'_, S>,
+    b: &mut Builder<'_, '_, S>,
     events: &[Event],
     every: usize,
     least: usize,
@@ -2715,7 +2716,7 @@ fn place_all<S: Store + ?Sized>(
             }
         }
         if let Some(ci) = b.push(i) {
-            retiring.note(&b.st, ci);
+            retiring.note(b.st, ci);
         }
     }
 }
@@ -2730,18 +2731,18 @@ fn correlate_sweeping(
     least: usize,
 ) -> Correlated {
     let store = Slices { records, events };
-    let mut b = Builder::new(set, &store, State::default());
+    let mut st = State::default();
+    let mut b = Builder::new(set, &store, &mut st);
     place_all(&mut b, events, every, least);
-    absorb_orphans(&mut b.st, &store);
+    absorb_orphans(&mut st, &store);
     // Twice: a session that held an error not its own (a Redis timeout written while it
     // was still logging) gives it up in the first pass, after another error that was its
     // own had already looked for an owner and found it taken.
-    rehome_errors(&mut b.st, set, &store);
-    rehome_errors(&mut b.st, set, &store);
+    rehome_errors(&mut st, set, &store);
+    rehome_errors(&mut st, set, &store);
     // What only the searches read (the key and path indexes, every connection's cache)
     // goes before the connections are copied out of their chunks: it is as large as the
     // connections themselves, and held with the copy it made the scan's peak.
-    let mut st = b.st;
     let chunks = std::mem::take(&mut st.conns);
     let mut global = std::mem::take(&mut st.global);
     drop(st);

@@ -287,9 +287,10 @@ fn a_finished_connection_gives_up_its_search_state_and_late_lines_land_as_before
         records: &records,
         events: &ev,
     };
-    let mut b = Builder::new(&set, &store, State::default());
+    let mut state = State::default();
+    let mut b = Builder::new(&set, &store, &mut state);
     place_all(&mut b, &ev, 1, 0);
-    let st = &b.st;
+    let st = &state;
     // The first connection (slot 0) kept its lines, but not what only searches read.
     assert_eq!(lines_of(&st.conns[0], &ev), vec![1, 2, 3, 4, 5]);
     assert!(st.conns[0].closed);

@@ -438,14 +438,8 @@ impl<'a> Engine<'a> {
         self.store.records.insert(ri, Box::new(held));
         let mut touched: Vec<usize> = Vec::new();
         for ei in (0..n).map(|j| ri << MATCH_BITS | j) {
-            let mut b = Builder::resume(
-                self.set,
-                &self.store,
-                std::mem::take(&mut self.state),
-                self.horizon,
-            );
+            let mut b = Builder::resume(self.set, &self.store, &mut self.state, self.horizon);
             let landed = b.push(ei);
-            self.state = b.st;
             self.counts.connections = self.state.opened() as u64;
             if let Some(ci) = landed {
                 if !touched.contains(&ci) {

@@ -487,12 +487,12 @@ pub struct State {
     /// its path, and apart those whose path is not known. A line that names its path
     /// looks only at these (a busy server has hundreds of recent connections, most on
     /// other paths); the creation number keeps `recent`'s order.
-    recent_on_path: HashMap<Box<str>, BTreeSet<(usize, usize)>>,
+    recent_on_path: RecentIndex,
     recent_pathless: BTreeSet<(usize, usize)>,
     /// `recent` by user, in the same way: under each user name the recent connections
     /// that gave it, and under each kind of name ([`user_kind`]) those that gave none of
     /// that kind. A line naming a user and no path looks only at these.
-    recent_by_user: HashMap<Box<str>, BTreeSet<(usize, usize)>>,
+    recent_by_user: RecentIndex,
     recent_kindless: [BTreeSet<(usize, usize)>; 3],
     /// (path, start in ms, connection), for the proxy's lines written at close.
     by_path: BTreeSet<(Box<str>, i64, usize)>,
@@ -619,12 +619,7 @@ impl State {
     fn unindex_recent(&mut self, ci: usize, cache: &Cache) {
         let seq = cache.seq;
         for u in cache.users() {
-            if let Some(set) = self.recent_by_user.get_mut(u.as_str()) {
-                set.remove(&(seq, ci));
-                if set.is_empty() {
-                    self.recent_by_user.remove(u.as_str());
-                }
-            }
+            index_remove(&mut self.recent_by_user, u, (seq, ci));
         }
         let kinds = cache.rare.as_ref().map_or(0, |r| r.user_kinds);
         for (k, set) in self.recent_kindless.iter_mut().enumerate() {
@@ -633,14 +628,7 @@ impl State {
             }
         }
         match self.conns[ci].path.as_deref() {
-            Some(p) => {
-                if let Some(set) = self.recent_on_path.get_mut(p) {
-                    set.remove(&(seq, ci));
-                    if set.is_empty() {
-                        self.recent_on_path.remove(p);
-                    }
-                }
-            }
+            Some(p) => index_remove(&mut self.recent_on_path, p, (seq, ci)),
             None => {
                 self.recent_pathless.remove(&(seq, ci));
             }
@@ -672,11 +660,8 @@ impl State {
         if !self.caches[ci].in_recent || !self.recent_pathless.remove(&(seq, ci)) {
             return;
         }
-        if let Some(p) = &self.conns[ci].path {
-            self.recent_on_path
-                .entry(p.clone())
-                .or_default()
-                .insert((seq, ci));
+        if let Some(p) = self.conns[ci].path.as_deref() {
+            index_add(&mut self.recent_on_path, p, (seq, ci));
         }
     }
 
@@ -690,20 +675,38 @@ impl State {
         let seq = cache.seq;
         let u = cache.users()[i].as_str();
         self.recent_kindless[usize::from(user_kind(u))].remove(&(seq, ci));
-        match self.recent_by_user.get_mut(u) {
-            Some(set) => {
-                set.insert((seq, ci));
-            }
-            None => {
-                self.recent_by_user
-                    .insert(Box::from(u), BTreeSet::from([(seq, ci)]));
-            }
-        }
+        index_add(&mut self.recent_by_user, u, (seq, ci));
     }
 
     /// Takes the events placed outside any connection since the last call.
     pub fn take_global(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.global)
+    }
+}
+
+/// Recent connections under a text (a path, a user name), as (creation number, slot).
+type RecentIndex = HashMap<Box<str>, BTreeSet<(usize, usize)>>;
+
+/// Files `entry` under `key` in `index`.
+fn index_add(index: &mut RecentIndex, key: &str, entry: (usize, usize)) {
+    match index.get_mut(key) {
+        Some(set) => {
+            set.insert(entry);
+        }
+        // The key is copied only for a new text.
+        None => {
+            index.insert(Box::from(key), BTreeSet::from([entry]));
+        }
+    }
+}
+
+/// Takes `entry` out from under `key` in `index`, and the key once nothing is under it.
+fn index_remove(index: &mut RecentIndex, key: &str, entry: (usize, usize)) {
+    if let Some(set) = index.get_mut(key) {
+        set.remove(&entry);
+        if set.is_empty() {
+            index.remove(key);
+        }
     }
 }
 
@@ -2152,7 +2155,7 @@ fn leaves_sequence(set: &PackSet, e: &Event) -> bool {
 /// tested for fit once, however many preferences are tried (the fit is the costly part).
 // Never inlined: where the compiler inlined it into its caller, it stopped inlining the
 // candidate test into the loop here, and each candidate paid a call (a scan took 5 %
-// more instructions, a watch 1.4 %).
+// more instructions; forced inline, a watch 1.4 %).
 #[inline(never)]
 fn first_preferred(
     cands: &[usize],
@@ -2269,7 +2272,7 @@ impl Retiring {
         let Some(before) = floor.checked_sub_signed(b.horizon) else {
             return;
         };
-        let st = &mut b.st;
+        let st = &mut *b.st;
         let mut queue = std::mem::take(&mut self.queue);
         queue.retain(|&ci| {
             let cache = &st.caches[ci];

@@ -220,10 +220,8 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         },
     );
     if let Some(keep) = crate::timefilter::kept(&records, opts.since, opts.until) {
-        let mut flags = keep.iter();
-        records.retain(|_| flags.next().copied().unwrap_or(true));
-        let mut flags = keep.iter();
-        matched.retain(|_| flags.next().copied().unwrap_or(true));
+        crate::timefilter::retain_kept(&mut records, &keep);
+        crate::timefilter::retain_kept(&mut matched, &keep);
     }
     Ingested {
         inputs,

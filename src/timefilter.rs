@@ -315,10 +315,15 @@ pub fn retain(
     until: Option<DateTime<Utc>>,
 ) -> Vec<Record> {
     if let Some(keep) = kept(&records, since, until) {
-        let mut keep = keep.into_iter();
-        records.retain(|_| keep.next().unwrap_or(true));
+        retain_kept(&mut records, &keep);
     }
     records
+}
+
+/// Keeps the items whose flag in `keep` (from [`kept`]) is set; items past the flags stay.
+pub fn retain_kept<T>(items: &mut Vec<T>, keep: &[bool]) {
+    let mut flags = keep.iter();
+    items.retain(|_| flags.next().copied().unwrap_or(true));
 }
 
 /// Which of `records` [`retain`] keeps, one flag each; `None` when neither bound is set

@@ -641,14 +641,7 @@ mod tests {
     fn lines_without_an_escape_byte_are_marked_plain() {
         let mut sp = Splitter::new(100);
         let mut b = sp.batch();
-        sp.feed(
-            b"INFO ok
-\x1b[32mINFO\x1b[0m green
-plain
-\x1b
-",
-            &mut b,
-        );
+        sp.feed(b"INFO ok\n\x1b[32mINFO\x1b[0m green\nplain\n\x1b\n", &mut b);
         b.mark_plain();
         let plain: Vec<bool> = b.lines.iter().map(|(_, _, m)| m.plain).collect();
         assert_eq!(plain, vec![true, false, true, false]);

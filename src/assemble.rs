@@ -273,6 +273,8 @@ impl Env<'_> {
 struct Meta {
     /// `None` for a record without an envelope.
     source: Option<SourceKey>,
+    /// An access-log line ([`is_access_line`]): a traceback's lines look past it.
+    access: bool,
     /// Set while the record is skipped: how to build it in full if a continuation line
     /// that a pattern may match joins it.
     skipped: Option<Skipped>,
@@ -341,6 +343,23 @@ enum Cont {
     TracebackStart,
     /// Looks like `SomeError: text`; joins only a record with an open traceback.
     ExceptionLine,
+}
+
+/// An access-log line: Daphne's `host:port - - [date] "WSCONNECT /ws/"`, uvicorn's
+/// `host:port - "GET /ws/ HTTP/1.1" 101` (after its `INFO:` prefix, if any). One line by
+/// nature, written to stdout while a traceback goes to stderr: in a journal the two
+/// interleave, and the traceback's next lines must look past it for their record.
+fn is_access_line(msg: &str) -> bool {
+    let mut b = msg.as_bytes();
+    // uvicorn's default formatter: `INFO:` and spaces.
+    let level = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    if level > 0 && b.get(level) == Some(&b':') && b.get(level + 1) == Some(&b' ') {
+        b = b[level + 1..].trim_ascii_start();
+    }
+    let Some(sp) = memchr::memchr(b' ', b) else {
+        return false;
+    };
+    sp > 0 && (b[sp..].starts_with(b" - - [") || b[sp..].starts_with(b" - \""))
 }
 
 fn classify(msg: &str) -> Cont {
@@ -639,6 +658,14 @@ impl Assembler {
         flags: RecordFlags,
         count: bool,
     ) {
+        // A journal entry or docker line with nothing in it: a blank line, as in a file
+        // (Python's chained tracebacks hold two), which must not end the traceback.
+        if msg.trim().is_empty() {
+            if count {
+                self.stats.blank += 1;
+            }
+            return;
+        }
         let basics = env.basics();
         // Most lines hold no pattern text and have their time from the envelope: such a
         // line that starts a record is only counted and timed, and its application layout
@@ -689,6 +716,7 @@ impl Assembler {
             }
         }
         let orphan = matches!(cont, Cont::Yes | Cont::TracebackStart);
+        let access = cont == Cont::No && is_access_line(msg);
         if orphan && !self.seen_record {
             self.leading_orphans += 1;
         }
@@ -765,10 +793,17 @@ impl Assembler {
             Cont::TracebackStart => Some(self.records.len()),
             // A fragment with nothing before it is the inside of a traceback.
             Cont::Yes if orphan => Some(self.records.len()),
+            // Written between a traceback's lines (another stream of the same program),
+            // not the traceback's end.
+            _ if access => self.tb_open,
             _ => None,
         };
         self.records.push(rec);
-        self.meta.push(Meta { source, skipped });
+        self.meta.push(Meta {
+            source,
+            skipped,
+            access,
+        });
     }
 
     /// Builds skipped record `i` in full: a continuation line a pattern may match is
@@ -831,10 +866,18 @@ impl Assembler {
         let pid = env.and_then(|b| b.pid);
         // A record's pid may come from the application (a gunicorn worker) where the
         // envelope had none, so only an envelope pid is compared.
-        (lo..n).rev().find(|&i| match (key, self.meta[i].source) {
-            (Some(k), Some(s)) => k == s && (pid.is_none() || pid == self.records[i].pid),
-            (Some(k), None) => !k.has_program && (pid.is_none() || pid == self.records[i].pid),
-            (None, s) => s.is_none_or(|s| !s.has_program),
+        // Inside a traceback, the lines of another stream of the program fall between
+        // its lines: only an access line is known to be one of those.
+        let past_access = cont == Cont::TracebackStart || self.tb_open.is_some();
+        (lo..n).rev().find(|&i| {
+            !(past_access && self.meta[i].access)
+                && match (key, self.meta[i].source) {
+                    (Some(k), Some(s)) => k == s && (pid.is_none() || pid == self.records[i].pid),
+                    (Some(k), None) => {
+                        !k.has_program && (pid.is_none() || pid == self.records[i].pid)
+                    }
+                    (None, s) => s.is_none_or(|s| !s.has_program),
+                }
         })
     }
 

@@ -144,3 +144,72 @@ fn a_clean_lines_decoded_message_is_still_searched() {
     assert!(!done.records[0].flags.skipped, "{:?}", done.records[0]);
     assert!(done.records[0].message.contains("WSCONNECT"));
 }
+
+/// Regression (seen on the real stack, Redis stopped under three open sockets): Daphne's
+/// access lines on stdout fell between the lines of a chained traceback on stderr, and
+/// the journal keeps the blank lines of the chain as empty entries. The blank entries
+/// each started a record, cutting the chain in three, and the frames after the access
+/// lines joined the last of them, so `WSDISCONNECT /ws/notifications/` became part of
+/// a traceback and its connection was never closed.
+#[test]
+fn a_chained_traceback_stays_whole_around_access_lines_and_blank_entries() {
+    let a = assemble(include_str!(
+        "testdata/chained-traceback-interleaved.journal.log"
+    ));
+    assert!(accounted(&a.stats), "{:?}", a.stats);
+    assert_eq!(a.stats.blank, 2, "the chain's two empty entries");
+    let msgs: Vec<&str> = a.records.iter().map(|r| r.message.as_str()).collect();
+    assert_eq!(a.records.len(), 5, "{msgs:#?}");
+    let tb = &a.records[0];
+    assert!(tb
+        .message
+        .contains("During handling of the above exception"));
+    assert!(tb
+        .message
+        .ends_with("Connect call failed ('127.0.0.1', 45957)."));
+    assert!(!tb.message.contains("WSDISCONNECT"), "{}", tb.message);
+    for (r, path) in
+        a.records[1..4]
+            .iter()
+            .zip(["/ws/chat/11/101/", "/ws/chat/12/101/", "/ws/notifications/"])
+    {
+        assert!(
+            r.message.contains(&format!("\"WSDISCONNECT {path}\"")),
+            "{}",
+            r.message
+        );
+        assert_eq!(r.line, r.end_line, "an access line takes no continuation");
+    }
+    assert!(a.records[4]
+        .message
+        .contains("WSCONNECTING /ws/chat/14/101/"));
+}
+
+#[test]
+fn access_lines_of_daphne_and_uvicorn_are_told_from_log_lines() {
+    for yes in [
+        "127.0.0.1:43853 - - [26/Nov/2026:16:55:23] \"WSDISCONNECT /ws/chat/11/101/\" - -",
+        "INFO:     127.0.0.1:52834 - \"GET /ws/ HTTP/1.1\" 101",
+        "127.0.0.1:39432 - \"WebSocket /ws/todos\" [accepted]",
+    ] {
+        assert!(is_access_line(yes), "{yes}");
+    }
+    for no in [
+        "2026-11-26 16:55:23,342 ERROR    Exception inside application: boom",
+        "INFO:     connection open",
+        "ERROR:    Exception in ASGI application",
+        "Traceback (most recent call last):",
+        "- - [x]",
+    ] {
+        assert!(!is_access_line(no), "{no}");
+    }
+}
+
+/// With no traceback open, an indented line joins the line before it, access line or
+/// not: only a traceback's lines look past access lines.
+#[test]
+fn an_indented_line_with_no_traceback_open_joins_the_line_before_it() {
+    let a = assemble("first record\n127.0.0.1:1 - - [26/Nov/2026:16:55:23] \"WSCONNECT /ws/\" - -\n  indented detail\n");
+    assert_eq!(a.records.len(), 2, "{:#?}", a.records);
+    assert!(a.records[1].message.ends_with("- -\n  indented detail"));
+}

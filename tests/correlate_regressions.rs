@@ -915,3 +915,38 @@ fn a_server_stopped_in_the_second_it_began_serving_cut_its_own_sessions() {
         (Verdict::Healthy, vec![])
     );
 }
+
+/// Regression (seen on the real stack: Redis stopped under three open sessions, Daphne
+/// in a journal). Daphne logged one `Exception inside application: Error 111 connecting
+/// to ...` per session and then closed all three, its `WSDISCONNECT` lines falling
+/// between the lines of the last traceback. Two bugs hid the third session's end:
+/// - the assembler joined the traceback's frames to the `WSDISCONNECT` line before them,
+///   so the session never closed;
+/// - once it did close, its exception had first joined a session killed earlier, and
+///   the session that closed right after it held a Redis timeout that was not its own.
+///   The pass that takes such errors from the wrong session let the exception find no
+///   owner, then took the timeout: the exception was left naming no session.
+#[test]
+fn the_third_session_redis_took_down_gets_its_exception_and_its_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("daphne.journal.log");
+    std::fs::write(
+        &p,
+        include_str!("data/redis-stopped-under-three-sessions.journal.log"),
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    for client in ["127.0.0.1:39157", "127.0.0.1:48193", "127.0.0.1:49749"] {
+        let (verdict, rules) = verdict_of(&s, client);
+        assert_eq!(verdict, Verdict::Broken, "{client}: {rules:?}");
+        assert!(rules.contains(&"channel-layer.down"), "{client}: {rules:?}");
+        let c = s
+            .correlated
+            .connections
+            .iter()
+            .find(|c| c.client.as_deref() == Some(client))
+            .unwrap();
+        assert!(c.closed, "{client} closed by its WSDISCONNECT");
+    }
+}

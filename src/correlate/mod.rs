@@ -2557,6 +2557,18 @@ fn take_record_links<S: Store + ?Sized>(
 /// not close then and another closes by its id right after the line, the line (with the
 /// other patterns of the same record) is that one's. Scan only.
 fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
+    let ejected = rehome_pass(st, set, store);
+    settle_ejected(st, set, store, ejected);
+}
+
+/// An error line's links (the patterns of one record) taken from a connection that
+/// provably is not its owner, with that connection's process.
+type Ejected = (Vec<Link>, Option<(Option<Arc<str>>, Option<u32>)>);
+
+/// One pass of [`rehome_errors`]; returns the errors it took from a connection and found
+/// no other owner for.
+fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> Vec<Ejected> {
+    let mut ejected = Vec::new();
     let n = st.conns.len();
     let closes = closes_by_time(st);
     for y in 0..n {
@@ -2627,11 +2639,10 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
             });
             let Some(x) = owner else {
                 if not_its {
-                    // No session fits and the one it joined provably is not its owner:
-                    // an error no connection can be tied to (a pooled Redis connection
-                    // failing after every session closed) names none.
+                    // No session fits and the one it joined provably is not its owner
+                    // (see `settle_ejected` for what becomes of it).
                     let moved = take_record_links(st, store, y, e.record);
-                    st.global.extend(moved.into_iter().map(|k| k.event));
+                    ejected.push((moved, source));
                     continue;
                 }
                 i += 1;
@@ -2645,6 +2656,54 @@ fn rehome_errors<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) {
         }
     }
     st.conns.retain(|c| !c.links.is_empty());
+    ejected
+}
+
+/// The errors a pass of [`rehome_errors`] took from connections that were not theirs,
+/// once the pass is over: a connection that closed right after one may have been passed
+/// over only because it held another such error, which the same pass then took from it
+/// (Redis stopped under three sessions: the third's exception first joined a session
+/// killed earlier, and the third held a Redis timeout that was not its own). The first
+/// connection that closed right after the line and fits takes it; an error none fits (a
+/// pooled Redis connection failing after every session closed) names none.
+fn settle_ejected<S: Store + ?Sized>(
+    st: &mut State,
+    set: &PackSet,
+    store: &S,
+    ejected: Vec<Ejected>,
+) {
+    if ejected.is_empty() {
+        return;
+    }
+    let closes = closes_by_time(st);
+    for (links, source) in ejected {
+        let e = store.event(links[0].event);
+        let line = (store.origin(e.record).input, e.record);
+        let owner = e.ts.and_then(|t| {
+            closed_right_after(st, &closes, t, line, source.as_ref(), usize::MAX, |x| {
+                !alive_after(st, store, x, t)
+                    && !refused_by_app(st, set, store, x)
+                    && !closed_cleanly(st, store, x, t)
+                    && !died_of_named_error(st, set, store, x, e.record)
+                    && handler_fits(st, x, e)
+                    && !st.conns[x].links.iter().any(|k| {
+                        links
+                            .iter()
+                            .any(|l| store.event(k.event).at == store.event(l.event).at)
+                    })
+            })
+            .map(|x| (x, t))
+        });
+        match owner {
+            Some((x, t)) => {
+                let xc = &mut st.conns[x];
+                xc.links
+                    .extend(links.into_iter().map(|k| k.inferred("after-close")));
+                xc.end = xc.end.max(Some(t));
+            }
+            None => st.global.extend(links.into_iter().map(|k| k.event)),
+        }
+    }
 }
 
 /// For an exception raised in a consumer's `websocket_receive` whose first owner lived on:

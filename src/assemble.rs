@@ -794,8 +794,9 @@ impl Assembler {
             // A fragment with nothing before it is the inside of a traceback.
             Cont::Yes if orphan => Some(self.records.len()),
             // Written between a traceback's lines (another stream of the same program),
-            // not the traceback's end.
-            _ if access => self.tb_open,
+            // not the traceback's end; within the look-back only, so that `watch` never
+            // holds a run of access lines behind a traceback that will not end.
+            _ if access => self.tb_open.filter(|&t| self.records.len() - t < LOOKBACK),
             _ => None,
         };
         self.records.push(rec);

@@ -213,3 +213,21 @@ fn an_indented_line_with_no_traceback_open_joins_the_line_before_it() {
     assert_eq!(a.records.len(), 2, "{:#?}", a.records);
     assert!(a.records[1].message.ends_with("- -\n  indented detail"));
 }
+
+/// A traceback that never ends (a process killed while writing it) stops holding the
+/// access lines after it once they fill the look-back: `watch` hands records on only
+/// when no open traceback may still take them.
+#[test]
+fn an_unended_traceback_stops_holding_access_lines_after_the_look_back() {
+    let ctx = TimeCtx::default();
+    let det = detect(&[], &ctx);
+    let mut a = Assembler::new(0, det, ctx);
+    a.push(1, b"Exception inside application: boom", META);
+    a.push(2, b"Traceback (most recent call last):", META);
+    let access = b"127.0.0.1:1 - - [26/Nov/2026:16:55:23] \"WSCONNECT /ws/\" - -";
+    for n in 0..LOOKBACK as u64 + 4 {
+        a.push(3 + n, access, META);
+    }
+    let settled = a.take_settled(2);
+    assert!(!settled.is_empty(), "the access lines past the look-back are settled");
+}

@@ -2369,6 +2369,18 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
             xc.user = o_user;
         }
     }
+    drop_emptied(st);
+}
+
+/// Drops the connections whose lines all went to others, with their caches: the two
+/// lists are read by the same index.
+fn drop_emptied(st: &mut State) {
+    let keep: Vec<bool> = st.conns.iter().map(|c| !c.links.is_empty()).collect();
+    let mut i = 0;
+    st.caches.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
     st.conns.retain(|c| !c.links.is_empty());
 }
 
@@ -2655,7 +2667,7 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
             xc.end = xc.end.max(Some(t));
         }
     }
-    st.conns.retain(|c| !c.links.is_empty());
+    drop_emptied(st);
     ejected
 }
 

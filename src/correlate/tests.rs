@@ -333,3 +333,25 @@ fn time_floors_bound_every_later_event_and_stop_at_a_timeless_one() {
     let events = [ev(t(10)), ev(None), ev(t(30)), ev(t(40))];
     assert_eq!(time_floors(&events, 2), vec![None, t(30), None]);
 }
+
+/// Regression: the connections an orphan fragment emptied were dropped and their caches
+/// kept, so every later connection read the cache of the one after it (its close time,
+/// its ids) in the passes that follow (`rehome_errors`).
+#[test]
+fn dropping_emptied_connections_drops_their_caches_too() {
+    let mut st = State::default();
+    for (i, links) in [1usize, 0, 1].into_iter().enumerate() {
+        st.conns.push(Connection {
+            links: (0..links).map(|e| Link::new(e, "client", true)).collect(),
+            ..Connection::default()
+        });
+        st.caches.push(Cache {
+            seq: i,
+            ..Cache::default()
+        });
+    }
+    drop_emptied(&mut st);
+    assert_eq!(st.conns.len(), 2);
+    let seqs: Vec<usize> = st.caches.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, vec![0, 2]);
+}

@@ -229,5 +229,8 @@ fn an_unended_traceback_stops_holding_access_lines_after_the_look_back() {
         a.push(3 + n, access, META);
     }
     let settled = a.take_settled(2);
-    assert!(!settled.is_empty(), "the access lines past the look-back are settled");
+    assert!(
+        !settled.is_empty(),
+        "the access lines past the look-back are settled"
+    );
 }

@@ -349,21 +349,26 @@ fn read_sifted(
         asm.push(line_no, bytes, *meta);
     }
     if error.is_none() {
+        let sifting = opts.keep.is_some() || marker.is_some();
+        // The patterns run over one batch of settled records while the next batch is
+        // read (`rayon::join`: on the other core when it is free, else here after the
+        // reading), so one large input keeps two cores busy. The marks do not depend on
+        // who makes them, and the sieve takes them in order: the records kept are the
+        // same.
+        let mut batch: Vec<Record> = Vec::new();
         loop {
-            match opened.reader.next_line_ref(&mut buf) {
-                Ok(Some((line, meta))) => {
-                    line_no += 1;
-                    asm.push(line_no, line, meta);
-                    if line_no.is_multiple_of(SIFT_LINES) {
-                        if opts.keep.is_some() || marker.is_some() {
-                            for r in asm.take_settled(SIFT_KEEP) {
-                                sieve.push(r);
-                            }
-                        }
-                        report_progress(&opened);
-                    }
-                }
-                Ok(None) => break,
+            let (read, marks) = rayon::join(
+                || read_batch(&mut opened.reader, &mut asm, &mut buf, &mut line_no),
+                || batch.iter().map(|r| mark(marker, r)).collect::<Vec<_>>(),
+            );
+            for (r, m) in std::mem::take(&mut batch).into_iter().zip(marks) {
+                sieve.push_marked(r, m);
+            }
+            report_progress(&opened);
+            match read {
+                Ok(true) if sifting => batch = asm.take_settled(SIFT_KEEP),
+                Ok(true) => {}
+                Ok(false) => break,
                 Err(e) => {
                     error = Some(e);
                     break;
@@ -402,6 +407,38 @@ fn read_sifted(
         sifted.records.reverse();
     }
     (report, sifted)
+}
+
+/// Reads lines into `asm` up to the next multiple of [`SIFT_LINES`]: `Ok(false)` at the
+/// end of the input.
+fn read_batch<R: std::io::BufRead>(
+    reader: &mut input::LineReader<R>,
+    asm: &mut Assembler,
+    spill: &mut Vec<u8>,
+    line_no: &mut u64,
+) -> std::io::Result<bool> {
+    loop {
+        match reader.next_line_ref(spill)? {
+            Some((line, meta)) => {
+                *line_no += 1;
+                asm.push(*line_no, line, meta);
+                if line_no.is_multiple_of(SIFT_LINES) {
+                    return Ok(true);
+                }
+            }
+            None => return Ok(false),
+        }
+    }
+}
+
+/// What the sieve keeps record `r` for: what matched it (nothing without a marker), or
+/// `None` when it is skipped or nothing matched it.
+fn mark(marker: Option<Marker>, r: &Record) -> Option<Vec<Match>> {
+    match (r.flags.skipped, marker) {
+        (true, _) => None,
+        (false, None) => Some(Vec::new()),
+        (false, Some(m)) => Some(m(r)).filter(|found| !found.is_empty()),
+    }
 }
 
 /// Takes an input's records in order: keeps every record that is not skipped (and, with a
@@ -464,6 +501,12 @@ impl<'m> Sieve<'m> {
     }
 
     fn push(&mut self, r: Record) {
+        let matched = mark(self.marker, &r);
+        self.push_marked(r, matched);
+    }
+
+    /// [`Sieve::push`] with the record's [`mark`] made already.
+    fn push_marked(&mut self, r: Record, matched: Option<Vec<Match>>) {
         match self.formats.iter_mut().find(|(n, _)| *n == r.format) {
             Some((_, c)) => *c += 1,
             None => self.formats.push((r.format, 1)),
@@ -476,11 +519,6 @@ impl<'m> Sieve<'m> {
             }
             self.last_ts = Some(t);
         }
-        let matched = match (r.flags.skipped, self.marker) {
-            (true, _) => None,
-            (false, None) => Some(Vec::new()),
-            (false, Some(m)) => Some(m(&r)).filter(|found| !found.is_empty()),
-        };
         if let Some(mut matched) = matched {
             let r = if self.marker.is_some() {
                 slim(r, &mut self.hosts)

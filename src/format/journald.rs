@@ -98,8 +98,9 @@ impl Format for ShortIso {
     fn example(&self) -> &'static str {
         "2026-11-23T19:37:49+0000 web1 daphne[3535]: 127.0.0.1:43174 - - [23/Nov/2026:19:37:49] \"WSCONNECT /ws/chat/42/\" - -"
     }
-    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        parse_iso(line, ctx, false)
+    fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        // The offset is always written: no context needed.
+        parse_iso(line, false)
     }
 }
 
@@ -113,8 +114,9 @@ impl Format for ShortIsoPrecise {
     fn example(&self) -> &'static str {
         "2026-11-23T19:37:49.123456+00:00 web1 uvicorn[812]: INFO:     ('10.0.0.5', 51065) - \"WebSocket /ws/chat/42/\" [accepted]"
     }
-    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        parse_iso(line, ctx, true)
+    fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        // The offset is always written: no context needed.
+        parse_iso(line, true)
     }
 }
 
@@ -198,7 +200,7 @@ fn parse_syslog_time<'a>(line: &'a str, ctx: &TimeCtx, precise: bool) -> Option<
 }
 
 /// `2026-11-23T19:37:49+0000 ...` (and a fraction when `precise`).
-fn parse_iso<'a>(line: &'a str, ctx: &TimeCtx, precise: bool) -> Option<Parsed<'a>> {
+fn parse_iso(line: &str, precise: bool) -> Option<Parsed<'_>> {
     let s = skip_indent(line);
     let b = s.as_bytes();
     // The cheap shape check first: most lines of other formats fail on one of these bytes.
@@ -209,16 +211,13 @@ fn parse_iso<'a>(line: &'a str, ctx: &TimeCtx, precise: bool) -> Option<Parsed<'
             None
         };
     }
-    let p = time::iso_prefix(b, false)?;
     // journalctl always writes the offset; without it this is some other ISO-stamped line.
-    let off = p.offset?;
-    if (p.digits > 0) != precise {
+    let w = time::iso_word(b)?;
+    if (w.digits > 0) != precise {
         return None;
     }
-    let rest = s.get(p.len..)?.strip_prefix(' ')?;
-    let tail = host_ident(rest, false)?;
-    let ts = ctx.complete(p.naive, p.digits, Some(off))?;
-    Some(tail.into_parsed(ts))
+    let tail = host_ident(&s[w.len + 1..], false)?;
+    Some(tail.into_parsed(w.ts))
 }
 
 /// `1700000000.123456 ...`.
@@ -402,7 +401,15 @@ pub(crate) fn host_ident(rest: &str, bare_ok: bool) -> Option<Tail<'_>> {
 fn ident(s: &str) -> Option<(&str, Option<u32>, &str)> {
     let b = s.as_bytes();
     let mut i = 0;
-    while i < b.len() {
+    loop {
+        // Most bytes of an identifier are none of those the arms below look at: one
+        // table look-up each skips them.
+        while i < b.len() && !IDENT_STOP[usize::from(b[i])] {
+            i += 1;
+        }
+        if i == b.len() {
+            return None;
+        }
         match b[i] {
             b'[' if i > 0 => {
                 let (pid, n) = time::leading_digits(&b[i + 1..])?;
@@ -420,8 +427,18 @@ fn ident(s: &str) -> Option<(&str, Option<u32>, &str)> {
             _ => i += 1,
         }
     }
-    None
 }
+
+/// The bytes [`ident`] stops at: `[`, `:`, spaces and control characters.
+static IDENT_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c <= b' ' as usize || c == 0x7f || c == b'[' as usize || c == b':' as usize;
+        c += 1;
+    }
+    t
+};
 
 /// The message after the `:` at `colon_end`: one space is the separator, the rest is kept.
 #[inline]

@@ -190,14 +190,28 @@ struct SourceKey {
 
 impl SourceKey {
     fn of(program: Option<&str>, stream: Option<&str>, host: Option<&str>) -> SourceKey {
-        // FNV-1a: computed for every line, so cheap; fixed, so every run joins alike.
-        // Each part is ended by a byte no UTF-8 text holds, so parts cannot run together.
+        // FNV-1a over eight bytes at a time: computed for every line, so cheap; fixed, so
+        // every run joins alike. Each part starts with its length (an absent one with a
+        // value no length has), so parts cannot run together and padding is no text.
+        const PRIME: u64 = 0x0100_0000_01b3;
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for part in [program, stream, host] {
-            for &b in part.map(str::as_bytes).unwrap_or(b"\xfe") {
-                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            let Some(b) = part.map(str::as_bytes) else {
+                h = (h ^ u64::MAX).wrapping_mul(PRIME);
+                continue;
+            };
+            h = (h ^ b.len() as u64).wrapping_mul(PRIME);
+            let mut words = b.chunks_exact(8);
+            for w in &mut words {
+                h = (h ^ u64::from_le_bytes(w.try_into().expect("eight bytes")))
+                    .wrapping_mul(PRIME);
             }
-            h = (h ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+            let rest = words.remainder();
+            if !rest.is_empty() {
+                let mut w = [0u8; 8];
+                w[..rest.len()].copy_from_slice(rest);
+                h = (h ^ u64::from_le_bytes(w)).wrapping_mul(PRIME);
+            }
         }
         SourceKey {
             hash: h,
@@ -497,7 +511,7 @@ impl Assembler {
                 Cow::Owned(s) => Cow::Owned(s),
             },
         };
-        if text.trim().is_empty() {
+        if is_blank(&text) {
             self.stats.blank += 1;
             return;
         }
@@ -998,6 +1012,15 @@ pub fn assemble_str_skipping(
         a.push(i as u64 + 1, l.as_bytes(), meta);
     }
     a.finish()
+}
+
+/// Empty or whitespace only, as `str::trim` says; most lines start with a byte that is
+/// neither, which is the whole test for them.
+fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(&c) if c > b' ' && c.is_ascii() => false,
+        _ => s.trim().is_empty(),
+    }
 }
 
 /// Lines with control characters other than tab are binary junk, not program output.

@@ -144,3 +144,36 @@ fn a_clean_lines_decoded_message_is_still_searched() {
     assert!(!done.records[0].flags.skipped, "{:?}", done.records[0]);
     assert!(done.records[0].message.contains("WSCONNECT"));
 }
+
+#[test]
+fn blank_is_what_trim_leaves_empty() {
+    for s in [
+        "", " ", "\t", "\u{b}", "\u{c}", "\r", " \u{a0}", "\u{2003}", "\u{85}", "x", " x",
+        "\u{b}x", "\u{a0}x", "é", "\u{1}", "\u{7f}",
+    ] {
+        assert_eq!(is_blank(s), s.trim().is_empty(), "{s:?}");
+    }
+}
+
+#[test]
+fn source_keys_tell_their_parts_apart() {
+    let parts = [
+        (Some("web"), None, Some("host")),
+        (Some("web"), Some("stdout"), Some("host")),
+        (Some("webhost"), None, None),
+        (None, Some("web"), Some("host")),
+        (Some("web-1234"), None, Some("host")),
+        (Some("web-1234\0"), None, Some("host")),
+        (Some("web-12345678"), None, None),
+        (Some("web-1234"), Some("5678"), None),
+        (Some(""), None, None),
+        (None, None, None),
+    ];
+    for (i, a) in parts.iter().enumerate() {
+        for (j, b) in parts.iter().enumerate() {
+            let ka = SourceKey::of(a.0, a.1, a.2);
+            let kb = SourceKey::of(b.0, b.1, b.2);
+            assert_eq!(ka == kb, i == j, "{a:?} {b:?}");
+        }
+    }
+}

@@ -421,6 +421,10 @@ pub struct Assembler {
     /// The addresses of the line being pushed when it is [`LineMeta::clean`]: a text that
     /// lies within them holds nothing the filter accepts, so it need not be searched.
     clean: std::ops::Range<usize>,
+    /// The envelopes a line that the detected one does not parse is tried with, in
+    /// registry order: listed once, as a file without an envelope tries them all on every
+    /// line.
+    fallback: Vec<&'static dyn Format>,
 }
 
 impl Assembler {
@@ -443,6 +447,15 @@ impl Assembler {
             seen_record: false,
             taken: 0,
             clean: 0..0,
+            fallback: format::registry()
+                .iter()
+                .copied()
+                .filter(|f| {
+                    f.layer() == Layer::Envelope
+                        && f.detectable()
+                        && det.envelope.is_none_or(|e| e.name() != f.name())
+                })
+                .collect(),
         }
     }
 
@@ -534,13 +547,7 @@ impl Assembler {
                 return Some((e, p));
             }
         }
-        for f in format::registry() {
-            if f.layer() != Layer::Envelope
-                || !f.detectable()
-                || self.det.envelope.is_some_and(|e| e.name() == f.name())
-            {
-                continue;
-            }
+        for f in &self.fallback {
             if let Some(p) = f.parse(text, &self.ctx) {
                 return Some((*f, p));
             }

@@ -180,7 +180,8 @@ impl Format for DockerCompose {
 
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         let b = line.as_bytes();
-        if !b.first()?.is_ascii_alphanumeric() {
+        // Every line of a file without an envelope is tried here: most have no bar at all.
+        if !b.first()?.is_ascii_alphanumeric() || memchr::memchr(b'|', b).is_none() {
             return None;
         }
         let mut i = 1;

@@ -366,6 +366,16 @@ impl<'a> Tail<'a> {
 /// a host, `bare_ok` decides whether `prog: msg` (no pid) is accepted: in a line with no
 /// other anchor (journald) `2026-...Z INFO:     msg` from another format would match.
 pub(crate) fn host_ident(rest: &str, bare_ok: bool) -> Option<Tail<'_>> {
+    if let Some(tail) = TAILS.with_borrow(|t| t.find(rest, bare_ok)) {
+        return Some(tail);
+    }
+    let tail = read_host_ident(rest, bare_ok)?;
+    TAILS.with_borrow_mut(|t| t.remember(rest, bare_ok, &tail));
+    Some(tail)
+}
+
+/// [`host_ident`] without the shapes remembered.
+fn read_host_ident(rest: &str, bare_ok: bool) -> Option<Tail<'_>> {
     let b = rest.as_bytes();
     let end = memchr::memchr(b' ', b).unwrap_or(b.len());
     if end == 0 {
@@ -393,6 +403,83 @@ pub(crate) fn host_ident(rest: &str, bare_ok: bool) -> Option<Tail<'_>> {
         pid,
         message,
     })
+}
+
+/// The longest `host prog[pid]: ` [`Shapes`] remembers.
+const SHAPE_MAX: usize = 48;
+
+/// Where the parts of a `host prog[pid]: ` lie, by offset in it, and its bytes.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// The first eight bytes, to tell most other lines apart at one compare.
+    head: u64,
+    bytes: [u8; SHAPE_MAX],
+    /// Bytes of it, up to the message.
+    len: usize,
+    bare_ok: bool,
+    host: Option<usize>,
+    program: (usize, usize),
+    pid: Option<u32>,
+}
+
+/// The last few `host prog[pid]: ` that [`host_ident`] read. What it reads depends on
+/// those bytes alone when they end with the space before the message (each reader stops
+/// at a byte within them), so a line that starts with one of them has its answer: a
+/// journal interleaves a few programs, and reading their names and pids again costs more
+/// than the rest of the envelope.
+#[derive(Default)]
+struct Shapes {
+    shapes: [Option<Shape>; 4],
+    /// The slot the next new shape takes.
+    next: usize,
+}
+
+impl Shapes {
+    fn find<'a>(&self, rest: &'a str, bare_ok: bool) -> Option<Tail<'a>> {
+        let b = rest.as_bytes();
+        let head = u64::from_le_bytes(b.get(..8)?.try_into().expect("eight bytes"));
+        let s = self.shapes.iter().flatten().find(|s| {
+            s.head == head
+                && s.bare_ok == bare_ok
+                && b.get(8..s.len).is_some_and(|p| *p == s.bytes[8..s.len])
+        })?;
+        Some(Tail {
+            host: s.host.map(|h| &rest[..h]),
+            program: &rest[s.program.0..s.program.1],
+            pid: s.pid,
+            message: &rest[s.len..],
+        })
+    }
+
+    fn remember(&mut self, rest: &str, bare_ok: bool, tail: &Tail) {
+        // An empty message may be no slice of `rest` (nothing after a final `:`); the
+        // other parts are, so their offsets in it are told by their addresses.
+        if tail.message.is_empty() {
+            return;
+        }
+        let at = |part: &str| part.as_ptr() as usize - rest.as_ptr() as usize;
+        let len = at(tail.message);
+        if !(8..=SHAPE_MAX).contains(&len) || rest.as_bytes()[len - 1] != b' ' {
+            return;
+        }
+        let mut bytes = [0u8; SHAPE_MAX];
+        bytes[..len].copy_from_slice(&rest.as_bytes()[..len]);
+        let program = at(tail.program);
+        self.shapes[self.next] = Some(Shape {
+            head: u64::from_le_bytes(bytes[..8].try_into().expect("eight bytes")),
+            bytes,
+            len,
+            bare_ok,
+            host: tail.host.map(str::len),
+            program: (program, program + tail.program.len()),
+            pid: tail.pid,
+        });
+        self.next = (self.next + 1) % self.shapes.len();
+    }
+}
+
+thread_local! {
+    static TAILS: std::cell::RefCell<Shapes> = std::cell::RefCell::new(Shapes::default());
 }
 
 /// `prog[pid]: msg` / `prog: msg` / `prog[pid]:` (empty message). The identifier has no
@@ -486,6 +573,46 @@ fn marker_parsed(text: &str) -> Parsed<'_> {
 mod tests {
     use super::*;
     use chrono::{FixedOffset, NaiveDateTime};
+
+    #[test]
+    fn hosts_and_identifiers_read_in_turn_are_each_read_as_without_the_last_ones() {
+        // The last few shapes read are remembered: each text here must still get what
+        // reading it afresh gives, whatever was read before it.
+        let texts = [
+            "web-1 daphne[4243]: hello",
+            "web-1 daphne[4243]: hello again",
+            "web-1 daphne[4243]:",
+            "web-1 daphne[4243]:x",
+            "web-1 daphne[42431]: longer pid",
+            "web-1 daphne[4243]: ",
+            "web-1 celery[3131]: task",
+            "web-1 gunicorn[2020]: GET /",
+            "web-1 systemd[1]: Started",
+            "web-1 daphne[4243]: back",
+            "web-1 daphne: no pid",
+            "web-1 daphne: no pid",
+            "daphne[4243]: no host",
+            "daphne[4243]: no host",
+            "daphne: bare",
+            "daphne: bare",
+            "hôst-é prög[7]: ünïcode",
+            "hôst-é prög[7]: ünïcode",
+            "a-rather-long-host-name.example.com some-long-program-name[1234567]: x",
+            "a-rather-long-host-name.example.com some-long-program-name[1234567]: x",
+            "web-1 daphne[4243] no colon",
+            "web-1",
+            "",
+        ];
+        for bare_ok in [false, true, false] {
+            for t in texts {
+                assert_eq!(
+                    host_ident(t, bare_ok),
+                    read_host_ident(t, bare_ok),
+                    "{t:?} {bare_ok}"
+                );
+            }
+        }
+    }
 
     fn ctx() -> TimeCtx {
         TimeCtx {

@@ -932,7 +932,15 @@ impl Assembler {
         self.tb_open = self.tb_open.and_then(|t| t.checked_sub(n));
         self.taken += n as u64;
         self.meta.drain(..n);
-        self.records.drain(..n).collect()
+        if n == 0 {
+            return Vec::new();
+        }
+        // The list itself is handed out and the few records kept move to a new one of the
+        // same size: draining the settled ones into a new list moved each of them.
+        let cap = self.records.capacity();
+        let mut settled = std::mem::replace(&mut self.records, Vec::with_capacity(cap));
+        self.records.extend(settled.drain(n..));
+        settled
     }
 
     /// Ends the input: a held partial becomes a record (docker's last line without `\n`).

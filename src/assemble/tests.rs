@@ -177,3 +177,35 @@ fn source_keys_tell_their_parts_apart() {
         }
     }
 }
+
+#[test]
+fn settled_records_come_out_in_order_and_the_last_ones_stay() {
+    let text: String = (1..=40)
+        .map(|i| {
+            format!(
+                "2026-11-23T08:00:{:02}+0000 web-1 app[7]: line {i}\n",
+                i % 60
+            )
+        })
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    let ctx = TimeCtx::fixed(2026, 11, 23, 12);
+    let mut a = Assembler::new(0, detect(&lines, &ctx), ctx);
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        a.push(i as u64 + 1, l.as_bytes(), META);
+        if i % 7 == 6 {
+            let settled = a.take_settled(3);
+            assert!(settled.iter().all(|r| r.line + 3 <= i as u64 + 1));
+            out.extend(settled);
+        }
+    }
+    out.extend(a.take_settled(0));
+    assert!(a.take_settled(0).is_empty());
+    let done = a.finish();
+    assert!(done.records.is_empty());
+    assert_eq!(done.stats.records, 40);
+    let numbers: Vec<u64> = out.iter().map(|r| r.line).collect();
+    assert_eq!(numbers, (1..=40).collect::<Vec<u64>>());
+    assert!(out.iter().all(|r| r.message == format!("line {}", r.line)));
+}

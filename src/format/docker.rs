@@ -180,12 +180,13 @@ impl Format for DockerCompose {
 
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         let b = line.as_bytes();
-        // Every line of a file without an envelope is tried here: most have no bar at all.
-        if !b.first()?.is_ascii_alphanumeric() || memchr::memchr(b'|', b).is_none() {
+        if !b.first()?.is_ascii_alphanumeric() {
             return None;
         }
         let mut i = 1;
-        while i < b.len() && is_name_byte(b[i]) {
+        // Every line of a file without an envelope comes this far (a client address):
+        // one table look-up a byte.
+        while i < b.len() && NAME_BYTE[usize::from(b[i])] {
             i += 1;
             if i > MAX_COMPOSE_NAME {
                 return None;
@@ -242,10 +243,16 @@ impl Format for DockerCompose {
 }
 
 /// Bytes allowed in a compose service / container name after the first.
-#[inline]
-fn is_name_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
-}
+static NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+        c += 1;
+    }
+    t
+};
 
 /// `web-1` → (`web`, `1`), `django_1` → (`django`, `1`); names without a numeric
 /// suffix (`arbitrage-web`, `whisperlivekit`) have no replica.

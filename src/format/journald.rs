@@ -234,11 +234,15 @@ fn parse_unix(line: &str) -> Option<Parsed<'_>> {
     if n > 12 || b.get(n) != Some(&b'.') {
         return None;
     }
-    let (nanos, digits, flen) = time::fraction(&b[n..]);
-    if flen == 0 {
+    // The fraction's digits end at the space before the host: looked at before they are
+    // read, as every dotted address (`203.0.113.142 - - [`) of a file without an
+    // envelope comes this far.
+    let fraction_digits = b[n + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if fraction_digits == 0 || b.get(n + 1 + fraction_digits) != Some(&b' ') {
         return None;
     }
-    let rest = s.get(n + flen..)?.strip_prefix(' ')?;
+    let (nanos, digits, flen) = time::fraction(&b[n..]);
+    let rest = &s[n + flen + 1..];
     let tail = host_ident(rest, false)?;
     let utc = DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)?;
     let ts = Timestamp {

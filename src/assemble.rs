@@ -971,7 +971,9 @@ fn build(
     let env = env.unwrap_or_default();
     let mut fields = env.fields;
     let app_info = app.map(|(f, p, rest)| {
-        fields.extend(owned_fields(&p.fields));
+        // Sized once: the list ends as a boxed slice, which spare room would reallocate.
+        fields.reserve_exact(p.fields.len());
+        fields.extend(p.fields.into_iter().map(|(k, v)| (k, v.into_owned())));
         let mut message = p.message.into_owned();
         message.push_str(&rest);
         Box::new(AppInfo {

@@ -728,6 +728,59 @@ impl Assembler {
             }
         }
         let source = basics.map(|b| b.source);
+        let (rec, skipped) = if wanted {
+            let app = app.map(|(f, p)| (f, p, String::new()));
+            (
+                build(
+                    self.input,
+                    env.into_owned(),
+                    app,
+                    msg,
+                    line,
+                    end_line,
+                    format,
+                    flags,
+                ),
+                None,
+            )
+        } else {
+            // The head to rebuild from: the raw line when it can be parsed again.
+            let (head, redo) = match env {
+                Env::None => (msg, Redo::None),
+                Env::Parsed(f, _, raw) => (raw, Redo::Parse(f)),
+                // Moved, not copied: the record is all that needs it now.
+                Env::Owned(e) => (msg, Redo::Owned(Box::new(e))),
+            };
+            let (app_ts, app_pid, app_level) = app
+                .as_ref()
+                .map_or((None, None, None), |(_, p)| (p.ts, p.pid, p.level));
+            let rec = Record {
+                input: self.input,
+                line,
+                end_line,
+                ts: basics.and_then(|b| b.ts).or(app_ts),
+                format,
+                pid: basics.and_then(|b| b.pid).or(app_pid),
+                stream: basics.and_then(|b| b.stream),
+                level: basics.and_then(|b| b.level).or(app_level),
+                message: head.to_string(),
+                flags: RecordFlags {
+                    skipped: true,
+                    ..flags
+                },
+                ..Record::default()
+            };
+            let skipped = Skipped {
+                head: head.len(),
+                redo,
+                app: if lazy {
+                    AppLayout::Untried
+                } else {
+                    AppLayout::Known(app.map(|(f, _)| f))
+                },
+            };
+            (rec, Some(skipped))
+        };
         self.seen_record = true;
         self.tb_open = match cont {
             Cont::TracebackStart => Some(self.records.len()),
@@ -735,65 +788,8 @@ impl Assembler {
             Cont::Yes if orphan => Some(self.records.len()),
             _ => None,
         };
-        // Each record is built in the call that pushes it: a record is large, and every
-        // move of one on the way (most lines make one) is a copy.
-        if wanted {
-            let app = app.map(|(f, p)| (f, p, String::new()));
-            self.records.push(build(
-                self.input,
-                env.into_owned(),
-                app,
-                msg,
-                line,
-                end_line,
-                format,
-                flags,
-            ));
-            self.meta.push(Meta {
-                source,
-                skipped: None,
-            });
-            return;
-        }
-        // The head to rebuild from: the raw line when it can be parsed again.
-        let (head, redo) = match env {
-            Env::None => (msg, Redo::None),
-            Env::Parsed(f, _, raw) => (raw, Redo::Parse(f)),
-            // Moved, not copied: the record is all that needs it now.
-            Env::Owned(e) => (msg, Redo::Owned(Box::new(e))),
-        };
-        let (app_ts, app_pid, app_level) = app
-            .as_ref()
-            .map_or((None, None, None), |(_, p)| (p.ts, p.pid, p.level));
-        self.records.push(Record {
-            input: self.input,
-            line,
-            end_line,
-            ts: basics.and_then(|b| b.ts).or(app_ts),
-            format,
-            pid: basics.and_then(|b| b.pid).or(app_pid),
-            stream: basics.and_then(|b| b.stream),
-            level: basics.and_then(|b| b.level).or(app_level),
-            message: head.to_string(),
-            flags: RecordFlags {
-                skipped: true,
-                ..flags
-            },
-            ..Record::default()
-        });
-        let skipped = Skipped {
-            head: head.len(),
-            redo,
-            app: if lazy {
-                AppLayout::Untried
-            } else {
-                AppLayout::Known(app.map(|(f, _)| f))
-            },
-        };
-        self.meta.push(Meta {
-            source,
-            skipped: Some(skipped),
-        });
+        self.records.push(rec);
+        self.meta.push(Meta { source, skipped });
     }
 
     /// Builds skipped record `i` in full: a continuation line a pattern may match is

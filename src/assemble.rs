@@ -190,14 +190,28 @@ struct SourceKey {
 
 impl SourceKey {
     fn of(program: Option<&str>, stream: Option<&str>, host: Option<&str>) -> SourceKey {
-        // FNV-1a: computed for every line, so cheap; fixed, so every run joins alike.
-        // Each part is ended by a byte no UTF-8 text holds, so parts cannot run together.
+        // FNV-1a over eight bytes at a time: computed for every line, so cheap; fixed, so
+        // every run joins alike. Each part starts with its length (an absent one with a
+        // value no length has), so parts cannot run together and padding is no text.
+        const PRIME: u64 = 0x0100_0000_01b3;
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for part in [program, stream, host] {
-            for &b in part.map(str::as_bytes).unwrap_or(b"\xfe") {
-                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            let Some(b) = part.map(str::as_bytes) else {
+                h = (h ^ u64::MAX).wrapping_mul(PRIME);
+                continue;
+            };
+            h = (h ^ b.len() as u64).wrapping_mul(PRIME);
+            let mut words = b.chunks_exact(8);
+            for w in &mut words {
+                h = (h ^ u64::from_le_bytes(w.try_into().expect("eight bytes")))
+                    .wrapping_mul(PRIME);
             }
-            h = (h ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+            let rest = words.remainder();
+            if !rest.is_empty() {
+                let mut w = [0u8; 8];
+                w[..rest.len()].copy_from_slice(rest);
+                h = (h ^ u64::from_le_bytes(w)).wrapping_mul(PRIME);
+            }
         }
         SourceKey {
             hash: h,
@@ -426,6 +440,10 @@ pub struct Assembler {
     /// The addresses of the line being pushed when it is [`LineMeta::clean`]: a text that
     /// lies within them holds nothing the filter accepts, so it need not be searched.
     clean: std::ops::Range<usize>,
+    /// The envelopes a line that the detected one does not parse is tried with, in
+    /// registry order: listed once, as a file without an envelope tries them all on every
+    /// line.
+    fallback: Vec<&'static dyn Format>,
 }
 
 impl Assembler {
@@ -448,6 +466,15 @@ impl Assembler {
             seen_record: false,
             taken: 0,
             clean: 0..0,
+            fallback: format::registry()
+                .iter()
+                .copied()
+                .filter(|f| {
+                    f.layer() == Layer::Envelope
+                        && f.detectable()
+                        && det.envelope.is_none_or(|e| e.name() != f.name())
+                })
+                .collect(),
         }
     }
 
@@ -516,7 +543,7 @@ impl Assembler {
                 Cow::Owned(s) => Cow::Owned(s),
             },
         };
-        if text.trim().is_empty() {
+        if is_blank(&text) {
             self.stats.blank += 1;
             return;
         }
@@ -539,13 +566,7 @@ impl Assembler {
                 return Some((e, p));
             }
         }
-        for f in format::registry() {
-            if f.layer() != Layer::Envelope
-                || !f.detectable()
-                || self.det.envelope.is_some_and(|e| e.name() == f.name())
-            {
-                continue;
-            }
+        for f in &self.fallback {
             if let Some(p) = f.parse(text, &self.ctx) {
                 return Some((*f, p));
             }
@@ -955,7 +976,15 @@ impl Assembler {
         self.tb_open = self.tb_open.and_then(|t| t.checked_sub(n));
         self.taken += n as u64;
         self.meta.drain(..n);
-        self.records.drain(..n).collect()
+        if n == 0 {
+            return Vec::new();
+        }
+        // The list itself is handed out and the few records kept move to a new one of the
+        // same size: draining the settled ones into a new list moved each of them.
+        let cap = self.records.capacity();
+        let mut settled = std::mem::replace(&mut self.records, Vec::with_capacity(cap));
+        self.records.extend(settled.drain(n..));
+        settled
     }
 
     /// Ends the input: a held partial becomes a record (docker's last line without `\n`).
@@ -986,7 +1015,9 @@ fn build(
     let env = env.unwrap_or_default();
     let mut fields = env.fields;
     let app_info = app.map(|(f, p, rest)| {
-        fields.extend(owned_fields(&p.fields));
+        // Sized once: the list ends as a boxed slice, which spare room would reallocate.
+        fields.reserve_exact(p.fields.len());
+        fields.extend(p.fields.into_iter().map(|(k, v)| (k, v.into_owned())));
         let mut message = p.message.into_owned();
         message.push_str(&rest);
         Box::new(AppInfo {
@@ -1042,6 +1073,15 @@ pub fn assemble_str_skipping(
         a.push(i as u64 + 1, l.as_bytes(), meta);
     }
     a.finish()
+}
+
+/// Empty or whitespace only, as `str::trim` says; most lines start with a byte that is
+/// neither, which is the whole test for them.
+fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(&c) if c > b' ' && c.is_ascii() => false,
+        _ => s.trim().is_empty(),
+    }
 }
 
 /// Lines with control characters other than tab are binary junk, not program output.

@@ -304,6 +304,57 @@ pub fn iso_prefix_sep(b: &[u8], sep: u8, space_offset: bool) -> Option<IsoPrefix
     })
 }
 
+/// An ISO-8601 time with its offset written, as a word of its own: what journald's
+/// `short-iso` modes start a line with (`2026-11-23T08:00:00+0000 host ...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IsoWord {
+    /// The instant.
+    pub ts: Timestamp,
+    /// Fraction digits (0, 3, 6, 9).
+    pub digits: u8,
+    /// Bytes of the word (the space after it not counted).
+    pub len: usize,
+}
+
+/// The longest word [`iso_word`] remembers (`2026-11-23T08:00:00.123456789+00:00` is 35).
+const WORD_MAX: usize = 40;
+
+thread_local! {
+    /// The last word [`iso_word`] read, and what it read: consecutive lines of a journal
+    /// mostly share their second, and reading one costs as much as the rest of the line.
+    static LAST_WORD: std::cell::Cell<Option<([u8; WORD_MAX], IsoWord)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// [`iso_prefix`] at the start of `b` when it has an offset and a space right after it;
+/// `None` otherwise. What is read depends on the bytes up to that space alone (every
+/// reader in [`iso_prefix`] stops at the first byte it does not take, and a space is
+/// none of theirs), so a line that starts with the last word read, then a space, has the
+/// same answer.
+pub fn iso_word(b: &[u8]) -> Option<IsoWord> {
+    if let Some((k, w)) = LAST_WORD.with(std::cell::Cell::get) {
+        if b.get(w.len) == Some(&b' ') && b[..w.len] == k[..w.len] {
+            return Some(w);
+        }
+    }
+    let p = iso_prefix(b, false)?;
+    let off = p.offset?;
+    if b.get(p.len) != Some(&b' ') {
+        return None;
+    }
+    let w = IsoWord {
+        ts: with_offset(p.naive, off, p.digits, TsNote::NONE)?,
+        digits: p.digits,
+        len: p.len,
+    };
+    if w.len <= WORD_MAX {
+        let mut k = [0u8; WORD_MAX];
+        k[..w.len].copy_from_slice(&b[..w.len]);
+        LAST_WORD.with(|c| c.set(Some((k, w))));
+    }
+    Some(w)
+}
+
 /// A month name or abbreviation in English, German, French or Spanish (case-insensitive,
 /// trailing `.` allowed: `Nov`, `Mär`, `févr.`, `déc.`, `ene`, `Dez`).
 pub fn month(name: &str) -> Option<u32> {
@@ -407,6 +458,47 @@ mod tests {
             Some(at("2026-11-23 08:00:59"))
         );
         assert_eq!(read("2026-11-23T24:00:00Z"), None);
+    }
+
+    #[test]
+    fn iso_words_read_in_turn_are_each_read_as_iso_prefix_reads_them() {
+        // The last word read is remembered: each line here must still get what
+        // `iso_prefix` and `with_offset` make of it, whatever was read before it.
+        let uncached = |s: &str| {
+            let b = s.as_bytes();
+            let p = iso_prefix(b, false)?;
+            if b.get(p.len) != Some(&b' ') {
+                return None;
+            }
+            Some(IsoWord {
+                ts: with_offset(p.naive, p.offset?, p.digits, TsNote::NONE)?,
+                digits: p.digits,
+                len: p.len,
+            })
+        };
+        let lines = [
+            "2026-11-23T08:00:00+0000 web-1 a[1]: x",
+            "2026-11-23T08:00:00+0000 web-1 b[2]: y",
+            "2026-11-23T08:00:00+00001 web-1 b[2]: y",
+            "2026-11-23T08:00:00+0000",
+            "2026-11-23T08:00:00+0000x y",
+            "2026-11-23T08:00:00+0100 web-1 a[1]: x",
+            "2026-11-23T08:00:00+01 web-1 a[1]: x",
+            "2026-11-23T08:00:00+01 web-1 a[1]: x",
+            "2026-11-23T08:00:00.5+01:00 h p[1]: x",
+            "2026-11-23T08:00:00.5+01:00 h p[1]: x",
+            "2026-11-23T08:00:00.5 h p[1]: x",
+            "2026-11-23T08:00:00Z h p: x",
+            "2026-11-23T08:00:00Z",
+            "2026-11-23T08:00:00Z ",
+            "2026-02-30T08:00:00Z h p: x",
+            "2026-11-23T08:00:00.123456789123456789123456789+00:00 h",
+            "2026-11-23T08:00:00.123456789123456789123456789+00:00 h",
+        ];
+        for l in lines {
+            assert_eq!(iso_word(l.as_bytes()), uncached(l), "{l}");
+        }
+        assert_eq!(iso_word(lines[0].as_bytes()).map(|w| w.len), Some(24));
     }
 
     #[test]

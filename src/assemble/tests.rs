@@ -17,6 +17,71 @@ fn accounted(s: &InputStats) -> bool {
 }
 
 #[test]
+fn blank_is_what_trim_leaves_empty() {
+    for s in [
+        "", " ", "\t", "\u{b}", "\u{c}", "\r", " \u{a0}", "\u{2003}", "\u{85}", "x", " x",
+        "\u{b}x", "\u{a0}x", "é", "\u{1}", "\u{7f}",
+    ] {
+        assert_eq!(is_blank(s), s.trim().is_empty(), "{s:?}");
+    }
+}
+
+#[test]
+fn source_keys_tell_their_parts_apart() {
+    let parts = [
+        (Some("web"), None, Some("host")),
+        (Some("web"), Some("stdout"), Some("host")),
+        (Some("webhost"), None, None),
+        (None, Some("web"), Some("host")),
+        (Some("web-1234"), None, Some("host")),
+        (Some("web-1234\0"), None, Some("host")),
+        (Some("web-12345678"), None, None),
+        (Some("web-1234"), Some("5678"), None),
+        (Some(""), None, None),
+        (None, None, None),
+    ];
+    for (i, a) in parts.iter().enumerate() {
+        for (j, b) in parts.iter().enumerate() {
+            let ka = SourceKey::of(a.0, a.1, a.2);
+            let kb = SourceKey::of(b.0, b.1, b.2);
+            assert_eq!(ka == kb, i == j, "{a:?} {b:?}");
+        }
+    }
+}
+
+#[test]
+fn settled_records_come_out_in_order_and_the_last_ones_stay() {
+    let text: String = (1..=40)
+        .map(|i| {
+            format!(
+                "2026-11-23T08:00:{:02}+0000 web-1 app[7]: line {i}\n",
+                i % 60
+            )
+        })
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    let ctx = TimeCtx::fixed(2026, 11, 23, 12);
+    let mut a = Assembler::new(0, detect(&lines, &ctx), ctx);
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        a.push(i as u64 + 1, l.as_bytes(), META);
+        if i % 7 == 6 {
+            let settled = a.take_settled(3);
+            assert!(settled.iter().all(|r| r.line + 3 <= i as u64 + 1));
+            out.extend(settled);
+        }
+    }
+    out.extend(a.take_settled(0));
+    assert!(a.take_settled(0).is_empty());
+    let done = a.finish();
+    assert!(done.records.is_empty());
+    assert_eq!(done.stats.records, 40);
+    let numbers: Vec<u64> = out.iter().map(|r| r.line).collect();
+    assert_eq!(numbers, (1..=40).collect::<Vec<u64>>());
+    assert!(out.iter().all(|r| r.message == format!("line {}", r.line)));
+}
+
+#[test]
 fn every_line_is_accounted_for() {
     let a = assemble("one\n\n  two\nTraceback (most recent call last):\n  File \"x\", line 1\nValueError: boom\n\u{1}\u{2}junk\n");
     assert!(accounted(&a.stats), "{:?}", a.stats);

@@ -98,8 +98,9 @@ impl Format for ShortIso {
     fn example(&self) -> &'static str {
         "2026-11-23T19:37:49+0000 web1 daphne[3535]: 127.0.0.1:43174 - - [23/Nov/2026:19:37:49] \"WSCONNECT /ws/chat/42/\" - -"
     }
-    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        parse_iso(line, ctx, false)
+    fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        // The offset is always written: no context needed.
+        parse_iso(line, false)
     }
 }
 
@@ -113,8 +114,9 @@ impl Format for ShortIsoPrecise {
     fn example(&self) -> &'static str {
         "2026-11-23T19:37:49.123456+00:00 web1 uvicorn[812]: INFO:     ('10.0.0.5', 51065) - \"WebSocket /ws/chat/42/\" [accepted]"
     }
-    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        parse_iso(line, ctx, true)
+    fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        // The offset is always written: no context needed.
+        parse_iso(line, true)
     }
 }
 
@@ -198,7 +200,7 @@ fn parse_syslog_time<'a>(line: &'a str, ctx: &TimeCtx, precise: bool) -> Option<
 }
 
 /// `2026-11-23T19:37:49+0000 ...` (and a fraction when `precise`).
-fn parse_iso<'a>(line: &'a str, ctx: &TimeCtx, precise: bool) -> Option<Parsed<'a>> {
+fn parse_iso(line: &str, precise: bool) -> Option<Parsed<'_>> {
     let s = skip_indent(line);
     let b = s.as_bytes();
     // The cheap shape check first: most lines of other formats fail on one of these bytes.
@@ -209,16 +211,13 @@ fn parse_iso<'a>(line: &'a str, ctx: &TimeCtx, precise: bool) -> Option<Parsed<'
             None
         };
     }
-    let p = time::iso_prefix(b, false)?;
     // journalctl always writes the offset; without it this is some other ISO-stamped line.
-    let off = p.offset?;
-    if (p.digits > 0) != precise {
+    let w = time::iso_word(b)?;
+    if (w.digits > 0) != precise {
         return None;
     }
-    let rest = s.get(p.len..)?.strip_prefix(' ')?;
-    let tail = host_ident(rest, false)?;
-    let ts = ctx.complete(p.naive, p.digits, Some(off))?;
-    Some(tail.into_parsed(ts))
+    let tail = host_ident(&s[w.len + 1..], false)?;
+    Some(tail.into_parsed(w.ts))
 }
 
 /// `1700000000.123456 ...`.
@@ -235,11 +234,15 @@ fn parse_unix(line: &str) -> Option<Parsed<'_>> {
     if n > 12 || b.get(n) != Some(&b'.') {
         return None;
     }
-    let (nanos, digits, flen) = time::fraction(&b[n..]);
-    if flen == 0 {
+    // The fraction's digits end at the space before the host: looked at before they are
+    // read, as every dotted address (`203.0.113.142 - - [`) of a file without an
+    // envelope comes this far.
+    let fraction_digits = b[n + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if fraction_digits == 0 || b.get(n + 1 + fraction_digits) != Some(&b' ') {
         return None;
     }
-    let rest = s.get(n + flen..)?.strip_prefix(' ')?;
+    let (nanos, digits, flen) = time::fraction(&b[n..]);
+    let rest = &s[n + flen + 1..];
     let tail = host_ident(rest, false)?;
     let utc = DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)?;
     let ts = Timestamp {
@@ -367,6 +370,16 @@ impl<'a> Tail<'a> {
 /// a host, `bare_ok` decides whether `prog: msg` (no pid) is accepted: in a line with no
 /// other anchor (journald) `2026-...Z INFO:     msg` from another format would match.
 pub(crate) fn host_ident(rest: &str, bare_ok: bool) -> Option<Tail<'_>> {
+    if let Some(tail) = TAILS.with_borrow(|t| t.find(rest, bare_ok)) {
+        return Some(tail);
+    }
+    let tail = read_host_ident(rest, bare_ok)?;
+    TAILS.with_borrow_mut(|t| t.remember(rest, bare_ok, &tail));
+    Some(tail)
+}
+
+/// [`host_ident`] without the shapes remembered.
+fn read_host_ident(rest: &str, bare_ok: bool) -> Option<Tail<'_>> {
     let b = rest.as_bytes();
     let end = memchr::memchr(b' ', b).unwrap_or(b.len());
     if end == 0 {
@@ -396,13 +409,98 @@ pub(crate) fn host_ident(rest: &str, bare_ok: bool) -> Option<Tail<'_>> {
     })
 }
 
+/// The longest `host prog[pid]: ` [`Shapes`] remembers.
+const SHAPE_MAX: usize = 48;
+
+/// Where the parts of a `host prog[pid]: ` lie, by offset in it, and its bytes.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// The first eight bytes, to tell most other lines apart at one compare.
+    head: u64,
+    bytes: [u8; SHAPE_MAX],
+    /// Bytes of it, up to the message.
+    len: usize,
+    bare_ok: bool,
+    host: Option<usize>,
+    program: (usize, usize),
+    pid: Option<u32>,
+}
+
+/// The last few `host prog[pid]: ` that [`host_ident`] read. What it reads depends on
+/// those bytes alone when they end with the space before the message (each reader stops
+/// at a byte within them), so a line that starts with one of them has its answer: a
+/// journal interleaves a few programs, and reading their names and pids again costs more
+/// than the rest of the envelope.
+#[derive(Default)]
+struct Shapes {
+    shapes: [Option<Shape>; 4],
+    /// The slot the next new shape takes.
+    next: usize,
+}
+
+impl Shapes {
+    fn find<'a>(&self, rest: &'a str, bare_ok: bool) -> Option<Tail<'a>> {
+        let b = rest.as_bytes();
+        let head = u64::from_le_bytes(b.get(..8)?.try_into().expect("eight bytes"));
+        let s = self.shapes.iter().flatten().find(|s| {
+            s.head == head
+                && s.bare_ok == bare_ok
+                && b.get(8..s.len).is_some_and(|p| *p == s.bytes[8..s.len])
+        })?;
+        Some(Tail {
+            host: s.host.map(|h| &rest[..h]),
+            program: &rest[s.program.0..s.program.1],
+            pid: s.pid,
+            message: &rest[s.len..],
+        })
+    }
+
+    fn remember(&mut self, rest: &str, bare_ok: bool, tail: &Tail) {
+        // An empty message may be no slice of `rest` (nothing after a final `:`); the
+        // other parts are, so their offsets in it are told by their addresses.
+        if tail.message.is_empty() {
+            return;
+        }
+        let at = |part: &str| part.as_ptr() as usize - rest.as_ptr() as usize;
+        let len = at(tail.message);
+        if !(8..=SHAPE_MAX).contains(&len) || rest.as_bytes()[len - 1] != b' ' {
+            return;
+        }
+        let mut bytes = [0u8; SHAPE_MAX];
+        bytes[..len].copy_from_slice(&rest.as_bytes()[..len]);
+        let program = at(tail.program);
+        self.shapes[self.next] = Some(Shape {
+            head: u64::from_le_bytes(bytes[..8].try_into().expect("eight bytes")),
+            bytes,
+            len,
+            bare_ok,
+            host: tail.host.map(str::len),
+            program: (program, program + tail.program.len()),
+            pid: tail.pid,
+        });
+        self.next = (self.next + 1) % self.shapes.len();
+    }
+}
+
+thread_local! {
+    static TAILS: std::cell::RefCell<Shapes> = std::cell::RefCell::new(Shapes::default());
+}
+
 /// `prog[pid]: msg` / `prog: msg` / `prog[pid]:` (empty message). The identifier has no
 /// spaces or control characters; it may hold `-`, `.`, `@`, `/`, `(`, and a `:` not
 /// followed by a space.
 fn ident(s: &str) -> Option<(&str, Option<u32>, &str)> {
     let b = s.as_bytes();
     let mut i = 0;
-    while i < b.len() {
+    loop {
+        // Most bytes of an identifier are none of those the arms below look at: one
+        // table look-up each skips them.
+        while i < b.len() && !IDENT_STOP[usize::from(b[i])] {
+            i += 1;
+        }
+        if i == b.len() {
+            return None;
+        }
         match b[i] {
             b'[' if i > 0 => {
                 let (pid, n) = time::leading_digits(&b[i + 1..])?;
@@ -420,8 +518,18 @@ fn ident(s: &str) -> Option<(&str, Option<u32>, &str)> {
             _ => i += 1,
         }
     }
-    None
 }
+
+/// The bytes [`ident`] stops at: `[`, `:`, spaces and control characters.
+static IDENT_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c <= b' ' as usize || c == 0x7f || c == b'[' as usize || c == b':' as usize;
+        c += 1;
+    }
+    t
+};
 
 /// The message after the `:` at `colon_end`: one space is the separator, the rest is kept.
 #[inline]
@@ -469,6 +577,46 @@ fn marker_parsed(text: &str) -> Parsed<'_> {
 mod tests {
     use super::*;
     use chrono::{FixedOffset, NaiveDateTime};
+
+    #[test]
+    fn hosts_and_identifiers_read_in_turn_are_each_read_as_without_the_last_ones() {
+        // The last few shapes read are remembered: each text here must still get what
+        // reading it afresh gives, whatever was read before it.
+        let texts = [
+            "web-1 daphne[4243]: hello",
+            "web-1 daphne[4243]: hello again",
+            "web-1 daphne[4243]:",
+            "web-1 daphne[4243]:x",
+            "web-1 daphne[42431]: longer pid",
+            "web-1 daphne[4243]: ",
+            "web-1 celery[3131]: task",
+            "web-1 gunicorn[2020]: GET /",
+            "web-1 systemd[1]: Started",
+            "web-1 daphne[4243]: back",
+            "web-1 daphne: no pid",
+            "web-1 daphne: no pid",
+            "daphne[4243]: no host",
+            "daphne[4243]: no host",
+            "daphne: bare",
+            "daphne: bare",
+            "hôst-é prög[7]: ünïcode",
+            "hôst-é prög[7]: ünïcode",
+            "a-rather-long-host-name.example.com some-long-program-name[1234567]: x",
+            "a-rather-long-host-name.example.com some-long-program-name[1234567]: x",
+            "web-1 daphne[4243] no colon",
+            "web-1",
+            "",
+        ];
+        for bare_ok in [false, true, false] {
+            for t in texts {
+                assert_eq!(
+                    host_ident(t, bare_ok),
+                    read_host_ident(t, bare_ok),
+                    "{t:?} {bare_ok}"
+                );
+            }
+        }
+    }
 
     fn ctx() -> TimeCtx {
         TimeCtx {

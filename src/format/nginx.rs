@@ -11,8 +11,8 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use memchr::memchr;
 
 use super::{Format, Layer, Parsed};
-use crate::record::Level;
-use crate::time::{digits, hms, iso_prefix_sep, offset, TimeCtx};
+use crate::record::{Level, Timestamp, TsNote};
+use crate::time::{digits, hms, iso_prefix_sep, offset, with_offset, TimeCtx};
 
 /// The formats of this file, in detection order.
 pub fn formats() -> Vec<&'static dyn Format> {
@@ -40,11 +40,12 @@ impl Format for NginxAccess {
     fn example(&self) -> &'static str {
         "XXX.XXX.XXX.XXX - - [03/Aug/2018:14:47:53 +0000] \"GET /ws/49256-197598 HTTP/1.1\" 499 0 \"-\" \"Mozilla/5.0 (iPhone; CPU iPhone OS 11_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/11.0 Mobile/15E148 Safari/604.1\""
     }
-    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        parse_access(line, ctx, true)
+    // The zone is always written: no context needed.
+    fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_access(line, true)
     }
-    fn parse_basics<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        parse_access(line, ctx, false)
+    fn parse_basics<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        parse_access(line, false)
     }
 }
 
@@ -68,7 +69,7 @@ impl Format for NginxError {
 
 /// Reads an access line; without `fields` only what decides whether it is one, its time
 /// and its message, for [`Format::parse_basics`].
-fn parse_access<'a>(line: &'a str, ctx: &TimeCtx, fields: bool) -> Option<Parsed<'a>> {
+fn parse_access(line: &str, fields: bool) -> Option<Parsed<'_>> {
     let b = line.as_bytes();
     // `$remote_addr - $remote_user [`: the ` - ` right after the first word rejects
     // almost every other layout before any real work.
@@ -82,14 +83,9 @@ fn parse_access<'a>(line: &'a str, ctx: &TimeCtx, fields: bool) -> Option<Parsed
     }
     // `[03/Aug/2018:14:47:53 +0000] "`: nginx always writes the zone, which is what tells
     // it apart from Daphne's otherwise identical access line.
-    let (naive, tlen) = clf_datetime(&b[lb + 1..], b':')?;
-    let zs = lb + 1 + tlen;
-    if b.get(zs) != Some(&b' ') {
-        return None;
-    }
-    let (off, olen) = offset(&b[zs + 1..])?;
-    let rb = zs + 1 + olen;
-    if olen < 5 || b.get(rb..rb + 3) != Some(b"] \"") {
+    let (ts, tlen) = clf_zoned(&b[lb + 1..])?;
+    let rb = lb + 1 + tlen;
+    if b.get(rb..rb + 3) != Some(b"] \"") {
         return None;
     }
     let rs = rb + 3;
@@ -122,7 +118,6 @@ fn parse_access<'a>(line: &'a str, ctx: &TimeCtx, fields: bool) -> Option<Parsed
         }
     }
 
-    let ts = ctx.complete(naive, 0, Some(off))?;
     let mut out = Parsed::new(&line[rs - 1..]);
     out.ts = Some(ts);
     // Nothing below can reject the line: what follows only splits it into fields.
@@ -495,6 +490,45 @@ pub(crate) fn clf_datetime(b: &[u8], sep: u8) -> Option<(NaiveDateTime, usize)> 
     Some((date.and_time(time), t + 9))
 }
 
+/// The longest `dd/Mon/yyyy:hh:mm:ss +zz:zz` [`clf_zoned`] remembers (a month name may be
+/// longer than three bytes).
+const CLF_MAX: usize = 40;
+
+thread_local! {
+    /// The last time [`clf_zoned`] read, its length and its instant: an access log's
+    /// consecutive lines mostly share their second.
+    static LAST_CLF: std::cell::Cell<Option<([u8; CLF_MAX], usize, Timestamp)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// `03/Aug/2018:14:47:53 +0000` (a full numeric zone) at the start of `b`: its instant
+/// and length. What is read depends on those bytes alone (each reader stops at the
+/// first byte it does not take, within them), so a line that starts with the same bytes
+/// as the last one read has the same answer.
+fn clf_zoned(b: &[u8]) -> Option<(Timestamp, usize)> {
+    if let Some((k, len, ts)) = LAST_CLF.with(std::cell::Cell::get) {
+        if b.get(..len) == Some(&k[..len]) {
+            return Some((ts, len));
+        }
+    }
+    let (naive, tlen) = clf_datetime(b, b':')?;
+    if b.get(tlen) != Some(&b' ') {
+        return None;
+    }
+    let (off, olen) = offset(&b[tlen + 1..])?;
+    if olen < 5 {
+        return None;
+    }
+    let len = tlen + 1 + olen;
+    let ts = with_offset(naive, off, 0, TsNote::NONE)?;
+    if len <= CLF_MAX {
+        let mut k = [0u8; CLF_MAX];
+        k[..len].copy_from_slice(&b[..len]);
+        LAST_CLF.with(|c| c.set(Some((k, len, ts))));
+    }
+    Some((ts, len))
+}
+
 /// A month abbreviation: the English ones by a byte compare, others through
 /// [`crate::time::month`].
 fn month_bytes(b: &[u8]) -> Option<u32> {
@@ -524,7 +558,39 @@ fn month_bytes(b: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::TsNote;
+
+    #[test]
+    fn clf_times_read_in_turn_are_each_read_as_without_the_last_one() {
+        // The last time read is remembered: each one here must still get what the
+        // readers make of it, whatever was read before it.
+        let uncached = |s: &str| {
+            let b = s.as_bytes();
+            let (naive, tlen) = clf_datetime(b, b':')?;
+            if b.get(tlen) != Some(&b' ') {
+                return None;
+            }
+            let (off, olen) = offset(&b[tlen + 1..])?;
+            (olen >= 5).then_some(())?;
+            Some((with_offset(naive, off, 0, TsNote::NONE)?, tlen + 1 + olen))
+        };
+        for s in [
+            "23/Nov/2026:08:00:00 +0000] \"GET",
+            "23/Nov/2026:08:00:00 +0000] \"POST",
+            "23/Nov/2026:08:00:00 +00001] x",
+            "23/Nov/2026:08:00:00 +0100] x",
+            "23/Nov/2026:08:00:00 +01:00] x",
+            "23/Nov/2026:08:00:00 +01:00] x",
+            "23/Nov/2026:08:00:00 +01] x",
+            "23/Nov/2026:08:00:00 +0000",
+            "23/Nov/2026:08:00:00 Z] x",
+            "23/Nov/2026:08:00:01 -0500] x",
+            "30/Feb/2026:08:00:01 -0500] x",
+            "23/nov/2026:08:00:01 -0500] x",
+            "23/Nov/2026 08:00:01 -0500] x",
+        ] {
+            assert_eq!(clf_zoned(s.as_bytes()), uncached(s), "{s}");
+        }
+    }
 
     fn ctx() -> TimeCtx {
         TimeCtx::default()

@@ -681,7 +681,7 @@ impl Assembler {
     ) {
         // A journal entry or docker line with nothing in it: a blank line, as in a file
         // (Python's chained tracebacks hold two), which must not end the traceback.
-        if msg.trim().is_empty() {
+        if is_blank(msg) {
             if count {
                 self.stats.blank += 1;
             }

@@ -35,6 +35,9 @@ struct Rule {
     needles: &'static [&'static str],
 }
 
+/// The most groups a rule's head may have, the whole match counted (the URL rule has 5).
+const MAX_GROUPS: usize = 8;
+
 fn rules() -> &'static [Rule] {
     static R: OnceLock<Vec<Rule>> = OnceLock::new();
     R.get_or_init(|| {
@@ -142,7 +145,9 @@ fn rules() -> &'static [Rule] {
             .map(|(head, tail, min, replace, needles)| Rule {
                 full: format!("{head}({tail}{{{min},}})"),
                 head: Regex::new(&format!("{head}({tail}{{{min}}})"))
-                    .expect("built-in redaction regex"),
+                    .ok()
+                    .filter(|re| re.captures_len() <= MAX_GROUPS)
+                    .expect("built-in redaction regex, with few enough groups"),
                 tail: Regex::new(&format!(r"\A(?:{tail})*")).expect("built-in redaction regex"),
                 replace,
                 needles,
@@ -163,8 +168,8 @@ fn apply(r: &Rule, text: &str) -> Option<String> {
             .get(groups - 1)
             .expect("the tail group always takes part");
         let end = tail_end + r.tail.find(&text[tail_end..]).map_or(0, |t| t.end());
-        // The most groups of any rule (the URL rule's three and its tail), and the whole.
-        let mut g = [""; 5];
+        // Room for every rule's groups (checked when the rules are built).
+        let mut g = [""; MAX_GROUPS];
         g[0] = &text[m.start()..end];
         for (i, slot) in g.iter_mut().enumerate().take(groups - 1).skip(1) {
             *slot = locs.get(i).map_or("", |(s, e)| &text[s..e]);

@@ -928,15 +928,8 @@ fn a_server_stopped_in_the_second_it_began_serving_cut_its_own_sessions() {
 ///   owner, then took the timeout: the exception was left naming no session.
 #[test]
 fn the_third_session_redis_took_down_gets_its_exception_and_its_close() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("daphne.journal.log");
-    std::fs::write(
-        &p,
-        include_str!("data/redis-stopped-under-three-sessions.journal.log"),
-    )
-    .unwrap();
-    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let log = include_str!("data/redis-stopped-under-three-sessions.journal.log");
+    let s = scan_journal(&log.lines().collect::<Vec<_>>());
     for client in ["127.0.0.1:39157", "127.0.0.1:48193", "127.0.0.1:49749"] {
         let (verdict, rules) = verdict_of(&s, client);
         assert_eq!(verdict, Verdict::Broken, "{client}: {rules:?}");

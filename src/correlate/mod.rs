@@ -2607,39 +2607,23 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
                 .iter()
                 .all(|k| store.event(k.event).at != e.at);
             let line = (store.origin(e.record).input, e.record);
+            let not_its = !may_have_died_of(st, set, store, y, e, t);
             let stays = first
                 && !closed_before(st, y, line)
-                && !alive_after(st, store, y, t)
-                && !refused_by_app(st, set, store, y)
-                && !closed_cleanly(st, store, y, t)
-                && !died_of_named_error(st, set, store, y, e.record)
-                && handler_fits(st, y, e)
+                && !not_its
                 && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
                     let late = if coarse { 1 } else { 0 };
                     c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
                 });
             let source = st.conns[y].source.clone();
             let other = closed_right_after(st, &closes, t, line, source.as_ref(), y, |x| {
-                !alive_after(st, store, x, t)
-                    && !refused_by_app(st, set, store, x)
-                    && !closed_cleanly(st, store, x, t)
-                    && !died_of_named_error(st, set, store, x, e.record)
-                    && handler_fits(st, x, e)
-                    && !st.conns[x]
-                        .links
-                        .iter()
-                        .any(|k| store.event(k.event).at == e.at)
+                may_have_died_of(st, set, store, x, e, t) && !holds_any(st, store, x, &[e.at])
             });
             // Of two sessions closed right after the line, the first to close is the one
             // it broke.
             let close_order =
                 |x: usize| (st.caches[x].closed_at.map(|c| c.0), st.conns[x].closed_line);
             let owner = other.filter(|&x| !stays || close_order(x) < close_order(y));
-            let not_its = alive_after(st, store, y, t)
-                || refused_by_app(st, set, store, y)
-                || closed_cleanly(st, store, y, t)
-                || died_of_named_error(st, set, store, y, e.record)
-                || !handler_fits(st, y, e);
             if under && !not_its {
                 i += 1;
                 continue;
@@ -2661,14 +2645,46 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
                 continue;
             };
             let moved = take_record_links(st, store, y, e.record);
-            let xc = &mut st.conns[x];
-            xc.links
-                .extend(moved.into_iter().map(|k| k.inferred("after-close")));
-            xc.end = xc.end.max(Some(t));
+            give_after_close(st, x, moved, t);
         }
     }
     drop_emptied(st);
     ejected
+}
+
+/// Connection `x` may have died of error event `e`, written at `t`: its application
+/// wrote nothing after `t`, neither refused it nor closed cleanly by then, it did not die
+/// of an error that names it, and the error's handler fits it.
+fn may_have_died_of<S: Store + ?Sized>(
+    st: &State,
+    set: &PackSet,
+    store: &S,
+    x: usize,
+    e: &Event,
+    t: DateTime<Utc>,
+) -> bool {
+    !alive_after(st, store, x, t)
+        && !refused_by_app(st, set, store, x)
+        && !closed_cleanly(st, store, x, t)
+        && !died_of_named_error(st, set, store, x, e.record)
+        && handler_fits(st, x, e)
+}
+
+/// Connection `x` holds a line of one of the patterns `ats`.
+fn holds_any<S: Store + ?Sized>(st: &State, store: &S, x: usize, ats: &[PatternRef]) -> bool {
+    st.conns[x]
+        .links
+        .iter()
+        .any(|k| ats.contains(&store.event(k.event).at))
+}
+
+/// Gives connection `x` an error line's `links`, written at `t`, as lines that led to its
+/// close.
+fn give_after_close(st: &mut State, x: usize, links: Vec<Link>, t: DateTime<Utc>) {
+    let xc = &mut st.conns[x];
+    xc.links
+        .extend(links.into_iter().map(|k| k.inferred("after-close")));
+    xc.end = xc.end.max(Some(t));
 }
 
 /// The errors a pass of [`rehome_errors`] took from connections that were not theirs,
@@ -2690,29 +2706,18 @@ fn settle_ejected<S: Store + ?Sized>(
     let closes = closes_by_time(st);
     for (links, source) in ejected {
         let e = store.event(links[0].event);
+        let ats: Vec<PatternRef> = links.iter().map(|l| store.event(l.event).at).collect();
         let line = (store.origin(e.record).input, e.record);
         let owner = e.ts.and_then(|t| {
+            // No connection is excepted: the one it was taken from fails
+            // `may_have_died_of`, as its taking showed.
             closed_right_after(st, &closes, t, line, source.as_ref(), usize::MAX, |x| {
-                !alive_after(st, store, x, t)
-                    && !refused_by_app(st, set, store, x)
-                    && !closed_cleanly(st, store, x, t)
-                    && !died_of_named_error(st, set, store, x, e.record)
-                    && handler_fits(st, x, e)
-                    && !st.conns[x].links.iter().any(|k| {
-                        links
-                            .iter()
-                            .any(|l| store.event(k.event).at == store.event(l.event).at)
-                    })
+                may_have_died_of(st, set, store, x, e, t) && !holds_any(st, store, x, &ats)
             })
             .map(|x| (x, t))
         });
         match owner {
-            Some((x, t)) => {
-                let xc = &mut st.conns[x];
-                xc.links
-                    .extend(links.into_iter().map(|k| k.inferred("after-close")));
-                xc.end = xc.end.max(Some(t));
-            }
+            Some((x, t)) => give_after_close(st, x, links, t),
             None => st.global.extend(links.into_iter().map(|k| k.event)),
         }
     }

@@ -244,8 +244,7 @@ pub fn iso_prefix(b: &[u8], space_offset: bool) -> Option<IsoPrefix> {
 thread_local! {
     /// The last `YYYY-MM-DD?HH:MM:SS` read and its value: a log's consecutive lines mostly
     /// share their second, and building a date is most of the cost of reading one.
-    static LAST_ISO: std::cell::Cell<Option<([u8; 19], IsoSecond)>> =
-        const { std::cell::Cell::new(None) };
+    static LAST_ISO: Last<IsoSecond, 19> = const { std::cell::Cell::new(None) };
 }
 
 type IsoSecond = (NaiveDate, u32, u32, u32);
@@ -254,23 +253,19 @@ type IsoSecond = (NaiveDate, u32, u32, u32);
 /// of `b` (separators already checked); a leap second (`:60`) is clamped to 59.
 fn date_hms(b: &[u8]) -> Option<IsoSecond> {
     let mut key: [u8; 19] = b.get(..19)?.try_into().ok()?;
-    // `T` or a space: a journal's `...T08:00:00` and the `... 08:00:00,192` of the
-    // application line inside it are one second, and alternate line after line.
+    // `T` or a space, read as one: a journal's `...T08:00:00` and the `... 08:00:00,192`
+    // of the application line inside it are one second, and alternate line after line.
     key[10] = b'T';
-    if let Some((k, v)) = LAST_ISO.with(std::cell::Cell::get) {
-        if k == key {
-            return Some(v);
-        }
-    }
-    let y = digits(b, 4)? as i32;
-    let mo = digits(&b[5..], 2)?;
-    let d = digits(&b[8..], 2)?;
-    let (h, mi, s) = hms(&b[11..])?;
-    let v = (NaiveDate::from_ymd_opt(y, mo, d)?, h, mi, s.min(59));
-    // Still checked here, so only a valid second is remembered.
-    NaiveTime::from_hms_opt(h, mi, v.3)?;
-    LAST_ISO.with(|c| c.set(Some((key, v))));
-    Some(v)
+    remembered(&LAST_ISO, &key, |b| {
+        let y = digits(b, 4)? as i32;
+        let mo = digits(&b[5..], 2)?;
+        let d = digits(&b[8..], 2)?;
+        let (h, mi, s) = hms(&b[11..])?;
+        let v = (NaiveDate::from_ymd_opt(y, mo, d)?, h, mi, s.min(59));
+        // Still checked here, so only a valid second is remembered.
+        NaiveTime::from_hms_opt(h, mi, v.3)?;
+        Some((v, 19))
+    })
 }
 
 /// [`iso_prefix`] with another date separator (`/` for `2018/02/05 12:18:07`).
@@ -316,43 +311,62 @@ pub struct IsoWord {
     pub len: usize,
 }
 
-/// The longest word [`iso_word`] remembers (`2026-11-23T08:00:00.123456789+00:00` is 35).
-const WORD_MAX: usize = 40;
+/// The last bytes a reader's answer was decided by, how many, and the answer: what
+/// [`remembered`] keeps per reader.
+pub(crate) type Last<V, const N: usize> = std::cell::Cell<Option<([u8; N], usize, V)>>;
+
+/// `read(b)`, which gives an answer and how many leading bytes of `b` decided it, unless
+/// `b` starts with the bytes that decided the answer `last` keeps: then that answer. For
+/// readers whose answer those bytes alone decide (each of their steps stops at a byte
+/// within them), over lines that mostly repeat them (a log's lines of one second). An
+/// answer decided by more than `N` bytes is not kept.
+pub(crate) fn remembered<V: Copy + 'static, const N: usize>(
+    last: &'static std::thread::LocalKey<Last<V, N>>,
+    b: &[u8],
+    read: impl FnOnce(&[u8]) -> Option<(V, usize)>,
+) -> Option<V> {
+    if let Some((k, len, v)) = last.with(std::cell::Cell::get) {
+        if b.get(..len) == Some(&k[..len]) {
+            return Some(v);
+        }
+    }
+    let (v, len) = read(b)?;
+    if len <= N {
+        let mut k = [0u8; N];
+        k[..len].copy_from_slice(&b[..len]);
+        last.with(|c| c.set(Some((k, len, v))));
+    }
+    Some(v)
+}
+
+/// The longest word and space [`iso_word`] remembers (`2026-11-23T08:00:00.123456789+00:00 `
+/// is 36).
+const WORD_MAX: usize = 41;
 
 thread_local! {
     /// The last word [`iso_word`] read, and what it read: consecutive lines of a journal
     /// mostly share their second, and reading one costs as much as the rest of the line.
-    static LAST_WORD: std::cell::Cell<Option<([u8; WORD_MAX], IsoWord)>> =
-        const { std::cell::Cell::new(None) };
+    static LAST_WORD: Last<IsoWord, WORD_MAX> = const { std::cell::Cell::new(None) };
 }
 
 /// [`iso_prefix`] at the start of `b` when it has an offset and a space right after it;
 /// `None` otherwise. What is read depends on the bytes up to that space alone (every
 /// reader in [`iso_prefix`] stops at the first byte it does not take, and a space is
-/// none of theirs), so a line that starts with the last word read, then a space, has the
-/// same answer.
+/// none of theirs), so it is [`remembered`].
 pub fn iso_word(b: &[u8]) -> Option<IsoWord> {
-    if let Some((k, w)) = LAST_WORD.with(std::cell::Cell::get) {
-        if b.get(w.len) == Some(&b' ') && b[..w.len] == k[..w.len] {
-            return Some(w);
+    remembered(&LAST_WORD, b, |b| {
+        let p = iso_prefix(b, false)?;
+        let off = p.offset?;
+        if b.get(p.len) != Some(&b' ') {
+            return None;
         }
-    }
-    let p = iso_prefix(b, false)?;
-    let off = p.offset?;
-    if b.get(p.len) != Some(&b' ') {
-        return None;
-    }
-    let w = IsoWord {
-        ts: with_offset(p.naive, off, p.digits, TsNote::NONE)?,
-        digits: p.digits,
-        len: p.len,
-    };
-    if w.len <= WORD_MAX {
-        let mut k = [0u8; WORD_MAX];
-        k[..w.len].copy_from_slice(&b[..w.len]);
-        LAST_WORD.with(|c| c.set(Some((k, w))));
-    }
-    Some(w)
+        let w = IsoWord {
+            ts: with_offset(p.naive, off, p.digits, TsNote::NONE)?,
+            digits: p.digits,
+            len: p.len,
+        };
+        Some((w, w.len + 1))
+    })
 }
 
 /// A month name or abbreviation in English, German, French or Spanish (case-insensitive,

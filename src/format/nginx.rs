@@ -495,38 +495,28 @@ pub(crate) fn clf_datetime(b: &[u8], sep: u8) -> Option<(NaiveDateTime, usize)> 
 const CLF_MAX: usize = 40;
 
 thread_local! {
-    /// The last time [`clf_zoned`] read, its length and its instant: an access log's
-    /// consecutive lines mostly share their second.
-    static LAST_CLF: std::cell::Cell<Option<([u8; CLF_MAX], usize, Timestamp)>> =
+    /// The last time [`clf_zoned`] read: an access log's consecutive lines mostly share
+    /// their second.
+    static LAST_CLF: crate::time::Last<(Timestamp, usize), CLF_MAX> =
         const { std::cell::Cell::new(None) };
 }
 
 /// `03/Aug/2018:14:47:53 +0000` (a full numeric zone) at the start of `b`: its instant
 /// and length. What is read depends on those bytes alone (each reader stops at the
-/// first byte it does not take, within them), so a line that starts with the same bytes
-/// as the last one read has the same answer.
+/// first byte it does not take, within them), so it is [`crate::time::remembered`].
 fn clf_zoned(b: &[u8]) -> Option<(Timestamp, usize)> {
-    if let Some((k, len, ts)) = LAST_CLF.with(std::cell::Cell::get) {
-        if b.get(..len) == Some(&k[..len]) {
-            return Some((ts, len));
+    crate::time::remembered(&LAST_CLF, b, |b| {
+        let (naive, tlen) = clf_datetime(b, b':')?;
+        if b.get(tlen) != Some(&b' ') {
+            return None;
         }
-    }
-    let (naive, tlen) = clf_datetime(b, b':')?;
-    if b.get(tlen) != Some(&b' ') {
-        return None;
-    }
-    let (off, olen) = offset(&b[tlen + 1..])?;
-    if olen < 5 {
-        return None;
-    }
-    let len = tlen + 1 + olen;
-    let ts = with_offset(naive, off, 0, TsNote::NONE)?;
-    if len <= CLF_MAX {
-        let mut k = [0u8; CLF_MAX];
-        k[..len].copy_from_slice(&b[..len]);
-        LAST_CLF.with(|c| c.set(Some((k, len, ts))));
-    }
-    Some((ts, len))
+        let (off, olen) = offset(&b[tlen + 1..])?;
+        if olen < 5 {
+            return None;
+        }
+        let len = tlen + 1 + olen;
+        Some(((with_offset(naive, off, 0, TsNote::NONE)?, len), len))
+    })
 }
 
 /// A month abbreviation: the English ones by a byte compare, others through

@@ -55,14 +55,18 @@ fn scan_journal(lines: &[&str]) -> pipeline::Scan {
     pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
 }
 
-/// The verdict and rules of the connection whose client is `client`.
-fn verdict_of(s: &pipeline::Scan, client: &str) -> (Verdict, Vec<&'static str>) {
-    let ci = s
-        .correlated
+/// The index of the connection whose client is `client`.
+fn conn_of(s: &pipeline::Scan, client: &str) -> usize {
+    s.correlated
         .connections
         .iter()
         .position(|c| c.client.as_deref() == Some(client))
-        .unwrap_or_else(|| panic!("no connection of {client}"));
+        .unwrap_or_else(|| panic!("no connection of {client}"))
+}
+
+/// The verdict and rules of the connection whose client is `client`.
+fn verdict_of(s: &pipeline::Scan, client: &str) -> (Verdict, Vec<&'static str>) {
+    let ci = conn_of(s, client);
     (s.analysis.verdicts[ci], rules_of(s, ci))
 }
 
@@ -934,12 +938,7 @@ fn the_third_session_redis_took_down_gets_its_exception_and_its_close() {
         let (verdict, rules) = verdict_of(&s, client);
         assert_eq!(verdict, Verdict::Broken, "{client}: {rules:?}");
         assert!(rules.contains(&"channel-layer.down"), "{client}: {rules:?}");
-        let c = s
-            .correlated
-            .connections
-            .iter()
-            .find(|c| c.client.as_deref() == Some(client))
-            .unwrap();
+        let c = &s.correlated.connections[conn_of(&s, client)];
         assert!(c.closed, "{client} closed by its WSDISCONNECT");
     }
 }

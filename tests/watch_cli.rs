@@ -413,3 +413,31 @@ fn following_with_since_reads_existing_lines_from_that_time_on() {
     assert!(stop(child).status.success());
     assert!(rx.try_iter().all(|l| !l.contains("/ws/before/")));
 }
+
+#[test]
+fn a_line_in_one_followed_file_moves_time_on_for_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let daphne = dir.path().join("daphne.log");
+    std::fs::write(&daphne, "").unwrap();
+    let (child, rx, _guard) = follow_with_ready(dir.path(), &daphne);
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&daphne)
+        .unwrap();
+    f.write_all(DAPHNE_WAITING.as_bytes()).unwrap();
+    // Time for the follower to read it (it polls every 5 ms), then a line 30 s later
+    // in the other file: the handshake's deadline has passed on the shared clock,
+    // with no idle timeout and the stream still open.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut other = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("ready.log"))
+        .unwrap();
+    other
+        .write_all(b"10.0.0.1 - - [30/Nov/2026:10:00:34 +0000] \"GET /api/items/1/ HTTP/1.1\" 200 12 \"-\" \"curl/8\" 0.004\n")
+        .unwrap();
+    let line = wait_for(&rx, "handshake.timeout");
+    assert!(line.contains("127.0.0.1:52114"), "{line}");
+    assert!(line.contains("daphne.log:1"), "{line}");
+    assert!(stop(child).status.success());
+}

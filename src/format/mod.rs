@@ -24,6 +24,7 @@ pub mod docker;
 pub mod journald;
 pub mod journald_json;
 pub mod nginx;
+pub mod nginx_json;
 pub mod python;
 pub mod supervisord;
 pub mod syslog;
@@ -138,6 +139,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         let mut v: Vec<&'static dyn Format> = Vec::new();
         v.extend(journald_json::formats());
         v.extend(docker::formats());
+        v.extend(nginx_json::formats());
         v.extend(syslog::formats());
         v.extend(journald::formats());
         v.extend(supervisord::formats());

@@ -72,10 +72,26 @@ impl Format for NginxError {
 fn parse_access(line: &str, fields: bool) -> Option<Parsed<'_>> {
     let b = line.as_bytes();
     // `$remote_addr - $remote_user [`: the ` - ` right after the first word rejects
-    // almost every other layout before any real work.
-    let sp = memchr(b' ', b)?;
-    if sp == 0 || b.get(sp + 1..sp + 3) != Some(b"- ") {
+    // almost every other layout before any real work. A config may put `$host` (or
+    // `$host:$server_port`) first, as Apache's `vhost_combined` does: then the address
+    // is the second word.
+    let mut a0 = 0;
+    let mut sp = memchr(b' ', b)?;
+    if sp == 0 {
         return None;
+    }
+    if b.get(sp + 1..sp + 3) != Some(b"- ") {
+        a0 = sp + 1;
+        sp = a0 + memchr(b' ', &b[a0..])?;
+        let host = &b[..a0 - 1];
+        if sp == a0
+            || b.get(sp + 1..sp + 3) != Some(b"- ")
+            || !host
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || b".-_:[]".contains(&c))
+        {
+            return None;
+        }
     }
     let lb = sp + 3 + memchr(b'[', &b[sp + 3..])?;
     if lb < sp + 5 || b[lb - 1] != b' ' {
@@ -126,7 +142,10 @@ fn parse_access(line: &str, fields: bool) -> Option<Parsed<'_>> {
     }
     let f = &mut out.fields;
     f.reserve(14);
-    let addr = &line[..sp];
+    if a0 > 0 {
+        f.push(("vhost", Cow::Borrowed(&line[..a0 - 1])));
+    }
+    let addr = &line[a0..sp];
     f.push(("client", Cow::Borrowed(addr)));
     f.push(("client_ip", Cow::Borrowed(addr)));
     let user = &line[sp + 3..lb - 1];
@@ -504,7 +523,7 @@ thread_local! {
 /// `03/Aug/2018:14:47:53 +0000` (a full numeric zone) at the start of `b`: its instant
 /// and length. What is read depends on those bytes alone (each reader stops at the
 /// first byte it does not take, within them), so it is [`crate::time::remembered`].
-fn clf_zoned(b: &[u8]) -> Option<(Timestamp, usize)> {
+pub(crate) fn clf_zoned(b: &[u8]) -> Option<(Timestamp, usize)> {
     crate::time::remembered(&LAST_CLF, b, |b| {
         let (naive, tlen) = clf_datetime(b, b':')?;
         if b.get(tlen) != Some(&b' ') {
@@ -661,6 +680,23 @@ mod tests {
         let p = NginxAccess.parse(line, &ctx()).unwrap();
         assert_eq!(p.field("bytes"), Some("612"));
         assert_eq!(p.field("user_agent"), None);
+    }
+
+    #[test]
+    fn a_host_written_before_the_address_is_the_vhost() {
+        for (line, vhost) in [
+            ("example.com:443 203.0.113.9 - - [25/Nov/2026:10:00:03 +0000] \"GET /ws/chat/3/ HTTP/1.1\" 504 167 \"-\" \"curl/8.0\"", "example.com:443"),
+            ("localhost 127.0.0.1 - - [25/Nov/2026:10:00:03 +0000] \"GET /ws/ HTTP/1.1\" 101 0 \"-\" \"-\" 3.001", "localhost"),
+        ] {
+            let p = NginxAccess.parse(line, &ctx()).unwrap();
+            assert_eq!(p.field("vhost"), Some(vhost));
+            assert_eq!(p.field("client_ip"), p.field("client"));
+            assert!(p.field("client_ip").unwrap().contains(".0."), "{line}");
+            assert!(p.field("path").unwrap().starts_with("/ws/"));
+        }
+        // Two words before ` - ` that are not a host: not an access line.
+        let odd = "oh \"no\" 10.0.0.1 - - [25/Nov/2026:10:00:03 +0000] \"GET / HTTP/1.1\" 200 1";
+        assert!(NginxAccess.parse(odd, &ctx()).is_none());
     }
 
     #[test]

@@ -1,0 +1,277 @@
+//! nginx's access log written as JSON: `log_format json escape=json '{"time_local":...}'`,
+//! the layout log shippers (Filebeat, Vector, Datadog) ask for.
+//!
+//! Every site names its keys, so this reads the names nginx's variables have and the
+//! common alternatives (`remote_addr` / `client_ip`, `request` or `request_method` +
+//! `request_uri`, `time_local` / `time_iso8601` / `@timestamp` / `msec`, ...). It is an
+//! envelope: its message is the record rewritten in nginx's `main` layout with the
+//! timings after it (`rt=`, `urt=`, `request_id=`), which the access-log parser and the
+//! nginx pack then read as they read a text access log. Reports show that line.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::{nginx, Format, Layer, Parsed};
+use crate::record::Timestamp;
+use crate::time::{self, TimeCtx};
+
+/// The formats of this file, in detection order.
+pub fn formats() -> Vec<&'static dyn Format> {
+    vec![&NginxJson]
+}
+
+/// An nginx access-log record as one JSON object per line.
+pub struct NginxJson;
+
+type Object<'a> = BTreeMap<Cow<'a, str>, Value>;
+
+const CLIENT: &[&str] = &["remote_addr", "client_ip", "client", "ip", "remote_ip"];
+const USER: &[&str] = &["remote_user", "user"];
+const REQUEST: &[&str] = &["request", "request_line"];
+const METHOD: &[&str] = &["request_method", "method"];
+const URI: &[&str] = &["request_uri", "uri", "path", "url"];
+const ARGS: &[&str] = &["args", "query_string", "query"];
+const PROTOCOL: &[&str] = &["server_protocol", "protocol"];
+const STATUS: &[&str] = &["status", "status_code", "response_status", "response_code"];
+const BYTES: &[&str] = &["body_bytes_sent", "bytes_sent", "bytes", "size"];
+const REFERER: &[&str] = &["http_referer", "http_referrer", "referer", "referrer"];
+const AGENT: &[&str] = &["http_user_agent", "user_agent", "agent", "ua"];
+const FORWARDED: &[&str] = &["http_x_forwarded_for", "x_forwarded_for", "forwarded_for"];
+const REQUEST_TIME: &[&str] = &["request_time", "duration", "rt", "response_time"];
+const UPSTREAM_TIME: &[&str] = &["upstream_response_time", "urt"];
+const REQUEST_ID: &[&str] = &["request_id", "req_id", "rid"];
+/// Time keys, the most precise first.
+const TIME: &[&str] = &[
+    "time_iso8601",
+    "msec",
+    "@timestamp",
+    "timestamp",
+    "time",
+    "time_local",
+    "date",
+];
+
+impl Format for NginxJson {
+    fn name(&self) -> &'static str {
+        "nginx-json"
+    }
+    fn layer(&self) -> Layer {
+        Layer::Envelope
+    }
+    fn example(&self) -> &'static str {
+        r#"{"time_local":"25/Nov/2026:10:00:01 +0000","remote_addr":"203.0.113.7","request":"GET /ws/chat/1/ HTTP/1.1","status":"101","body_bytes_sent":"2345","request_time":"35.201","http_user_agent":"Mozilla/5.0"}"#
+    }
+    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        let b = line.trim_end().as_bytes();
+        // Cheap refusals first: an object that names a status and a request or path.
+        if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+            return None;
+        }
+        let has = |k: &[u8]| memchr::memmem::find(b, k).is_some();
+        if !(has(b"stat") || has(b"response")) || !(has(b"request") || has(b"uri")) {
+            return None;
+        }
+        let obj: Object = serde_json::from_str(line).ok()?;
+        let status = text(&obj, STATUS).filter(|s| s.len() == 3 && is_digits(s))?;
+        let request = request_line(&obj)?;
+        let ts = TIME
+            .iter()
+            .find_map(|k| obj.get(*k).and_then(|v| read_time(v, ctx)))?;
+        let mut p = Parsed::new(Cow::Owned(main_layout(&obj, ts, &request, &status)));
+        p.ts = Some(ts);
+        Some(p)
+    }
+}
+
+/// The first of `keys` with a value that says something (not empty, not nginx's `-`),
+/// as text: a number as JSON writes it, but for a fraction, which keeps nginx's three
+/// digits (`$request_time` written unquoted).
+fn text<'m>(obj: &'m Object, keys: &[&str]) -> Option<Cow<'m, str>> {
+    keys.iter().find_map(|k| match obj.get(*k)? {
+        Value::String(s) if !s.is_empty() && s != "-" => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) if n.is_f64() => n.as_f64().map(|f| Cow::Owned(format!("{f:.3}"))),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    })
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// `GET /ws/chat/?token=x HTTP/1.1`: the `request` key, or one made of the method, the
+/// URI (with the arguments when they are apart) and the protocol.
+fn request_line(obj: &Object) -> Option<String> {
+    if let Some(r) = text(obj, REQUEST) {
+        let ok = nginx::split_request(&r)
+            .is_some_and(|q| q.path.starts_with('/') || q.path.starts_with("http"));
+        return ok.then(|| r.into_owned());
+    }
+    let method = text(obj, METHOD)?;
+    let uri = text(obj, URI).filter(|u| u.starts_with('/'))?;
+    let mut line = format!("{method} {uri}");
+    if let Some(args) = text(obj, ARGS).filter(|_| !uri.contains('?')) {
+        let _ = write!(line, "?{args}");
+    }
+    let proto = text(obj, PROTOCOL);
+    let _ = write!(line, " {}", proto.as_deref().unwrap_or("HTTP/1.1"));
+    Some(line)
+}
+
+/// A time in any of the forms nginx writes: `$time_local`, `$time_iso8601`, `$msec`
+/// (seconds since the epoch, as text or a number).
+fn read_time(v: &Value, ctx: &TimeCtx) -> Option<Timestamp> {
+    let s = match v {
+        Value::String(s) => s.as_str(),
+        Value::Number(n) => return epoch(n.as_f64()?),
+        _ => return None,
+    };
+    let b = s.as_bytes();
+    if let Some(p) = time::iso_prefix(b, false).filter(|p| p.len == b.len()) {
+        return ctx.complete(p.naive, p.digits, p.offset);
+    }
+    if let Some((ts, _)) = nginx::clf_zoned(b).filter(|(_, n)| *n == b.len()) {
+        return Some(ts);
+    }
+    s.parse::<f64>().ok().and_then(epoch)
+}
+
+fn epoch(secs: f64) -> Option<Timestamp> {
+    // Plausible epoch seconds only: a stray small number is not a time.
+    if !(1e8..1e11).contains(&secs) {
+        return None;
+    }
+    let mut ts = time::from_unix_micros((secs * 1e6).round() as i64)?;
+    ts.digits = 3;
+    Some(ts)
+}
+
+/// The record in nginx's `main` layout, then the timings: what the access-log parser
+/// and the nginx pack read. Quotes inside values are written `\x22`, as nginx does.
+fn main_layout(obj: &Object, ts: Timestamp, request: &str, status: &str) -> String {
+    let q = |s: Option<Cow<str>>| s.map_or_else(|| "-".to_string(), |s| s.replace('"', "\\x22"));
+    let client = text(obj, CLIENT).map(|c| c.replace(' ', ""));
+    let mut out = format!(
+        "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
+        client.as_deref().unwrap_or("-"),
+        text(obj, USER).map_or_else(|| "-".into(), |u| u.replace(' ', "_")),
+        ts.utc.format("%d/%b/%Y:%H:%M:%S +0000"),
+        request.replace('"', "\\x22"),
+        status,
+        text(obj, BYTES)
+            .filter(|b| is_digits(b))
+            .as_deref()
+            .unwrap_or("0"),
+        q(text(obj, REFERER)),
+        q(text(obj, AGENT)),
+    );
+    if let Some(f) = text(obj, FORWARDED) {
+        let _ = write!(out, " \"{}\"", f.replace('"', "\\x22"));
+    }
+    if let Some(t) = text(obj, REQUEST_TIME).filter(|t| is_time(t)) {
+        let _ = write!(out, " rt={t}");
+    }
+    if let Some(t) = text(obj, UPSTREAM_TIME).filter(|t| is_time(t)) {
+        let _ = write!(out, " urt=\"{t}\"");
+    }
+    if let Some(id) = text(obj, REQUEST_ID).filter(|i| !i.contains(char::is_whitespace)) {
+        let _ = write!(out, " request_id={id}");
+    }
+    out
+}
+
+/// `0.002`, `60.000`: what nginx writes for a time variable.
+fn is_time(s: &str) -> bool {
+    s.bytes().any(|c| c.is_ascii_digit()) && s.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::nginx::NginxAccess;
+
+    fn parse(line: &str) -> Option<Parsed<'_>> {
+        NginxJson.parse(line, &TimeCtx::default())
+    }
+
+    /// The message, read back by the access-log parser as a text line would be.
+    fn fields(line: &str) -> Vec<(String, String)> {
+        let p = parse(line).expect("an nginx JSON record");
+        let a = NginxAccess
+            .parse(&p.message, &TimeCtx::default())
+            .expect("the message is an access line");
+        a.fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn field<'f>(f: &'f [(String, String)], k: &str) -> Option<&'f str> {
+        f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn time_local_and_quoted_values_become_a_main_line_with_the_session_length() {
+        let p = parse(NginxJson.example()).unwrap();
+        assert_eq!(
+            p.message,
+            "203.0.113.7 - - [25/Nov/2026:10:00:01 +0000] \"GET /ws/chat/1/ HTTP/1.1\" 101 2345 \"-\" \"Mozilla/5.0\" rt=35.201"
+        );
+        assert_eq!(p.ts.unwrap().utc.to_rfc3339(), "2026-11-25T10:00:01+00:00");
+        let f = fields(NginxJson.example());
+        assert_eq!(field(&f, "path"), Some("/ws/chat/1/"));
+        assert_eq!(field(&f, "status"), Some("101"));
+        assert_eq!(field(&f, "request_time"), Some("35.201"));
+    }
+
+    #[test]
+    fn unquoted_numbers_keep_nginx_three_digits_and_an_iso_time_its_fraction() {
+        let line = r#"{"time_iso8601":"2026-11-25T11:00:02.250+01:00","remote_addr":"203.0.113.8","request_method":"GET","request_uri":"/ws/chat/2/","args":"token=abc","status":502,"request_time":60.000,"upstream_response_time":0.5,"request_id":"0123456789abcdef0123456789abcdef"}"#;
+        let p = parse(line).unwrap();
+        let ts = p.ts.unwrap();
+        assert_eq!(ts.utc.to_rfc3339(), "2026-11-25T10:00:02.250+00:00");
+        let f = fields(line);
+        assert_eq!(field(&f, "path"), Some("/ws/chat/2/"));
+        assert_eq!(field(&f, "query"), Some("token=abc"));
+        assert_eq!(field(&f, "status"), Some("502"));
+        assert_eq!(field(&f, "request_time"), Some("60.000"));
+        assert_eq!(field(&f, "upstream_response_time"), Some("0.500"));
+        assert!(p
+            .message
+            .ends_with(" request_id=0123456789abcdef0123456789abcdef"));
+    }
+
+    #[test]
+    fn msec_times_and_quotes_inside_values_are_read_as_nginx_writes_them() {
+        let line = r#"{"msec":"1795600801.123","remote_addr":"10.0.0.5","request":"GET /ws/ HTTP/1.1","status":"101","http_user_agent":"say \"hi\"","http_x_forwarded_for":"198.51.100.2"}"#;
+        let p = parse(line).unwrap();
+        assert_eq!(p.ts.unwrap().utc.timestamp_millis(), 1_795_600_801_123);
+        assert!(
+            p.message.contains(r#""say \x22hi\x22" "198.51.100.2""#),
+            "{}",
+            p.message
+        );
+        let f = fields(line);
+        assert_eq!(field(&f, "user_agent"), Some(r"say \x22hi\x22"));
+        assert_eq!(field(&f, "x_forwarded_for"), Some("198.51.100.2"));
+    }
+
+    #[test]
+    fn other_json_is_not_an_nginx_record() {
+        for line in [
+            r#"{"log":"GET /ws/ 101\n","stream":"stdout","time":"2026-11-25T10:00:01Z"}"#,
+            r#"{"MESSAGE":"request done","status":"ok","__REALTIME_TIMESTAMP":"1534860261221373"}"#,
+            r#"{"level":"info","msg":"request handled","status":200}"#,
+            r#"{"time_local":"25/Nov/2026:10:00:01 +0000","request":"not a request","status":"200"}"#,
+            r#"{"time_local":"25/Nov/2026:10:00:01 +0000","request":"GET / HTTP/1.1","status":"20x"}"#,
+            r#"{"request":"GET / HTTP/1.1","status":"200"}"#,
+            r#"{"request":"GET / HTTP/1.1","status":"200","#,
+            "{}",
+        ] {
+            assert!(parse(line).is_none(), "{line}");
+        }
+    }
+}

@@ -28,6 +28,7 @@ pub struct DockerJson;
 
 /// `docker logs -t` / `--timestamps`: the daemon's RFC 3339 time with exactly nine
 /// fraction digits (Go's `RFC3339NanoFixed`), one space, then the application's line.
+/// `kubectl logs --timestamps` too: its times drop the fraction's trailing zeros.
 pub struct DockerTimestamps;
 
 /// `docker compose logs` (v2, `web-1  | `) and `docker-compose logs` (v1, `web_1  | `):
@@ -306,15 +307,19 @@ fn daemon_time(b: &[u8], ctx: &TimeCtx, nine_digits: bool) -> Option<(Timestamp,
     if b.len() < 20 || b[10] != b'T' {
         return None;
     }
-    if nine_digits
-        && (b.len() < 30
-            || b[19] != b'.'
-            || !b[20..29].iter().all(u8::is_ascii_digit)
-            || b[29].is_ascii_digit())
-    {
+    let fixed = b.len() >= 30
+        && b[19] == b'.'
+        && b[20..29].iter().all(u8::is_ascii_digit)
+        && !b[29].is_ascii_digit();
+    let p = iso_prefix(b, false)?;
+    // `kubectl logs --timestamps` writes Go's RFC3339Nano instead: the fraction's
+    // trailing zeros dropped, always in UTC with `Z`. journald and rsyslog never write
+    // `Z`; a line of a whole second (no fraction left) is not taken, as an application's
+    // own `...:49Z` time is far likelier than a runtime clock's zero nanoseconds.
+    let trimmed = b[19] == b'.' && (22..=30).contains(&p.len) && b[p.len - 1] == b'Z';
+    if nine_digits && !fixed && !trimmed {
         return None;
     }
-    let p = iso_prefix(b, false)?;
     let off = p.offset?;
     Some((ctx.complete(p.naive, p.digits, Some(off))?, p.len))
 }
@@ -871,6 +876,20 @@ mod tests {
                 .message,
             "stdout Flushed"
         );
+    }
+
+    #[test]
+    fn kubectl_logs_timestamps_with_trailing_zeros_dropped_are_read() {
+        for (line, at) in [
+            ("2026-11-25T10:00:01.12345Z 127.0.0.1:48306 - - [25/Nov/2026:10:00:01] \"WSCONNECT /ws/\" - -", "2026-11-25T10:00:01.123450Z"),
+            ("2026-11-25T10:00:01.5Z INFO:     connection open", "2026-11-25T10:00:01.500Z"),
+        ] {
+            let p = stamped(line).unwrap();
+            assert_eq!(p.ts.unwrap().to_rfc3339(), at);
+            assert!(line.ends_with(p.message.as_ref()));
+        }
+        // The trimmed form is UTC's only.
+        assert!(stamped("2026-11-25T10:00:01.5+01:00 msg").is_none());
     }
 
     #[test]

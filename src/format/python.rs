@@ -532,6 +532,10 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
             layout: "asctime-name-level",
         });
     }
+    // loguru's default: `| LEVEL    | name:function:line - msg`
+    if b[s..].starts_with(b"| ") {
+        return loguru_tail(line, s + 2);
+    }
     // `[LEVEL] msg`
     if b[s] == b'[' {
         let e = s + 1 + memchr(b']', &b[s + 1..b.len().min(s + 11)])?;
@@ -587,6 +591,39 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
         });
     }
     None
+}
+
+/// The rest of a loguru line after its first bar, at `s`: the level padded to 8, a bar,
+/// then `module:function:line - ` before the message. loguru's own `SUCCESS` level is
+/// an `INFO`.
+fn loguru_tail(line: &str, s: usize) -> Option<Tail<'_>> {
+    let b = line.as_bytes();
+    let le = word_end(b, s);
+    let level = match &b[s..le] {
+        b"SUCCESS" => Level::Info,
+        w => py_level(w)?,
+    };
+    let bar = le + memchr::memmem::find(&b[le..b.len().min(s + 12)], b" | ")?;
+    if !b[le..bar].iter().all(|&c| c == b' ') {
+        return None;
+    }
+    let src = bar + 3;
+    let se = src + memchr::memmem::find(&b[src..], b" - ")?;
+    let name = &line[src..se];
+    // `__main__` too: loguru names the module, not a logger.
+    let module = name.split(':').next().filter(|m| {
+        !m.is_empty()
+            && m.len() <= 128
+            && m.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.'))
+    })?;
+    Some(Tail {
+        level: Some(level),
+        logger: Some(module),
+        source: Some(name),
+        msg: se + 3,
+        layout: "loguru",
+    })
 }
 
 /// The logger columns some layouts put between the level and the message:
@@ -1199,6 +1236,25 @@ mod tests {
         let p = logging("2025-09-09 09:31:10,275 INFO Status: ok");
         assert_eq!(p.logger, None);
         assert_eq!(p.message, "Status: ok");
+    }
+
+    #[test]
+    fn loguru_default_layout_gives_level_module_and_message() {
+        let p = logging(
+            "2026-11-25 10:00:06.123 | ERROR    | app.consumers:connect:42 - Exception inside application: boom",
+        );
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-25T10:00:06.123Z");
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.logger.as_deref(), Some("app.consumers"));
+        assert_eq!(p.field("source"), Some("app.consumers:connect:42"));
+        assert_eq!(p.message, "Exception inside application: boom");
+        let p = logging("2026-11-25 10:00:06.123 | SUCCESS  | __main__:<module>:7 - ready");
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.message, "ready");
+        // A bar that is not loguru's: no level after it.
+        assert!(PythonLogging
+            .parse("2026-11-25 10:00:06.123 | total | 42 - x", &ctx())
+            .is_none());
     }
 
     #[test]

@@ -23,7 +23,8 @@ pub struct DaphneAccess;
 /// The console lines of `manage.py runserver` under Channels (and Daphne's own
 /// `runserver`): `WebSocket HANDSHAKING|CONNECT|DISCONNECT|REJECT` and
 /// `HTTP GET /x 200 [0.01, client]`, dated `[2018/02/05 12:18:07]` by Channels 1.x and
-/// `[23/Nov/2026 19:37:49]` by later versions through Django's server formatter.
+/// `[23/Nov/2026 19:37:49]` or `[2026-11-23 19:37:49,123]` by later versions through
+/// Django's server formatter.
 pub struct DaphneRunserver;
 
 impl Format for DaphneAccess {
@@ -110,11 +111,17 @@ fn parse_runserver<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     if b.len() < 24 || b[0] != b'[' {
         return None;
     }
-    let (naive, len) = if b[5] == b'/' {
-        let iso = iso_prefix_sep(&b[1..], b'/', false)?;
-        (iso.naive, iso.len)
-    } else {
-        clf_datetime(&b[1..], b' ')?
+    // `[2018/02/05 12:18:07]`, `[2026-11-25 10:00:01,123]` (Django's server formatter
+    // given no date format: `logging`'s own asctime) or `[23/Nov/2026 19:37:49]`.
+    let (naive, len, digits) = match b[5] {
+        b'/' | b'-' => {
+            let iso = iso_prefix_sep(&b[1..], b[5], false)?;
+            (iso.naive, iso.len, iso.digits)
+        }
+        _ => {
+            let (naive, len) = clf_datetime(&b[1..], b' ')?;
+            (naive, len, 0)
+        }
     };
     let ms = 1 + len + 2;
     if b.get(1 + len..ms) != Some(b"] ") {
@@ -160,7 +167,7 @@ fn parse_runserver<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     } else {
         return None;
     }
-    out.ts = Some(ctx.complete(naive, 0, None)?);
+    out.ts = Some(ctx.complete(naive, digits, None)?);
     Some(out)
 }
 
@@ -338,6 +345,16 @@ mod tests {
             .unwrap();
         assert_eq!(p.field("event"), Some("REJECT"));
         assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:49Z");
+        // Django's server formatter without a date format writes logging's asctime.
+        let p = DaphneRunserver
+            .parse(
+                "[2026-11-23 19:37:49,123] WebSocket HANDSHAKING /ws/chat/1/ [127.0.0.1:54321]",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.field("event"), Some("HANDSHAKING"));
+        assert_eq!(p.field("client_port"), Some("54321"));
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:49.123Z");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use regex::Regex;
 use serde_json::{json, Map, Value};
 
 /// One text access line as the JSON object a config would write; line `i` picks one of
-/// three common shapes (time as `$time_local`, `$time_iso8601` or `$msec`; the request
-/// whole or split; numbers quoted or not).
+/// three common shapes (time as `$time_local`, `$time_iso8601` or epoch seconds like
+/// `$msec`; the request whole or split; numbers quoted or not).
 fn as_json(line: &str, i: usize) -> Option<String> {
     let re = Regex::new(
         r#"^(?P<addr>\S+) - (?P<user>\S+) \[(?P<time>[^\]]+)\] "(?P<req>[^"]*)" (?P<status>\d{3}) (?P<bytes>\d+)(?: "(?P<ref>[^"]*)" "(?P<ua>[^"]*)")?(?: "(?P<xff>[^"]*)")?(?P<rest>.*)$"#,
@@ -23,7 +23,8 @@ fn as_json(line: &str, i: usize) -> Option<String> {
     match i % 3 {
         0 => o.insert("time_local".into(), json!(&c["time"])),
         1 => o.insert("time_iso8601".into(), json!(time.to_rfc3339())),
-        _ => o.insert("msec".into(), json!(format!("{}.000", time.timestamp()))),
+        // `$msec` has milliseconds; the text line's second has none to give.
+        _ => o.insert("msec".into(), json!(time.timestamp().to_string())),
     };
     o.insert("remote_addr".into(), json!(&c["addr"]));
     o.insert("remote_user".into(), json!(&c["user"]));

@@ -6,7 +6,9 @@
 //! `request_uri`, `time_local` / `time_iso8601` / `@timestamp` / `msec`, ...). It is an
 //! envelope: its message is the record rewritten in nginx's `main` layout with the
 //! timings after it (`rt=`, `urt=`, `request_id=`), which the access-log parser and the
-//! nginx pack then read as they read a text access log. Reports show that line.
+//! nginx pack then read as they read a text access log. Reports show that line; its time
+//! keeps `$msec`'s milliseconds when the record has them (`[26/Nov/2026:20:24:48.308
+//! +0000]`), which nginx's own text log cannot.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -45,8 +47,8 @@ const UPSTREAM_TIME: &[&str] = &["upstream_response_time", "urt"];
 const REQUEST_ID: &[&str] = &["request_id", "req_id", "rid"];
 /// Time keys, the most precise first.
 const TIME: &[&str] = &[
-    "time_iso8601",
     "msec",
+    "time_iso8601",
     "@timestamp",
     "timestamp",
     "time",
@@ -122,11 +124,11 @@ fn request_line(obj: &Object) -> Option<String> {
 }
 
 /// A time in any of the forms nginx writes: `$time_local`, `$time_iso8601`, `$msec`
-/// (seconds since the epoch, as text or a number).
+/// (seconds since the epoch with milliseconds, as text or a number).
 fn read_time(v: &Value, ctx: &TimeCtx) -> Option<Timestamp> {
     let s = match v {
         Value::String(s) => s.as_str(),
-        Value::Number(n) => return epoch(n.as_f64()?),
+        Value::Number(n) => return epoch(&n.to_string()),
         _ => return None,
     };
     let b = s.as_bytes();
@@ -136,16 +138,19 @@ fn read_time(v: &Value, ctx: &TimeCtx) -> Option<Timestamp> {
     if let Some((ts, _)) = nginx::clf_zoned(b).filter(|(_, n)| *n == b.len()) {
         return Some(ts);
     }
-    s.parse::<f64>().ok().and_then(epoch)
+    epoch(s)
 }
 
-fn epoch(secs: f64) -> Option<Timestamp> {
-    // Plausible epoch seconds only: a stray small number is not a time.
-    if !(1e8..1e11).contains(&secs) {
+/// `1795600801.123`: seconds since the epoch, with as many fraction digits as written.
+fn epoch(s: &str) -> Option<Timestamp> {
+    let (secs, rest) = time::leading_digits(s.as_bytes())?;
+    let (nanos, digits, used) = time::fraction(&s.as_bytes()[rest..]);
+    // Plausible epoch seconds only (1973 to 5138): a stray small number is not a time.
+    if rest + used != s.len() || !(100_000_000..100_000_000_000).contains(&secs) {
         return None;
     }
-    let mut ts = time::from_unix_micros((secs * 1e6).round() as i64)?;
-    ts.digits = 3;
+    let mut ts = time::from_unix_micros(secs as i64 * 1_000_000 + i64::from(nanos / 1_000))?;
+    ts.digits = digits;
     Some(ts)
 }
 
@@ -158,7 +163,14 @@ fn main_layout(obj: &Object, ts: Timestamp, request: &str, status: &str) -> Stri
         "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
         client.as_deref().unwrap_or("-"),
         text(obj, USER).map_or_else(|| "-".into(), |u| u.replace(' ', "_")),
-        ts.utc.format("%d/%b/%Y:%H:%M:%S +0000"),
+        // The time as precisely as the record gave it: `$msec` is nginx's own time, and
+        // a whole second would make the record look coarser than it is.
+        match ts.digits {
+            0 => ts.utc.format("%d/%b/%Y:%H:%M:%S +0000"),
+            3 => ts.utc.format("%d/%b/%Y:%H:%M:%S%.3f +0000"),
+            6 => ts.utc.format("%d/%b/%Y:%H:%M:%S%.6f +0000"),
+            _ => ts.utc.format("%d/%b/%Y:%H:%M:%S%.9f +0000"),
+        },
         request.replace('"', "\\x22"),
         status,
         text(obj, BYTES)
@@ -249,6 +261,11 @@ mod tests {
         let line = r#"{"msec":"1795600801.123","remote_addr":"10.0.0.5","request":"GET /ws/ HTTP/1.1","status":"101","http_user_agent":"say \"hi\"","http_x_forwarded_for":"198.51.100.2"}"#;
         let p = parse(line).unwrap();
         assert_eq!(p.ts.unwrap().utc.timestamp_millis(), 1_795_600_801_123);
+        // The line keeps the milliseconds, and the access-log parser reads them back: the
+        // record is not taken for one of whole seconds.
+        assert!(p.message.contains(":01.123 +0000] "), "{}", p.message);
+        let a = NginxAccess.parse(&p.message, &TimeCtx::default()).unwrap();
+        assert_eq!(a.ts, p.ts);
         assert!(
             p.message.contains(r#""say \x22hi\x22" "198.51.100.2""#),
             "{}",

@@ -229,6 +229,11 @@ def main():
             (workdir / mode / "inputs.json").write_text(json.dumps([str(p) for p in logs]))
         results[mode] = (logs, truth)
 
+    if "nginx" in results:  # the same run scanned again with nginx's JSON access log
+        logs, truth = results["nginx"]
+        json_log = Path(logs[0]).with_suffix(".json")
+        if json_log.exists():
+            results["nginx-json"] = ([json_log] + list(logs[1:]), truth)
     if "journald" in results:  # one scan per journalctl output format, same ground truth
         logs, truth = results.pop("journald")
         if not logs:

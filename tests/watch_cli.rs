@@ -441,3 +441,39 @@ fn a_line_in_one_followed_file_moves_time_on_for_the_others() {
     assert!(line.contains("daphne.log:1"), "{line}");
     assert!(stop(child).status.success());
 }
+
+#[test]
+fn a_followed_file_that_vanishes_is_waited_for_and_read_again_when_it_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("daphne.log");
+    std::fs::write(&log, "").unwrap();
+    let (child, rx, _guard) = spawn(&[
+        "--stats",
+        "--poll",
+        "5ms",
+        "--since",
+        "2000-01-01",
+        "-f",
+        log.to_str().unwrap(),
+    ]);
+    let mut written = write_round(&log, 0, 2);
+    wait_for(&rx, "/ws/round0/");
+    // Removed with nothing in its place (logrotate's `nocreate`, a container's log file
+    // deleted): watch keeps going, and reads the file from its start when it is back.
+    std::fs::remove_file(&log).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    written += write_round(&log, 1, 3);
+    wait_for(&rx, "/ws/round1/");
+    let out = stop(child);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stats = err
+        .lines()
+        .find(|l| l.contains("daphne.log:"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        stats.contains(&format!(" {written} lines = {written} parsed")),
+        "wrote {written} lines: {stats}"
+    );
+    assert!(stats.contains("vanished 1×"), "{stats}");
+}

@@ -266,7 +266,7 @@ pub fn write_summary_text<W: Write>(w: &mut W, s: &Summary, stats: bool) -> io::
             let st = &i.stats;
             writeln!(
                 w,
-                "{}: {} bytes, {} lines = {} parsed + {} continuation + {} blank + {} unparsed; {} records{}{}{}{}{}",
+                "{}: {} bytes, {} lines = {} parsed + {} continuation + {} blank + {} unparsed; {} records{}{}{}{}{}{}",
                 i.name,
                 st.bytes,
                 st.lines,
@@ -279,6 +279,7 @@ pub fn write_summary_text<W: Write>(w: &mut W, s: &Summary, stats: bool) -> io::
                 if st.truncated > 0 { format!("; {} lines over the length limit (cut)", st.truncated) } else { String::new() },
                 if i.rotated > 0 { format!("; rotated {}×", i.rotated) } else { String::new() },
                 if i.truncated > 0 { format!("; truncated {}×", i.truncated) } else { String::new() },
+                if i.vanished > 0 { format!("; vanished {}×", i.vanished) } else { String::new() },
                 if i.errors.is_empty() { String::new() } else { format!("; errors: {}", i.errors.join("; ")) },
             )?;
         }

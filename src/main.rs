@@ -101,7 +101,9 @@ enum PatternsCommand {
 /// How to read inputs: shared by every command that reads logs.
 #[derive(Args)]
 struct ReadArgs {
-    /// Log files (plain, .gz, .zst; recognised by content). `-` or nothing reads stdin.
+    /// Log files (plain, .gz, .zst; recognised by content), or directories: every file
+    /// under one, hidden and binary ones (systemd's .journal) left out. `-` or nothing
+    /// reads stdin.
     #[arg(value_name = "PATH")]
     paths: Vec<String>,
     /// Skip detection and read every input as this format (see `logweave formats`).
@@ -314,7 +316,11 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
     let specs: Vec<InputSpec> = if a.paths.is_empty() {
         vec![InputSpec::stdin()]
     } else {
-        a.paths.iter().map(|p| InputSpec::from_arg(p)).collect()
+        let (specs, skipped) = logweave::input::walk::expand(&a.paths);
+        for s in skipped {
+            eprintln!("logweave: note: skipped {}: {}", s.path, s.why);
+        }
+        specs
     };
     if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
         return Err(Error::Usage("stdin (`-`) can be read only once".into()));

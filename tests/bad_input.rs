@@ -14,7 +14,7 @@
 //! | truncated `.gz`                        | parse_cli `truncated_gzip_keeps_records_before_the_cut_and_names_the_offset` |
 //! | corrupt `.zst`                         | `corrupt_zstd_*`                                            |
 //! | a file that shrinks while it is read   | `file_truncated_while_read_*`; unit tests in `src/input/mod.rs` |
-//! | a directory                            | `directory_given_to_scan_*`; parse_cli `directory_as_input_is_an_error_not_a_panic` |
+//! | a directory                            | `directory_given_to_scan_*`; parse_cli `a_directory_as_input_is_read_as_the_files_under_it`; unit tests in `src/input/walk.rs` |
 //! | a FIFO                                 | `fifo_is_read_like_a_pipe`                                  |
 //! | a missing file among good ones         | `missing_file_among_good_ones_*`; parse_cli `missing_input_is_named_exit_2_and_others_still_processed` |
 //! | journald JSON nested thousands deep    | `journald_json_nested_*`                                    |
@@ -353,26 +353,39 @@ fn file_truncated_while_read_gives_a_warning_naming_it() {
 }
 
 #[test]
-fn directory_given_to_scan_is_named_others_are_scanned_exit_2() {
+fn directory_given_to_scan_is_read_as_its_files_and_binary_ones_are_named_and_skipped() {
     let dir = tempfile::tempdir().unwrap();
-    let good = dir.path().join("good.log");
-    std::fs::write(&good, format!("{NGINX_ERR}\n")).unwrap();
-    let o = run(&[
-        "scan",
-        "-o",
-        "json",
-        dir.path().to_str().unwrap(),
-        good.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("is a directory"), "{}", stderr(&o));
+    std::fs::create_dir(dir.path().join("nginx")).unwrap();
+    std::fs::write(
+        dir.path().join("nginx/access.log"),
+        "203.0.113.9 - - [25/Nov/2026:10:00:01 +0000] \"GET /ws/x/ HTTP/1.1\" 502 157 \"-\" \"Mozilla/5.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("app.log"), "hello\n").unwrap();
+    std::fs::write(dir.path().join("system.journal"), b"LPKSHHRH\0\0\x01\x02").unwrap();
+    let o = run(&["scan", "-o", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: skipped")
+            && err.contains("system.journal")
+            && err.contains("journalctl --file"),
+        "{err}"
+    );
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["inputs"][0]["error"]
-        .as_str()
+    let names: Vec<&str> = v["inputs"]
+        .as_array()
         .unwrap()
-        .contains("is a directory"));
+        .iter()
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names[0].ends_with("/app.log") && names[1].ends_with("/nginx/access.log"),
+        "{names:?}"
+    );
     assert_eq!(v["inputs"][1]["lines"], 1);
-    assert_eq!(v["inputs"][1]["error"], Value::Null);
+    assert_eq!(v["summary"]["connections"], 1);
 }
 
 #[test]

@@ -249,10 +249,22 @@ fn missing_input_is_named_exit_2_and_others_still_processed() {
 }
 
 #[test]
-fn directory_as_input_is_an_error_not_a_panic() {
-    let (code, _, err) = parse(&[fixture("").to_str().unwrap()]);
-    assert_eq!(code, 2);
-    assert!(err.contains("directory"), "{err}");
+fn a_directory_as_input_is_read_as_the_files_under_it() {
+    let dir = fixture("");
+    let (code, recs, err) = parse(&[dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut inputs: Vec<String> = recs
+        .iter()
+        .map(|r| r["input"].as_str().unwrap().to_string())
+        .collect();
+    inputs.dedup();
+    inputs.sort();
+    inputs.dedup();
+    assert!(inputs.len() > 5, "{inputs:?}");
+    assert!(
+        inputs.iter().all(|i| i.starts_with(dir.to_str().unwrap())),
+        "{inputs:?}"
+    );
 }
 
 #[test]

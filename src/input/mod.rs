@@ -21,6 +21,8 @@ use std::time::SystemTime;
 
 use crate::error::{Error, Result};
 
+pub mod walk;
+
 /// The longest line kept whole; the rest of a longer line is skipped and the record flagged.
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;
 

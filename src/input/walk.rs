@@ -1,0 +1,152 @@
+//! Inputs named on the command line, with directories opened up: every log file under a
+//! directory, as `lnav /var/log/nginx/` and `rg PATTERN DIR` read one.
+//!
+//! ```text
+//! args ──► "-"        → stdin
+//!          file       → itself (read whatever it holds)
+//!          directory  → its files, recursively, sorted by name; hidden entries and
+//!                       binary files (a NUL in the first 8 KiB, not gzip or zstd: a
+//!                       systemd `.journal`, a core dump) skipped and reported
+//! ```
+//!
+//! A file named on its own is always read, binary or not (its bad bytes are counted): the
+//! skipping is only for what a directory walk finds. Entries that cannot be read are kept,
+//! so opening them reports the error as for a named file.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::{sniff, Compression, InputSpec};
+
+/// Bytes looked at to tell a binary file.
+const SNIFF_BYTES: usize = 8192;
+
+/// A file a directory walk left out, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file's path.
+    pub path: String,
+    /// Why, for the user (`binary`, `a systemd journal file: ...`).
+    pub why: String,
+}
+
+/// The inputs `args` name, in order, directories replaced by the files under them.
+pub fn expand(args: &[String]) -> (Vec<InputSpec>, Vec<Skipped>) {
+    let mut specs = Vec::new();
+    let mut skipped = Vec::new();
+    for arg in args {
+        let path = Path::new(arg);
+        if arg == "-" || !path.is_dir() {
+            specs.push(InputSpec::from_arg(arg));
+            continue;
+        }
+        let walk = walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in walk {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    // Unreadable: opening it says why, as for a file named outright.
+                    if let Some(p) = e.path() {
+                        specs.push(InputSpec::from_arg(&p.to_string_lossy()));
+                    }
+                    continue;
+                }
+            };
+            // Symbolic links are followed to files, not to directories (no loops).
+            let is_file =
+                entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
+            if !is_file {
+                continue;
+            }
+            let name = entry.path().to_string_lossy().into_owned();
+            match binary(entry.path()) {
+                Some(why) => skipped.push(Skipped { path: name, why }),
+                None => specs.push(InputSpec::from_arg(&name)),
+            }
+        }
+    }
+    (specs, skipped)
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// Why the file at `path` is not a log to read as text, if it is not: a NUL byte near
+/// its start, unless it is compressed. `None` also when it cannot be read (opening it
+/// later reports that).
+fn binary(path: &Path) -> Option<String> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    std::fs::File::open(path)
+        .ok()?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    if sniff(&head) != Compression::None || memchr::memchr(0, &head).is_none() {
+        return None;
+    }
+    Some(if head.starts_with(b"LPKSHHRH") {
+        format!(
+            "a systemd journal file: read it with `journalctl --file {} -o short-iso`",
+            path.display()
+        )
+    } else {
+        "binary (a NUL byte in its first 8 KiB); name it to read it anyway".to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_becomes_its_log_files_sorted_without_hidden_or_binary_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("nginx")).unwrap();
+        std::fs::create_dir_all(d.join(".cache")).unwrap();
+        std::fs::write(d.join("nginx/access.log"), "a\n").unwrap();
+        std::fs::write(d.join("nginx/access.log.2.gz"), [0x1f, 0x8b, 8, 0, 0]).unwrap();
+        std::fs::write(d.join("daphne.log"), "b\n").unwrap();
+        std::fs::write(d.join(".hidden.log"), "c\n").unwrap();
+        std::fs::write(d.join(".cache/x.log"), "d\n").unwrap();
+        std::fs::write(d.join("system.journal"), b"LPKSHHRH\0\0\0\x01").unwrap();
+        std::fs::write(d.join("core"), b"\x7fELF\0\0").unwrap();
+        let root = d.to_string_lossy().into_owned();
+        let (specs, skipped) = expand(&[root.clone(), "-".into()]);
+        let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+        assert_eq!(
+            names,
+            [
+                format!("{root}/daphne.log"),
+                format!("{root}/nginx/access.log"),
+                format!("{root}/nginx/access.log.2.gz"),
+                "-".to_string(),
+            ]
+        );
+        let why: Vec<(&str, &str)> = skipped
+            .iter()
+            .map(|s| (s.path.rsplit('/').next().unwrap(), s.why.as_str()))
+            .collect();
+        assert_eq!(why.len(), 2, "{why:?}");
+        assert_eq!(why[0].0, "core");
+        assert!(why[0].1.starts_with("binary"));
+        assert_eq!(why[1].0, "system.journal");
+        assert!(why[1].1.contains("journalctl --file"));
+    }
+
+    #[test]
+    fn a_file_named_outright_is_read_even_when_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("core");
+        std::fs::write(&f, b"\0\0\0").unwrap();
+        let name = f.to_string_lossy().into_owned();
+        let (specs, skipped) = expand(std::slice::from_ref(&name));
+        assert_eq!(specs.len(), 1);
+        assert_eq!(specs[0].name, name);
+        assert!(skipped.is_empty());
+    }
+}

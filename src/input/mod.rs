@@ -243,7 +243,17 @@ pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
             count: count.clone(),
         },
     );
-    let head = fill_at_least(&mut buffered, 4).map_err(io_err)?;
+    let head = fill_at_least(&mut buffered, 6).map_err(io_err)?;
+    if let Some(tool) = unread_compression(&head) {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "compressed with {tool}, which logweave does not read: decompress it first \
+                 (`{tool} -dc {} | logweave scan -`)",
+                spec.name
+            ),
+        )));
+    }
     let compression = sniff(&head);
     let reader: Box<dyn BufRead + Send> = match compression {
         Compression::None => Box::new(buffered),
@@ -277,6 +287,20 @@ pub fn sniff(head: &[u8]) -> Compression {
         Compression::Zstd
     } else {
         Compression::None
+    }
+}
+
+/// The tool that made a compressed stream logweave does not decompress, told by its
+/// first bytes: read as text it would be garbage, counted line by line as unparsed.
+pub(crate) fn unread_compression(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Some("xz")
+    } else if head.starts_with(b"BZh") && head.get(3).is_some_and(|c| (b'1'..=b'9').contains(c)) {
+        Some("bzip2")
+    } else if head.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
+        Some("lz4")
+    } else {
+        None
     }
 }
 
@@ -684,6 +708,30 @@ mod tests {
         assert!(l[0].1.truncated);
         assert_eq!(l[1].0, b"next");
         assert!(!l[1].1.truncated);
+    }
+
+    #[test]
+    fn compressions_logweave_does_not_read_are_named_not_read_as_text() {
+        assert_eq!(
+            unread_compression(&[0xfd, b'7', b'z', b'X', b'Z', 0]),
+            Some("xz")
+        );
+        assert_eq!(unread_compression(b"BZh91AY&SY"), Some("bzip2"));
+        assert_eq!(
+            unread_compression(&[0x04, 0x22, 0x4d, 0x18, 0x64]),
+            Some("lz4")
+        );
+        assert_eq!(unread_compression(b"BZh is a word"), None);
+        assert_eq!(unread_compression(b"2026-11-23 x"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("access.log.1.xz");
+        std::fs::write(&p, [0xfd, b'7', b'z', b'X', b'Z', 0, 0, 4]).unwrap();
+        let spec = InputSpec::from_arg(p.to_str().unwrap());
+        let e = open(&spec, DEFAULT_MAX_LINE).err().unwrap().to_string();
+        assert!(
+            e.contains("compressed with xz") && e.contains("xz -dc"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! ```text
 //! args ──► "-"        → stdin
 //!          file       → itself (read whatever it holds)
-//!          directory  → its files, recursively, sorted by name; hidden entries and
+//!          directory  → its files, recursively, sorted by name; hidden entries, files
+//!                       compressed in a way logweave does not read (xz, bzip2, lz4) and
 //!                       binary files (a NUL in the first 8 KiB, not gzip or zstd: a
 //!                       systemd `.journal`, a core dump) skipped and reported
 //! ```
@@ -16,7 +17,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{sniff, Compression, InputSpec};
+use super::{sniff, unread_compression, Compression, InputSpec};
 
 /// Bytes looked at to tell a binary file.
 const SNIFF_BYTES: usize = 8192;
@@ -85,6 +86,12 @@ fn binary(path: &Path) -> Option<String> {
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)
         .ok()?;
+    if let Some(tool) = unread_compression(&head) {
+        return Some(format!(
+            "compressed with {tool}, which logweave does not read (`{tool} -dc {} | logweave scan -`)",
+            path.display()
+        ));
+    }
     if sniff(&head) != Compression::None || memchr::memchr(0, &head).is_none() {
         return None;
     }
@@ -115,6 +122,7 @@ mod tests {
         std::fs::write(d.join(".cache/x.log"), "d\n").unwrap();
         std::fs::write(d.join("system.journal"), b"LPKSHHRH\0\0\0\x01").unwrap();
         std::fs::write(d.join("core"), b"\x7fELF\0\0").unwrap();
+        std::fs::write(d.join("old.log.xz"), [0xfd, b'7', b'z', b'X', b'Z', 0, 0]).unwrap();
         let root = d.to_string_lossy().into_owned();
         let (specs, skipped) = expand(&[root.clone(), "-".into()]);
         let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
@@ -131,11 +139,13 @@ mod tests {
             .iter()
             .map(|s| (s.path.rsplit('/').next().unwrap(), s.why.as_str()))
             .collect();
-        assert_eq!(why.len(), 2, "{why:?}");
+        assert_eq!(why.len(), 3, "{why:?}");
         assert_eq!(why[0].0, "core");
         assert!(why[0].1.starts_with("binary"));
-        assert_eq!(why[1].0, "system.journal");
-        assert!(why[1].1.contains("journalctl --file"));
+        assert_eq!(why[1].0, "old.log.xz");
+        assert!(why[1].1.contains("xz -dc"));
+        assert_eq!(why[2].0, "system.journal");
+        assert!(why[2].1.contains("journalctl --file"));
     }
 
     #[test]

@@ -623,6 +623,7 @@ impl Assembler {
                 }
             }
             Kind::Record => {
+                let p = json_inside(fmt, p, &self.ctx);
                 match self.pending.take() {
                     Some(mut pend) if pend.env.stream == p.stream => {
                         // The first part's time and line are the record's.
@@ -997,6 +998,32 @@ impl Assembler {
             leading_orphans: self.leading_orphans,
         }
     }
+}
+
+/// `p` with its message decoded when it is a JSON record that a collector's envelope
+/// carries (nginx's JSON access log or a structured application log in docker's `log` or
+/// journald's `MESSAGE`): the application's own line, as for a file of them, and its
+/// level when the envelope has none. The envelope's time stays the record's.
+fn json_inside<'a>(fmt: &'static dyn Format, mut p: Parsed<'a>, ctx: &TimeCtx) -> Parsed<'a> {
+    if !p.message.starts_with('{') || matches!(fmt.name(), "nginx-json" | "json-log") {
+        return p;
+    }
+    let inner: [&dyn Format; 2] = [&format::nginx_json::NginxJson, &format::json_log::JsonLog];
+    let decoded = inner.iter().find_map(|f| {
+        f.parse(&p.message, ctx).map(|i| {
+            (
+                i.level,
+                i.logger.map(Cow::into_owned),
+                i.message.into_owned(),
+            )
+        })
+    });
+    if let Some((level, logger, message)) = decoded {
+        p.level = p.level.or(level);
+        p.logger = p.logger.or(logger.map(Cow::Owned));
+        p.message = Cow::Owned(message);
+    }
+    p
 }
 
 /// A record in full from its envelope, its application part (with the continuation text

@@ -23,6 +23,7 @@ pub mod daphne;
 pub mod docker;
 pub mod journald;
 pub mod journald_json;
+pub mod json_log;
 pub mod nginx;
 pub mod nginx_json;
 pub mod python;
@@ -140,6 +141,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(journald_json::formats());
         v.extend(docker::formats());
         v.extend(nginx_json::formats());
+        v.extend(json_log::formats());
         v.extend(syslog::formats());
         v.extend(journald::formats());
         v.extend(supervisord::formats());

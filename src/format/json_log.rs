@@ -1,0 +1,216 @@
+//! Structured application logs: one JSON object per line, as python-json-logger,
+//! structlog, loguru's `serialize=True`, ECS formatters and Go's zap or logrus write them
+//! when a Django, Daphne or uvicorn deployment ships its logs to a collector.
+//!
+//! It is an envelope: its message is the record's message decoded from JSON, with the
+//! exception text after it on lines of their own, so the application layouts and the
+//! pattern packs read it as they read a text log (`Exception inside application: ...`
+//! then its traceback). Time, level and logger come from the object's keys.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{Format, Layer, Parsed};
+use crate::record::{Level, Timestamp};
+use crate::time::{self, TimeCtx};
+
+/// The formats of this file, in detection order.
+pub fn formats() -> Vec<&'static dyn Format> {
+    vec![&JsonLog]
+}
+
+/// A structured log record as one JSON object per line.
+pub struct JsonLog;
+
+type Object<'a> = BTreeMap<Cow<'a, str>, Value>;
+
+/// The message, under the names the common formatters give it.
+const MESSAGE: &[&str] = &["message", "msg", "event", "@message", "text"];
+/// The exception with its traceback.
+const EXCEPTION: &[&str] = &["exc_info", "exception", "exc_text", "stack_trace", "stack"];
+const TIME: &[&str] = &[
+    "timestamp",
+    "@timestamp",
+    "asctime",
+    "time",
+    "ts",
+    "datetime",
+    "date",
+    "created",
+];
+const LEVEL: &[&str] = &["levelname", "level", "severity", "log.level", "lvl"];
+const LOGGER: &[&str] = &["name", "logger", "logger_name", "log.logger"];
+const PID: &[&str] = &["process", "pid"];
+
+impl Format for JsonLog {
+    fn name(&self) -> &'static str {
+        "json-log"
+    }
+    fn layer(&self) -> Layer {
+        Layer::Envelope
+    }
+    fn example(&self) -> &'static str {
+        r#"{"asctime": "2026-11-23 19:37:49,123", "levelname": "ERROR", "name": "daphne.server", "message": "Exception inside application: Error 111 connecting to 127.0.0.1:6379. Connection refused."}"#
+    }
+    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        let b = line.trim_end().as_bytes();
+        if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+            return None;
+        }
+        let obj: Object = serde_json::from_str(line).ok()?;
+        let message = MESSAGE.iter().find_map(|k| match obj.get(*k)? {
+            Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })?;
+        let ts = TIME
+            .iter()
+            .find_map(|k| obj.get(*k).and_then(|v| read_time(v, ctx)));
+        let level = LEVEL.iter().find_map(|k| match lookup(&obj, k)? {
+            Value::String(s) => Level::parse(s),
+            // Python's numeric levels (`levelno`-style): 10 debug .. 50 critical.
+            Value::Number(n) => n.as_u64().and_then(python_level),
+            _ => None,
+        });
+        // A line of some other JSON that merely has a `message`: a log record says when
+        // or how severe.
+        if ts.is_none() && level.is_none() {
+            return None;
+        }
+        let mut text = message.to_string();
+        if let Some(exc) = EXCEPTION.iter().find_map(|k| match lookup(&obj, k)? {
+            Value::String(s) if !s.is_empty() && s != "None" => Some(s.as_str()),
+            _ => None,
+        }) {
+            text.push('\n');
+            text.push_str(exc.trim_end());
+        }
+        let mut p = Parsed::new(Cow::Owned(text));
+        p.ts = ts;
+        p.level = level;
+        p.logger = LOGGER.iter().find_map(|k| match lookup(&obj, k)? {
+            Value::String(s) if !s.is_empty() => Some(Cow::Owned(s.clone())),
+            _ => None,
+        });
+        p.pid = PID.iter().find_map(|k| match obj.get(*k)? {
+            Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        });
+        Some(p)
+    }
+}
+
+/// The value at `key`, where a dotted key (`log.level`) may also be nested objects (ECS
+/// writes `{"log": {"level": "error"}}`).
+fn lookup<'m>(obj: &'m Object, key: &str) -> Option<&'m Value> {
+    if let Some(v) = obj.get(key) {
+        return Some(v);
+    }
+    let (head, rest) = key.split_once('.')?;
+    let mut v = obj.get(head)?;
+    for part in rest.split('.') {
+        v = v.as_object()?.get(part)?;
+    }
+    Some(v)
+}
+
+fn python_level(n: u64) -> Option<Level> {
+    Some(match n {
+        5 => Level::Trace,
+        10 => Level::Debug,
+        20 => Level::Info,
+        30 => Level::Warning,
+        40 => Level::Error,
+        50 => Level::Critical,
+        _ => return None,
+    })
+}
+
+/// ISO 8601 with `T` or a space, `,` or `.` before the fraction, with or without a zone
+/// (then `--tz`), or seconds since the epoch (`ts` of zap, `created` of Python's record;
+/// milliseconds when the number is that large).
+fn read_time(v: &Value, ctx: &TimeCtx) -> Option<Timestamp> {
+    match v {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            if let Some(p) = time::iso_prefix(b, true).filter(|p| p.len == b.len()) {
+                return ctx.complete(p.naive, p.digits, p.offset);
+            }
+            s.parse::<f64>().ok().and_then(epoch)
+        }
+        Value::Number(n) => n.as_f64().and_then(epoch),
+        _ => None,
+    }
+}
+
+fn epoch(secs: f64) -> Option<Timestamp> {
+    let secs = if secs > 1e11 { secs / 1000.0 } else { secs };
+    // 1973 to 5138: a stray small number is not a time.
+    if !(1e8..1e11).contains(&secs) {
+        return None;
+    }
+    let mut ts = time::from_unix_micros((secs * 1e6).round() as i64)?;
+    ts.digits = 6;
+    Some(ts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Option<Parsed<'_>> {
+        JsonLog.parse(line, &TimeCtx::default())
+    }
+
+    #[test]
+    fn python_json_logger_record_with_its_traceback() {
+        let line = r#"{"asctime": "2026-11-23 19:37:49,123", "levelname": "ERROR", "name": "daphne.server", "message": "Exception inside application: boom", "exc_info": "Traceback (most recent call last):\n  File \"/app/consumers.py\", line 12, in receive\n    raise ValueError('boom')\nValueError: boom"}"#;
+        let p = parse(line).unwrap();
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:49.123Z");
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.logger.as_deref(), Some("daphne.server"));
+        let lines: Vec<&str> = p.message.lines().collect();
+        assert_eq!(lines[0], "Exception inside application: boom");
+        assert_eq!(lines[1], "Traceback (most recent call last):");
+        assert_eq!(lines.last(), Some(&"ValueError: boom"));
+    }
+
+    #[test]
+    fn structlog_zap_and_ecs_records() {
+        let p = parse(r#"{"event": "[ChatConsumer] WebSocket connected", "level": "info", "logger": "chat.consumers", "timestamp": "2026-11-23T19:37:49.123456Z"}"#).unwrap();
+        assert_eq!(p.message, "[ChatConsumer] WebSocket connected");
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:49.123456Z");
+        assert_eq!(p.level, Some(Level::Info));
+        let p = parse(r#"{"level":"warn","ts":1795600801.5,"caller":"proxy/main.go:42","msg":"upstream closed"}"#).unwrap();
+        assert_eq!(p.ts.unwrap().utc.timestamp_millis(), 1_795_600_801_500);
+        assert_eq!(p.level, Some(Level::Warning));
+        let p = parse(r#"{"@timestamp":"2026-11-23T19:37:49.123+01:00","log":{"level":"error","logger":"django.request"},"message":"Internal Server Error: /ws/chat/","process":{"pid":7}}"#).unwrap();
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T18:37:49.123Z");
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.logger.as_deref(), Some("django.request"));
+    }
+
+    #[test]
+    fn a_zoneless_time_is_in_tz_and_python_numeric_levels_are_read() {
+        let p = parse(r#"{"time": "2026-11-23 19:37:49", "levelno": 40, "level": 40, "msg": "x"}"#)
+            .unwrap();
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:49Z");
+    }
+
+    #[test]
+    fn json_that_is_not_a_log_record_is_left_alone() {
+        for line in [
+            r#"{"message": "hello"}"#,
+            r#"{"msg": 42, "level": "info"}"#,
+            r#"{"level": "info", "time": "2026-11-23T19:37:49Z"}"#,
+            r#"{"message": "x", "level": "loud"}"#,
+            r#"{"message": "x", "level": "info""#,
+            "not json",
+        ] {
+            assert!(parse(line).is_none(), "{line}");
+        }
+    }
+}

@@ -39,7 +39,7 @@ fn as_json(r: &Value, i: usize) -> Value {
         None => (text, None),
     };
     let level = r["level"].as_str().unwrap_or("info");
-    let mut o = if i % 2 == 0 {
+    let mut o = if i.is_multiple_of(2) {
         json!({"asctime": r["ts"], "levelname": level.to_uppercase(), "message": message})
     } else {
         json!({"timestamp": r["ts"], "level": level, "event": message})

@@ -15,7 +15,7 @@
 
 pub use crate::jwt;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration as CDuration, Utc};
 use serde::Serialize;
@@ -604,14 +604,22 @@ impl Eval<'_> {
     fn global_rules(&mut self) {
         let set = self.set;
         // Connections with an error of their own (the per-connection rules ran first).
-        let failed: Vec<usize> = self
+        let mut failed: Vec<usize> = self
             .findings
             .iter()
             .filter(|f| f.connections.len() == 1 && f.severity == Severity::Error)
             .map(|f| f.connections[0])
             .collect();
+        failed.sort_unstable();
         let mut episodes = Episodes::default();
         let began = process_starts(self.corr.connections.iter());
+        let around = around(
+            &self.corr.connections,
+            self.corr.global.iter().filter_map(|&gi| {
+                let e = &self.events[gi];
+                e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
+            }),
+        );
         for (k, &gi) in self.corr.global.iter().enumerate() {
             let e = &self.events[gi];
             let writer = self
@@ -637,28 +645,84 @@ impl Eval<'_> {
                     // outage in a traceback) names none rather than every open one.
                     _ if e.stage != crate::pattern::Stage::Process => Vec::new(),
                     None => Vec::new(),
-                    Some(t) => self
-                        .corr
-                        .connections
+                    Some(t) => around[&t]
                         .iter()
-                        .enumerate()
-                        .filter(|(i, c)| {
+                        .copied()
+                        .filter(|&i| {
+                            let c = &self.corr.connections[i];
                             // Served when it happened, or an attempt that failed in the
                             // gap after it (the 502s).
                             let failed_in_gap = c
                                 .start
-                                .is_some_and(|s| s > t && s <= t + CDuration::seconds(10))
-                                && failed.contains(i);
-                            let code = self.close_codes[*i];
+                                .is_some_and(|s| s > t && s <= t + CDuration::seconds(GAP_S))
+                                && failed.binary_search(&i).is_ok();
+                            let code = self.close_codes[i];
                             served_at_stop(c, t, episode, &began, code, writer) || failed_in_gap
                         })
-                        .map(|(i, _)| i)
                         .collect(),
                 };
                 self.push(rule, &pack.name, conns, vec![gi], e.ts);
             }
         }
     }
+}
+
+/// How long after a stop a failed attempt is counted as one of its gap (the 502s while
+/// the server restarts).
+const GAP_S: i64 = 10;
+
+/// For each time in `times`, the connections a stop then may concern, in index order: a
+/// superset of those [`served_at_stop`] takes (started by then and not closed more than
+/// `STOP_SPAN_S + 1` seconds before) and of those starting in the [`GAP_S`] after. One
+/// sweep over the connections in start order, keeping those still open, instead of
+/// testing every connection at every stop: a long log has both many of each.
+fn around(
+    conns: &[Connection],
+    times: impl Iterator<Item = DateTime<Utc>>,
+) -> BTreeMap<DateTime<Utc>, Vec<usize>> {
+    let mut times: Vec<DateTime<Utc>> = times.collect();
+    times.sort_unstable();
+    times.dedup();
+    let mut by_start: Vec<(DateTime<Utc>, usize)> = conns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.start.map(|s| (s, i)))
+        .collect();
+    by_start.sort_unstable();
+    // Kept while it may still be served: a connection with no close is, to the end.
+    let until = |c: &Connection| match (c.closed, c.end) {
+        (true, Some(end)) => end,
+        _ => DateTime::<Utc>::MAX_UTC,
+    };
+    let margin = CDuration::seconds(STOP_SPAN_S + 2);
+    let mut open: BTreeSet<(DateTime<Utc>, usize)> = BTreeSet::new();
+    let mut next = 0;
+    let mut out = BTreeMap::new();
+    for t in times {
+        while next < by_start.len() && by_start[next].0 <= t {
+            let i = by_start[next].1;
+            open.insert((until(&conns[i]), i));
+            next += 1;
+        }
+        if let Some(gone) = t.checked_sub_signed(margin) {
+            while open.first().is_some_and(|&(u, _)| u < gone) {
+                open.pop_first();
+            }
+        }
+        let gap_end = t
+            .checked_add_signed(CDuration::seconds(GAP_S))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let mut here: Vec<usize> = open.iter().map(|&(_, i)| i).collect();
+        here.extend(
+            by_start[next..]
+                .iter()
+                .take_while(|&&(s, _)| s <= gap_end)
+                .map(|&(_, i)| i),
+        );
+        here.sort_unstable();
+        out.insert(t, here);
+    }
+    out
 }
 
 /// Lines of a process manager or server this close to each other in one input belong to

@@ -287,3 +287,55 @@ fn owners_name_each_linked_events_connection_and_none_for_the_others() {
     let found: Vec<Option<usize>> = (0..6).map(|i| owner_of(&owner, i)).collect();
     assert_eq!(found, vec![Some(0), Some(1), None, Some(0), Some(1), None]);
 }
+
+/// Regression (global rules took 0.7 s of a 1 GiB scan testing every connection at every
+/// stop): the sweep's candidates hold every connection the full test would take.
+#[test]
+fn the_connections_around_a_stop_include_every_one_a_full_pass_takes() {
+    let base = DateTime::from_timestamp(1_795_600_000, 0).unwrap();
+    let mut seed: u64 = 7;
+    let mut rand = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let conns: Vec<Connection> = (0..600)
+        .map(|_| {
+            let start =
+                (rand(10) > 0).then(|| base + CDuration::milliseconds(rand(600_000) as i64));
+            let end = start
+                .filter(|_| rand(8) > 0)
+                .map(|s| s + CDuration::milliseconds(rand(120_000) as i64));
+            let mut c = Connection::default();
+            c.start = start;
+            c.end = end;
+            c.closed = rand(5) > 0;
+            c
+        })
+        .collect();
+    let times: Vec<DateTime<Utc>> = (0..80)
+        .map(|_| base + CDuration::milliseconds(rand(700_000) as i64 - 50_000))
+        .collect();
+    let around = around(&conns, times.iter().copied());
+    let began = BTreeMap::new();
+    let mut taken = 0;
+    for &t in &times {
+        for (i, c) in conns.iter().enumerate() {
+            for code in [None, Some(1000), Some(1006)] {
+                let gap = c
+                    .start
+                    .is_some_and(|s| s > t && s <= t + CDuration::seconds(GAP_S));
+                let episode = Some((0, 0, t - CDuration::seconds(5)));
+                if served_at_stop(c, t, episode, &began, code, None)
+                    || served_at_stop(c, t, None, &began, code, None)
+                    || gap
+                {
+                    taken += 1;
+                    assert!(around[&t].contains(&i), "connection {i} at {t}: {c:?}");
+                }
+            }
+        }
+    }
+    assert!(taken > 100, "the data must exercise the test: {taken}");
+}

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+mod common;
+
 fn scenarios() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -31,21 +33,7 @@ fn every_fixture_scenario_meets_its_expectation() {
     let mut failures = Vec::new();
     let all = scenarios();
     for dir in &all {
-        let out = Command::cargo_bin("logweave")
-            .unwrap()
-            .args(["check", "--year", "2026", "--expect"])
-            .arg(dir.join("expect.toml"))
-            .args(logs(dir))
-            .output()
-            .unwrap();
-        if out.status.code() != Some(0) {
-            failures.push(format!(
-                "{}: exit {:?}\n{}",
-                dir.file_name().unwrap().to_string_lossy(),
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        failures.extend(common::check_scenario(dir, &logs(dir)));
     }
     eprintln!("{} scenarios checked", all.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));

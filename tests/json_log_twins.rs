@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::{json, Value};
 
+mod common;
+
 fn logweave() -> Command {
     Command::cargo_bin("logweave").unwrap()
 }
@@ -51,23 +53,6 @@ fn as_json(r: &Value, i: usize) -> Value {
         o["exc_info"] = json!(exc);
     }
     o
-}
-
-fn check(dir: &Path, logs: &[PathBuf]) -> Option<String> {
-    let out = logweave()
-        .args(["check", "--year", "2026", "--expect"])
-        .arg(dir.join("expect.toml"))
-        .args(logs)
-        .output()
-        .unwrap();
-    (out.status.code() != Some(0)).then(|| {
-        format!(
-            "{}: exit {:?}\n{}",
-            dir.file_name().unwrap().to_string_lossy(),
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 #[test]
@@ -123,7 +108,7 @@ fn every_scenario_with_a_python_logging_log_tells_the_same_story_from_json_recor
                 }
                 logs.push(to);
             }
-            if let Some(f) = check(dir, &logs) {
+            if let Some(f) = common::check_scenario(dir, &logs) {
                 failures.push(format!("(docker: {docker}) {f}"));
             }
         }

@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use chrono::DateTime;
 use regex::Regex;
 use serde_json::{json, Map, Value};
+
+mod common;
 
 /// One text access line as the JSON object a config would write; line `i` picks one of
 /// three common shapes (time as `$time_local`, `$time_iso8601` or epoch seconds like
@@ -116,21 +117,7 @@ fn every_scenario_behind_nginx_tells_the_same_story_from_a_json_access_log() {
             logs.push(to);
         }
         logs.sort();
-        let out = Command::cargo_bin("logweave")
-            .unwrap()
-            .args(["check", "--year", "2026", "--expect"])
-            .arg(dir.join("expect.toml"))
-            .args(&logs)
-            .output()
-            .unwrap();
-        if out.status.code() != Some(0) {
-            failures.push(format!(
-                "{}: exit {:?}\n{}",
-                dir.file_name().unwrap().to_string_lossy(),
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+        failures.extend(common::check_scenario(dir, &logs));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -213,6 +213,24 @@ fn sigterm_prints_the_summary_and_exits_0() {
     assert!(err.contains("upstream.down  1"), "{err}");
 }
 
+/// Stops a `watch --stats` and returns its accounting line for the input named `input`,
+/// after checking that it counts all `written` lines as parsed.
+fn stop_for_stats(child: Child, input: &str, written: u64) -> String {
+    let out = stop(child);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stats = err
+        .lines()
+        .find(|l| l.contains(input))
+        .unwrap_or_else(|| panic!("{err}"))
+        .to_string();
+    assert!(
+        stats.contains(&format!(" {written} lines = {written} parsed")),
+        "wrote {written} lines: {stats}"
+    );
+    stats
+}
+
 /// Writes `n` ordinary lines and one marker into `path` (appending), returns lines written.
 fn write_round(path: &Path, round: u32, n: u32) -> u64 {
     let mut f = std::fs::OpenOptions::new()
@@ -267,17 +285,7 @@ fn a_followed_file_rotated_100_times_both_ways_loses_no_line() {
     }
     written += write_round(&log, 100, 2);
     wait_for(&rx, "/ws/round100/");
-    let out = stop(child);
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    let stats = err
-        .lines()
-        .find(|l| l.contains("access.log:"))
-        .unwrap_or_else(|| panic!("{err}"));
-    assert!(
-        stats.contains(&format!(" {written} lines = {written} parsed")),
-        "wrote {written} lines: {stats}"
-    );
+    let stats = stop_for_stats(child, "access.log:", written);
     assert!(stats.contains("rotated 50×"), "{stats}");
     assert!(stats.contains("truncated 50×"), "{stats}");
 }
@@ -464,16 +472,6 @@ fn a_followed_file_that_vanishes_is_waited_for_and_read_again_when_it_returns() 
     std::thread::sleep(Duration::from_millis(200));
     written += write_round(&log, 1, 3);
     wait_for(&rx, "/ws/round1/");
-    let out = stop(child);
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    let stats = err
-        .lines()
-        .find(|l| l.contains("daphne.log:"))
-        .unwrap_or_else(|| panic!("{err}"));
-    assert!(
-        stats.contains(&format!(" {written} lines = {written} parsed")),
-        "wrote {written} lines: {stats}"
-    );
+    let stats = stop_for_stats(child, "daphne.log:", written);
     assert!(stats.contains("vanished 1×"), "{stats}");
 }

@@ -128,31 +128,46 @@ fn python_level(n: u64) -> Option<Level> {
     })
 }
 
-/// ISO 8601 with `T` or a space, `,` or `.` before the fraction, with or without a zone
-/// (then `--tz`), or seconds since the epoch (`ts` of zap, `created` of Python's record;
-/// milliseconds when the number is that large).
-fn read_time(v: &Value, ctx: &TimeCtx) -> Option<Timestamp> {
-    match v {
-        Value::String(s) => {
-            let b = s.as_bytes();
-            if let Some(p) = time::iso_prefix(b, true).filter(|p| p.len == b.len()) {
-                return ctx.complete(p.naive, p.digits, p.offset);
-            }
-            s.parse::<f64>().ok().and_then(epoch)
-        }
-        Value::Number(n) => n.as_f64().and_then(epoch),
-        _ => None,
+/// A time as JSON logs write it: ISO 8601 with `T` or a space, `,` or `.` before the
+/// fraction, with or without a zone (then `--tz`); nginx's `$time_local`; or seconds since
+/// the epoch as text or a number (`$msec`, zap's `ts`, Python's `created`), milliseconds
+/// when the whole number is that large (pino, logrus). The fraction's digits are kept.
+pub(crate) fn read_time(v: &Value, ctx: &TimeCtx) -> Option<Timestamp> {
+    let s = match v {
+        Value::String(s) => s.as_str(),
+        Value::Number(n) => return epoch(&n.to_string()),
+        _ => return None,
+    };
+    let b = s.as_bytes();
+    if let Some(p) = time::iso_prefix(b, true).filter(|p| p.len == b.len()) {
+        return ctx.complete(p.naive, p.digits, p.offset);
     }
+    if let Some((ts, _)) = super::nginx::clf_zoned(b).filter(|(_, n)| *n == b.len()) {
+        return Some(ts);
+    }
+    epoch(s)
 }
 
-fn epoch(secs: f64) -> Option<Timestamp> {
-    let secs = if secs > 1e11 { secs / 1000.0 } else { secs };
-    // 1973 to 5138: a stray small number is not a time.
-    if !(1e8..1e11).contains(&secs) {
+/// `1795600801.123` (seconds) or `1795600801123` (milliseconds) since the epoch.
+fn epoch(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    let (whole, n) = time::leading_digits(b)?;
+    let (nanos, digits, used) = time::fraction(&b[n..]);
+    if n + used != b.len() {
         return None;
     }
-    let mut ts = time::from_unix_micros((secs * 1e6).round() as i64)?;
-    ts.digits = 6;
+    // 1973 to 5138, in seconds or milliseconds: a stray small number is not a time.
+    let micros = match whole {
+        100_000_000..=99_999_999_999 => whole as i64 * 1_000_000 + i64::from(nanos / 1_000),
+        100_000_000_000..=99_999_999_999_999 if used == 0 => whole as i64 * 1_000,
+        _ => return None,
+    };
+    let mut ts = time::from_unix_micros(micros)?;
+    ts.digits = if used == 0 && whole >= 100_000_000_000 {
+        3
+    } else {
+        digits
+    };
     Some(ts)
 }
 
@@ -186,6 +201,9 @@ mod tests {
         let p = parse(r#"{"level":"warn","ts":1795600801.5,"caller":"proxy/main.go:42","msg":"upstream closed"}"#).unwrap();
         assert_eq!(p.ts.unwrap().utc.timestamp_millis(), 1_795_600_801_500);
         assert_eq!(p.level, Some(Level::Warning));
+        // pino and logrus: milliseconds since the epoch.
+        let p = parse(r#"{"level":30,"time":1795600801123,"msg":"listening"}"#).unwrap();
+        assert_eq!(p.ts.unwrap().utc.timestamp_millis(), 1_795_600_801_123);
         let p = parse(r#"{"@timestamp":"2026-11-23T19:37:49.123+01:00","log":{"level":"error","logger":"django.request"},"message":"Internal Server Error: /ws/chat/","process":{"pid":7}}"#).unwrap();
         assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T18:37:49.123Z");
         assert_eq!(p.level, Some(Level::Error));

@@ -16,9 +16,9 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::{nginx, Format, Layer, Parsed};
+use super::{json_log, nginx, Format, Layer, Parsed};
 use crate::record::Timestamp;
-use crate::time::{self, TimeCtx};
+use crate::time::TimeCtx;
 
 /// The formats of this file, in detection order.
 pub fn formats() -> Vec<&'static dyn Format> {
@@ -81,7 +81,7 @@ impl Format for NginxJson {
         let request = request_line(&obj)?;
         let ts = TIME
             .iter()
-            .find_map(|k| obj.get(*k).and_then(|v| read_time(v, ctx)))?;
+            .find_map(|k| obj.get(*k).and_then(|v| json_log::read_time(v, ctx)))?;
         let mut p = Parsed::new(Cow::Owned(main_layout(&obj, ts, &request, &status)));
         p.ts = Some(ts);
         Some(p)
@@ -121,37 +121,6 @@ fn request_line(obj: &Object) -> Option<String> {
     let proto = text(obj, PROTOCOL);
     let _ = write!(line, " {}", proto.as_deref().unwrap_or("HTTP/1.1"));
     Some(line)
-}
-
-/// A time in any of the forms nginx writes: `$time_local`, `$time_iso8601`, `$msec`
-/// (seconds since the epoch with milliseconds, as text or a number).
-fn read_time(v: &Value, ctx: &TimeCtx) -> Option<Timestamp> {
-    let s = match v {
-        Value::String(s) => s.as_str(),
-        Value::Number(n) => return epoch(&n.to_string()),
-        _ => return None,
-    };
-    let b = s.as_bytes();
-    if let Some(p) = time::iso_prefix(b, false).filter(|p| p.len == b.len()) {
-        return ctx.complete(p.naive, p.digits, p.offset);
-    }
-    if let Some((ts, _)) = nginx::clf_zoned(b).filter(|(_, n)| *n == b.len()) {
-        return Some(ts);
-    }
-    epoch(s)
-}
-
-/// `1795600801.123`: seconds since the epoch, with as many fraction digits as written.
-fn epoch(s: &str) -> Option<Timestamp> {
-    let (secs, rest) = time::leading_digits(s.as_bytes())?;
-    let (nanos, digits, used) = time::fraction(&s.as_bytes()[rest..]);
-    // Plausible epoch seconds only (1973 to 5138): a stray small number is not a time.
-    if rest + used != s.len() || !(100_000_000..100_000_000_000).contains(&secs) {
-        return None;
-    }
-    let mut ts = time::from_unix_micros(secs as i64 * 1_000_000 + i64::from(nanos / 1_000))?;
-    ts.digits = digits;
-    Some(ts)
 }
 
 /// The record in nginx's `main` layout, then the timings: what the access-log parser

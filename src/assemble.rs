@@ -575,7 +575,7 @@ impl Assembler {
     }
 
     fn line(&mut self, line_no: u64, text: &str, flags: RecordFlags) {
-        let Some((fmt, p)) = self.envelope(text) else {
+        let Some((fmt, mut p)) = self.envelope(text) else {
             let env = match &self.capture {
                 Some(c) => Env::Owned(Envelope {
                     format: "supervisord",
@@ -623,7 +623,9 @@ impl Assembler {
                 }
             }
             Kind::Record => {
-                let p = json_inside(fmt, p, &self.ctx);
+                if p.message.starts_with('{') {
+                    json_inside(fmt, &mut p, &self.ctx);
+                }
                 match self.pending.take() {
                     Some(mut pend) if pend.env.stream == p.stream => {
                         // The first part's time and line are the record's.
@@ -1004,9 +1006,9 @@ impl Assembler {
 /// carries (nginx's JSON access log or a structured application log in docker's `log` or
 /// journald's `MESSAGE`): the application's own line, as for a file of them, and its
 /// level when the envelope has none. The envelope's time stays the record's.
-fn json_inside<'a>(fmt: &'static dyn Format, mut p: Parsed<'a>, ctx: &TimeCtx) -> Parsed<'a> {
-    if !p.message.starts_with('{') || matches!(fmt.name(), "nginx-json" | "json-log") {
-        return p;
+fn json_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
+    if matches!(fmt.name(), "nginx-json" | "json-log") {
+        return;
     }
     let inner: [&dyn Format; 2] = [&format::nginx_json::NginxJson, &format::json_log::JsonLog];
     let decoded = inner.iter().find_map(|f| {
@@ -1020,10 +1022,11 @@ fn json_inside<'a>(fmt: &'static dyn Format, mut p: Parsed<'a>, ctx: &TimeCtx) -
     });
     if let Some((level, logger, message)) = decoded {
         p.level = p.level.or(level);
-        p.logger = p.logger.or(logger.map(Cow::Owned));
+        if p.logger.is_none() {
+            p.logger = logger.map(Cow::Owned);
+        }
         p.message = Cow::Owned(message);
     }
-    p
 }
 
 /// A record in full from its envelope, its application part (with the continuation text

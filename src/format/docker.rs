@@ -299,27 +299,38 @@ fn stream_name_bytes(b: &[u8]) -> Option<&'static str> {
 }
 
 /// The RFC 3339 time a container runtime writes at the start of a line: `T` separator
-/// and an offset always. With `nine_digits`, exactly nine fraction digits: `docker logs
-/// -t` and compose format with Go's `RFC3339NanoFixed`, and that is what tells them from
-/// journald's `short-iso-precise` and rsyslog's RFC 3339 times (six digits), which are
-/// tried after docker. Returns the time and the bytes it took.
+/// and an offset always. With `nine_digits`, exactly nine fraction digits (`docker logs
+/// -t` and compose format with Go's `RFC3339NanoFixed`) or kubectl's trimmed fraction
+/// with `Z`: that is what tells them from journald's `short-iso-precise` and rsyslog's
+/// RFC 3339 times (six digits, a numeric offset), which are tried after docker. Returns
+/// the time and the bytes it took.
 fn daemon_time(b: &[u8], ctx: &TimeCtx, nine_digits: bool) -> Option<(Timestamp, usize)> {
     if b.len() < 20 || b[10] != b'T' {
         return None;
     }
-    let fixed = b.len() >= 30
-        && b[19] == b'.'
-        && b[20..29].iter().all(u8::is_ascii_digit)
-        && !b[29].is_ascii_digit();
-    let p = iso_prefix(b, false)?;
-    // `kubectl logs --timestamps` writes Go's RFC3339Nano instead: the fraction's
-    // trailing zeros dropped, always in UTC with `Z`. journald and rsyslog never write
-    // `Z`; a line of a whole second (no fraction left) is not taken, as an application's
-    // own `...:49Z` time is far likelier than a runtime clock's zero nanoseconds.
-    let trimmed = b[19] == b'.' && (22..=30).contains(&p.len) && b[p.len - 1] == b'Z';
-    if nine_digits && !fixed && !trimmed {
-        return None;
+    if nine_digits {
+        let fixed = b.len() >= 30
+            && b[19] == b'.'
+            && b[20..29].iter().all(u8::is_ascii_digit)
+            && !b[29].is_ascii_digit();
+        // `kubectl logs --timestamps` writes Go's RFC3339Nano instead: the fraction's
+        // trailing zeros dropped, always in UTC with `Z`. journald and rsyslog never write
+        // `Z`; a line of a whole second (no fraction left) is not taken, as an
+        // application's own `...:49Z` time is far likelier than a runtime clock's zero
+        // nanoseconds.
+        let trimmed = b[19] == b'.' && {
+            let n = b[20..]
+                .iter()
+                .take(10)
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            (1..=9).contains(&n) && b.get(20 + n) == Some(&b'Z')
+        };
+        if !fixed && !trimmed {
+            return None;
+        }
     }
+    let p = iso_prefix(b, false)?;
     let off = p.offset?;
     Some((ctx.complete(p.naive, p.digits, Some(off))?, p.len))
 }

@@ -55,6 +55,9 @@ impl Format for JsonLog {
         r#"{"asctime": "2026-11-23 19:37:49,123", "levelname": "ERROR", "name": "daphne.server", "message": "Exception inside application: Error 111 connecting to 127.0.0.1:6379. Connection refused."}"#
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        if line.as_bytes().first() != Some(&b'{') {
+            return None;
+        }
         let b = line.trim_end().as_bytes();
         if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
             return None;

@@ -67,6 +67,9 @@ impl Format for NginxJson {
         r#"{"time_local":"25/Nov/2026:10:00:01 +0000","remote_addr":"203.0.113.7","request":"GET /ws/chat/1/ HTTP/1.1","status":"101","body_bytes_sent":"2345","request_time":"35.201","http_user_agent":"Mozilla/5.0"}"#
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        if line.as_bytes().first() != Some(&b'{') {
+            return None;
+        }
         let b = line.trim_end().as_bytes();
         // Cheap refusals first: an object that names a status and a request or path.
         if b.first() != Some(&b'{') || b.last() != Some(&b'}') {

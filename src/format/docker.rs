@@ -1,6 +1,6 @@
 //! The envelopes docker and the container runtimes put around a container's output:
-//! json-file records on disk, `docker logs -t`, `docker compose logs` prefixes and CRI
-//! (containerd / CRI-O) files.
+//! json-file records on disk, `docker logs -t` (and `kubectl logs --timestamps`), `docker
+//! compose logs` and `kubectl logs --prefix` prefixes, and CRI (containerd / CRI-O) files.
 //!
 //! All four carry one physical line of the application at a time. Docker and CRI cut
 //! long lines (16 KiB) into pieces; a piece that does not end the application's line is
@@ -16,7 +16,13 @@ use crate::time::{iso_prefix, TimeCtx};
 
 /// The formats of this file, in detection order.
 pub fn formats() -> Vec<&'static dyn Format> {
-    vec![&DockerJson, &Cri, &DockerTimestamps, &DockerCompose]
+    vec![
+        &DockerJson,
+        &Cri,
+        &DockerTimestamps,
+        &KubectlPrefix,
+        &DockerCompose,
+    ]
 }
 
 /// docker's `json-file` logging driver, as stored in
@@ -35,6 +41,12 @@ pub struct DockerTimestamps;
 /// the service or container name padded to the widest name, `|`, one space, the line;
 /// with `--timestamps`, the daemon's time comes first after the bar.
 pub struct DockerCompose;
+
+/// `kubectl logs --prefix` (with `--all-containers`, a deployment or a selector): each
+/// line starts `[pod/NAME/CONTAINER] `, then, with `--timestamps`, the runtime's time.
+/// The pod is the record's host and the container its program, so the lines of two
+/// replicas are told apart.
+pub struct KubectlPrefix;
 
 /// The CRI log file format written by containerd and CRI-O under `/var/log/pods`:
 /// RFC 3339 time, stream, `P` (partial) or `F` (full), the line.
@@ -211,24 +223,7 @@ impl Format for DockerCompose {
             return None;
         }
 
-        let mut message = &line[start..];
-        let mut ts = None;
-        if message.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-            if let Some((t, n)) = daemon_time(message.as_bytes(), ctx, true) {
-                match message.as_bytes().get(n) {
-                    None => {
-                        ts = Some(t);
-                        message = "";
-                    }
-                    Some(b' ') => {
-                        ts = Some(t);
-                        message = &message[n + 1..];
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-
+        let (ts, message) = leading_time(&line[start..], ctx);
         let mut p = Parsed::new(message);
         p.ts = ts;
         p.program = Some(Cow::Borrowed(name));
@@ -242,6 +237,56 @@ impl Format for DockerCompose {
         Some(p)
     }
 }
+
+/// The runtime's time at the start of `text` (`--timestamps`), and the line after it.
+fn leading_time<'a>(text: &'a str, ctx: &TimeCtx) -> (Option<Timestamp>, &'a str) {
+    if text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        if let Some((t, n)) = daemon_time(text.as_bytes(), ctx, true) {
+            match text.as_bytes().get(n) {
+                None => return (Some(t), ""),
+                Some(b' ') => return (Some(t), &text[n + 1..]),
+                Some(_) => {}
+            }
+        }
+    }
+    (None, text)
+}
+
+impl Format for KubectlPrefix {
+    fn name(&self) -> &'static str {
+        "kubectl-prefix"
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Envelope
+    }
+
+    fn example(&self) -> &'static str {
+        r#"[pod/web-7d4b9c-x2x9q/daphne] 2026-11-23T19:37:49.123456789Z 10.0.0.5:48306 - - [23/Nov/2026:19:37:49] "WSCONNECT /ws/chat/" - -"#
+    }
+
+    fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        let rest = line.strip_prefix("[pod/")?;
+        let close = memchr::memmem::find(&rest.as_bytes()[..rest.len().min(MAX_PREFIX)], b"] ")
+            .or_else(|| rest.ends_with(']').then(|| rest.len() - 1))?;
+        let (pod, container) = rest[..close].split_once('/')?;
+        let name_ok = |s: &str| !s.is_empty() && s.bytes().all(|c| NAME_BYTE[usize::from(c)]);
+        if !name_ok(pod) || !name_ok(container) {
+            return None;
+        }
+        let (ts, message) = leading_time(rest.get(close + 2..).unwrap_or(""), ctx);
+        let mut p = Parsed::new(message);
+        p.ts = ts;
+        p.host = Some(pod);
+        p.program = Some(Cow::Borrowed(container));
+        p.fields.push(("pod", Cow::Borrowed(pod)));
+        p.fields.push(("container", Cow::Borrowed(container)));
+        Some(p)
+    }
+}
+
+/// The longest `pod/NAME/CONTAINER` taken (Kubernetes names are at most 253 bytes).
+const MAX_PREFIX: usize = 512;
 
 /// Bytes allowed in a compose service / container name after the first.
 static NAME_BYTE: [bool; 256] = {
@@ -887,6 +932,37 @@ mod tests {
                 .message,
             "stdout Flushed"
         );
+    }
+
+    #[test]
+    fn kubectl_prefix_names_pod_and_container_and_takes_the_time_after_it() {
+        let p = KubectlPrefix
+            .parse(KubectlPrefix.example(), &ctx())
+            .unwrap();
+        assert_eq!(p.host, Some("web-7d4b9c-x2x9q"));
+        assert_eq!(p.program.as_deref(), Some("daphne"));
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:49.123456789Z");
+        assert!(p.message.starts_with("10.0.0.5:48306 - - ["));
+        let p = KubectlPrefix
+            .parse("[pod/web-1/uvicorn] INFO:     connection open", &ctx())
+            .unwrap();
+        assert_eq!(p.ts, None);
+        assert_eq!(p.message, "INFO:     connection open");
+        assert_eq!(
+            KubectlPrefix
+                .parse("[pod/web-1/uvicorn]", &ctx())
+                .unwrap()
+                .message,
+            ""
+        );
+        for line in [
+            "[pod/web-1] no container",
+            "[2026-11-23 19:37:49,123] INFO x",
+            "[pod/web 1/x] y",
+            "pod/web-1/x] y",
+        ] {
+            assert!(KubectlPrefix.parse(line, &ctx()).is_none(), "{line}");
+        }
     }
 
     #[test]

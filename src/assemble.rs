@@ -1002,24 +1002,27 @@ impl Assembler {
     }
 }
 
-/// `p` with its message decoded when it is a JSON record that a collector's envelope
-/// carries (nginx's JSON access log or a structured application log in docker's `log` or
-/// journald's `MESSAGE`): the application's own line, as for a file of them, and its
-/// level when the envelope has none. The envelope's time stays the record's.
+/// Decodes `p`'s message when it is a record of a [`Format::nested`] format that a
+/// collector's envelope carries (nginx's JSON access log or a structured application log
+/// in docker's `log` or journald's `MESSAGE`): the application's own line, as for a file
+/// of them, and its level when the envelope has none. The envelope's time stays the
+/// record's.
 fn json_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
-    if matches!(fmt.name(), "nginx-json" | "json-log") {
+    if fmt.nested() {
         return;
     }
-    let inner: [&dyn Format; 2] = [&format::nginx_json::NginxJson, &format::json_log::JsonLog];
-    let decoded = inner.iter().find_map(|f| {
-        f.parse(&p.message, ctx).map(|i| {
-            (
-                i.level,
-                i.logger.map(Cow::into_owned),
-                i.message.into_owned(),
-            )
-        })
-    });
+    let decoded = format::registry()
+        .iter()
+        .filter(|f| f.nested())
+        .find_map(|f| {
+            f.parse(&p.message, ctx).map(|i| {
+                (
+                    i.level,
+                    i.logger.map(Cow::into_owned),
+                    i.message.into_owned(),
+                )
+            })
+        });
     if let Some((level, logger, message)) = decoded {
         p.level = p.level.or(level);
         if p.logger.is_none() {

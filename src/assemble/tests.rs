@@ -299,3 +299,29 @@ fn an_unended_traceback_stops_holding_access_lines_after_the_look_back() {
         "the access lines past the look-back are settled"
     );
 }
+
+#[test]
+fn a_json_record_inside_an_envelope_is_decoded_as_a_file_of_them_would_be() {
+    // nginx in a container logging JSON to stdout, and a structured application log in
+    // the journal: the message is the line their own formats make of them.
+    let text = concat!(
+        r#"{"log":"{\"msec\":\"1795600801.123\",\"remote_addr\":\"10.0.0.5\",\"request\":\"GET /ws/chat/ HTTP/1.1\",\"status\":101,\"request_time\":3.001}\n","stream":"stdout","time":"2026-11-25T10:00:01.124000000Z"}"#,
+        "\n",
+        r#"{"log":"{\"levelname\": \"ERROR\", \"name\": \"daphne.server\", \"message\": \"Exception inside application: boom\"}\n","stream":"stderr","time":"2026-11-25T10:00:02.000000000Z"}"#,
+        "\n",
+    );
+    let a = assemble(text);
+    assert_eq!(a.records.len(), 2);
+    let r = &a.records[0];
+    assert_eq!(r.format, "docker-json");
+    assert!(
+        r.message.starts_with("10.0.0.5 - - [")
+            && r.message.contains("\"GET /ws/chat/ HTTP/1.1\" 101 0 "),
+        "{}",
+        r.message
+    );
+    assert_eq!(r.app.as_ref().map(|a| a.format), Some("nginx-access"));
+    let r = &a.records[1];
+    assert_eq!(r.message, "Exception inside application: boom");
+    assert_eq!(r.level, Some(Level::Error));
+}

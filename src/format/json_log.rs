@@ -51,6 +51,9 @@ impl Format for JsonLog {
     fn layer(&self) -> Layer {
         Layer::Envelope
     }
+    fn nested(&self) -> bool {
+        true
+    }
     fn example(&self) -> &'static str {
         r#"{"asctime": "2026-11-23 19:37:49,123", "levelname": "ERROR", "name": "daphne.server", "message": "Exception inside application: Error 111 connecting to 127.0.0.1:6379. Connection refused."}"#
     }

@@ -130,6 +130,12 @@ pub trait Format: Send + Sync {
     fn detectable(&self) -> bool {
         true
     }
+    /// True for a JSON record format whose records also arrive as the message of another
+    /// envelope (a structured log in docker's `log` or journald's `MESSAGE`): the
+    /// assembler decodes them there too.
+    fn nested(&self) -> bool {
+        false
+    }
 }
 
 /// All formats in detection order: envelopes first, specific before generic, then the

@@ -63,6 +63,9 @@ impl Format for NginxJson {
     fn layer(&self) -> Layer {
         Layer::Envelope
     }
+    fn nested(&self) -> bool {
+        true
+    }
     fn example(&self) -> &'static str {
         r#"{"time_local":"25/Nov/2026:10:00:01 +0000","remote_addr":"203.0.113.7","request":"GET /ws/chat/1/ HTTP/1.1","status":"101","body_bytes_sent":"2345","request_time":"35.201","http_user_agent":"Mozilla/5.0"}"#
     }

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use memchr::memchr;
 
 use super::{Format, Layer, Parsed};
@@ -520,17 +520,12 @@ thread_local! {
         const { std::cell::Cell::new(None) };
 }
 
-/// `03/Aug/2018:14:47:53 +0000` (a full numeric zone; a fraction after the second is
-/// read too) at the start of `b`: its instant
+/// `03/Aug/2018:14:47:53 +0000` (a full numeric zone) at the start of `b`: its instant
 /// and length. What is read depends on those bytes alone (each reader stops at the
 /// first byte it does not take, within them), so it is [`crate::time::remembered`].
 pub(crate) fn clf_zoned(b: &[u8]) -> Option<(Timestamp, usize)> {
     crate::time::remembered(&LAST_CLF, b, |b| {
         let (naive, tlen) = clf_datetime(b, b':')?;
-        // nginx writes whole seconds; a fraction is what logweave writes for a record that
-        // had one (`nginx-json`'s `$msec`).
-        let (nanos, digits, flen) = crate::time::fraction(&b[tlen..]);
-        let tlen = tlen + flen;
         if b.get(tlen) != Some(&b' ') {
             return None;
         }
@@ -539,8 +534,7 @@ pub(crate) fn clf_zoned(b: &[u8]) -> Option<(Timestamp, usize)> {
             return None;
         }
         let len = tlen + 1 + olen;
-        let naive = naive.with_nanosecond(nanos)?;
-        Some(((with_offset(naive, off, digits, TsNote::NONE)?, len), len))
+        Some(((with_offset(naive, off, 0, TsNote::NONE)?, len), len))
     })
 }
 

@@ -6,13 +6,14 @@
 //! `request_uri`, `time_local` / `time_iso8601` / `@timestamp` / `msec`, ...). It is an
 //! envelope: its message is the record rewritten in nginx's `main` layout with the
 //! timings after it (`rt=`, `urt=`, `request_id=`), which the access-log parser and the
-//! nginx pack then read as they read a text access log. Reports show that line; its time
-//! keeps `$msec`'s milliseconds when the record has them (`[26/Nov/2026:20:24:48.308
-//! +0000]`), which nginx's own text log cannot.
+//! nginx pack then read as they read a text access log. Reports show that line. Times
+//! are read to the second, as in the text log (see [`to_the_second`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+
+use chrono::Timelike;
 
 use serde_json::Value;
 
@@ -87,7 +88,8 @@ impl Format for NginxJson {
         let request = request_line(&obj)?;
         let ts = TIME
             .iter()
-            .find_map(|k| obj.get(*k).and_then(|v| json_log::read_time(v, ctx)))?;
+            .find_map(|k| obj.get(*k).and_then(|v| json_log::read_time(v, ctx)))
+            .and_then(to_the_second)?;
         let mut p = Parsed::new(Cow::Owned(main_layout(&obj, ts, &request, &status)));
         p.ts = Some(ts);
         Some(p)
@@ -129,6 +131,20 @@ fn request_line(obj: &Object) -> Option<String> {
     Some(line)
 }
 
+/// `ts` to its second, as nginx's text log writes `$time_local`. The correlation weighs
+/// an access line (written when its request ends) by its second beside the application's
+/// own whole-second lines (Daphne's access log); read to the millisecond (`$msec`), it
+/// tied with the application's lines of the same millisecond and sorted before the
+/// second's whole-second lines, and on the real stack two sessions in 65 lost their
+/// close or their request's lines.
+fn to_the_second(ts: Timestamp) -> Option<Timestamp> {
+    Some(Timestamp {
+        utc: ts.utc.with_nanosecond(0)?,
+        digits: 0,
+        ..ts
+    })
+}
+
 /// The record in nginx's `main` layout, then the timings: what the access-log parser
 /// and the nginx pack read. Quotes inside values are written `\x22`, as nginx does.
 fn main_layout(obj: &Object, ts: Timestamp, request: &str, status: &str) -> String {
@@ -138,14 +154,7 @@ fn main_layout(obj: &Object, ts: Timestamp, request: &str, status: &str) -> Stri
         "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
         client.as_deref().unwrap_or("-"),
         text(obj, USER).map_or_else(|| "-".into(), |u| u.replace(' ', "_")),
-        // The time as precisely as the record gave it: `$msec` is nginx's own time, and
-        // a whole second would make the record look coarser than it is.
-        match ts.digits {
-            0 => ts.utc.format("%d/%b/%Y:%H:%M:%S +0000"),
-            3 => ts.utc.format("%d/%b/%Y:%H:%M:%S%.3f +0000"),
-            6 => ts.utc.format("%d/%b/%Y:%H:%M:%S%.6f +0000"),
-            _ => ts.utc.format("%d/%b/%Y:%H:%M:%S%.9f +0000"),
-        },
+        ts.utc.format("%d/%b/%Y:%H:%M:%S +0000"),
         request.replace('"', "\\x22"),
         status,
         text(obj, BYTES)
@@ -215,11 +224,11 @@ mod tests {
     }
 
     #[test]
-    fn unquoted_numbers_keep_nginx_three_digits_and_an_iso_time_its_fraction() {
+    fn unquoted_numbers_keep_nginx_three_digits_and_an_iso_time_is_read_to_its_second() {
         let line = r#"{"time_iso8601":"2026-11-25T11:00:02.250+01:00","remote_addr":"203.0.113.8","request_method":"GET","request_uri":"/ws/chat/2/","args":"token=abc","status":502,"request_time":60.000,"upstream_response_time":0.5,"request_id":"0123456789abcdef0123456789abcdef"}"#;
         let p = parse(line).unwrap();
         let ts = p.ts.unwrap();
-        assert_eq!(ts.utc.to_rfc3339(), "2026-11-25T10:00:02.250+00:00");
+        assert_eq!(ts.utc.to_rfc3339(), "2026-11-25T10:00:02+00:00");
         let f = fields(line);
         assert_eq!(field(&f, "path"), Some("/ws/chat/2/"));
         assert_eq!(field(&f, "query"), Some("token=abc"));
@@ -235,10 +244,9 @@ mod tests {
     fn msec_times_and_quotes_inside_values_are_read_as_nginx_writes_them() {
         let line = r#"{"msec":"1795600801.123","remote_addr":"10.0.0.5","request":"GET /ws/ HTTP/1.1","status":"101","http_user_agent":"say \"hi\"","http_x_forwarded_for":"198.51.100.2"}"#;
         let p = parse(line).unwrap();
-        assert_eq!(p.ts.unwrap().utc.timestamp_millis(), 1_795_600_801_123);
-        // The line keeps the milliseconds, and the access-log parser reads them back: the
-        // record is not taken for one of whole seconds.
-        assert!(p.message.contains(":01.123 +0000] "), "{}", p.message);
+        // Read to its second, as the text log writes it, in the record and its line.
+        assert_eq!(p.ts.unwrap().utc.timestamp_millis(), 1_795_600_801_000);
+        assert_eq!(p.ts.unwrap().digits, 0);
         let a = NginxAccess.parse(&p.message, &TimeCtx::default()).unwrap();
         assert_eq!(a.ts, p.ts);
         assert!(

@@ -313,14 +313,10 @@ struct Rare {
     /// The server's line that refused its handshake (Daphne's WSREJECT): (input,
     /// record, whole second).
     refused_line: Option<(u32, usize, i64)>,
-    /// When the proxy wrote its access line (at the request's end), the client address
-    /// it saw, and whether that time was written in whole seconds.
-    proxy_at: Option<ProxyAt>,
+    /// When the proxy wrote its access line (at the request's end), and the client
+    /// address it saw.
+    proxy_at: Option<(DateTime<Utc>, Option<Box<str>>)>,
 }
-
-/// When the proxy wrote a connection's access line, the client address it saw, and
-/// whether that time was written in whole seconds.
-type ProxyAt = (DateTime<Utc>, Option<Box<str>>, bool);
 
 impl Cache {
     fn rare_mut(&mut self) -> &mut Rare {
@@ -343,7 +339,7 @@ impl Cache {
         self.rare.as_ref().map_or(&[], |r| &r.request_ids)
     }
 
-    fn proxy_at(&self) -> Option<&ProxyAt> {
+    fn proxy_at(&self) -> Option<&(DateTime<Utc>, Option<Box<str>>)> {
         self.rare.as_ref()?.proxy_at.as_ref()
     }
 }
@@ -1133,7 +1129,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             if e.stage == Stage::Proxy {
                 cache.has_proxy = true;
                 if let (Some(_), None, Some(t)) = (e.cap("status"), cache.proxy_at(), e.ts) {
-                    cache.rare_mut().proxy_at = Some((t, cip.as_deref().map(Box::from), r.coarse));
+                    cache.rare_mut().proxy_at = Some((t, cip.as_deref().map(Box::from)));
                 }
             } else {
                 cache.kinds_server |= mask;
@@ -2077,7 +2073,6 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         }
         let path = normalize_path(e.cap("path")?);
         let ts = e.ts?;
-        let coarse = self.rec(e.record).coarse;
         let ip = client_ip(e);
         self.st
             .recent
@@ -2085,8 +2080,8 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .copied()
             .filter_map(|ci| {
                 let c = &self.st.conns[ci];
-                let (at, seen, at_coarse) = self.st.caches[ci].proxy_at()?;
-                let gap = gap_ms((ts, coarse), (*at, *at_coarse));
+                let (at, seen) = self.st.caches[ci].proxy_at()?;
+                let gap = (*at - ts).num_milliseconds().abs();
                 let fits = gap < 1_000
                     && c.path.as_deref() == Some(path.as_str())
                     && (ip.is_none() || seen.is_none() || seen.as_deref() == ip.as_deref())
@@ -2179,23 +2174,6 @@ fn first_preferred(
     }
     rest.iter()
         .find_map(|ok| fitting.iter().copied().find(|&ci| ok(ci)))
-}
-
-/// How far apart two times are, in milliseconds, when one of them may be written in whole
-/// seconds: that one stands for its whole second (nginx's text error log beside its JSON
-/// access log with `$msec`). Two of the same precision are compared as they are.
-fn gap_ms(a: (DateTime<Utc>, bool), b: (DateTime<Utc>, bool)) -> i64 {
-    let ((t, coarse_a), (u, coarse_b)) = (a, b);
-    if coarse_a == coarse_b {
-        return (t - u).num_milliseconds().abs();
-    }
-    let (second, precise) = if coarse_a { (t, u) } else { (u, t) };
-    let from = (precise - second).num_milliseconds();
-    if from < 0 {
-        -from
-    } else {
-        (from - 999).max(0)
-    }
 }
 
 /// The earliest last line a connection may have to be active within `window` of `now`:

@@ -61,8 +61,7 @@ impl Format for JsonLog {
         if line.as_bytes().first() != Some(&b'{') {
             return None;
         }
-        let b = line.trim_end().as_bytes();
-        if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+        if line.trim_end().as_bytes().last() != Some(&b'}') {
             return None;
         }
         let obj: Object = serde_json::from_str(line).ok()?;

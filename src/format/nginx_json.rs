@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use chrono::Timelike;
-
 use serde_json::Value;
 
 use super::{json_log, nginx, Format, Layer, Parsed};
@@ -74,9 +73,9 @@ impl Format for NginxJson {
         if line.as_bytes().first() != Some(&b'{') {
             return None;
         }
-        let b = line.trim_end().as_bytes();
         // Cheap refusals first: an object that names a status and a request or path.
-        if b.first() != Some(&b'{') || b.last() != Some(&b'}') {
+        let b = line.trim_end().as_bytes();
+        if b.last() != Some(&b'}') {
             return None;
         }
         let has = |k: &[u8]| memchr::memmem::find(b, k).is_some();

@@ -469,7 +469,10 @@ fn a_followed_file_that_vanishes_is_waited_for_and_read_again_when_it_returns() 
     // Removed with nothing in its place (logrotate's `nocreate`, a container's log file
     // deleted): watch keeps going, and reads the file from its start when it is back.
     std::fs::remove_file(&log).unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    // Time for the follower (polling every 5 ms) to find it gone; a file back sooner
+    // would be a rotation, which the test below does not expect. 200 polls, for a
+    // loaded machine.
+    std::thread::sleep(Duration::from_millis(1000));
     written += write_round(&log, 1, 3);
     wait_for(&rx, "/ws/round1/");
     let stats = stop_for_stats(child, "daphne.log:", written);

@@ -470,7 +470,7 @@ fn a_followed_file_that_vanishes_is_waited_for_and_read_again_when_it_returns() 
     // deleted): watch keeps going, and reads the file from its start when it is back.
     std::fs::remove_file(&log).unwrap();
     // Time for the follower (polling every 5 ms) to find it gone; a file back sooner
-    // would be a rotation, which the test below does not expect. 200 polls, for a
+    // would be a rotation, which the assertion at the end does not expect. 200 polls, for a
     // loaded machine.
     std::thread::sleep(Duration::from_millis(1000));
     written += write_round(&log, 1, 3);

@@ -942,3 +942,34 @@ fn the_third_session_redis_took_down_gets_its_exception_and_its_close() {
         assert!(c.closed, "{client} closed by its WSDISCONNECT");
     }
 }
+
+/// Regression (e2e run without client ids, seed 4): three sessions of one user on
+/// `/ws/notifications/` ended within one second; the application's close lines name no
+/// session, and each had joined the earliest open one, so the dropped session's 1006
+/// went to a healthy one and the dropped one read healthy. Daphne wrote its closes in
+/// the order the sessions ended: 56137, 46639, 36163. (Real lines of that run.)
+#[test]
+fn keyless_closes_of_one_second_go_to_the_sessions_in_the_order_the_server_closed_them() {
+    let s = scan_files(&[
+        (
+            "daphne-stdout.log",
+            include_str!("data/keyless-closes-of-one-second.daphne-stdout.log"),
+        ),
+        (
+            "daphne-stderr.log",
+            include_str!("data/keyless-closes-of-one-second.daphne-stderr.log"),
+        ),
+    ]);
+    for (client, verdict) in [
+        ("127.0.0.1:56137", Verdict::Healthy),
+        ("127.0.0.1:46639", Verdict::Degraded),
+        ("127.0.0.1:36163", Verdict::Healthy),
+    ] {
+        assert_eq!(verdict_of(&s, client).0, verdict, "{client}");
+    }
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:46639").1,
+        vec!["close.abnormal"],
+        "the dropped session's 1006"
+    );
+}

@@ -2687,6 +2687,87 @@ fn give_after_close(st: &mut State, x: usize, links: Vec<Link>, t: DateTime<Utc>
     xc.end = xc.end.max(Some(t));
 }
 
+/// Application close lines that name no connection (`Disconnected with code 1006`, no
+/// client or request id) join, as they are placed, the earliest open connection on their
+/// path: the server's own closes of that second (Daphne's `WSDISCONNECT` with the client,
+/// in whole seconds) sort after them and cannot choose. When several connections on one
+/// path each took one such line and the server closed each by its id within one second,
+/// the lines go to the connections in the order the server wrote those closes: both
+/// streams are written in the order the sessions ended. Only a connection's own
+/// application's close line counts, and lines that name a user stay with connections of
+/// that user. Scan only: it needs the closes that come after.
+fn pair_closes_in_order<S: Store + ?Sized>(st: &mut State, store: &S) {
+    // (path, server close second, its input) → (server close record, connection, its
+    // application close event).
+    type Key = (Box<str>, i64, u32);
+    let mut groups: BTreeMap<Key, Vec<(usize, usize, usize)>> = BTreeMap::new();
+    for (ci, c) in st.conns.iter().enumerate() {
+        let cache = &st.caches[ci];
+        let (Some((at, true)), true, Some((input, rec)), Some(path)) = (
+            cache.closed_at,
+            cache.closed_exact && c.closed,
+            c.closed_line,
+            &c.path,
+        ) else {
+            continue;
+        };
+        // Its own application's close (another application's, joined after the close,
+        // is not the session's).
+        let mut app_closes = c.links.iter().filter(|l| {
+            let e = store.event(l.event);
+            !l.exact && is_app_close(e) && cache.app_pack == Some(usize::from(e.at.pack))
+        });
+        let (Some(l), None) = (app_closes.next(), app_closes.next()) else {
+            continue;
+        };
+        // Written within the second of the server's close: a line of the second before
+        // may be a session's that closed then.
+        let near = store
+            .event(l.event)
+            .ts
+            .is_some_and(|t| t >= at && t < at + CDuration::seconds(1));
+        if near {
+            groups
+                .entry((path.clone(), at.timestamp(), input))
+                .or_default()
+                .push((rec, ci, l.event));
+        }
+    }
+    for (_, mut group) in groups {
+        if group.len() < 2 {
+            continue;
+        }
+        // Connections in the order the server closed them; lines in the order written.
+        group.sort_unstable();
+        let mut lines: Vec<usize> = group.iter().map(|&(_, _, ev)| ev).collect();
+        lines.sort_by_key(|&ev| (store.event(ev).ts, ev));
+        let moves = group
+            .iter()
+            .zip(&lines)
+            .any(|(&(_, _, had), &ev)| had != ev);
+        let fits = group.iter().zip(&lines).all(|(&(_, ci, _), &ev)| {
+            match (user_of(store.event(ev)), st.conns[ci].user.as_deref()) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+        });
+        if !moves || !fits {
+            continue;
+        }
+        let mut bundles: BTreeMap<usize, Vec<Link>> = BTreeMap::new();
+        for &(_, ci, ev) in &group {
+            let r = store.event(ev).record;
+            bundles.insert(ev, take_record_links(st, store, ci, r));
+        }
+        for (&(_, ci, _), ev) in group.iter().zip(lines) {
+            let links = bundles.remove(&ev).unwrap_or_default();
+            let c = &mut st.conns[ci];
+            c.links.extend(links);
+            c.end = c.end.max(store.event(ev).ts);
+        }
+    }
+}
+
 /// The errors a pass of [`rehome_errors`] took from connections that were not theirs,
 /// once the pass is over: a connection that closed right after one may have been passed
 /// over only because it held another such error, which the same pass then took from it
@@ -2819,6 +2900,7 @@ fn correlate_sweeping(
     // own had already looked for an owner and found it taken.
     rehome_errors(&mut st, set, &store);
     rehome_errors(&mut st, set, &store);
+    pair_closes_in_order(&mut st, &store);
     // What only the searches read (the key and path indexes, every connection's cache)
     // goes before the connections are copied out of their chunks: it is as large as the
     // connections themselves, and held with the copy it made the scan's peak.

@@ -161,13 +161,8 @@ impl Format for DockerTimestamps {
     }
 
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        let b = line.as_bytes();
-        let (ts, n) = daemon_time(b, ctx, true)?;
-        let message = match b.get(n) {
-            // An empty application line whose trailing space was lost.
-            None => "",
-            Some(b' ') => &line[n + 1..],
-            Some(_) => return None,
+        let (Some(ts), message) = leading_time(line, ctx) else {
+            return None;
         };
         if cri_tail(message.as_bytes()).is_some() {
             return None;
@@ -238,7 +233,8 @@ impl Format for DockerCompose {
     }
 }
 
-/// The runtime's time at the start of `text` (`--timestamps`), and the line after it.
+/// The runtime's time at the start of `text` (`--timestamps`), and the line after it
+/// (empty when the line was, its trailing space lost); `(None, text)` without one.
 fn leading_time<'a>(text: &'a str, ctx: &TimeCtx) -> (Option<Timestamp>, &'a str) {
     if text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         if let Some((t, n)) = daemon_time(text.as_bytes(), ctx, true) {

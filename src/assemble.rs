@@ -1015,19 +1015,11 @@ fn json_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
         .iter()
         .filter(|f| f.nested())
         .find_map(|f| {
-            f.parse(&p.message, ctx).map(|i| {
-                (
-                    i.level,
-                    i.logger.map(Cow::into_owned),
-                    i.message.into_owned(),
-                )
-            })
+            f.parse(&p.message, ctx)
+                .map(|i| (i.level, i.message.into_owned()))
         });
-    if let Some((level, logger, message)) = decoded {
+    if let Some((level, message)) = decoded {
         p.level = p.level.or(level);
-        if p.logger.is_none() {
-            p.logger = logger.map(Cow::Owned);
-        }
         p.message = Cow::Owned(message);
     }
 }

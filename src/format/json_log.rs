@@ -24,7 +24,17 @@ pub fn formats() -> Vec<&'static dyn Format> {
 /// A structured log record as one JSON object per line.
 pub struct JsonLog;
 
-type Object<'a> = BTreeMap<Cow<'a, str>, Value>;
+/// A JSON object's keys and values.
+pub(crate) type Object<'a> = BTreeMap<Cow<'a, str>, Value>;
+
+/// `line` as a JSON object, when it is one (`{` first, `}` last; the first byte rules out
+/// most lines before any parsing).
+pub(crate) fn object(line: &str) -> Option<Object<'_>> {
+    if line.as_bytes().first() != Some(&b'{') || line.trim_end().as_bytes().last() != Some(&b'}') {
+        return None;
+    }
+    serde_json::from_str(line).ok()
+}
 
 /// The message, under the names the common formatters give it.
 const MESSAGE: &[&str] = &["message", "msg", "event", "@message", "text"];
@@ -58,13 +68,7 @@ impl Format for JsonLog {
         r#"{"asctime": "2026-11-23 19:37:49,123", "levelname": "ERROR", "name": "daphne.server", "message": "Exception inside application: Error 111 connecting to 127.0.0.1:6379. Connection refused."}"#
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        if line.as_bytes().first() != Some(&b'{') {
-            return None;
-        }
-        if line.trim_end().as_bytes().last() != Some(&b'}') {
-            return None;
-        }
-        let obj: Object = serde_json::from_str(line).ok()?;
+        let obj = object(line)?;
         let message = MESSAGE.iter().find_map(|k| match obj.get(*k)? {
             Value::String(s) => Some(s.as_str()),
             _ => None,

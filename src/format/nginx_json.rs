@@ -10,13 +10,13 @@
 //! are read to the second, as in the text log (see [`to_the_second`]).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use chrono::Timelike;
 use serde_json::Value;
 
-use super::{json_log, nginx, Format, Layer, Parsed};
+use super::json_log::{self, Object};
+use super::{nginx, Format, Layer, Parsed};
 use crate::record::Timestamp;
 use crate::time::TimeCtx;
 
@@ -27,8 +27,6 @@ pub fn formats() -> Vec<&'static dyn Format> {
 
 /// An nginx access-log record as one JSON object per line.
 pub struct NginxJson;
-
-type Object<'a> = BTreeMap<Cow<'a, str>, Value>;
 
 const CLIENT: &[&str] = &["remote_addr", "client_ip", "client", "ip", "remote_ip"];
 const USER: &[&str] = &["remote_user", "user"];
@@ -74,15 +72,11 @@ impl Format for NginxJson {
             return None;
         }
         // Cheap refusals first: an object that names a status and a request or path.
-        let b = line.trim_end().as_bytes();
-        if b.last() != Some(&b'}') {
-            return None;
-        }
-        let has = |k: &[u8]| memchr::memmem::find(b, k).is_some();
+        let has = |k: &[u8]| memchr::memmem::find(line.as_bytes(), k).is_some();
         if !(has(b"stat") || has(b"response")) || !(has(b"request") || has(b"uri")) {
             return None;
         }
-        let obj: Object = serde_json::from_str(line).ok()?;
+        let obj = json_log::object(line)?;
         let status = text(&obj, STATUS).filter(|s| s.len() == 3 && is_digits(s))?;
         let request = request_line(&obj)?;
         let ts = TIME

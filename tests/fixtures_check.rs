@@ -7,26 +7,7 @@ use assert_cmd::Command;
 
 mod common;
 
-fn scenarios() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() && p.join("expect.toml").exists())
-        .collect();
-    v.sort();
-    v
-}
-
-fn logs(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap() != "expect.toml" && p.is_file())
-        .collect();
-    v.sort();
-    v
-}
+use common::{logs, scenarios};
 
 #[test]
 fn every_fixture_scenario_meets_its_expectation() {

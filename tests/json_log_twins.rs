@@ -3,7 +3,7 @@
 //! again with that log rewritten as one JSON object per record, as a file and inside
 //! docker's json-file records.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
@@ -57,22 +57,10 @@ fn as_json(r: &Value, i: usize) -> Value {
 
 #[test]
 fn every_scenario_with_a_python_logging_log_tells_the_same_story_from_json_records() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("expect.toml").exists())
-        .collect();
-    dirs.sort();
     let mut failures = Vec::new();
     let mut rewritten = 0;
-    for dir in &dirs {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_file() && p.file_name().unwrap() != "expect.toml")
-            .collect();
-        files.sort();
+    for dir in &common::scenarios() {
+        let files = common::logs(dir);
         let twins: Vec<Option<Vec<Value>>> = files.iter().map(|f| logging_records(f)).collect();
         if twins.iter().all(Option::is_none) {
             continue;

@@ -2,8 +2,6 @@
 //! its text access log: every fixture scenario with an nginx access log is checked again
 //! with that log rewritten as JSON, in the key names and value forms real configs use.
 
-use std::path::Path;
-
 use chrono::DateTime;
 use regex::Regex;
 use serde_json::{json, Map, Value};
@@ -80,13 +78,10 @@ fn as_json(line: &str, i: usize) -> Option<String> {
 
 #[test]
 fn every_scenario_behind_nginx_tells_the_same_story_from_a_json_access_log() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("expect.toml").exists() && p.join("nginx-access.log").exists())
+    let dirs: Vec<_> = common::scenarios()
+        .into_iter()
+        .filter(|p| p.join("nginx-access.log").exists())
         .collect();
-    dirs.sort();
     assert!(
         dirs.len() >= 20,
         "only {} scenarios behind nginx",
@@ -96,12 +91,8 @@ fn every_scenario_behind_nginx_tells_the_same_story_from_a_json_access_log() {
     for dir in &dirs {
         let tmp = tempfile::tempdir().unwrap();
         let mut logs = Vec::new();
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
+        for p in common::logs(dir) {
             let name = p.file_name().unwrap().to_owned();
-            if name == "expect.toml" || !p.is_file() {
-                continue;
-            }
             let to = tmp.path().join(&name);
             if name == "nginx-access.log" {
                 let text = std::fs::read_to_string(&p).unwrap();
@@ -116,7 +107,6 @@ fn every_scenario_behind_nginx_tells_the_same_story_from_a_json_access_log() {
             }
             logs.push(to);
         }
-        logs.sort();
         failures.extend(common::check_scenario(dir, &logs));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

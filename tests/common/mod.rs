@@ -4,6 +4,29 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// Every scenario directory under `fixtures/` (those with an `expect.toml`), sorted.
+pub fn scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && p.join("expect.toml").exists())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The log files of a scenario directory (all its files but `expect.toml`), sorted.
+pub fn logs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "expect.toml" && p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
 /// Runs `logweave check --expect DIR/expect.toml LOGS...`; `None` when it agrees, else
 /// the scenario's name, the exit status and what logweave said differs.
 pub fn check_scenario(dir: &Path, logs: &[PathBuf]) -> Option<String> {

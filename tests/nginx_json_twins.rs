@@ -2,6 +2,8 @@
 //! its text access log: every fixture scenario with an nginx access log is checked again
 //! with that log rewritten as JSON, in the key names and value forms real configs use.
 
+use std::sync::LazyLock;
+
 use chrono::DateTime;
 use regex::Regex;
 use serde_json::{json, Map, Value};
@@ -12,11 +14,13 @@ mod common;
 /// three common shapes (time as `$time_local`, `$time_iso8601` or epoch seconds like
 /// `$msec`; the request whole or split; numbers quoted or not).
 fn as_json(line: &str, i: usize) -> Option<String> {
-    let re = Regex::new(
-        r#"^(?P<addr>\S+) - (?P<user>\S+) \[(?P<time>[^\]]+)\] "(?P<req>[^"]*)" (?P<status>\d{3}) (?P<bytes>\d+)(?: "(?P<ref>[^"]*)" "(?P<ua>[^"]*)")?(?: "(?P<xff>[^"]*)")?(?P<rest>.*)$"#,
-    )
-    .unwrap();
-    let c = re.captures(line)?;
+    static ACCESS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r#"^(?P<addr>\S+) - (?P<user>\S+) \[(?P<time>[^\]]+)\] "(?P<req>[^"]*)" (?P<status>\d{3}) (?P<bytes>\d+)(?: "(?P<ref>[^"]*)" "(?P<ua>[^"]*)")?(?: "(?P<xff>[^"]*)")?(?P<rest>.*)$"#,
+        )
+        .unwrap()
+    });
+    let c = ACCESS.captures(line)?;
     let mut o = Map::new();
     let time = DateTime::parse_from_str(&c["time"], "%d/%b/%Y:%H:%M:%S %z").unwrap();
     match i % 3 {

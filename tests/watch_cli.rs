@@ -213,6 +213,22 @@ fn sigterm_prints_the_summary_and_exits_0() {
     assert!(err.contains("upstream.down  1"), "{err}");
 }
 
+/// Follows `log` from its start (`--since` long ago) with `--stats`, polling every 5 ms,
+/// with `args` before the rest.
+fn follow_from_start(log: &Path, args: &[&str]) -> (Child, Receiver<String>, KillOnDrop) {
+    let mut all = args.to_vec();
+    all.extend([
+        "--stats",
+        "--poll",
+        "5ms",
+        "--since",
+        "2000-01-01",
+        "-f",
+        log.to_str().unwrap(),
+    ]);
+    spawn(&all)
+}
+
 /// Stops a `watch --stats` and returns its accounting line for the input named `input`,
 /// after checking that it counts all `written` lines as parsed.
 fn stop_for_stats(child: Child, input: &str, written: u64) -> String {
@@ -253,17 +269,7 @@ fn a_followed_file_rotated_100_times_both_ways_loses_no_line() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("access.log");
     std::fs::write(&log, "").unwrap();
-    let (child, rx, _guard) = spawn(&[
-        "-o",
-        "jsonl",
-        "--stats",
-        "--poll",
-        "5ms",
-        "--since",
-        "2000-01-01",
-        "-f",
-        log.to_str().unwrap(),
-    ]);
+    let (child, rx, _guard) = follow_from_start(&log, &["-o", "jsonl"]);
     let mut written = 0u64;
     for round in 0..100u32 {
         written += write_round(&log, round, 3 + round % 5);
@@ -455,15 +461,7 @@ fn a_followed_file_that_vanishes_is_waited_for_and_read_again_when_it_returns() 
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("daphne.log");
     std::fs::write(&log, "").unwrap();
-    let (child, rx, _guard) = spawn(&[
-        "--stats",
-        "--poll",
-        "5ms",
-        "--since",
-        "2000-01-01",
-        "-f",
-        log.to_str().unwrap(),
-    ]);
+    let (child, rx, _guard) = follow_from_start(&log, &[]);
     let mut written = write_round(&log, 0, 2);
     wait_for(&rx, "/ws/round0/");
     // Removed with nothing in its place (logrotate's `nocreate`, a container's log file

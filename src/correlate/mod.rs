@@ -2688,8 +2688,8 @@ fn give_after_close(st: &mut State, x: usize, links: Vec<Link>, t: DateTime<Utc>
 }
 
 /// Application close lines that name no connection (`Disconnected with code 1006`, no
-/// client or request id) join, as they are placed, the earliest open connection on their
-/// path: the server's own closes of that second (Daphne's `WSDISCONNECT` with the client,
+/// client or request id) join, as they are placed, an open connection on their path
+/// chosen by what is known then: the server's own closes of that second (Daphne's `WSDISCONNECT` with the client,
 /// in whole seconds) sort after them and cannot choose. When several connections on one
 /// path each took one such line and the server closed each by its id within one second,
 /// the lines go to the connections in the order the server wrote those closes: both

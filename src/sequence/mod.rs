@@ -673,7 +673,8 @@ const GAP_S: i64 = 10;
 
 /// For each time in `times`, the connections a stop then may concern, in index order: a
 /// superset of those [`served_at_stop`] takes (started by then and not closed more than
-/// `STOP_SPAN_S + 1` seconds before) and of those starting in the [`GAP_S`] after. One
+/// `STOP_SPAN_S + 1` seconds before; kept a second longer here) and of those starting in
+/// the [`GAP_S`] after. One
 /// sweep over the connections in start order, keeping those still open, instead of
 /// testing every connection at every stop: a long log has both many of each.
 fn around(

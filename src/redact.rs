@@ -156,8 +156,8 @@ fn rules() -> &'static [Rule] {
     })
 }
 
-/// Replaces every match of `r` in `text` (what `replace_all` with `r.full` does), or
-/// `None` when there is none.
+/// Replaces every match of `r` in `text` (what `replace_all` with `r.full` does, but
+/// for a value that is the marker already, which stays), or `None` when there is none.
 fn apply(r: &Rule, text: &str) -> Option<String> {
     let mut locs = r.head.capture_locations();
     let groups = locs.len();
@@ -168,6 +168,14 @@ fn apply(r: &Rule, text: &str) -> Option<String> {
             .get(groups - 1)
             .expect("the tail group always takes part");
         let end = tail_end + r.tail.find(&text[tail_end..]).map_or(0, |t| t.end());
+        // A value redacted already (by the application's own scrubber, or a log that went
+        // through logweave) stays: `token=[redacted]` became `token=[redacted]]`.
+        if text[tail_start..].starts_with(MARK) {
+            let kept = end.max(tail_start + MARK.len());
+            out.push_str(&text[last..kept]);
+            last = kept;
+            continue;
+        }
         // Room for every rule's groups (checked when the rules are built).
         let mut g = [""; MAX_GROUPS];
         g[0] = &text[m.start()..end];
@@ -277,6 +285,24 @@ mod tests {
             let r = redact(input);
             assert!(!r.contains(secret), "{input} -> {r}");
         }
+    }
+
+    /// Regression: a value already replaced by the marker was redacted again, and the
+    /// marker lost its end to the rule's tail (`token=[redacted]]`).
+    #[test]
+    fn a_value_redacted_already_is_left_as_it_is() {
+        for line in [
+            "GET /ws/chat/?token=[redacted] HTTP/1.1",
+            "password: [redacted], user=bob",
+            "Authorization: Bearer [redacted]",
+            "Cookie: sessionid=[redacted]; csrftoken=[redacted]",
+            "redis://:[redacted]@127.0.0.1:6379/0",
+        ] {
+            assert_eq!(redact(line), line);
+        }
+        let line = format!("GET /ws/?token={JWT}&password=hunter2 HTTP/1.1 Bearer abcdefghijkl");
+        let once = redact(&line).into_owned();
+        assert_eq!(redact(&once), once);
     }
 
     /// Regression: the JWT rule ran first and the key-value rule then cut its marker,

@@ -481,7 +481,13 @@ fn run_scan(
         opts.progress = Some(p.clone());
         report::progress::Bar::start(logweave::ingest::total_size(&specs), p)
     });
-    let s = pipeline::scan(&specs, &opts, packs);
+    // The reports that write whole messages have them redacted beside the correlation.
+    let s = match an.output {
+        Output::Json | Output::Jsonl | Output::Html if !read.no_redact => {
+            pipeline::scan_redacted(&specs, &opts, packs)
+        }
+        _ => pipeline::scan(&specs, &opts, packs),
+    };
     drop(bar);
     let diffs = ck
         .expect

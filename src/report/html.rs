@@ -29,7 +29,6 @@ use serde::Serialize;
 use super::json::{self, ReportOptions};
 use crate::catalog::{self, Severity};
 use crate::pipeline::Scan;
-use crate::redact;
 
 const PAGE: &str = include_str!("html/page.html");
 const CSS: &str = include_str!("html/report.css");
@@ -102,7 +101,7 @@ fn extra(s: &Scan, opts: &ReportOptions) -> Extra {
                     ts: r.ts.map(|t| t.to_rfc3339()),
                     pattern: s.packs.pattern_name(e.at),
                     stage: e.stage.name(),
-                    text: redact::maybe(&r.message, opts.redact).into_owned(),
+                    text: json::message_text(s, r, opts.redact),
                 });
         }
     }

@@ -24,6 +24,16 @@ pub struct ReportOptions {
     pub redact: bool,
 }
 
+/// A record's whole message as a report writes it: redacted unless `redact` is off, or
+/// as it is when the scan redacted it already ([`crate::pipeline::scan_redacted`]).
+pub fn message_text(s: &Scan, r: &crate::record::Record, redact: bool) -> String {
+    if s.redacted {
+        r.message.clone()
+    } else {
+        redact::maybe(&r.message, redact).into_owned()
+    }
+}
+
 /// Per-input accounting.
 #[derive(Serialize)]
 pub struct InputView<'a> {
@@ -289,7 +299,7 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
                             stage: e.stage.name(),
                             link: if l.exact { "exact" } else { "inferred" },
                             key: l.key(),
-                            text: red(&r.message),
+                            text: message_text(s, r, redacting),
                         }
                     })
                     .collect(),

@@ -29,6 +29,8 @@ pub fn logs(dir: &Path) -> Vec<PathBuf> {
 
 /// Runs `logweave check --expect DIR/expect.toml LOGS...`; `None` when it agrees, else
 /// the scenario's name, the exit status and what logweave said differs.
+// Not every test that includes this module checks scenarios through the binary.
+#[allow(dead_code)]
 pub fn check_scenario(dir: &Path, logs: &[PathBuf]) -> Option<String> {
     let out = Command::cargo_bin("logweave")
         .unwrap()

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! ingest (records, merged by time) ─► pattern::events ─► correlate ─► sequence::evaluate
+//!                                                        redact (beside it, for the
+//!                                                        reports of whole messages)
 //! ```
 
 use chrono::{DateTime, Utc};

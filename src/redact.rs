@@ -168,10 +168,13 @@ fn apply(r: &Rule, text: &str) -> Option<String> {
             .get(groups - 1)
             .expect("the tail group always takes part");
         let end = tail_end + r.tail.find(&text[tail_end..]).map_or(0, |t| t.end());
-        // A value redacted already (by the application's own scrubber, or a log that went
-        // through logweave) stays: `token=[redacted]` became `token=[redacted]]`.
-        if text[tail_start..].starts_with(MARK) {
-            let kept = end.max(tail_start + MARK.len());
+        // A value that is the marker already (an application's own scrubber, or a log
+        // that went through logweave) stays: `token=[redacted]` became
+        // `token=[redacted]]`, a tail that stops before `]` taking all the rest.
+        let value = &text[tail_start..end];
+        let open = &MARK[..MARK.len() - 1];
+        if value == MARK || value == open && text[end..].starts_with(']') {
+            let kept = tail_start + MARK.len();
             out.push_str(&text[last..kept]);
             last = kept;
             continue;
@@ -300,6 +303,11 @@ mod tests {
         ] {
             assert_eq!(redact(line), line);
         }
+        // Only the marker alone: what follows it in the same value is still redacted.
+        assert_eq!(
+            redact("Authorization: Bearer [redacted]s3cr3t"),
+            "Authorization: Bearer [redacted]"
+        );
         let line = format!("GET /ws/?token={JWT}&password=hunter2 HTTP/1.1 Bearer abcdefghijkl");
         let once = redact(&line).into_owned();
         assert_eq!(redact(&once), once);

@@ -100,6 +100,26 @@ fn stages(c: &mut Criterion) {
             write_json(&mut out, &scan, &ReportOptions { redact: true }).expect("sink");
         })
     });
+    // What `scan -o json` does instead: every held message redacted beside the
+    // correlation (on another core), then a report that writes them as they are.
+    g.bench_function("redact/held", |b| {
+        b.iter(|| {
+            for r in &scan.ingested.records {
+                black_box(logweave::redact::redact(&r.message));
+            }
+        })
+    });
+    let early = pipeline::scan_redacted(
+        &specs,
+        &Options::default(),
+        PackSet::load(&[]).expect("built-in packs load"),
+    );
+    g.bench_function("report/json-redacted-already", |b| {
+        b.iter(|| {
+            let mut out = std::io::sink();
+            write_json(&mut out, &early, &ReportOptions { redact: true }).expect("sink");
+        })
+    });
     g.finish();
 }
 

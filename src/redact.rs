@@ -156,8 +156,9 @@ fn rules() -> &'static [Rule] {
     })
 }
 
-/// Replaces every match of `r` in `text` (what `replace_all` with `r.full` does, but
-/// for a value that is the marker already, which stays), or `None` when there is none.
+/// Replaces every match of `r` in `text` (what `replace_all` with `r.full` does, except
+/// that a value in brackets takes its closing bracket and the marker itself stays), or
+/// `None` when there is none.
 fn apply(r: &Rule, text: &str) -> Option<String> {
     let mut locs = r.head.capture_locations();
     let groups = locs.len();
@@ -167,16 +168,17 @@ fn apply(r: &Rule, text: &str) -> Option<String> {
         let (tail_start, tail_end) = locs
             .get(groups - 1)
             .expect("the tail group always takes part");
-        let end = tail_end + r.tail.find(&text[tail_end..]).map_or(0, |t| t.end());
-        // A value that is the marker already (an application's own scrubber, or a log
-        // that went through logweave) stays: `token=[redacted]` became
-        // `token=[redacted]]`, a tail that stops before `]` taking all the rest.
-        let value = &text[tail_start..end];
-        let open = &MARK[..MARK.len() - 1];
-        if value == MARK || value == open && text[end..].starts_with(']') {
-            let kept = tail_start + MARK.len();
-            out.push_str(&text[last..kept]);
-            last = kept;
+        let mut end = tail_end + r.tail.find(&text[tail_end..]).map_or(0, |t| t.end());
+        // A value a scrubber already replaced by a bracketed marker (`[Filtered]`,
+        // `[FILTERED]`, logweave's own) is the secret's place whole: a tail that stops
+        // before `]` left it behind (`password=[redacted]]`).
+        if text[tail_start..].starts_with('[') && text[end..].starts_with(']') {
+            end += 1;
+        }
+        // Logweave's own marker stays as it is.
+        if &text[tail_start..end] == MARK {
+            out.push_str(&text[last..end]);
+            last = end;
             continue;
         }
         // Room for every rule's groups (checked when the rules are built).
@@ -290,7 +292,7 @@ mod tests {
         }
     }
 
-    /// Regression: a value already replaced by the marker was redacted again, and the
+    /// Regression: a value already replaced by a marker was redacted again, and the
     /// marker lost its end to the rule's tail (`token=[redacted]]`).
     #[test]
     fn a_value_redacted_already_is_left_as_it_is() {
@@ -303,6 +305,12 @@ mod tests {
         ] {
             assert_eq!(redact(line), line);
         }
+        // Another scrubber's marker is replaced whole, its closing bracket too.
+        assert_eq!(
+            redact("password=[Filtered] user=bob"),
+            "password=[redacted] user=bob"
+        );
+        assert_eq!(redact("?token=[REDACTED]&a=1"), "?token=[redacted]&a=1");
         // Only the marker alone: what follows it in the same value is still redacted.
         assert_eq!(
             redact("Authorization: Bearer [redacted]s3cr3t"),

@@ -170,9 +170,12 @@ fn apply(r: &Rule, text: &str) -> Option<String> {
             .expect("the tail group always takes part");
         let mut end = tail_end + r.tail.find(&text[tail_end..]).map_or(0, |t| t.end());
         // A value a scrubber already replaced by a bracketed marker (`[Filtered]`,
-        // `[FILTERED]`, logweave's own) is the secret's place whole: a tail that stops
-        // before `]` left it behind (`password=[redacted]]`).
-        if text[tail_start..].starts_with('[') && text[end..].starts_with(']') {
+        // `(hidden)`, logweave's own) is the secret's place whole: a tail that stops
+        // before the closing bracket left it behind (`password=[redacted]]`).
+        let closes = |open: char, close: char| {
+            text[tail_start..].starts_with(open) && text[end..].starts_with(close)
+        };
+        if closes('[', ']') || closes('(', ')') || closes('{', '}') {
             end += 1;
         }
         // Logweave's own marker stays as it is.
@@ -311,6 +314,7 @@ mod tests {
             "password=[redacted] user=bob"
         );
         assert_eq!(redact("?token=[REDACTED]&a=1"), "?token=[redacted]&a=1");
+        assert_eq!(redact("secret: (hidden), next"), "secret: [redacted], next");
         // Only the marker alone: what follows it in the same value is still redacted.
         assert_eq!(
             redact("Authorization: Bearer [redacted]s3cr3t"),

@@ -62,7 +62,10 @@ fn rules() -> &'static [Rule] {
             ),
             // Query and form parameters, and `key: value` / `key=value` in messages.
             (
-                r#"(?i)\b((?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret|client_secret|api_?key|apikey|sessionid|session_id|session|csrftoken|signature|sig)(["']?\s*[=:]\s*["']?)"#,
+                // A name may carry a prefix (`REDIS_PASSWORD`, `X-Api-Key`,
+                // `DJANGO_SECRET_KEY`, `AWS_SECRET_ACCESS_KEY`): environment dumps and
+                // headers name their secrets so.
+                r#"(?i)\b((?:[\w-]*[_-])?(?:(?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret(?:[_-](?:access[_-])?key)?|client_secret|api[_-]?key|apikey|private[_-]?key|sessionid|session_id|session|csrftoken|signature|sig))(["']?\s*[=:]\s*["']?)"#,
                 r#"[^\s"'&,;)\]}]"#,
                 1,
                 |g| {
@@ -80,7 +83,7 @@ fn rules() -> &'static [Rule] {
                         format!("{}{}{MARK}", g[1], g[2])
                     }
                 },
-                &["token", "jwt", "passw", "pwd", "secret", "apikey", "api_key", "session", "sig"],
+                &["token", "jwt", "passw", "pwd", "secret", "apikey", "api_key", "api-key", "private_key", "private-key", "session", "sig"],
             ),
             // `Token extracted: aec8e0e9a0...`, `Token found: ...`, `token received - abc`.
             (
@@ -323,6 +326,33 @@ mod tests {
         let line = format!("GET /ws/?token={JWT}&password=hunter2 HTTP/1.1 Bearer abcdefghijkl");
         let once = redact(&line).into_owned();
         assert_eq!(redact(&once), once);
+    }
+
+    /// Regression: secrets whose names carry a prefix or suffix (environment dumps in a
+    /// supervisord or compose log, API headers) were written out as they were.
+    #[test]
+    fn prefixed_secret_names_are_redacted() {
+        for (line, secret) in [
+            ("X-Api-Key: abcdef123456", "abcdef123456"),
+            ("SECRET_KEY = 'django-insecure-abc123xyz'", "insecure"),
+            ("DJANGO_SECRET_KEY=abc123xyz", "abc123xyz"),
+            ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENG", "wJalrXUt"),
+            ("private_key: abc123", "abc123"),
+            ("REDIS_PASSWORD=s3cr3t", "s3cr3t"),
+            ("environment: {'DB_PASSWORD': 'hunter2'}", "hunter2"),
+        ] {
+            let r = redact(line);
+            assert!(!r.contains(secret), "{line} -> {r}");
+            assert!(r.contains(MARK), "{line} -> {r}");
+        }
+        // Names that only end like one are not secrets.
+        for line in [
+            "token_count=5",
+            "oldpwd=/home/app",
+            "password_reset_sent: True",
+        ] {
+            assert_eq!(redact(line), line);
+        }
     }
 
     /// Regression: the JWT rule ran first and the key-value rule then cut its marker,

@@ -1011,16 +1011,17 @@ fn json_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
     if fmt.nested() {
         return;
     }
+    // Read as JSON once, whichever format then takes it.
+    let Some(obj) = format::json_log::object(&p.message) else {
+        return;
+    };
     let decoded = format::registry()
         .iter()
         .filter(|f| f.nested())
-        .find_map(|f| {
-            f.parse(&p.message, ctx)
-                .map(|i| (i.level, i.message.into_owned()))
-        });
-    if let Some((level, message)) = decoded {
-        p.level = p.level.or(level);
-        p.message = Cow::Owned(message);
+        .find_map(|f| f.parse_json(&p.message, &obj, ctx));
+    if let Some(inner) = decoded {
+        p.level = p.level.or(inner.level);
+        p.message = inner.message;
     }
 }
 

@@ -68,7 +68,9 @@ impl Format for JsonLog {
         r#"{"asctime": "2026-11-23 19:37:49,123", "levelname": "ERROR", "name": "daphne.server", "message": "Exception inside application: Error 111 connecting to 127.0.0.1:6379. Connection refused."}"#
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        let obj = object(line)?;
+        self.parse_json(line, &object(line)?, ctx)
+    }
+    fn parse_json(&self, _line: &str, obj: &Object, ctx: &TimeCtx) -> Option<Parsed<'static>> {
         let message = MESSAGE.iter().find_map(|k| match obj.get(*k)? {
             Value::String(s) => Some(s.as_str()),
             _ => None,
@@ -76,7 +78,7 @@ impl Format for JsonLog {
         let ts = TIME
             .iter()
             .find_map(|k| obj.get(*k).and_then(|v| read_time(v, ctx)));
-        let level = LEVEL.iter().find_map(|k| match lookup(&obj, k)? {
+        let level = LEVEL.iter().find_map(|k| match lookup(obj, k)? {
             Value::String(s) => Level::parse(s),
             // Python's numeric levels (`levelno`-style): 10 debug .. 50 critical.
             Value::Number(n) => n.as_u64().and_then(python_level),
@@ -88,7 +90,7 @@ impl Format for JsonLog {
             return None;
         }
         let mut text = message.to_string();
-        if let Some(exc) = EXCEPTION.iter().find_map(|k| match lookup(&obj, k)? {
+        if let Some(exc) = EXCEPTION.iter().find_map(|k| match lookup(obj, k)? {
             Value::String(s) if !s.is_empty() && s != "None" => Some(s.as_str()),
             _ => None,
         }) {
@@ -98,7 +100,7 @@ impl Format for JsonLog {
         let mut p = Parsed::new(Cow::Owned(text));
         p.ts = ts;
         p.level = level;
-        p.logger = LOGGER.iter().find_map(|k| match lookup(&obj, k)? {
+        p.logger = LOGGER.iter().find_map(|k| match lookup(obj, k)? {
             Value::String(s) if !s.is_empty() => Some(Cow::Owned(s.clone())),
             _ => None,
         });

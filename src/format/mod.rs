@@ -132,9 +132,19 @@ pub trait Format: Send + Sync {
     }
     /// True for a JSON record format whose records also arrive as the message of another
     /// envelope (a structured log in docker's `log` or journald's `MESSAGE`): the
-    /// assembler decodes them there too.
+    /// assembler decodes them there too, through [`Format::parse_json`].
     fn nested(&self) -> bool {
         false
+    }
+    /// A [`Format::nested`] format's record from `line` already read as a JSON object
+    /// (`obj`): the assembler reads a message once for every such format.
+    fn parse_json(
+        &self,
+        _line: &str,
+        _obj: &json_log::Object,
+        _ctx: &TimeCtx,
+    ) -> Option<Parsed<'static>> {
+        None
     }
 }
 

@@ -68,25 +68,36 @@ impl Format for NginxJson {
         r#"{"time_local":"25/Nov/2026:10:00:01 +0000","remote_addr":"203.0.113.7","request":"GET /ws/chat/1/ HTTP/1.1","status":"101","body_bytes_sent":"2345","request_time":"35.201","http_user_agent":"Mozilla/5.0"}"#
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        if line.as_bytes().first() != Some(&b'{') {
+        if line.as_bytes().first() != Some(&b'{') || !names_a_request(line) {
             return None;
         }
-        // Cheap refusals first: an object that names a status and a request or path.
-        let has = |k: &[u8]| memchr::memmem::find(line.as_bytes(), k).is_some();
-        if !(has(b"stat") || has(b"response")) || !(has(b"request") || has(b"uri")) {
-            return None;
-        }
-        let obj = json_log::object(line)?;
-        let status = text(&obj, STATUS).filter(|s| s.len() == 3 && is_digits(s))?;
-        let request = request_line(&obj)?;
-        let ts = TIME
-            .iter()
-            .find_map(|k| obj.get(*k).and_then(|v| json_log::read_time(v, ctx)))
-            .and_then(to_the_second)?;
-        let mut p = Parsed::new(Cow::Owned(main_layout(&obj, ts, &request, &status)));
-        p.ts = Some(ts);
-        Some(p)
+        record(&json_log::object(line)?, ctx)
     }
+    fn parse_json(&self, line: &str, obj: &Object, ctx: &TimeCtx) -> Option<Parsed<'static>> {
+        if !names_a_request(line) {
+            return None;
+        }
+        record(obj, ctx)
+    }
+}
+
+/// The record `obj` is, when it is one of nginx's.
+fn record(obj: &Object, ctx: &TimeCtx) -> Option<Parsed<'static>> {
+    let status = text(obj, STATUS).filter(|s| s.len() == 3 && is_digits(s))?;
+    let request = request_line(obj)?;
+    let ts = TIME
+        .iter()
+        .find_map(|k| obj.get(*k).and_then(|v| json_log::read_time(v, ctx)))
+        .and_then(to_the_second)?;
+    let mut p = Parsed::new(Cow::Owned(main_layout(obj, ts, &request, &status)));
+    p.ts = Some(ts);
+    Some(p)
+}
+
+/// Cheap refusal before any JSON is read: the line names a status and a request or URI.
+fn names_a_request(line: &str) -> bool {
+    let has = |k: &[u8]| memchr::memmem::find(line.as_bytes(), k).is_some();
+    (has(b"stat") || has(b"response")) && (has(b"request") || has(b"uri"))
 }
 
 /// The first of `keys` with a value that says something (not empty, not nginx's `-`),

@@ -247,11 +247,7 @@ pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
     if let Some(tool) = unread_compression(&head) {
         return Err(io_err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "compressed with {tool}, which logweave does not read: decompress it first \
-                 (`{tool} -dc {} | logweave scan -`)",
-                spec.name
-            ),
+            unread_note(tool, &spec.name),
         )));
     }
     let compression = sniff(&head);
@@ -302,6 +298,14 @@ pub(crate) fn unread_compression(head: &[u8]) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// What to tell of a file compressed with `tool`, which logweave does not read.
+pub(crate) fn unread_note(tool: &str, name: &str) -> String {
+    format!(
+        "compressed with {tool}, which logweave does not read: decompress it first \
+         (`{tool} -dc {name} | logweave scan -`)"
+    )
 }
 
 /// Turns a read error from a decompressor into the error a person should see.

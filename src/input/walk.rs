@@ -17,7 +17,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{sniff, unread_compression, Compression, InputSpec};
+use super::{sniff, unread_compression, unread_note, Compression, InputSpec};
 
 /// Bytes looked at to tell a binary file.
 const SNIFF_BYTES: usize = 8192;
@@ -87,10 +87,7 @@ fn binary(path: &Path) -> Option<String> {
         .read_to_end(&mut head)
         .ok()?;
     if let Some(tool) = unread_compression(&head) {
-        return Some(format!(
-            "compressed with {tool}, which logweave does not read (`{tool} -dc {} | logweave scan -`)",
-            path.display()
-        ));
+        return Some(unread_note(tool, &path.display().to_string()));
     }
     if sniff(&head) != Compression::None || memchr::memchr(0, &head).is_none() {
         return None;

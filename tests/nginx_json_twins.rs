@@ -105,6 +105,14 @@ fn every_scenario_behind_nginx_tells_the_same_story_from_a_json_access_log() {
                     .enumerate()
                     .map(|(i, l)| as_json(l, i).unwrap_or_else(|| l.to_string()))
                     .collect();
+                // The access lines must be the JSON twins, not the text left as it was.
+                let json = out.iter().filter(|l| l.starts_with('{')).count();
+                assert!(
+                    json * 10 >= out.len() * 9,
+                    "{}: {json} of {} lines turned into JSON",
+                    dir.display(),
+                    out.len()
+                );
                 std::fs::write(&to, out.join("\n") + "\n").unwrap();
             } else {
                 std::fs::copy(&p, &to).unwrap();

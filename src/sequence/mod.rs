@@ -100,6 +100,9 @@ impl Analysis {
 }
 
 /// Fills `{name}` placeholders from the event's captures, then the connection's fields.
+/// `{a|b}` takes the first of the names that has a value (`{reason|raised}`: the text
+/// after the log's own words, else the exception the traceback under it ends with); a
+/// placeholder nothing fills becomes `?`.
 pub(crate) fn fill(template: &str, e: Option<&Event>, c: Option<&Connection>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -110,30 +113,32 @@ pub(crate) fn fill(template: &str, e: Option<&Event>, c: Option<&Connection>) ->
             out.push_str(&rest[i..]);
             return out;
         };
-        let name = &after[..j];
-        let v = e.and_then(|e| e.cap(name)).map(str::to_string).or_else(|| {
-            c.and_then(|c| match name {
-                "path" => c.path.as_deref().map(String::from),
-                "user" => c.user.as_deref().map(String::from),
-                "client" => c
-                    .client
-                    .as_deref()
-                    .or(c.client_ip.as_deref())
-                    .map(String::from),
-                "client_ip" => c.client_ip.as_deref().map(String::from),
-                _ => None,
-            })
-        });
+        let v = after[..j].split('|').find_map(|name| value(name, e, c));
         match v {
             Some(v) => out.push_str(&v),
-            None => {
-                out.push('?');
-            }
+            None => out.push('?'),
         }
         rest = &after[j + 1..];
     }
     out.push_str(rest);
     out
+}
+
+/// The value of placeholder `name`: the event's capture, else the connection's field.
+fn value(name: &str, e: Option<&Event>, c: Option<&Connection>) -> Option<String> {
+    e.and_then(|e| e.cap(name)).map(str::to_string).or_else(|| {
+        c.and_then(|c| match name {
+            "path" => c.path.as_deref().map(String::from),
+            "user" => c.user.as_deref().map(String::from),
+            "client" => c
+                .client
+                .as_deref()
+                .or(c.client_ip.as_deref())
+                .map(String::from),
+            "client_ip" => c.client_ip.as_deref().map(String::from),
+            _ => None,
+        })
+    })
 }
 
 fn num(e: &Event, name: &str) -> Option<u32> {

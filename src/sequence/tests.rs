@@ -339,3 +339,13 @@ fn the_connections_around_a_stop_include_every_one_a_full_pass_takes() {
     }
     assert!(taken > 100, "the data must exercise the test: {taken}");
 }
+
+#[test]
+fn a_placeholder_with_alternatives_takes_the_first_that_has_a_value() {
+    let mut c = crate::correlate::Connection::default();
+    c.path = Some("/ws/a/".into());
+    assert_eq!(fill("on {user|path}", None, Some(&c)), "on /ws/a/");
+    assert_eq!(fill("on {path|user}", None, Some(&c)), "on /ws/a/");
+    assert_eq!(fill("by {user|client}", None, Some(&c)), "by ?");
+    assert_eq!(fill("by {user}", None, None), "by ?");
+}

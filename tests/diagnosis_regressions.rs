@@ -1,0 +1,50 @@
+//! Diagnoses that said the wrong thing, or nothing, on real-shaped logs: each test is
+//! named after the bug.
+
+use logweave::ingest::Options;
+use logweave::input::InputSpec;
+use logweave::pattern::PackSet;
+use logweave::pipeline;
+
+fn diagnoses(fixture: &str, rule: &str) -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let dir = root.join(fixture);
+    let mut specs: Vec<InputSpec> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+        .collect();
+    specs.sort_by(|a, b| a.name.cmp(&b.name));
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    s.analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| f.diagnosis.clone())
+        .collect()
+}
+
+#[test]
+fn an_exception_with_empty_text_is_named_from_its_traceback_not_as_a_question_mark() {
+    // `raise ChannelFull()` has no text: Daphne's line ends in `Exception inside
+    // application: ` and the diagnosis read "...: ?".
+    let d = diagnoses(
+        "consumer-exception-channel-full-daphne",
+        "consumer.exception",
+    );
+    assert_eq!(
+        d,
+        ["The application raised an exception (Exception inside application): channels.exceptions.ChannelFull"]
+    );
+}
+
+#[test]
+fn an_exception_with_text_is_still_named_by_that_text() {
+    let d = diagnoses("consumer-exception-journald", "consumer.exception");
+    assert!(!d.is_empty());
+    for d in d {
+        assert!(!d.ends_with('?'), "{d}");
+        assert!(!d.contains("Traceback"), "{d}");
+    }
+}

@@ -973,3 +973,64 @@ fn keyless_closes_of_one_second_go_to_the_sessions_in_the_order_the_server_close
         "the dropped session's 1006"
     );
 }
+
+#[test]
+fn an_access_line_without_request_time_joins_the_session_the_server_closed_in_its_second() {
+    // nginx's default `combined` format has no $request_time: the access line of a
+    // 70-second session was left as a connection of its own beside Daphne's.
+    let dir = tempfile::tempdir().unwrap();
+    let nginx = dir.path().join("access.log");
+    let daphne = dir.path().join("daphne.log");
+    let ua = "\"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"";
+    let d = |t: &str, port: u16, verb: &str, path: &str| {
+        format!("127.0.0.1:{port} - - [26/Nov/2026:{t}] \"{verb} {path}\" - -\n")
+    };
+    let scan = |access: String, server: String| {
+        std::fs::write(&nginx, access).unwrap();
+        std::fs::write(&daphne, server).unwrap();
+        let specs = vec![
+            InputSpec::from_arg(nginx.to_str().unwrap()),
+            InputSpec::from_arg(daphne.to_str().unwrap()),
+        ];
+        pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
+    };
+    let one = scan(
+        format!(
+            "203.0.113.7 - - [26/Nov/2026:10:01:10 +0000] \"GET /ws/a/ HTTP/1.1\" 101 412 {ua}\n"
+        ),
+        d("10:00:00", 50312, "WSCONNECTING", "/ws/a/")
+            + &d("10:00:00", 50312, "WSCONNECT", "/ws/a/")
+            + &d("10:00:30", 50318, "WSCONNECTING", "/ws/a/")
+            + &d("10:00:30", 50318, "WSCONNECT", "/ws/a/")
+            + &d("10:00:40", 50318, "WSDISCONNECT", "/ws/a/")
+            + &d("10:01:10", 50312, "WSDISCONNECT", "/ws/a/"),
+    );
+    let c = &one.correlated.connections;
+    assert_eq!(c.len(), 2, "{c:#?}");
+    assert_eq!(c[0].client.as_deref(), Some("127.0.0.1:50312"));
+    assert_eq!(
+        c[0].links.len(),
+        4,
+        "the access line joined the session closed at 10:01:10"
+    );
+
+    // Two sessions on the path closed in that second: either could be the proxy's, and
+    // neither is guessed.
+    let two = scan(
+        format!(
+            "203.0.113.7 - - [26/Nov/2026:10:01:10 +0000] \"GET /ws/a/ HTTP/1.1\" 101 412 {ua}\n"
+        ),
+        d("10:00:00", 50312, "WSCONNECTING", "/ws/a/")
+            + &d("10:00:00", 50312, "WSCONNECT", "/ws/a/")
+            + &d("10:00:30", 50318, "WSCONNECTING", "/ws/a/")
+            + &d("10:00:30", 50318, "WSCONNECT", "/ws/a/")
+            + &d("10:01:10", 50318, "WSDISCONNECT", "/ws/a/")
+            + &d("10:01:10", 50312, "WSDISCONNECT", "/ws/a/"),
+    );
+    let c = &two.correlated.connections;
+    assert_eq!(c.len(), 3, "{c:#?}");
+    assert!(c
+        .iter()
+        .filter(|c| c.client.is_some())
+        .all(|c| c.links.len() == 3));
+}

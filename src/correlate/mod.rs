@@ -59,7 +59,7 @@ pub struct Link {
 
 /// Every key a link can name: a link stores its key's place here, one byte where a
 /// string reference took sixteen, for each event of each open connection.
-const LINK_KEYS: [&str; 16] = [
+const LINK_KEYS: [&str; 17] = [
     "start",
     "line",
     "client",
@@ -76,6 +76,7 @@ const LINK_KEYS: [&str; 16] = [
     "request_time",
     "long-session",
     "after-close",
+    "end",
 ];
 
 impl Link {
@@ -95,7 +96,8 @@ impl Link {
     /// The key that made the link: `client`, `channel`, `conn`, `request_id`, `path`,
     /// `path+user`, `user`, `step` (sequence order), `after`, `time`, `request`,
     /// `request_time`, `long-session` (a close after a long quiet session),
-    /// `after-close`, `line` (a time-less error right under the connection's line), or
+    /// `after-close`, `line` (a time-less error right under the connection's line), `end`
+    /// (a proxy's access line without `request_time`, joined by the server's close), or
     /// `start` for the event that opened it.
     pub fn key(&self) -> &'static str {
         LINK_KEYS[usize::from(self.key)]
@@ -2372,6 +2374,104 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
     drop_emptied(st);
 }
 
+/// Gives a proxy's access line that does not say how long the request took (nginx's
+/// default `combined` format has no `$request_time`) to the WebSocket session the server
+/// closed when the line was written.
+///
+/// nginx writes its access line when the request ends. Without `request_time` the scan
+/// joins it to a connection on its path that started then (a refused handshake), and a
+/// longer session the server logged stays apart from it, as two connections: the
+/// proxy's, with the proxy's errors (`upstream timed out ... while proxying upgraded
+/// connection`), and the server's. The session is the one on the same path, with no proxy
+/// line of its own, answered as the line says, whose close is nearest the line's time,
+/// within two seconds (both may write whole seconds, and either end may close first).
+/// Two closes as near leave the line where it is. Scan only: the server's close may be
+/// written after the proxy's line.
+fn join_proxy_closes<S: Store + ?Sized>(st: &mut State, store: &S) {
+    const SLACK_MS: i64 = 2_000;
+    let proxy_only: Vec<usize> = (0..st.conns.len())
+        .filter(|&o| st.caches[o].has_proxy && !st.caches[o].has_server)
+        .collect();
+    if proxy_only.is_empty() {
+        return;
+    }
+    // (path, close in ms, index) of the sessions only the server and application logged.
+    let mut closes: BTreeSet<(Box<str>, i64, usize)> = (0..st.conns.len())
+        .filter(|&x| st.caches[x].has_server && !st.caches[x].has_proxy)
+        .filter_map(|x| {
+            let (t, _) = st.caches[x].closed_at?;
+            Some((st.conns[x].path.clone()?, t.timestamp_millis(), x))
+        })
+        .collect();
+    if closes.is_empty() {
+        return;
+    }
+    let mut moved = false;
+    for o in proxy_only {
+        let Some(path) = st.conns[o].path.clone() else {
+            continue;
+        };
+        // Its one access line, and only when no line of it says how long it took.
+        let mut access = st.conns[o].links.iter().map(|l| l.event).filter(|&i| {
+            store.event(i).stage == Stage::Proxy && store.event(i).cap("status").is_some()
+        });
+        let (Some(ai), None) = (access.next(), access.next()) else {
+            continue;
+        };
+        let timed = st.conns[o]
+            .links
+            .iter()
+            .any(|l| store.event(l.event).cap("request_time").is_some());
+        let e = store.event(ai);
+        let Some(ts) = e.ts.filter(|_| !timed) else {
+            continue;
+        };
+        // A whole-second time is the start of the second the request ended in.
+        let half = if store.origin(e.record).coarse {
+            500
+        } else {
+            0
+        };
+        let at = ts.timestamp_millis() + half;
+        let answer = answer_of(e);
+        let mut fitting: Vec<(i64, usize)> = closes
+            .range((path.clone(), at - SLACK_MS, 0)..=(path.clone(), at + SLACK_MS, usize::MAX))
+            .map(|(_, t, x)| ((t - at).abs(), *x))
+            .filter(|&(_, x)| {
+                st.conns[x]
+                    .start
+                    .is_some_and(|s| s.timestamp_millis() <= at)
+                    && answer.zip(st.caches[x].answer).is_none_or(|(a, b)| a == b)
+            })
+            .collect();
+        fitting.sort_unstable();
+        let x = match fitting[..] {
+            [(_, x)] => x,
+            [(d0, x), (d1, _), ..] if d0 < d1 => x,
+            _ => continue,
+        };
+        let links = std::mem::take(&mut st.conns[o].links);
+        let (o_start, o_end) = (st.conns[o].start, st.conns[o].end);
+        let xc = &mut st.conns[x];
+        xc.links.extend(
+            links
+                .into_iter()
+                .map(|l| if l.event == ai { l.inferred("end") } else { l }),
+        );
+        xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
+        xc.end = xc.end.max(o_end);
+        st.caches[x].has_proxy = true;
+        let t = st.caches[x].closed_at.map(|(t, _)| t.timestamp_millis());
+        if let Some(t) = t {
+            closes.remove(&(path, t, x));
+        }
+        moved = true;
+    }
+    if moved {
+        drop_emptied(st);
+    }
+}
+
 /// Drops the connections whose lines all went to others, with their caches: the two
 /// lists are read by the same index.
 fn drop_emptied(st: &mut State) {
@@ -2901,6 +3001,7 @@ fn correlate_sweeping(
     rehome_errors(&mut st, set, &store);
     rehome_errors(&mut st, set, &store);
     pair_closes_in_order(&mut st, &store);
+    join_proxy_closes(&mut st, &store);
     // What only the searches read (the key and path indexes, every connection's cache)
     // goes before the connections are copied out of their chunks: it is as large as the
     // connections themselves, and held with the copy it made the scan's peak.

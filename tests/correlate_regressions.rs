@@ -1034,3 +1034,31 @@ fn an_access_line_without_request_time_joins_the_session_the_server_closed_in_it
         .filter(|c| c.client.is_some())
         .all(|c| c.links.len() == 3));
 }
+
+#[test]
+fn a_close_naming_another_client_port_does_not_join_an_open_session_on_its_path() {
+    // zerok/channels-in-docker#3: runserver's lines of sessions opened before the log
+    // began. `WebSocket DISCONNECT /socket [172.25.0.1:33261]` joined the session
+    // 172.25.0.1:33267 had just opened on the same path ("inferred"), and a close six
+    // minutes later joined another as a long session: two client ports are two
+    // connections.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("compose.log");
+    std::fs::write(
+        &p,
+        "combinedserver_1  | [2017/03/07 06:32:37] WebSocket DISCONNECT /socket [172.25.0.1:33257]\n\
+         combinedserver_1  | [2017/03/07 06:32:39] WebSocket CONNECT /socket [172.25.0.1:33267]\n\
+         combinedserver_1  | [2017/03/07 06:32:45] WebSocket DISCONNECT /socket [172.25.0.1:33261]\n\
+         combinedserver_1  | [2017/03/07 06:32:53] WebSocket DISCONNECT /socket [172.25.0.1:33259]\n\
+         combinedserver_1  | [2017/03/07 06:32:55] WebSocket CONNECT /socket [172.25.0.1:33270]\n\
+         interfaceserver_1  | 172.25.0.1:52057 - - [07/Mar/2017:06:39:25] \"WSCONNECT /socket\" - -\n\
+         interfaceserver_1  | 172.25.0.1:52049 - - [07/Mar/2017:06:39:28] \"WSDISCONNECT /socket\" - -\n\
+         interfaceserver_1  | 172.25.0.1:52043 - - [07/Mar/2017:06:39:28] \"WSDISCONNECT /socket\" - -\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let c = &s.correlated.connections;
+    assert_eq!(c.len(), 8, "one connection per client port: {c:#?}");
+    assert!(c.iter().all(|c| c.links.len() == 1));
+}

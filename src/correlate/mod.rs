@@ -977,6 +977,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         {
             return false;
         }
+        // A client `ip:port` names one connection: a server's or application's line that
+        // names another is not this one's, however well its path fits (a WSDISCONNECT
+        // whose WSCONNECT came before the log began, beside a session open on its path).
+        if e.stage != Stage::Proxy {
+            if let (Some(a), Some(b)) = (f.client(), self.st.conns[ci].client.as_deref()) {
+                if a != b {
+                    return false;
+                }
+            }
+        }
         if let Some(p) = self.st.conns[ci].path.as_deref() {
             // A capture named `seg_*` is a segment of the URL (`Customer ID: 3` of
             // /ws/chat/3/101/): the line is not this connection's if its path lacks it.

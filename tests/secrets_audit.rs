@@ -28,6 +28,9 @@ fn corpus() -> String {
         format!("127.0.0.1 - - [23/Nov/2026:19:37:52 +0000] \"GET /ws/chat/5/?token={JWT} HTTP/1.1\" 403 0 \"-\" \"Mozilla/5.0\" 0.004"),
         format!("INFO:     127.0.0.1:50432 - \"WebSocket /ws/chat/5/?token={JWT}\" 403"),
         "INFO:     connection rejected (403 Forbidden)".to_string(),
+        // A token as a path segment: the connection's path, the failing paths.
+        format!("INFO:     ('172.18.0.1', 41002) - \"WebSocket /ws/chat/{JWT}/\" 403"),
+        format!("203.0.113.9 - - [23/Nov/2026:19:37:52 +0000] \"GET /ws/creditconnect/{JWT} HTTP/1.1\" 403 0 \"-\" \"Mozilla/5.0\""),
         format!("2026-11-23 19:37:53,001 INFO     [JWTAuthMiddleware] Token found: {JWT}"),
         format!("2026-11-23 19:37:53,002 WARNING  [JWTAuthMiddleware] Invalid token: bad signature for {JWT}"),
         format!("2026-11-23 19:37:53,003 INFO     🔑 Token extracted: {DRF}"),
@@ -72,6 +75,8 @@ fn no_secret_reaches_any_output_by_default() {
         ("scan github", vec!["scan", "-o", "github"]),
         ("scan html", vec!["scan", "-o", "html"]),
         ("check json", vec!["check", "-o", "json"]),
+        ("watch text", vec!["watch"]),
+        ("watch jsonl", vec!["watch", "-o", "jsonl"]),
     ];
     for (name, args) in &outputs {
         let text = run(args, &log);

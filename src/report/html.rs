@@ -257,7 +257,7 @@ fn sha256(data: &[u8]) -> [u8; 32] {
 pub fn write_html<W: Write>(w: &mut W, s: &Scan, opts: &ReportOptions) -> io::Result<()> {
     let mut parts = template_parts().into_iter();
     let mut part = || parts.next().expect("every part of page.html").as_bytes();
-    let sum = json::summary(s);
+    let sum = json::summary_as(s, opts.redact);
     w.write_all(part())?;
     w.write_all(script_sources().as_bytes())?;
     w.write_all(part())?;

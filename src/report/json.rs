@@ -91,8 +91,8 @@ struct EventView<'a> {
 #[derive(Serialize)]
 struct ConnectionView<'a> {
     id: &'a str,
-    path: Option<&'a str>,
-    user: Option<&'a str>,
+    path: Option<std::borrow::Cow<'a, str>>,
+    user: Option<std::borrow::Cow<'a, str>>,
     client: Option<&'a str>,
     start: Option<String>,
     end: Option<String>,
@@ -193,8 +193,14 @@ fn pretty_at<T: Serialize + ?Sized>(value: &T, depth: usize) -> io::Result<Vec<u
     Ok(out)
 }
 
-/// The summary counts of a scan.
+/// The summary counts of a scan, with failing paths as the logs wrote them.
 pub fn summary(s: &Scan) -> Summary {
+    summary_as(s, false)
+}
+
+/// [`summary`], with the failing paths redacted when `redact` is on (a path may hold a
+/// token: `/ws/chat/<JWT>/`), and counted as redacted.
+pub fn summary_as(s: &Scan, redact: bool) -> Summary {
     let mut out = Summary {
         connections: s.correlated.connections.len(),
         ..Summary::default()
@@ -211,8 +217,8 @@ pub fn summary(s: &Scan) -> Summary {
             let p = s.correlated.connections[i]
                 .path
                 .as_deref()
-                .unwrap_or("(no path)")
-                .to_string();
+                .unwrap_or("(no path)");
+            let p = redact::maybe(p, redact).into_owned();
             *failing.entry(p).or_default() += 1;
         }
     }
@@ -266,8 +272,9 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
             rules.dedup();
             ConnectionView {
                 id: &c.id,
-                path: c.path.as_deref(),
-                user: c.user.as_deref(),
+                // A path may hold a token (`/ws/chat/<JWT>/`), as a user may be one.
+                path: c.path.as_deref().map(|p| redact::maybe(p, redacting)),
+                user: c.user.as_deref().map(|u| redact::maybe(u, redacting)),
                 client: c.client.as_deref().or(c.client_ip.as_deref()),
                 start: c
                     .start
@@ -343,7 +350,7 @@ fn views<'a>(s: &'a Scan, opts: &ReportOptions) -> ReportView<'a> {
     ReportView {
         schema: SCHEMA,
         inputs,
-        summary: summary(s),
+        summary: summary_as(s, opts.redact),
         connections,
         findings,
     }

@@ -51,7 +51,7 @@ pub fn write_text<W: Write>(w: &mut W, f: &LiveFinding, o: &LiveOptions) -> io::
             who.push_str(&c.id);
             if let Some(p) = &c.path {
                 who.push(' ');
-                who.push_str(p);
+                who.push_str(&red(p));
             }
             if let Some(cl) = &c.client {
                 who.push_str(" client ");
@@ -82,7 +82,7 @@ pub fn write_text<W: Write>(w: &mut W, f: &LiveFinding, o: &LiveOptions) -> io::
 #[derive(Serialize)]
 struct ConnView<'a> {
     id: &'a str,
-    path: Option<&'a str>,
+    path: Option<String>,
     client: Option<&'a str>,
     user: Option<String>,
 }
@@ -126,7 +126,7 @@ pub fn write_jsonl<W: Write>(w: &mut W, f: &LiveFinding, o: &LiveOptions) -> io:
             .iter()
             .map(|c| ConnView {
                 id: &c.id,
-                path: c.path.as_deref(),
+                path: c.path.as_deref().map(red),
                 client: c.client.as_deref(),
                 user: c.user.as_deref().map(red),
             })

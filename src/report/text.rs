@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use super::json::{summary, ReportOptions};
+use super::json::{summary_as, ReportOptions};
 use crate::catalog::Severity;
 use crate::pipeline::Scan;
 use crate::redact;
@@ -64,7 +64,7 @@ impl Paint {
 pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Result<()> {
     let p = Paint { on: opts.color };
     let red = |t: &str| redact::maybe(t, opts.common.redact).into_owned();
-    let sum = summary(s);
+    let sum = summary_as(s, opts.common.redact);
 
     // Inputs.
     let lines: u64 = s.ingested.inputs.iter().map(|i| i.stats.lines).sum();
@@ -195,7 +195,7 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
         let mut head = format!(
             "── {} {}",
             p.bold(&c.id),
-            c.path.as_deref().unwrap_or("(no path)")
+            red(c.path.as_deref().unwrap_or("(no path)"))
         );
         if let Some(u) = &c.user {
             head.push_str(&format!("  user {}", red(u)));

@@ -144,6 +144,14 @@ pub struct WhenDef {
     /// Deadline for `missing`.
     #[serde(default)]
     pub within: Option<Spanned<String>>,
+    /// With `missing`: only when the connection ended at least this long after the
+    /// `seen` line, or did not end before the deadline.
+    #[serde(default)]
+    pub ended_after: Option<Spanned<String>>,
+    /// With `missing`: only when the connection ended less than this after the `seen`
+    /// line (the client went away before the server would have given up).
+    #[serde(default)]
+    pub ended_before: Option<Spanned<String>>,
     /// Not on a connection that has any of these (a spurious follow-up error after a
     /// rejection the pack already names).
     #[serde(default)]

@@ -407,6 +407,11 @@ pub struct When {
     pub missing: Vec<usize>,
     /// Deadline for `missing`.
     pub within: Option<Duration>,
+    /// With `missing`: only when the connection ended this long or more after the `seen`
+    /// line, or not before the deadline.
+    pub ended_after: Option<Duration>,
+    /// With `missing`: only when the connection ended less than this after it.
+    pub ended_before: Option<Duration>,
     /// Not on a connection that has one of these.
     pub unless: Vec<usize>,
     /// Close codes the `seen` event must carry (capture `code`).
@@ -725,6 +730,8 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             seen: list(&w.seen)?,
             missing: list(&w.missing)?,
             within: dur(&w.within)?,
+            ended_after: dur(&w.ended_after)?,
+            ended_before: dur(&w.ended_before)?,
             unless: list(&w.unless)?,
             codes: w.code.clone(),
             statuses: w.status.clone(),
@@ -739,6 +746,12 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             return Err(at(
                 r.when.span(),
                 "`missing` needs `within` (how long to wait)".into(),
+            ));
+        }
+        if when.missing.is_empty() && (when.ended_after.is_some() || when.ended_before.is_some()) {
+            return Err(at(
+                r.when.span(),
+                "`ended_after` and `ended_before` go with `missing`".into(),
             ));
         }
         if when.count.is_some() != when.window.is_some() {

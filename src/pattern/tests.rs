@@ -485,3 +485,25 @@ fn candidates_come_out_sorted_once_each_however_many_a_record_names() {
         assert_eq!(c.as_slice(), want.as_slice(), "{n} candidates");
     }
 }
+
+#[test]
+fn ended_before_without_missing_is_an_error() {
+    let bad = GOOD.replace(
+        "missing = \"consumer.start\", within = \"5s\"",
+        "ended_before = \"4s\"",
+    );
+    assert_ne!(bad, GOOD);
+    let e = err(&bad);
+    assert!(
+        e.contains("`ended_after` and `ended_before` go with `missing`"),
+        "{e}"
+    );
+    let ok = GOOD.replace(
+        "missing = \"consumer.start\", within = \"5s\"",
+        "missing = \"consumer.start\", within = \"5s\", ended_after = \"4s\"",
+    );
+    assert_ne!(ok, GOOD);
+    if let Err(e) = compile(Origin::File("ok.toml".into()), &ok) {
+        panic!("{e}");
+    }
+}

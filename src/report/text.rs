@@ -123,7 +123,17 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
         writeln!(w, "{}", p.bold("findings by rule"))?;
         let width = sum.rules.keys().map(|k| k.len()).max().unwrap_or(0);
         for (rule, n) in &sum.rules {
-            let sev = crate::catalog::lookup(rule).map_or(Severity::Error, |r| r.severity);
+            // The worst of what was found: a pack may give a rule another severity than
+            // the catalog's (a client that closed during the handshake is a warning).
+            let sev = s
+                .analysis
+                .findings
+                .iter()
+                .filter(|f| f.rule == *rule)
+                .map(|f| f.severity)
+                .max()
+                .or_else(|| crate::catalog::lookup(rule).map(|r| r.severity))
+                .unwrap_or(Severity::Error);
             writeln!(
                 w,
                 "  {}  {n:>5}  {}",

@@ -392,6 +392,18 @@ pub fn connection_found<'s, 'e>(
                 .find(|e| e.ts >= s.ts && set.pattern(e.at).ends && e.at != s.at)
                 .map(|e| e.ts);
             let passed = matches!((deadline, now), (Some(d), Some(n)) if n >= d);
+            // How long after the `seen` line the connection ended, when it did.
+            let waited = ended_at
+                .flatten()
+                .zip(s.ts)
+                .and_then(|(end, t)| (end - t).to_std().ok());
+            let early =
+                |limit: Option<std::time::Duration>| limit.map(|l| waited.is_some_and(|w| w < l));
+            if early(rule.when.ended_after) == Some(true)
+                || early(rule.when.ended_before) == Some(false)
+            {
+                continue;
+            }
             if passed || ended_at.is_some() {
                 let ts = match ended_at {
                     Some(t) if !passed => t,

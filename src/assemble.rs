@@ -711,7 +711,18 @@ impl Assembler {
             Some((_, p)) => (p.message.as_ref(), classify(&p.message)),
             None => (msg, msg_cont),
         };
-        if cont != Cont::No && !(cont == Cont::ExceptionLine && self.tb_open.is_none()) {
+        // A traceback's head written with a logger's prefix of its own (`ERROR Traceback
+        // (most recent call last):`) is another record's only when a logger writes each
+        // line of a traceback so (Twisted: its record is the line just before, in the
+        // same second); `logger.error(traceback.format_exc())` starts a record.
+        let own_traceback = app.is_some()
+            && cont == Cont::TracebackStart
+            && body.starts_with("Traceback (most recent call last)")
+            && !self.prefixed_traceback_continues(basics, app.as_ref().and_then(|(_, p)| p.ts));
+        if cont != Cont::No
+            && !own_traceback
+            && !(cont == Cont::ExceptionLine && self.tb_open.is_none())
+        {
             if let Some(i) = self.find_owner(basics, cont) {
                 if self.meta[i].skipped.is_some() && self.wanted(body) {
                     self.rebuild(i);
@@ -739,7 +750,7 @@ impl Assembler {
                 return;
             }
         }
-        let orphan = matches!(cont, Cont::Yes | Cont::TracebackStart);
+        let orphan = matches!(cont, Cont::Yes | Cont::TracebackStart) && !own_traceback;
         let access = cont == Cont::No && is_access_line(msg);
         if orphan && !self.seen_record {
             self.leading_orphans += 1;
@@ -881,6 +892,27 @@ impl Assembler {
 
     /// The record a continuation line belongs to: the latest one from the same program
     /// (journald and docker interleave several), within a short look-back.
+    /// A traceback's head with its own logger prefix and time `ts` goes on the record
+    /// its logger wrote just before, as the rest of a traceback logged line by line:
+    /// that record was written within a second before it, and holds no traceback it
+    /// finished already (a second `Traceback` after an exception line starts another).
+    fn prefixed_traceback_continues(&self, env: Option<Basics>, ts: Option<Timestamp>) -> bool {
+        let Some(i) = self.find_owner(env, Cont::TracebackStart) else {
+            return false;
+        };
+        let r = &self.records[i];
+        let near = match (r.ts, env.and_then(|b| b.ts).or(ts)) {
+            (Some(a), Some(b)) => {
+                let d = b.utc - a.utc;
+                d >= chrono::Duration::zero() && d <= chrono::Duration::seconds(1)
+            }
+            _ => false,
+        };
+        let finished =
+            self.tb_open != Some(i) && r.message.contains("Traceback (most recent call last)");
+        near && !finished
+    }
+
     fn find_owner(&self, env: Option<Basics>, cont: Cont) -> Option<usize> {
         if cont == Cont::ExceptionLine {
             return self.tb_open;

@@ -325,3 +325,38 @@ fn a_json_record_inside_an_envelope_is_decoded_as_a_file_of_them_would_be() {
     assert_eq!(r.message, "Exception inside application: boom");
     assert_eq!(r.level, Some(Level::Error));
 }
+
+#[test]
+fn a_traceback_logged_with_a_prefix_of_its_own_is_its_own_record() {
+    // daphne#165: `logger.error(traceback.format_exc())` 16 s after the last INFO line
+    // was joined to that line as continuation text, and lost its time and level.
+    let a = assemble(
+        "[2018-02-07 20:04:12] daphne.server INFO Listening on endpoint tcp:port=8001:interface=127.0.0.1\n\
+         [2018-02-07 20:04:28] daphne.ws_protocol ERROR Traceback (most recent call last):\n  \
+         File \"/venv/lib/python3.6/site-packages/daphne/ws_protocol.py\", line 76, in onConnect\n    \
+         \"subprotocols\": subprotocols,\n\
+         KeyError: 'websocket'\n",
+    );
+    assert_eq!(a.records.len(), 2, "{:#?}", a.records);
+    assert_eq!((a.records[1].line, a.records[1].end_line), (2, 5));
+    assert_eq!(a.records[1].level, Some(Level::Error));
+    // Two tracebacks a third of a second apart, each with its prefix, are two.
+    let a = assemble(
+        "2018-05-31 08:55:41,789 - ERROR - http_protocol - Traceback (most recent call last):\n  \
+         File \"/x/daphne/http_protocol.py\", line 166, in process\n\
+         ValueError: I/O operation on closed file.\n\
+         2018-05-31 08:55:42,138 - ERROR - http_protocol - Traceback (most recent call last):\n  \
+         File \"/x/daphne/http_protocol.py\", line 166, in process\n\
+         ValueError: I/O operation on closed file.\n",
+    );
+    assert_eq!(a.records.len(), 2, "{:#?}", a.records);
+    assert!(accounted(&a.stats));
+    // A logger that writes every line of a traceback with its prefix (Twisted, daphne#263)
+    // still gives one record: the head joins the line it explains.
+    let a = assemble(
+        "2020-02-27 02:40:10,681 CRITICAL Listen failure: [Errno 88] Socket operation on non-socket\n\
+         2020-02-27 02:40:10,682 ERROR    Traceback (most recent call last):\n\
+         2020-02-27 02:40:10,803 ERROR      File \"/usr/local/bin/daphne\", line 8, in <module>\n",
+    );
+    assert_eq!(a.records.len(), 1, "{:#?}", a.records);
+}

@@ -48,3 +48,24 @@ fn an_exception_with_text_is_still_named_by_that_text() {
         assert!(!d.contains("Traceback"), "{d}");
     }
 }
+
+#[test]
+fn unsupported_upgrade_alone_does_not_say_the_websocket_library_is_missing() {
+    // python-socketio#686: nginx sent `Connection: upgrade` on every request, so uvicorn
+    // (with its WebSocket library) warned about each plain one. Only `No supported
+    // WebSocket library detected` says the library is missing.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("uvicorn.log");
+    std::fs::write(
+        &p,
+        "INFO:     Uvicorn running on http://127.0.0.1:5000 (Press CTRL+C to quit)\n\
+         WARNING:  Unsupported upgrade request.\n\
+         INFO:     127.0.0.1:40110 - \"GET /api/items/ HTTP/1.1\" 200 OK\n\
+         WARNING:  Unsupported upgrade request.\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    assert!(s.analysis.findings.is_empty(), "{:#?}", s.analysis.findings);
+    assert!(s.correlated.connections.is_empty());
+}

@@ -57,6 +57,10 @@ pub struct PatternDef {
     pub stage: Spanned<String>,
     /// Regex on the record's message, with named captures.
     pub regex: Spanned<String>,
+    /// A line this regex finds is not the pattern's, though `regex` matches it
+    /// (socket.io's long polling, `transport=polling`, on a WebSocket path).
+    #[serde(default)]
+    pub except: Option<Spanned<String>>,
     /// Text every matching line contains, for the prefilter; derived from the regex when absent.
     #[serde(default)]
     pub literal: Option<Spanned<String>>,

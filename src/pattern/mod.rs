@@ -120,6 +120,8 @@ pub struct Pattern {
     pub also: Vec<Vec<memchr::memmem::Finder<'static>>>,
     /// Only records of these formats (empty: any).
     pub formats: Vec<String>,
+    /// Not a line this finds, though `regex` matches it.
+    pub except: Option<Regex>,
     /// Fixed captures added to every match.
     pub set: Vec<(Arc<str>, String)>,
     /// The regex's capture names, then the names of `set`: shared by every match.
@@ -358,6 +360,9 @@ impl Pattern {
         }
         let regex_names = self.regex_names().len();
         let c = self.regex.captures(text)?;
+        if self.except.as_ref().is_some_and(|x| x.is_match(text)) {
+            return None;
+        }
         let mut found: Vec<(usize, &str)> = Vec::with_capacity(self.names.len());
         found.extend((0..regex_names).filter_map(|i| c.named(i).map(|m| (i, m))));
         // The pattern's own capture wins: a context id only fills a name it left empty.
@@ -576,6 +581,18 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 return Err(at(l.span(), "literal must not be empty".into()));
             }
         }
+        let except = d
+            .except
+            .as_ref()
+            .map(|x| {
+                build_regex(x.get_ref()).map_err(|e| {
+                    at(
+                        x.span(),
+                        format!("`except` of '{}' does not compile: {e}", d.id.get_ref()),
+                    )
+                })
+            })
+            .transpose()?;
         let mut examples = Vec::new();
         for ex in &d.examples {
             let mut expect = ex.get_ref().clone();
@@ -636,6 +653,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             literals,
             also,
             formats: d.formats.clone(),
+            except,
             set: d
                 .set
                 .iter()
@@ -1521,7 +1539,8 @@ pub fn test_pack(pack: &Pack) -> (usize, Vec<ExampleFailure>) {
         }
         for (line, at) in &p.counter_examples {
             checked += 1;
-            if p.regex.get().is_match(line) {
+            let vetoed = p.except.as_ref().is_some_and(|x| x.is_match(line));
+            if p.regex.get().is_match(line) && !vetoed {
                 fails.push(fail(*at, format!("counter-example matches: {line:?}")));
             }
         }

@@ -1062,3 +1062,34 @@ fn a_close_naming_another_client_port_does_not_join_an_open_session_on_its_path(
     assert_eq!(c.len(), 8, "one connection per client port: {c:#?}");
     assert!(c.iter().all(|c| c.links.len() == 1));
 }
+
+#[test]
+fn a_plain_request_from_another_address_does_not_join_an_open_websocket_on_its_path() {
+    // open-webui behind a proxy (uvicorn writes port 0): another browser's long-polling
+    // GET on the socket.io path joined 10.0.0.101's open WebSocket and made it broken
+    // (handshake.no-upgrade), with that browser's line as its evidence.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("compose.log");
+    std::fs::write(
+        &p,
+        "open-webui  | INFO:     ('10.0.0.101', 0) - \"WebSocket /ws/socket.io/?EIO=4&transport=websocket&sid=x1Oc9cveiZOPWjeyAAAA\" [accepted]\n\
+         open-webui  | INFO:     connection open\n\
+         open-webui  | INFO:     10.0.0.114:0 - \"GET /ws/socket.io/?EIO=4&transport=polling&t=P6T5l5B HTTP/1.1\" 200 OK\n\
+         open-webui  | INFO:     10.0.0.114:0 - \"GET /ws/chat/ HTTP/1.1\" 404 Not Found\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let c = &s.correlated.connections;
+    let ws = c
+        .iter()
+        .position(|c| c.client_ip.as_deref() == Some("10.0.0.101"))
+        .expect("the WebSocket");
+    assert_eq!(c[ws].links.len(), 2, "{c:#?}");
+    assert_ne!(s.analysis.verdicts[ws], Verdict::Broken);
+    assert!(
+        c.iter().all(|c| c.path.as_deref() != Some("/ws/socket.io/")
+            || c.client_ip.as_deref() == Some("10.0.0.101")),
+        "the long-polling request is no connection of its own: {c:#?}"
+    );
+}

@@ -185,17 +185,20 @@ fn client_key(e: &Event) -> Option<String> {
     }
 }
 
-fn client_ip(e: &Event) -> Option<String> {
+/// The client address of an event, as [`client_ip`] gives it, without a copy.
+fn client_ip_of(e: &Event) -> Option<&str> {
     if let Some(ip) = e.cap("client_ip") {
-        return Some(ip.to_string());
+        return Some(ip);
     }
     let c = e.cap("client")?;
     Some(match c.rsplit_once(':') {
-        Some((ip, port)) if port.chars().all(|d| d.is_ascii_digit()) => {
-            ip.trim_matches(['[', ']']).to_string()
-        }
-        _ => c.to_string(),
+        Some((ip, port)) if port.chars().all(|d| d.is_ascii_digit()) => ip.trim_matches(['[', ']']),
+        _ => c,
     })
+}
+
+fn client_ip(e: &Event) -> Option<String> {
+    client_ip_of(e).map(String::from)
 }
 
 /// The user a line names: its `user` or `user_id`, else, on a proxy's or server's access
@@ -980,8 +983,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         // A client `ip:port` names one connection: a server's or application's line that
         // names another is not this one's, however well its path fits (a WSDISCONNECT
         // whose WSCONNECT came before the log began, beside a session open on its path).
+        // Nor is one from another address (a browser's plain request on the path, where
+        // the server writes port 0).
         if e.stage != Stage::Proxy {
-            if let (Some(a), Some(b)) = (f.client(), self.st.conns[ci].client.as_deref()) {
+            let c = &self.st.conns[ci];
+            if let (Some(a), Some(b)) = (f.client(), c.client.as_deref()) {
+                if a != b {
+                    return false;
+                }
+            }
+            if let (Some(a), Some(b)) = (client_ip_of(e), c.client_ip.as_deref()) {
                 if a != b {
                     return false;
                 }

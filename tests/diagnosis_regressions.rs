@@ -69,3 +69,26 @@ fn unsupported_upgrade_alone_does_not_say_the_websocket_library_is_missing() {
     assert!(s.analysis.findings.is_empty(), "{:#?}", s.analysis.findings);
     assert!(s.correlated.connections.is_empty());
 }
+
+#[test]
+fn a_rejection_with_no_application_line_does_not_say_a_consumer_closed_it() {
+    // channels#2062: runserver rejected /ws/chat/44/ (the origin check). The chat
+    // application's pack said its consumer had closed before accept(), with nothing of
+    // that consumer in the log, beside the server pack's origin-check finding.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("runserver.log");
+    std::fs::write(
+        &p,
+        "WebSocket HANDSHAKING /ws/chat/44/ [172.20.0.1:51624]\n\
+         WebSocket REJECT /ws/chat/44/ [172.20.0.1:51624]\n\
+         WebSocket DISCONNECT /ws/chat/44/ [172.20.0.1:51624]\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
+    assert!(rules.contains(&"handshake.rejected"), "{rules:?}");
+    for f in &s.analysis.findings {
+        assert!(!f.diagnosis.contains("consumer closed"), "{}", f.diagnosis);
+    }
+}

@@ -217,10 +217,12 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
             head.push_str(&format!("  close {code}"));
         }
         writeln!(w, "{head}  {}", p.verdict(v))?;
+        // By record: a line several packs match is shown once, under whichever event
+        // of it came first, and is evidence when any of its events is.
         let evidence: Vec<usize> = s
             .analysis
             .own(ci)
-            .flat_map(|f| f.evidence.iter().copied())
+            .flat_map(|f| f.evidence.iter().map(|&ei| s.events[ei].record))
             .collect();
         let mut shown = Vec::new();
         for l in &c.links {
@@ -234,7 +236,7 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
                 r.ts.map(|t| t.utc.format("%H:%M:%S%.3f").to_string())
                     .unwrap_or_else(|| "            ".into());
             let input = &s.ingested.inputs[r.input as usize].name;
-            let mark = if evidence.contains(&l.event) {
+            let mark = if evidence.contains(&e.record) {
                 "▶"
             } else {
                 " "

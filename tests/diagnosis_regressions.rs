@@ -92,3 +92,31 @@ fn a_rejection_with_no_application_line_does_not_say_a_consumer_closed_it() {
         assert!(!f.diagnosis.contains("consumer closed"), "{}", f.diagnosis);
     }
 }
+
+#[test]
+fn programs_stopped_together_are_told_once_in_the_text_report() {
+    // cuckoo#1483: supervisord stopping its eight programs at shutdown printed eight
+    // findings, each with the same fix.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("supervisord.log");
+    let mut log =
+        String::from("2017-04-25 22:34:43,729 WARN received SIGTERM indicating exit request\n");
+    for name in ["web", "worker_0", "worker_1", "api"] {
+        log.push_str(&format!(
+            "2017-04-25 22:34:43,738 INFO stopped: {name} (terminated by SIGTERM)\n"
+        ));
+    }
+    std::fs::write(&p, log).unwrap();
+    let out = assert_cmd::Command::cargo_bin("logweave")
+        .unwrap()
+        .arg("scan")
+        .arg(&p)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("fix:").count(), 1, "{text}");
+    assert!(text.contains("(and 3 more like it)"), "{text}");
+    for name in ["web", "worker_0", "worker_1", "api"] {
+        assert!(text.contains(&format!("stopped: {name} ")), "{text}");
+    }
+}

@@ -168,20 +168,41 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
         .collect();
     if !wide.is_empty() {
         writeln!(w)?;
-        for f in wide {
+        // Findings of one rule in one second with the same fix and connections are one
+        // event told once (supervisord stopping all its programs at shutdown).
+        let second = |f: &crate::sequence::Finding| f.ts.map(|t| t.timestamp());
+        let mut i = 0;
+        while i < wide.len() {
+            let f = wide[i];
+            let n = wide[i..]
+                .iter()
+                .take_while(|g| {
+                    g.rule == f.rule
+                        && g.hint == f.hint
+                        && g.connections == f.connections
+                        && second(g) == second(f)
+                })
+                .count();
+            let group = &wide[i..i + n];
+            i += n;
             let when =
                 f.ts.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_default();
+            let more = if n > 1 {
+                format!(" (and {} more like it)", n - 1)
+            } else {
+                String::new()
+            };
             writeln!(
                 w,
-                "{} {}  {}  ({} connection{})",
+                "{} {}  {}{more}  ({} connection{})",
                 p.sev(f.severity, f.rule),
                 p.dim(&when),
                 red(&f.diagnosis),
                 f.connections.len(),
                 if f.connections.len() == 1 { "" } else { "s" }
             )?;
-            for &ei in &f.evidence {
+            for &ei in group.iter().flat_map(|g| &g.evidence) {
                 let r = &s.ingested.records[s.events[ei].record];
                 let input = &s.ingested.inputs[r.input as usize].name;
                 writeln!(

@@ -101,8 +101,9 @@ impl Analysis {
 
 /// Fills `{name}` placeholders from the event's captures, then the connection's fields.
 /// `{a|b}` takes the first of the names that has a value (`{reason|raised}`: the text
-/// after the log's own words, else the exception the traceback under it ends with); a
-/// placeholder nothing fills becomes `?`.
+/// after the log's own words, else the exception the traceback under it ends with), and
+/// a quoted alternative (`{reason|'no text'}`) is a default; a placeholder nothing fills
+/// becomes `?`.
 pub(crate) fn fill(template: &str, e: Option<&Event>, c: Option<&Connection>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -113,7 +114,13 @@ pub(crate) fn fill(template: &str, e: Option<&Event>, c: Option<&Connection>) ->
             out.push_str(&rest[i..]);
             return out;
         };
-        let v = after[..j].split('|').find_map(|name| value(name, e, c));
+        let v = after[..j].split('|').find_map(|name| {
+            // A quoted alternative is a default, written as it is.
+            match name.strip_prefix('\'').and_then(|n| n.strip_suffix('\'')) {
+                Some(text) => Some(text.to_string()),
+                None => value(name, e, c),
+            }
+        });
         match v {
             Some(v) => out.push_str(&v),
             None => out.push('?'),

@@ -348,4 +348,6 @@ fn a_placeholder_with_alternatives_takes_the_first_that_has_a_value() {
     assert_eq!(fill("on {path|user}", None, Some(&c)), "on /ws/a/");
     assert_eq!(fill("by {user|client}", None, Some(&c)), "by ?");
     assert_eq!(fill("by {user}", None, None), "by ?");
+    assert_eq!(fill("by {user|'no one'}", None, Some(&c)), "by no one");
+    assert_eq!(fill("on {path|'none'}", None, Some(&c)), "on /ws/a/");
 }

@@ -120,3 +120,30 @@ fn programs_stopped_together_are_told_once_in_the_text_report() {
         assert!(text.contains(&format!("stopped: {name} ")), "{text}");
     }
 }
+
+#[test]
+fn uvicorn_refusals_with_any_status_are_findings_not_open_connections() {
+    // A 429 from a rate-limiting middleware, a 404 with no route, and a 403 logged only
+    // as `connection rejected` (--no-access-log) were left "open" with no finding.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("uvicorn.log");
+    std::fs::write(
+        &p,
+        "INFO:     10.0.0.7:50110 - \"WebSocket /ws/chat/\" 429\n\
+         INFO:     connection rejected (429 Too Many Requests)\n\
+         INFO:     10.0.0.7:50112 - \"WebSocket /ws/chta/\" 404\n\
+         INFO:     connection rejected (404 Not Found)\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let mut rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
+    rules.sort();
+    assert_eq!(rules, ["handshake.not-routed", "handshake.rejected"]);
+    assert_eq!(s.correlated.connections.len(), 2);
+
+    std::fs::write(&p, "INFO:     connection rejected (403 Forbidden)\n").unwrap();
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["handshake.rejected"]);
+}

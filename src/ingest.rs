@@ -45,6 +45,9 @@ pub struct Options {
     pub year: Option<i32>,
     /// `--tz`: the zone of zone-less timestamps.
     pub tz: FixedOffset,
+    /// No `--tz` was given: zone-less timestamps take the offset that the inputs which
+    /// write one agree on ([`shared_offset`]), else `tz`.
+    pub tz_from_inputs: bool,
     /// The longest line kept whole.
     pub max_line: usize,
     /// `--since`: records before this instant are dropped after the merge.
@@ -97,6 +100,7 @@ impl Default for Options {
             format: None,
             year: None,
             tz: FixedOffset::east_opt(0).unwrap(),
+            tz_from_inputs: false,
             max_line: input::DEFAULT_MAX_LINE,
             since: None,
             until: None,
@@ -164,6 +168,9 @@ pub struct Ingested {
     /// With [`ingest_matching`]: what matched each record, beside `records` (whose
     /// application part, fields and program are then dropped: see `slim`).
     pub matched: Option<Vec<Vec<Match>>>,
+    /// The offset zone-less times were taken in when the inputs agreed on one
+    /// ([`Options::tz_from_inputs`]).
+    pub zone: Option<FixedOffset>,
 }
 
 impl Ingested {
@@ -189,6 +196,21 @@ pub fn ingest_matching(specs: &[InputSpec], opts: &Options, marker: Marker) -> I
 }
 
 fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> Ingested {
+    let shared = opts
+        .tz_from_inputs
+        .then(|| shared_offset(specs, opts.max_line))
+        .flatten();
+    let zoned;
+    let opts = match &shared {
+        Some((tz, _)) => {
+            zoned = Options {
+                tz: *tz,
+                ..opts.clone()
+            };
+            &zoned
+        }
+        None => opts,
+    };
     let parts: Vec<(InputReport, Sifted)> = specs
         .par_iter()
         .enumerate()
@@ -197,7 +219,17 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
     let mut inputs = Vec::with_capacity(parts.len());
     let mut all = Vec::new();
     let mut dropped_latest = None;
-    for (report, sifted) in parts {
+    for (mut report, sifted) in parts {
+        if let Some((tz, from)) = &shared {
+            if sifted.records.iter().any(|(r, _)| {
+                r.ts.is_some_and(|t| t.note.contains(crate::record::TsNote::ZONE))
+            }) {
+                report.warnings.push(format!(
+                    "{}: its times carry no zone; taken as {tz}, the offset {from} writes (--tz to choose another)",
+                    report.name
+                ));
+            }
+        }
         inputs.push(report);
         all.push(sifted.records);
         dropped_latest = dropped_latest.max(sifted.dropped_latest);
@@ -228,7 +260,90 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         records,
         dropped_latest,
         matched: marker.map(|_| matched),
+        zone: shared.map(|(tz, _)| tz),
     }
+}
+
+/// The UTC offset written by every input that writes one in its first lines, when they
+/// all write the same one and it is not UTC, with the name of the first such input.
+///
+/// nginx's access log writes its local offset (`[14/Mar/2026:11:15:02 +0100]`); its error
+/// log, Daphne's and supervisord's write the same local time with none. Read as UTC, they
+/// would be an hour away from the access log and nothing would join. Only numeric offsets
+/// count: `Z` (docker's, journald JSON's) is the runtime's clock, not the host's zone.
+/// Inputs that cannot be read twice (stdin, a named pipe) are not looked at.
+pub fn shared_offset(specs: &[InputSpec], max_line: usize) -> Option<(FixedOffset, String)> {
+    let mut found: Option<(i32, String)> = None;
+    let regular = |s: &&InputSpec| {
+        s.path
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .is_some_and(|m| m.is_file())
+    };
+    for spec in specs.iter().filter(regular) {
+        let Ok(mut opened) = input::open(spec, max_line) else {
+            continue;
+        };
+        let mut buf = Vec::new();
+        for _ in 0..SAMPLE_LINES {
+            let Ok(Some(_)) = opened.reader.next_line(&mut buf) else {
+                break;
+            };
+            let head = &buf[..buf.len().min(OFFSET_LOOK)];
+            let Some(secs) = written_offset(head) else {
+                continue;
+            };
+            match &found {
+                Some((s, _)) if *s != secs => return None,
+                Some(_) => {}
+                None => found = Some((secs, spec.name.clone())),
+            }
+        }
+    }
+    let (secs, from) = found?;
+    if secs == 0 {
+        return None;
+    }
+    Some((FixedOffset::east_opt(secs)?, from))
+}
+
+/// How far into a line its time is looked for: timestamps lead a line, or follow an
+/// address and a user (nginx).
+const OFFSET_LOOK: usize = 160;
+
+/// The numeric offset right after the first `HH:MM:SS` (with a fraction) of `line`:
+/// ` +0100]`, `+01:00`, ` -0500`.
+fn written_offset(line: &[u8]) -> Option<i32> {
+    let mut i = 0;
+    while i + 8 <= line.len() {
+        let t = &line[i..i + 8];
+        let hms = t[2] == b':'
+            && t[5] == b':'
+            && [0, 1, 3, 4, 6, 7].iter().all(|&k| t[k].is_ascii_digit());
+        if !hms {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 8;
+        if matches!(line.get(j), Some(b'.' | b',')) {
+            j += 1;
+            while line.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+        }
+        if line.get(j) == Some(&b' ') {
+            j += 1;
+        }
+        // (`2026:11:12:01`: the first digits that look like a time may be the year's.)
+        if !matches!(line.get(j), Some(b'+' | b'-')) {
+            i += 1;
+            continue;
+        }
+        let (secs, used) = crate::time::offset(&line[j..])?;
+        // A sign and two digits alone (`12:00:00 -05`) is too weak to go on.
+        return (used >= 5).then_some(secs);
+    }
+    None
 }
 
 /// The time context of an input: its mtime (or now) as the reference for year inference.
@@ -703,5 +818,67 @@ mod tests {
             .map(|r| (r.input, r.line))
             .collect();
         assert_eq!(order, vec![(1, 1), (0, 1), (1, 2), (0, 2), (1, 3)]);
+    }
+
+    #[test]
+    fn the_offset_after_a_lines_time_is_read_and_a_year_is_not_taken_for_a_time() {
+        let off = |l: &str| written_offset(l.as_bytes());
+        assert_eq!(
+            off("203.0.113.7 - - [14/Mar/2026:11:12:01 +0100] \"GET / HTTP/1.1\" 200 5"),
+            Some(3600)
+        );
+        assert_eq!(
+            off("2026-11-26T10:00:00.123456-05:00 host app[1]: x"),
+            Some(-18000)
+        );
+        assert_eq!(
+            off("[2019-01-31 12:53:20 +0100] [23868] [INFO] Starting"),
+            Some(3600)
+        );
+        assert_eq!(
+            off("2026/03/14 11:15:02 [error] 812#812: *1 connect() failed"),
+            None
+        );
+        assert_eq!(off("2026-03-14T10:15:02.123Z web-1 x"), None);
+        assert_eq!(off("at 12:00:00 -05 something"), None);
+    }
+
+    #[test]
+    fn zone_less_times_take_the_offset_the_other_inputs_agree_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let access = dir.path().join("access.log");
+        let error = dir.path().join("error.log");
+        std::fs::write(
+            &access,
+            "203.0.113.7 - - [14/Mar/2026:11:15:02 +0100] \"GET /ws/a/ HTTP/1.1\" 101 5 \"-\" \"x\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &error,
+            "2026/03/14 11:15:02 [error] 812#812: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 203.0.113.7\n",
+        )
+        .unwrap();
+        let specs: Vec<InputSpec> = [&access, &error]
+            .iter()
+            .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+            .collect();
+        let times = |opts: &Options| {
+            let i = ingest(&specs, opts);
+            let t: Vec<_> = i.records.iter().map(|r| r.ts.unwrap().utc).collect();
+            (t, i.zone, i.inputs[1].warnings.clone())
+        };
+        let auto = Options {
+            tz_from_inputs: true,
+            ..Options::default()
+        };
+        let (t, zone, warnings) = times(&auto);
+        assert_eq!(t[0], t[1], "both 10:15:02Z");
+        assert_eq!(zone.map(|z| z.local_minus_utc()), Some(3600));
+        assert!(warnings[0].contains("taken as +01:00"), "{warnings:?}");
+        // `--tz` given: as it says.
+        let (t, zone, warnings) = times(&Options::default());
+        assert_eq!(t[1] - t[0], chrono::Duration::hours(1));
+        assert_eq!(zone, None);
+        assert!(warnings.is_empty());
     }
 }

@@ -112,9 +112,11 @@ struct ReadArgs {
     /// Year for timestamps that have none (default: from each file's modification time).
     #[arg(long)]
     year: Option<i32>,
-    /// Zone of timestamps that carry none: UTC, local, or an offset like +02:00.
-    #[arg(long, default_value = "UTC")]
-    tz: String,
+    /// Zone of timestamps that carry none: UTC, local, or an offset like +02:00. Without
+    /// it: the offset the other inputs write (nginx's access log beside its error log),
+    /// when they agree on one, else UTC.
+    #[arg(long)]
+    tz: Option<String>,
     /// Longest line kept whole, in bytes; longer lines are cut and flagged.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE)]
     max_line_bytes: usize,
@@ -307,10 +309,10 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
             ))
         })?),
     };
-    let (tz, tz_label) = logweave::time::parse_tz_arg(&a.tz).ok_or_else(|| {
+    let tz_arg = a.tz.as_deref().unwrap_or("UTC");
+    let (tz, tz_label) = logweave::time::parse_tz_arg(tz_arg).ok_or_else(|| {
         Error::Usage(format!(
-            "--tz '{}': expected UTC, local, or an offset like +02:00",
-            a.tz
+            "--tz '{tz_arg}': expected UTC, local, or an offset like +02:00"
         ))
     })?;
     let specs: Vec<InputSpec> = if a.paths.is_empty() {
@@ -349,6 +351,7 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
         format,
         year: a.year,
         tz,
+        tz_from_inputs: a.tz.is_none(),
         max_line: a.max_line_bytes,
         since,
         until,
@@ -366,7 +369,7 @@ fn parse(a: ParseArgs) -> Result<ExitCode, Error> {
     let mut out = BufWriter::new(stdout.lock());
     let ropts = RecordOptions {
         redact: !a.read.no_redact,
-        tz_label,
+        tz_label: ingested.zone.map_or(tz_label, |z| z.to_string()),
     };
     records::write_jsonl(&mut out, &ingested.records, &ingested.inputs, &ropts)
         .map_err(Error::Output)?;

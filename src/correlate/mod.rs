@@ -526,6 +526,11 @@ pub struct State {
     /// The host names connections' processes run on, one copy each: a stack has a few
     /// hosts and `watch` may hold 100k connections naming them.
     hosts: BTreeSet<Arc<str>>,
+    /// Hold the proxy's access lines that do not say how long the request took, and
+    /// place them once every line is placed ([`Builder::place_deferred`]): `scan` only.
+    defer_untimed_access: bool,
+    /// The events held so, in order.
+    deferred: Vec<usize>,
 }
 
 impl State {
@@ -1316,6 +1321,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             self.st.global.push(ei);
             return;
         }
+        if self.st.defer_untimed_access && self.untimed_access(e) {
+            self.st.deferred.push(ei);
+            return;
+        }
         for k in &f.keys {
             if let Some(&ci) = self.st.keys.get(k) {
                 // Closed by a key-less line (uvicorn's `connection closed`) it still owns
@@ -2085,6 +2094,146 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         Cow::Owned(pool)
     }
 
+    /// A proxy's access line of an upgraded WebSocket (101) that does not say how long it
+    /// lasted (nginx's default `combined` format has no `$request_time`), or another match
+    /// of the line just held back. A refused handshake's line (403, 502, 499) is written
+    /// when it began, near enough: it is placed as it comes.
+    fn untimed_access(&self, e: &Event) -> bool {
+        if self
+            .st
+            .deferred
+            .last()
+            .is_some_and(|&d| self.ev(d).record == e.record)
+        {
+            return true;
+        }
+        e.stage == Stage::Proxy
+            && e.ts.is_some()
+            && e.cap("status") == Some("101")
+            && e.cap("path").is_some()
+            && e.cap("request_time").is_none()
+    }
+
+    /// Places the access lines [`Builder::untimed_access`] held back, now that every
+    /// connection's close is known.
+    ///
+    /// nginx writes its access line when the request ends; without `request_time` the
+    /// line does not say when it began. Placed as it comes, it took the connection on
+    /// its path that started in its second, another client's, and opened one of its own
+    /// beside a long session, which then took that session's key-less close lines. Held
+    /// to the end, it joins the session on its path, with no proxy line of its own,
+    /// answered as the line says, that the server closed nearest the line's time within
+    /// two seconds (two as near leave it alone), and the proxy's error lines of its
+    /// request come with it; else the session that started in its second, as before.
+    pub fn place_deferred(&mut self) {
+        const SLACK_MS: i64 = 2_000;
+        let deferred = std::mem::take(&mut self.st.deferred);
+        if deferred.is_empty() {
+            return;
+        }
+        // (path, close in ms, index) of the sessions only the server and application logged.
+        let mut closes: BTreeSet<(Box<str>, i64, usize)> = (0..self.st.conns.len())
+            .filter(|&x| self.st.caches[x].has_server && !self.st.caches[x].has_proxy)
+            .filter_map(|x| {
+                let (t, _) = self.st.caches[x].closed_at?;
+                Some((self.st.conns[x].path.clone()?, t.timestamp_millis(), x))
+            })
+            .collect();
+        let mut i = 0;
+        while i < deferred.len() {
+            let ai = deferred[i];
+            let e = self.ev(ai);
+            // The other matches of the same line go where it goes.
+            let n = deferred[i..]
+                .iter()
+                .take_while(|&&d| self.ev(d).record == e.record)
+                .count();
+            let group = deferred[i..i + n].to_vec();
+            i += n;
+            let path: Box<str> = normalize_path(e.cap("path").unwrap_or("")).into();
+            let ts = e.ts.expect("held lines have a time");
+            // A whole-second time is the start of the second the request ended in.
+            let half = if self.rec(e.record).coarse { 500 } else { 0 };
+            let at = ts.timestamp_millis() + half;
+            let answer = answer_of(e);
+            let mut fitting: Vec<(i64, usize)> = closes
+                .range((path.clone(), at - SLACK_MS, 0)..=(path.clone(), at + SLACK_MS, usize::MAX))
+                .map(|(_, t, x)| ((t - at).abs(), *x))
+                .filter(|&(_, x)| {
+                    self.st.conns[x]
+                        .start
+                        .is_some_and(|s| s.timestamp_millis() <= at)
+                        && answer
+                            .zip(self.st.caches[x].answer)
+                            .is_none_or(|(a, b)| a == b)
+                })
+                .collect();
+            fitting.sort_unstable();
+            let session = match fitting[..] {
+                [(_, x)] => Some(x),
+                [(d0, x), (d1, _), ..] if d0 < d1 => Some(x),
+                _ => None,
+            };
+            let sibling = self.error_fragment_of(e, &path);
+            let target = match (session, sibling) {
+                (Some(x), sibling) => {
+                    if let Some((t, _)) = self.st.caches[x].closed_at {
+                        closes.remove(&(path.clone(), t.timestamp_millis(), x));
+                    }
+                    if let Some(o) = sibling {
+                        let links = std::mem::take(&mut self.st.conns[o].links);
+                        let o_end = self.st.conns[o].end;
+                        let xc = &mut self.st.conns[x];
+                        xc.links.extend(links);
+                        xc.end = xc.end.max(o_end);
+                        self.st.caches[o].has_proxy = false;
+                    }
+                    Some((x, "end"))
+                }
+                (None, Some(o)) => Some((o, "request")),
+                (None, None) => self.proxy_candidate(ai).map(|c| (c, "request_time")),
+            };
+            match target {
+                Some((ci, key)) => {
+                    for &g in &group {
+                        self.attach(ci, g, key, false);
+                    }
+                }
+                None => {
+                    self.open(group[0]);
+                    let ci = self.st.landed.expect("an opened connection");
+                    for &g in &group[1..] {
+                        self.attach(ci, g, "line", true);
+                    }
+                }
+            }
+        }
+        drop_emptied(self.st);
+    }
+
+    /// A connection of the proxy's error lines alone (`upstream timed out (110: ...)
+    /// while proxying upgraded connection`) about the request of access line `e`: its
+    /// path, its client address, the second it ended in.
+    fn error_fragment_of(&self, e: &Event, path: &str) -> Option<usize> {
+        let ts = e.ts?;
+        let cip = client_ip_of(e);
+        (0..self.st.conns.len()).find(|&o| {
+            let c = &self.st.conns[o];
+            self.st.caches[o].has_proxy
+                && !self.st.caches[o].has_server
+                && !c.links.is_empty()
+                && c.path.as_deref() == Some(path)
+                && c.links.iter().all(|l| {
+                    let x = self.ev(l.event);
+                    x.stage == Stage::Proxy
+                        && x.cap("status").is_none()
+                        && cip.is_none_or(|ip| client_ip_of(x).is_none_or(|y| y == ip))
+                        && x.ts
+                            .is_some_and(|t| (t - ts).num_milliseconds().abs() <= 1_000)
+                })
+        })
+    }
+
     /// For a proxy error line (no status, no `request_time`: `upstream timed out ...
     /// while proxying upgraded connection`, `connect() failed (111...)`): nginx writes
     /// it when the request ends, like the access line, so it joins the connection whose
@@ -2393,104 +2542,6 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
         }
     }
     drop_emptied(st);
-}
-
-/// Gives a proxy's access line that does not say how long the request took (nginx's
-/// default `combined` format has no `$request_time`) to the WebSocket session the server
-/// closed when the line was written.
-///
-/// nginx writes its access line when the request ends. Without `request_time` the scan
-/// joins it to a connection on its path that started then (a refused handshake), and a
-/// longer session the server logged stays apart from it, as two connections: the
-/// proxy's, with the proxy's errors (`upstream timed out ... while proxying upgraded
-/// connection`), and the server's. The session is the one on the same path, with no proxy
-/// line of its own, answered as the line says, whose close is nearest the line's time,
-/// within two seconds (both may write whole seconds, and either end may close first).
-/// Two closes as near leave the line where it is. Scan only: the server's close may be
-/// written after the proxy's line.
-fn join_proxy_closes<S: Store + ?Sized>(st: &mut State, store: &S) {
-    const SLACK_MS: i64 = 2_000;
-    let proxy_only: Vec<usize> = (0..st.conns.len())
-        .filter(|&o| st.caches[o].has_proxy && !st.caches[o].has_server)
-        .collect();
-    if proxy_only.is_empty() {
-        return;
-    }
-    // (path, close in ms, index) of the sessions only the server and application logged.
-    let mut closes: BTreeSet<(Box<str>, i64, usize)> = (0..st.conns.len())
-        .filter(|&x| st.caches[x].has_server && !st.caches[x].has_proxy)
-        .filter_map(|x| {
-            let (t, _) = st.caches[x].closed_at?;
-            Some((st.conns[x].path.clone()?, t.timestamp_millis(), x))
-        })
-        .collect();
-    if closes.is_empty() {
-        return;
-    }
-    let mut moved = false;
-    for o in proxy_only {
-        let Some(path) = st.conns[o].path.clone() else {
-            continue;
-        };
-        // Its one access line, and only when no line of it says how long it took.
-        let mut access = st.conns[o].links.iter().map(|l| l.event).filter(|&i| {
-            store.event(i).stage == Stage::Proxy && store.event(i).cap("status").is_some()
-        });
-        let (Some(ai), None) = (access.next(), access.next()) else {
-            continue;
-        };
-        let timed = st.conns[o]
-            .links
-            .iter()
-            .any(|l| store.event(l.event).cap("request_time").is_some());
-        let e = store.event(ai);
-        let Some(ts) = e.ts.filter(|_| !timed) else {
-            continue;
-        };
-        // A whole-second time is the start of the second the request ended in.
-        let half = if store.origin(e.record).coarse {
-            500
-        } else {
-            0
-        };
-        let at = ts.timestamp_millis() + half;
-        let answer = answer_of(e);
-        let mut fitting: Vec<(i64, usize)> = closes
-            .range((path.clone(), at - SLACK_MS, 0)..=(path.clone(), at + SLACK_MS, usize::MAX))
-            .map(|(_, t, x)| ((t - at).abs(), *x))
-            .filter(|&(_, x)| {
-                st.conns[x]
-                    .start
-                    .is_some_and(|s| s.timestamp_millis() <= at)
-                    && answer.zip(st.caches[x].answer).is_none_or(|(a, b)| a == b)
-            })
-            .collect();
-        fitting.sort_unstable();
-        let x = match fitting[..] {
-            [(_, x)] => x,
-            [(d0, x), (d1, _), ..] if d0 < d1 => x,
-            _ => continue,
-        };
-        let links = std::mem::take(&mut st.conns[o].links);
-        let (o_start, o_end) = (st.conns[o].start, st.conns[o].end);
-        let xc = &mut st.conns[x];
-        xc.links.extend(
-            links
-                .into_iter()
-                .map(|l| if l.event == ai { l.inferred("end") } else { l }),
-        );
-        xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
-        xc.end = xc.end.max(o_end);
-        st.caches[x].has_proxy = true;
-        let t = st.caches[x].closed_at.map(|(t, _)| t.timestamp_millis());
-        if let Some(t) = t {
-            closes.remove(&(path, t, x));
-        }
-        moved = true;
-    }
-    if moved {
-        drop_emptied(st);
-    }
 }
 
 /// Drops the connections whose lines all went to others, with their caches: the two
@@ -3000,6 +3051,7 @@ fn place_all<S: Store + ?Sized>(
             retiring.note(b.st, ci);
         }
     }
+    b.place_deferred();
 }
 
 /// [`correlate`], looking every `every` events for finished connections to retire once
@@ -3012,7 +3064,10 @@ fn correlate_sweeping(
     least: usize,
 ) -> Correlated {
     let store = Slices { records, events };
-    let mut st = State::default();
+    let mut st = State {
+        defer_untimed_access: true,
+        ..State::default()
+    };
     let mut b = Builder::new(set, &store, &mut st);
     place_all(&mut b, events, every, least);
     absorb_orphans(&mut st, &store);
@@ -3022,7 +3077,6 @@ fn correlate_sweeping(
     rehome_errors(&mut st, set, &store);
     rehome_errors(&mut st, set, &store);
     pair_closes_in_order(&mut st, &store);
-    join_proxy_closes(&mut st, &store);
     // What only the searches read (the key and path indexes, every connection's cache)
     // goes before the connections are copied out of their chunks: it is as large as the
     // connections themselves, and held with the copy it made the scan's peak.

@@ -74,9 +74,11 @@ fn rules() -> &'static [Rule] {
                     let key = g[1].to_ascii_lowercase();
                     let value = g[3];
                     let tokenish = key.ends_with("token") || key == "jwt" || key.starts_with("sig") || key.starts_with("session");
+                    // Nor is a short number (`User found in JWT: 7`: a user id).
                     let prose = !g[2].contains('=')
                         && value.len() < 20
-                        && value.chars().all(|ch| ch.is_ascii_alphabetic());
+                        && (value.chars().all(|ch| ch.is_ascii_alphabetic())
+                            || value.len() < 10 && value.chars().all(|ch| ch.is_ascii_digit()));
                     if tokenish && prose {
                         g[0].to_string()
                     } else {
@@ -90,7 +92,15 @@ fn rules() -> &'static [Rule] {
                 r"(?i)\b(token\s+(?:extracted|found|received|value|is|string)\s*[:=-]?\s*)",
                 r"[^\s,;]",
                 6,
-                |g| format!("{}{MARK}", g[1]),
+                |g| {
+                    // `Token is invalid or expired`: a word, not a token.
+                    let value = g[2];
+                    if value.len() < 20 && value.chars().all(|ch| ch.is_ascii_alphabetic()) {
+                        g[0].to_string()
+                    } else {
+                        format!("{}{MARK}", g[1])
+                    }
+                },
                 &["token"],
             ),
             // A DRF / opaque token written after the word: `token 9944b09199c6...`.
@@ -300,6 +310,25 @@ mod tests {
 
     /// Regression: a value already replaced by a marker was redacted again, and the
     /// marker lost its end to the rule's tail (`token=[redacted]]`).
+    #[test]
+    fn words_and_short_numbers_after_token_names_are_not_secrets() {
+        // Found on applications' own lines: the redaction garbled the diagnosis
+        // ("Token is [redacted] or expired") and hid the user a JWT named.
+        for keep in [
+            "Token is invalid or expired",
+            "User found in JWT: 7",
+            "Token found: none",
+        ] {
+            assert_eq!(redact(keep), keep);
+        }
+        assert_eq!(
+            redact("Token found: 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"),
+            "Token found: [redacted]"
+        );
+        assert_eq!(redact("jwt: 12345678901234"), "jwt: [redacted]");
+        assert_eq!(redact("password: 1234"), "password: [redacted]");
+    }
+
     #[test]
     fn a_value_redacted_already_is_left_as_it_is() {
         for line in [

@@ -172,9 +172,9 @@ pub struct WhenDef {
     /// ... within this window ...
     #[serde(default)]
     pub window: Option<Spanned<String>>,
-    /// ... sharing this capture.
+    /// ... sharing this capture (or all of these: `["client_ip", "path"]`).
     #[serde(default)]
-    pub by: Option<String>,
+    pub by: OneOrMany,
 }
 
 /// A pattern id or a list of them (the span covers the whole value).

@@ -428,7 +428,7 @@ pub struct When {
     /// ... within this window ...
     pub window: Option<Duration>,
     /// ... sharing this capture.
-    pub by: Option<String>,
+    pub by: Vec<String>,
 }
 
 /// A compiled rule.
@@ -755,7 +755,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             statuses: w.status.clone(),
             count: w.count,
             window: dur(&w.window)?,
-            by: w.by.clone(),
+            by: w.by.items().into_iter().map(|(name, _)| name).collect(),
         };
         if when.seen.is_empty() {
             return Err(at(r.when.span(), "a rule needs `seen`".into()));

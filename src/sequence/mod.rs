@@ -15,6 +15,7 @@
 
 pub use crate::jwt;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration as CDuration, Utc};
@@ -155,24 +156,39 @@ fn num(e: &Event, name: &str) -> Option<u32> {
 /// The group a `count` rule counts `e` in: the `by` capture, else that field of its
 /// connection; `None` when neither says (the line is not counted).
 pub(crate) fn count_key(rule: &Rule, e: &Event, conn: Option<&Connection>) -> Option<String> {
-    count_key_str(rule, e, conn).map(String::from)
+    count_key_str(rule, e, conn).map(Cow::into_owned)
 }
 
-/// [`count_key`], borrowed from the event or the connection: a scan groups every event a
-/// count rule sees at once, and a copy of each key (a JWT per nginx access line) made its
-/// peak.
-fn count_key_str<'a>(rule: &Rule, e: &'a Event, conn: Option<&'a Connection>) -> Option<&'a str> {
-    let Some(by) = &rule.when.by else {
-        return Some("");
-    };
-    e.cap(by).or_else(|| {
-        conn.and_then(|c| match by.as_str() {
-            "client_ip" => c.client_ip.as_deref(),
-            "user" | "user_id" => c.user.as_deref(),
-            "path" => c.path.as_deref(),
-            _ => None,
+/// [`count_key`], borrowed from the event or the connection when `by` names one capture:
+/// a scan groups every event a count rule sees at once, and a copy of each key (a JWT per
+/// nginx access line) made its peak. Several names make one key of their values.
+fn count_key_str<'a>(
+    rule: &Rule,
+    e: &'a Event,
+    conn: Option<&'a Connection>,
+) -> Option<Cow<'a, str>> {
+    let one = |by: &str| -> Option<&'a str> {
+        e.cap(by).or_else(|| {
+            conn.and_then(|c| match by {
+                "client_ip" => c.client_ip.as_deref(),
+                "user" | "user_id" => c.user.as_deref(),
+                "path" => c.path.as_deref(),
+                _ => None,
+            })
         })
-    })
+    };
+    match &rule.when.by[..] {
+        [] => Some(Cow::Borrowed("")),
+        [by] => one(by).map(Cow::Borrowed),
+        names => {
+            let mut key = String::new();
+            for by in names {
+                key.push_str(one(by)?);
+                key.push('\u{1f}');
+            }
+            Some(Cow::Owned(key))
+        }
+    }
 }
 
 pub(crate) fn passes_filters(rule: &Rule, e: &Event) -> bool {
@@ -568,7 +584,7 @@ impl Eval<'_> {
                 };
                 let window = CDuration::from_std(w).unwrap_or(CDuration::zero());
                 let owner = &owner;
-                let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                let mut groups: BTreeMap<Cow<str>, Vec<usize>> = BTreeMap::new();
                 for (i, e) in self.events.iter().enumerate() {
                     if usize::from(e.at.pack) != pi
                         || !rule.when.seen.contains(&usize::from(e.at.pattern))

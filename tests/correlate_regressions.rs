@@ -1093,3 +1093,41 @@ fn a_plain_request_from_another_address_does_not_join_an_open_websocket_on_its_p
         "the long-polling request is no connection of its own: {c:#?}"
     );
 }
+
+#[test]
+fn an_app_close_right_under_a_servers_close_line_is_that_sessions() {
+    // Daphne behind nginx with --proxy-headers writes every client as port 0, and the
+    // consumer logs `disconnected code=N` with no path: the 1006 of the idle session
+    // right under its WSDISCONNECT went to a lobby session still open, which became
+    // degraded while the idle one looked clean.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("daphne.log");
+    std::fs::write(
+        &p,
+        "127.0.0.1:0 - - [27/Nov/2026:00:50:52] \"WSCONNECTING /ws/echo/lobby/\" - -\n\
+         127.0.0.1:0 - - [27/Nov/2026:00:50:52] \"WSCONNECT /ws/echo/lobby/\" - -\n\
+         2026-11-27 00:50:52,187 INFO     connected\n\
+         127.0.0.1:0 - - [27/Nov/2026:00:50:53] \"WSCONNECTING /ws/idle/quiet/\" - -\n\
+         127.0.0.1:0 - - [27/Nov/2026:00:50:53] \"WSCONNECT /ws/idle/quiet/\" - -\n\
+         2026-11-27 00:50:53,201 INFO     connected\n\
+         127.0.0.1:0 - - [27/Nov/2026:00:50:57] \"WSDISCONNECT /ws/echo/lobby/\" - -\n\
+         127.0.0.1:0 - - [27/Nov/2026:00:50:58] \"WSDISCONNECT /ws/idle/quiet/\" - -\n\
+         2026-11-27 00:50:58,051 INFO     disconnected code=1006\n\
+         2026-11-27 00:50:58,248 INFO     disconnected code=1000\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let c = &s.correlated.connections;
+    let idle = c
+        .iter()
+        .position(|c| c.path.as_deref() == Some("/ws/idle/quiet/"))
+        .unwrap();
+    let lobby = c
+        .iter()
+        .position(|c| c.path.as_deref() == Some("/ws/echo/lobby/"))
+        .unwrap();
+    assert_eq!(s.analysis.close_codes[idle], Some(1006), "{c:#?}");
+    assert_eq!(s.analysis.close_codes[lobby], Some(1000), "{c:#?}");
+    assert_eq!(s.analysis.verdicts[lobby], Verdict::Healthy);
+}

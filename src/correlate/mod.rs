@@ -1477,16 +1477,6 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 }
             }
         }
-        // The application's close (`disconnected code=1006`) right under the server's
-        // close line of a session, in the same log: its disconnect handler runs as the
-        // server closes it (Daphne behind a proxy writes every client as port 0, so that
-        // line names no one either).
-        if e.stage == Stage::Consumer && e.cap("code").is_some() {
-            if let Some(ci) = self.closed_right_above(ei) {
-                self.attach(ci, ei, "line", false);
-                return;
-            }
-        }
         let cand = if let Some(ci) = self.just_closed(ei) {
             Some((ci, "after-close"))
         } else if !pat.after.is_empty() && !pat.repeats {
@@ -1724,35 +1714,6 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
 
     /// The application logged connection `ci`'s close code (`Disconnected with code
     /// 1000`), which its disconnect handler writes once the server closed the socket.
-    /// The session whose server close line (with its path: Daphne's WSDISCONNECT) is the
-    /// record just above `ei`'s in its input, written within a second of it by the same
-    /// process, when the application has not logged that session's close yet.
-    fn closed_right_above(&self, ei: usize) -> Option<usize> {
-        let e = self.ev(ei);
-        let r = self.rec(e.record);
-        let &(rec, ci) = self.st.last_in_input.get(&r.input)?;
-        if rec + 1 != e.record || !self.st.conns[ci].closed {
-            return None;
-        }
-        let above = self.st.conns[ci]
-            .links
-            .iter()
-            .rev()
-            .map(|l| self.ev(l.event))
-            .take_while(|x| x.record == rec)
-            .find(|x| {
-                // (A close that names no path, uvicorn's `connection closed`, may itself be
-                // a guess.)
-                x.stage == Stage::Server && self.set.pattern(x.at).ends && x.cap("path").is_some()
-            })?;
-        let near = match (above.ts, e.ts) {
-            (Some(a), Some(b)) => (b - a).num_milliseconds().abs() <= 1_000,
-            _ => true,
-        };
-        (near && self.same_process(ci, e) && !self.app_closed(ci) && self.compatible(ci, e))
-            .then_some(ci)
-    }
-
     fn app_closed(&self, ci: usize) -> bool {
         self.st.conns[ci]
             .links

@@ -2139,6 +2139,22 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 Some((self.st.conns[x].path.clone()?, t.timestamp_millis(), x))
             })
             .collect();
+        // The connections of the proxy's error lines alone, by path: looked up for each
+        // held line, and a log of a busy proxy holds many.
+        let mut fragments: BTreeMap<Box<str>, Vec<usize>> = BTreeMap::new();
+        for o in 0..self.st.conns.len() {
+            let c = &self.st.conns[o];
+            let alone = self.st.caches[o].has_proxy
+                && !self.st.caches[o].has_server
+                && !c.links.is_empty()
+                && c.links.iter().all(|l| {
+                    let x = self.ev(l.event);
+                    x.stage == Stage::Proxy && x.cap("status").is_none()
+                });
+            if let (true, Some(p)) = (alone, &c.path) {
+                fragments.entry(p.clone()).or_default().push(o);
+            }
+        }
         let mut i = 0;
         while i < deferred.len() {
             let ai = deferred[i];
@@ -2174,7 +2190,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 [(d0, x), (d1, _), ..] if d0 < d1 => Some(x),
                 _ => None,
             };
-            let sibling = self.error_fragment_of(e, &path);
+            let sibling = fragments
+                .get(&path)
+                .and_then(|os| self.error_fragment_of(e, os));
             let target = match (session, sibling) {
                 (Some(x), sibling) => {
                     if let Some((t, _)) = self.st.caches[x].closed_at {
@@ -2211,22 +2229,20 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         drop_emptied(self.st);
     }
 
-    /// A connection of the proxy's error lines alone (`upstream timed out (110: ...)
-    /// while proxying upgraded connection`) about the request of access line `e`: its
-    /// path, its client address, the second it ended in.
-    fn error_fragment_of(&self, e: &Event, path: &str) -> Option<usize> {
+    /// Of `fragments` (connections of the proxy's error lines alone on access line `e`'s
+    /// path: `upstream timed out (110: ...) while proxying upgraded connection`), one
+    /// about `e`'s request: its client address, the second it ended in. A fragment
+    /// given away already is empty.
+    fn error_fragment_of(&self, e: &Event, fragments: &[usize]) -> Option<usize> {
         let ts = e.ts?;
         let cip = client_ip_of(e);
-        (0..self.st.conns.len()).find(|&o| {
+        fragments.iter().copied().find(|&o| {
             let c = &self.st.conns[o];
-            self.st.caches[o].has_proxy
-                && !self.st.caches[o].has_server
-                && !c.links.is_empty()
-                && c.path.as_deref() == Some(path)
+            !c.links.is_empty()
                 && c.links.iter().all(|l| {
                     let x = self.ev(l.event);
-                    x.stage == Stage::Proxy
-                        && x.cap("status").is_none()
+                    // (One that took an access line already is that request's.)
+                    x.cap("status").is_none()
                         && cip.is_none_or(|ip| client_ip_of(x).is_none_or(|y| y == ip))
                         && x.ts
                             .is_some_and(|t| (t - ts).num_milliseconds().abs() <= 1_000)

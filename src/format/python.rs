@@ -553,6 +553,27 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
         });
     }
     let we = word_end(b, s);
+    // uvicorn's level prefix after an asctime (a common uvicorn log config:
+    // `%(asctime)s %(levelprefix)s %(message)s`): `INFO:     msg`.
+    if we > s + 1 && b[we - 1] == b':' {
+        if let Some(level) = py_level(&b[s..we - 1]) {
+            return Some(Tail {
+                level: Some(level),
+                logger: None,
+                source: None,
+                // The message starts ten columns after the level, as in uvicorn's own
+                // lines (`parse_uvicorn`).
+                msg: {
+                    let mut i = we;
+                    while i < b.len() && i < s + 10 && b[i] == b' ' {
+                        i += 1;
+                    }
+                    i
+                },
+                layout: "asctime-uvicorn",
+            });
+        }
+    }
     if let Some(level) = py_level(&b[s..we]) {
         if we >= b.len() {
             return Some(Tail {
@@ -1069,6 +1090,33 @@ mod tests {
             .unwrap();
         assert_eq!(p.field("client_port"), Some("39432"));
         assert_eq!(p.field("asgi_id"), None);
+    }
+
+    #[test]
+    fn uvicorn_level_prefix_after_an_asctime_is_read() {
+        // A common uvicorn log config: `%(asctime)s %(levelprefix)s %(message)s`; its
+        // lines were all unparsed, with no time.
+        let ctx = TimeCtx::default();
+        let p = PythonLogging
+            .parse(
+                "2024-04-19 21:40:15 INFO:     ('172.17.0.1', 45180) - \"WebSocket /ws\" [accepted]",
+                &ctx,
+            )
+            .unwrap();
+        assert_eq!(p.level, Some(Level::Info));
+        assert!(p.ts.is_some());
+        assert_eq!(
+            p.message,
+            "('172.17.0.1', 45180) - \"WebSocket /ws\" [accepted]"
+        );
+        let p = PythonLogging
+            .parse(
+                "2024-04-19 21:40:16 WARNING:  Unsupported upgrade request.",
+                &ctx,
+            )
+            .unwrap();
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(p.message, "Unsupported upgrade request.");
     }
 
     #[test]

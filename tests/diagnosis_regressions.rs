@@ -147,3 +147,39 @@ fn uvicorn_refusals_with_any_status_are_findings_not_open_connections() {
     let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
     assert_eq!(rules, ["handshake.rejected"]);
 }
+
+#[test]
+fn a_token_that_expired_during_a_session_only_nginx_saw_is_not_an_expired_token() {
+    // nginx writes a WebSocket's access line at its close, with its length: the session
+    // began 180.9 s before. It was taken to begin at the close, after the token's `exp`
+    // (10:13:20), and reported auth.token-expired, though the server had accepted it.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("access.log");
+    std::fs::write(
+        &p,
+        "203.0.113.7 - - [14/Mar/2026:10:15:02 +0000] \"GET /ws/chat/42/?token=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo0MiwiZXhwIjoxNzczNDgzMjAwfQ.Yk3b0lT1dQ9b6h2mA8oQm7wQeO5m6fQv1f4c2e8a9b0 HTTP/1.1\" 101 5120 \"-\" \"Mozilla/5.0\" 180.904\n\
+         203.0.113.7 - - [14/Mar/2026:10:17:06 +0000] \"GET /ws/chat/42/?token=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo0MiwiZXhwIjoxNzczNDgzMjAwfQ.Yk3b0lT1dQ9b6h2mA8oQm7wQeO5m6fQv1f4c2e8a9b0 HTTP/1.1\" 101 240 \"-\" \"Mozilla/5.0\" 60.061\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let c = &s.correlated.connections;
+    assert_eq!(c.len(), 2);
+    assert_eq!(
+        c[0].start.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2026-03-14T10:12:01.096+00:00")
+    );
+    let expired: Vec<&str> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == "auth.token-expired")
+        .map(|f| f.diagnosis.as_str())
+        .collect();
+    // Only the second: it began at 10:16:05, after the token's end.
+    assert_eq!(expired.len(), 1, "{expired:?}");
+    assert!(
+        expired[0].contains("2m 45s before the connection"),
+        "{expired:?}"
+    );
+}

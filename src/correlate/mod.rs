@@ -1176,7 +1176,18 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             } else {
                 &mut cache.first_precise
             };
-            if let Some(t) = e.ts {
+            // The proxy writes its access line at the close, with the session's length: of
+            // a connection only the proxy saw, that says when it began (the server's own
+            // lines say it better where there are some).
+            let began = match (e.stage, e.cap("request_time")) {
+                (Stage::Proxy, Some(rt)) if !cache.has_server => rt
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .and_then(|s| Some(e.ts? - CDuration::milliseconds((s * 1000.0) as i64))),
+                _ => e.ts,
+            };
+            if let Some(t) = began {
                 *slot = Some(slot.map_or(t, |s| s.min(t)));
             }
             c.start = match (cache.first_coarse, cache.first_precise) {

@@ -183,3 +183,29 @@ fn a_token_that_expired_during_a_session_only_nginx_saw_is_not_an_expired_token(
         "{expired:?}"
     );
 }
+
+#[test]
+fn a_task_queue_or_database_program_stopping_is_no_websocket_servers_restart() {
+    // supervisord runs celery and the like beside Daphne: their exits dropped no
+    // WebSocket, yet each was a server.restart that degraded the sessions open then.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("supervisord.log");
+    std::fs::write(
+        &p,
+        "2026-11-23 19:40:00,101 INFO exited: celery_worker (exit status 1; not expected)\n\
+         2026-11-23 19:40:01,101 INFO stopped: celerybeat (terminated by SIGTERM)\n\
+         2026-11-23 19:40:01,201 WARN killing 'redis' (812) with SIGKILL\n\
+         2026-11-23 19:40:02,101 INFO exited: daphne (exit status 1; not expected)\n",
+    )
+    .unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let d: Vec<&str> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| f.diagnosis.as_str())
+        .collect();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].starts_with("daphne exited"), "{d:?}");
+}

@@ -76,8 +76,7 @@ fn rules() -> &'static [Rule] {
                     let tokenish = key.ends_with("token") || key == "jwt" || key.starts_with("sig") || key.starts_with("session");
                     // Nor is a short number (`User found in JWT: 7`: a user id).
                     let prose = !g[2].contains('=')
-                        && value.len() < 20
-                        && (value.chars().all(|ch| ch.is_ascii_alphabetic())
+                        && (is_word(value)
                             || value.len() < 10 && value.chars().all(|ch| ch.is_ascii_digit()));
                     if tokenish && prose {
                         g[0].to_string()
@@ -95,7 +94,7 @@ fn rules() -> &'static [Rule] {
                 |g| {
                     // `Token is invalid or expired`: a word, not a token.
                     let value = g[2];
-                    if value.len() < 20 && value.chars().all(|ch| ch.is_ascii_alphabetic()) {
+                    if is_word(value) {
                         g[0].to_string()
                     } else {
                         format!("{}{MARK}", g[1])
@@ -172,6 +171,12 @@ fn rules() -> &'static [Rule] {
 /// Replaces every match of `r` in `text` (what `replace_all` with `r.full` does, except
 /// that a value in brackets takes its closing bracket and the marker itself stays), or
 /// `None` when there is none.
+/// A short run of letters only (`invalid`, `none`): a word of prose where a token's rule
+/// expected its value, not a secret.
+fn is_word(value: &str) -> bool {
+    value.len() < 20 && value.chars().all(|ch| ch.is_ascii_alphabetic())
+}
+
 fn apply(r: &Rule, text: &str) -> Option<String> {
     let mut locs = r.head.capture_locations();
     let groups = locs.len();

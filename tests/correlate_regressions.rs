@@ -994,14 +994,17 @@ fn an_access_line_without_request_time_joins_the_session_the_server_closed_in_it
         ];
         pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
     };
+    let access = format!(
+        "203.0.113.7 - - [26/Nov/2026:10:01:10 +0000] \"GET /ws/a/ HTTP/1.1\" 101 412 {ua}\n"
+    );
+    // Two sessions on /ws/a/, opened at :00 and :30.
+    let opens = d("10:00:00", 50312, "WSCONNECTING", "/ws/a/")
+        + &d("10:00:00", 50312, "WSCONNECT", "/ws/a/")
+        + &d("10:00:30", 50318, "WSCONNECTING", "/ws/a/")
+        + &d("10:00:30", 50318, "WSCONNECT", "/ws/a/");
     let one = scan(
-        format!(
-            "203.0.113.7 - - [26/Nov/2026:10:01:10 +0000] \"GET /ws/a/ HTTP/1.1\" 101 412 {ua}\n"
-        ),
-        d("10:00:00", 50312, "WSCONNECTING", "/ws/a/")
-            + &d("10:00:00", 50312, "WSCONNECT", "/ws/a/")
-            + &d("10:00:30", 50318, "WSCONNECTING", "/ws/a/")
-            + &d("10:00:30", 50318, "WSCONNECT", "/ws/a/")
+        access.clone(),
+        opens.clone()
             + &d("10:00:40", 50318, "WSDISCONNECT", "/ws/a/")
             + &d("10:01:10", 50312, "WSDISCONNECT", "/ws/a/"),
     );
@@ -1017,13 +1020,8 @@ fn an_access_line_without_request_time_joins_the_session_the_server_closed_in_it
     // Two sessions on the path closed in that second: either could be the proxy's, and
     // neither is guessed.
     let two = scan(
-        format!(
-            "203.0.113.7 - - [26/Nov/2026:10:01:10 +0000] \"GET /ws/a/ HTTP/1.1\" 101 412 {ua}\n"
-        ),
-        d("10:00:00", 50312, "WSCONNECTING", "/ws/a/")
-            + &d("10:00:00", 50312, "WSCONNECT", "/ws/a/")
-            + &d("10:00:30", 50318, "WSCONNECTING", "/ws/a/")
-            + &d("10:00:30", 50318, "WSCONNECT", "/ws/a/")
+        access,
+        opens.clone()
             + &d("10:01:10", 50318, "WSDISCONNECT", "/ws/a/")
             + &d("10:01:10", 50312, "WSDISCONNECT", "/ws/a/"),
     );

@@ -6,6 +6,15 @@ use logweave::input::InputSpec;
 use logweave::pattern::PackSet;
 use logweave::pipeline;
 
+/// Scans `text`, written to a file called `name`, with the built-in packs.
+fn scan_text(name: &str, text: &str) -> pipeline::Scan {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
+}
+
 fn diagnoses(fixture: &str, rule: &str) -> Vec<String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let dir = root.join(fixture);
@@ -54,18 +63,13 @@ fn unsupported_upgrade_alone_does_not_say_the_websocket_library_is_missing() {
     // python-socketio#686: nginx sent `Connection: upgrade` on every request, so uvicorn
     // (with its WebSocket library) warned about each plain one. Only `No supported
     // WebSocket library detected` says the library is missing.
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("uvicorn.log");
-    std::fs::write(
-        &p,
+    let s = scan_text(
+        "uvicorn.log",
         "INFO:     Uvicorn running on http://127.0.0.1:5000 (Press CTRL+C to quit)\n\
          WARNING:  Unsupported upgrade request.\n\
          INFO:     127.0.0.1:40110 - \"GET /api/items/ HTTP/1.1\" 200 OK\n\
          WARNING:  Unsupported upgrade request.\n",
-    )
-    .unwrap();
-    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    );
     assert!(s.analysis.findings.is_empty(), "{:#?}", s.analysis.findings);
     assert!(s.correlated.connections.is_empty());
 }
@@ -75,17 +79,12 @@ fn a_rejection_with_no_application_line_does_not_say_a_consumer_closed_it() {
     // channels#2062: runserver rejected /ws/chat/44/ (the origin check). The chat
     // application's pack said its consumer had closed before accept(), with nothing of
     // that consumer in the log, beside the server pack's origin-check finding.
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("runserver.log");
-    std::fs::write(
-        &p,
+    let s = scan_text(
+        "runserver.log",
         "WebSocket HANDSHAKING /ws/chat/44/ [172.20.0.1:51624]\n\
          WebSocket REJECT /ws/chat/44/ [172.20.0.1:51624]\n\
          WebSocket DISCONNECT /ws/chat/44/ [172.20.0.1:51624]\n",
-    )
-    .unwrap();
-    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    );
     let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
     assert!(rules.contains(&"handshake.rejected"), "{rules:?}");
     for f in &s.analysis.findings {
@@ -125,25 +124,22 @@ fn programs_stopped_together_are_told_once_in_the_text_report() {
 fn uvicorn_refusals_with_any_status_are_findings_not_open_connections() {
     // A 429 from a rate-limiting middleware, a 404 with no route, and a 403 logged only
     // as `connection rejected` (--no-access-log) were left "open" with no finding.
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("uvicorn.log");
-    std::fs::write(
-        &p,
+    let s = scan_text(
+        "uvicorn.log",
         "INFO:     10.0.0.7:50110 - \"WebSocket /ws/chat/\" 429\n\
          INFO:     connection rejected (429 Too Many Requests)\n\
          INFO:     10.0.0.7:50112 - \"WebSocket /ws/chta/\" 404\n\
          INFO:     connection rejected (404 Not Found)\n",
-    )
-    .unwrap();
-    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    );
     let mut rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
     rules.sort();
     assert_eq!(rules, ["handshake.not-routed", "handshake.rejected"]);
     assert_eq!(s.correlated.connections.len(), 2);
 
-    std::fs::write(&p, "INFO:     connection rejected (403 Forbidden)\n").unwrap();
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let s = scan_text(
+        "uvicorn.log",
+        "INFO:     connection rejected (403 Forbidden)\n",
+    );
     let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
     assert_eq!(rules, ["handshake.rejected"]);
 }
@@ -153,16 +149,11 @@ fn a_token_that_expired_during_a_session_only_nginx_saw_is_not_an_expired_token(
     // nginx writes a WebSocket's access line at its close, with its length: the session
     // began 180.9 s before. It was taken to begin at the close, after the token's `exp`
     // (10:13:20), and reported auth.token-expired, though the server had accepted it.
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("access.log");
-    std::fs::write(
-        &p,
+    let s = scan_text(
+        "access.log",
         "203.0.113.7 - - [14/Mar/2026:10:15:02 +0000] \"GET /ws/chat/42/?token=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo0MiwiZXhwIjoxNzczNDgzMjAwfQ.Yk3b0lT1dQ9b6h2mA8oQm7wQeO5m6fQv1f4c2e8a9b0 HTTP/1.1\" 101 5120 \"-\" \"Mozilla/5.0\" 180.904\n\
          203.0.113.7 - - [14/Mar/2026:10:17:06 +0000] \"GET /ws/chat/42/?token=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo0MiwiZXhwIjoxNzczNDgzMjAwfQ.Yk3b0lT1dQ9b6h2mA8oQm7wQeO5m6fQv1f4c2e8a9b0 HTTP/1.1\" 101 240 \"-\" \"Mozilla/5.0\" 60.061\n",
-    )
-    .unwrap();
-    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    );
     let c = &s.correlated.connections;
     assert_eq!(c.len(), 2);
     assert_eq!(
@@ -188,18 +179,13 @@ fn a_token_that_expired_during_a_session_only_nginx_saw_is_not_an_expired_token(
 fn a_task_queue_or_database_program_stopping_is_no_websocket_servers_restart() {
     // supervisord runs celery and the like beside Daphne: their exits dropped no
     // WebSocket, yet each was a server.restart that degraded the sessions open then.
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("supervisord.log");
-    std::fs::write(
-        &p,
+    let s = scan_text(
+        "supervisord.log",
         "2026-11-23 19:40:00,101 INFO exited: celery_worker (exit status 1; not expected)\n\
          2026-11-23 19:40:01,101 INFO stopped: celerybeat (terminated by SIGTERM)\n\
          2026-11-23 19:40:01,201 WARN killing 'redis' (812) with SIGKILL\n\
          2026-11-23 19:40:02,101 INFO exited: daphne (exit status 1; not expected)\n",
-    )
-    .unwrap();
-    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    );
     let d: Vec<&str> = s
         .analysis
         .findings

@@ -589,6 +589,8 @@ fn slim(mut r: Record, hosts: &mut BTreeSet<Arc<str>>) -> Record {
     // busy journal's matched lines, each held a box of about 100 bytes for it).
     if let Some(app) = r.app.take() {
         r.flags.coarse_app = app.ts.is_some_and(|t| t.digits == 0);
+        // And its pid names the writer (`Record::writer_pid`).
+        r.pid = app.pid.or(r.pid);
     }
     r.fields = Box::default();
     r.program = None;

@@ -201,6 +201,14 @@ pub struct Record {
 }
 
 impl Record {
+    /// The process that wrote the line: the application's own pid when its layout
+    /// writes one, else the envelope's. A gunicorn worker writes `[124]` in its lines
+    /// while journald stamps them with the stream of the master that spawned it
+    /// (`gunicorn[99]`): only the worker's pid tells its connections from its siblings'.
+    pub fn writer_pid(&self) -> Option<u32> {
+        self.app.as_ref().and_then(|a| a.pid).or(self.pid)
+    }
+
     /// The line's time says only which second it was written in: its own time, or the
     /// time the application wrote inside it (Daphne's access line `[26/Nov/2026:00:32:04]`
     /// in a journal that stamped its arrival), is whole seconds.

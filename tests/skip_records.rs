@@ -322,14 +322,15 @@ fn matching_while_reading_holds_only_matched_records_and_the_time_stubs_they_nee
             }
             let (whole, found) = &wanted[&(r.input, r.line)];
             assert_eq!(m, found, "{at}: matched as when built in full");
-            // What the analysis and the reports read is kept; the rest is dropped.
+            // What the analysis and the reports read is kept; the rest is dropped (the
+            // application's pid, when it wrote one, becomes the record's).
             assert_eq!(
-                (r.ts, &r.message, &r.host, r.pid, r.end_line),
+                (r.ts, &r.message, &r.host, r.writer_pid(), r.end_line),
                 (
                     whole.ts,
                     &whole.message,
                     &whole.host,
-                    whole.pid,
+                    whole.writer_pid(),
                     whole.end_line
                 ),
                 "{at}"

@@ -451,7 +451,7 @@ impl Origin<'_> {
         Origin {
             input: r.input,
             host: r.host.as_deref(),
-            pid: r.pid,
+            pid: r.writer_pid(),
             coarse: r.coarse_time(),
         }
     }

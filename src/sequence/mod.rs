@@ -701,10 +701,38 @@ impl Eval<'_> {
                         })
                         .collect(),
                 };
+                let conns =
+                    of_stopped_process(conns, e, writer, |i| self.corr.connections[i].process());
                 self.push(rule, &pack.name, conns, vec![gi], e.ts);
             }
         }
     }
+}
+
+/// `conns` less those another process served, when the line names the process that
+/// stopped (`Worker (pid:125) was sent SIGKILL!`, `Finished server process [666]`) and
+/// some of `conns` are known to be that process's (`process_of`, as
+/// [`Connection::process`]): gunicorn's master replacing one worker leaves its siblings'
+/// sessions up. Connections whose process is unknown stay (an nginx line alone says
+/// nothing of which worker served it); and when none is known to be the named process's
+/// (a journal that stamps every worker's lines with the master's pid), all stay.
+pub fn of_stopped_process<'c>(
+    mut conns: Vec<usize>,
+    e: &Event,
+    writer: Option<(Option<&str>, u32)>,
+    process_of: impl Fn(usize) -> Option<(Option<&'c str>, u32)>,
+) -> Vec<usize> {
+    let Some(pid) = e.cap("pid").and_then(|p| p.parse::<u32>().ok()) else {
+        return conns;
+    };
+    let host = writer.and_then(|(h, _)| h);
+    let served_by = |i: usize| {
+        process_of(i).map(|(h, p)| p == pid && (host.is_none() || h.is_none() || h == host))
+    };
+    if conns.iter().any(|&i| served_by(i) == Some(true)) {
+        conns.retain(|&i| served_by(i) != Some(false));
+    }
+    conns
 }
 
 /// How long after a stop a failed attempt is counted as one of its gap (the 502s while

@@ -197,14 +197,15 @@ struct Held {
 
 impl Held {
     fn of(r: Record, hosts: &mut BTreeSet<Arc<str>>, events: Box<[Option<Event>]>) -> Held {
+        let pid = r.writer_pid();
         Held {
             input: r.input,
             line: r.line,
             ts: r.ts.map(|t| t.utc),
             coarse: r.coarse_time(),
             host: r.host.map(|h| crate::record::intern(hosts, &h)),
-            pid: r.pid.unwrap_or(0),
-            has_pid: r.pid.is_some(),
+            pid: pid.unwrap_or(0),
+            has_pid: pid.is_some(),
             message: r.message.into_boxed_str(),
             events,
         }
@@ -794,7 +795,19 @@ impl<'a> Engine<'a> {
             }
             _ => Vec::new(),
         };
+        let writer = writer.as_ref().map(|(h, p)| (h.as_deref(), *p));
+        let conns = sequence::of_stopped_process(conns, &e, writer, |ci| {
+            self.state.connection(ci).process()
+        });
         for rule in pack.rules.iter().filter(fires) {
+            // One connection told of one rule once, as scan's `dedup` merges them (a
+            // worker's `WORKER TIMEOUT`, then its `was sent SIGKILL!`).
+            if let [ci] = conns[..] {
+                if self.slot(ci).emitted.contains(&rule.id) {
+                    continue;
+                }
+                self.slot(ci).emitted.push(rule.id);
+            }
             let c = conns.first().map(|&ci| self.state.connection(ci));
             let f = Finding {
                 rule: rule.id,

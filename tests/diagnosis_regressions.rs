@@ -100,7 +100,7 @@ fn programs_stopped_together_are_told_once_in_the_text_report() {
     let p = dir.path().join("supervisord.log");
     let mut log =
         String::from("2017-04-25 22:34:43,729 WARN received SIGTERM indicating exit request\n");
-    for name in ["web", "worker_0", "worker_1", "api"] {
+    for name in ["web", "daphne_0", "daphne_1", "api"] {
         log.push_str(&format!(
             "2017-04-25 22:34:43,738 INFO stopped: {name} (terminated by SIGTERM)\n"
         ));
@@ -115,7 +115,7 @@ fn programs_stopped_together_are_told_once_in_the_text_report() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.matches("fix:").count(), 1, "{text}");
     assert!(text.contains("(and 3 more like it)"), "{text}");
-    for name in ["web", "worker_0", "worker_1", "api"] {
+    for name in ["web", "daphne_0", "daphne_1", "api"] {
         assert!(text.contains(&format!("stopped: {name} ")), "{text}");
     }
 }
@@ -194,4 +194,52 @@ fn a_task_queue_or_database_program_stopping_is_no_websocket_servers_restart() {
         .collect();
     assert_eq!(d.len(), 1, "{d:?}");
     assert!(d[0].starts_with("daphne exited"), "{d:?}");
+}
+
+#[test]
+fn a_program_that_serves_no_websocket_exiting_with_none_open_is_no_restart_finding() {
+    // supervisord runs scripts beside the server: a sync script's crash loop (from a
+    // supervisord issue) read as "SyncScript exited: every WebSocket it was serving was
+    // dropped", six times, one an error; a wallet daemon killed by systemd likewise.
+    let rules =
+        |s: &pipeline::Scan| -> Vec<&str> { s.analysis.findings.iter().map(|f| f.rule).collect() };
+    let other = "2018-07-17 11:50:03,712 INFO exited: SyncScript (exit status 0; expected)\n\
+        2018-07-17 11:50:04,714 INFO spawned: 'SyncScript' with pid 20968\n\
+        2018-07-17 11:50:04,766 INFO exited: SyncScript (exit status 255; not expected)\n\
+        2018-07-17 11:50:11,993 INFO gave up: SyncScript entered FATAL state, too many start retries too quickly\n";
+    assert!(rules(&scan_text("supervisord.log", other)).is_empty());
+    let unit = "Nov 26 10:00:00 host systemd[1]: electrumx.service: Main process exited, code=killed, status=9/KILL\n";
+    assert!(rules(&scan_text("journal.log", unit)).is_empty());
+    // The server's own exit is told with none open: a crash loop at start is the answer.
+    for name in ["daphne", "asgi", "web", "myproject-web-1", "uvicorn_0"] {
+        let own = other.replace("SyncScript", name);
+        let found = rules(&scan_text("supervisord.log", &own));
+        assert!(
+            found.len() == 3 && found.iter().all(|r| *r == "server.restart"),
+            "{name}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_gunicorn_worker_killed_after_its_timeout_is_not_said_to_be_out_of_memory() {
+    // gunicorn writes "Perhaps out of memory?" after every SIGKILL, its own kill of a
+    // timed-out worker included: the hint said "SIGKILL suggests out of memory".
+    let s = scan_text(
+        "gunicorn.log",
+        "[2025-01-06 07:28:04 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:418)\n\
+         [2025-01-06 07:28:05 +0000] [1] [ERROR] Worker (pid:418) was sent SIGKILL! Perhaps out of memory?\n\
+         [2025-01-06 07:29:05 +0000] [1] [ERROR] Worker (pid:420) was sent code 134!\n",
+    );
+    let told: Vec<(&str, &str)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.diagnosis.as_str(), f.hint.as_str()))
+        .collect();
+    assert_eq!(told.len(), 3, "{told:?}");
+    assert!(told[0].0.contains("timed worker 418 out"), "{told:?}");
+    assert!(told[0].1.contains("gunicorn's own kill"), "{told:?}");
+    assert!(told[1].0.contains("418 was sent SIGKILL"), "{told:?}");
+    assert!(told[2].0.contains("420 was sent code 134"), "{told:?}");
 }

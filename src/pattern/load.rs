@@ -175,6 +175,11 @@ pub struct WhenDef {
     /// ... sharing this capture (or all of these: `["client_ip", "path"]`).
     #[serde(default)]
     pub by: OneOrMany,
+    /// A process line's rule that names no connection fires only when the line's
+    /// `process` capture matches this regex (a program known to serve WebSockets): a
+    /// stop of another program, with no session open, is no WebSocket finding.
+    #[serde(default)]
+    pub alone: Option<Spanned<String>>,
 }
 
 /// A pattern id or a list of them (the span covers the whole value).

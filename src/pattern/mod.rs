@@ -429,6 +429,8 @@ pub struct When {
     pub window: Option<Duration>,
     /// ... sharing this capture.
     pub by: Vec<String>,
+    /// With no connection named: only when the `process` capture matches this.
+    pub alone: Option<Regex>,
 }
 
 /// A compiled rule.
@@ -756,6 +758,18 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             count: w.count,
             window: dur(&w.window)?,
             by: w.by.items().into_iter().map(|(name, _)| name).collect(),
+            alone: w
+                .alone
+                .as_ref()
+                .map(|x| {
+                    build_regex(x.get_ref()).map_err(|e| {
+                        at(
+                            x.span(),
+                            format!("`alone` of rule '{}' does not compile: {e}", info.id),
+                        )
+                    })
+                })
+                .transpose()?,
         };
         if when.seen.is_empty() {
             return Err(at(r.when.span(), "a rule needs `seen`".into()));

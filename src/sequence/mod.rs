@@ -703,10 +703,27 @@ impl Eval<'_> {
                 };
                 let conns =
                     of_stopped_process(conns, e, writer, |i| self.corr.connections[i].process());
+                if !told_alone(rule, e, conns.len()) {
+                    continue;
+                }
                 self.push(rule, &pack.name, conns, vec![gi], e.ts);
             }
         }
     }
+}
+
+/// Whether `rule`, fired by process line `e` and naming `named` connections, is told:
+/// one that names none is told only of a program known to serve WebSockets
+/// ([`crate::pattern::When::alone`]). supervisord and systemd run many programs beside
+/// the server; a sync script or a wallet daemon exiting while no session was open is
+/// not a WebSocket finding.
+pub fn told_alone(rule: &crate::pattern::Rule, e: &Event, named: usize) -> bool {
+    named > 0
+        || rule
+            .when
+            .alone
+            .as_ref()
+            .is_none_or(|re| e.cap("process").is_some_and(|p| re.is_match(p)))
 }
 
 /// `conns` less those another process served, when the line names the process that

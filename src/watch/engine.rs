@@ -800,6 +800,9 @@ impl<'a> Engine<'a> {
             self.state.connection(ci).process()
         });
         for rule in pack.rules.iter().filter(fires) {
+            if !sequence::told_alone(rule, &e, conns.len()) {
+                continue;
+            }
             // One connection told of one rule once, as scan's `dedup` merges them (a
             // worker's `WORKER TIMEOUT`, then its `was sent SIGKILL!`).
             if let [ci] = conns[..] {

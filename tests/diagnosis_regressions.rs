@@ -243,3 +243,24 @@ fn a_gunicorn_worker_killed_after_its_timeout_is_not_said_to_be_out_of_memory() 
     assert!(told[1].0.contains("418 was sent SIGKILL"), "{told:?}");
     assert!(told[2].0.contains("420 was sent code 134"), "{told:?}");
 }
+
+#[test]
+fn a_session_nginx_saw_reset_or_time_out_while_upgraded_is_not_left_open() {
+    // JumpServer's docs (nginx in front of Daphne): `recv() failed (104) while proxying
+    // upgraded connection` ends the session, whoever closed first. Alone, each line was a
+    // connection "open" for ever.
+    let s = scan_text(
+        "error.log",
+        "2021/08/07 16:01:19 [error] 1113#1113: *395030 recv() failed (104: Connection reset by peer) while proxying upgraded connection, client: 192.168.250.1, server: , request: \"GET /ws/notifications/site-msg/ HTTP/1.1\", upstream: \"http://192.168.250.2:8070/ws/notifications/site-msg/\", host: \"192.168.100.100\"\n\
+         2021/08/07 17:51:55 [info] 1113#1113: *397564 upstream timed out (110: Connection timed out) while proxying upgraded connection, client: 192.168.250.1, server: , request: \"GET /ws/notifications/site-msg/ HTTP/1.1\", upstream: \"http://192.168.250.2:8070/ws/notifications/site-msg/\", host: \"192.168.100.100\"\n",
+    );
+    assert_eq!(s.correlated.connections.len(), 2);
+    for c in &s.correlated.connections {
+        assert!(c.closed, "{:?}", c.id);
+    }
+    assert!(!s
+        .analysis
+        .verdicts
+        .iter()
+        .any(|v| *v == logweave::sequence::Verdict::Open));
+}

@@ -77,6 +77,7 @@ catalog! {
     "close.immediate" Warning "accepted, then closed within a second, no error logged";
     "client.reconnect-storm" Error "one client/user/token reconnects many times in a short window";
     "server.restart" Warning "the ASGI server exited or restarted while connections were open or failing";
+    "proxy.capacity" Error "the proxy ran out of connections (worker_connections, open files)";
 }
 
 /// The catalog entry for `id`.

@@ -261,6 +261,37 @@ fn a_session_nginx_saw_reset_or_time_out_while_upgraded_is_not_left_open() {
     assert!(!s
         .analysis
         .verdicts
+        .contains(&logweave::sequence::Verdict::Open));
+}
+
+#[test]
+fn nginx_out_of_worker_connections_is_a_capacity_finding_not_a_pathless_connection() {
+    // nchan#346: `32768 worker_connections are not enough`, four times in a second, was
+    // parsed and matched by nothing. Written while accepting it names no session: one
+    // finding about the proxy. Written for a request, it is that connection's failure.
+    let s = scan_text(
+        "error.log",
+        "2017/04/20 19:43:34 [alert] 9808#0: 32768 worker_connections are not enough\n\
+         2017/04/20 19:43:34 [alert] 9805#0: 32768 worker_connections are not enough\n\
+         2024/02/01 10:00:00 [alert] 31#31: *81920 1024 worker_connections are not enough while connecting to upstream, client: 10.0.0.5, server: app.example.com, request: \"GET /ws/chat/1/ HTTP/1.1\", upstream: \"http://127.0.0.1:8000/ws/chat/1/\", host: \"app.example.com\"\n",
+    );
+    let found: Vec<(&str, usize)> = s
+        .analysis
+        .findings
         .iter()
-        .any(|v| *v == logweave::sequence::Verdict::Open));
+        .map(|f| (f.rule, f.connections.len()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("proxy.capacity", 0),
+            ("proxy.capacity", 0),
+            ("proxy.capacity", 1)
+        ]
+    );
+    assert_eq!(s.correlated.connections.len(), 1);
+    assert_eq!(
+        s.correlated.connections[0].path.as_deref(),
+        Some("/ws/chat/1/")
+    );
 }

@@ -1328,7 +1328,13 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 return;
             }
         }
-        if e.stage == Stage::Process {
+        // A proxy line that names no connection at all (nginx's `1024 worker_connections
+        // are not enough`, written while accepting) is about the proxy, not a session.
+        let unnamed_proxy = e.stage == Stage::Proxy
+            && f.keys.is_empty()
+            && e.cap("path").is_none()
+            && e.cap("client_ip").is_none();
+        if e.stage == Stage::Process || unnamed_proxy {
             self.st.global.push(ei);
             return;
         }

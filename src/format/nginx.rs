@@ -80,6 +80,15 @@ fn parse_access(line: &str, fields: bool) -> Option<Parsed<'_>> {
     if sp == 0 {
         return None;
     }
+    // `$http_x_forwarded_for` first, as some configs write it: a list of addresses
+    // (`203.0.113.5, 10.0.0.1 - - [`), the client's first.
+    let mut first_end = sp;
+    while b[sp - 1] == b',' && sp + 1 < b.len() && b[sp + 1] != b' ' {
+        if first_end == sp && sp > 1 {
+            first_end = sp - 1;
+        }
+        sp = sp + 1 + memchr(b' ', &b[sp + 1..])?;
+    }
     if b.get(sp + 1..sp + 3) != Some(b"- ") {
         a0 = sp + 1;
         sp = a0 + memchr(b' ', &b[a0..])?;
@@ -145,9 +154,12 @@ fn parse_access(line: &str, fields: bool) -> Option<Parsed<'_>> {
     if a0 > 0 {
         f.push(("vhost", Cow::Borrowed(&line[..a0 - 1])));
     }
-    let addr = &line[a0..sp];
+    let addr = &line[a0..if a0 == 0 { first_end } else { sp }];
     f.push(("client", Cow::Borrowed(addr)));
     f.push(("client_ip", Cow::Borrowed(addr)));
+    if a0 == 0 && first_end < sp {
+        f.push(("x_forwarded_for", Cow::Borrowed(&line[..sp])));
+    }
     let user = &line[sp + 3..lb - 1];
     if user != "-" {
         f.push(("remote_user", Cow::Borrowed(user)));
@@ -697,6 +709,22 @@ mod tests {
         // Two words before ` - ` that are not a host: not an access line.
         let odd = "oh \"no\" 10.0.0.1 - - [25/Nov/2026:10:00:03 +0000] \"GET / HTTP/1.1\" 200 1";
         assert!(NginxAccess.parse(odd, &ctx()).is_none());
+    }
+
+    #[test]
+    fn a_forwarded_for_list_written_first_is_read_and_its_first_address_is_the_client() {
+        // `log_format ... '$http_x_forwarded_for - $remote_user [$time_local] ...'`: behind
+        // two proxies the first word is a list, and the line was not an access line.
+        let line = "203.0.113.5, 10.0.0.1 - - [12/Mar/2025:05:50:01 +0000] \"GET /ws/chat/42/ HTTP/1.1\" 101 3120 \"-\" \"Mozilla/5.0\" 60.003";
+        let p = NginxAccess.parse(line, &ctx()).unwrap();
+        assert_eq!(p.field("client_ip"), Some("203.0.113.5"));
+        assert_eq!(p.field("x_forwarded_for"), Some("203.0.113.5, 10.0.0.1"));
+        assert_eq!(p.field("request_time"), Some("60.003"));
+        let three = "198.51.100.7, 203.0.113.5, 10.0.0.1 - - [12/Mar/2025:05:50:01 +0000] \"GET /ws/ HTTP/1.1\" 101 0";
+        let p = NginxAccess.parse(three, &ctx()).unwrap();
+        assert_eq!(p.field("client_ip"), Some("198.51.100.7"));
+        // A comma that ends the line's first word before no other word is no list.
+        assert!(NginxAccess.parse("a,  - - [x", &ctx()).is_none());
     }
 
     #[test]

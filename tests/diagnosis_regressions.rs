@@ -295,3 +295,38 @@ fn nginx_out_of_worker_connections_is_a_capacity_finding_not_a_pathless_connecti
         Some("/ws/chat/1/")
     );
 }
+
+#[test]
+fn channels_redis_failures_in_other_words_are_the_channel_layers_not_the_consumers() {
+    // channels_redis#106 (Redis's host name not resolved), #313 (its receive lock), #340
+    // (another event loop): each was a bare consumer.exception, or nothing. And
+    // channels#866, channels_redis 2.0.0's own AttributeError on `self.ChannelFull`, was
+    // "a channel is full".
+    let layer = |text: &str| -> Vec<String> {
+        scan_text("daphne.log", text)
+            .analysis
+            .findings
+            .iter()
+            .filter(|f| f.rule == "channel-layer.down")
+            .map(|f| f.diagnosis.clone())
+            .collect()
+    };
+    let frame = "  File \"/venv/lib/python3.6/site-packages/channels_redis/core.py\", line 469, in receive\n    real_channel\n";
+    let dns = layer(&format!("2018-06-03 15:54:48,949 ERROR    Exception inside application: [Errno -2] Name or service not known\nTraceback (most recent call last):\n{frame}"));
+    assert_eq!(
+        dns,
+        ["The channel layer could not use Redis: [Errno -2] Name or service not known"]
+    );
+    let lock = layer(&format!("2019-04-11 10:00:00,000 ERROR    Exception inside application: Lock is not acquired.\nTraceback (most recent call last):\n{frame}"));
+    assert!(
+        lock.len() == 1 && lock[0].contains("receive lock"),
+        "{lock:?}"
+    );
+    let other = layer("[2022-11-14 17:58:24 +0800] [7] [ERROR] Task exception was never retrieved\nfuture: <Task finished coro=<Connection.disconnect() done, defined at /usr/local/lib/python3.11/site-packages/redis/asyncio/connection.py:819> exception=RuntimeError(\"Task <Task pending> got Future <Future pending> attached to a different loop\")>\n");
+    assert!(
+        other.len() == 1 && other[0].contains("another event loop"),
+        "{other:?}"
+    );
+    let bug = layer("2018-02-06 10:00:00,000 ERROR    Exception inside application: 'RedisChannelLayer' object has no attribute 'ChannelFull'\n");
+    assert!(bug.is_empty(), "{bug:?}");
+}

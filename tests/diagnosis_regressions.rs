@@ -330,3 +330,27 @@ fn channels_redis_failures_in_other_words_are_the_channel_layers_not_the_consume
     let bug = layer("2018-02-06 10:00:00,000 ERROR    Exception inside application: 'RedisChannelLayer' object has no attribute 'ChannelFull'\n");
     assert!(bug.is_empty(), "{bug:?}");
 }
+
+#[test]
+fn uvicorn_stopped_with_no_session_open_is_not_said_to_drop_open_websockets() {
+    // uvicorn#1022: a Ctrl-C at the end of a development run was "uvicorn shut down; open
+    // WebSockets were dropped", with none open.
+    let quiet = "2026-11-27 10:00:00,001 INFO:     Started server process [4242]\n\
+        2026-11-27 10:00:00,101 INFO:     Application startup complete.\n\
+        2026-11-27 10:05:00,001 INFO:     Shutting down\n\
+        2026-11-27 10:05:00,101 INFO:     Finished server process [4242]\n";
+    let s = scan_text("uvicorn.log", quiet);
+    assert!(s.analysis.findings.is_empty(), "{:?}", s.analysis.findings);
+    let open = "2026-11-27 10:00:00,001 INFO:     Started server process [4242]\n\
+        2026-11-27 10:01:00,001 INFO:     127.0.0.1:51000 - \"WebSocket /ws/chat/\" [accepted]\n\
+        2026-11-27 10:01:00,002 INFO:     connection open\n\
+        2026-11-27 10:05:00,001 INFO:     Shutting down\n";
+    let s = scan_text("uvicorn.log", open);
+    let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
+    assert!(rules.contains(&"server.restart"), "{rules:?}");
+    // Without times (uvicorn's default layout) it cannot say none was open: told.
+    let bare: String = quiet.lines().map(|l| format!("{}\n", &l[24..])).collect();
+    let s = scan_text("uvicorn.log", &bare);
+    let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["server.restart"]);
+}

@@ -716,9 +716,11 @@ impl Eval<'_> {
 /// one that names none is told only of a program known to serve WebSockets
 /// ([`crate::pattern::When::alone`]). supervisord and systemd run many programs beside
 /// the server; a sync script or a wallet daemon exiting while no session was open is
-/// not a WebSocket finding.
+/// not a WebSocket finding. A line without a time (uvicorn's default layout) cannot say
+/// which sessions were open: it is told.
 pub fn told_alone(rule: &crate::pattern::Rule, e: &Event, named: usize) -> bool {
     named > 0
+        || e.ts.is_none()
         || rule
             .when
             .alone

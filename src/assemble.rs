@@ -396,6 +396,13 @@ fn classify(msg: &str) -> Cont {
         }
         // `--- <exception caught here> ---` and Twisted's other `--- <` markers.
         b'-' if msg.starts_with("--- <") => return Cont::Yes,
+        // A frame of Twisted's `[Failure instance: Traceback: ...]`, one per line with no
+        // indent: `/usr/lib/python3/dist-packages/twisted/internet/defer.py:1386:_inlineCallbacks`,
+        // `C:\...\daphne\ws_protocol.py:83:onConnect`.
+        b'/' if is_failure_frame(msg) => return Cont::Yes,
+        c if c.is_ascii_alphabetic() && b.get(1..3) == Some(b":\\") && is_failure_frame(msg) => {
+            return Cont::Yes
+        }
         _ => {}
     }
     if !first.is_ascii_alphabetic() {
@@ -410,6 +417,22 @@ fn classify(msg: &str) -> Cont {
         return Cont::ExceptionLine;
     }
     Cont::No
+}
+
+/// `<path>.py:<line>:<function>` and nothing after it: a frame of a Twisted Failure.
+fn is_failure_frame(msg: &str) -> bool {
+    let Some(at) = msg.rfind(".py:") else {
+        return false;
+    };
+    let Some((line, func)) = msg[at + 4..].split_once(':') else {
+        return false;
+    };
+    !line.is_empty()
+        && line.bytes().all(|c| c.is_ascii_digit())
+        && !func.is_empty()
+        && func
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'<' | b'>'))
 }
 
 /// Builds records from one input's lines, in order.

@@ -360,3 +360,30 @@ fn a_traceback_logged_with_a_prefix_of_its_own_is_its_own_record() {
     );
     assert_eq!(a.records.len(), 1, "{:#?}", a.records);
 }
+
+#[test]
+fn a_twisted_failure_s_frames_join_its_record() {
+    // channels#1446 (Daphne 2 on Windows): a `[Failure instance: Traceback: ...]` writes
+    // one frame per line, unindented, `path.py:line:function`. Each was a record "unknown"
+    // of its own, and `onConnect` was never in the failure's record.
+    let text =
+        "[Failure instance: Traceback: <class 'ValueError'>: No route found for path 'ws/'.\n\
+        C:\\Python37\\lib\\site-packages\\autobahn\\websocket\\protocol.py:2821:processHandshake\n\
+        /usr/lib/python3/dist-packages/daphne/ws_protocol.py:83:onConnect\n\
+        --- <exception caught here> ---\n\
+        /usr/lib/python3/dist-packages/twisted/internet/defer.py:151:maybeDeferred\n\
+        /usr/lib/python3/dist-packages/channels/routing.py:54:__call__\n";
+    let a = assemble(text);
+    assert_eq!(a.records.len(), 1);
+    assert!(a.records[0].message.contains("ws_protocol.py:83:onConnect"));
+    assert_eq!(a.stats.continuation, 5);
+    assert!(accounted(&a.stats));
+    // A path with more after it is not a frame.
+    for line in [
+        "/usr/lib/python3/x.py:12:main extra",
+        "/var/log/app.py:12:",
+        "C:\\x.py:a:f",
+    ] {
+        assert!(!is_failure_frame(line), "{line}");
+    }
+}

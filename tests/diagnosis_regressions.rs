@@ -354,3 +354,38 @@ fn uvicorn_stopped_with_no_session_open_is_not_said_to_drop_open_websockets() {
     let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
     assert_eq!(rules, ["server.restart"]);
 }
+
+#[test]
+fn a_session_whose_server_never_logged_its_end_is_over_at_the_proxys_access_line() {
+    // gunicorn's UvicornWorker writes no `connection closed`: a real stack's 48 sessions
+    // all stayed open, and every later stop named them as dropped (35 wrong
+    // server.restart). nginx wrote each one's end in its access line.
+    let dir = tempfile::tempdir().unwrap();
+    let gunicorn = dir.path().join("gunicorn.log");
+    let access = dir.path().join("nginx-access.log");
+    std::fs::write(
+        &gunicorn,
+        "[2026-11-27 03:07:17 +0000] [3716] [INFO] 127.0.0.1:0 - \"WebSocket /ws/echo/lobby/\" [accepted]\n\
+         [2026-11-27 03:07:17 +0000] [3716] [INFO] connection open\n\
+         [2026-11-27 03:08:12 +0000] [3716] [INFO] Shutting down\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &access,
+        "127.0.0.1 - - [27/Nov/2026:03:07:21 +0000] \"GET /ws/echo/lobby/ HTTP/1.1\" 101 31 \"-\" \"client/1\" \"-\" 4.442 4.442\n",
+    )
+    .unwrap();
+    let specs: Vec<InputSpec> = [&gunicorn, &access]
+        .iter()
+        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+        .collect();
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    assert_eq!(s.correlated.connections.len(), 1);
+    assert!(s.correlated.connections[0].closed);
+    assert_eq!(
+        s.analysis.verdicts,
+        [logweave::sequence::Verdict::Healthy],
+        "{:?}",
+        s.analysis.findings
+    );
+}

@@ -133,6 +133,10 @@ pub struct Connection {
     /// The input and record of the server's line that closed it: within one input, line
     /// order says what came first when whole-second times cannot.
     pub closed_line: Option<(u32, usize)>,
+    /// When the proxy logged the request's end (nginx writes its access line then), on a
+    /// connection the server also logged: the session was over by then even if the
+    /// server never said so (uvicorn as gunicorn's worker writes no `connection closed`).
+    pub proxy_end: Option<DateTime<Utc>>,
     /// Host and process of the server lines, for key-less joins.
     source: Option<(Option<Arc<str>>, Option<u32>)>,
 }
@@ -1270,6 +1274,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             self.st.caches[ci].closed_at = e.ts.map(|t| (t, coarse));
             let seq = self.st.caches[ci].seq;
             self.st.open_set.remove(&(seq, ci));
+        } else if ends {
+            let c = &mut self.st.conns[ci];
+            c.proxy_end = c.proxy_end.max(e.ts);
         }
     }
 
@@ -2577,6 +2584,16 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
     drop_emptied(st);
 }
 
+/// Ends the sessions whose server never logged their end but whose proxy did: nginx
+/// writes its access line when the request is over, and uvicorn run as gunicorn's
+/// UvicornWorker writes no `connection closed`. Left open, such a session was named by
+/// every later stop of the server as one it dropped.
+fn closed_by_proxy(st: &mut State) {
+    for c in st.conns.iter_mut() {
+        c.closed |= c.proxy_end.is_some();
+    }
+}
+
 /// Drops the connections whose lines all went to others, with their caches: the two
 /// lists are read by the same index.
 fn drop_emptied(st: &mut State) {
@@ -3110,6 +3127,7 @@ fn correlate_sweeping(
     rehome_errors(&mut st, set, &store);
     rehome_errors(&mut st, set, &store);
     pair_closes_in_order(&mut st, &store);
+    closed_by_proxy(&mut st);
     // What only the searches read (the key and path indexes, every connection's cache)
     // goes before the connections are copied out of their chunks: it is as large as the
     // connections themselves, and held with the copy it made the scan's peak.

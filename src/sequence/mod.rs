@@ -889,8 +889,11 @@ pub fn served_at_stop(
     let from = episode.map_or(t, |(_, _, since)| {
         since.max(t - CDuration::seconds(STOP_SPAN_S)).min(t)
     });
+    // (A session the proxy saw end before the stop was over, whatever its server said.)
     let open = c.start.is_some_and(|s| s <= t)
-        && (!c.closed || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)));
+        && (!c.closed || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)))
+        && c.proxy_end
+            .is_none_or(|end| end >= from - CDuration::seconds(1));
     let closed_normally = c.closed && c.end.is_some_and(|end| end <= t) && last_code == Some(1000);
     // The application logged its close (`Disconnected with code N`, its disconnect
     // handler ran) over a second before the stop began: ended, whether or not the

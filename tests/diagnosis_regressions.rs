@@ -389,3 +389,36 @@ fn a_session_whose_server_never_logged_its_end_is_over_at_the_proxys_access_line
         s.analysis.findings
     );
 }
+
+#[test]
+fn a_redis_timeout_of_a_cancelled_read_is_not_redis_down_when_its_line_joined_no_connection() {
+    // A real gunicorn stack: a consumer that had closed (StopConsumer) had its channel
+    // layer read cancelled, which raises a Redis TimeoutError. The rule's `unless`
+    // (`layer.receive-cancelled`) was judged only on connections, and this line had
+    // joined none: "The channel layer could not use Redis" while Redis was up.
+    let s = scan_text("gunicorn.log", REDIS_TIMEOUT_OF_A_CANCELLED_READ);
+    let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
+    assert!(!rules.contains(&"channel-layer.down"), "{rules:?}");
+}
+
+/// (A raw string: the traceback's indentation is what makes its frames continuations.)
+const REDIS_TIMEOUT_OF_A_CANCELLED_READ: &str = r#"2026-11-27 03:07:35,287 INFO rtsite.consumers 3716 disconnected code=1000
+[2026-11-27 03:07:37 +0000] [3713] [ERROR] Exception in ASGI application
+Traceback (most recent call last):
+  File "/venv/lib/python3.11/site-packages/channels/generic/websocket.py", line 252, in websocket_disconnect
+    raise StopConsumer()
+channels.exceptions.StopConsumer
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/venv/lib/python3.11/site-packages/uvicorn/protocols/websockets/websockets_sansio_impl.py", line 409, in run_asgi
+    result = await self.app(self.scope, self.receive, self.send)
+  File "/venv/lib/python3.11/site-packages/channels_redis/core.py", line 340, in receive
+    message_channel, message = await self.receive_single(
+  File "/venv/lib/python3.11/site-packages/redis/asyncio/connection.py", line 1310, in read_response
+    raise TimeoutError(f"Timeout reading from {host_error}")
+redis.exceptions.TimeoutError: Timeout reading from 127.0.0.1:6379
+[2026-11-27 03:07:37 +0000] [3716] [INFO] 127.0.0.1:0 - "WebSocket /ws/echo/lobby/" [accepted]
+[2026-11-27 03:07:37 +0000] [3716] [INFO] connection open
+"#;

@@ -701,6 +701,16 @@ impl Eval<'_> {
                         })
                         .collect(),
                 };
+                // A rule's `unless` judged on the line itself when it joined no
+                // connection: a Redis timeout raised while a closed consumer's read
+                // was cancelled (`layer.receive-cancelled`) is not Redis down.
+                let record_events = self.events[gi.saturating_sub(8)..]
+                    .iter()
+                    .take(17)
+                    .filter(|o| o.record == e.record);
+                if vetoed(rule, e, record_events) {
+                    continue;
+                }
                 let conns =
                     of_stopped_process(conns, e, writer, |i| self.corr.connections[i].process());
                 if !told_alone(rule, e, conns.len()) {
@@ -710,6 +720,18 @@ impl Eval<'_> {
             }
         }
     }
+}
+
+/// `rule`'s `unless` holds among `others` (the events of `e`'s own record).
+pub fn vetoed<'e>(
+    rule: &crate::pattern::Rule,
+    e: &Event,
+    mut others: impl Iterator<Item = &'e Event>,
+) -> bool {
+    !rule.when.unless.is_empty()
+        && others.any(|o| {
+            o.at.pack == e.at.pack && rule.when.unless.contains(&usize::from(o.at.pattern))
+        })
 }
 
 /// Whether `rule`, fired by process line `e` and naming `named` connections, is told:

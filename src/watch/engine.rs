@@ -799,7 +799,21 @@ impl<'a> Engine<'a> {
         let conns = sequence::of_stopped_process(conns, &e, writer, |ci| {
             self.state.connection(ci).process()
         });
-        for rule in pack.rules.iter().filter(fires) {
+        // A rule's `unless` judged on the line itself, as scan does.
+        let record = self.store.records.get(&(gi >> MATCH_BITS));
+        let vetoed: Vec<bool> = pack
+            .rules
+            .iter()
+            .map(|rule| {
+                record.is_some_and(|r| sequence::vetoed(rule, &e, r.events.iter().flatten()))
+            })
+            .collect();
+        for (rule, _) in pack
+            .rules
+            .iter()
+            .zip(&vetoed)
+            .filter(|(rule, vetoed)| fires(rule) && !**vetoed)
+        {
             if !sequence::told_alone(rule, &e, conns.len()) {
                 continue;
             }

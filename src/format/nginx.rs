@@ -82,11 +82,9 @@ fn parse_access(line: &str, fields: bool) -> Option<Parsed<'_>> {
     }
     // `$http_x_forwarded_for` first, as some configs write it: a list of addresses
     // (`203.0.113.5, 10.0.0.1 - - [`), the client's first.
-    let mut first_end = sp;
-    while b[sp - 1] == b',' && sp + 1 < b.len() && b[sp + 1] != b' ' {
-        if first_end == sp && sp > 1 {
-            first_end = sp - 1;
-        }
+    let listed = |sp: usize| b[sp - 1] == b',' && b.get(sp + 1).is_some_and(|&c| c != b' ');
+    let first_end = if listed(sp) { sp - 1 } else { sp };
+    while listed(sp) {
         sp = sp + 1 + memchr(b' ', &b[sp + 1..])?;
     }
     if b.get(sp + 1..sp + 3) != Some(b"- ") {

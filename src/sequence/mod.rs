@@ -704,11 +704,7 @@ impl Eval<'_> {
                 // A rule's `unless` judged on the line itself when it joined no
                 // connection: a Redis timeout raised while a closed consumer's read
                 // was cancelled (`layer.receive-cancelled`) is not Redis down.
-                let record_events = self.events[gi.saturating_sub(8)..]
-                    .iter()
-                    .take(17)
-                    .filter(|o| o.record == e.record);
-                if vetoed(rule, e, record_events) {
+                if vetoed(rule, e, record_run(self.events, gi).iter()) {
                     continue;
                 }
                 let conns =
@@ -720,6 +716,20 @@ impl Eval<'_> {
             }
         }
     }
+}
+
+/// The events of event `i`'s record: a record's events are adjacent in `events`.
+fn record_run(events: &[Event], i: usize) -> &[Event] {
+    let record = events[i].record;
+    let start = events[..i]
+        .iter()
+        .rposition(|o| o.record != record)
+        .map_or(0, |p| p + 1);
+    let end = events[i..]
+        .iter()
+        .position(|o| o.record != record)
+        .map_or(events.len(), |p| i + p);
+    &events[start..end]
 }
 
 /// `rule`'s `unless` holds among `others` (the events of `e`'s own record).

@@ -1084,6 +1084,11 @@ const SUBSUMED_BY: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The rule of a server's stop, and the generic rules it explains on a session it cut:
+/// one that closed at once, or without a close frame, was cut by the stop.
+pub const STOP_RULE: &str = "server.restart";
+const STOP_EXPLAINS: &[&str] = &["close.immediate", "close.abnormal"];
+
 /// True for a rule that stands only until a more specific cause is found.
 pub fn is_generic(rule: &str) -> bool {
     SUBSUMED_BY.iter().any(|(r, _)| *r == rule)
@@ -1091,28 +1096,31 @@ pub fn is_generic(rule: &str) -> bool {
 
 /// True when a finding of `specific` on a connection makes its `generic` one redundant.
 pub fn subsumes(specific: &str, generic: &str) -> bool {
-    SUBSUMED_BY
-        .iter()
-        .any(|(r, by)| *r == generic && by.contains(&specific))
+    (specific == STOP_RULE && STOP_EXPLAINS.contains(&generic))
+        || SUBSUMED_BY
+            .iter()
+            .any(|(r, by)| *r == generic && by.contains(&specific))
 }
 
 /// Drops a connection's generic finding when a more specific one names the cause
-/// (judged on the findings before any is dropped).
+/// (judged on the findings before any is dropped). A server's stop names every session
+/// it cut at once: it counts for each of them.
 fn subsume(fs: Vec<Finding>) -> Vec<Finding> {
     let single = |f: &Finding| (f.connections.len() == 1).then(|| f.connections[0]);
     let mut named: BTreeMap<usize, Vec<&'static str>> = BTreeMap::new();
     for f in &fs {
-        if let Some(c) = single(f) {
+        if f.rule == STOP_RULE {
+            for &c in &f.connections {
+                named.entry(c).or_default().push(f.rule);
+            }
+        } else if let Some(c) = single(f) {
             named.entry(c).or_default().push(f.rule);
         }
     }
     fs.into_iter()
         .filter(|f| {
             let Some(c) = single(f) else { return true };
-            let Some((_, by)) = SUBSUMED_BY.iter().find(|(r, _)| *r == f.rule) else {
-                return true;
-            };
-            !named[&c].iter().any(|r| by.contains(r))
+            !named[&c].iter().any(|r| subsumes(r, f.rule))
         })
         .collect()
 }

@@ -286,6 +286,9 @@ impl Store for LiveStore {
 #[derive(Default)]
 struct Slot {
     emitted: Short<&'static str>,
+    /// A server's stop named it ([`sequence::STOP_RULE`]): a generic close it explains
+    /// is not told.
+    stopped: bool,
     wake: Option<DateTime<Utc>>,
     active: u64,
 }
@@ -553,7 +556,9 @@ impl<'a> Engine<'a> {
             if self.slot(ci).emitted.contains(&f.rule) {
                 continue;
             }
-            if found.iter().any(|o| sequence::subsumes(o.rule, f.rule)) {
+            if found.iter().any(|o| sequence::subsumes(o.rule, f.rule))
+                || (self.slot(ci).stopped && sequence::subsumes(sequence::STOP_RULE, f.rule))
+            {
                 continue;
             }
             if let (false, Some(due)) = (force, self.certain_at(f, hold)) {
@@ -816,6 +821,11 @@ impl<'a> Engine<'a> {
         {
             if !sequence::told_alone(rule, &e, conns.len()) {
                 continue;
+            }
+            if rule.id == sequence::STOP_RULE {
+                for &ci in &conns {
+                    self.slot(ci).stopped = true;
+                }
             }
             // One connection told of one rule once, as scan's `dedup` merges them (a
             // worker's `WORKER TIMEOUT`, then its `was sent SIGKILL!`).

@@ -65,7 +65,7 @@ fn rules() -> &'static [Rule] {
                 // A name may carry a prefix (`REDIS_PASSWORD`, `X-Api-Key`,
                 // `DJANGO_SECRET_KEY`, `AWS_SECRET_ACCESS_KEY`): environment dumps and
                 // headers name their secrets so.
-                r#"(?i)\b((?:[\w-]*[_-])?(?:(?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret(?:[_-](?:access[_-])?key)?|client_secret|api[_-]?key|apikey|private[_-]?key|sessionid|session_id|session|csrftoken|signature|sig))(["']?\s*[=:]\s*["']?)"#,
+                r#"(?i)\b((?:[\w-]*[_-]|pg)?(?:(?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret(?:[_-](?:access[_-])?key)?|client_secret|api[_-]?key|apikey|private[_-]?key|sessionid|session_id|session|csrftoken|signature|sig|auth))(["']?\s*[=:]\s*["']?)"#,
                 r#"[^\s"'&,;)\]}]"#,
                 1,
                 |g| {
@@ -73,7 +73,11 @@ fn rules() -> &'static [Rule] {
                     // token: after a colon, a token-ish key keeps a plain word.
                     let key = g[1].to_ascii_lowercase();
                     let value = g[3];
-                    let tokenish = key.ends_with("token") || key == "jwt" || key.starts_with("sig") || key.starts_with("session");
+                    let tokenish = key.ends_with("token")
+                        || key == "jwt"
+                        || key == "auth"
+                        || key.starts_with("sig")
+                        || key.starts_with("session");
                     // Nor is a short number (`User found in JWT: 7`: a user id).
                     let prose = !g[2].contains('=')
                         && (is_word(value)
@@ -84,7 +88,30 @@ fn rules() -> &'static [Rule] {
                         format!("{}{}{MARK}", g[1], g[2])
                     }
                 },
-                &["token", "jwt", "passw", "pwd", "secret", "apikey", "api_key", "api-key", "private_key", "private-key", "session", "sig"],
+                &["token", "jwt", "passw", "pwd", "secret", "apikey", "api_key", "api-key", "private_key", "private-key", "session", "sig", "auth"],
+            ),
+            // simplejwt's token pair as a dict or JSON: `{"refresh": "...", "access": "..."}`.
+            // Only quoted, and not a plain word (`"access": "granted"`).
+            (
+                r#"(?i)(["'](?:refresh|access)["']\s*:\s*["'])"#,
+                r#"[^\s"']"#,
+                8,
+                |g| {
+                    if is_word(g[2]) {
+                        g[0].to_string()
+                    } else {
+                        format!("{}{MARK}", g[1])
+                    }
+                },
+                &["refresh", "access"],
+            ),
+            // HTTP Digest credentials: `response="6629fae4..."`, `cnonce="..."`.
+            (
+                r#"(?i)\b((?:response|cnonce|nonce)=["']?)"#,
+                r"[0-9A-Fa-f]",
+                16,
+                |g| format!("{}{MARK}", g[1]),
+                &["nonce", "response"],
             ),
             // `Token extracted: aec8e0e9a0...`, `Token found: ...`, `token received - abc`.
             (
@@ -384,6 +411,36 @@ mod tests {
             "token_count=5",
             "oldpwd=/home/app",
             "password_reset_sent: True",
+        ] {
+            assert_eq!(redact(line), line);
+        }
+    }
+
+    #[test]
+    fn secrets_in_other_shapes_are_redacted() {
+        // Written out as they were: simplejwt's token pair dumped as a dict, libpq's
+        // PGPASSWORD (no `_` before the name), a query's `auth=`, HTTP Digest's hashes.
+        for (line, secret) in [
+            (
+                r#"{"refresh": "a8f3b2c9d1e4f5a6b7c8", "access": "x9y8z7w6v5u4t3s2r1q0"}"#,
+                "a8f3b2",
+            ),
+            (r#"{'access': 'x9y8z7w6v5u4t3s2r1q0'}"#, "x9y8z7"),
+            ("env PGPASSWORD=Sup3rS3cret PGHOST=db", "Sup3rS3cret"),
+            ("GET /ws/chat/?auth=a8f3b2c9d1e4f5a6 HTTP/1.1", "a8f3b2"),
+            (
+                r#"Authorization: Digest username="u", response="6629fae49393a05397450978507c4ef1""#,
+                "6629fae4",
+            ),
+        ] {
+            let r = redact(line);
+            assert!(!r.contains(secret), "{line} -> {r}");
+        }
+        // Words stay words.
+        for line in [
+            r#"{"access": "granted", "refresh": "never"}"#,
+            "auth: required",
+            "sent response=200 to the client",
         ] {
             assert_eq!(redact(line), line);
         }

@@ -11,6 +11,9 @@ const BEARER: &str = "s3cr3tBearerValue0123456789";
 const PASSWORD: &str = "hunter2-Pa55word";
 const REDIS_PW: &str = "r3disMasterPass";
 const SESSION: &str = "sessabc123xyz789";
+const REFRESH: &str = "a8f3b2c9d1e4f5a6b7c8d9e0f1a2b3c4";
+const PG_PW: &str = "Sup3rS3cretPassw0rd";
+const DIGEST: &str = "6629fae49393a05397450978507c4ef1";
 
 /// Every secret as it must never appear.
 const SECRETS: &[&str] = &[
@@ -21,6 +24,9 @@ const SECRETS: &[&str] = &[
     PASSWORD,
     REDIS_PW,
     SESSION,
+    REFRESH,
+    PG_PW,
+    DIGEST,
 ];
 
 fn corpus() -> String {
@@ -40,6 +46,11 @@ fn corpus() -> String {
         format!("2026-11-23 19:37:53,007 INFO     running redis-cli -a {REDIS_PW} ping"),
         format!("2026-11-23 19:37:53,008 ERROR    Error connecting to redis://:{REDIS_PW}@127.0.0.1:6379/0"),
         format!("2026-11-23 19:37:53,009 INFO     Cookie: sessionid={SESSION}; csrftoken={SESSION}"),
+        // simplejwt's token pair, libpq's environment, a query `auth`, HTTP Digest.
+        format!("2026-11-23 19:37:53,010 INFO     login: {{\"refresh\": \"{REFRESH}\", \"access\": \"{REFRESH}\"}}"),
+        format!("2026-11-23 19:37:53,011 INFO     env PGPASSWORD={PG_PW} PGHOST=db"),
+        format!("2026-11-23 19:37:53,012 INFO     WebSocket /ws/chat/?auth={REFRESH} [accepted]"),
+        format!("2026-11-23 19:37:53,013 INFO     Authorization: Digest username=\"admin\", nonce=\"{DIGEST}\", response=\"{DIGEST}\""),
         format!("127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSCONNECTING /ws/notifications/?token={DRF}\" - -"),
         "127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSREJECT /ws/notifications/\" - -".to_string(),
         "127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSDISCONNECT /ws/notifications/\" - -".to_string(),

@@ -476,3 +476,53 @@ fn a_followed_file_that_vanishes_is_waited_for_and_read_again_when_it_returns() 
     let stats = stop_for_stats(child, "daphne.log:", written);
     assert!(stats.contains("vanished 1×"), "{stats}");
 }
+
+#[test]
+fn a_finding_still_held_for_certainty_is_told_when_the_watch_is_stopped() {
+    // A finding waits a little log time for a line that might change it; on a quiet
+    // stream stopped with Ctrl-C it was dropped, and the summary said "0 findings".
+    let (mut child, rx, _guard) = spawn(&[]);
+    let mut stdin = child.stdin.take().unwrap();
+    let log = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/channel-layer-down-journald/journal.log"),
+    )
+    .unwrap();
+    send(&mut stdin, &log);
+    // A line told at once, a second later: every line before it was read, and the held
+    // findings (two seconds of log time) are still held.
+    send(
+        &mut stdin,
+        "2026-11-23T19:40:19+0000 web-1 daphne[4242]: 2026-11-23 19:40:19,000 ERROR    Listen failure: Couldn't listen on 0.0.0.0:8000: [Errno 98] Address already in use.\n",
+    );
+    wait_for(&rx, "could not listen");
+    let out = stop(child);
+    drop(stdin);
+    assert!(out.status.success(), "{:?}", out.status);
+    let told: Vec<String> = rx.iter().collect();
+    assert!(
+        told.iter().any(|l| l.contains("channel-layer.down")),
+        "{told:#?}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("channel-layer.down  1"), "{err}");
+}
+
+#[test]
+fn an_input_that_cannot_be_read_is_named_on_stderr_without_stats() {
+    // It said only "0 lines from 1 input" unless --stats was given.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.log");
+    let bad = dir.path().join("bad.log");
+    std::fs::write(&bad, b"abc \xff\xfe def\n").unwrap();
+    let out = Command::new(bin())
+        .arg("watch")
+        .arg(&missing)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing.log: No such file"), "{err}");
+    assert!(err.contains("1 lines not valid UTF-8"), "{err}");
+}

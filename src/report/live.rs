@@ -261,6 +261,33 @@ pub fn write_summary_text<W: Write>(w: &mut W, s: &Summary, stats: bool) -> io::
             c.events_dropped
         )?;
     }
+    // An input that could not be read, or whose lines were changed to be read, is named
+    // whether or not `--stats` was asked for: nothing is lost silently.
+    if !stats {
+        for i in &s.inputs {
+            let st = &i.stats;
+            let mut said = Vec::new();
+            if st.lossy > 0 {
+                said.push(format!(
+                    "{} lines not valid UTF-8 (decoded lossily)",
+                    st.lossy
+                ));
+            }
+            if st.truncated > 0 {
+                said.push(format!(
+                    "{} lines over the length limit (cut)",
+                    st.truncated
+                ));
+            }
+            if !said.is_empty() {
+                writeln!(w, "  {}: {}", i.name, said.join("; "))?;
+            }
+            // (The error names its input.)
+            for e in &i.errors {
+                writeln!(w, "  error: {e}")?;
+            }
+        }
+    }
     if stats {
         for i in &s.inputs {
             let st = &i.stats;

@@ -230,10 +230,18 @@ pub fn run(
         }
         out(&mut eng)?;
     }
-    if !interrupted {
-        eng.finish();
-        out(&mut eng)?;
+    // Stopped by a signal too: what was read is told. A finding held for lines that
+    // might still change it (a generic one, or one a rule's `unless` may withdraw) is
+    // said as it stands, as at the end of the input, rather than lost with the watch.
+    if interrupted {
+        for s in &mut sources {
+            for r in s.end_file() {
+                eng.push(r);
+            }
+        }
     }
+    eng.finish();
+    out(&mut eng)?;
     let open = eng.open_connections();
     Ok(Summary {
         inputs: sources.into_iter().map(Source::into_summary).collect(),

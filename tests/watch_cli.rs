@@ -526,3 +526,41 @@ fn an_input_that_cannot_be_read_is_named_on_stderr_without_stats() {
     assert!(err.contains("missing.log: No such file"), "{err}");
     assert!(err.contains("1 lines not valid UTF-8"), "{err}");
 }
+
+#[test]
+fn several_files_read_to_their_end_are_merged_by_time_as_scan_merges_them() {
+    // Each file had a reader thread and the engine took lines as they came: nginx's
+    // 502s before the journal's restart, or after, depending on which thread ran first,
+    // and 2 false handshake.timeout errors in most runs.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/upstream-down-journald");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    files.sort();
+    let run = || {
+        let out = Command::new(bin())
+            .args(["watch", "--year", "2026", "-o", "jsonl"])
+            .args(&files)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run();
+    let rules: Vec<String> = first
+        .lines()
+        .map(json)
+        .filter_map(|v| v["rule"].as_str().map(String::from))
+        .collect();
+    let mut sorted = rules.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["server.restart", "upstream.down", "upstream.down"],
+        "{first}"
+    );
+    for _ in 0..4 {
+        assert_eq!(run(), first);
+    }
+}

@@ -8,6 +8,9 @@
 //! quiet ≥ --idle-timeout: the engine's clock moves on by the wall clock, deadlines fire
 //! ```
 //!
+//! Several inputs read to their end (files, not followed) go to the engine merged by
+//! time, as `scan` merges them ([`Merge`]); a stream and followed files go as they come.
+//!
 //! The driver owns no analysis and prints nothing: the engine decides, the sink writes.
 
 pub mod engine;
@@ -86,6 +89,58 @@ pub struct Summary {
     pub interrupted: bool,
 }
 
+/// Records on their way to the engine. Several inputs read to their end (not followed)
+/// are merged by time as `scan` merges them ([`ingest::sort_key`]): a record goes on only
+/// when every input not yet ended has one waiting, so the result does not depend on
+/// which reader thread ran first. Followed files and a single input go on as they come.
+struct Merge {
+    gated: bool,
+    queues: Vec<std::collections::VecDeque<(ingest::SortKey, crate::record::Record)>>,
+    last: Vec<ingest::SortKey>,
+}
+
+impl Merge {
+    fn new(inputs: usize, gated: bool) -> Merge {
+        Merge {
+            gated,
+            queues: (0..inputs).map(|_| Default::default()).collect(),
+            last: vec![None; inputs],
+        }
+    }
+
+    /// Takes input `src`'s next record.
+    fn push(&mut self, eng: &mut engine::Engine, src: usize, r: crate::record::Record) {
+        if !self.gated {
+            eng.push(r);
+            return;
+        }
+        let key = ingest::sort_key(&r, self.last[src]);
+        if r.ts.is_some() {
+            self.last[src] = key;
+        }
+        self.queues[src].push_back((key, r));
+    }
+
+    /// Hands the engine every record that may go on: all of them when `all` (the
+    /// inputs ended, or the watch was stopped).
+    fn drain(&mut self, eng: &mut engine::Engine, ended: &[bool], all: bool) {
+        loop {
+            let waiting =
+                (0..self.queues.len()).any(|i| !all && !ended[i] && self.queues[i].is_empty());
+            if waiting {
+                return;
+            }
+            let next = (0..self.queues.len())
+                .filter_map(|i| self.queues[i].front().map(|(k, _)| (*k, i)))
+                .min();
+            let Some((_, i)) = next else { return };
+            if let Some((_, r)) = self.queues[i].pop_front() {
+                eng.push(r);
+            }
+        }
+    }
+}
+
 struct Source {
     summary: InputSummary,
     ctx: TimeCtx,
@@ -141,6 +196,7 @@ pub fn run(
     let filter = set.line_filter();
     let names = sources.iter().map(|s| s.summary.name.clone()).collect();
     let mut eng = engine::Engine::new(set, opts.engine.clone(), names);
+    let mut merge = Merge::new(sources.len(), opts.follow.is_empty() && sources.len() > 1);
     let mut last_line = Instant::now();
     let mut flushed = true;
     let mut interrupted = false;
@@ -168,7 +224,7 @@ pub fn run(
                     .map(|a| a.take_settled(keep))
                     .unwrap_or_default()
                 {
-                    eng.push(r);
+                    merge.push(&mut eng, src, r);
                     // Said now, not after the rest of the batch.
                     out(&mut eng)?;
                 }
@@ -186,7 +242,7 @@ pub fn run(
                 if matches!(notice, Notice::Rotated | Notice::Truncated) {
                     // A new file: its lines continue nothing of the old one's.
                     for r in s.end_file() {
-                        eng.push(r);
+                        merge.push(&mut eng, src, r);
                     }
                 }
             }
@@ -194,10 +250,11 @@ pub fn run(
             Ok(Msg::End { src }) => {
                 let s = &mut sources[src];
                 for r in s.end_file() {
-                    eng.push(r);
+                    merge.push(&mut eng, src, r);
                 }
                 s.ended = true;
                 if sources.iter().all(|s| s.ended) {
+                    merge.drain(&mut eng, &[], true);
                     out(&mut eng)?;
                     break;
                 }
@@ -210,14 +267,14 @@ pub fn run(
             eng.catch_up();
         }
         if !flushed && quiet >= QUIET {
-            for s in &mut sources {
+            for (src, s) in sources.iter_mut().enumerate() {
                 for r in s
                     .asm
                     .as_mut()
                     .map(|a| a.take_settled(0))
                     .unwrap_or_default()
                 {
-                    eng.push(r);
+                    merge.push(&mut eng, src, r);
                 }
             }
             flushed = true;
@@ -228,18 +285,23 @@ pub fn run(
                 eng.advance_to(now + by);
             }
         }
+        if merge.gated {
+            let ended: Vec<bool> = sources.iter().map(|s| s.ended).collect();
+            merge.drain(&mut eng, &ended, false);
+        }
         out(&mut eng)?;
     }
     // Stopped by a signal too: what was read is told. A finding held for lines that
     // might still change it (a generic one, or one a rule's `unless` may withdraw) is
     // said as it stands, as at the end of the input, rather than lost with the watch.
     if interrupted {
-        for s in &mut sources {
+        for (src, s) in sources.iter_mut().enumerate() {
             for r in s.end_file() {
-                eng.push(r);
+                merge.push(&mut eng, src, r);
             }
         }
     }
+    merge.drain(&mut eng, &[], true);
     eng.finish();
     out(&mut eng)?;
     let open = eng.open_connections();

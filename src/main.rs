@@ -110,15 +110,15 @@ struct ReadArgs {
     #[arg(long, value_name = "NAME")]
     format: Option<String>,
     /// Year for timestamps that have none (default: from each file's modification time).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=9999))]
     year: Option<i32>,
     /// Zone of timestamps that carry none: UTC, local, or an offset like +02:00. Without
     /// it: the offset the other inputs write (nginx's access log beside its error log),
     /// when they agree on one, else UTC.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     tz: Option<String>,
     /// Longest line kept whole, in bytes; longer lines are cut and flagged.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE)]
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE, value_parser = max_line_arg)]
     max_line_bytes: usize,
     /// Print per-input line accounting on stderr.
     #[arg(long)]
@@ -538,11 +538,7 @@ fn run_scan(
             let color = match an.color {
                 Color::Always => true,
                 Color::Never => false,
-                Color::Auto => {
-                    an.report_file.is_none()
-                        && io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
+                Color::Auto => an.report_file.is_none() && auto_color(),
             };
             report::text::write_text(
                 &mut out,
@@ -601,12 +597,42 @@ fn check(a: CheckArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     let threshold = a.fail_on.threshold();
-    let failed = threshold.is_some_and(|t| s.analysis.findings.iter().any(|f| f.severity >= t));
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    let at_or_above = threshold.map_or(0, |t| {
+        s.analysis
+            .findings
+            .iter()
+            .filter(|f| f.severity >= t)
+            .count()
+    });
+    Ok(match threshold {
+        Some(t) if at_or_above > 0 => {
+            // A CI log shows why the step failed, whatever went to stdout.
+            let _ = writeln!(
+                io::stderr().lock(),
+                "logweave: {at_or_above} finding{} at or above {} (--fail-on)",
+                if at_or_above == 1 { "" } else { "s" },
+                t.name()
+            );
+            ExitCode::from(1)
+        }
+        _ => ExitCode::SUCCESS,
     })
+}
+
+/// `--max-line-bytes`: at least one byte, or every line would be cut to nothing.
+fn max_line_arg(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Colour on its own: a terminal that is not `TERM=dumb`, and no `NO_COLOR`.
+fn auto_color() -> bool {
+    io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
 /// A duration flag: `30s`, `500ms`, `2m`, `1h`.
@@ -662,9 +688,7 @@ fn watch(a: WatchArgs) -> Result<ExitCode, Error> {
     let color = match a.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        Color::Auto => auto_color(),
     };
     let lo = report::live::LiveOptions {
         redact: !a.read.no_redact,

@@ -163,7 +163,15 @@ fn rules() -> &'static [Rule] {
                     let kept: Vec<String> = g[2]
                         .split(';')
                         .map(|kv| match kv.split_once('=') {
-                            Some((k, _)) => format!("{k}={MARK}"),
+                            // A cookie's value holds no quote, comma, backslash or space
+                            // (RFC 6265): what follows one is the line's, not the cookie's
+                            // (`cookie: "sessionid=x"` keeps its closing quote).
+                            Some((k, v)) => {
+                                let end = v
+                                    .find(|c: char| "\"',\\ ".contains(c))
+                                    .unwrap_or(v.len());
+                                format!("{k}={MARK}{}", &v[end..])
+                            }
                             None => kv.to_string(),
                         })
                         .collect();
@@ -414,6 +422,14 @@ mod tests {
         ] {
             assert_eq!(redact(line), line);
         }
+    }
+
+    #[test]
+    fn a_quoted_cookie_keeps_its_closing_quote() {
+        assert_eq!(
+            redact(r#"x cookie: "sessionid=abcd1234efgh5678", next: 1"#),
+            r#"x cookie: "sessionid=[redacted]", next: 1"#
+        );
     }
 
     #[test]

@@ -537,3 +537,15 @@ fn man_for_a_command_prints_its_own_page() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no command 'nope'"));
 }
+
+#[test]
+fn check_says_on_stderr_why_it_failed_on_findings() {
+    // It exited 1 with nothing on stderr: a CI log showed no reason.
+    let o = demo("check", &["-o", "github"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("at or above error (--fail-on)"),
+        "{}",
+        stderr(&o)
+    );
+}

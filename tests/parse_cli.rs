@@ -565,3 +565,25 @@ fn crlf_line_ends_and_nul_bytes_do_not_break_parsing() {
     assert_eq!(recs[0]["app"]["message"], "a");
     assert_eq!(recs[1]["app"]["message"], "b\u{0}c");
 }
+
+#[test]
+fn a_negative_offset_is_a_value_of_tz_and_flags_out_of_range_are_refused() {
+    // `--tz -05:30` was read as a flag ("unexpected argument '-0'").
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, "2026-02-09 14:20:16,207 INFO     hello\n").unwrap();
+    let (code, recs, err) = parse(&["--tz", "-05:30", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(recs[0]["ts"], "2026-02-09T19:50:16.207Z");
+    // A year outside 1..=9999 wrote times that are not RFC 3339; a line limit of 0 cut
+    // every line to nothing.
+    for args in [
+        ["--year", "0"],
+        ["--year", "99999"],
+        ["--max-line-bytes", "0"],
+    ] {
+        let (code, _, err) = parse(&[args[0], args[1], log.to_str().unwrap()]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(args[0]), "{err}");
+    }
+}

@@ -122,7 +122,7 @@ pub struct StepDef {
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDef {
-    /// A rule id from the catalog (DESIGN.md).
+    /// A rule id from the catalog ([`crate::catalog::RULES`]).
     pub id: Spanned<String>,
     /// `error`, `warning` or `info`; the catalog's when absent.
     #[serde(default)]

@@ -725,8 +725,13 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             at(
                 r.id.span(),
                 format!(
-                    "unknown rule id '{}' (the catalog in DESIGN.md lists them)",
-                    r.id.get_ref()
+                    "unknown rule id '{}' (known: {})",
+                    r.id.get_ref(),
+                    catalog::RULES
+                        .iter()
+                        .map(|i| i.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?;

@@ -564,3 +564,34 @@ fn several_files_read_to_their_end_are_merged_by_time_as_scan_merges_them() {
         assert_eq!(run(), first);
     }
 }
+
+#[test]
+fn a_zone_less_error_log_takes_the_offset_its_access_log_writes_as_in_scan() {
+    // The error log's 14:20:20 was read as UTC beside the access log's +0100: one 502
+    // was two findings an hour apart.
+    let dir = tempfile::tempdir().unwrap();
+    let access = dir.path().join("access.log");
+    let error = dir.path().join("error.log");
+    std::fs::write(
+        &access,
+        "198.51.100.23 - - [09/Feb/2026:14:20:20 +0100] \"GET /ws/notify/9/ HTTP/1.1\" 502 21 \"-\" \"Mozilla/5.0\" 0.006\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &error,
+        "2026/02/09 14:20:20 [error] 31#31: *7 connect() failed (111: Connection refused) while connecting to upstream, client: 198.51.100.23, server: _, request: \"GET /ws/notify/9/ HTTP/1.1\", upstream: \"http://127.0.0.1:8000/ws/notify/9/\", host: \"x\"\n",
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args(["watch", "-o", "jsonl"])
+        .arg(&access)
+        .arg(&error)
+        .output()
+        .unwrap();
+    let findings = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("\"type\":\"finding\"") && l.contains("upstream.down"))
+        .count();
+    assert_eq!(findings, 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("taken as +01:00"));
+}

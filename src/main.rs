@@ -316,6 +316,12 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
         ))
     })?;
     let specs: Vec<InputSpec> = if a.paths.is_empty() {
+        // As `grep` with no file: it reads the keyboard. Say so rather than seem to hang.
+        if io::stdin().is_terminal() {
+            eprintln!(
+                "logweave: reading logs from the terminal (stdin); name files or pipe a log in, Ctrl-D ends"
+            );
+        }
         vec![InputSpec::stdin()]
     } else {
         let (specs, skipped) = logweave::input::walk::expand(&a.paths);

@@ -88,12 +88,16 @@ fn rules() -> &'static [Rule] {
                         format!("{}{}{MARK}", g[1], g[2])
                     }
                 },
-                &["token", "jwt", "passw", "pwd", "secret", "apikey", "api_key", "api-key", "private_key", "private-key", "session", "sig", "auth"],
+                // (`auth` only before its separator: `[JWTAuthMiddleware]` is on every line
+                // of some logs, and the rule's regex would run on each.)
+                &["token", "jwt", "passw", "pwd", "secret", "apikey", "api_key", "api-key", "private_key", "private-key", "session", "sig", "auth=", "auth:", "auth\"", "auth'", "auth ", "auth\t"],
             ),
             // simplejwt's token pair as a dict or JSON: `{"refresh": "...", "access": "..."}`.
             // Only quoted, and not a plain word (`"access": "granted"`).
             (
-                r#"(?i)(["'](?:refresh|access)["']\s*:\s*["'])"#,
+                // (The quote before the key is not asked for: a regex that starts with a
+                // quote runs its search from every quote of every line.)
+                r#"(?i)\b((?:refresh|access)["']\s*:\s*["'])"#,
                 r#"[^\s"']"#,
                 8,
                 |g| {
@@ -103,7 +107,7 @@ fn rules() -> &'static [Rule] {
                         format!("{}{MARK}", g[1])
                     }
                 },
-                &["refresh", "access"],
+                &["refresh\"", "refresh'", "access\"", "access'"],
             ),
             // HTTP Digest credentials: `response="6629fae4..."`, `cnonce="..."`.
             (
@@ -111,7 +115,7 @@ fn rules() -> &'static [Rule] {
                 r"[0-9A-Fa-f]",
                 16,
                 |g| format!("{}{MARK}", g[1]),
-                &["nonce", "response"],
+                &["nonce=", "response="],
             ),
             // `Token extracted: aec8e0e9a0...`, `Token found: ...`, `token received - abc`.
             (
@@ -516,6 +520,7 @@ mod tests {
                 "Bearer ", "Cookie: ", "cookie:", " -a ", "--requirepass ", "--password ",
                 "redis://", "u:p@h", "://x:", "@", "eyJhbGciOi", ".eyJzdWIiOj", ".c2ln",
                 "abcdef0123456789abcdef", "extracted: ", "x", " ", "; ", "=", "\"",
+                "auth", "JWTAuth", "'", "access", "refresh", ": ", "response", "nonce", "\t",
             ]), 0..12),
         ) {
             let s: String = parts.concat();

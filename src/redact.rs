@@ -100,13 +100,7 @@ fn rules() -> &'static [Rule] {
                 r#"(?i)\b((?:refresh|access)["']\s*:\s*["'])"#,
                 r#"[^\s"']"#,
                 8,
-                |g| {
-                    if is_word(g[2]) {
-                        g[0].to_string()
-                    } else {
-                        format!("{}{MARK}", g[1])
-                    }
-                },
+                unless_word,
                 &["refresh\"", "refresh'", "access\"", "access'"],
             ),
             // HTTP Digest credentials: `response="6629fae4..."`, `cnonce="..."`.
@@ -122,15 +116,8 @@ fn rules() -> &'static [Rule] {
                 r"(?i)\b(token\s+(?:extracted|found|received|value|is|string)\s*[:=-]?\s*)",
                 r"[^\s,;]",
                 6,
-                |g| {
-                    // `Token is invalid or expired`: a word, not a token.
-                    let value = g[2];
-                    if is_word(value) {
-                        g[0].to_string()
-                    } else {
-                        format!("{}{MARK}", g[1])
-                    }
-                },
+                // `Token is invalid or expired`: a word, not a token.
+                unless_word,
                 &["token"],
             ),
             // A DRF / opaque token written after the word: `token 9944b09199c6...`.
@@ -207,15 +194,25 @@ fn rules() -> &'static [Rule] {
     })
 }
 
-/// Replaces every match of `r` in `text` (what `replace_all` with `r.full` does, except
-/// that a value in brackets takes its closing bracket and the marker itself stays), or
-/// `None` when there is none.
 /// A short run of letters only (`invalid`, `none`): a word of prose where a token's rule
 /// expected its value, not a secret.
 fn is_word(value: &str) -> bool {
     value.len() < 20 && value.chars().all(|ch| ch.is_ascii_alphabetic())
 }
 
+/// The replacement of a rule whose value may be a word of prose: the match as it is when
+/// the value (group 2) is a word, else the head (group 1) and the marker.
+fn unless_word(g: &[&str]) -> String {
+    if is_word(g[2]) {
+        g[0].to_string()
+    } else {
+        format!("{}{MARK}", g[1])
+    }
+}
+
+/// Replaces every match of `r` in `text` (what `replace_all` with `r.full` does, except
+/// that a value in brackets takes its closing bracket and the marker itself stays), or
+/// `None` when there is none.
 fn apply(r: &Rule, text: &str) -> Option<String> {
     let mut locs = r.head.capture_locations();
     let groups = locs.len();
@@ -352,8 +349,6 @@ mod tests {
         }
     }
 
-    /// Regression: a value already replaced by a marker was redacted again, and the
-    /// marker lost its end to the rule's tail (`token=[redacted]]`).
     #[test]
     fn words_and_short_numbers_after_token_names_are_not_secrets() {
         // Found on applications' own lines: the redaction garbled the diagnosis
@@ -373,6 +368,8 @@ mod tests {
         assert_eq!(redact("password: 1234"), "password: [redacted]");
     }
 
+    /// Regression: a value already replaced by a marker was redacted again, and the
+    /// marker lost its end to the rule's tail (`token=[redacted]]`).
     #[test]
     fn a_value_redacted_already_is_left_as_it_is() {
         for line in [

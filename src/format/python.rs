@@ -378,6 +378,18 @@ fn parse_gunicorn<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
 // ---------------------------------------------------------------------------------------
 // uvicorn
 
+/// Where uvicorn's message starts after its level prefix (`INFO:     `), which begins at
+/// `ls` and whose colon ends before `after`: ten columns after `ls` whatever the level's
+/// length, so anything past that column (an empty client's ` - "GET ...`) is the
+/// message's own.
+fn uvicorn_message_start(b: &[u8], ls: usize, after: usize) -> usize {
+    let mut i = after;
+    while i < b.len() && i < ls + 10 && b[i] == b' ' {
+        i += 1;
+    }
+    i
+}
+
 fn parse_uvicorn(line: &str) -> Option<Parsed<'_>> {
     let b = line.as_bytes();
     if !matches!(b.first()?, b'T' | b'D' | b'I' | b'W' | b'E' | b'C') {
@@ -387,15 +399,7 @@ fn parse_uvicorn(line: &str) -> Option<Parsed<'_>> {
     let level = py_level(&b[..colon])?;
     let after = colon + 1;
     let (msg, logger) = match b.get(after) {
-        None | Some(b' ') => {
-            // The message starts in column 10 whatever the level's length, so anything
-            // past that column (an empty client's ` - "GET ...`) is the message's own.
-            let mut i = after;
-            while i < b.len() && i < 10 && b[i] == b' ' {
-                i += 1;
-            }
-            (&line[i..], None)
-        }
+        None | Some(b' ') => (&line[uvicorn_message_start(b, 0, after)..], None),
         Some(_) => {
             // `LEVEL:logger:message` (`logging.basicConfig`).
             let le = after + memchr(b':', &b[after..])?;
@@ -561,15 +565,7 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
                 level: Some(level),
                 logger: None,
                 source: None,
-                // The message starts ten columns after the level, as in uvicorn's own
-                // lines (`parse_uvicorn`).
-                msg: {
-                    let mut i = we;
-                    while i < b.len() && i < s + 10 && b[i] == b' ' {
-                        i += 1;
-                    }
-                    i
-                },
+                msg: uvicorn_message_start(b, s, we),
                 layout: "asctime-uvicorn",
             });
         }

@@ -265,20 +265,7 @@ pub fn write_summary_text<W: Write>(w: &mut W, s: &Summary, stats: bool) -> io::
     // whether or not `--stats` was asked for: nothing is lost silently.
     if !stats {
         for i in &s.inputs {
-            let st = &i.stats;
-            let mut said = Vec::new();
-            if st.lossy > 0 {
-                said.push(format!(
-                    "{} lines not valid UTF-8 (decoded lossily)",
-                    st.lossy
-                ));
-            }
-            if st.truncated > 0 {
-                said.push(format!(
-                    "{} lines over the length limit (cut)",
-                    st.truncated
-                ));
-            }
+            let said = changed_lines(&i.stats);
             if !said.is_empty() {
                 writeln!(w, "  {}: {}", i.name, said.join("; "))?;
             }
@@ -293,7 +280,7 @@ pub fn write_summary_text<W: Write>(w: &mut W, s: &Summary, stats: bool) -> io::
             let st = &i.stats;
             writeln!(
                 w,
-                "{}: {} bytes, {} lines = {} parsed + {} continuation + {} blank + {} unparsed; {} records{}{}{}{}{}{}",
+                "{}: {} bytes, {} lines = {} parsed + {} continuation + {} blank + {} unparsed; {} records{}{}{}{}{}",
                 i.name,
                 st.bytes,
                 st.lines,
@@ -302,8 +289,7 @@ pub fn write_summary_text<W: Write>(w: &mut W, s: &Summary, stats: bool) -> io::
                 st.blank,
                 st.unparsed,
                 st.records,
-                if st.lossy > 0 { format!("; {} lines not valid UTF-8 (decoded lossily)", st.lossy) } else { String::new() },
-                if st.truncated > 0 { format!("; {} lines over the length limit (cut)", st.truncated) } else { String::new() },
+                changed_lines(st).iter().map(|c| format!("; {c}")).collect::<String>(),
                 if i.rotated > 0 { format!("; rotated {}×", i.rotated) } else { String::new() },
                 if i.truncated > 0 { format!("; truncated {}×", i.truncated) } else { String::new() },
                 if i.vanished > 0 { format!("; vanished {}×", i.vanished) } else { String::new() },
@@ -312,4 +298,22 @@ pub fn write_summary_text<W: Write>(w: &mut W, s: &Summary, stats: bool) -> io::
         }
     }
     Ok(())
+}
+
+/// What reading changed in an input's lines: lines decoded lossily, lines cut.
+fn changed_lines(st: &crate::assemble::InputStats) -> Vec<String> {
+    let mut said = Vec::new();
+    if st.lossy > 0 {
+        said.push(format!(
+            "{} lines not valid UTF-8 (decoded lossily)",
+            st.lossy
+        ));
+    }
+    if st.truncated > 0 {
+        said.push(format!(
+            "{} lines over the length limit (cut)",
+            st.truncated
+        ));
+    }
+    said
 }

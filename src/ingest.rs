@@ -196,10 +196,7 @@ pub fn ingest_matching(specs: &[InputSpec], opts: &Options, marker: Marker) -> I
 }
 
 fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> Ingested {
-    let shared = opts
-        .tz_from_inputs
-        .then(|| shared_offset(specs, opts.max_line))
-        .flatten();
+    let shared = zone_of_inputs(specs, opts);
     let zoned;
     let opts = match &shared {
         Some((tz, _)) => {
@@ -225,8 +222,9 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
                 r.ts.is_some_and(|t| t.note.contains(crate::record::TsNote::ZONE))
             }) {
                 report.warnings.push(format!(
-                    "{}: its times carry no zone; taken as {tz}, the offset {from} writes (--tz to choose another)",
-                    report.name
+                    "{}: its times carry no zone; {}",
+                    report.name,
+                    zone_taken(*tz, from)
                 ));
             }
         }
@@ -262,6 +260,20 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         matched: marker.map(|_| matched),
         zone: shared.map(|(tz, _)| tz),
     }
+}
+
+/// The offset zone-less times take when `opts` asks for the inputs' own
+/// ([`Options::tz_from_inputs`]) and they agree on one ([`shared_offset`]), with the
+/// name of the input that writes it.
+pub fn zone_of_inputs(specs: &[InputSpec], opts: &Options) -> Option<(FixedOffset, String)> {
+    opts.tz_from_inputs
+        .then(|| shared_offset(specs, opts.max_line))
+        .flatten()
+}
+
+/// How a warning says where zone-less times took their offset from.
+pub fn zone_taken(tz: FixedOffset, from: &str) -> String {
+    format!("taken as {tz}, the offset {from} writes (--tz to choose another)")
 }
 
 /// The UTC offset written by every input that writes one in its first lines, when they
@@ -587,10 +599,11 @@ fn slim(mut r: Record, hosts: &mut BTreeSet<Arc<str>>) -> Record {
     // An application time in whole seconds makes the record coarse (`coarse_time`): a
     // flag says so instead of the application part (Daphne's access lines, most of a
     // busy journal's matched lines, each held a box of about 100 bytes for it).
+    // The application's pid names the writer better than the envelope's, and the
+    // application part goes.
+    r.pid = r.writer_pid();
     if let Some(app) = r.app.take() {
         r.flags.coarse_app = app.ts.is_some_and(|t| t.digits == 0);
-        // And its pid names the writer (`Record::writer_pid`).
-        r.pid = app.pid.or(r.pid);
     }
     r.fields = Box::default();
     r.program = None;

@@ -656,16 +656,15 @@ fn watch(a: WatchArgs) -> Result<ExitCode, Error> {
     let (specs, mut read, _) = read_options(&a.read)?;
     // Zone-less times take the offset the other files write, as in `scan`; said once, at
     // the start, since findings follow at once.
-    if read.tz_from_inputs {
-        if let Some((tz, from)) = logweave::ingest::shared_offset(&specs, read.max_line) {
-            read.tz = tz;
-            let _ = writeln!(
-                io::stderr().lock(),
-                "logweave: times without a zone are taken as {tz}, the offset {from} writes (--tz to choose another)"
-            );
-        }
-        read.tz_from_inputs = false;
+    if let Some((tz, from)) = logweave::ingest::zone_of_inputs(&specs, &read) {
+        read.tz = tz;
+        let _ = writeln!(
+            io::stderr().lock(),
+            "logweave: times without a zone are {}",
+            logweave::ingest::zone_taken(tz, &from)
+        );
     }
+    read.tz_from_inputs = false;
     let packs = PackSet::load(&a.patterns)?;
     let (read_inputs, follow) = if a.follow {
         if specs.iter().any(|s| s.path.is_none()) {

@@ -701,15 +701,9 @@ impl Eval<'_> {
                         })
                         .collect(),
                 };
-                // A rule's `unless` judged on the line itself when it joined no
-                // connection: a Redis timeout raised while a closed consumer's read
-                // was cancelled (`layer.receive-cancelled`) is not Redis down.
-                if vetoed(rule, e, record_run(self.events, gi).iter()) {
-                    continue;
-                }
                 let conns =
                     of_stopped_process(conns, e, writer, |i| self.corr.connections[i].process());
-                if !told_alone(rule, e, conns.len()) {
+                if !told_of_line(rule, e, record_run(self.events, gi).iter(), conns.len()) {
                     continue;
                 }
                 self.push(rule, &pack.name, conns, vec![gi], e.ts);
@@ -732,32 +726,34 @@ fn record_run(events: &[Event], i: usize) -> &[Event] {
     &events[start..end]
 }
 
-/// `rule`'s `unless` holds among `others` (the events of `e`'s own record).
-pub fn vetoed<'e>(
+/// Whether `rule`, fired by line `e` that joined no connection and naming `named`
+/// connections, is told (scan and watch ask the same):
+/// - its `unless` is judged on the line itself, among `record` (the events of `e`'s own
+///   record): a Redis timeout raised while a closed consumer's read was cancelled
+///   (`layer.receive-cancelled`) is not Redis down;
+/// - one that names no connection is told only of a program known to serve WebSockets
+///   ([`crate::pattern::When::alone`]): supervisord and systemd run many programs beside
+///   the server, and a sync script or a wallet daemon exiting while no session was open
+///   is not a WebSocket finding. A line without a time (uvicorn's default layout) cannot
+///   say which sessions were open: it is told.
+pub fn told_of_line<'e>(
     rule: &crate::pattern::Rule,
     e: &Event,
-    mut others: impl Iterator<Item = &'e Event>,
+    mut record: impl Iterator<Item = &'e Event>,
+    named: usize,
 ) -> bool {
-    !rule.when.unless.is_empty()
-        && others.any(|o| {
+    let vetoed = !rule.when.unless.is_empty()
+        && record.any(|o| {
             o.at.pack == e.at.pack && rule.when.unless.contains(&usize::from(o.at.pattern))
-        })
-}
-
-/// Whether `rule`, fired by process line `e` and naming `named` connections, is told:
-/// one that names none is told only of a program known to serve WebSockets
-/// ([`crate::pattern::When::alone`]). supervisord and systemd run many programs beside
-/// the server; a sync script or a wallet daemon exiting while no session was open is
-/// not a WebSocket finding. A line without a time (uvicorn's default layout) cannot say
-/// which sessions were open: it is told.
-pub fn told_alone(rule: &crate::pattern::Rule, e: &Event, named: usize) -> bool {
-    named > 0
+        });
+    let alone = named > 0
         || e.ts.is_none()
         || rule
             .when
             .alone
             .as_ref()
-            .is_none_or(|re| e.cap("process").is_some_and(|p| re.is_match(p)))
+            .is_none_or(|re| e.cap("process").is_some_and(|p| re.is_match(p)));
+    !vetoed && alone
 }
 
 /// `conns` less those another process served, when the line names the process that

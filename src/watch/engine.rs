@@ -804,24 +804,17 @@ impl<'a> Engine<'a> {
         let conns = sequence::of_stopped_process(conns, &e, writer, |ci| {
             self.state.connection(ci).process()
         });
-        // A rule's `unless` judged on the line itself, as scan does.
         let record = self.store.records.get(&(gi >> MATCH_BITS));
-        let vetoed: Vec<bool> = pack
+        let told: Vec<&crate::pattern::Rule> = pack
             .rules
             .iter()
-            .map(|rule| {
-                record.is_some_and(|r| sequence::vetoed(rule, &e, r.events.iter().flatten()))
+            .filter(fires)
+            .filter(|rule| {
+                let siblings = record.into_iter().flat_map(|r| r.events.iter().flatten());
+                sequence::told_of_line(rule, &e, siblings, conns.len())
             })
             .collect();
-        for (rule, _) in pack
-            .rules
-            .iter()
-            .zip(&vetoed)
-            .filter(|(rule, vetoed)| fires(rule) && !**vetoed)
-        {
-            if !sequence::told_alone(rule, &e, conns.len()) {
-                continue;
-            }
+        for rule in told {
             if rule.id == sequence::STOP_RULE {
                 for &ci in &conns {
                     self.slot(ci).stopped = true;

@@ -77,6 +77,11 @@ fn unknown_rule_id_is_an_error_naming_the_catalog() {
         e.starts_with("bad.toml:29:6: unknown rule id 'routing.nope'"),
         "{e}"
     );
+    // It lists the ids it knows (it pointed at DESIGN.md, which is not beside the tool).
+    assert!(
+        e.contains("routing.no-consumer") && e.contains("server.restart"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -1180,3 +1180,76 @@ fn most_sessions_behind_nginx_combined_are_one_connection_with_their_101() {
         assert!(paths.len() <= 1, "{c:#?}");
     }
 }
+
+#[test]
+fn nginx_error_log_named_before_the_access_log_gives_one_connection_per_request() {
+    // Both lines of a refused handshake are written in the same second: the merge gives
+    // ties to the input named first. With the error log first, its `connect() failed`
+    // started a connection and the 502 access line a second one (two upstream.down for
+    // one request; `scan error.log access.log` and `scan access.log error.log` differed).
+    let err = "2024/06/20 19:41:14 [error] 31#31: *88213 connect() failed (111: Connection refused) while connecting to upstream, client: 203.0.113.45, server: chat.example.com, request: \"GET /ws/notifications/ HTTP/1.1\", upstream: \"http://10.244.1.16:8000/ws/notifications/\", host: \"chat.example.com\"\n";
+    let acc = "203.0.113.45 - - [20/Jun/2024:19:41:14 +0000] \"GET /ws/notifications/ HTTP/1.1\" 502 150 \"-\" \"Mozilla/5.0\"\n";
+    for files in [
+        [("error.log", err), ("access.log", acc)],
+        [("access.log", acc), ("error.log", err)],
+    ] {
+        let s = scan_files(&files);
+        let c = &s.correlated.connections;
+        assert_eq!(c.len(), 1, "one request, one connection: {c:#?}");
+        assert_eq!(c[0].links.len(), 2);
+        let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, vec!["upstream.down"]);
+    }
+}
+
+#[test]
+fn an_upgraded_sessions_proxy_error_line_written_before_its_access_line_joins_the_session() {
+    // ingress-nginx writes `recv() failed ... while proxying upgraded connection` when
+    // the session breaks and the 101 access line just after: the access line joins the
+    // server's session by its request time, and the error line, placed first, was a
+    // connection of its own (a "healthy" one, with the reset taken away from its session).
+    let ing = "2024/06/20 19:40:12 [error] 29#29: *14 recv() failed (104: Connection reset by peer) while proxying upgraded connection, client: 10.244.1.1, server: chat.example.com, request: \"GET /ws/chat/3/ HTTP/1.1\", upstream: \"http://10.244.1.16:8000/ws/chat/3/\", host: \"chat.example.com\"\n\
+        10.244.1.1 - - [20/Jun/2024:19:40:12 +0000] \"GET /ws/chat/3/ HTTP/1.1\" 101 92 \"-\" \"Mozilla/5.0\" 588 2.104 [default-chat-web-8000] [] 10.244.1.16:8000 0 2.104 101 4c1b2f8e9d0a3b5c7e9f1a2b3c4d5e6f\n";
+    let web = "10.244.0.12:40112 - - [20/Jun/2024:19:40:10] \"WSCONNECTING /ws/chat/3/\" - -\n\
+        10.244.0.12:40112 - - [20/Jun/2024:19:40:10] \"WSCONNECT /ws/chat/3/\" - -\n\
+        10.244.0.12:40112 - - [20/Jun/2024:19:40:12] \"WSDISCONNECT /ws/chat/3/\" - -\n";
+    for files in [
+        [("ingress.log", ing), ("web.log", web)],
+        [("web.log", web), ("ingress.log", ing)],
+    ] {
+        let s = scan_files(&files);
+        let c = &s.correlated.connections;
+        assert_eq!(c.len(), 1, "one session: {c:#?}");
+        assert_eq!(c[0].links.len(), s.events.len(), "every line joined it");
+    }
+}
+
+#[test]
+fn a_handshake_only_the_proxy_logged_is_not_dropped_by_a_restart_hours_later() {
+    // nginx's `connect() failed` at 08:00 is the whole story of that request: nothing
+    // else logged it, so it never closed, and every later stop of the server (here a
+    // SIGKILL at 21:14) named it as a session it dropped.
+    let err = "2026/11/23 08:00:00 [error] 812#812: *2210 connect() failed (111: Connection refused) while connecting to upstream, client: 203.0.113.45, server: parkmate.example.com, request: \"GET /ws/notifications/9/ HTTP/1.1\", upstream: \"http://127.0.0.1:8001/ws/notifications/9/\", host: \"parkmate.example.com\"\n";
+    let journal = "2026-11-23T21:14:03+0000 web-1 daphne[1200]: 127.0.0.1:41102 - - [23/Nov/2026:21:14:03] \"WSCONNECTING /ws/notifications/7/\" - -\n\
+        2026-11-23T21:14:03+0000 web-1 daphne[1200]: 127.0.0.1:41102 - - [23/Nov/2026:21:14:03] \"WSCONNECT /ws/notifications/7/\" - -\n\
+        2026-11-23T21:14:32+0000 web-1 systemd[1]: daphne.service: Main process exited, code=killed, status=9/KILL\n";
+    let s = scan_files(&[("nginx-error.log", err), ("journal.log", journal)]);
+    let refused = s
+        .correlated
+        .connections
+        .iter()
+        .position(|c| c.path.as_deref() == Some("/ws/notifications/9/"))
+        .expect("the refused handshake's connection");
+    let restart = s
+        .analysis
+        .findings
+        .iter()
+        .find(|f| f.rule == "server.restart")
+        .expect("the kill is told");
+    assert!(
+        !restart.connections.contains(&refused),
+        "the kill named the refused handshake: {:?}",
+        restart.connections
+    );
+    assert_eq!(rules_of(&s, refused), vec!["upstream.down"]);
+}

@@ -142,6 +142,13 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Its end is known: a line closed it, or only the proxy logged it (nginx writes a
+    /// request's lines when it ends or fails: a refused handshake nothing else logged was
+    /// over at its last line, not served until the end of the log).
+    pub fn ended(&self) -> bool {
+        self.closed || self.source.is_none()
+    }
+
     /// The server process that logged its lines, as (host, pid), when known.
     pub fn process(&self) -> Option<(Option<&str>, u32)> {
         let (host, pid) = self.source.as_ref()?;
@@ -1418,6 +1425,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 self.attach(ci, ei, "request_time", false);
                 return;
             }
+            if let Some(ci) = self.error_sibling(ei) {
+                self.attach(ci, ei, "request", false);
+                return;
+            }
             self.open(ei);
             return;
         }
@@ -2305,6 +2316,40 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .map(|(_, ci)| ci)
     }
 
+    /// For a proxy's access line: the connection made so far only of the proxy's error
+    /// lines about the same request (same path and client address, same second), that
+    /// were written first (`connect() failed` before its 502, in a stream that carries
+    /// both logs, or in the error log named before the access log).
+    fn error_sibling(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        e.cap("status")?;
+        let path = normalize_path(e.cap("path")?);
+        let ts = e.ts?;
+        let ip = client_ip(e);
+        self.st
+            .recent
+            .iter()
+            .copied()
+            .filter_map(|ci| {
+                let c = &self.st.conns[ci];
+                let cache = &self.st.caches[ci];
+                let errors_only =
+                    cache.has_proxy && !cache.has_server && cache.proxy_at().is_none();
+                let gap = (c.end? - ts).num_milliseconds().abs();
+                let fits = errors_only
+                    && gap < 1_000
+                    && c.path.as_deref() == Some(path.as_str())
+                    && (ip.is_none()
+                        || c.client_ip.is_none()
+                        || c.client_ip.as_deref() == ip.as_deref())
+                    && !self.has_pattern(ci, e)
+                    && self.same_answer(ci, e);
+                fits.then_some((gap, ci))
+            })
+            .min()
+            .map(|(_, ci)| ci)
+    }
+
     /// The connection an nginx line belongs to: same path, started when the line's
     /// time minus its `request_time` says.
     fn proxy_candidate(&self, ei: usize) -> Option<usize> {
@@ -2580,6 +2625,86 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
         if xc.user.is_none() {
             xc.user = o_user;
         }
+    }
+    drop_emptied(st);
+}
+
+/// Gives a connection made only of the proxy's error lines (`connect() failed`,
+/// `upstream prematurely closed`) to the connection holding the access line nginx wrote
+/// for the same request: same path and client address, within the same second (both are
+/// written when the request ends). A line placed before its access line, in a stream
+/// where the error log comes first (`docker logs` of the nginx image, ingress-nginx) or
+/// in the error log named before the access log, found nothing to join and started a
+/// connection of its own. Scan only: it needs the line that comes after.
+fn join_proxy_errors<S: Store + ?Sized>(st: &mut State, store: &S) {
+    let is_error_line = |e: &Event| {
+        e.stage == Stage::Proxy && e.cap("status").is_none() && e.cap("request_time").is_none()
+    };
+    let conn_ids = |c: &Connection| -> BTreeSet<String> {
+        c.links
+            .iter()
+            .filter_map(|l| store.event(l.event).cap("conn").map(String::from))
+            .collect()
+    };
+    // Connections holding an access line, by path: the few a fragment may belong to.
+    let mut with_access: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (x, c) in st.conns.iter().enumerate() {
+        if let (Some(p), Some(_)) = (c.path.as_deref(), st.caches[x].proxy_at()) {
+            with_access.entry(p).or_default().push(x);
+        }
+    }
+    let mut moves = Vec::new();
+    for (o, c) in st.conns.iter().enumerate() {
+        let fragment =
+            !c.links.is_empty() && c.links.iter().all(|l| is_error_line(store.event(l.event)));
+        let (Some(path), Some(at), true) = (c.path.as_deref(), c.end, fragment) else {
+            continue;
+        };
+        let ip = c.client_ip.as_deref();
+        let patterns: BTreeSet<PatternRef> =
+            c.links.iter().map(|l| store.event(l.event).at).collect();
+        let ids = conn_ids(c);
+        let owner = with_access
+            .get(path)
+            .into_iter()
+            .flatten()
+            .filter_map(|&x| {
+                let (t, seen) = st.caches[x].proxy_at()?;
+                let gap = (*t - at).num_milliseconds().abs();
+                let xc = &st.conns[x];
+                // nginx numbers a request's connection (`*31`) on each of its error lines.
+                let same_request = || {
+                    let theirs = conn_ids(xc);
+                    ids.is_empty() || theirs.is_empty() || !ids.is_disjoint(&theirs)
+                };
+                let fits = x != o
+                    && gap < 1_000
+                    && (ip.is_none() || seen.as_deref().is_none_or(|s| Some(s) == ip))
+                    && st.caches[x]
+                        .answer
+                        .zip(st.caches[o].answer)
+                        .is_none_or(|(a, b)| a == b)
+                    && !xc
+                        .links
+                        .iter()
+                        .any(|l| patterns.contains(&store.event(l.event).at))
+                    && same_request();
+                fits.then_some((gap, x))
+            })
+            .min();
+        if let Some((_, x)) = owner {
+            moves.push((o, x));
+        }
+    }
+    for (o, x) in moves {
+        let moved = std::mem::take(&mut st.conns[o].links);
+        let (o_start, o_end, o_closed) = (st.conns[o].start, st.conns[o].end, st.conns[o].closed);
+        let xc = &mut st.conns[x];
+        xc.links
+            .extend(moved.into_iter().map(|l| l.inferred("request")));
+        xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
+        xc.end = xc.end.max(o_end);
+        xc.closed |= o_closed;
     }
     drop_emptied(st);
 }
@@ -3121,6 +3246,7 @@ fn correlate_sweeping(
     let mut b = Builder::new(set, &store, &mut st);
     place_all(&mut b, events, every, least);
     absorb_orphans(&mut st, &store);
+    join_proxy_errors(&mut st, &store);
     // Twice: a session that held an error not its own (a Redis timeout written while it
     // was still logging) gives it up in the first pass, after another error that was its
     // own had already looked for an owner and found it taken.

@@ -806,7 +806,7 @@ fn around(
         .collect();
     by_start.sort_unstable();
     // Kept while it may still be served: a connection with no close is, to the end.
-    let until = |c: &Connection| match (c.closed, c.end) {
+    let until = |c: &Connection| match (c.ended(), c.end) {
         (true, Some(end)) => end,
         _ => DateTime::<Utc>::MAX_UTC,
     };
@@ -919,7 +919,7 @@ pub fn served_at_stop(
     });
     // (A session the proxy saw end before the stop was over, whatever its server said.)
     let open = c.start.is_some_and(|s| s <= t)
-        && (!c.closed || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)))
+        && (!c.ended() || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)))
         && c.proxy_end
             .is_none_or(|end| end >= from - CDuration::seconds(1));
     let closed_normally = c.closed && c.end.is_some_and(|end| end <= t) && last_code == Some(1000);

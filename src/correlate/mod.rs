@@ -953,13 +953,18 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     }
 
     /// The connection's server lines came from the process (host, pid) that wrote `e`,
-    /// or it has none yet.
+    /// or it has none yet. Where both the line and the connection carry ids (a client
+    /// `ip:port`, a request id), a pid one side lacks is no difference: Daphne's access
+    /// log writes none, while a JSON application log beside it writes its `process`. A
+    /// line or connection that names nothing needs the same pid: under several workers
+    /// an unknown one could be any of them.
     fn same_process(&self, ci: usize, e: &Event) -> bool {
-        let r = self.facts(e).origin;
-        self.st.conns[ci]
-            .source
-            .as_ref()
-            .is_none_or(|(h, p)| h.as_deref() == r.host && *p == r.pid)
+        let f = self.facts(e);
+        let r = f.origin;
+        let named = !f.keys.is_empty() && self.st.caches[ci].kinds_all != 0;
+        self.st.conns[ci].source.as_ref().is_none_or(|(h, p)| {
+            h.as_deref() == r.host && (*p == r.pid || named && (p.is_none() || r.pid.is_none()))
+        })
     }
 
     /// Lines of another consumer class never belong to this connection; a step of an
@@ -1221,10 +1226,13 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             if c.client_ip.is_none() {
                 c.client_ip = cip.map(Box::from);
             }
-            if c.source.is_none()
-                && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer)
-            {
-                c.source = Some((r.host.map(|h| intern(&mut self.st.hosts, h)), r.pid));
+            if matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer) {
+                match &mut c.source {
+                    None => c.source = Some((r.host.map(|h| intern(&mut self.st.hosts, h)), r.pid)),
+                    // Its first lines did not say which process wrote them; this one does.
+                    Some((_, pid @ None)) => *pid = r.pid,
+                    Some(_) => {}
+                }
             }
         } else if c.client_ip.is_none() {
             c.client_ip = cip.map(Box::from);
@@ -2596,7 +2604,7 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
                         .source
                         .as_ref()
                         .zip(source.as_ref())
-                        .is_none_or(|(a, b)| a == b)
+                        .is_none_or(|(a, b)| same_source(a, b))
                     && consumer
                         .zip(consumer_of(x_conn))
                         .is_none_or(|(a, b)| a == b);
@@ -2762,6 +2770,13 @@ fn closes_near(
         .take_while(move |&(c, _)| c <= hi)
 }
 
+/// Two connections' or lines' writers, (host, pid), may be one process: the same host,
+/// and the same pid or one not known (Daphne's access log and stderr write none, a JSON
+/// application log beside them its `process`).
+fn same_source(a: &(Option<Arc<str>>, Option<u32>), b: &(Option<Arc<str>>, Option<u32>)) -> bool {
+    a.0 == b.0 && (a.1 == b.1 || a.1.is_none() || b.1.is_none())
+}
+
 /// Connection `x`'s server closed it on a line of input `input` before record `record`:
 /// a line written after the close is not what led to it, whatever the times say.
 fn closed_before(st: &State, x: usize, (input, record): (u32, usize)) -> bool {
@@ -2795,7 +2810,11 @@ fn closed_right_after(
             let xc = &st.conns[x];
             let ok = fits
                 && xc.start.is_some_and(|s| s <= t)
-                && xc.source.as_ref().zip(source).is_none_or(|(a, b)| a == b)
+                && xc
+                    .source
+                    .as_ref()
+                    .zip(source)
+                    .is_none_or(|(a, b)| same_source(a, b))
                 && ok(x);
             ok.then_some((c, st.conns[x].closed_line, x))
         })
@@ -2940,7 +2959,11 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
             // as well, when two sessions logged in that millisecond.
             let under =
                 l.key() == "line" && !l.exact && e.cap("handler") == Some("websocket_receive");
-            let keyless = (matches!(l.key(), "time" | "after-close") || under) && !l.exact;
+            // An exception (with its traceback) given to the session that logged last
+            // before it (`after`) is a guess too: two sessions may have logged then.
+            let raised = l.key() == "after" && e.cap("raised").is_some();
+            let keyless =
+                (matches!(l.key(), "time" | "after-close") || under || raised) && !l.exact;
             // (Read only for a key-less link: most links are not, and this walks captures.)
             let error = keyless && e.cap("path").is_none() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
@@ -3173,7 +3196,10 @@ fn fell_silent_at<S: Store + ?Sized>(
         .filter(|&x| {
             let c = &st.conns[x];
             c.end.is_some_and(|end| end >= from)
-                && c.source.as_ref().zip(source).is_none_or(|(a, b)| a == b)
+                && c.source
+                    .as_ref()
+                    .zip(source)
+                    .is_none_or(|(a, b)| same_source(a, b))
         })
         .filter_map(|x| {
             let mut last = None;

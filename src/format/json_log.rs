@@ -53,6 +53,22 @@ const TIME: &[&str] = &[
 const LEVEL: &[&str] = &["levelname", "level", "severity", "log.level", "lvl"];
 const LOGGER: &[&str] = &["name", "logger", "logger_name", "log.logger"];
 const PID: &[&str] = &["process", "pid"];
+/// Keys a logging filter adds for the connection a line is about (`scope["client"]`, the
+/// `X-Request-ID` header): written after the message as `client=...`, `request_id=...`,
+/// as a text layout would, so the packs' `context` ids read them in either form.
+const CONTEXT: &[(&str, &[&str])] = &[
+    ("client", &["client", "client_addr", "remote_addr", "peer"]),
+    (
+        "request_id",
+        &[
+            "request_id",
+            "req_id",
+            "x_request_id",
+            "http_x_request_id",
+            "correlation_id",
+        ],
+    ),
+];
 
 impl Format for JsonLog {
     fn name(&self) -> &'static str {
@@ -90,6 +106,14 @@ impl Format for JsonLog {
             return None;
         }
         let mut text = message.to_string();
+        for (name, keys) in CONTEXT {
+            if let Some(v) = keys.iter().find_map(|k| context_value(obj.get(*k)?)) {
+                // Not when the message says it already (a layout that repeats it).
+                if !text.contains(&v) {
+                    text.push_str(&format!(" {name}={v}"));
+                }
+            }
+        }
         if let Some(exc) = EXCEPTION.iter().find_map(|k| match lookup(obj, k)? {
             Value::String(s) if !s.is_empty() && s != "None" => Some(s.as_str()),
             _ => None,
@@ -111,6 +135,27 @@ impl Format for JsonLog {
         });
         Some(p)
     }
+}
+
+/// A context key's value as text: a string or number, or an `[ip, port]` pair (an ASGI
+/// scope's `client` serialised as it is).
+fn context_value(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(a) => match a.as_slice() {
+            [Value::String(ip), port @ (Value::Number(_) | Value::String(_))] => {
+                format!(
+                    "{ip}:{}",
+                    port.as_str()
+                        .map_or_else(|| port.to_string(), str::to_string)
+                )
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    (!s.is_empty() && !s.contains(char::is_whitespace) && s != "None" && s != "-").then_some(s)
 }
 
 /// The value at `key`, where a dotted key (`log.level`) may also be nested objects (ECS
@@ -201,6 +246,24 @@ mod tests {
         assert_eq!(lines[0], "Exception inside application: boom");
         assert_eq!(lines[1], "Traceback (most recent call last):");
         assert_eq!(lines.last(), Some(&"ValueError: boom"));
+    }
+
+    #[test]
+    fn the_connection_a_logging_filter_names_follows_the_message() {
+        // python-json-logger writes a filter's attributes as keys of their own: the packs'
+        // `context` ids read `client=` and `request_id=` in the text, as a text layout
+        // writes them. An ASGI scope's client is a pair; a key the message repeats is
+        // not written twice.
+        let p = parse(r#"{"asctime": "2026-11-27 05:09:44,508", "levelname": "INFO", "process": 10968, "message": "[ChatConsumer] Connection attempt started", "client": "127.0.0.1:40052", "request_id": "1321912e75df445ba6330eccd5ef3286"}"#).unwrap();
+        assert_eq!(
+            p.message,
+            "[ChatConsumer] Connection attempt started client=127.0.0.1:40052 request_id=1321912e75df445ba6330eccd5ef3286"
+        );
+        assert_eq!(p.pid, Some(10968));
+        let p = parse(r#"{"levelname": "INFO", "asctime": "2026-11-27 05:09:44,508", "message": "connected", "client": ["10.0.0.5", 51234], "x_request_id": "-"}"#).unwrap();
+        assert_eq!(p.message, "connected client=10.0.0.5:51234");
+        let p = parse(r#"{"levelname": "INFO", "asctime": "2026-11-27 05:09:44,508", "message": "connected client=10.0.0.5:51234", "client": "10.0.0.5:51234"}"#).unwrap();
+        assert_eq!(p.message, "connected client=10.0.0.5:51234");
     }
 
     #[test]

@@ -170,6 +170,16 @@ fn rules() -> &'static [Rule] {
                 },
                 &["cookie:"],
             ),
+            // A header as a (name, value) pair, as an ASGI scope holds them and a
+            // traceback or `repr(scope)` writes them: `(b'authorization', b'Basic x')`,
+            // `(b'x-api-key', b'x')`, `(b'cookie', b'a=x; b=y')` (the whole value).
+            (
+                r#"(?i)([(\[]\s*b?["'](?:(?:proxy-)?authorization|cookie|x-[\w-]*(?:key|token|secret|auth|password)[\w-]*|[\w-]*(?:api[_-]?key|token|secret|password)[\w-]*)["']\s*,\s*b?["'])"#,
+                r#"[^"'\r\n]"#,
+                1,
+                |g| format!("{}{MARK}", g[1]),
+                &["', b'", "\", b\"", "', '", "\", \""],
+            ),
             // Last: a JWT anywhere the rules above did not already remove: header.payload.signature, header starting `eyJ` (`{"`).
             (
                 r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.",
@@ -422,6 +432,29 @@ mod tests {
             "password_reset_sent: True",
         ] {
             assert_eq!(redact(line), line);
+        }
+    }
+
+    #[test]
+    fn header_pairs_of_an_asgi_scope_are_redacted() {
+        // A consumer's traceback or `repr(scope)` writes the headers as byte pairs: the
+        // `Authorization: ` and `key=` forms never matched them.
+        for (line, kept) in [
+            (
+                "scope headers [(b'authorization', b'Basic dXNlcjpCQVNJQ1BBU1MxMjM='), (b'host', b'example.com')]",
+                "scope headers [(b'authorization', b'[redacted]'), (b'host', b'example.com')]",
+            ),
+            ("[(b'x-api-key', b'APIKEYSECRET0123456789')]", "[(b'x-api-key', b'[redacted]')]"),
+            ("[(b'x-auth-token', b'AUTHTOKEN0123')]", "[(b'x-auth-token', b'[redacted]')]"),
+            (
+                "[(b'cookie', b'remember_me=REMEMBERSECRET0123456789; theme=dark')]",
+                "[(b'cookie', b'[redacted]')]",
+            ),
+            (r#"[["authorization", "Bearer abcdefgh12345678"]]"#, r#"[["authorization", "[redacted]"]]"#),
+            // Not a secret's name: kept.
+            ("[(b'user-agent', b'Mozilla/5.0'), (b'origin', b'https://x')]", "[(b'user-agent', b'Mozilla/5.0'), (b'origin', b'https://x')]"),
+        ] {
+            assert_eq!(redact(line), kept, "{line}");
         }
     }
 

@@ -14,6 +14,8 @@ const SESSION: &str = "sessabc123xyz789";
 const REFRESH: &str = "a8f3b2c9d1e4f5a6b7c8d9e0f1a2b3c4";
 const PG_PW: &str = "Sup3rS3cretPassw0rd";
 const DIGEST: &str = "6629fae49393a05397450978507c4ef1";
+const BASIC: &str = "dXNlcjpCQVNJQ1BBU1MxMjM=";
+const API_KEY: &str = "APIKEYSECRET0123456789";
 
 /// Every secret as it must never appear.
 const SECRETS: &[&str] = &[
@@ -27,6 +29,8 @@ const SECRETS: &[&str] = &[
     REFRESH,
     PG_PW,
     DIGEST,
+    BASIC,
+    API_KEY,
 ];
 
 fn corpus() -> String {
@@ -51,6 +55,8 @@ fn corpus() -> String {
         format!("2026-11-23 19:37:53,011 INFO     env PGPASSWORD={PG_PW} PGHOST=db"),
         format!("2026-11-23 19:37:53,012 INFO     WebSocket /ws/chat/?auth={REFRESH} [accepted]"),
         format!("2026-11-23 19:37:53,013 INFO     Authorization: Digest username=\"admin\", nonce=\"{DIGEST}\", response=\"{DIGEST}\""),
+        // An ASGI scope's headers, as a traceback or `repr(scope)` writes them.
+        format!("2026-11-23 19:37:53,014 ERROR    Exception inside application: 'user' scope={{'headers': [(b'authorization', b'Basic {BASIC}'), (b'x-api-key', b'{API_KEY}')]}}"),
         format!("127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSCONNECTING /ws/notifications/?token={DRF}\" - -"),
         "127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSREJECT /ws/notifications/\" - -".to_string(),
         "127.0.0.1:54321 - - [23/Nov/2026:19:37:53] \"WSDISCONNECT /ws/notifications/\" - -".to_string(),

@@ -163,6 +163,10 @@ pub struct WhenDef {
     /// Only when the `seen` event's capture named `code` is one of these.
     #[serde(default)]
     pub code: Vec<u32>,
+    /// Not on a connection any of whose lines, of any pack, carries a `code` among these
+    /// (the application logged a clean close: 1000 is no idle cut).
+    #[serde(default)]
+    pub unless_code: Vec<u32>,
     /// Only when the `seen` event's capture named `status` is one of these.
     #[serde(default)]
     pub status: Vec<u32>,

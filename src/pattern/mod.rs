@@ -421,6 +421,8 @@ pub struct When {
     pub unless: Vec<usize>,
     /// Close codes the `seen` event must carry (capture `code`).
     pub codes: Vec<u32>,
+    /// Close codes none of the connection's lines may carry (capture `code`, any pack).
+    pub unless_codes: Vec<u32>,
     /// HTTP statuses the `seen` event must carry (capture `status`).
     pub statuses: Vec<u32>,
     /// Count rule: this many `seen` events ...
@@ -759,6 +761,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             ended_before: dur(&w.ended_before)?,
             unless: list(&w.unless)?,
             codes: w.code.clone(),
+            unless_codes: w.unless_code.clone(),
             statuses: w.status.clone(),
             count: w.count,
             window: dur(&w.window)?,

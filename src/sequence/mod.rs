@@ -368,7 +368,13 @@ pub fn connection_found<'s, 'e>(
                 && evs.iter().any(|(_, e)| {
                     usize::from(e.at.pack) == pi
                         && rule.when.unless.contains(&usize::from(e.at.pattern))
-                });
+                })
+                || !rule.when.unless_codes.is_empty()
+                    && evs.iter().any(|(_, e)| {
+                        e.cap("code")
+                            .and_then(|c| c.parse::<u32>().ok())
+                            .is_some_and(|c| rule.when.unless_codes.contains(&c))
+                    });
             if excused {
                 continue;
             }

@@ -1226,13 +1226,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             if c.client_ip.is_none() {
                 c.client_ip = cip.map(Box::from);
             }
-            if matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer) {
-                match &mut c.source {
-                    None => c.source = Some((r.host.map(|h| intern(&mut self.st.hosts, h)), r.pid)),
-                    // Its first lines did not say which process wrote them; this one does.
-                    Some((_, pid @ None)) => *pid = r.pid,
-                    Some(_) => {}
-                }
+            if c.source.is_none()
+                && matches!(e.stage, Stage::Server | Stage::Middleware | Stage::Consumer)
+            {
+                c.source = Some((r.host.map(|h| intern(&mut self.st.hosts, h)), r.pid));
             }
         } else if c.client_ip.is_none() {
             c.client_ip = cip.map(Box::from);
@@ -2929,6 +2926,73 @@ fn take_record_links<S: Store + ?Sized>(
     moved
 }
 
+/// A refusal that names no one (Daphne's `failing WebSocket opening handshake ('Access
+/// denied')`, from Autobahn) is followed, in the same log and within milliseconds, by the
+/// line that names the client it dropped (`dropping connection to peer tcp4:IP:PORT ...:
+/// Access denied`): it is that connection's. Placed as it came, it took the connection
+/// its process logged last, often an accepted one. Scan only: the naming line comes after.
+fn refusals_to_the_line_naming_them<S: Store + ?Sized>(st: &mut State, store: &S) {
+    /// How many records after a refusal its naming line may be.
+    const AHEAD: usize = 4;
+    let mut found: Vec<(usize, usize, DateTime<Utc>)> = Vec::new();
+    for (y, c) in st.conns.iter().enumerate() {
+        for l in c.links.iter().filter(|l| !l.exact) {
+            let e = store.event(l.event);
+            if let (Some(t), Some(false), None) = (e.ts, answer_of(e), e.cap("path")) {
+                // (A line with an id of its own, a channel name, is not one of these.)
+                if exact_keys(e, &store.origin(e.record)).is_empty() {
+                    found.push((e.record, y, t));
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    let wanted: BTreeSet<usize> = found
+        .iter()
+        .flat_map(|&(r, _, _)| r + 1..=r + AHEAD)
+        .collect();
+    // The connection and event of each record that may name a refusal.
+    let mut owner: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    for (x, c) in st.conns.iter().enumerate() {
+        for l in &c.links {
+            let r = store.event(l.event).record;
+            if wanted.contains(&r) {
+                owner.entry(r).or_insert((x, l.event));
+            }
+        }
+    }
+    for (record, y, t) in found {
+        let origin = store.origin(record);
+        // Only a time to the millisecond says "the same moment": whole seconds hold a
+        // refused client's keyed line before its key-less one (uvicorn's `"WebSocket
+        // /ws" 403` then `connection rejected (403 Forbidden)`), and the next keyed
+        // line is the next request's.
+        if origin.coarse {
+            continue;
+        }
+        let input = origin.input;
+        // (Only records some event holds: past the last one there is none to ask of.)
+        let named = (record + 1..=record + AHEAD)
+            .filter_map(|r| owner.get(&r).copied())
+            .filter(|&(_, ev)| store.origin(store.event(ev).record).input == input)
+            .find(|&(_, ev)| {
+                let n = store.event(ev);
+                n.ts.is_some_and(|nt| nt >= t && nt <= t + CDuration::milliseconds(5))
+                    && answer_of(n) == Some(false)
+                    && client_key(n).is_some()
+            });
+        if let Some((x, _)) = named.filter(|&(x, _)| x != y) {
+            let moved = take_record_links(st, store, y, record);
+            st.conns[x]
+                .links
+                .extend(moved.into_iter().map(|k| k.inferred("line")));
+        }
+    }
+    drop_emptied(st);
+}
+
 /// An error line that names nothing (Daphne's `Exception inside application`, a Redis
 /// error) joined the connection that logged last; the server then closes the one it
 /// broke (Daphne: 1011 right after the exception). When the connection it joined does
@@ -2965,7 +3029,11 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
             let keyless =
                 (matches!(l.key(), "time" | "after-close") || under || raised) && !l.exact;
             // (Read only for a key-less link: most links are not, and this walks captures.)
-            let error = keyless && e.cap("path").is_none() && is_error(set, e);
+            // A refusal that names no one, on a connection whose handshake was refused, is
+            // about that refusal (see `refusals_to_the_line_naming_them`), not an error
+            // some other session died of.
+            let refusal = answer_of(e) == Some(false) && st.caches[y].answer == Some(false);
+            let error = keyless && !refusal && e.cap("path").is_none() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
                 i += 1;
                 continue;
@@ -3273,6 +3341,7 @@ fn correlate_sweeping(
     place_all(&mut b, events, every, least);
     absorb_orphans(&mut st, &store);
     join_proxy_errors(&mut st, &store);
+    refusals_to_the_line_naming_them(&mut st, &store);
     // Twice: a session that held an error not its own (a Redis timeout written while it
     // was still logging) gives it up in the first pass, after another error that was its
     // own had already looked for an owner and found it taken.

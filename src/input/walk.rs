@@ -31,8 +31,55 @@ pub struct Skipped {
     pub why: String,
 }
 
-/// The inputs `args` name, in order, directories replaced by the files under them.
+/// The inputs `args` name, in order, directories replaced by the files under them. A
+/// file met a second time, by its name or through a link (every file of Kubernetes'
+/// `/var/log/containers` links into `/var/log/pods`), is read once: its lines counted
+/// twice would be twice the connections, as lnav opens a file once.
 pub fn expand(args: &[String]) -> (Vec<InputSpec>, Vec<Skipped>) {
+    let (specs, mut skipped) = expand_all(args);
+    let mut seen = std::collections::BTreeMap::new();
+    let mut kept = Vec::with_capacity(specs.len());
+    for spec in specs {
+        match file_id(&spec).map(|id| (seen.get(&id).cloned(), id)) {
+            Some((Some(first), _)) => skipped.push(Skipped {
+                path: spec.name,
+                why: format!("the same file as {first}, read once"),
+            }),
+            Some((None, id)) => {
+                seen.insert(id, spec.name.clone());
+                kept.push(spec);
+            }
+            None => kept.push(spec),
+        }
+    }
+    (kept, skipped)
+}
+
+/// What tells one file from another whatever its name: (device, inode) where there are
+/// such, else the canonical path. `None` for stdin and what cannot be looked at (opening
+/// it reports why).
+fn file_id(spec: &InputSpec) -> Option<(u64, u64, std::path::PathBuf)> {
+    if spec.name == "-" {
+        return None;
+    }
+    let path = Path::new(&spec.name);
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino(), std::path::PathBuf::new()))
+    }
+    #[cfg(not(unix))]
+    {
+        Some((0, 0, std::fs::canonicalize(path).ok()?))
+    }
+}
+
+/// [`expand`] before a file met twice is left out.
+fn expand_all(args: &[String]) -> (Vec<InputSpec>, Vec<Skipped>) {
     let mut specs = Vec::new();
     let mut skipped = Vec::new();
     for arg in args {
@@ -105,6 +152,43 @@ fn binary(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_named_twice_or_reached_through_a_link_is_read_once() {
+        // Kubernetes: /var/log/containers/<pod>_<ns>_<c>-<id>.log links to
+        // /var/log/pods/<ns>_<pod>_<uid>/<c>/0.log, so `scan /var/log` met every container
+        // log twice, and every connection and finding came out twice.
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("pods/web/daphne")).unwrap();
+        std::fs::create_dir_all(d.join("containers")).unwrap();
+        std::fs::write(d.join("pods/web/daphne/0.log"), "a\n").unwrap();
+        std::os::unix::fs::symlink(
+            d.join("pods/web/daphne/0.log"),
+            d.join("containers/web_daphne.log"),
+        )
+        .unwrap();
+        let root = d.to_string_lossy().into_owned();
+        let again = format!("{root}/pods/web/daphne/0.log");
+        let (specs, skipped) = expand(&[root.clone(), again.clone(), "-".into()]);
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [format!("{root}/containers/web_daphne.log").as_str(), "-"]
+        );
+        let why: Vec<(&str, &str)> = skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.why.as_str()))
+            .collect();
+        let first = format!("the same file as {root}/containers/web_daphne.log, read once");
+        assert_eq!(
+            why,
+            [
+                (again.as_str(), first.as_str()),
+                (again.as_str(), first.as_str())
+            ]
+        );
+    }
 
     #[test]
     fn a_directory_becomes_its_log_files_sorted_without_hidden_or_binary_ones() {

@@ -334,10 +334,24 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
         return Err(Error::Usage("stdin (`-`) can be read only once".into()));
     }
     let now = chrono::Utc::now();
+    // A zone-less bound is in the zone the logs' own zone-less times take (a time copied
+    // out of the log selects that line): without --tz, the offset the inputs write.
+    let window_tz = match (&a.tz, a.since.is_some() || a.until.is_some()) {
+        (None, true) => {
+            let probe = Options {
+                tz,
+                tz_from_inputs: true,
+                max_line: a.max_line_bytes,
+                ..Options::default()
+            };
+            logweave::ingest::zone_of_inputs(&specs, &probe).map_or(tz, |(z, _)| z)
+        }
+        _ => tz,
+    };
     let bound = |flag: &str, v: &Option<String>| {
         v.as_deref()
             .map(|t| {
-                logweave::timefilter::parse(t, now, tz)
+                logweave::timefilter::parse(t, now, window_tz)
                     .map_err(|e| Error::Usage(format!("{flag} '{t}': {e}")))
             })
             .transpose()

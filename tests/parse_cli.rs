@@ -587,3 +587,40 @@ fn a_negative_offset_is_a_value_of_tz_and_flags_out_of_range_are_refused() {
         assert!(err.contains(args[0]), "{err}");
     }
 }
+
+#[test]
+fn a_zoneless_since_is_in_the_offset_the_logs_zoneless_times_take() {
+    // nginx writes +0100; Daphne's and supervisord's times carry no zone and take it.
+    // `--since` copied out of daphne.log was read as UTC, an hour after the logs' end:
+    // nothing was left.
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/upstream-down-error-log-supervisord");
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["daphne.log", "nginx-error.log", "supervisord.log"] {
+        std::fs::copy(dir.join(f), tmp.path().join(f)).unwrap();
+    }
+    let access = std::fs::read_to_string(dir.join("nginx-access.log"))
+        .unwrap()
+        .replace(" +0000]", " +0100]");
+    std::fs::write(tmp.path().join("nginx-access.log"), access).unwrap();
+    let names: Vec<String> = [
+        "daphne.log",
+        "nginx-access.log",
+        "nginx-error.log",
+        "supervisord.log",
+    ]
+    .iter()
+    .map(|f| tmp.path().join(f).to_string_lossy().into_owned())
+    .collect();
+    let count = |since: &str| {
+        let mut args = vec!["--since", since];
+        args.extend(names.iter().map(String::as_str));
+        parse(&args).1.len()
+    };
+    let zoneless = count("2026-11-23 21:14:30");
+    assert!(
+        zoneless > 0,
+        "a time copied out of the log selects its lines"
+    );
+    assert_eq!(zoneless, count("2026-11-23T21:14:30+01:00"));
+}

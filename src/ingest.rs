@@ -171,6 +171,18 @@ pub struct Ingested {
     /// The offset zone-less times were taken in when the inputs agreed on one
     /// ([`Options::tz_from_inputs`]).
     pub zone: Option<FixedOffset>,
+    /// The records `--since` / `--until` left out, when they left out any.
+    pub outside: Option<Outside>,
+}
+
+/// What a time window left out: how many records, and the times they span (to say where
+/// the logs are when the window missed them all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outside {
+    /// Records left out.
+    pub records: usize,
+    /// The earliest and latest time among them.
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 impl Ingested {
@@ -249,7 +261,21 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
             }
         },
     );
+    let mut outside = None;
     if let Some(keep) = crate::timefilter::kept(&records, opts.since, opts.until) {
+        let left: Vec<&Record> = records
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| !**k)
+            .map(|(r, _)| r)
+            .collect();
+        if !left.is_empty() {
+            let times = left.iter().filter_map(|r| r.ts.map(|t| t.utc));
+            outside = Some(Outside {
+                records: left.len(),
+                span: times.clone().min().zip(times.max()),
+            });
+        }
         crate::timefilter::retain_kept(&mut records, &keep);
         crate::timefilter::retain_kept(&mut matched, &keep);
     }
@@ -259,6 +285,7 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         dropped_latest,
         matched: marker.map(|_| matched),
         zone: shared.map(|(tz, _)| tz),
+        outside,
     }
 }
 

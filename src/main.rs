@@ -410,6 +410,21 @@ fn finish(ingested: &ingest::Ingested, stats: bool) -> Result<ExitCode, Error> {
         }
     }
     records::write_warnings(&mut err, &ingested.inputs).map_err(Error::Output)?;
+    // A window that missed every record leaves an empty report that looks like a clean
+    // one (journalctl says `-- No entries --`): say where the logs are.
+    if let (true, Some(out)) = (ingested.records.is_empty(), ingested.outside) {
+        let span = out.span.map_or(String::new(), |(a, b)| {
+            let f = |t: chrono::DateTime<chrono::Utc>| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            };
+            format!("; they span {} to {}", f(a), f(b))
+        });
+        let _ = writeln!(
+            err,
+            "logweave: warning: --since/--until left out every record ({}){span}",
+            out.records
+        );
+    }
     let unparsed: u64 = ingested.inputs.iter().map(|i| i.stats.unparsed).sum();
     if unparsed > 0 && !stats && io::stderr().is_terminal() {
         let _ = writeln!(

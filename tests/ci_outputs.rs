@@ -446,6 +446,20 @@ fn since_with_a_zone_and_until_alone_work() {
 }
 
 #[test]
+fn a_window_that_leaves_out_every_record_says_where_the_logs_are() {
+    // `-1h` on logs copied off a server days ago: the report was an empty one, as a
+    // clean log gives, and nothing said the window had missed them all.
+    let (code, lines, err) = parse_lines(&["--since", "2026-11-24"]);
+    assert_eq!((code, lines.len()), (0, 0));
+    assert!(
+        err.contains("--since/--until left out every record (13); they span 2026-11-23T19:37:49Z to 2026-11-23T19:38:09Z"),
+        "{err}"
+    );
+    let (_, _, err) = parse_lines(&["--since", "2026-11-23 19:38:00"]);
+    assert!(!err.contains("left out every record"), "{err}");
+}
+
+#[test]
 fn since_narrows_what_scan_analyses() {
     let o = demo("scan", &["-o", "github", "--since", "2026-11-23 19:37:51"]);
     let out = stdout(&o);

@@ -537,6 +537,9 @@ fn run_scan(
         differences: &diffs,
     });
     let workspace = std::env::var("GITHUB_WORKSPACE").ok();
+    let cwd = std::env::current_dir()
+        .ok()
+        .map(|d| d.to_string_lossy().into_owned());
     let mut out: BufWriter<Box<dyn Write>> = BufWriter::new(match &an.report_file {
         Some(path) => Box::new(
             std::fs::File::create(path)
@@ -567,6 +570,7 @@ fn run_scan(
                 common,
                 expect: outcome,
                 workspace: workspace.as_deref(),
+                cwd: cwd.as_deref(),
             },
         ),
         Output::Text => {

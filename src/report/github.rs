@@ -26,8 +26,11 @@ pub struct GithubOptions<'a> {
     /// Report this comparison instead of the findings.
     pub expect: Option<ExpectOutcome<'a>>,
     /// The checkout (`$GITHUB_WORKSPACE`): GitHub places an annotation by its path in the
-    /// repository, so inputs named by an absolute path inside it are written relative to it.
+    /// repository, so inputs inside it are written relative to it.
     pub workspace: Option<&'a str>,
+    /// The directory relative input paths were named from (a step's
+    /// `working-directory`), to place them in the workspace.
+    pub cwd: Option<&'a str>,
 }
 
 /// The workflow command for a severity.
@@ -47,7 +50,7 @@ pub fn write_github<W: Write>(w: &mut W, s: &Scan, opts: &GithubOptions) -> io::
             writeln!(
                 w,
                 "::error file={},title={}::{}",
-                property(relative_to(exp.file, opts.workspace)),
+                property(&relative_to(exp.file, opts.workspace, opts.cwd)),
                 property("logweave expect"),
                 message(&red(d))
             )?;
@@ -61,8 +64,8 @@ pub fn write_github<W: Write>(w: &mut W, s: &Scan, opts: &GithubOptions) -> io::
             let input = &s.ingested.inputs[r.input as usize].name;
             // stdin has no file in the repository to point at.
             if input != "-" {
-                let file = relative_to(input, opts.workspace);
-                props.push(format!("file={}", property(file)));
+                let file = relative_to(input, opts.workspace, opts.cwd);
+                props.push(format!("file={}", property(&file)));
                 props.push(format!("line={}", r.line));
             }
         }
@@ -79,18 +82,39 @@ pub fn write_github<W: Write>(w: &mut W, s: &Scan, opts: &GithubOptions) -> io::
     Ok(())
 }
 
-/// `path` without the `workspace/` in front of it, when it has one.
-fn relative_to<'p>(path: &'p str, workspace: Option<&str>) -> &'p str {
-    let Some(ws) = workspace.map(|w| w.trim_end_matches('/')) else {
-        return path;
+/// `path` as a path in the repository: without the `workspace/` in front of it, a
+/// relative one first joined to `cwd` (`.` and `..` resolved by name); as given when it
+/// lies outside the workspace.
+fn relative_to<'p>(path: &'p str, workspace: Option<&str>, cwd: Option<&str>) -> Cow<'p, str> {
+    let Some(ws) = workspace
+        .map(|w| w.trim_end_matches('/'))
+        .filter(|w| !w.is_empty())
+    else {
+        return Cow::Borrowed(path);
     };
-    if ws.is_empty() {
-        return path;
-    }
-    path.strip_prefix(ws)
+    let full = match cwd {
+        Some(dir) if !path.starts_with('/') => {
+            let mut parts: Vec<&str> = Vec::new();
+            for part in dir.split('/').chain(path.split('/')) {
+                match part {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    p => parts.push(p),
+                }
+            }
+            Cow::Owned(format!("/{}", parts.join("/")))
+        }
+        _ => Cow::Borrowed(path),
+    };
+    match full
+        .strip_prefix(ws)
         .and_then(|rest| rest.strip_prefix('/'))
-        .filter(|rest| !rest.is_empty())
-        .unwrap_or(path)
+    {
+        Some(rest) if !rest.is_empty() => Cow::Owned(rest.to_string()),
+        _ => Cow::Borrowed(path),
+    }
 }
 
 /// Escapes a command's message: `%`, CR and LF would end or corrupt the command.
@@ -140,16 +164,34 @@ mod tests {
     fn paths_inside_the_workspace_become_repository_paths() {
         let ws = Some("/home/runner/work/app/app/");
         assert_eq!(
-            relative_to("/home/runner/work/app/app/logs/a.log", ws),
+            relative_to("/home/runner/work/app/app/logs/a.log", ws, None),
             "logs/a.log"
         );
         assert_eq!(
-            relative_to("/home/runner/work/app/app2/a.log", ws),
+            relative_to("/home/runner/work/app/app2/a.log", ws, None),
             "/home/runner/work/app/app2/a.log"
         );
-        assert_eq!(relative_to("logs/a.log", ws), "logs/a.log");
-        assert_eq!(relative_to("/tmp/a.log", None), "/tmp/a.log");
-        assert_eq!(relative_to("/tmp/a.log", Some("")), "/tmp/a.log");
+        assert_eq!(relative_to("logs/a.log", ws, None), "logs/a.log");
+        assert_eq!(relative_to("/tmp/a.log", None, None), "/tmp/a.log");
+        assert_eq!(relative_to("/tmp/a.log", Some(""), None), "/tmp/a.log");
+    }
+
+    #[test]
+    fn relative_paths_named_from_a_subdirectory_become_repository_paths() {
+        // A step with `working-directory: logs` names `nginx-error.log`: GitHub reads
+        // `file=` from the workspace root, where it is `logs/nginx-error.log`.
+        let ws = Some("/home/runner/work/app/app");
+        let cwd = Some("/home/runner/work/app/app/logs");
+        assert_eq!(
+            relative_to("nginx-error.log", ws, cwd),
+            "logs/nginx-error.log"
+        );
+        assert_eq!(relative_to("./a/../b.log", ws, cwd), "logs/b.log");
+        assert_eq!(
+            relative_to("../../other/x.log", ws, cwd),
+            "../../other/x.log"
+        );
+        assert_eq!(relative_to("x.log", ws, Some("/tmp")), "x.log");
     }
 
     #[test]

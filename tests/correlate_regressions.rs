@@ -1253,3 +1253,24 @@ fn a_handshake_only_the_proxy_logged_is_not_dropped_by_a_restart_hours_later() {
     );
     assert_eq!(rules_of(&s, refused), vec!["upstream.down"]);
 }
+
+#[test]
+fn an_ingress_502_after_daphnes_handshake_timeout_joins_the_session_by_its_request_time() {
+    // ingress-nginx writes `$request_length $request_time` after the user agent: the 502
+    // came 5.004 s after the handshake began, when Daphne gave up on the consumer's
+    // connect(). Without its request time the 502 looked for a session starting when it
+    // ended and, with its error line, made a second broken connection.
+    let ingress = "2024/06/20 19:40:15 [error] 29#29: *8812 upstream prematurely closed connection while reading response header from upstream, client: 10.244.1.1, server: chat.example.com, request: \"GET /ws/chat/3/ HTTP/1.1\", upstream: \"http://10.244.1.16:8000/ws/chat/3/\", host: \"chat.example.com\"\n\
+        10.244.1.1 - - [20/Jun/2024:19:40:15 +0000] \"GET /ws/chat/3/ HTTP/1.1\" 502 150 \"-\" \"Mozilla/5.0\" 588 5.004 [default-chat-web-8000] [] 10.244.1.16:8000 0 5.004 502 4c1b2f8e9d0a3b5c7e9f1a2b3c4d5e6f\n";
+    let daphne = "10.244.0.12:40112 - - [20/Jun/2024:19:40:10] \"WSCONNECTING /ws/chat/3/\" - -\n\
+        10.244.0.12:40112 - - [20/Jun/2024:19:40:15] \"WSDISCONNECT /ws/chat/3/\" - -\n";
+    let s = scan_files(&[("ingress.log", ingress), ("daphne.log", daphne)]);
+    let c = &s.correlated.connections;
+    assert_eq!(c.len(), 1, "one handshake: {c:#?}");
+    assert_eq!(c[0].links.len(), s.events.len(), "every line joined it");
+    assert!(
+        rules_of(&s, 0).contains(&"handshake.timeout"),
+        "{:?}",
+        rules_of(&s, 0)
+    );
+}

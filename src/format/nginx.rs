@@ -249,12 +249,14 @@ fn push_extra<'a>(f: &mut Vec<(&'static str, Cow<'a, str>)>, rest: &'a str) {
 }
 
 /// `60.001`, `0`, `.5`: what nginx writes for a time variable.
+/// A number with a fraction, as nginx writes `$request_time` (`35.012`): an integer before
+/// it is another variable (ingress-nginx's `$request_length`).
 fn is_decimal(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty()
-        && b.iter().any(u8::is_ascii_digit)
-        && b.iter().all(|&c| c.is_ascii_digit() || c == b'.')
-        && b.iter().filter(|&&c| c == b'.').count() <= 1
+    b.iter().all(|&c| c.is_ascii_digit() || c == b'.')
+        && b.iter().filter(|&&c| c == b'.').count() == 1
+        && b.first().is_some_and(u8::is_ascii_digit)
+        && b.last().is_some_and(u8::is_ascii_digit)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -653,6 +655,15 @@ mod tests {
         assert_eq!(p.field("request_time"), Some("60.001"));
         assert_eq!(p.field("extra"), None);
         assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T18:37:49Z");
+    }
+
+    #[test]
+    fn ingress_nginx_request_length_is_not_taken_for_request_time() {
+        // ingress-nginx's `upstreaminfo` writes `$request_length $request_time`: the
+        // integer came first and was read as a 612-second request.
+        let line = "10.244.1.1 - - [20/Jun/2024:19:40:15 +0000] \"GET /ws/chat/42/ HTTP/1.1\" 101 92 \"-\" \"Mozilla/5.0\" 612 35.012 [default-chat-daphne-8000] [] 10.244.1.16:8000 0 35.011 101 bd3e9f0a1b2c3d4e5f60718293a4b5c6";
+        let p = NginxAccess.parse(line, &ctx()).unwrap();
+        assert_eq!(p.field("request_time"), Some("35.012"));
     }
 
     #[test]

@@ -42,7 +42,15 @@ const AGENT: &[&str] = &["http_user_agent", "user_agent", "agent", "ua"];
 const FORWARDED: &[&str] = &["http_x_forwarded_for", "x_forwarded_for", "forwarded_for"];
 const REQUEST_TIME: &[&str] = &["request_time", "duration", "rt", "response_time"];
 const UPSTREAM_TIME: &[&str] = &["upstream_response_time", "urt"];
-const REQUEST_ID: &[&str] = &["request_id", "req_id", "rid"];
+/// `$request_id`, or the `X-Request-ID` header it passes on (`$http_x_request_id`), which
+/// the application logs too.
+const REQUEST_ID: &[&str] = &[
+    "request_id",
+    "req_id",
+    "rid",
+    "http_x_request_id",
+    "x_request_id",
+];
 /// Time keys, the most precise first.
 const TIME: &[&str] = &[
     "msec",
@@ -261,6 +269,20 @@ mod tests {
         let f = fields(line);
         assert_eq!(field(&f, "user_agent"), Some(r"say \x22hi\x22"));
         assert_eq!(field(&f, "x_forwarded_for"), Some("198.51.100.2"));
+    }
+
+    #[test]
+    fn the_x_request_id_header_is_the_request_id() {
+        // `$http_x_request_id`, the id a client or a load balancer sends and the
+        // application logs: the access line joins its session by it.
+        let line = r#"{"time_iso8601":"2026-11-27T05:09:46+00:00","remote_addr":"127.0.0.1","remote_port":"55641","request_method":"GET","request_uri":"/ws/chat/7/114/","server_protocol":"HTTP/1.1","status":"101","body_bytes_sent":"81","request_time":"2.437","http_x_request_id":"1321912e75df445ba6330eccd5ef3286"}"#;
+        let p = parse(line).unwrap();
+        assert!(
+            p.message
+                .ends_with(" rt=2.437 request_id=1321912e75df445ba6330eccd5ef3286"),
+            "{}",
+            p.message
+        );
     }
 
     #[test]

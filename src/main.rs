@@ -151,7 +151,8 @@ struct AnalyseArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long = "report-file", visible_alias = "out", value_name = "FILE")]
     report_file: Option<PathBuf>,
-    /// Show every connection's timeline in text output, not only broken and degraded ones.
+    /// Show every connection's timeline in text output, not only broken and degraded ones,
+    /// and every input in its head (past 12 they are counted by format).
     #[arg(long)]
     all: bool,
     /// Colour in text output.

@@ -563,3 +563,30 @@ fn check_says_on_stderr_why_it_failed_on_findings() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_directory_of_many_logs_is_counted_by_format_and_the_summary_comes_first() {
+    // `scan /var/log` listed hundreds of inputs, one per line, before the summary.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read_to_string(root().join("fixtures/upstream-down-journald/journal.log"))
+        .unwrap();
+    for i in 0..14 {
+        std::fs::write(dir.path().join(format!("app-{i:02}.log")), &demo).unwrap();
+    }
+    std::fs::write(dir.path().join("notes.txt"), "not a log\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = stdout(&run(&["scan", "--color", "never", d]));
+    let head: Vec<&str> = out.lines().take(4).collect();
+    assert!(head[0].starts_with("logweave 15 inputs"), "{out}");
+    assert!(
+        head[1] == "  15 inputs: 14 journald-short-iso, 1 unknown  (--all lists each)",
+        "{out}"
+    );
+    assert_eq!(head[2], "");
+    assert!(head[3].starts_with("connections "), "{out}");
+    let all = stdout(&run(&["scan", "--all", "--color", "never", d]));
+    assert!(
+        all.lines().nth(15).is_some_and(|l| l.contains("notes.txt")),
+        "{all}"
+    );
+}

@@ -60,6 +60,9 @@ impl Paint {
     }
 }
 
+/// Inputs listed one by one in the text report's head; past this, counted by format.
+const LISTED_INPUTS: usize = 12;
+
 /// Writes the text report.
 pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Result<()> {
     let p = Paint { on: opts.color };
@@ -86,7 +89,16 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
             String::new()
         }
     )?;
+    // A directory of logs (`scan /var/log`) is hundreds of inputs: the summary comes
+    // first, so past a screenful only the inputs that failed are listed, the others
+    // counted by format (`--all` lists each).
+    let list_all = opts.all || s.ingested.inputs.len() <= LISTED_INPUTS;
+    let mut hidden: std::collections::BTreeMap<&str, usize> = Default::default();
     for i in &s.ingested.inputs {
+        if !list_all && i.error.is_none() {
+            *hidden.entry(i.format).or_default() += 1;
+            continue;
+        }
         let err = i
             .error
             .as_ref()
@@ -98,6 +110,18 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
             i.name,
             p.dim(i.format),
             i.stats.lines
+        )?;
+    }
+    if !hidden.is_empty() {
+        let mut by: Vec<(&str, usize)> = hidden.into_iter().collect();
+        by.sort_by_key(|&(f, n)| (std::cmp::Reverse(n), f));
+        let n: usize = by.iter().map(|(_, n)| n).sum();
+        let kinds: Vec<String> = by.iter().map(|(f, n)| format!("{n} {f}")).collect();
+        writeln!(
+            w,
+            "  {n} inputs: {}  {}",
+            kinds.join(", "),
+            p.dim("(--all lists each)")
         )?;
     }
     writeln!(w)?;

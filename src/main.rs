@@ -634,6 +634,11 @@ fn check(a: CheckArgs) -> Result<ExitCode, Error> {
             }
             return Ok(ExitCode::from(1));
         }
+        // A CI log says what passed, not only what failed.
+        eprintln!(
+            "logweave: the result matches {}",
+            a.expect.unwrap().display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let threshold = a.fail_on.threshold();

@@ -21,6 +21,29 @@ fn every_fixture_scenario_meets_its_expectation() {
 }
 
 #[test]
+fn a_met_expectation_says_so() {
+    // A CI log showed what failed but never what passed.
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("expect.toml");
+    std::fs::write(&exp, "[rules]\n").unwrap();
+    let log = dir.path().join("empty.log");
+    std::fs::write(&log, "nothing here\n").unwrap();
+    let out = Command::cargo_bin("logweave")
+        .unwrap()
+        .args(["check", "--expect"])
+        .arg(&exp)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("logweave: the result matches {}", exp.display())),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_wrong_expectation_fails_with_a_readable_difference() {
     let dir = tempfile::tempdir().unwrap();
     let exp = dir.path().join("expect.toml");

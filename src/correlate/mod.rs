@@ -2328,14 +2328,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     fn error_sibling(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
         e.cap("status")?;
-        let path = normalize_path(e.cap("path")?);
+        let path = Box::<str>::from(normalize_path(e.cap("path")?));
         let ts = e.ts?;
         let ip = client_ip(e);
+        // Such a connection started at its error line, within a second of this one: the
+        // path index holds exactly those (no walk over every recent connection).
+        let at = ts.timestamp_millis();
         self.st
-            .recent
-            .iter()
-            .copied()
-            .filter_map(|ci| {
+            .by_path
+            .range((path.clone(), at - 999, 0)..=(path, at + 999, usize::MAX))
+            .filter_map(|&(_, _, ci)| {
                 let c = &self.st.conns[ci];
                 let cache = &self.st.caches[ci];
                 let errors_only =
@@ -2343,7 +2345,6 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 let gap = (c.end? - ts).num_milliseconds().abs();
                 let fits = errors_only
                     && gap < 1_000
-                    && c.path.as_deref() == Some(path.as_str())
                     && (ip.is_none()
                         || c.client_ip.is_none()
                         || c.client_ip.as_deref() == ip.as_deref())
@@ -2938,6 +2939,9 @@ fn refusals_to_the_line_naming_them<S: Store + ?Sized>(st: &mut State, store: &S
     for (y, c) in st.conns.iter().enumerate() {
         for l in c.links.iter().filter(|l| !l.exact) {
             let e = store.event(l.event);
+            if e.stage != Stage::Server {
+                continue;
+            }
             if let (Some(t), Some(false), None) = (e.ts, answer_of(e), e.cap("path")) {
                 // (A line with an id of its own, a channel name, is not one of these.)
                 if exact_keys(e, &store.origin(e.record)).is_empty() {
@@ -3032,8 +3036,8 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
             // A refusal that names no one, on a connection whose handshake was refused, is
             // about that refusal (see `refusals_to_the_line_naming_them`), not an error
             // some other session died of.
-            let refusal = answer_of(e) == Some(false) && st.caches[y].answer == Some(false);
-            let error = keyless && !refusal && e.cap("path").is_none() && is_error(set, e);
+            let refusal = || answer_of(e) == Some(false) && st.caches[y].answer == Some(false);
+            let error = keyless && e.cap("path").is_none() && !refusal() && is_error(set, e);
             let Some(t) = e.ts.filter(|_| keyless && error) else {
                 i += 1;
                 continue;

@@ -171,7 +171,7 @@ pub struct Ingested {
     /// The offset zone-less times were taken in when the inputs agreed on one
     /// ([`Options::tz_from_inputs`]).
     pub zone: Option<FixedOffset>,
-    /// The records `--since` / `--until` left out, when they left out any.
+    /// What `--since` / `--until` left out, when they left out everything.
     pub outside: Option<Outside>,
 }
 
@@ -278,6 +278,7 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         }
         crate::timefilter::retain_kept(&mut records, &keep);
         crate::timefilter::retain_kept(&mut matched, &keep);
+        outside = outside.filter(|_| records.is_empty());
     }
     Ingested {
         inputs,

@@ -413,7 +413,7 @@ fn finish(ingested: &ingest::Ingested, stats: bool) -> Result<ExitCode, Error> {
     records::write_warnings(&mut err, &ingested.inputs).map_err(Error::Output)?;
     // A window that missed every record leaves an empty report that looks like a clean
     // one (journalctl says `-- No entries --`): say where the logs are.
-    if let (true, Some(out)) = (ingested.records.is_empty(), ingested.outside) {
+    if let Some(out) = ingested.outside {
         let span = out.span.map_or(String::new(), |(a, b)| {
             let f = |t: chrono::DateTime<chrono::Utc>| {
                 t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

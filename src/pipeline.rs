@@ -33,20 +33,108 @@ pub struct Scan {
     pub redacted: bool,
 }
 
-/// Runs every stage over `specs`.
+/// Runs every stage over `specs`. A time window (`--since`, `--until`) selects the
+/// connections active in it and the findings of it; every line is read and correlated,
+/// so a connection the window cuts keeps the lines and the diagnosis it has without it.
 pub fn scan(specs: &[InputSpec], opts: &Options, packs: PackSet) -> Scan {
-    analyse_with(ingest_all(specs, opts, &packs), packs, false)
+    let s = analyse_with(ingest_all(specs, opts, &packs), packs, false);
+    narrow(s, opts.since, opts.until)
 }
 
 /// [`scan`], redacting every record's message ([`crate::redact::redact`]) on the cores
 /// the correlation leaves idle (it runs on one), for a report that writes whole messages.
 pub fn scan_redacted(specs: &[InputSpec], opts: &Options, packs: PackSet) -> Scan {
-    analyse_with(ingest_all(specs, opts, &packs), packs, true)
+    let s = analyse_with(ingest_all(specs, opts, &packs), packs, true);
+    narrow(s, opts.since, opts.until)
 }
 
-/// Reads `specs`, keeping the records the packs match.
+/// Keeps the connections active between `since` and `until` (both inclusive) and the
+/// findings that name one of them or, naming none, happened then; ids follow the kept
+/// connections' order again (`c1`...). When nothing is left, [`Ingested::outside`] says
+/// what the window left out: the records, all of them outside it.
+fn narrow(mut s: Scan, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Scan {
+    if since.is_none() && until.is_none() {
+        return s;
+    }
+    let inside = |t: DateTime<Utc>| since.is_none_or(|a| t >= a) && until.is_none_or(|b| t <= b);
+    let active = |c: &correlate::Connection| match (c.start.or(c.end), c.end.or(c.start)) {
+        (Some(a), Some(b)) => since.is_none_or(|x| b >= x) && until.is_none_or(|y| a <= y),
+        _ => false,
+    };
+    let conns = std::mem::take(&mut s.correlated.connections);
+    let mut new_index = vec![None; conns.len()];
+    let mut kept = Vec::new();
+    for (i, c) in conns.into_iter().enumerate() {
+        if active(&c) {
+            new_index[i] = Some(kept.len());
+            kept.push(c);
+        }
+    }
+    for (n, c) in kept.iter_mut().enumerate() {
+        c.id = format!("c{}", n + 1).into();
+    }
+    let a = &mut s.analysis;
+    retain_by_index(&mut a.verdicts, &new_index);
+    retain_by_index(&mut a.close_codes, &new_index);
+    let mut finding_index = vec![None; a.findings.len()];
+    let mut findings = Vec::new();
+    for (i, mut f) in std::mem::take(&mut a.findings).into_iter().enumerate() {
+        let named = !f.connections.is_empty();
+        f.connections = f.connections.iter().filter_map(|&c| new_index[c]).collect();
+        let keep = if named {
+            !f.connections.is_empty()
+        } else {
+            f.ts.is_some_and(inside)
+        };
+        if keep {
+            finding_index[i] = Some(findings.len());
+            findings.push(f);
+        }
+    }
+    a.findings = findings;
+    let by_connection = std::mem::take(&mut a.by_connection);
+    a.by_connection = by_connection
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| new_index[*i].is_some())
+        .map(|(_, fs)| fs.iter().filter_map(|&f| finding_index[f]).collect())
+        .collect();
+    let none_inside = || {
+        !s.ingested
+            .records
+            .iter()
+            .any(|r| r.ts.is_some_and(|t| inside(t.utc)))
+    };
+    if kept.is_empty() && a.findings.is_empty() && !s.ingested.records.is_empty() && none_inside() {
+        let times = s
+            .ingested
+            .records
+            .iter()
+            .filter_map(|r| r.ts.map(|t| t.utc));
+        s.ingested.outside = Some(crate::ingest::Outside {
+            records: s.ingested.records.len(),
+            span: times.clone().min().zip(times.max()),
+        });
+    }
+    s.correlated.connections = kept;
+    s
+}
+
+/// Keeps the elements of `v` whose index `keep` maps to a new one.
+fn retain_by_index<T>(v: &mut Vec<T>, keep: &[Option<usize>]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        keep[i - 1].is_some()
+    });
+}
+
+/// Reads `specs`, keeping the records the packs match; a time window is applied after
+/// the analysis ([`narrow`]), not to the lines read.
 fn ingest_all(specs: &[InputSpec], opts: &Options, packs: &PackSet) -> Ingested {
     let mut opts = opts.clone();
+    opts.since = None;
+    opts.until = None;
     // Records no pattern can match are counted, not kept: the analysis never sees them.
     opts.keep = packs.line_filter();
     opts.keep_finder = packs.line_finder();

@@ -590,3 +590,16 @@ fn a_directory_of_many_logs_is_counted_by_format_and_the_summary_comes_first() {
         "{all}"
     );
 }
+
+#[test]
+fn a_scan_window_that_misses_the_logs_says_where_they_are() {
+    // The scan reads everything and keeps the connections of the window: when it keeps
+    // none because no line is in it, the empty report says why.
+    let o = demo("check", &["--since", "2026-11-24"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("--since/--until left out every record"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -185,6 +185,17 @@ pub struct Outside {
     pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
+impl Outside {
+    /// What `records` are, left out.
+    pub fn of<'r>(records: impl Iterator<Item = &'r Record> + Clone) -> Outside {
+        let times = records.clone().filter_map(|r| r.ts.map(|t| t.utc));
+        Outside {
+            records: records.count(),
+            span: times.clone().min().zip(times.max()),
+        }
+    }
+}
+
 impl Ingested {
     /// True when any input failed to open or read completely.
     pub fn has_errors(&self) -> bool {
@@ -263,22 +274,11 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
     );
     let mut outside = None;
     if let Some(keep) = crate::timefilter::kept(&records, opts.since, opts.until) {
-        let left: Vec<&Record> = records
-            .iter()
-            .zip(&keep)
-            .filter(|(_, k)| !**k)
-            .map(|(r, _)| r)
-            .collect();
-        if !left.is_empty() {
-            let times = left.iter().filter_map(|r| r.ts.map(|t| t.utc));
-            outside = Some(Outside {
-                records: left.len(),
-                span: times.clone().min().zip(times.max()),
-            });
+        if !keep.iter().any(|&k| k) && !records.is_empty() {
+            outside = Some(Outside::of(records.iter()));
         }
         crate::timefilter::retain_kept(&mut records, &keep);
         crate::timefilter::retain_kept(&mut matched, &keep);
-        outside = outside.filter(|_| records.is_empty());
     }
     Ingested {
         inputs,

@@ -106,15 +106,7 @@ fn narrow(mut s: Scan, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>
             .any(|r| r.ts.is_some_and(|t| inside(t.utc)))
     };
     if kept.is_empty() && a.findings.is_empty() && !s.ingested.records.is_empty() && none_inside() {
-        let times = s
-            .ingested
-            .records
-            .iter()
-            .filter_map(|r| r.ts.map(|t| t.utc));
-        s.ingested.outside = Some(crate::ingest::Outside {
-            records: s.ingested.records.len(),
-            span: times.clone().min().zip(times.max()),
-        });
+        s.ingested.outside = Some(crate::ingest::Outside::of(s.ingested.records.iter()));
     }
     s.correlated.connections = kept;
     s

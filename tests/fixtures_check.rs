@@ -20,12 +20,12 @@ fn every_fixture_scenario_meets_its_expectation() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
-fn a_met_expectation_says_so() {
-    // A CI log showed what failed but never what passed.
+/// `logweave check --expect` with an expectation file holding `expect`, over a log with
+/// no WebSocket line: (exit code, stderr, the expectation file's path).
+fn check_expect_on_an_empty_log(expect: &str) -> (Option<i32>, String, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let exp = dir.path().join("expect.toml");
-    std::fs::write(&exp, "[rules]\n").unwrap();
+    std::fs::write(&exp, expect).unwrap();
     let log = dir.path().join("empty.log");
     std::fs::write(&log, "nothing here\n").unwrap();
     let out = Command::cargo_bin("logweave")
@@ -35,8 +35,15 @@ fn a_met_expectation_says_so() {
         .arg(&log)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), err, exp)
+}
+
+#[test]
+fn a_met_expectation_says_so() {
+    // A CI log showed what failed but never what passed.
+    let (code, err, exp) = check_expect_on_an_empty_log("[rules]\n");
+    assert_eq!(code, Some(0));
     assert!(
         err.contains(&format!("logweave: the result matches {}", exp.display())),
         "{err}"
@@ -45,20 +52,8 @@ fn a_met_expectation_says_so() {
 
 #[test]
 fn a_wrong_expectation_fails_with_a_readable_difference() {
-    let dir = tempfile::tempdir().unwrap();
-    let exp = dir.path().join("expect.toml");
-    std::fs::write(&exp, "[rules]\n\"auth.token-expired\" = 3\n").unwrap();
-    let log = dir.path().join("empty.log");
-    std::fs::write(&log, "nothing here\n").unwrap();
-    let out = Command::cargo_bin("logweave")
-        .unwrap()
-        .args(["check", "--expect"])
-        .arg(&exp)
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, err, _) = check_expect_on_an_empty_log("[rules]\n\"auth.token-expired\" = 3\n");
+    assert_eq!(code, Some(1));
     assert!(
         err.contains("rule auth.token-expired: expected 3, found 0"),
         "{err}"

@@ -963,7 +963,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let r = f.origin;
         let named = !f.keys.is_empty() && self.st.caches[ci].kinds_all != 0;
         self.st.conns[ci].source.as_ref().is_none_or(|(h, p)| {
-            h.as_deref() == r.host && (*p == r.pid || named && (p.is_none() || r.pid.is_none()))
+            h.as_deref() == r.host && (*p == r.pid || named && pids_may_match(*p, r.pid))
         })
     }
 
@@ -2769,10 +2769,15 @@ fn closes_near(
 }
 
 /// Two connections' or lines' writers, (host, pid), may be one process: the same host,
-/// and the same pid or one not known (Daphne's access log and stderr write none, a JSON
-/// application log beside them its `process`).
+/// and pids that may match.
 fn same_source(a: &(Option<Arc<str>>, Option<u32>), b: &(Option<Arc<str>>, Option<u32>)) -> bool {
-    a.0 == b.0 && (a.1 == b.1 || a.1.is_none() || b.1.is_none())
+    a.0 == b.0 && pids_may_match(a.1, b.1)
+}
+
+/// The same pid, or one not known: Daphne's access log and stderr write none, a JSON
+/// application log beside them its `process`.
+fn pids_may_match(a: Option<u32>, b: Option<u32>) -> bool {
+    a == b || a.is_none() || b.is_none()
 }
 
 /// Connection `x`'s server closed it on a line of input `input` before record `record`:

@@ -58,16 +58,17 @@ const PID: &[&str] = &["process", "pid"];
 /// as a text layout would, so the packs' `context` ids read them in either form.
 const CONTEXT: &[(&str, &[&str])] = &[
     ("client", &["client", "client_addr", "remote_addr", "peer"]),
-    (
-        "request_id",
-        &[
-            "request_id",
-            "req_id",
-            "x_request_id",
-            "http_x_request_id",
-            "correlation_id",
-        ],
-    ),
+    ("request_id", REQUEST_ID),
+];
+/// The names a request id goes by in JSON logs: `$request_id`, the `X-Request-ID` header
+/// it passes on (`$http_x_request_id`), a correlation id.
+pub(crate) const REQUEST_ID: &[&str] = &[
+    "request_id",
+    "req_id",
+    "rid",
+    "x_request_id",
+    "http_x_request_id",
+    "correlation_id",
 ];
 
 impl Format for JsonLog {

@@ -42,15 +42,9 @@ const AGENT: &[&str] = &["http_user_agent", "user_agent", "agent", "ua"];
 const FORWARDED: &[&str] = &["http_x_forwarded_for", "x_forwarded_for", "forwarded_for"];
 const REQUEST_TIME: &[&str] = &["request_time", "duration", "rt", "response_time"];
 const UPSTREAM_TIME: &[&str] = &["upstream_response_time", "urt"];
-/// `$request_id`, or the `X-Request-ID` header it passes on (`$http_x_request_id`), which
-/// the application logs too.
-const REQUEST_ID: &[&str] = &[
-    "request_id",
-    "req_id",
-    "rid",
-    "http_x_request_id",
-    "x_request_id",
-];
+/// `$request_id`, or the `X-Request-ID` header it passes on, which the application logs
+/// too.
+const REQUEST_ID: &[&str] = json_log::REQUEST_ID;
 /// Time keys, the most precise first.
 const TIME: &[&str] = &[
     "msec",

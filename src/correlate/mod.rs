@@ -2942,7 +2942,9 @@ fn refusals_to_the_line_naming_them<S: Store + ?Sized>(st: &mut State, store: &S
     const AHEAD: usize = 4;
     let mut found: Vec<(usize, usize, DateTime<Utc>)> = Vec::new();
     for (y, c) in st.conns.iter().enumerate() {
-        for l in c.links.iter().filter(|l| !l.exact) {
+        // (Or the line that opened a connection: lines with ids the connection had not
+        // shown yet then joined it, a second later, as the process's newest.)
+        for l in c.links.iter().filter(|l| !l.exact || l.key() == "start") {
             let e = store.event(l.event);
             if e.stage != Stage::Server {
                 continue;
@@ -2997,6 +2999,13 @@ fn refusals_to_the_line_naming_them<S: Store + ?Sized>(st: &mut State, store: &S
             st.conns[x]
                 .links
                 .extend(moved.into_iter().map(|k| k.inferred("line")));
+            // What is left of the connection began with its own first line.
+            let y_start = st.conns[y]
+                .links
+                .iter()
+                .filter_map(|k| store.event(k.event).ts)
+                .min();
+            st.conns[y].start = y_start;
         }
     }
     drop_emptied(st);

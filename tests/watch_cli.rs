@@ -595,3 +595,65 @@ fn a_zone_less_error_log_takes_the_offset_its_access_log_writes_as_in_scan() {
     assert_eq!(findings, 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("taken as +01:00"));
 }
+
+#[test]
+fn a_finding_an_application_close_code_withdraws_waits_for_it_in_watch_as_in_scan() {
+    // A rule with `unless_code` alone (no `unless`) was certain at once in `watch`: the
+    // clean close written just after the line that fired it came too late to withdraw
+    // it, while `scan` never told it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("uc.toml"),
+        r#"[pack]
+name = "uc-demo"
+about = "A rule that a clean close withdraws"
+key = ["client"]
+
+[[pattern]]
+id = "proxy.long"
+stage = "proxy"
+regex = '\[UcDemo\] (?P<client>[\d.]+:\d+) lasted (?P<request_time>\d+\.\d+) on (?P<path>/\S*)'
+examples = [{ line = '[UcDemo] 10.0.0.1:5000 lasted 60.001 on /ws/', client = "10.0.0.1:5000", request_time = "60.001", path = "/ws/" }]
+
+[[pattern]]
+id = "consumer.closed"
+stage = "consumer"
+regex = '\[UcDemo\] (?P<client>[\d.]+:\d+) closed with (?P<code>\d+)'
+examples = [{ line = '[UcDemo] 10.0.0.1:5000 closed with 1000', client = "10.0.0.1:5000", code = "1000" }]
+
+[[rule]]
+id = "close.idle-timeout"
+when = { seen = "proxy.long", unless_code = [1000] }
+diagnosis = "cut for silence"
+hint = "send pings"
+"#,
+    )
+    .unwrap();
+    let long = "2026-11-23 19:38:49,100 INFO     [UcDemo] 10.0.0.1:5000 lasted 60.001 on /ws/\n";
+    let closed = "2026-11-23 19:38:49,300 INFO     [UcDemo] 10.0.0.1:5000 closed with 1000\n";
+    let pack = dir.path().to_str().unwrap();
+    let run = |cmd: &str, log: &str| {
+        let out = std::process::Command::new(bin())
+            .args([cmd, "--patterns", pack, "-o", "jsonl", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(log.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).contains("close.idle-timeout")
+    };
+    for cmd in ["scan", "watch"] {
+        assert!(run(cmd, long), "{cmd}: without the close, it is told");
+        assert!(!run(cmd, &format!("{long}{closed}")), "{cmd} told it");
+    }
+}

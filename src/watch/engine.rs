@@ -587,10 +587,10 @@ impl<'a> Engine<'a> {
     }
 
     /// When a finding that a line still to come could withdraw becomes certain: `None`
-    /// when it already is. A generic finding or one of a rule with `unless` waits `hold`;
-    /// a step found missing because the connection ended waits `hold` too (a source
-    /// that writes at close, like nginx, can arrive before the step's own line), but
-    /// never past the step's deadline.
+    /// when it already is. A generic finding or one of a rule with `unless` or
+    /// `unless_code` waits `hold`; a step found missing because the connection ended waits
+    /// `hold` too (a source that writes at close, like nginx, can arrive before the
+    /// step's own line), but never past the step's deadline.
     fn certain_at(&self, f: &Found, hold: CDuration) -> Option<Option<DateTime<Utc>>> {
         let held = f.ts.map(|t| t + hold);
         if sequence::is_generic(f.rule) {
@@ -599,7 +599,7 @@ impl<'a> Engine<'a> {
         // The rule that fired (a pack may have several of one id, `server.restart`); the
         // JWT check has none and is certain at once.
         let (_, rule) = f.source?;
-        if !rule.when.unless.is_empty() {
+        if !rule.when.unless.is_empty() || !rule.when.unless_codes.is_empty() {
             return Some(held);
         }
         if rule.when.missing.is_empty() {

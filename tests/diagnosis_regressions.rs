@@ -360,28 +360,14 @@ fn a_session_whose_server_never_logged_its_end_is_over_at_the_proxys_access_line
     // gunicorn's UvicornWorker writes no `connection closed`: a real stack's 48 sessions
     // all stayed open, and every later stop named them as dropped (35 wrong
     // server.restart). nginx wrote each one's end in its access line.
-    let dir = tempfile::tempdir().unwrap();
-    let gunicorn = dir.path().join("gunicorn.log");
-    let access = dir.path().join("nginx-access.log");
-    std::fs::write(
-        &gunicorn,
-        "[2026-11-27 03:07:17 +0000] [3716] [INFO] 127.0.0.1:0 - \"WebSocket /ws/echo/lobby/\" [accepted]\n\
-         [2026-11-27 03:07:17 +0000] [3716] [INFO] connection open\n\
-         [2026-11-27 03:08:12 +0000] [3716] [INFO] Shutting down\n",
-    )
-    .unwrap();
-    std::fs::write(
-        &access,
-        "127.0.0.1 - - [27/Nov/2026:03:07:21 +0000] \"GET /ws/echo/lobby/ HTTP/1.1\" 101 31 \"-\" \"client/1\" \"-\" 4.442 4.442\n",
-    )
-    .unwrap();
-    let specs: Vec<InputSpec> = [&gunicorn, &access]
-        .iter()
-        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
-        .collect();
+    // (tests/data/gunicorn-session-ended-by-nginx: one session, then gunicorn stops.)
+    let specs = gunicorn_session_ended_by_nginx();
     let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
     assert_eq!(s.correlated.connections.len(), 1);
-    assert!(s.correlated.connections[0].closed);
+    // (Over by the proxy's line: `ended`, which scan and watch judge by; no line of the
+    // server `closed` it.)
+    assert!(s.correlated.connections[0].ended());
+    assert!(s.correlated.connections[0].proxy_end.is_some());
     assert_eq!(
         s.analysis.verdicts,
         [logweave::sequence::Verdict::Healthy],
@@ -422,3 +408,14 @@ redis.exceptions.TimeoutError: Timeout reading from 127.0.0.1:6379
 [2026-11-27 03:07:37 +0000] [3716] [INFO] 127.0.0.1:0 - "WebSocket /ws/echo/lobby/" [accepted]
 [2026-11-27 03:07:37 +0000] [3716] [INFO] connection open
 "#;
+
+/// The logs of `tests/data/gunicorn-session-ended-by-nginx`: one session uvicorn served
+/// under gunicorn (no `connection closed`), its nginx access line, then gunicorn stops.
+fn gunicorn_session_ended_by_nginx() -> Vec<InputSpec> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/gunicorn-session-ended-by-nginx");
+    ["gunicorn.log", "nginx-access.log"]
+        .iter()
+        .map(|f| InputSpec::from_arg(dir.join(f).to_str().unwrap()))
+        .collect()
+}

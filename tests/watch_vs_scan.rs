@@ -103,3 +103,26 @@ fn watch_finds_what_scan_finds_in_every_real_world_excerpt() {
             .collect(),
     );
 }
+
+#[test]
+fn watch_lets_go_of_a_session_the_proxy_saw_end() {
+    // gunicorn's UvicornWorker writes no `connection closed`; nginx's access line says the
+    // session was over. `watch` held such a session as open until 100,000 others pushed
+    // it out (counted as "evicted before they ended"): days of a gunicorn stack filled
+    // its memory with finished sessions.
+    // One session, its nginx access line, then gunicorn stops.
+    let specs = logs(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gunicorn-session-ended-by-nginx"),
+    );
+    let packs = PackSet::load(&[]).unwrap();
+    let ingested = ingest::ingest(&specs, &Options::default());
+    let names = ingested.inputs.iter().map(|i| i.name.clone()).collect();
+    let mut eng = Engine::new(&packs, engine::Options::default(), names);
+    for r in ingested.records.clone() {
+        eng.push(r);
+    }
+    assert_eq!(eng.open_connections(), 0, "the access line ended it");
+    // An hour of log time later, nothing of it is held.
+    eng.advance_to("2026-11-27T04:07:21Z".parse().unwrap());
+    assert_eq!(eng.held().0, 0, "still held: {:?}", eng.held());
+}

@@ -142,11 +142,13 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Its end is known: a line closed it, or only the proxy logged it (nginx writes a
-    /// request's lines when it ends or fails: a refused handshake nothing else logged was
-    /// over at its last line, not served until the end of the log).
+    /// Its end is known: a line closed it, or the proxy logged its end ([`proxy_end`]:
+    /// nginx writes its access line when the request is over, and its error line when
+    /// the request failed). Scan and watch judge by this, not by `closed` alone.
+    ///
+    /// [`proxy_end`]: Connection::proxy_end
     pub fn ended(&self) -> bool {
-        self.closed || self.source.is_none()
+        self.closed || self.proxy_end.is_some()
     }
 
     /// The server process that logged its lines, as (host, pid), when known.
@@ -2715,16 +2717,6 @@ fn join_proxy_errors<S: Store + ?Sized>(st: &mut State, store: &S) {
     drop_emptied(st);
 }
 
-/// Ends the sessions whose server never logged their end but whose proxy did: nginx
-/// writes its access line when the request is over, and uvicorn run as gunicorn's
-/// UvicornWorker writes no `connection closed`. Left open, such a session was named by
-/// every later stop of the server as one it dropped.
-fn closed_by_proxy(st: &mut State) {
-    for c in st.conns.iter_mut() {
-        c.closed |= c.proxy_end.is_some();
-    }
-}
-
 /// Drops the connections whose lines all went to others, with their caches: the two
 /// lists are read by the same index.
 fn drop_emptied(st: &mut State) {
@@ -3366,7 +3358,6 @@ fn correlate_sweeping(
     rehome_errors(&mut st, set, &store);
     rehome_errors(&mut st, set, &store);
     pair_closes_in_order(&mut st, &store);
-    closed_by_proxy(&mut st);
     // What only the searches read (the key and path indexes, every connection's cache)
     // goes before the connections are copied out of their chunks: it is as large as the
     // connections themselves, and held with the copy it made the scan's peak.

@@ -928,7 +928,7 @@ pub fn served_at_stop(
         && (!c.ended() || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)))
         && c.proxy_end
             .is_none_or(|end| end >= from - CDuration::seconds(1));
-    let closed_normally = c.closed && c.end.is_some_and(|end| end <= t) && last_code == Some(1000);
+    let closed_normally = c.ended() && c.end.is_some_and(|end| end <= t) && last_code == Some(1000);
     // The application logged its close (`Disconnected with code N`, its disconnect
     // handler ran) over a second before the stop began: ended, whether or not the
     // server's own close line was paired with it.
@@ -1020,7 +1020,7 @@ pub fn evaluate(
                 // The application's close code (`Disconnected with code 1000`) ends it
                 // too, when the server's close line was not paired with it.
                 _ if ev.pending[ci]
-                    || !corr.connections[ci].closed && ev.close_codes[ci].is_none() =>
+                    || !corr.connections[ci].ended() && ev.close_codes[ci].is_none() =>
                 {
                     Verdict::Open
                 }

@@ -361,7 +361,7 @@ impl<'a> Engine<'a> {
     pub fn open_connections(&self) -> usize {
         (0..self.state.slots())
             .map(|ci| self.state.connection(ci))
-            .filter(|c| !c.links.is_empty() && !c.closed)
+            .filter(|c| !c.links.is_empty() && !c.ended())
             .count()
     }
 
@@ -574,7 +574,7 @@ impl<'a> Engine<'a> {
             self.emit(&f);
         }
         let c = self.state.connection(ci);
-        let settle = if c.closed {
+        let settle = if c.ended() {
             c.end.map(|e| e + self.horizon)
         } else {
             None
@@ -671,7 +671,7 @@ impl<'a> Engine<'a> {
             self.evaluate(ci, false);
             (self.now, self.judged) = saved;
             let c = self.state.connection(ci);
-            if c.closed && c.end.is_none_or(|e| now >= e + self.horizon) {
+            if c.ended() && c.end.is_none_or(|e| now >= e + self.horizon) {
                 self.release(ci);
             }
         }

@@ -98,3 +98,24 @@ fn a_refused_handshakes_unnamed_line_is_that_connections_not_a_finding_of_its_ow
         .collect();
     assert!(alone.is_empty(), "{alone:?}");
 }
+
+#[test]
+fn a_connection_that_gave_up_its_first_line_starts_at_its_own_first_line() {
+    // The session of 127.0.0.1:44156 took, as its first line, another handshake's
+    // `failing WebSocket opening handshake` (05:09:57.879), which the scan then gave to
+    // the connection naming its client. Its start was set again as the earliest time
+    // of the lines left, Daphne's access log's whole second (05:09:58): its own lines
+    // say 05:09:58.984, by the rule its lines set it by as they came (a whole second
+    // gives way to a precise line of that second).
+    let s = scan();
+    let c = s
+        .correlated
+        .connections
+        .iter()
+        .find(|c| c.client.as_deref() == Some("127.0.0.1:44156"))
+        .expect("its connection");
+    assert_eq!(
+        c.start.map(|t| t.to_rfc3339()),
+        Some("2026-11-27T05:09:58.984+00:00".to_string())
+    );
+}

@@ -1194,25 +1194,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             } else {
                 &mut cache.first_precise
             };
-            // The proxy writes its access line at the close, with the session's length: of
-            // a connection only the proxy saw, that says when it began (the server's own
-            // lines say it better where there are some).
-            let began = match (e.stage, e.cap("request_time")) {
-                (Stage::Proxy, Some(rt)) if !cache.has_server => rt
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s >= 0.0)
-                    .and_then(|s| Some(e.ts? - CDuration::milliseconds((s * 1000.0) as i64))),
-                _ => e.ts,
-            };
-            if let Some(t) = began {
+            if let Some(t) = began_at(e, cache.has_server) {
                 *slot = Some(slot.map_or(t, |s| s.min(t)));
             }
-            c.start = match (cache.first_coarse, cache.first_precise) {
-                (Some(a), Some(b)) if a.timestamp() < b.timestamp() => Some(a),
-                (_, Some(b)) => Some(b),
-                (a, None) => a,
-            };
+            c.start = start_from(cache.first_coarse, cache.first_precise);
         }
         if e.ts.is_some() && e.ts > c.end {
             c.end = e.ts;
@@ -2623,16 +2608,14 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
             }
             !mine
         });
-        let (o_start, o_end) = (st.conns[o].start, st.conns[o].end);
         let o_user = st.conns[o].user.clone();
         let xc = &mut st.conns[x];
         xc.links
             .extend(moved.into_iter().map(|l| l.inferred("after-close")));
-        xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
-        xc.end = xc.end.max(o_end);
         if xc.user.is_none() {
             xc.user = o_user;
         }
+        set_span(st, store, x);
     }
     drop_emptied(st);
 }
@@ -2706,13 +2689,12 @@ fn join_proxy_errors<S: Store + ?Sized>(st: &mut State, store: &S) {
     }
     for (o, x) in moves {
         let moved = std::mem::take(&mut st.conns[o].links);
-        let (o_start, o_end, o_closed) = (st.conns[o].start, st.conns[o].end, st.conns[o].closed);
+        let o_closed = st.conns[o].closed;
         let xc = &mut st.conns[x];
         xc.links
             .extend(moved.into_iter().map(|l| l.inferred("request")));
-        xc.start = xc.start.min(o_start).or(xc.start).or(o_start);
-        xc.end = xc.end.max(o_end);
         xc.closed |= o_closed;
+        set_span(st, store, x);
     }
     drop_emptied(st);
 }
@@ -2904,8 +2886,37 @@ fn died_of_named_error<S: Store + ?Sized>(
     })
 }
 
+/// When line `e` says its connection began: its time, or, for the proxy's access line of
+/// a connection whose server lines it does not have (`has_server`), its time less the
+/// session's length it gives (nginx writes it at the close).
+fn began_at(e: &Event, has_server: bool) -> Option<DateTime<Utc>> {
+    match (e.stage, e.cap("request_time")) {
+        (Stage::Proxy, Some(rt)) if !has_server => rt
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .and_then(|s| Some(e.ts? - CDuration::milliseconds((s * 1000.0) as i64))),
+        _ => e.ts,
+    }
+}
+
+/// A connection's start from when its earliest whole-second line and its earliest
+/// precise line say it began: a whole-second time says only "somewhere in that second",
+/// so when a precise line of the same second exists, it started at that one.
+fn start_from(
+    first_coarse: Option<DateTime<Utc>>,
+    first_precise: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match (first_coarse, first_precise) {
+        (Some(a), Some(b)) if a.timestamp() < b.timestamp() => Some(a),
+        (_, Some(b)) => Some(b),
+        (a, None) => a,
+    }
+}
+
 /// Takes out of connection `y` the links of the lines of record `record` (the patterns
-/// of one line go together), and moves its end back to its last line left.
+/// of one line go together), and sets its start and end again from the lines left (the
+/// line taken may have been its first or last).
 fn take_record_links<S: Store + ?Sized>(
     st: &mut State,
     store: &S,
@@ -2916,12 +2927,29 @@ fn take_record_links<S: Store + ?Sized>(
         .into_iter()
         .partition(|k| store.event(k.event).record == record);
     st.conns[y].links = kept;
-    st.conns[y].end = st.conns[y]
-        .links
-        .iter()
-        .filter_map(|k| store.event(k.event).ts)
-        .max();
+    set_span(st, store, y);
     moved
+}
+
+/// Sets connection `y`'s start and end from its lines, by the rules its lines set them
+/// by as they came ([`began_at`], [`start_from`]): after lines were moved in or out.
+fn set_span<S: Store + ?Sized>(st: &mut State, store: &S, y: usize) {
+    let c = &mut st.conns[y];
+    let events = || c.links.iter().map(|k| store.event(k.event));
+    let has_server = events().any(|e| e.stage != Stage::Proxy);
+    let (mut first_coarse, mut first_precise) = (None, None);
+    for e in events() {
+        let slot = if store.origin(e.record).coarse {
+            &mut first_coarse
+        } else {
+            &mut first_precise
+        };
+        if let Some(t) = began_at(e, has_server) {
+            *slot = Some(slot.map_or(t, |s: DateTime<Utc>| s.min(t)));
+        }
+    }
+    c.start = start_from(first_coarse, first_precise);
+    c.end = events().filter_map(|e| e.ts).max();
 }
 
 /// A refusal that names no one (Daphne's `failing WebSocket opening handshake ('Access
@@ -2991,13 +3019,6 @@ fn refusals_to_the_line_naming_them<S: Store + ?Sized>(st: &mut State, store: &S
             st.conns[x]
                 .links
                 .extend(moved.into_iter().map(|k| k.inferred("line")));
-            // What is left of the connection began with its own first line.
-            let y_start = st.conns[y]
-                .links
-                .iter()
-                .filter_map(|k| store.event(k.event).ts)
-                .min();
-            st.conns[y].start = y_start;
         }
     }
     drop_emptied(st);

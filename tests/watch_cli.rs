@@ -633,14 +633,13 @@ hint = "send pings"
     let closed = "2026-11-23 19:38:49,300 INFO     [UcDemo] 10.0.0.1:5000 closed with 1000\n";
     let pack = dir.path().to_str().unwrap();
     let run = |cmd: &str, log: &str| {
-        let out = std::process::Command::new(bin())
+        let out = Command::new(bin())
             .args([cmd, "--patterns", pack, "-o", "jsonl", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .and_then(|mut c| {
-                use std::io::Write;
                 c.stdin.take().unwrap().write_all(log.as_bytes())?;
                 c.wait_with_output()
             })

@@ -13,6 +13,7 @@ use crate::ingest::{self, Ingested, Options};
 use crate::input::InputSpec;
 use crate::pattern::{self, Event, PackSet};
 use crate::sequence::{self, Analysis};
+use crate::timefilter;
 
 /// Everything the report writers need.
 pub struct Scan {
@@ -56,9 +57,9 @@ fn narrow(mut s: Scan, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>
     if since.is_none() && until.is_none() {
         return s;
     }
-    let inside = |t: DateTime<Utc>| since.is_none_or(|a| t >= a) && until.is_none_or(|b| t <= b);
+    let inside = |t: DateTime<Utc>| timefilter::inside(t, since, until);
     let active = |c: &correlate::Connection| match (c.start.or(c.end), c.end.or(c.start)) {
-        (Some(a), Some(b)) => since.is_none_or(|x| b >= x) && until.is_none_or(|y| a <= y),
+        (Some(a), Some(b)) => timefilter::overlaps(a, b, since, until),
         _ => false,
     };
     let conns = std::mem::take(&mut s.correlated.connections);
@@ -74,8 +75,9 @@ fn narrow(mut s: Scan, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>
         c.id = format!("c{}", n + 1).into();
     }
     let a = &mut s.analysis;
-    retain_by_index(&mut a.verdicts, &new_index);
-    retain_by_index(&mut a.close_codes, &new_index);
+    let keep: Vec<bool> = new_index.iter().map(Option::is_some).collect();
+    timefilter::retain_kept(&mut a.verdicts, &keep);
+    timefilter::retain_kept(&mut a.close_codes, &keep);
     let mut finding_index = vec![None; a.findings.len()];
     let mut findings = Vec::new();
     for (i, mut f) in std::mem::take(&mut a.findings).into_iter().enumerate() {
@@ -110,15 +112,6 @@ fn narrow(mut s: Scan, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>
     }
     s.correlated.connections = kept;
     s
-}
-
-/// Keeps the elements of `v` whose index `keep` maps to a new one.
-fn retain_by_index<T>(v: &mut Vec<T>, keep: &[Option<usize>]) {
-    let mut i = 0;
-    v.retain(|_| {
-        i += 1;
-        keep[i - 1].is_some()
-    });
 }
 
 /// Reads `specs`, keeping the records the packs match; a time window is applied after

@@ -320,6 +320,25 @@ pub fn retain(
     records
 }
 
+/// The time `t` is within `since..=until` (both ends inclusive, either may be open).
+pub fn inside(
+    t: DateTime<Utc>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> bool {
+    since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u)
+}
+
+/// The span `from..=to` meets the window `since..=until`.
+pub fn overlaps(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> bool {
+    since.is_none_or(|s| to >= s) && until.is_none_or(|u| from <= u)
+}
+
 /// Keeps the items whose flag in `keep` (from [`kept`]) is set; items past the flags stay.
 pub fn retain_kept<T>(items: &mut Vec<T>, keep: &[bool]) {
     let mut flags = keep.iter();
@@ -337,7 +356,6 @@ pub fn kept(
     if since.is_none() && until.is_none() {
         return None;
     }
-    let inside = |t: DateTime<Utc>| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u);
     let inputs = records
         .iter()
         .map(|r| r.input as usize + 1)
@@ -345,7 +363,7 @@ pub fn kept(
         .unwrap_or(0);
     let mut keep: Vec<Option<bool>> = records
         .iter()
-        .map(|r| r.ts.map(|t| inside(t.utc)))
+        .map(|r| r.ts.map(|t| inside(t.utc, since, until)))
         .collect();
     let mut last: Vec<Option<bool>> = vec![None; inputs];
     for (r, k) in records.iter().zip(keep.iter_mut()) {

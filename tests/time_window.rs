@@ -83,9 +83,8 @@ fn a_window_keeps_every_connection_active_in_it_as_the_whole_log_reads_it() {
             );
             let active = |c: &logweave::correlate::Connection| {
                 let (a, b) = (c.start.or(c.end), c.end.or(c.start));
-                a.zip(b).is_some_and(|(a, b)| {
-                    since.is_none_or(|x| b >= x) && until.is_none_or(|y| a <= y)
-                })
+                a.zip(b)
+                    .is_some_and(|(a, b)| logweave::timefilter::overlaps(a, b, since, until))
             };
             let expected: Vec<Seen> = seen(&full)
                 .into_iter()

@@ -48,6 +48,8 @@ pub struct Options {
     /// No `--tz` was given: zone-less timestamps take the offset that the inputs which
     /// write one agree on ([`shared_offset`]), else `tz`.
     pub tz_from_inputs: bool,
+    /// `tz` is that offset already ([`Options::resolve_zone`]), written by this input.
+    pub tz_from: Option<String>,
     /// The longest line kept whole.
     pub max_line: usize,
     /// `--since`: records before this instant are dropped after the merge.
@@ -101,6 +103,7 @@ impl Default for Options {
             year: None,
             tz: FixedOffset::east_opt(0).unwrap(),
             tz_from_inputs: false,
+            tz_from: None,
             max_line: input::DEFAULT_MAX_LINE,
             since: None,
             until: None,
@@ -292,11 +295,27 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
 
 /// The offset zone-less times take when `opts` asks for the inputs' own
 /// ([`Options::tz_from_inputs`]) and they agree on one ([`shared_offset`]), with the
-/// name of the input that writes it.
+/// name of the input that writes it; read once ([`Options::resolve_zone`]).
 pub fn zone_of_inputs(specs: &[InputSpec], opts: &Options) -> Option<(FixedOffset, String)> {
+    if let Some(from) = &opts.tz_from {
+        return Some((opts.tz, from.clone()));
+    }
     opts.tz_from_inputs
         .then(|| shared_offset(specs, opts.max_line))
         .flatten()
+}
+
+impl Options {
+    /// Settles the zone of zone-less times before anything else reads `tz` (a time
+    /// window's zone-less bounds take it too): the inputs' heads are read once, here,
+    /// not again by each reader.
+    pub fn resolve_zone(&mut self, specs: &[InputSpec]) {
+        if let Some((tz, from)) = zone_of_inputs(specs, self) {
+            self.tz = tz;
+            self.tz_from = Some(from);
+        }
+        self.tz_from_inputs = false;
+    }
 }
 
 /// How a warning says where zone-less times took their offset from.

@@ -334,25 +334,22 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
     if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
         return Err(Error::Usage("stdin (`-`) can be read only once".into()));
     }
-    let now = chrono::Utc::now();
-    // A zone-less bound is in the zone the logs' own zone-less times take (a time copied
-    // out of the log selects that line): without --tz, the offset the inputs write.
-    let window_tz = match (&a.tz, a.since.is_some() || a.until.is_some()) {
-        (None, true) => {
-            let probe = Options {
-                tz,
-                tz_from_inputs: true,
-                max_line: a.max_line_bytes,
-                ..Options::default()
-            };
-            logweave::ingest::zone_of_inputs(&specs, &probe).map_or(tz, |(z, _)| z)
-        }
-        _ => tz,
+    let mut opts = Options {
+        format,
+        year: a.year,
+        tz,
+        tz_from_inputs: a.tz.is_none(),
+        max_line: a.max_line_bytes,
+        ..Options::default()
     };
+    // Settled before the window is read: a zone-less bound is in the zone the logs' own
+    // zone-less times take (a time copied out of the log selects that line).
+    opts.resolve_zone(&specs);
+    let now = chrono::Utc::now();
     let bound = |flag: &str, v: &Option<String>| {
         v.as_deref()
             .map(|t| {
-                logweave::timefilter::parse(t, now, window_tz)
+                logweave::timefilter::parse(t, now, opts.tz)
                     .map_err(|e| Error::Usage(format!("{flag} '{t}': {e}")))
             })
             .transpose()
@@ -368,18 +365,8 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
             )));
         }
     }
-    let opts = Options {
-        format,
-        year: a.year,
-        tz,
-        tz_from_inputs: a.tz.is_none(),
-        max_line: a.max_line_bytes,
-        since,
-        until,
-        keep: None,
-        keep_finder: None,
-        progress: None,
-    };
+    opts.since = since;
+    opts.until = until;
     Ok((specs, opts, tz_label))
 }
 
@@ -692,18 +679,16 @@ fn duration_arg(flag: &str, v: &str) -> Result<std::time::Duration, Error> {
 fn watch(a: WatchArgs) -> Result<ExitCode, Error> {
     use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
-    let (specs, mut read, _) = read_options(&a.read)?;
+    let (specs, read, _) = read_options(&a.read)?;
     // Zone-less times take the offset the other files write, as in `scan`; said once, at
     // the start, since findings follow at once.
-    if let Some((tz, from)) = logweave::ingest::zone_of_inputs(&specs, &read) {
-        read.tz = tz;
+    if let Some(from) = &read.tz_from {
         let _ = writeln!(
             io::stderr().lock(),
             "logweave: times without a zone are {}",
-            logweave::ingest::zone_taken(tz, &from)
+            logweave::ingest::zone_taken(read.tz, from)
         );
     }
-    read.tz_from_inputs = false;
     let packs = PackSet::load(&a.patterns)?;
     let (read_inputs, follow) = if a.follow {
         if specs.iter().any(|s| s.path.is_none()) {

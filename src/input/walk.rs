@@ -37,45 +37,34 @@ pub struct Skipped {
 /// twice would be twice the connections, as lnav opens a file once.
 pub fn expand(args: &[String]) -> (Vec<InputSpec>, Vec<Skipped>) {
     let (specs, mut skipped) = expand_all(args);
+    // (device, inode) → the name it was first met by.
     let mut seen = std::collections::BTreeMap::new();
     let mut kept = Vec::with_capacity(specs.len());
     for spec in specs {
-        match file_id(&spec).map(|id| (seen.get(&id).cloned(), id)) {
-            Some((Some(first), _)) => skipped.push(Skipped {
-                path: spec.name,
+        let Some(id) = file_id(&spec) else {
+            kept.push(spec);
+            continue;
+        };
+        match seen.get(&id) {
+            Some(first) => skipped.push(Skipped {
                 why: format!("the same file as {first}, read once"),
+                path: spec.name,
             }),
-            Some((None, id)) => {
+            None => {
                 seen.insert(id, spec.name.clone());
                 kept.push(spec);
             }
-            None => kept.push(spec),
         }
     }
     (kept, skipped)
 }
 
-/// What tells one file from another whatever its name: (device, inode) where there are
-/// such, else the canonical path. `None` for stdin and what cannot be looked at (opening
-/// it reports why).
-fn file_id(spec: &InputSpec) -> Option<(u64, u64, std::path::PathBuf)> {
-    if spec.name == "-" {
-        return None;
-    }
-    let path = Path::new(&spec.name);
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Some((meta.dev(), meta.ino(), std::path::PathBuf::new()))
-    }
-    #[cfg(not(unix))]
-    {
-        Some((0, 0, std::fs::canonicalize(path).ok()?))
-    }
+/// What tells one regular file from another whatever its name: (device, inode). `None`
+/// for stdin, a pipe, and what cannot be looked at (opening it reports why).
+fn file_id(spec: &InputSpec) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(spec.path.as_ref()?).ok()?;
+    meta.is_file().then(|| (meta.dev(), meta.ino()))
 }
 
 /// [`expand`] before a file met twice is left out.

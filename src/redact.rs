@@ -35,6 +35,12 @@ struct Rule {
     needles: &'static [&'static str],
 }
 
+/// The name of a secret, as a key (`token=`, `"password":`) or a header (`(b'x-api-key',
+/// ...)`) writes it. A name may carry a prefix (`REDIS_PASSWORD`, `X-Api-Key`,
+/// `DJANGO_SECRET_KEY`, `AWS_SECRET_ACCESS_KEY`, libpq's `PGPASSWORD`): environment dumps
+/// and headers name their secrets so.
+const SECRET_NAME: &str = r"(?:[\w-]*[_-]|pg)?(?:(?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret(?:[_-](?:access[_-])?key)?|client_secret|api[_-]?key|apikey|private[_-]?key|sessionid|session_id|session|csrftoken|signature|sig|auth)";
+
 /// The most groups a rule's head may have, the whole match counted (the URL rule has 5).
 const MAX_GROUPS: usize = 8;
 
@@ -42,8 +48,12 @@ fn rules() -> &'static [Rule] {
     static R: OnceLock<Vec<Rule>> = OnceLock::new();
     R.get_or_init(|| {
         // (head, tail class, fewest tail characters, replacement, needles)
-        type Spec = (&'static str, &'static str, usize, Replace, &'static [&'static str]);
-        let v: Vec<Spec> = vec![
+        type Spec<'h> = (&'h str, &'static str, usize, Replace, &'static [&'static str]);
+        let key_head = format!(r#"(?i)\b({SECRET_NAME})(["']?\s*[=:]\s*["']?)"#);
+        let pair_head = format!(
+            r#"(?i)([(\[]\s*b?["'](?:(?:proxy-)?authorization|cookie|{SECRET_NAME})["']\s*,\s*b?["'])"#
+        );
+        let v: Vec<Spec<'_>> = vec![
             // `Authorization: Bearer x`, `Authorization: Token x`, `authorization=Basic x`.
             (
                 r#"(?i)(authorization["']?\s*[:=]\s*["']?)((?:bearer|token|basic|jwt)\s+)?"#,
@@ -62,10 +72,7 @@ fn rules() -> &'static [Rule] {
             ),
             // Query and form parameters, and `key: value` / `key=value` in messages.
             (
-                // A name may carry a prefix (`REDIS_PASSWORD`, `X-Api-Key`,
-                // `DJANGO_SECRET_KEY`, `AWS_SECRET_ACCESS_KEY`): environment dumps and
-                // headers name their secrets so.
-                r#"(?i)\b((?:[\w-]*[_-]|pg)?(?:(?:access_|refresh_|auth_|api_|id_|csrf|x-csrf-)?token|jwt|password|passwd|pwd|secret(?:[_-](?:access[_-])?key)?|client_secret|api[_-]?key|apikey|private[_-]?key|sessionid|session_id|session|csrftoken|signature|sig|auth))(["']?\s*[=:]\s*["']?)"#,
+                &key_head,
                 r#"[^\s"'&,;)\]}]"#,
                 1,
                 |g| {
@@ -174,7 +181,7 @@ fn rules() -> &'static [Rule] {
             // traceback or `repr(scope)` writes them: `(b'authorization', b'Basic x')`,
             // `(b'x-api-key', b'x')`, `(b'cookie', b'a=x; b=y')` (the whole value).
             (
-                r#"(?i)([(\[]\s*b?["'](?:(?:proxy-)?authorization|cookie|x-[\w-]*(?:key|token|secret|auth|password)[\w-]*|[\w-]*(?:api[_-]?key|token|secret|password)[\w-]*)["']\s*,\s*b?["'])"#,
+                &pair_head,
                 r#"[^"'\r\n]"#,
                 1,
                 |g| format!("{}{MARK}", g[1]),

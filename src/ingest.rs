@@ -535,9 +535,10 @@ fn read_sifted(
                 || read_batch(&mut opened.reader, &mut asm, &mut buf, &mut line_no),
                 || batch.iter().map(|r| mark(marker, r)).collect::<Vec<_>>(),
             );
-            for (r, m) in std::mem::take(&mut batch).into_iter().zip(marks) {
+            for (r, m) in batch.drain(..).zip(marks) {
                 sieve.push_marked(r, m);
             }
+            asm.recycle(std::mem::take(&mut batch));
             report_progress(&opened);
             match read {
                 Ok(true) if sifting => batch = asm.take_settled(SIFT_KEEP),

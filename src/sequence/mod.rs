@@ -1069,10 +1069,11 @@ const SUBSUMED_BY: &[(&str, &[&str])] = &[
     // brief session is that error.
     ("close.immediate", NAMED_CAUSES),
     // A connection that was never accepted has no close frame to lose: the browser's
-    // 1006 is the rejection.
+    // 1006 is the rejection. A proxy that cut an idle session closed it without one.
     (
         "close.abnormal",
         &[
+            "close.idle-timeout",
             "handshake.rejected",
             "close.rejected-before-accept",
             "auth.token-missing",

@@ -184,6 +184,11 @@ pub struct WhenDef {
     /// stop of another program, with no session open, is no WebSocket finding.
     #[serde(default)]
     pub alone: Option<Spanned<String>>,
+    /// Seen on a server's start line: the rule names the sessions of that server that
+    /// started before it and that it never closed nor logged again (its previous run died
+    /// without a stop line: an OOM kill, a container restart).
+    #[serde(default)]
+    pub restarted: bool,
 }
 
 /// A pattern id or a list of them (the span covers the whole value).

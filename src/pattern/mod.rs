@@ -433,6 +433,9 @@ pub struct When {
     pub by: Vec<String>,
     /// With no connection named: only when the `process` capture matches this.
     pub alone: Option<Regex>,
+    /// Seen on a server's start line: names the sessions its previous run left unclosed
+    /// ([`crate::sequence::cut_by_restart`]).
+    pub restarted: bool,
 }
 
 /// A compiled rule.
@@ -778,6 +781,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                     })
                 })
                 .transpose()?,
+            restarted: w.restarted,
         };
         if when.seen.is_empty() {
             return Err(at(r.when.span(), "a rule needs `seen`".into()));

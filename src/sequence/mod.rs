@@ -666,6 +666,8 @@ impl Eval<'_> {
                 e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
             }),
         );
+        // Connections a stop line named: a start line after it does not name them again.
+        let mut stopped: BTreeSet<usize> = BTreeSet::new();
         for (k, &gi) in self.corr.global.iter().enumerate() {
             let e = &self.events[gi];
             let writer = self
@@ -691,6 +693,15 @@ impl Eval<'_> {
                     // outage in a traceback) names none rather than every open one.
                     _ if e.stage != crate::pattern::Stage::Process => Vec::new(),
                     None => Vec::new(),
+                    // (Not `around`: the proxy may have seen these end minutes before.)
+                    Some(t) if rule.when.restarted => (0..self.corr.connections.len())
+                        .filter(|i| !stopped.contains(i))
+                        .filter(|&i| {
+                            let c = &self.corr.connections[i];
+                            let code = self.close_codes[i];
+                            cut_by_restart(c, t, e.at.pack, code, &|j| &self.events[j])
+                        })
+                        .collect(),
                     Some(t) => around[&t]
                         .iter()
                         .copied()
@@ -709,8 +720,14 @@ impl Eval<'_> {
                 };
                 let conns =
                     of_stopped_process(conns, e, writer, |i| self.corr.connections[i].process());
-                if !told_of_line(rule, e, record_run(self.events, gi).iter(), conns.len()) {
+                // A start line that names no session is a start, not a finding.
+                if rule.when.restarted && conns.is_empty()
+                    || !told_of_line(rule, e, record_run(self.events, gi).iter(), conns.len())
+                {
                     continue;
+                }
+                if rule.id == STOP_RULE {
+                    stopped.extend(conns.iter().copied());
                 }
                 self.push(rule, &pack.name, conns, vec![gi], e.ts);
             }
@@ -947,6 +964,45 @@ pub fn served_at_stop(
             .and_then(|p| began.get(&p))
             .is_some_and(|&b| b >= second);
     open && !closed_normally && !app_closed_before && !closed_before && !new_process
+}
+
+/// How long before a server's start line the proxy may have seen the end of a session
+/// that the dead server never closed: a pod in CrashLoopBackOff waits up to five
+/// minutes before its next start.
+const RESTART_GAP_S: i64 = 300;
+
+/// Connection `c` was cut when its server died without a stop line, as a start line of
+/// pack `pack` at `t` says (a rule with [`crate::pattern::When::restarted`]): it started
+/// before `t` and was served by that server (a line of `pack`), which neither closed it
+/// nor logged it again from `t` on; the application logged no close of it (`last_code`);
+/// and the proxy, if it saw the end, saw it within [`RESTART_GAP_S`] before (a server
+/// that dies drops its sockets at once; the new one starts when it is restarted).
+pub fn cut_by_restart<'e>(
+    c: &Connection,
+    t: DateTime<Utc>,
+    pack: u16,
+    last_code: Option<u32>,
+    event: &dyn Fn(usize) -> &'e Event,
+) -> bool {
+    let mut served = false;
+    for l in &c.links {
+        let e = event(l.event);
+        if e.at.pack != pack {
+            continue;
+        }
+        if e.ts.is_none_or(|et| et >= t) {
+            return false;
+        }
+        served = true;
+    }
+    let proxy_saw_it_die = |end: DateTime<Utc>| {
+        end >= t - CDuration::seconds(RESTART_GAP_S) && end <= t + CDuration::seconds(GAP_S)
+    };
+    served
+        && !c.closed
+        && last_code.is_none()
+        && c.start.is_some_and(|s| s < t)
+        && c.proxy_end.is_none_or(proxy_saw_it_die)
 }
 
 /// The close code connection `c`'s last line with one gave.

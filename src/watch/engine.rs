@@ -804,19 +804,47 @@ impl<'a> Engine<'a> {
         let conns = sequence::of_stopped_process(conns, &e, writer, |ci| {
             self.state.connection(ci).process()
         });
+        // A start line names the sessions the server before it left unclosed, less those
+        // a stop line named (`sequence::cut_by_restart`, as scan).
+        let restarted: Vec<usize> = match e.ts {
+            Some(t) if pack.rules.iter().any(|r| fires(&r) && r.when.restarted) => {
+                let store = &self.store;
+                (0..self.state.slots())
+                    .filter(|&ci| {
+                        let c = self.state.connection(ci);
+                        let code = sequence::last_code(c, &|i| store.event(i));
+                        !c.id.is_empty()
+                            && !(ci < self.slots.len() && self.slots[ci].stopped)
+                            && sequence::cut_by_restart(c, t, e.at.pack, code, &|i| store.event(i))
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let record = self.store.records.get(&(gi >> MATCH_BITS));
-        let told: Vec<&crate::pattern::Rule> = pack
+        let told: Vec<(&crate::pattern::Rule, &Vec<usize>)> = pack
             .rules
             .iter()
             .filter(fires)
-            .filter(|rule| {
+            .map(|rule| {
+                (
+                    rule,
+                    if rule.when.restarted {
+                        &restarted
+                    } else {
+                        &conns
+                    },
+                )
+            })
+            .filter(|(rule, conns)| {
                 let siblings = record.into_iter().flat_map(|r| r.events.iter().flatten());
-                sequence::told_of_line(rule, &e, siblings, conns.len())
+                !(rule.when.restarted && conns.is_empty())
+                    && sequence::told_of_line(rule, &e, siblings, conns.len())
             })
             .collect();
-        for rule in told {
+        for (rule, conns) in told {
             if rule.id == sequence::STOP_RULE {
-                for &ci in &conns {
+                for &ci in conns {
                     self.slot(ci).stopped = true;
                 }
             }

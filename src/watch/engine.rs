@@ -809,12 +809,13 @@ impl<'a> Engine<'a> {
         let restarted: Vec<usize> = match e.ts {
             Some(t) if pack.rules.iter().any(|r| fires(&r) && r.when.restarted) => {
                 let store = &self.store;
+                let stopped = |ci: usize| ci < self.slots.len() && self.slots[ci].stopped;
                 (0..self.state.slots())
                     .filter(|&ci| {
                         let c = self.state.connection(ci);
                         let code = sequence::last_code(c, &|i| store.event(i));
                         !c.id.is_empty()
-                            && !(ci < self.slots.len() && self.slots[ci].stopped)
+                            && !stopped(ci)
                             && sequence::cut_by_restart(c, t, e.at.pack, code, &|i| store.event(i))
                     })
                     .collect()

@@ -330,13 +330,28 @@ fn owned_fields(f: &[(&'static str, Cow<str>)]) -> Vec<(&'static str, String)> {
     f.iter().map(|(k, v)| (*k, v.to_string())).collect()
 }
 
-/// A docker / CRI line that continues in the next line.
+/// A docker / CRI line that continues in a later line of its stream.
 struct Pending {
     env: Envelope,
     message: String,
     line: u64,
+    /// The line of its last part.
+    last: u64,
     flags: RecordFlags,
 }
+
+impl Pending {
+    /// The next part of the same record: the same program's same stream (a runtime
+    /// splits each stream's long lines on its own; the other stream's lines, and other
+    /// containers' in a shared journal, come between the parts).
+    fn continued_by(&self, p: &Parsed) -> bool {
+        self.env.stream == p.stream && self.env.program.as_deref() == p.program.as_deref()
+    }
+}
+
+/// Lines a partial waits for its next part before it is a record of its own: the
+/// runtime writes the parts one after the other, and only a lost end leaves one waiting.
+const PARTIAL_SPAN: u64 = 64;
 
 /// supervisord said the following raw lines are `program`'s output on `stream`.
 struct Capture {
@@ -450,7 +465,8 @@ pub struct Assembler {
     /// When set, records whose text it rejects are only counted (`skipped`).
     filter: Option<Filter>,
     stats: InputStats,
-    pending: Option<Pending>,
+    /// Partial lines waiting for their end, one per program and stream.
+    pending: Vec<Pending>,
     capture: Option<Capture>,
     /// Index in `records` of the record whose traceback is still open.
     tb_open: Option<usize>,
@@ -485,7 +501,7 @@ impl Assembler {
             meta: Vec::new(),
             filter: None,
             stats: InputStats::default(),
-            pending: None,
+            pending: Vec::new(),
             capture: None,
             tb_open: None,
             leading_orphans: 0,
@@ -632,29 +648,31 @@ impl Assembler {
             }
             Kind::Partial => {
                 self.stats.parsed += 1;
-                match &mut self.pending {
-                    Some(pend) if pend.env.stream == p.stream => {
+                self.flush_stale(line_no);
+                match self.pending.iter_mut().find(|pend| pend.continued_by(&p)) {
+                    Some(pend) => {
                         pend.message.push_str(&p.message);
+                        pend.last = line_no;
                         pend.flags.truncated |= flags.truncated;
                         pend.flags.lossy |= flags.lossy;
                     }
-                    _ => {
-                        self.flush_pending(line_no.saturating_sub(1));
-                        self.pending = Some(Pending {
-                            env: Envelope::from_parsed(fmt.name(), &p),
-                            message: p.message.into_owned(),
-                            line: line_no,
-                            flags,
-                        });
-                    }
+                    None => self.pending.push(Pending {
+                        env: Envelope::from_parsed(fmt.name(), &p),
+                        message: p.message.into_owned(),
+                        line: line_no,
+                        last: line_no,
+                        flags,
+                    }),
                 }
             }
             Kind::Record => {
                 if p.message.starts_with('{') {
                     json_inside(fmt, &mut p, &self.ctx);
                 }
-                match self.pending.take() {
-                    Some(mut pend) if pend.env.stream == p.stream => {
+                self.flush_stale(line_no);
+                match self.pending.iter().position(|pend| pend.continued_by(&p)) {
+                    Some(i) => {
+                        let mut pend = self.pending.remove(i);
                         // The first part's time and line are the record's.
                         pend.message.push_str(&p.message);
                         self.stats.parsed += 1;
@@ -670,28 +688,49 @@ impl Assembler {
                             false,
                         );
                     }
-                    other => {
-                        self.pending = other;
-                        self.flush_pending(line_no.saturating_sub(1));
-                        self.message(
-                            Env::Parsed(fmt, &p, text),
-                            &p.message,
-                            line_no,
-                            line_no,
-                            flags,
-                        );
-                    }
+                    None => self.message(
+                        Env::Parsed(fmt, &p, text),
+                        &p.message,
+                        line_no,
+                        line_no,
+                        flags,
+                    ),
                 }
             }
         }
     }
 
-    /// Emits a held partial as a record of its own (its continuation never came).
-    fn flush_pending(&mut self, end_line: u64) {
-        if let Some(p) = self.pending.take() {
-            let end = end_line.max(p.line);
-            self.message_counted(Env::Owned(p.env), &p.message, p.line, end, p.flags, false);
+    /// Emits the held partials whose next part has not come within [`PARTIAL_SPAN`]
+    /// lines as records of their own.
+    fn flush_stale(&mut self, line_no: u64) {
+        while let Some(i) = self
+            .pending
+            .iter()
+            .position(|p| line_no - p.last > PARTIAL_SPAN)
+        {
+            self.flush_one(i);
         }
+    }
+
+    /// Emits every held partial as a record of its own (the input ended), first started
+    /// first.
+    fn flush_pending(&mut self) {
+        self.pending.sort_by_key(|p| p.line);
+        while !self.pending.is_empty() {
+            self.flush_one(0);
+        }
+    }
+
+    fn flush_one(&mut self, i: usize) {
+        let p = self.pending.remove(i);
+        self.message_counted(
+            Env::Owned(p.env),
+            &p.message,
+            p.line,
+            p.last,
+            p.flags,
+            false,
+        );
     }
 
     fn message(&mut self, env: Env, msg: &str, line: u64, end_line: u64, flags: RecordFlags) {
@@ -1063,7 +1102,7 @@ impl Assembler {
 
     /// Ends the input: a held partial becomes a record (docker's last line without `\n`).
     pub fn finish(mut self) -> Assembled {
-        self.flush_pending(0);
+        self.flush_pending();
         self.stats.records = self.taken + self.records.len() as u64;
         Assembled {
             records: self.records,

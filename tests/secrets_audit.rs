@@ -131,3 +131,27 @@ fn no_redact_shows_what_was_hidden() {
         assert!(text.contains(s), "--no-redact hides {s}");
     }
 }
+
+#[test]
+fn a_token_the_runtime_split_around_another_streams_line_is_redacted() {
+    // containerd cut a stderr line inside its JWT (`P`), and a stdout line came before
+    // the rest (`F`): joined across streams, the tail lost its leading `e`, no longer
+    // looked like a JWT, and `parse` printed it whole.
+    let log = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/auth-token-expired-cri-partial-interleaved-uvicorn/uvicorn-0.log");
+    let signature = "c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU";
+    assert!(std::fs::read_to_string(&log).unwrap().contains(signature));
+    // `watch` prints findings, not lines: the joined line's token is read there too.
+    for (args, shown) in [
+        (&["parse"][..], "[redacted]"),
+        (&["scan", "--all"], "[redacted]"),
+        (&["watch"], "auth.token-expired"),
+    ] {
+        let text = run(args, &log);
+        assert!(text.contains(shown), "{args:?}:\n{text}");
+        assert!(
+            !text.contains(signature),
+            "{args:?} leaks the token:\n{text}"
+        );
+    }
+}

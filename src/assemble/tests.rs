@@ -389,3 +389,55 @@ fn a_twisted_failure_s_frames_join_its_record() {
         assert!(!is_failure_frame(line), "{line}");
     }
 }
+
+/// A docker json-file line of `stream` at second `s`; `end` when it ends with `\n`.
+fn docker_line(stream: &str, s: u32, log: &str, end: bool) -> String {
+    let nl = if end { "\\n" } else { "" };
+    format!(
+        r#"{{"log":"{log}{nl}","stream":"{stream}","time":"2026-11-26T00:30:{s:02}.000000000Z"}}"#
+    )
+}
+
+#[test]
+fn a_partial_line_is_joined_to_its_own_streams_end_across_the_other_stream() {
+    // The runtime splits each stream's long lines on its own: a stdout line came between
+    // a stderr line's two parts, which made three records and cut its token in two.
+    let text = [
+        docker_line("stderr", 1, "WebSocket /ws/chat/9/?token=e", false),
+        docker_line("stdout", 1, "GET /healthz 200", true),
+        docker_line("stderr", 1, "yJhbGci.sig\\\" 403", true),
+        docker_line("stdout", 2, "after", true),
+    ]
+    .join("\n");
+    let a = assemble(&text);
+    let got: Vec<(u64, u64, &str)> = a
+        .records
+        .iter()
+        .map(|r| (r.line, r.end_line, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, 2, "GET /healthz 200"),
+            (1, 3, "WebSocket /ws/chat/9/?token=eyJhbGci.sig\" 403"),
+            (4, 4, "after"),
+        ]
+    );
+    assert!(accounted(&a.stats), "{:?}", a.stats);
+}
+
+#[test]
+fn a_partial_whose_end_never_came_is_a_record_of_its_own_after_a_while() {
+    let mut lines = vec![docker_line("stderr", 1, "cut short", false)];
+    for i in 0..PARTIAL_SPAN + 2 {
+        lines.push(docker_line("stdout", 2, &format!("line {i}"), true));
+    }
+    let a = assemble(&lines.join("\n"));
+    let cut = a.records.iter().find(|r| r.message == "cut short");
+    assert_eq!(cut.map(|r| (r.line, r.end_line)), Some((1, 1)));
+    assert_eq!(a.records.len() as u64, PARTIAL_SPAN + 3);
+    // Not held to the end: it comes out among the lines after it.
+    let at = a.records.iter().position(|r| r.message == "cut short");
+    assert!(at.unwrap() < a.records.len() - 1);
+    assert!(accounted(&a.stats), "{:?}", a.stats);
+}

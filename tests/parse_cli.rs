@@ -624,3 +624,23 @@ fn a_zoneless_since_is_in_the_offset_the_logs_zoneless_times_take() {
     );
     assert_eq!(zoneless, count("2026-11-23T21:14:30+01:00"));
 }
+
+#[test]
+fn klog_lines_of_an_ingress_controller_pod_are_parsed_and_timed() {
+    // `kubectl logs` of ingress-nginx: the controller's klog lines among nginx's access
+    // lines were counted as unparsed and had no time.
+    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ingress-controller-klog.log");
+    let out = logweave()
+        .args(["parse", "--stats", "--year", "2020", log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("4 lines = 4 parsed"), "{err}");
+    assert!(err.contains("0 unparsed"), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["format"], "klog");
+    assert_eq!(first["ts"], "2020-04-09T13:01:28.912345Z");
+    assert_eq!(first["fields"]["source"], "controller.go:190");
+}

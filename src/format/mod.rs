@@ -24,6 +24,7 @@ pub mod docker;
 pub mod journald;
 pub mod journald_json;
 pub mod json_log;
+pub mod klog;
 pub mod nginx;
 pub mod nginx_json;
 pub mod python;
@@ -164,6 +165,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(nginx::formats());
         v.extend(daphne::formats());
         v.extend(python::formats());
+        v.extend(klog::formats());
         v
     })
 }

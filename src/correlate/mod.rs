@@ -536,6 +536,10 @@ pub struct State {
     landed: Option<usize>,
     /// Per input, the last record placed and its connection.
     last_in_input: BTreeMap<u32, (usize, usize)>,
+    /// The time of the latest start line ([`crate::pattern::When::restarted`]'s `seen`)
+    /// of each server's pack in each input: a session that began before it had its
+    /// server die under it, and a close the new server logs is not its.
+    started: BTreeMap<(u16, u32), DateTime<Utc>>,
     /// The host names connections' processes run on, one copy each: a stack has a few
     /// hosts and `watch` may hold 100k connections naming them.
     hosts: BTreeSet<Arc<str>>,
@@ -1341,6 +1345,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             && e.cap("path").is_none()
             && e.cap("client_ip").is_none();
         if e.stage == Stage::Process || unnamed_proxy {
+            let pattern = usize::from(e.at.pattern);
+            let start_line = self
+                .set
+                .pack(e.at)
+                .rules
+                .iter()
+                .any(|r| r.when.restarted && r.when.seen.contains(&pattern));
+            if let (true, Some(t)) = (start_line, e.ts) {
+                self.st.started.insert((e.at.pack, e.input), t);
+            }
             self.st.global.push(ei);
             return;
         }
@@ -1874,9 +1888,11 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let pack = usize::from(e.at.pack);
         let f = self.facts(e);
         let user = f.user.as_deref();
+        let restarted = self.st.started.get(&(e.at.pack, e.input)).copied();
         self.st.open_set.iter().map(|&(_, ci)| ci).find(|&ci| {
             let c = &self.st.conns[ci];
             !c.closed
+                && restarted.is_none_or(|t| c.start.is_none_or(|s| s >= t))
                 && match path {
                     Some(p) => c.path.as_deref() == Some(p),
                     None => self.reached(ci, pack).is_some(),

@@ -2150,9 +2150,11 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         {
             return true;
         }
+        // A 502 or 504 is written when the server gave up on the handshake too (Daphne's
+        // 5 s timeout): it joins that session by its close as a 101 does.
         e.stage == Stage::Proxy
             && e.ts.is_some()
-            && e.cap("status") == Some("101")
+            && matches!(e.cap("status"), Some("101" | "502" | "504"))
             && e.cap("path").is_some()
             && e.cap("request_time").is_none()
     }

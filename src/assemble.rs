@@ -515,6 +515,7 @@ impl Assembler {
                 .filter(|f| {
                     f.layer() == Layer::Envelope
                         && f.detectable()
+                        && f.fallback()
                         && det.envelope.is_none_or(|e| e.name() != f.name())
                 })
                 .collect(),

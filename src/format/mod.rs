@@ -26,6 +26,7 @@ pub mod journald_json;
 pub mod json_log;
 pub mod klog;
 pub mod nginx;
+pub mod nginx_custom;
 pub mod nginx_json;
 pub mod python;
 pub mod supervisord;
@@ -131,6 +132,12 @@ pub trait Format: Send + Sync {
     fn detectable(&self) -> bool {
         true
     }
+    /// False for an envelope tried only when detection locked it in for the input, not
+    /// on each line another envelope did not take: one whose refusal is not cheap on the
+    /// lines of common inputs (`nginx-custom` on every line of a `combined` log).
+    fn fallback(&self) -> bool {
+        true
+    }
     /// True for a JSON record format whose records also arrive as the message of another
     /// envelope (a structured log in docker's `log` or journald's `MESSAGE`): the
     /// assembler decodes them there too, through [`Format::parse_json`].
@@ -162,6 +169,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(syslog::formats());
         v.extend(journald::formats());
         v.extend(supervisord::formats());
+        v.extend(nginx_custom::formats());
         v.extend(nginx::formats());
         v.extend(daphne::formats());
         v.extend(python::formats());

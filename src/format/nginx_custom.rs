@@ -100,8 +100,13 @@ fn request_quotes(b: &[u8], http: usize) -> Option<(usize, usize)> {
     let q1 = http + memchr::memchr(b'"', &b[http..])?;
     let req = &b[q0 + 1..q1];
     let sp = memchr::memchr(b' ', req)?;
+    // The space before `HTTP/` may be the first one (`"GET HTTP/1.1"`: no target).
+    let at = http - q0 - 1;
+    if sp >= at {
+        return None;
+    }
     let method = &req[..sp];
-    let target = &req[sp + 1..http - q0 - 1];
+    let target = &req[sp + 1..at];
     (!method.is_empty()
         && method.len() <= 10
         && method.iter().all(u8::is_ascii_uppercase)
@@ -173,9 +178,9 @@ fn is_address(w: &str) -> bool {
         .and_then(|r| r.split_once(']').map(|(h, _)| h))
         .unwrap_or(w);
     let v4 = {
-        let ip =
-            host.rsplit_once(':')
-                .map_or(host, |(ip, port)| if digits(port) { ip } else { host });
+        let ip = host
+            .rsplit_once(':')
+            .map_or(host, |(ip, port)| if digits(port) { ip } else { host });
         let parts: Vec<&str> = ip.split('.').collect();
         parts.len() == 4
             && parts
@@ -335,6 +340,8 @@ mod tests {
             // A quoted request that is prose.
             "2026-11-23T19:37:50+00:00 said \"see the HTTP/1.1 spec\" 200 1",
             "{\"request\":\"GET /ws/ HTTP/1.1\",\"status\":101}",
+            // No target between the method and the protocol (a fuzzed line panicked).
+            "10.0.0.5 [23/Nov/2026:19:37:50 +0000] \"GET HTTP/1.1\" 101 1523",
         ] {
             assert!(NginxCustom.parse(line, &ctx()).is_none(), "{line}");
         }

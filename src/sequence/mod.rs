@@ -720,10 +720,7 @@ impl Eval<'_> {
                 };
                 let conns =
                     of_stopped_process(conns, e, writer, |i| self.corr.connections[i].process());
-                // A start line that names no session is a start, not a finding.
-                if rule.when.restarted && conns.is_empty()
-                    || !told_of_line(rule, e, record_run(self.events, gi).iter(), conns.len())
-                {
+                if !told_of_line(rule, e, record_run(self.events, gi).iter(), conns.len()) {
                     continue;
                 }
                 if rule.id == STOP_RULE {
@@ -758,7 +755,9 @@ fn record_run(events: &[Event], i: usize) -> &[Event] {
 ///   ([`crate::pattern::When::alone`]): supervisord and systemd run many programs beside
 ///   the server, and a sync script or a wallet daemon exiting while no session was open
 ///   is not a WebSocket finding. A line without a time (uvicorn's default layout) cannot
-///   say which sessions were open: it is told.
+///   say which sessions were open: it is told;
+/// - a server's start line ([`crate::pattern::When::restarted`]) is told only when it
+///   names a session its previous run left unclosed.
 pub fn told_of_line<'e>(
     rule: &crate::pattern::Rule,
     e: &Event,
@@ -776,7 +775,8 @@ pub fn told_of_line<'e>(
             .alone
             .as_ref()
             .is_none_or(|re| e.cap("process").is_some_and(|p| re.is_match(p)));
-    !vetoed && alone
+    let start_alone = rule.when.restarted && named == 0;
+    !vetoed && alone && !start_alone
 }
 
 /// `conns` less those another process served, when the line names the process that
@@ -984,6 +984,17 @@ pub fn cut_by_restart<'e>(
     last_code: Option<u32>,
     event: &dyn Fn(usize) -> &'e Event,
 ) -> bool {
+    let proxy_saw_it_die = |end: DateTime<Utc>| {
+        end >= t - CDuration::seconds(RESTART_GAP_S) && end <= t + CDuration::seconds(GAP_S)
+    };
+    // The cheap tests first: a start line asks them of every connection.
+    if c.closed
+        || last_code.is_some()
+        || c.start.is_none_or(|s| s >= t)
+        || c.proxy_end.is_some_and(|end| !proxy_saw_it_die(end))
+    {
+        return false;
+    }
     let mut served = false;
     for l in &c.links {
         let e = event(l.event);
@@ -995,14 +1006,7 @@ pub fn cut_by_restart<'e>(
         }
         served = true;
     }
-    let proxy_saw_it_die = |end: DateTime<Utc>| {
-        end >= t - CDuration::seconds(RESTART_GAP_S) && end <= t + CDuration::seconds(GAP_S)
-    };
     served
-        && !c.closed
-        && last_code.is_none()
-        && c.start.is_some_and(|s| s < t)
-        && c.proxy_end.is_none_or(proxy_saw_it_die)
 }
 
 /// The close code connection `c`'s last line with one gave.

@@ -119,3 +119,32 @@ fn a_connection_that_gave_up_its_first_line_starts_at_its_own_first_line() {
         Some("2026-11-27T05:09:58.984+00:00".to_string())
     );
 }
+
+#[test]
+fn the_sessions_nginx_cut_at_a_proxy_read_timeout_of_15_s_read_as_idle_timeouts() {
+    // The stack's nginx had `proxy_read_timeout 15s` and its error log at `warn`: the
+    // 101's request_time (15.003-15.010) and the application's 1006 are all there is.
+    // They read as `close.abnormal` when only 60 s was known as an idle timeout.
+    let s = scan();
+    let idle: Vec<serde_json::Value> = truth()
+        .into_iter()
+        .filter(|t| t["expected_rule"] == "close.idle-timeout")
+        .collect();
+    assert_eq!(idle.len(), 3);
+    for t in idle {
+        let rid = format!("request_id={}", t["request_id"].as_str().unwrap());
+        let ci = (0..s.correlated.connections.len())
+            .find(|&ci| {
+                s.correlated.connections[ci].links.iter().any(|l| {
+                    let r = s.events[l.event].record;
+                    s.ingested.records[r].message.contains(&rid)
+                })
+            })
+            .unwrap_or_else(|| panic!("{}: no connection", t["sid"]));
+        let rules: Vec<&str> = s.analysis.by_connection[ci]
+            .iter()
+            .map(|&f| s.analysis.findings[f].rule)
+            .collect();
+        assert_eq!(rules, ["close.idle-timeout"], "{}", t["sid"]);
+    }
+}

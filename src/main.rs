@@ -703,6 +703,15 @@ fn watch(a: WatchArgs) -> Result<ExitCode, Error> {
     } else {
         (specs, Vec::new())
     };
+    // A path with no file yet is followed from when one appears, as `tail -F` does; said
+    // at once, or a mistyped path would wait in silence.
+    for p in follow.iter().filter(|p| !p.exists()) {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "logweave: {}: no such file yet; it is followed once it appears",
+            p.display()
+        );
+    }
     let lateness = duration_arg("--lateness", &a.lateness)?;
     let opts = logweave::watch::Options {
         engine: logweave::watch::engine::Options {

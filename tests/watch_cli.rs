@@ -656,3 +656,23 @@ hint = "send pings"
         assert!(!run(cmd, &format!("{long}{closed}")), "{cmd} told it");
     }
 }
+
+#[test]
+fn following_a_path_with_no_file_says_so_and_reads_the_file_once_it_appears() {
+    // A mistyped or not yet created path waited in silence: `tail -F` says it.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("later.log");
+    let (child, rx, _guard) = follow_from_start(&log, &[]);
+    std::thread::sleep(Duration::from_millis(100));
+    write_round(&log, 1, 3);
+    wait_for(&rx, "/ws/round1/");
+    let out = stop(child);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "logweave: {}: no such file yet; it is followed once it appears",
+            log.display()
+        )),
+        "{err}"
+    );
+}

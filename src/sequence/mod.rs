@@ -666,8 +666,10 @@ impl Eval<'_> {
                 e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
             }),
         );
-        // Connections a stop line named: a start line after it does not name them again.
+        // Connections a stop line named, and when the last one was told: a start line
+        // after it does not name them again.
         let mut stopped: BTreeSet<usize> = BTreeSet::new();
+        let mut last_stop: Option<DateTime<Utc>> = None;
         for (k, &gi) in self.corr.global.iter().enumerate() {
             let e = &self.events[gi];
             let writer = self
@@ -694,6 +696,9 @@ impl Eval<'_> {
                     _ if e.stage != crate::pattern::Stage::Process => Vec::new(),
                     None => Vec::new(),
                     // (Not `around`: the proxy may have seen these end minutes before.)
+                    Some(t) if rule.when.restarted && stop_logged_before(last_stop, t) => {
+                        Vec::new()
+                    }
                     Some(t) if rule.when.restarted => (0..self.corr.connections.len())
                         .filter(|i| !stopped.contains(i))
                         .filter(|&i| {
@@ -725,6 +730,7 @@ impl Eval<'_> {
                 }
                 if rule.id == STOP_RULE {
                     stopped.extend(conns.iter().copied());
+                    last_stop = last_stop.max(e.ts);
                 }
                 self.push(rule, &pack.name, conns, vec![gi], e.ts);
             }
@@ -970,6 +976,18 @@ pub fn served_at_stop(
 /// that the dead server never closed: a pod in CrashLoopBackOff waits up to five
 /// minutes before its next start.
 const RESTART_GAP_S: i64 = 300;
+
+/// A stop was told within [`RESTART_GAP_S`] before a start line at `t`: the restart was
+/// logged, and the sessions it cut are that stop's to name. A start line then names none:
+/// where closes are key-less (uvicorn's `connection closed`, under several gunicorn
+/// workers), sessions whose close went to another read as never closed.
+pub fn stop_logged_before(last_stop: Option<DateTime<Utc>>, t: DateTime<Utc>) -> bool {
+    // (Within its second too: a start line in whole seconds sorts after the process
+    // manager's precise `stopped:` of that second.)
+    last_stop.is_some_and(|s| {
+        s < t + CDuration::seconds(1) && t - s <= CDuration::seconds(RESTART_GAP_S)
+    })
+}
 
 /// Connection `c` was cut when its server died without a stop line, as a start line of
 /// pack `pack` at `t` says (a rule with [`crate::pattern::When::restarted`]): it started

@@ -317,6 +317,8 @@ pub struct Engine<'a> {
     last_ts: Vec<Option<DateTime<Utc>>>,
     /// Where each input's current stop or restart began.
     episodes: sequence::Episodes,
+    /// When the last stop was told ([`sequence::stop_logged_before`]).
+    last_stop: Option<chrono::DateTime<chrono::Utc>>,
     now: Option<DateTime<Utc>>,
     /// `now` less the lateness allowance ([`Engine::judged_now`]), worked out when `now`
     /// moves: every record asks it, and log times move once a second at most.
@@ -338,6 +340,7 @@ impl<'a> Engine<'a> {
             opts,
             last_ts: vec![None; inputs.len()],
             episodes: sequence::Episodes::default(),
+            last_stop: None,
             inputs,
             horizon: correlate::horizon(set),
             store: LiveStore::default(),
@@ -807,7 +810,10 @@ impl<'a> Engine<'a> {
         // A start line names the sessions the server before it left unclosed, less those
         // a stop line named (`sequence::cut_by_restart`, as scan).
         let restarted: Vec<usize> = match e.ts {
-            Some(t) if pack.rules.iter().any(|r| fires(&r) && r.when.restarted) => {
+            Some(t)
+                if pack.rules.iter().any(|r| fires(&r) && r.when.restarted)
+                    && !sequence::stop_logged_before(self.last_stop, t) =>
+            {
                 let store = &self.store;
                 let stopped = |ci: usize| ci < self.slots.len() && self.slots[ci].stopped;
                 (0..self.state.slots())
@@ -847,6 +853,7 @@ impl<'a> Engine<'a> {
                 for &ci in conns {
                     self.slot(ci).stopped = true;
                 }
+                self.last_stop = self.last_stop.max(e.ts);
             }
             // One connection told of one rule once, as scan's `dedup` merges them (a
             // worker's `WORKER TIMEOUT`, then its `was sent SIGKILL!`).

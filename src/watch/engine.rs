@@ -318,7 +318,7 @@ pub struct Engine<'a> {
     /// Where each input's current stop or restart began.
     episodes: sequence::Episodes,
     /// When the last stop was told ([`sequence::stop_logged_before`]).
-    last_stop: Option<chrono::DateTime<chrono::Utc>>,
+    last_stop: Option<DateTime<Utc>>,
     now: Option<DateTime<Utc>>,
     /// `now` less the lateness allowance ([`Engine::judged_now`]), worked out when `now`
     /// moves: every record asks it, and log times move once a second at most.

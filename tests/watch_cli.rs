@@ -676,3 +676,27 @@ fn following_a_path_with_no_file_says_so_and_reads_the_file_once_it_appears() {
         "{err}"
     );
 }
+
+#[test]
+fn watch_counts_the_bytes_it_read_as_scan_does() {
+    // `watch --stats` summed the bytes of the lines it kept: a line cut at the length
+    // limit, and `\r\n` endings, made it report less than the input's size.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("crlf.log");
+    let text = format!(
+        "{}\r\n{}\r\nshort\r\n",
+        ordinary(1, 1).trim_end(),
+        "x".repeat(300)
+    );
+    std::fs::write(&log, &text).unwrap();
+    let want = format!("{} bytes, 3 lines", text.len());
+    for cmd in ["watch", "scan"] {
+        let out = Command::new(bin())
+            .args([cmd, "--stats", "--max-line-bytes", "100"])
+            .arg(&log)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&want), "{cmd}: want {want}:\n{err}");
+    }
+}

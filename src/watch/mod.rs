@@ -366,8 +366,8 @@ impl Source {
                 Some(text) => asm.push_str(line_no, text, meta),
                 None => asm.push(line_no, &batch.bytes()[s..e], meta),
             }
-            self.bytes += (e - s) as u64 + u64::from(!meta.unterminated);
         }
+        self.bytes += batch.read;
     }
 
     /// Finishes the current file's assembler; the next lines start a new one.

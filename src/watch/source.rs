@@ -31,6 +31,9 @@ pub struct Batch {
     pub lines: Vec<(usize, usize, LineMeta)>,
     /// Number of the first line in its file (1-based).
     pub first_line: u64,
+    /// Bytes read from the source into it: terminators, and the parts of lines past the
+    /// length limit, included (the input's size, where `lines` hold what was kept).
+    pub read: u64,
 }
 
 impl Batch {
@@ -178,6 +181,7 @@ impl Splitter {
     /// Adds `bytes`; every line they complete goes to `out`. Lines end as the file
     /// reader's do: `\n`, `\r\n` (also split across two pieces) or a lone `\r`.
     pub fn feed(&mut self, mut bytes: &[u8], out: &mut Batch) {
+        out.read += bytes.len() as u64;
         if std::mem::take(&mut self.after_cr) && bytes.first() == Some(&b'\n') {
             bytes = &bytes[1..];
         }

@@ -151,6 +151,11 @@ impl Connection {
         self.closed || self.proxy_end.is_some()
     }
 
+    /// The host of the server that logged its lines, when they name one.
+    pub fn host(&self) -> Option<&str> {
+        self.source.as_ref()?.0.as_deref()
+    }
+
     /// The server process that logged its lines, as (host, pid), when known.
     pub fn process(&self) -> Option<(Option<&str>, u32)> {
         let (host, pid) = self.source.as_ref()?;
@@ -166,10 +171,10 @@ pub struct Correlated {
     pub connections: Vec<Connection>,
     /// Indices of events not attached to any connection.
     pub global: Vec<usize>,
-    /// For each of `global`, the process (host, pid) whose line it is, when the line
-    /// names one: a server's own `Killed N pending application instances` says which
-    /// process stopped.
-    pub global_writers: Vec<Option<(Option<Arc<str>>, u32)>>,
+    /// For each of `global`, the host and process whose line it is, as far as the line
+    /// says: a server's own `Killed N pending application instances` says which process
+    /// stopped, and a pod's `Listening on` which pod started again.
+    pub global_writers: Vec<(Option<Arc<str>>, Option<u32>)>,
 }
 
 /// A path as the different servers spell it: leading `/`, no query.
@@ -3415,7 +3420,7 @@ fn correlate_sweeping(
         .iter()
         .map(|&g| {
             let o = store.origin(events[g].record);
-            o.pid.map(|pid| (o.host.map(Arc::from), pid))
+            (o.host.map(Arc::from), o.pid)
         })
         .collect();
     Correlated {

@@ -672,12 +672,12 @@ impl Eval<'_> {
         let mut last_stop: Option<DateTime<Utc>> = None;
         for (k, &gi) in self.corr.global.iter().enumerate() {
             let e = &self.events[gi];
-            let writer = self
+            let (host, pid) = self
                 .corr
                 .global_writers
                 .get(k)
-                .and_then(|w| w.as_ref())
-                .map(|(host, pid)| (host.as_deref(), *pid));
+                .map_or((None, None), |(h, p)| (h.as_deref(), *p));
+            let writer = pid.map(|pid| (host, pid));
             let episode =
                 e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
                     .map(|t| episodes.note(e.input, e.record, t));
@@ -704,7 +704,7 @@ impl Eval<'_> {
                         .filter(|&i| {
                             let c = &self.corr.connections[i];
                             let code = self.close_codes[i];
-                            cut_by_restart(c, t, e.at.pack, code, &|j| &self.events[j])
+                            cut_by_restart(c, t, e.at.pack, host, code, &|j| &self.events[j])
                         })
                         .collect(),
                     Some(t) => around[&t]
@@ -990,15 +990,18 @@ pub fn stop_logged_before(last_stop: Option<DateTime<Utc>>, t: DateTime<Utc>) ->
 }
 
 /// Connection `c` was cut when its server died without a stop line, as a start line of
-/// pack `pack` at `t` says (a rule with [`crate::pattern::When::restarted`]): it started
-/// before `t` and was served by that server (a line of `pack`), which neither closed it
-/// nor logged it again from `t` on; the application logged no close of it (`last_code`);
-/// and the proxy, if it saw the end, saw it within [`RESTART_GAP_S`] before (a server
-/// that dies drops its sockets at once; the new one starts when it is restarted).
+/// pack `pack` at `t`, written on `host`, says (a rule with
+/// [`crate::pattern::When::restarted`]): it started before `t` and was served by that
+/// server (a line of `pack`, on that host when both name one: another pod's replica
+/// keeps its sessions), which neither closed it nor logged it again from `t` on; the
+/// application logged no close of it (`last_code`); and the proxy, if it saw the end,
+/// saw it within [`RESTART_GAP_S`] before (a server that dies drops its sockets at once;
+/// the new one starts when it is restarted).
 pub fn cut_by_restart<'e>(
     c: &Connection,
     t: DateTime<Utc>,
     pack: u16,
+    host: Option<&str>,
     last_code: Option<u32>,
     event: &dyn Fn(usize) -> &'e Event,
 ) -> bool {
@@ -1007,6 +1010,7 @@ pub fn cut_by_restart<'e>(
     };
     // The cheap tests first: a start line asks them of every connection.
     if c.closed
+        || host.zip(c.host()).is_some_and(|(a, b)| a != b)
         || last_code.is_some()
         || c.start.is_none_or(|s| s >= t)
         || c.proxy_end.is_some_and(|end| !proxy_saw_it_die(end))

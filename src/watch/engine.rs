@@ -822,7 +822,9 @@ impl<'a> Engine<'a> {
                         let code = sequence::last_code(c, &|i| store.event(i));
                         !c.id.is_empty()
                             && !stopped(ci)
-                            && sequence::cut_by_restart(c, t, e.at.pack, code, &|i| store.event(i))
+                            && sequence::cut_by_restart(c, t, e.at.pack, origin.host, code, &|i| {
+                                store.event(i)
+                            })
                     })
                     .collect()
             }

@@ -498,6 +498,9 @@ impl Store for Slices<'_> {
     }
 }
 
+/// A server as its start lines name it: (pack, input, host).
+type ServerRun = (u16, u32, Option<Arc<str>>);
+
 /// The correlation built so far: everything that survives between two events.
 #[derive(Default)]
 pub struct State {
@@ -542,9 +545,10 @@ pub struct State {
     /// Per input, the last record placed and its connection.
     last_in_input: BTreeMap<u32, (usize, usize)>,
     /// The time of the latest start line ([`crate::pattern::When::restarted`]'s `seen`)
-    /// of each server's pack in each input: a session that began before it had its
-    /// server die under it, and a close the new server logs is not its.
-    started: BTreeMap<(u16, u32), DateTime<Utc>>,
+    /// of each server's pack in each input, by host: a session that began before it had
+    /// its server die under it, and a close the new server logs is not its. (A few
+    /// entries: one per server.)
+    started: Vec<(ServerRun, DateTime<Utc>)>,
     /// The host names connections' processes run on, one copy each: a stack has a few
     /// hosts and `watch` may hold 100k connections naming them.
     hosts: BTreeSet<Arc<str>>,
@@ -1358,7 +1362,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 .iter()
                 .any(|r| r.when.restarted && r.when.seen.contains(&pattern));
             if let (true, Some(t)) = (start_line, e.ts) {
-                self.st.started.insert((e.at.pack, e.input), t);
+                let host = self.rec(e.record).host;
+                let key = (
+                    e.at.pack,
+                    e.input,
+                    host.map(|h| intern(&mut self.st.hosts, h)),
+                );
+                match self.st.started.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, at)) => *at = t,
+                    None => self.st.started.push((key, t)),
+                }
             }
             self.st.global.push(ei);
             return;
@@ -1893,7 +1906,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let pack = usize::from(e.at.pack);
         let f = self.facts(e);
         let user = f.user.as_deref();
-        let restarted = self.st.started.get(&(e.at.pack, e.input)).copied();
+        let host = f.origin.host;
+        let restarted = self.st.started.iter().find_map(|((p, i, h), t)| {
+            (*p == e.at.pack && *i == e.input && h.as_deref() == host).then_some(*t)
+        });
         self.st.open_set.iter().map(|&(_, ci)| ci).find(|&ci| {
             let c = &self.st.conns[ci];
             !c.closed

@@ -703,7 +703,7 @@ impl Eval<'_> {
                         .filter(|i| !stopped.contains(i))
                         .filter(|&i| {
                             let c = &self.corr.connections[i];
-                            let code = self.close_codes[i];
+                            let code = || self.close_codes[i];
                             cut_by_restart(c, t, e.at.pack, host, code, &|j| &self.events[j])
                         })
                         .collect(),
@@ -994,15 +994,15 @@ pub fn stop_logged_before(last_stop: Option<DateTime<Utc>>, t: DateTime<Utc>) ->
 /// [`crate::pattern::When::restarted`]): it started before `t` and was served by that
 /// server (a line of `pack`, on that host when both name one: another pod's replica
 /// keeps its sessions), which neither closed it nor logged it again from `t` on; the
-/// application logged no close of it (`last_code`); and the proxy, if it saw the end,
-/// saw it within [`RESTART_GAP_S`] before (a server that dies drops its sockets at once;
-/// the new one starts when it is restarted).
+/// application logged no close of it (`last_code`, asked last: it walks the lines); and
+/// the proxy, if it saw the end, saw it within [`RESTART_GAP_S`] before (a server that
+/// dies drops its sockets at once; the new one starts when it is restarted).
 pub fn cut_by_restart<'e>(
     c: &Connection,
     t: DateTime<Utc>,
     pack: u16,
     host: Option<&str>,
-    last_code: Option<u32>,
+    last_code: impl FnOnce() -> Option<u32>,
     event: &dyn Fn(usize) -> &'e Event,
 ) -> bool {
     let proxy_saw_it_die = |end: DateTime<Utc>| {
@@ -1011,9 +1011,9 @@ pub fn cut_by_restart<'e>(
     // The cheap tests first: a start line asks them of every connection.
     if c.closed
         || host.zip(c.host()).is_some_and(|(a, b)| a != b)
-        || last_code.is_some()
         || c.start.is_none_or(|s| s >= t)
         || c.proxy_end.is_some_and(|end| !proxy_saw_it_die(end))
+        || last_code().is_some()
     {
         return false;
     }

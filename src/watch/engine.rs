@@ -819,7 +819,7 @@ impl<'a> Engine<'a> {
                 (0..self.state.slots())
                     .filter(|&ci| {
                         let c = self.state.connection(ci);
-                        let code = sequence::last_code(c, &|i| store.event(i));
+                        let code = || sequence::last_code(c, &|i| store.event(i));
                         !c.id.is_empty()
                             && !stopped(ci)
                             && sequence::cut_by_restart(c, t, e.at.pack, origin.host, code, &|i| {

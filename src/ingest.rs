@@ -26,7 +26,7 @@ use crate::format::Format;
 use crate::input::{self, Compression, InputSpec};
 use crate::pattern::Match;
 use crate::record::{Record, RecordFlags};
-use crate::time::TimeCtx;
+use crate::time::{TimeCtx, Zone};
 
 /// Lines looked at to detect an input's format.
 const SAMPLE_LINES: usize = 64;
@@ -44,7 +44,7 @@ pub struct Options {
     /// `--year`: the year of year-less timestamps.
     pub year: Option<i32>,
     /// `--tz`: the zone of zone-less timestamps.
-    pub tz: FixedOffset,
+    pub tz: Zone,
     /// No `--tz` was given: zone-less timestamps take the offset that the inputs which
     /// write one agree on ([`shared_offset`]), else `tz`.
     pub tz_from_inputs: bool,
@@ -101,7 +101,7 @@ impl Default for Options {
         Options {
             format: None,
             year: None,
-            tz: FixedOffset::east_opt(0).unwrap(),
+            tz: Zone::UTC,
             tz_from_inputs: false,
             tz_from: None,
             max_line: input::DEFAULT_MAX_LINE,
@@ -173,7 +173,7 @@ pub struct Ingested {
     pub matched: Option<Vec<Vec<Match>>>,
     /// The offset zone-less times were taken in when the inputs agreed on one
     /// ([`Options::tz_from_inputs`]).
-    pub zone: Option<FixedOffset>,
+    pub zone: Option<Zone>,
     /// What `--since` / `--until` left out, when they left out everything.
     pub outside: Option<Outside>,
 }
@@ -296,13 +296,14 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
 /// The offset zone-less times take when `opts` asks for the inputs' own
 /// ([`Options::tz_from_inputs`]) and they agree on one ([`shared_offset`]), with the
 /// name of the input that writes it; read once ([`Options::resolve_zone`]).
-pub fn zone_of_inputs(specs: &[InputSpec], opts: &Options) -> Option<(FixedOffset, String)> {
+pub fn zone_of_inputs(specs: &[InputSpec], opts: &Options) -> Option<(Zone, String)> {
     if let Some(from) = &opts.tz_from {
         return Some((opts.tz, from.clone()));
     }
     opts.tz_from_inputs
         .then(|| shared_offset(specs, opts.max_line))
         .flatten()
+        .map(|(off, from)| (off.into(), from))
 }
 
 impl Options {
@@ -319,7 +320,7 @@ impl Options {
 }
 
 /// How a warning says where zone-less times took their offset from.
-pub fn zone_taken(tz: FixedOffset, from: &str) -> String {
+pub fn zone_taken(tz: Zone, from: &str) -> String {
     format!("taken as {tz}, the offset {from} writes (--tz to choose another)")
 }
 
@@ -411,7 +412,7 @@ pub fn time_ctx(opts: &Options, mtime: Option<std::time::SystemTime>) -> (TimeCt
         Some(t) => (DateTime::<Utc>::from(t), YearSource::Mtime),
         None => (Utc::now(), YearSource::Today),
     };
-    let local: NaiveDateTime = reference.with_timezone(&opts.tz).naive_local();
+    let local: NaiveDateTime = opts.tz.wall_clock(&reference);
     let source = if opts.year.is_some() {
         YearSource::Flag
     } else {
@@ -936,7 +937,10 @@ mod tests {
         };
         let (t, zone, warnings) = times(&auto);
         assert_eq!(t[0], t[1], "both 10:15:02Z");
-        assert_eq!(zone.map(|z| z.local_minus_utc()), Some(3600));
+        assert_eq!(
+            zone,
+            Some(chrono::FixedOffset::east_opt(3600).unwrap().into())
+        );
         assert!(warnings[0].contains("taken as +01:00"), "{warnings:?}");
         // `--tz` given: as it says.
         let (t, zone, warnings) = times(&Options::default());

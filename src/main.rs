@@ -112,9 +112,10 @@ struct ReadArgs {
     /// Year for timestamps that have none (default: from each file's modification time).
     #[arg(long, value_parser = clap::value_parser!(i32).range(1..=9999))]
     year: Option<i32>,
-    /// Zone of timestamps that carry none: UTC, local, or an offset like +02:00. Without
-    /// it: the offset the other inputs write (nginx's access log beside its error log),
-    /// when they agree on one, else UTC.
+    /// Zone of timestamps that carry none: UTC, a zone name like Europe/Paris (read with
+    /// its daylight saving rules), local (this machine's zone), or an offset like +02:00.
+    /// Without it: the offset the other inputs write (nginx's access log beside its error
+    /// log), when they agree on one, else UTC.
     #[arg(long, allow_hyphen_values = true)]
     tz: Option<String>,
     /// Longest line kept whole, in bytes; longer lines are cut and flagged.
@@ -313,7 +314,7 @@ fn read_options(a: &ReadArgs) -> Result<(Vec<InputSpec>, Options, String), Error
     let tz_arg = a.tz.as_deref().unwrap_or("UTC");
     let (tz, tz_label) = logweave::time::parse_tz_arg(tz_arg).ok_or_else(|| {
         Error::Usage(format!(
-            "--tz '{tz_arg}': expected UTC, local, or an offset like +02:00"
+            "--tz '{tz_arg}': expected UTC, local, a zone name like Europe/Paris, or an offset like +02:00"
         ))
     })?;
     let specs: Vec<InputSpec> = if a.paths.is_empty() {

@@ -4,7 +4,93 @@
 //!
 //! Parsers work on bytes and never allocate here: these functions run on every line.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::offset::LocalResult;
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+};
+
+/// The zone that zone-less times are read in (`--tz`): a fixed offset, or a zone with
+/// rules (`Europe/Paris`, this machine's `local`) whose offset changes with daylight
+/// saving time, so that a log written across a change is read in the offset of each of
+/// its lines, not in today's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zone {
+    /// `UTC`, `+02:00`, or the offset the inputs write.
+    Fixed(FixedOffset),
+    /// An IANA zone by name (the tz database is built in: the machine needs none).
+    Named(chrono_tz::Tz),
+    /// This machine's zone, with its rules (`TZ`, else `/etc/localtime`).
+    Local,
+}
+
+impl Zone {
+    /// UTC.
+    pub const UTC: Zone = Zone::Fixed(match FixedOffset::east_opt(0) {
+        Some(z) => z,
+        None => unreachable!(),
+    });
+
+    /// The instant a wall-clock time in this zone names.
+    ///
+    /// In the hour a clock is set back, a time names two instants: the first is taken,
+    /// as `date -d` and Python's `fold=0` do. A time in the hour skipped when it is set
+    /// forward names none; no clock writes one, so it is read in the offset before the
+    /// change, as `mktime` does.
+    pub fn to_utc(&self, naive: &NaiveDateTime) -> Option<DateTime<Utc>> {
+        fn pick<T: TimeZone>(tz: &T, naive: &NaiveDateTime) -> Option<DateTime<Utc>> {
+            match tz.from_local_datetime(naive) {
+                LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => {
+                    Some(d.with_timezone(&Utc))
+                }
+                LocalResult::None => {
+                    // The offset an hour before the gap, when the clock still read it.
+                    let before = *naive - chrono::Duration::hours(3);
+                    let off = tz.offset_from_local_datetime(&before).earliest()?.fix();
+                    off.from_local_datetime(naive)
+                        .single()
+                        .map(|d| d.with_timezone(&Utc))
+                }
+            }
+        }
+        match self {
+            Zone::Fixed(off) => pick(off, naive),
+            Zone::Named(tz) => pick(tz, naive),
+            Zone::Local => pick(&chrono::Local, naive),
+        }
+    }
+
+    /// The wall-clock time of `utc` in this zone.
+    pub fn wall_clock(&self, utc: &DateTime<Utc>) -> NaiveDateTime {
+        match self {
+            Zone::Fixed(off) => utc.with_timezone(off).naive_local(),
+            Zone::Named(tz) => utc.with_timezone(tz).naive_local(),
+            Zone::Local => utc.with_timezone(&chrono::Local).naive_local(),
+        }
+    }
+
+    /// True for UTC itself (a fixed offset of zero).
+    pub fn is_utc(&self) -> bool {
+        matches!(self, Zone::Fixed(off) if off.local_minus_utc() == 0)
+    }
+}
+
+impl From<FixedOffset> for Zone {
+    fn from(off: FixedOffset) -> Zone {
+        Zone::Fixed(off)
+    }
+}
+
+impl std::fmt::Display for Zone {
+    /// `UTC`, `+02:00`, `Europe/Paris`, `local`: as a user writes it after `--tz`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            z if z.is_utc() => f.write_str("UTC"),
+            Zone::Fixed(off) => write!(f, "{off}"),
+            Zone::Named(tz) => f.write_str(tz.name()),
+            Zone::Local => f.write_str("local"),
+        }
+    }
+}
 
 use crate::record::{Timestamp, TsNote};
 
@@ -17,7 +103,7 @@ pub struct TimeCtx {
     /// `--year`: used as is for every year-less timestamp.
     pub year: Option<i32>,
     /// `--tz`: the zone of timestamps that carry none.
-    pub tz: FixedOffset,
+    pub tz: Zone,
 }
 
 impl Default for TimeCtx {
@@ -25,7 +111,7 @@ impl Default for TimeCtx {
         TimeCtx {
             reference: Utc::now().naive_utc(),
             year: None,
-            tz: FixedOffset::east_opt(0).unwrap(),
+            tz: Zone::UTC,
         }
     }
 }
@@ -39,7 +125,7 @@ impl TimeCtx {
                 .and_then(|d| d.and_hms_opt(hour, 0, 0))
                 .expect("a valid date and hour"),
             year: None,
-            tz: FixedOffset::east_opt(0).unwrap(),
+            tz: Zone::UTC,
         }
     }
 
@@ -63,9 +149,7 @@ impl TimeCtx {
     pub fn assume_zone(&self, naive: NaiveDateTime, digits: u8, note: TsNote) -> Timestamp {
         let utc = self
             .tz
-            .from_local_datetime(&naive)
-            .single()
-            .map(|d| d.with_timezone(&Utc))
+            .to_utc(&naive)
             .unwrap_or_else(|| Utc.from_utc_datetime(&naive));
         Timestamp {
             utc,
@@ -407,25 +491,31 @@ pub fn month(name: &str) -> Option<u32> {
     })
 }
 
-/// Reads a `--tz` value: `UTC`, `Z`, `local` (this machine's current offset), or a
-/// numeric offset (`+02:00`, `-0500`, `+2`). Returns the offset and its label.
-pub fn parse_tz_arg(s: &str) -> Option<(FixedOffset, String)> {
+/// Reads a `--tz` value: `UTC`, `Z`, a zone name of the tz database (`Europe/Paris`,
+/// any case), `local` (this machine's zone, with its rules), or a numeric offset
+/// (`+02:00`, `-0500`, `+2`). Returns the zone and its label for notes.
+pub fn parse_tz_arg(s: &str) -> Option<(Zone, String)> {
     let t = s.trim();
     match t.to_ascii_lowercase().as_str() {
-        "utc" | "z" | "gmt" | "+00:00" | "+0000" => {
-            return Some((FixedOffset::east_opt(0)?, "UTC".into()))
-        }
+        "utc" | "z" | "gmt" | "+00:00" | "+0000" => return Some((Zone::UTC, "UTC".into())),
         "local" => {
-            let off = *chrono::Local::now().offset();
-            return Some((off, format!("local ({off})")));
+            let zone = local_zone();
+            let label = match zone {
+                Zone::Named(tz) => format!("local ({})", tz.name()),
+                _ => "local".into(),
+            };
+            return Some((zone, label));
         }
         _ => {}
+    }
+    if let Some(tz) = zone_named(t) {
+        return Some((Zone::Named(tz), tz.name().into()));
     }
     let b = t.as_bytes();
     if let Some((secs, used)) = offset(b) {
         if used == b.len() {
             let off = FixedOffset::east_opt(secs)?;
-            return Some((off, off.to_string()));
+            return Some((off.into(), off.to_string()));
         }
     }
     // `+2` / `-5`: whole hours.
@@ -436,7 +526,38 @@ pub fn parse_tz_arg(s: &str) -> Option<(FixedOffset, String)> {
     };
     let h: i32 = rest.parse().ok()?;
     let off = FixedOffset::east_opt(sign * h * 3600)?;
-    Some((off, off.to_string()))
+    Some((off.into(), off.to_string()))
+}
+
+/// A zone of the tz database by its name, in any case (`europe/paris`).
+fn zone_named(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .copied()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
+    })
+}
+
+/// This machine's zone: by its name when the system tells it (`TZ`, `/etc/localtime`),
+/// so it reads the same rules as a named `--tz`; else the C library's.
+fn local_zone() -> Zone {
+    let named = std::env::var("TZ")
+        .ok()
+        .map(|v| v.trim_start_matches(':').to_string())
+        .filter(|v| !v.is_empty())
+        .and_then(|v| zone_named(&v))
+        .or_else(|| {
+            let link = std::fs::read_link("/etc/localtime").ok()?;
+            let path = link.to_string_lossy().into_owned();
+            let (_, name) = path.split_once("zoneinfo/")?;
+            zone_named(name)
+        })
+        .or_else(|| {
+            let name = std::fs::read_to_string("/etc/timezone").ok()?;
+            zone_named(name.trim())
+        });
+    named.map_or(Zone::Local, Zone::Named)
 }
 
 #[cfg(test)]
@@ -447,7 +568,7 @@ mod tests {
         TimeCtx {
             reference: NaiveDateTime::parse_from_str(reference, "%Y-%m-%d %H:%M:%S").unwrap(),
             year: None,
-            tz: FixedOffset::east_opt(0).unwrap(),
+            tz: Zone::UTC,
         }
     }
 
@@ -574,10 +695,58 @@ mod tests {
 
     #[test]
     fn tz_argument_accepts_names_and_offsets() {
-        assert_eq!(parse_tz_arg("UTC").unwrap().0.local_minus_utc(), 0);
-        assert_eq!(parse_tz_arg("+02:00").unwrap().0.local_minus_utc(), 7200);
-        assert_eq!(parse_tz_arg("-0500").unwrap().0.local_minus_utc(), -18000);
-        assert_eq!(parse_tz_arg("+2").unwrap().0.local_minus_utc(), 7200);
+        let fixed = |s: &str| match parse_tz_arg(s).unwrap().0 {
+            Zone::Fixed(off) => off.local_minus_utc(),
+            z => panic!("{s}: {z:?}"),
+        };
+        assert_eq!(fixed("UTC"), 0);
+        assert_eq!(fixed("+02:00"), 7200);
+        assert_eq!(fixed("-0500"), -18000);
+        assert_eq!(fixed("+2"), 7200);
+        assert_eq!(
+            parse_tz_arg("Europe/Paris").unwrap(),
+            (Zone::Named(chrono_tz::Europe::Paris), "Europe/Paris".into())
+        );
+        assert_eq!(
+            parse_tz_arg("america/new_york").unwrap().0,
+            Zone::Named(chrono_tz::America::New_York)
+        );
         assert!(parse_tz_arg("Mars/Olympus").is_none());
+    }
+
+    fn wall(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    #[test]
+    fn a_named_zone_reads_each_time_in_the_offset_of_its_own_date() {
+        // Paris is +01:00 in winter and +02:00 in summer: a log that spans the change
+        // must not be read in one offset throughout.
+        let paris = Zone::Named(chrono_tz::Europe::Paris);
+        let utc = |s: &str| paris.to_utc(&wall(s)).unwrap().naive_utc();
+        assert_eq!(utc("2026-03-29 01:59:59"), wall("2026-03-29 00:59:59"));
+        assert_eq!(utc("2026-03-29 03:00:00"), wall("2026-03-29 01:00:00"));
+        assert_eq!(utc("2026-11-23 19:37:49"), wall("2026-11-23 18:37:49"));
+        assert_eq!(
+            paris.wall_clock(&chrono::Utc.from_utc_datetime(&wall("2026-07-01 10:00:00"))),
+            wall("2026-07-01 12:00:00")
+        );
+    }
+
+    #[test]
+    fn a_time_in_the_repeated_hour_is_its_first_instant_and_one_in_the_skipped_hour_is_still_read()
+    {
+        let paris = Zone::Named(chrono_tz::Europe::Paris);
+        let utc = |s: &str| paris.to_utc(&wall(s)).map(|d| d.naive_utc());
+        // 25 October 2026: 03:00 +02:00 becomes 02:00 +01:00; 02:30 happens twice.
+        assert_eq!(
+            utc("2026-10-25 02:30:00"),
+            Some(wall("2026-10-25 00:30:00"))
+        );
+        // 29 March 2026: 02:00 +01:00 becomes 03:00 +02:00; 02:30 never happens.
+        assert_eq!(
+            utc("2026-03-29 02:30:00"),
+            Some(wall("2026-03-29 01:30:00"))
+        );
     }
 }

@@ -12,9 +12,10 @@
 //! (default UTC, like the zone-less timestamps in the logs), so both sides of the
 //! comparison are read the same way.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use crate::record::Record;
+use crate::time::Zone;
 
 /// The forms accepted, for error messages.
 pub const ACCEPTED: &str = "expected a time like '2026-11-23 19:37:49', '2026-11-23', '19:37', \
@@ -22,13 +23,13 @@ pub const ACCEPTED: &str = "expected a time like '2026-11-23 19:37:49', '2026-11
 
 /// Reads one `--since` / `--until` value as `journalctl` would, relative to `now`, with
 /// zone-less times and day boundaries in `tz`.
-pub fn parse(text: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTime<Utc>, String> {
+pub fn parse(text: &str, now: DateTime<Utc>, tz: Zone) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err(format!("empty time; {ACCEPTED}"));
     }
     let midnight = |days: i64| -> Result<DateTime<Utc>, String> {
-        let today = now.with_timezone(&tz).date_naive();
+        let today = tz.wall_clock(&now).date();
         let day = today
             .checked_add_signed(Duration::days(days))
             .ok_or_else(|| "date out of range".to_string())?;
@@ -53,12 +54,10 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTime
     absolute(t, now, tz)
 }
 
-/// A naive local time in `tz`. A fixed offset has no gaps or folds, so this never fails
-/// for dates chrono can represent.
-fn local(naive: NaiveDateTime, tz: FixedOffset) -> Result<DateTime<Utc>, String> {
-    tz.from_local_datetime(&naive)
-        .single()
-        .map(|d| d.with_timezone(&Utc))
+/// A naive local time in `tz` ([`Zone::to_utc`] reads the hours a clock change repeats
+/// or skips), which fails only for dates chrono cannot represent.
+fn local(naive: NaiveDateTime, tz: Zone) -> Result<DateTime<Utc>, String> {
+    tz.to_utc(&naive)
         .ok_or_else(|| "time out of range".to_string())
 }
 
@@ -192,7 +191,7 @@ const WEEKDAYS: [&str; 14] = [
 ];
 
 /// `[weekday] YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]][ ][zone]`, or `HH:MM[:SS[.frac]][ zone]` today.
-fn absolute(t: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTime<Utc>, String> {
+fn absolute(t: &str, now: DateTime<Utc>, tz: Zone) -> Result<DateTime<Utc>, String> {
     let bad = || format!("'{t}' is not a time; {ACCEPTED}");
     let mut s = t;
     // journalctl prints "Mon 2026-11-23 19:37:49"; pasting it back should work.
@@ -202,7 +201,7 @@ fn absolute(t: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTime<Utc
         }
     }
     let (s, zone) = split_zone(s).ok_or_else(bad)?;
-    let zone = zone.unwrap_or(tz);
+    let zone = zone.map_or(tz, Zone::from);
     let b = s.as_bytes();
     let (date, time_part) = if b.len() >= 10 && b[..10].is_ascii() && b[4] == b'-' && b[7] == b'-' {
         let date = ymd(&s[..10]).ok_or_else(|| format!("'{t}' has no such date"))?;
@@ -214,7 +213,7 @@ fn absolute(t: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTime<Utc
         };
         (date, time)
     } else {
-        (now.with_timezone(&zone).date_naive(), Some(s))
+        (zone.wall_clock(&now).date(), Some(s))
     };
     let time = match time_part {
         None => NaiveTime::MIN,
@@ -388,14 +387,15 @@ pub fn kept(
 mod tests {
     use super::*;
     use crate::record::{Timestamp, TsNote};
+    use chrono::TimeZone;
 
     /// Monday 2026-11-23 19:37:49 UTC.
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 23, 19, 37, 49).unwrap()
     }
 
-    fn utc() -> FixedOffset {
-        FixedOffset::east_opt(0).unwrap()
+    fn utc() -> Zone {
+        Zone::UTC
     }
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -411,8 +411,22 @@ mod tests {
         assert_eq!(p("2026-11-23 19:37:49"), at("2026-11-23T19:37:49Z"));
         let plus2 = FixedOffset::east_opt(2 * 3600).unwrap();
         assert_eq!(
-            parse("2026-11-23 19:37:49", now(), plus2).unwrap(),
+            parse("2026-11-23 19:37:49", now(), plus2.into()).unwrap(),
             at("2026-11-23T17:37:49Z")
+        );
+    }
+
+    #[test]
+    fn a_bound_in_a_named_zone_takes_the_offset_of_its_own_date() {
+        // "now" is in November (+01:00 in Paris); a July bound is at +02:00.
+        let paris = Zone::Named(chrono_tz::Europe::Paris);
+        assert_eq!(
+            parse("2026-07-01 12:00", now(), paris).unwrap(),
+            at("2026-07-01T10:00:00Z")
+        );
+        assert_eq!(
+            parse("today", now(), paris).unwrap(),
+            at("2026-11-22T23:00:00Z")
         );
     }
 
@@ -433,11 +447,11 @@ mod tests {
         // 19:37 UTC on the 23rd is already the 24th at +06:00.
         let plus6 = FixedOffset::east_opt(6 * 3600).unwrap();
         assert_eq!(
-            parse("today", now(), plus6).unwrap(),
+            parse("today", now(), plus6.into()).unwrap(),
             at("2026-11-24T00:00:00+06:00")
         );
         assert_eq!(
-            parse("01:00", now(), plus6).unwrap(),
+            parse("01:00", now(), plus6.into()).unwrap(),
             at("2026-11-24T01:00:00+06:00")
         );
     }

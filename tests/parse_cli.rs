@@ -644,3 +644,39 @@ fn klog_lines_of_an_ingress_controller_pod_are_parsed_and_timed() {
     assert_eq!(first["ts"], "2020-04-09T13:01:28.912345Z");
     assert_eq!(first["fields"]["source"], "controller.go:190");
 }
+
+#[test]
+fn a_zone_name_reads_each_zoneless_time_in_the_offset_of_its_date_across_a_dst_change() {
+    // Paris moved from +01:00 to +02:00 at 02:00 on 29 March 2026. Read in one offset,
+    // the second line would land an hour off, out of order with the access log's own
+    // times; `--tz` took offsets only, and `local` was today's offset.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(
+        &log,
+        "2026-03-29 01:59:59,000 INFO     before\n2026-03-29 03:00:01,000 INFO     after\n",
+    )
+    .unwrap();
+    let (code, recs, err) = parse(&["--tz", "Europe/Paris", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(recs[0]["ts"], "2026-03-29T00:59:59.000Z");
+    assert_eq!(recs[1]["ts"], "2026-03-29T01:00:01.000Z");
+    let note = recs[0]["ts_note"].as_str().unwrap();
+    assert!(note.contains("Europe/Paris"), "{note}");
+    // `local` is the machine's zone with its rules, here the one `TZ` names.
+    let out = logweave()
+        .env("TZ", "Europe/Paris")
+        .args(["parse", "--tz", "local", log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let local: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(local[1]["ts"], "2026-03-29T01:00:01.000Z", "{text}");
+    // A name that is no zone is refused with the forms accepted.
+    let (code, _, err) = parse(&["--tz", "Mars/Olympus", log.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Europe/Paris"), "{err}");
+}

@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     // A zone other than UTC exercises the zone-less paths.
     let ctx = TimeCtx {
-        tz: chrono::FixedOffset::east_opt(3600).unwrap(),
+        tz: chrono::FixedOffset::east_opt(3600).unwrap().into(),
         ..TimeCtx::fixed(2026, 1, 2, 0)
     };
     let a = assemble_str(0, &text, ctx.clone());

@@ -623,7 +623,7 @@ mod tests {
             reference: NaiveDateTime::parse_from_str("2026-12-01 00:00:00", "%Y-%m-%d %H:%M:%S")
                 .unwrap(),
             year: None,
-            tz: FixedOffset::east_opt(0).unwrap(),
+            tz: FixedOffset::east_opt(0).unwrap().into(),
         }
     }
 

@@ -296,7 +296,7 @@ mod tests {
             reference: NaiveDateTime::parse_from_str("2026-12-01 00:00:00", "%Y-%m-%d %H:%M:%S")
                 .unwrap(),
             year: None,
-            tz: chrono::FixedOffset::east_opt(-4 * 3600).unwrap(),
+            tz: chrono::FixedOffset::east_opt(-4 * 3600).unwrap().into(),
         }
     }
 

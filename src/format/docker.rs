@@ -221,6 +221,9 @@ impl Format for DockerCompose {
         let (ts, message) = leading_time(&line[start..], ctx);
         let mut p = Parsed::new(message);
         p.ts = ts;
+        // Each container is a machine of its own (its own pids, its own restarts), as a
+        // pod is for `kubectl --prefix`: two replicas of one service are told apart.
+        p.host = Some(name);
         p.program = Some(Cow::Borrowed(name));
         match split_replica(name) {
             Some((service, replica)) => {
@@ -1010,6 +1013,7 @@ mod tests {
         // lnav-test-logfile_docker_compose_with_noise.log
         let p = compose("web-1  |  * Serving Flask app 'app.py'").unwrap();
         assert_eq!(p.program.as_deref(), Some("web-1"));
+        assert_eq!(p.host, Some("web-1"), "a replica is a host of its own");
         assert_eq!(p.message, " * Serving Flask app 'app.py'");
         assert_eq!(p.field("service"), Some("web"));
         assert_eq!(p.field("replica"), Some("1"));

@@ -17,6 +17,53 @@ use crate::ingest::Progress;
 pub const DELAY: Duration = Duration::from_millis(500);
 /// How often the bar is redrawn.
 const TICK: Duration = Duration::from_millis(100);
+/// How long the bar counts bytes before it shows a rate and the time left.
+const RATE_AFTER: Duration = Duration::from_secs(1);
+
+/// What the bar says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Bytes so far, no rate yet.
+    Measuring,
+    /// Bytes, rate and time left.
+    Reading,
+    /// Everything is read; the rest of the scan runs.
+    Analysing,
+}
+
+impl Phase {
+    /// What to say after `read` of `total` bytes, the bar shown for `shown`.
+    fn of(total: Option<u64>, read: u64, shown: Duration) -> Phase {
+        match total {
+            // Every byte is read: what runs now (correlation, the report) has no byte
+            // count, and "0s left" would be untrue.
+            Some(t) if read >= t => Phase::Analysing,
+            _ if shown >= RATE_AFTER => Phase::Reading,
+            _ => Phase::Measuring,
+        }
+    }
+}
+
+/// The reading bar's style: a bar against `total` (a spinner without one), with the
+/// rate and the time left once `rate` is measured.
+fn style(total: Option<u64>, rate: bool) -> ProgressStyle {
+    let template = match (total, rate) {
+        (Some(_), true) => {
+            "reading {bar:30} {decimal_bytes}/{decimal_total_bytes} \
+             ({decimal_bytes_per_sec}, {eta} left)"
+        }
+        (Some(_), false) => "reading {bar:30} {decimal_bytes}/{decimal_total_bytes}",
+        (None, true) => "reading {spinner} {decimal_bytes} ({decimal_bytes_per_sec})",
+        (None, false) => "reading {spinner} {decimal_bytes}",
+    };
+    ProgressStyle::with_template(template).expect("valid template")
+}
+
+/// Once every byte is read.
+fn analysing_style() -> ProgressStyle {
+    ProgressStyle::with_template("analysing {spinner} {decimal_total_bytes} read")
+        .expect("valid template")
+}
 
 /// A bar drawn by its own thread until dropped (then cleared from the terminal).
 pub struct Bar {
@@ -38,28 +85,25 @@ impl Bar {
                 }
                 std::thread::sleep(TICK);
             }
-            let bar = match total {
-                Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr())
-                    .with_style(
-                        ProgressStyle::with_template(
-                            "reading {bar:30} {decimal_bytes}/{decimal_total_bytes} \
-                             ({decimal_bytes_per_sec}, {eta} left)",
-                        )
-                        .expect("valid template"),
-                    ),
-                None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-                    .with_style(
-                        ProgressStyle::with_template(
-                            "reading {spinner} {decimal_bytes} ({decimal_bytes_per_sec})",
-                        )
-                        .expect("valid template"),
-                    ),
-            };
-            // Rates count from now, not from a start the bar did not see.
+            let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+            // No rate until the bar has measured one: its first frames said "4 TB/s, 0s
+            // left" from the bytes read before it appeared.
+            bar.set_style(style(total, false));
             bar.set_position(progress.read());
             bar.reset_eta();
+            let shown = Instant::now();
+            let mut phase = Phase::Measuring;
             while !flag.load(Ordering::Relaxed) {
-                bar.set_position(progress.read());
+                let read = progress.read();
+                bar.set_position(read);
+                let next = Phase::of(total, read, shown.elapsed());
+                if next != phase {
+                    phase = next;
+                    bar.set_style(match phase {
+                        Phase::Analysing => analysing_style(),
+                        _ => style(total, true),
+                    });
+                }
                 bar.tick();
                 std::thread::sleep(TICK);
             }
@@ -78,5 +122,30 @@ impl Drop for Bar {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_shows_no_rate_before_it_measured_one_and_none_once_everything_is_read() {
+        let ms = Duration::from_millis;
+        assert_eq!(Phase::of(Some(100), 10, ms(0)), Phase::Measuring);
+        assert_eq!(Phase::of(Some(100), 60, ms(900)), Phase::Measuring);
+        assert_eq!(Phase::of(Some(100), 60, ms(1000)), Phase::Reading);
+        assert_eq!(Phase::of(Some(100), 100, ms(100)), Phase::Analysing);
+        // Without a total (stdin), reading never looks finished.
+        assert_eq!(Phase::of(None, 1 << 40, ms(5000)), Phase::Reading);
+        for (total, rate) in [
+            (Some(1), true),
+            (Some(1), false),
+            (None, true),
+            (None, false),
+        ] {
+            style(total, rate);
+        }
+        analysing_style();
     }
 }

@@ -667,8 +667,8 @@ impl Assembler {
                 }
             }
             Kind::Record => {
-                if p.message.starts_with('{') {
-                    json_inside(fmt, &mut p, &self.ctx);
+                if p.message.starts_with('{') || format::logfmt::may_be(&p.message) {
+                    structured_inside(fmt, &mut p, &self.ctx);
                 }
                 self.flush_stale(line_no);
                 match self.pending.iter().position(|pend| pend.continued_by(&p)) {
@@ -1114,22 +1114,20 @@ impl Assembler {
 }
 
 /// Decodes `p`'s message when it is a record of a [`Format::nested`] format that a
-/// collector's envelope carries (nginx's JSON access log or a structured application log
-/// in docker's `log` or journald's `MESSAGE`): the application's own line, as for a file
-/// of them, and its level when the envelope has none. The envelope's time stays the
-/// record's.
-fn json_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
+/// collector's envelope carries (nginx's JSON access log or a structured application log,
+/// JSON or logfmt, in docker's `log` or journald's `MESSAGE`): the application's own
+/// line, as for a file of them, and its level when the envelope has none. The envelope's
+/// time stays the record's.
+fn structured_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
     if fmt.nested() {
         return;
     }
+    let mut nested = format::registry().iter().filter(|f| f.nested());
     // Read as JSON once, whichever format then takes it.
-    let Some(obj) = format::json_log::object(&p.message) else {
-        return;
+    let decoded = match format::json_log::object(&p.message) {
+        Some(obj) => nested.find_map(|f| f.parse_json(&p.message, &obj, ctx)),
+        None => nested.find_map(|f| f.parse_text(&p.message, ctx)),
     };
-    let decoded = format::registry()
-        .iter()
-        .filter(|f| f.nested())
-        .find_map(|f| f.parse_json(&p.message, &obj, ctx));
     if let Some(inner) = decoded {
         p.level = p.level.or(inner.level);
         p.message = inner.message;

@@ -37,10 +37,11 @@ pub(crate) fn object(line: &str) -> Option<Object<'_>> {
 }
 
 /// The message, under the names the common formatters give it.
-const MESSAGE: &[&str] = &["message", "msg", "event", "@message", "text"];
+pub(crate) const MESSAGE: &[&str] = &["message", "msg", "event", "@message", "text"];
 /// The exception with its traceback.
-const EXCEPTION: &[&str] = &["exc_info", "exception", "exc_text", "stack_trace", "stack"];
-const TIME: &[&str] = &[
+pub(crate) const EXCEPTION: &[&str] =
+    &["exc_info", "exception", "exc_text", "stack_trace", "stack"];
+pub(crate) const TIME: &[&str] = &[
     "timestamp",
     "@timestamp",
     "asctime",
@@ -50,9 +51,9 @@ const TIME: &[&str] = &[
     "date",
     "created",
 ];
-const LEVEL: &[&str] = &["levelname", "level", "severity", "log.level", "lvl"];
-const LOGGER: &[&str] = &["name", "logger", "logger_name", "log.logger"];
-const PID: &[&str] = &["process", "pid"];
+pub(crate) const LEVEL: &[&str] = &["levelname", "level", "severity", "log.level", "lvl"];
+pub(crate) const LOGGER: &[&str] = &["name", "logger", "logger_name", "log.logger"];
+pub(crate) const PID: &[&str] = &["process", "pid"];
 /// Keys a logging filter adds for the connection a line is about (`scope["client"]`, the
 /// `X-Request-ID` header): written after the message as `client=...`, `request_id=...`,
 /// as a text layout would, so the packs' `context` ids read them in either form.
@@ -190,11 +191,15 @@ fn python_level(n: u64) -> Option<Level> {
 /// the epoch as text or a number (`$msec`, zap's `ts`, Python's `created`), milliseconds
 /// when the whole number is that large (pino, logrus). The fraction's digits are kept.
 pub(crate) fn read_time(v: &Value, ctx: &TimeCtx) -> Option<Timestamp> {
-    let s = match v {
-        Value::String(s) => s.as_str(),
-        Value::Number(n) => return epoch(&n.to_string()),
-        _ => return None,
-    };
+    match v {
+        Value::String(s) => read_time_text(s, ctx),
+        Value::Number(n) => epoch(&n.to_string()),
+        _ => None,
+    }
+}
+
+/// [`read_time`] of a time written as text (a JSON string, a logfmt value).
+pub(crate) fn read_time_text(s: &str, ctx: &TimeCtx) -> Option<Timestamp> {
     let b = s.as_bytes();
     if let Some(p) = time::iso_prefix(b, true).filter(|p| p.len == b.len()) {
         return ctx.complete(p.naive, p.digits, p.offset);

@@ -25,6 +25,7 @@ pub mod journald;
 pub mod journald_json;
 pub mod json_log;
 pub mod klog;
+pub mod logfmt;
 pub mod nginx;
 pub mod nginx_custom;
 pub mod nginx_json;
@@ -154,6 +155,11 @@ pub trait Format: Send + Sync {
     ) -> Option<Parsed<'static>> {
         None
     }
+    /// A [`Format::nested`] text format's record from `line`, the message of another
+    /// envelope that is no JSON object (logfmt in docker's `log`).
+    fn parse_text(&self, _line: &str, _ctx: &TimeCtx) -> Option<Parsed<'static>> {
+        None
+    }
 }
 
 /// All formats in detection order: envelopes first, specific before generic, then the
@@ -166,6 +172,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(docker::formats());
         v.extend(nginx_json::formats());
         v.extend(json_log::formats());
+        v.extend(logfmt::formats());
         v.extend(syslog::formats());
         v.extend(journald::formats());
         v.extend(supervisord::formats());

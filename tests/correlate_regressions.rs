@@ -975,6 +975,27 @@ fn keyless_closes_of_one_second_go_to_the_sessions_in_the_order_the_server_close
 }
 
 #[test]
+fn a_1006_written_just_after_a_refused_handshake_is_that_handshakes_not_a_healthy_sessions() {
+    // e2e stack, key-less application lines (seed 4): after Daphne's WSREJECT, Channels
+    // hands the consumer's disconnect() 1006 and the application logs `Disconnected with
+    // code 1006`. That close reached no step of the refused handshake, so it went to an
+    // open healthy session of the process, which read as dropped (close.abnormal).
+    let s = scan_files(&[
+        (
+            "daphne-stdout.log",
+            include_str!("data/keyless-1006-after-refusal.daphne-stdout.log"),
+        ),
+        (
+            "daphne-stderr.log",
+            include_str!("data/keyless-1006-after-refusal.daphne-stderr.log"),
+        ),
+    ]);
+    for client in ["127.0.0.1:54625", "127.0.0.1:60347"] {
+        assert_eq!(verdict_of(&s, client).0, Verdict::Healthy, "{client}");
+    }
+}
+
+#[test]
 fn an_access_line_without_request_time_joins_the_session_the_server_closed_in_its_second() {
     // nginx's default `combined` format has no $request_time: the access line of a
     // 70-second session was left as a connection of its own beside Daphne's.

@@ -1005,9 +1005,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         // The application's first line about a handshake comes before anyone answers it:
         // a connection answered by a line written before it (Django's `Not Found: /ws/...`
         // at the millisecond, for a request that reached it as plain HTTP; Daphne's
-        // port-less WSREJECT of an earlier second) is another request's.
-        if f.step == Some(0)
-            && matches!(e.stage, Stage::Middleware | Stage::Consumer)
+        // port-less WSREJECT of an earlier second) is another request's. So is every line
+        // of the middleware, which runs on the handshake only: an `Invalid token` does not
+        // join a session the server accepted seconds ago (uvicorn writes its answer after
+        // the application's lines about it, gunicorn in whole seconds).
+        if (f.step == Some(0) && matches!(e.stage, Stage::Middleware | Stage::Consumer)
+            || e.stage == Stage::Middleware)
             && c.answer.is_some()
             && (c.answered_precisely
                 || c.answered_at
@@ -1080,7 +1083,38 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     }
 
     fn has_pattern(&self, ci: usize, e: &Event) -> bool {
-        self.has(ci, e.at)
+        self.has(ci, e.at) && !self.second_close(ci, e)
+    }
+
+    /// Line `e` is the application's second close line of connection `ci`: Channels
+    /// runs the consumer's `disconnect()` (`disconnected code=1006`) after the consumer's
+    /// own `close(4001)` before accept (`closing with code=4001`), and an application
+    /// that logs both writes two, the second just after the first.
+    fn second_close(&self, ci: usize, e: &Event) -> bool {
+        let Some(code) = e.cap("code") else {
+            return false;
+        };
+        if e.stage != Stage::Consumer {
+            return false;
+        }
+        let mut earlier = self.st.conns[ci]
+            .links
+            .iter()
+            .map(|l| self.ev(l.event))
+            .filter(|x| x.at == e.at);
+        match (earlier.next(), earlier.next()) {
+            // The consumer's own code is an application's (4000-4999, 3000-3999); the
+            // one its disconnect() is handed for a handshake never accepted is 1006.
+            (Some(first), None) => {
+                first.record != e.record
+                    && code == "1006"
+                    && first.cap("code").is_some_and(|c| c.starts_with(['3', '4']))
+                    && first.ts.zip(e.ts).is_some_and(|(a, b)| {
+                        b >= a && b - a <= CDuration::milliseconds(KEYLESS_WINDOW_MS)
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// Drops from `recent` the connections idle for longer than any window.
@@ -1694,7 +1728,6 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let pat = self.set.pattern(e.at);
         if e.stage != Stage::Consumer
             || pat.repeats
-            || pat.after.is_empty()
             || !pat.regex_names().iter().any(|n| &**n == "code")
         {
             return None;
@@ -1705,17 +1738,25 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .iter()
             .copied()
             .filter(|&ci| {
-                let closed_at = self.st.caches[ci].closed_at.map(|(t, _)| t);
+                let cache = &self.st.caches[ci];
+                let closed_at = cache.closed_at.map(|(t, _)| t);
+                // A handshake the server refused (uvicorn's `403`, then `connection
+                // rejected`) is closed by a line that names nothing, and reached no step:
+                // the application's `disconnected code=1006` written just after is its
+                // (1006 is the code Channels hands disconnect() for a handshake never
+                // accepted; a 4003 is an accepted session's own close).
+                let refused = cache.answer == Some(false) && e.cap("code") == Some("1006");
                 self.st.conns[ci].closed
-                    && self.st.caches[ci].closed_exact
+                    && (cache.closed_exact || refused)
                     && active_since(closed_at, since)
                     && self.same_process(ci, e)
                     && self.compatible(ci, e)
                     && !self.has_pattern(ci, e)
-                    && pat
-                        .after
-                        .iter()
-                        .any(|&a| self.has(ci, PatternRef::new(usize::from(e.at.pack), a)))
+                    && (refused
+                        || pat
+                            .after
+                            .iter()
+                            .any(|&a| self.has(ci, PatternRef::new(usize::from(e.at.pack), a))))
             })
             // Of closes in one whole second, the one written last above this line.
             .max_by_key(|&ci| {
@@ -1788,7 +1829,8 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// owner of the next.
     fn takes_record(&self, ci: usize, ei: usize) -> bool {
         self.record_events(ei).all(|e| {
-            (self.set.pattern(e.at).repeats || !self.has(ci, e.at)) && handler_fits(self.st, ci, e)
+            (self.set.pattern(e.at).repeats || !self.has_pattern(ci, e))
+                && handler_fits(self.st, ci, e)
         })
     }
 

@@ -457,6 +457,8 @@ struct Tail<'a> {
     level: Option<Level>,
     logger: Option<&'a str>,
     source: Option<&'a str>,
+    /// `%(process)d`, where the layout writes it after the logger.
+    pid: Option<u32>,
     msg: usize,
     layout: &'static str,
 }
@@ -485,6 +487,7 @@ fn finish<'a>(line: &'a str, ts: Option<crate::record::Timestamp>, tail: Tail<'a
     out.ts = ts;
     out.level = tail.level;
     out.logger = tail.logger.map(Cow::Borrowed);
+    out.pid = tail.pid;
     out.fields.push(("layout", Cow::Borrowed(tail.layout)));
     if let Some(s) = tail.source {
         out.fields.push(("source", Cow::Borrowed(s)));
@@ -511,6 +514,7 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
                     level: Some(level),
                     logger: Some(&line[bs..be]),
                     source: None,
+                    pid: None,
                     msg: be + 3,
                     layout: "asctime-level-name",
                 },
@@ -518,6 +522,7 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
                     level: Some(level),
                     logger: None,
                     source: None,
+                    pid: None,
                     msg: bs,
                     layout: "asctime-level",
                 },
@@ -532,6 +537,7 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
             level: Some(level),
             logger: Some(&line[a..ae]),
             source: None,
+            pid: None,
             msg: be + 3,
             layout: "asctime-name-level",
         });
@@ -544,16 +550,15 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
     if b[s] == b'[' {
         let e = s + 1 + memchr(b']', &b[s + 1..b.len().min(s + 11)])?;
         let level = py_level(&b[s + 1..e])?;
+        let ms = if b.get(e + 1) == Some(&b' ') {
+            e + 2
+        } else {
+            e + 1
+        };
+        // `[ERROR] daphne.server: msg`: the logger columns as after a bare level.
         return Some(Tail {
             level: Some(level),
-            logger: None,
-            source: None,
-            msg: if b.get(e + 1) == Some(&b' ') {
-                e + 2
-            } else {
-                e + 1
-            },
-            layout: "asctime-level",
+            ..logger_after_level(line, ms)
         });
     }
     let we = word_end(b, s);
@@ -565,6 +570,7 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
                 level: Some(level),
                 logger: None,
                 source: None,
+                pid: None,
                 msg: uvicorn_message_start(b, s, we),
                 layout: "asctime-uvicorn",
             });
@@ -576,18 +582,15 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
                 level: Some(level),
                 logger: None,
                 source: None,
+                pid: None,
                 msg: we,
                 layout: "asctime-level",
             });
         }
         let ms = padded_start(b, s, we);
-        let (logger, source, msg, layout) = logger_after_level(line, ms);
         return Some(Tail {
             level: Some(level),
-            logger,
-            source,
-            msg,
-            layout,
+            ..logger_after_level(line, ms)
         });
     }
     // `name LEVEL msg`
@@ -599,6 +602,7 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
             level: Some(level),
             logger: Some(&line[s..we]),
             source: None,
+            pid: None,
             msg: if le < b.len() {
                 padded_start(b, ls, le)
             } else {
@@ -638,24 +642,39 @@ fn loguru_tail(line: &str, s: usize) -> Option<Tail<'_>> {
         level: Some(level),
         logger: Some(module),
         source: Some(name),
+        pid: None,
         msg: se + 3,
         layout: "loguru",
     })
 }
 
 /// The logger columns some layouts put between the level and the message:
-/// `[django.channels] msg`, `daphne.server [server.py:113] msg`, `django.request: msg`.
-/// Returns (logger, source, message start, layout).
-fn logger_after_level(line: &str, ms: usize) -> (Option<&str>, Option<&str>, usize, &'static str) {
+/// `[django.channels] msg`, `daphne.server [server.py:113] msg`, `django.request: msg`,
+/// `chat.consumers 3716 msg` (`%(name)s %(process)d`). The level is the caller's.
+fn logger_after_level(line: &str, ms: usize) -> Tail<'_> {
     let b = line.as_bytes();
-    let plain = (None, None, ms, "asctime-level");
+    let tail = |logger, source, pid, msg, layout| Tail {
+        level: None,
+        logger,
+        source,
+        pid,
+        msg,
+        layout,
+    };
+    let plain = tail(None, None, None, ms, "asctime-level");
     if ms >= b.len() {
         return plain;
     }
     if b[ms] == b'[' {
         if let Some(e) = memchr(b']', &b[ms + 1..]).map(|e| ms + 1 + e) {
             if b.get(e + 1) == Some(&b' ') && is_qualified_logger(&b[ms + 1..e]) {
-                return (Some(&line[ms + 1..e]), None, e + 2, "asctime-level-name");
+                return tail(
+                    Some(&line[ms + 1..e]),
+                    None,
+                    None,
+                    e + 2,
+                    "asctime-level-name",
+                );
             }
         }
         return plain;
@@ -679,13 +698,29 @@ fn logger_after_level(line: &str, ms: usize) -> (Option<&str>, Option<&str>, usi
                 } else {
                     se + 1
                 };
-                return (
+                return tail(
                     Some(&line[ms..we]),
                     Some(&line[ss..se]),
+                    None,
                     msg,
                     "asctime-level-name-source",
                 );
             }
+        }
+    }
+    // `chat.consumers 3716 msg`: a dotted logger then a number is `%(name)s
+    // %(process)d`, not a message that starts with a word and a count.
+    if is_qualified_logger(name) {
+        let ps = we + 1;
+        let pe = word_end(b, ps);
+        if let Some(pid) = pid_word(&b[ps..pe]).filter(|_| pe < b.len()) {
+            return tail(
+                Some(&line[ms..we]),
+                None,
+                Some(pid),
+                pe + 1,
+                "asctime-level-name-pid",
+            );
         }
     }
     // `django.request: msg`
@@ -693,9 +728,23 @@ fn logger_after_level(line: &str, ms: usize) -> (Option<&str>, Option<&str>, usi
         && name[name.len() - 1] == b':'
         && is_qualified_logger(&name[..name.len() - 1])
     {
-        return (Some(&line[ms..we - 1]), None, we + 1, "asctime-level-name");
+        return tail(
+            Some(&line[ms..we - 1]),
+            None,
+            None,
+            we + 1,
+            "asctime-level-name",
+        );
     }
     plain
+}
+
+/// A process id as a layout writes it: 1 to 7 digits, not starting with 0.
+fn pid_word(w: &[u8]) -> Option<u32> {
+    if w.is_empty() || w.len() > 7 || w[0] == b'0' || !w.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(w).ok()?.parse().ok()
 }
 
 /// `[2026-11-23 19:37:49,123] INFO [django.channels] msg`,
@@ -787,10 +836,33 @@ fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
             ms = padded_start(b, s, we);
         }
     }
+    // Django's `verbose`: `{levelname} {asctime} {module} {process:d} {thread:d}
+    // {message}`. Two numbers after a name: the second, a thread id, is too long to be
+    // a count a message starts with.
+    let mut logger = None;
+    let mut pid = None;
+    if ts.is_some() && ms < b.len() {
+        let me = word_end(b, ms);
+        let pe = word_end(b, (me + 1).min(b.len()));
+        let te = word_end(b, (pe + 1).min(b.len()));
+        if te < b.len() && is_logger(&b[ms..me]) {
+            let thread = &b[pe + 1..te];
+            if let Some(p) = pid_word(&b[me + 1..pe])
+                .filter(|_| thread.len() >= 5 && thread.iter().all(u8::is_ascii_digit))
+            {
+                logger = Some(&line[ms..me]);
+                pid = Some(p);
+                layout = "level-asctime-module-pid-thread";
+                ms = te + 1;
+            }
+        }
+    }
     let msg = &line[ms..];
     let mut out = Parsed::new(msg);
     out.ts = ts;
     out.level = Some(level);
+    out.logger = logger.map(Cow::Borrowed);
+    out.pid = pid;
     out.fields.push(("layout", Cow::Borrowed(layout)));
     push_uvicorn_access(&mut out.fields, msg);
     Some(out)
@@ -1238,6 +1310,44 @@ mod tests {
         let p = logging("2024-01-01 10:00:00,001 - INFO - Server started - listening");
         assert_eq!(p.logger, None);
         assert_eq!(p.message, "Server started - listening");
+    }
+
+    #[test]
+    fn the_process_id_a_layout_writes_after_the_logger_is_the_records_pid() {
+        // `%(asctime)s %(levelname)s %(name)s %(process)d %(message)s` (real stack rt3,
+        // gunicorn with two UvicornWorkers): without the pid, the application's lines
+        // could not be told from one worker to the other.
+        let p = logging("2026-11-27 03:07:17,744 WARNING rtsite.consumers 3713 Invalid token: Signature verification failed");
+        assert_eq!(p.logger.as_deref(), Some("rtsite.consumers"));
+        assert_eq!(p.pid, Some(3713));
+        assert_eq!(p.message, "Invalid token: Signature verification failed");
+        // Django's `verbose`: `{levelname} {asctime} {module} {process:d} {thread:d} {message}`.
+        let p = logging("ERROR 2026-11-27 10:00:01,123 server 1234 140234567890 Exception inside application: boom");
+        assert_eq!(p.logger.as_deref(), Some("server"));
+        assert_eq!(p.pid, Some(1234));
+        assert_eq!(p.message, "Exception inside application: boom");
+        // `[LEVEL] name: msg` reads its logger as a bare level does.
+        let p = logging(
+            "2026-11-27 10:00:03,123 [ERROR] daphne.server: Exception inside application: boom",
+        );
+        assert_eq!(p.logger.as_deref(), Some("daphne.server"));
+        assert_eq!(p.message, "Exception inside application: boom");
+        // A message that starts with a word and a count keeps them.
+        for line in [
+            "2026-11-27 10:00:04,123 INFO Processed 3 items",
+            "2026-11-27 10:00:04,123 INFO daphne 0 connections",
+            "INFO 2026-11-27 10:00:04,123 Processed 3 items",
+            "INFO 2026-11-27 10:00:04,123 worker 12 started 5 tasks",
+        ] {
+            let p = logging(line);
+            assert_eq!(p.pid, None, "{line}");
+            assert!(
+                p.message.contains(" items")
+                    || p.message.contains("started")
+                    || p.message.contains("connections"),
+                "{line}"
+            );
+        }
     }
 
     #[test]

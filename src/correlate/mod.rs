@@ -336,6 +336,9 @@ struct Rare {
     /// The server's line that refused its handshake (Daphne's WSREJECT): (input,
     /// record, whole second).
     refused_line: Option<(u32, usize, i64)>,
+    /// The HTTP status of that refusal, when its line says (uvicorn's `connection
+    /// rejected (500 Internal Server Error)`).
+    refused_status: Option<u16>,
     /// When the proxy wrote its access line (at the request's end), and the client
     /// address it saw.
     proxy_at: Option<(DateTime<Utc>, Option<Box<str>>)>,
@@ -1200,7 +1203,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             }
             if e.stage == Stage::Server && answer_of(e) == Some(false) {
                 if let Some(t) = e.ts {
-                    cache.rare_mut().refused_line = Some((e.input, e.record, t.timestamp()));
+                    let rare = cache.rare_mut();
+                    rare.refused_line = Some((e.input, e.record, t.timestamp()));
+                    rare.refused_status = e.cap("status").and_then(|s| s.parse().ok());
                 }
             }
             if let Some(id) = e.cap("request_id") {
@@ -1485,6 +1490,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             }
             if let Some(ci) = self.error_sibling(ei) {
                 self.attach(ci, ei, "request", false);
+                return;
+            }
+            if let Some(ci) = self.pathless_refusal(ei) {
+                self.attach(ci, ei, "request_time", false);
                 return;
             }
             self.open(ei);
@@ -2426,6 +2435,43 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
 
     /// The connection an nginx line belongs to: same path, started when the line's
     /// time minus its `request_time` says.
+    /// For a proxy's access line of a refused handshake (a 500) that found no connection
+    /// on its path: the server's refusal of a handshake whose path it never wrote, in the
+    /// same seconds. uvicorn writes no `"WebSocket /path"` line for a handshake whose
+    /// application raised, only the traceback and `connection rejected (500 Internal
+    /// Server Error)`. Of several, the one refused nearest the line's time, first come.
+    fn pathless_refusal(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        if self.facts(e).answer != Some(false) {
+            return None;
+        }
+        let status: u16 = e.cap("status")?.parse().ok()?;
+        let rt: f64 = e
+            .cap("request_time")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.0);
+        let end = e.ts?.timestamp();
+        let begun = (e.ts? - CDuration::milliseconds((rt * 1000.0) as i64)).timestamp();
+        self.st
+            .recent_pathless
+            .iter()
+            .filter_map(|&(seq, ci)| {
+                let c = &self.st.conns[ci];
+                let cache = &self.st.caches[ci];
+                let rare = cache.rare.as_ref()?;
+                let (_, _, sec) = rare.refused_line?;
+                let refused_as = rare.refused_status;
+                (c.path.is_none()
+                    && cache.has_server
+                    && !cache.has_proxy
+                    && refused_as == Some(status)
+                    && (begun - 1..=end).contains(&sec))
+                .then_some(((end - sec).abs(), seq, ci))
+            })
+            .min()
+            .map(|(_, _, ci)| ci)
+    }
+
     fn proxy_candidate(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
         let path = Box::<str>::from(normalize_path(e.cap("path")?));

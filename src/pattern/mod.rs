@@ -1359,7 +1359,10 @@ impl PackSet {
         }))
     }
 
-    /// Every pattern that matches `record`, in (pack, pattern) order.
+    /// Every pattern that matches `record`, in (pack, pattern) order, the channel
+    /// layer's last: the correlation places a record's matches in turn, and a layer error
+    /// that names no connection (uvicorn's `Exception in ASGI application` whose traceback
+    /// ends in Redis's `Error 111`) goes where the record's other matches go, not apart.
     pub fn matches(&self, record: &Record) -> Vec<Match> {
         let text = record.message.as_str();
         // Most records hold no literal at all: the fragment search skips through them,
@@ -1398,6 +1401,9 @@ impl PackSet {
             }
             p.captures(text).map(|captures| Match { at: r, captures })
         }));
+        if found.len() > 1 {
+            found.sort_by_key(|m| self.pattern(m.at).stage == Stage::Layer);
+        }
         found
     }
 }

@@ -549,7 +549,7 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
     // `[LEVEL] msg`
     if b[s] == b'[' {
         let e = s + 1 + memchr(b']', &b[s + 1..b.len().min(s + 11)])?;
-        let level = py_level(&b[s + 1..e])?;
+        let level = bracket_level(&b[s + 1..e])?;
         let ms = if b.get(e + 1) == Some(&b' ') {
             e + 2
         } else {
@@ -752,6 +752,9 @@ fn pid_word(w: &[u8]) -> Option<u32> {
 /// `[23/Nov/2026 19:37:49] "GET / HTTP/1.1" 200 1234`.
 fn parse_bracketed<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
+    if b.get(1)?.is_ascii_lowercase() {
+        return parse_bracketed_level(line);
+    }
     if !b.get(1)?.is_ascii_digit() {
         return None;
     }
@@ -766,9 +769,27 @@ fn parse_bracketed<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         } else {
             e + 1
         };
+        let ts = Some(ctx.complete(naive, 0, None)?);
+        // `[23/Nov/2026 19:37:49] ERROR [daphne.server] msg`: Django's date format in a
+        // layout of the application's own, with a level after it.
+        let we = word_end(b, ms);
+        if let Some(level) = py_level(&b[ms..we]).filter(|_| we < b.len()) {
+            let tail = Tail {
+                level: Some(level),
+                ..logger_after_level(line, padded_start(b, ms, we))
+            };
+            return Some(finish(
+                line,
+                ts,
+                Tail {
+                    layout: "bracket-date-level",
+                    ..tail
+                },
+            ));
+        }
         let msg = &line[ms..];
         let mut out = Parsed::new(msg);
-        out.ts = Some(ctx.complete(naive, 0, None)?);
+        out.ts = ts;
         out.fields.push(("layout", Cow::Borrowed("django-server")));
         push_django_request(&mut out.fields, msg);
         return Some(out);
@@ -785,6 +806,34 @@ fn parse_bracketed<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let mut tail = asctime_tail(line, e + 2)?;
     tail.layout = "bracket-asctime";
     Some(finish(line, ts, tail))
+}
+
+/// A level in brackets: `ERROR`, or structlog's lower case padded to nine (`error    `).
+fn bracket_level(w: &[u8]) -> Option<Level> {
+    let end = w.iter().rposition(|&c| c != b' ')? + 1;
+    let word = &w[..end];
+    py_level(word).or_else(|| {
+        (word.len() >= 4 && word.iter().all(u8::is_ascii_lowercase))
+            .then(|| Level::parse(std::str::from_utf8(word).ok()?))
+            .flatten()
+    })
+}
+
+/// structlog's console renderer after its time (which an envelope took): the level in
+/// lower case padded inside brackets, `[error    ] msg [logger] key=value`.
+fn parse_bracketed_level(line: &str) -> Option<Parsed<'_>> {
+    let b = line.as_bytes();
+    let close = 1 + memchr(b']', &b[1..b.len().min(12)])?;
+    let level = bracket_level(&b[1..close])?;
+    if b.get(close + 1) != Some(&b' ') {
+        return None;
+    }
+    let msg = line[close + 1..].trim_start_matches(' ');
+    let mut out = Parsed::new(msg);
+    out.level = Some(level);
+    out.fields.push(("layout", Cow::Borrowed("bracket-level")));
+    push_uvicorn_access(&mut out.fields, msg);
+    Some(out)
 }
 
 /// Django's `django.server` message: `"GET /x HTTP/1.1" 200 1234`.
@@ -1348,6 +1397,34 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn structlog_console_and_django_dated_levels_are_read() {
+        // structlog's ConsoleRenderer: the level lower case, padded inside brackets; an
+        // envelope (docker's or journald's) may have taken the time before it.
+        let p = logging(
+            "2026-11-27 10:00:06 [error    ] Exception inside application: boom [daphne.server]",
+        );
+        assert_eq!(p.level, Some(Level::Error));
+        assert!(p.message.starts_with("Exception inside application: boom"));
+        let p = logging("[info     ] websocket connected [chat.consumers] user_id=5");
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.message, "websocket connected [chat.consumers] user_id=5");
+        // Django's date format in an application's own layout, a level after it.
+        let p = logging(
+            "[27/Nov/2026 10:00:09] ERROR [daphne.server] Exception inside application: boom",
+        );
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.logger.as_deref(), Some("daphne.server"));
+        assert_eq!(p.message, "Exception inside application: boom");
+        // Django's own request lines keep their layout; a tag in brackets is no level.
+        let p = logging("[27/Nov/2026 10:00:09] \"GET /ws/ HTTP/1.1\" 404 179");
+        assert_eq!(p.field("layout"), Some("django-server"));
+        assert!(PythonLogging.parse("[e] shorthand", &ctx()).is_none());
+        assert!(PythonLogging
+            .parse("[chatconsumer] hello", &ctx())
+            .is_none());
     }
 
     #[test]

@@ -1116,8 +1116,7 @@ impl Assembler {
 /// Decodes `p`'s message when it is a record of a [`Format::nested`] format that a
 /// collector's envelope carries (nginx's JSON access log or a structured application log,
 /// JSON or logfmt, in docker's `log` or journald's `MESSAGE`): the application's own
-/// line, as for a file of them, and its level when the envelope has none. The envelope's
-/// time stays the record's.
+/// line, as for a file of them, and its time, level and pid where the envelope has none.
 fn structured_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
     if fmt.nested() {
         return;
@@ -1129,7 +1128,11 @@ fn structured_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
         None => nested.find_map(|f| f.parse_text(&p.message, ctx)),
     };
     if let Some(inner) = decoded {
+        // The envelope's own say first; a compose prefix without `--timestamps` has no
+        // time, and the record's pid tells the workers of one container apart.
+        p.ts = p.ts.or(inner.ts);
         p.level = p.level.or(inner.level);
+        p.pid = p.pid.or(inner.pid);
         p.message = inner.message;
     }
 }

@@ -680,3 +680,23 @@ fn a_zone_name_reads_each_zoneless_time_in_the_offset_of_its_date_across_a_dst_c
     assert_eq!(code, 2);
     assert!(err.contains("Europe/Paris"), "{err}");
 }
+
+#[test]
+fn a_logfmt_record_inside_an_envelope_without_a_time_gives_the_record_its_time_and_pid() {
+    // `docker compose logs` without `--timestamps`: the compose prefix has no time, the
+    // structlog line inside it has one, and the pid that tells workers apart.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("compose.log");
+    std::fs::write(
+        &log,
+        "web-1  | time=2026-11-23T19:37:49Z level=error pid=42 msg=\"Exception inside application: boom\"\n",
+    )
+    .unwrap();
+    let (code, recs, err) = parse(&[log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(recs[0]["format"], "docker-compose");
+    assert_eq!(recs[0]["ts"], "2026-11-23T19:37:49Z");
+    assert_eq!(recs[0]["pid"], 42);
+    assert_eq!(recs[0]["level"], "error");
+    assert_eq!(recs[0]["message"], "Exception inside application: boom");
+}

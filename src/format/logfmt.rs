@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use super::json_log::{read_time_text, EXCEPTION, LEVEL, LOGGER, MESSAGE, PID, TIME};
+use super::json_log::{read_time_text, EXCEPTION, LEVEL, MESSAGE, PID, TIME};
 use super::{Format, Layer, Parsed};
 use crate::record::Level;
 use crate::time::TimeCtx;
@@ -28,6 +28,9 @@ pub fn formats() -> Vec<&'static dyn Format> {
 
 /// `key=value` pairs, values bare, `"double"` or `'single'` quoted.
 pub struct Logfmt;
+
+/// The logger's names: JSON's but `name`.
+const LOGGER: &[&str] = &["logger", "logger_name", "log.logger"];
 
 /// The most pairs read from one line: a record has a dozen at most; more is a line of
 /// something else (a query string), not worth the time.
@@ -86,16 +89,25 @@ fn parse_logfmt<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
             .iter()
             .find_map(|n| pairs.iter().position(|p| p.key == *n))
     };
+    // The first of the names whose value reads, as for JSON: `ts=1 time=2026-...` is
+    // timed by `time`.
+    let first_read = |names: &[&str], read: &dyn Fn(&str) -> bool| {
+        names
+            .iter()
+            .find_map(|n| pairs.iter().position(|p| p.key == *n && read(&p.value)))
+    };
     let message = find(MESSAGE)?;
-    let time = find(TIME);
+    let time = first_read(TIME, &|v| read_time_text(v, ctx).is_some());
     let ts = time.and_then(|i| read_time_text(&pairs[i].value, ctx));
-    let level_at = find(LEVEL);
+    let level_at = first_read(LEVEL, &|v| Level::parse(v).is_some());
     let level = level_at.and_then(|i| Level::parse(&pairs[i].value));
     // Pairs that are not a log record (a query string, `a=b` in a config dump) say
     // neither when nor how severe.
     if ts.is_none() && level.is_none() {
         return None;
     }
+    // Not `name`, which JSON formatters use for the logger: in logfmt it is more often
+    // the application's own (`name=lobby`).
     let logger = find(LOGGER);
     let pid = find(PID);
     let exception = find(EXCEPTION).filter(|&i| {
@@ -154,7 +166,7 @@ fn pairs(line: &str) -> Option<Vec<Pair<'_>>> {
         let (value, end) = match b.get(i) {
             Some(&q @ (b'"' | b'\'')) => quoted(line, i, q)?,
             _ => {
-                let end = memchr::memchr(b' ', &b[i..]).map_or(b.len(), |n| i + n);
+                let end = bare_end(b, i);
                 (Cow::Borrowed(&line[i..end]), end)
             }
         };
@@ -166,6 +178,32 @@ fn pairs(line: &str) -> Option<Vec<Pair<'_>>> {
         i = end;
     }
     (out.len() >= 2).then_some(out)
+}
+
+/// Where a bare value that starts at `at` ends: the first space outside brackets and
+/// quotes. structlog's `KeyValueRenderer` writes Python's repr, with spaces inside:
+/// `client=('127.0.0.1', 5000)`, `user=<User: bob>`.
+fn bare_end(b: &[u8], at: usize) -> usize {
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut i = at;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) if c == b'\\' => i += 1,
+            Some(_) => {}
+            None => match c {
+                b'(' | b'[' | b'{' | b'<' => depth += 1,
+                b')' | b']' | b'}' | b'>' => depth = depth.saturating_sub(1),
+                b'\'' | b'"' if depth > 0 => quote = Some(c),
+                b' ' if depth == 0 => return i,
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 /// The value quoted by `q` at `at`, its escapes (`\"`, `\\`, `\n`, `\t`) resolved, and
@@ -257,6 +295,18 @@ mod tests {
         assert_eq!(p.message, "WebSocket DISCONNECT /ws/chat/ [127.0.0.1:5000]");
         assert_eq!(p.pid, Some(42));
         assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:50Z");
+    }
+
+    #[test]
+    fn a_repr_value_with_spaces_is_one_value_and_the_first_time_that_reads_times_the_line() {
+        let p = parse(r"event='connected' level='info' timestamp='2026-11-23T19:37:50Z' client=('127.0.0.1', 5000) user=<User: bob> name=lobby").unwrap();
+        assert_eq!(
+            p.message,
+            "connected client=('127.0.0.1', 5000) user=<User: bob> name=lobby"
+        );
+        assert_eq!(p.logger, None);
+        let p = parse("ts=1 time=2026-11-23T19:37:49Z level=info msg=x").unwrap();
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2026-11-23T19:37:49Z");
     }
 
     #[test]

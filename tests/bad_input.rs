@@ -20,6 +20,7 @@
 //! | journald JSON nested thousands deep    | `journald_json_nested_*`                                    |
 //! | timestamps backwards, years apart, no zone or year | `clock_going_backwards_*`, `timestamps_years_apart_*`, `timestamps_without_zone_and_year_*` |
 //! | a pattern pack with a huge regex       | `pattern_pack_with_*`                                       |
+//! | a `request_time` of thirty digits      | `a_request_time_too_long_for_a_clock_*`                     |
 
 use std::io::Write;
 use std::path::Path;
@@ -575,4 +576,37 @@ fn pattern_pack_with_a_catastrophic_backtracking_regex_runs_in_linear_time() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["inputs"][0]["lines"], 1);
+}
+
+#[test]
+fn a_request_time_too_long_for_a_clock_is_no_session_length_and_no_panic() {
+    // `$request_time` is read as a number of any length: subtracted from the line's time,
+    // thirty digits overflowed the clock and panicked scan and watch alike.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    std::fs::write(
+        &log,
+        "10.0.0.5 - - [23/Nov/2026:19:37:50 +0000] \"GET /ws/chat/1/ HTTP/1.1\" 500 0 \"-\" \"x\" rt=100000000000000.000\n\
+         10.0.0.5 - - [23/Nov/2026:19:37:51 +0000] \"GET /ws/chat/2/ HTTP/1.1\" 101 0 \"-\" \"x\" 99999999999999999999.000\n",
+    )
+    .unwrap();
+    let o = run(&["scan", "-o", "json", log.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["connections"].as_array().unwrap().len(), 2);
+    let mut child = Command::new(BIN)
+        .arg("watch")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(&log).unwrap())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
 }

@@ -2433,11 +2433,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .map(|(_, ci)| ci)
     }
 
-    /// The connection an nginx line belongs to: same path, started when the line's
-    /// time minus its `request_time` says.
-    /// For a proxy's access line of a refused handshake (a 500) that found no connection
-    /// on its path: the server's refusal of a handshake whose path it never wrote, in the
-    /// same seconds. uvicorn writes no `"WebSocket /path"` line for a handshake whose
+    /// For a proxy's access line of a handshake the server failed (a 5xx) that found no
+    /// connection on its path: the server's refusal of a handshake whose path it never
+    /// wrote, with the same status, in the same seconds. uvicorn writes no `"WebSocket /path"` line for a handshake whose
     /// application raised, only the traceback and `connection rejected (500 Internal
     /// Server Error)`. Of several, the one refused nearest the line's time, first come.
     fn pathless_refusal(&self, ei: usize) -> Option<usize> {
@@ -2445,13 +2443,11 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         if self.facts(e).answer != Some(false) {
             return None;
         }
-        let status: u16 = e.cap("status")?.parse().ok()?;
-        let rt: f64 = e
-            .cap("request_time")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0.0);
+        // A 4xx refusal is written with its path (`"WebSocket /ws/" 403`).
+        let status: u16 = e.cap("status")?.parse().ok().filter(|s| *s >= 500)?;
+        let span = request_span(e).unwrap_or_else(CDuration::zero);
         let end = e.ts?.timestamp();
-        let begun = (e.ts? - CDuration::milliseconds((rt * 1000.0) as i64)).timestamp();
+        let begun = e.ts?.checked_sub_signed(span)?.timestamp();
         self.st
             .recent_pathless
             .iter()
@@ -2472,17 +2468,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .map(|(_, _, ci)| ci)
     }
 
+    /// The connection an nginx line belongs to: same path, started when the line's
+    /// time minus its `request_time` says.
     fn proxy_candidate(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
         let path = Box::<str>::from(normalize_path(e.cap("path")?));
-        let rt: f64 = e
-            .cap("request_time")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0.0);
+        let span = request_span(e).unwrap_or_else(CDuration::zero);
         // A whole-second time is the start of the second in which the request ended: its
         // middle is the better guess.
         let half = if self.rec(e.record).coarse { 500 } else { 0 };
-        let start = e.ts? + CDuration::milliseconds(half - (rt * 1000.0) as i64);
+        let start = (e.ts? + CDuration::milliseconds(half)).checked_sub_signed(span)?;
         let lo = start.timestamp_millis() - PROXY_SLACK_MS;
         let hi = start.timestamp_millis() + PROXY_SLACK_MS;
         // The user its token names rules out another user's connection, and goes first.
@@ -3013,16 +3008,23 @@ fn died_of_named_error<S: Store + ?Sized>(
     })
 }
 
+/// How long the request of proxy line `e` lasted (`request_time`), when it says and the
+/// value is a length a session can have: nginx writes it to the millisecond, and a
+/// mangled line's thirty digits must not overflow the time arithmetic (a panic).
+fn request_span(e: &Event) -> Option<CDuration> {
+    /// A year: longer than any WebSocket session a log keeps.
+    const LONGEST_S: f64 = 366.0 * 86_400.0;
+    let s: f64 = e.cap("request_time")?.parse().ok()?;
+    (s.is_finite() && (0.0..=LONGEST_S).contains(&s))
+        .then(|| CDuration::milliseconds((s * 1000.0) as i64))
+}
+
 /// When line `e` says its connection began: its time, or, for the proxy's access line of
 /// a connection whose server lines it does not have (`has_server`), its time less the
 /// session's length it gives (nginx writes it at the close).
 fn began_at(e: &Event, has_server: bool) -> Option<DateTime<Utc>> {
     match (e.stage, e.cap("request_time")) {
-        (Stage::Proxy, Some(rt)) if !has_server => rt
-            .parse::<f64>()
-            .ok()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .and_then(|s| Some(e.ts? - CDuration::milliseconds((s * 1000.0) as i64))),
+        (Stage::Proxy, Some(_)) if !has_server => e.ts?.checked_sub_signed(request_span(e)?),
         _ => e.ts,
     }
 }

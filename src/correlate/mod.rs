@@ -1012,13 +1012,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         // of the middleware, which runs on the handshake only: an `Invalid token` does not
         // join a session the server accepted seconds ago (uvicorn writes its answer after
         // the application's lines about it, gunicorn in whole seconds).
-        if (f.step == Some(0) && matches!(e.stage, Stage::Middleware | Stage::Consumer)
-            || e.stage == Stage::Middleware)
-            && c.answer.is_some()
-            && (c.answered_precisely
-                || c.answered_at
-                    .zip(e.ts)
-                    .is_some_and(|(a, t)| t >= a + CDuration::seconds(1)))
+        // (A later line of the middleware only a second after the answer: a journal may
+        // stamp the application's buffered stderr after the server's stdout.)
+        let first_line =
+            f.step == Some(0) && matches!(e.stage, Stage::Middleware | Stage::Consumer);
+        if c.answer.is_some()
+            && (first_line && c.answered_precisely
+                || (first_line || e.stage == Stage::Middleware)
+                    && c.answered_at
+                        .zip(e.ts)
+                        .is_some_and(|(a, t)| t >= a + CDuration::seconds(1)))
         {
             return false;
         }
@@ -1730,8 +1733,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// first (Daphne's WSDISCONNECT, uvicorn's `connection closed`) and only then run the
     /// consumer's disconnect(), so the connection whose close was logged last, moments
     /// ago, and that has a line this one follows, is its owner, before any still open.
-    /// Only a close that named its connection counts: a key-less one may sit on the
-    /// wrong connection itself.
+    /// Only a close that named its connection counts (a key-less one may sit on the
+    /// wrong connection itself), or the server's refusal of a handshake for a 1006: the
+    /// latest close of the window wins, so a session that dropped and closed after a
+    /// refusal takes its own 1006.
     fn just_closed(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
         let pat = self.set.pattern(e.at);

@@ -709,7 +709,8 @@ fn logger_after_level(line: &str, ms: usize) -> Tail<'_> {
         }
     }
     // `chat.consumers 3716 msg`: a dotted logger then a number is `%(name)s
-    // %(process)d`, not a message that starts with a word and a count.
+    // %(process)d`, not a message that starts with a word and a count. (A message that
+    // starts with a host name and a count, `example.com 3 failed logins`, reads so too.)
     if is_qualified_logger(name) {
         let ps = we + 1;
         let pe = word_end(b, ps);
@@ -886,8 +887,8 @@ fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         }
     }
     // Django's `verbose`: `{levelname} {asctime} {module} {process:d} {thread:d}
-    // {message}`. Two numbers after a name: the second, a thread id, is too long to be
-    // a count a message starts with.
+    // {message}`. Two numbers after a name: the second, a thread id (an address, 15
+    // digits on Linux), is too long to be a count a message starts with.
     let mut logger = None;
     let mut pid = None;
     if ts.is_some() && ms < b.len() {
@@ -897,7 +898,7 @@ fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         if te < b.len() && is_logger(&b[ms..me]) {
             let thread = &b[pe + 1..te];
             if let Some(p) = pid_word(&b[me + 1..pe])
-                .filter(|_| thread.len() >= 5 && thread.iter().all(u8::is_ascii_digit))
+                .filter(|_| thread.len() >= 8 && thread.iter().all(u8::is_ascii_digit))
             {
                 logger = Some(&line[ms..me]);
                 pid = Some(p);
@@ -1387,13 +1388,14 @@ mod tests {
             "2026-11-27 10:00:04,123 INFO daphne 0 connections",
             "INFO 2026-11-27 10:00:04,123 Processed 3 items",
             "INFO 2026-11-27 10:00:04,123 worker 12 started 5 tasks",
+            "INFO 2026-11-27 10:00:04,123 order 4521 charged 129900 cents",
         ] {
             let p = logging(line);
             assert_eq!(p.pid, None, "{line}");
             assert!(
-                p.message.contains(" items")
-                    || p.message.contains("started")
-                    || p.message.contains("connections"),
+                ["items", "started", "connections", "cents"]
+                    .iter()
+                    .any(|w| p.message.contains(w)),
                 "{line}"
             );
         }

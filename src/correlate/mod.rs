@@ -464,6 +464,8 @@ pub struct Origin<'a> {
     pub pid: Option<u32>,
     /// Its time was written in whole seconds.
     pub coarse: bool,
+    /// Its first and last line in the input.
+    pub lines: (u64, u64),
 }
 
 impl Origin<'_> {
@@ -474,6 +476,7 @@ impl Origin<'_> {
             host: r.host.as_deref(),
             pid: r.writer_pid(),
             coarse: r.coarse_time(),
+            lines: (r.line, r.end_line),
         }
     }
 }
@@ -545,8 +548,8 @@ pub struct State {
     opened: usize,
     /// Where the event being placed went.
     landed: Option<usize>,
-    /// Per input, the last record placed and its connection.
-    last_in_input: BTreeMap<u32, (usize, usize)>,
+    /// Per input, the last line of the last record placed, and its connection.
+    last_in_input: BTreeMap<u32, (u64, usize)>,
     /// The time of the latest start line ([`crate::pattern::When::restarted`]'s `seen`)
     /// of each server's pack in each input, by host: a session that began before it had
     /// its server die under it, and a close the new server logs is not its. (A few
@@ -1164,7 +1167,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let user = f.user.as_deref();
         self.st.record_conn = Some((e.record, ci));
         self.st.landed = Some(ci);
-        self.st.last_in_input.insert(r.input, (e.record, ci));
+        self.st.last_in_input.insert(r.input, (r.lines.1, ci));
         let users_before;
         {
             let step = f.step;
@@ -1571,8 +1574,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             && e.cap("path").is_none()
             && self.step_index(e).is_none()
         {
-            if let Some(&(rec, ci)) = self.st.last_in_input.get(&r.input) {
-                if rec + 1 == e.record
+            // By line, not by record: whether the lines nothing matched were kept must
+            // not change where this one goes.
+            if let Some(&(end, ci)) = self.st.last_in_input.get(&r.input) {
+                if r.lines.0 == end + 1
                     && self.live_for(ci, e, None)
                     && !self.has_pattern(ci, e)
                     && self.takes_record(ci, ei)

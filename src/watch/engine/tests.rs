@@ -254,3 +254,14 @@ fn a_record_further_behind_than_the_lateness_allowance_is_counted_late() {
         Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 11).single()
     );
 }
+
+#[test]
+fn a_held_record_stays_in_the_80_byte_allocation_class() {
+    // A watch holds a record per line it keeps; 96 bytes instead of 80 is a fifth more
+    // memory for the same stream.
+    assert!(
+        std::mem::size_of::<super::Held>() <= 80,
+        "{}",
+        std::mem::size_of::<super::Held>()
+    );
+}

@@ -33,9 +33,9 @@ impl Zone {
     /// The instant a wall-clock time in this zone names.
     ///
     /// In the hour a clock is set back, a time names two instants: the first is taken,
-    /// as `date -d` and Python's `fold=0` do. A time in the hour skipped when it is set
-    /// forward names none; no clock writes one, so it is read in the offset before the
-    /// change, as `mktime` does.
+    /// as `date -d` and Python's `fold=0` do (a log's second pass through that hour reads
+    /// an hour early). A time in the hour skipped when it is set forward names none; no
+    /// clock writes one, so it is read in the offset before the change, as `mktime` does.
     pub fn to_utc(&self, naive: &NaiveDateTime) -> Option<DateTime<Utc>> {
         fn pick<T: TimeZone>(tz: &T, naive: &NaiveDateTime) -> Option<DateTime<Utc>> {
             match tz.from_local_datetime(naive) {
@@ -43,10 +43,15 @@ impl Zone {
                     Some(d.with_timezone(&Utc))
                 }
                 LocalResult::None => {
-                    // The offset an hour before the gap, when the clock still read it.
-                    let before = *naive - chrono::Duration::hours(3);
-                    let off = tz.offset_from_local_datetime(&before).earliest()?.fix();
-                    off.from_local_datetime(naive)
+                    // The offset before the gap, when the clock still read it: a few
+                    // hours back, or a day and more for a zone that skipped a whole day
+                    // (Pacific/Apia, 30 December 2011).
+                    let off = [3, 26, 50].iter().find_map(|&h| {
+                        let before = naive.checked_sub_signed(chrono::Duration::hours(h))?;
+                        tz.offset_from_local_datetime(&before).earliest()
+                    })?;
+                    off.fix()
+                        .from_local_datetime(naive)
                         .single()
                         .map(|d| d.with_timezone(&Utc))
                 }
@@ -540,24 +545,23 @@ fn zone_named(name: &str) -> Option<chrono_tz::Tz> {
 }
 
 /// This machine's zone: by its name when the system tells it (`TZ`, `/etc/localtime`),
-/// so it reads the same rules as a named `--tz`; else the C library's.
+/// so it reads the same rules as a named `--tz`; else the C library's rules (a `TZ` of
+/// POSIX rules such as `CET-1CEST,M3.5.0,M10.5.0/3`, which chrono reads as libc does).
 fn local_zone() -> Zone {
-    let named = std::env::var("TZ")
-        .ok()
-        .map(|v| v.trim_start_matches(':').to_string())
-        .filter(|v| !v.is_empty())
-        .and_then(|v| zone_named(&v))
-        .or_else(|| {
-            let link = std::fs::read_link("/etc/localtime").ok()?;
-            let path = link.to_string_lossy().into_owned();
-            let (_, name) = path.split_once("zoneinfo/")?;
-            zone_named(name)
-        })
-        .or_else(|| {
-            let name = std::fs::read_to_string("/etc/timezone").ok()?;
-            zone_named(name.trim())
-        });
-    named.map_or(Zone::Local, Zone::Named)
+    if let Some(tz) = std::env::var("TZ").ok().filter(|v| !v.is_empty()) {
+        // `Europe/Paris`, `:Europe/Paris`, `:/usr/share/zoneinfo/Europe/Paris`.
+        let path = tz.trim_start_matches(':');
+        let name = path.split_once("zoneinfo/").map_or(path, |(_, n)| n);
+        return zone_named(name).map_or(Zone::Local, Zone::Named);
+    }
+    let linked = || {
+        let link = std::fs::read_link("/etc/localtime").ok()?;
+        let path = link.to_string_lossy().into_owned();
+        let (_, name) = path.split_once("zoneinfo/")?;
+        zone_named(name)
+    };
+    let written = || zone_named(std::fs::read_to_string("/etc/timezone").ok()?.trim());
+    linked().or_else(written).map_or(Zone::Local, Zone::Named)
 }
 
 #[cfg(test)]
@@ -747,6 +751,14 @@ mod tests {
         assert_eq!(
             utc("2026-03-29 02:30:00"),
             Some(wall("2026-03-29 01:30:00"))
+        );
+        // Samoa skipped 30 December 2011 whole: a time of that day is still read, in the
+        // offset of the day before (-10:00).
+        let apia = Zone::Named(chrono_tz::Pacific::Apia);
+        assert_eq!(
+            apia.to_utc(&wall("2011-12-30 12:00:00"))
+                .map(|d| d.naive_utc()),
+            Some(wall("2011-12-30 22:00:00"))
         );
     }
 }

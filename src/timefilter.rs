@@ -7,7 +7,7 @@
 //! "-1h"  "+30m"  "-2d"  "-1h30min"  "2 hours ago"  "30 min ago"  "5min left"
 //! ```
 //!
-//! [`parse`] takes "now" and the `--tz` offset as arguments instead of reading the clock, so
+//! [`parse`] takes "now" and the `--tz` zone as arguments instead of reading the clock, so
 //! the same words always give the same instant in tests. Times without a zone are in `--tz`
 //! (default UTC, like the zone-less timestamps in the logs), so both sides of the
 //! comparison are read the same way.
@@ -55,7 +55,7 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: Zone) -> Result<DateTime<Utc>, 
 }
 
 /// A naive local time in `tz` ([`Zone::to_utc`] reads the hours a clock change repeats
-/// or skips), which fails only for dates chrono cannot represent.
+/// or skips).
 fn local(naive: NaiveDateTime, tz: Zone) -> Result<DateTime<Utc>, String> {
     tz.to_utc(&naive)
         .ok_or_else(|| "time out of range".to_string())

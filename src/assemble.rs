@@ -667,15 +667,21 @@ impl Assembler {
                 }
             }
             Kind::Record => {
-                if p.message.starts_with('{') || format::logfmt::may_be(&p.message) {
-                    structured_inside(fmt, &mut p, &self.ctx);
-                }
                 self.flush_stale(line_no);
                 match self.pending.iter().position(|pend| pend.continued_by(&p)) {
                     Some(i) => {
                         let mut pend = self.pending.remove(i);
                         // The first part's time and line are the record's.
                         pend.message.push_str(&p.message);
+                        // Decoded whole: a structured record longer than docker's 16 KiB
+                        // (a JSON log with its traceback) is only one once joined.
+                        if let Some(inner) = structured_inside(fmt, &pend.message, &self.ctx) {
+                            let env = &mut pend.env;
+                            env.ts = env.ts.or(inner.ts);
+                            env.level = env.level.or(inner.level);
+                            env.pid = env.pid.or(inner.pid);
+                            pend.message = inner.message.into_owned();
+                        }
                         self.stats.parsed += 1;
                         let mut f = pend.flags;
                         f.truncated |= flags.truncated;
@@ -689,13 +695,24 @@ impl Assembler {
                             false,
                         );
                     }
-                    None => self.message(
-                        Env::Parsed(fmt, &p, text),
-                        &p.message,
-                        line_no,
-                        line_no,
-                        flags,
-                    ),
+                    None => {
+                        if let Some(inner) = structured_inside(fmt, &p.message, &self.ctx) {
+                            // The envelope's own say first; a compose prefix without
+                            // `--timestamps` has no time, and the record's pid tells the
+                            // workers of one container apart.
+                            p.ts = p.ts.or(inner.ts);
+                            p.level = p.level.or(inner.level);
+                            p.pid = p.pid.or(inner.pid);
+                            p.message = inner.message;
+                        }
+                        self.message(
+                            Env::Parsed(fmt, &p, text),
+                            &p.message,
+                            line_no,
+                            line_no,
+                            flags,
+                        )
+                    }
                 }
             }
         }
@@ -1117,23 +1134,20 @@ impl Assembler {
 /// collector's envelope carries (nginx's JSON access log or a structured application log,
 /// JSON or logfmt, in docker's `log` or journald's `MESSAGE`): the application's own
 /// line, as for a file of them, and its time, level and pid where the envelope has none.
-fn structured_inside(fmt: &'static dyn Format, p: &mut Parsed, ctx: &TimeCtx) {
-    if fmt.nested() {
-        return;
+/// `None` when `message` is no such record, or `fmt` is itself one.
+fn structured_inside(
+    fmt: &'static dyn Format,
+    message: &str,
+    ctx: &TimeCtx,
+) -> Option<Parsed<'static>> {
+    if fmt.nested() || !(message.starts_with('{') || format::logfmt::may_be(message)) {
+        return None;
     }
     let mut nested = format::registry().iter().filter(|f| f.nested());
     // Read as JSON once, whichever format then takes it.
-    let decoded = match format::json_log::object(&p.message) {
-        Some(obj) => nested.find_map(|f| f.parse_json(&p.message, &obj, ctx)),
-        None => nested.find_map(|f| f.parse_text(&p.message, ctx)),
-    };
-    if let Some(inner) = decoded {
-        // The envelope's own say first; a compose prefix without `--timestamps` has no
-        // time, and the record's pid tells the workers of one container apart.
-        p.ts = p.ts.or(inner.ts);
-        p.level = p.level.or(inner.level);
-        p.pid = p.pid.or(inner.pid);
-        p.message = inner.message;
+    match format::json_log::object(message) {
+        Some(obj) => nested.find_map(|f| f.parse_json(message, &obj, ctx)),
+        None => nested.find_map(|f| f.parse_text(message, ctx)),
     }
 }
 

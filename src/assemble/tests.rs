@@ -441,3 +441,32 @@ fn a_partial_whose_end_never_came_is_a_record_of_its_own_after_a_while() {
     assert!(at.unwrap() < a.records.len() - 1);
     assert!(accounted(&a.stats), "{:?}", a.stats);
 }
+
+#[test]
+fn a_structured_record_docker_split_in_parts_is_decoded_once_joined() {
+    // docker cuts a line at 16 KiB: a JSON log with its traceback came in two parts, and
+    // each part alone is no JSON object, so the record kept its raw JSON text.
+    let first = r#"{\"levelname\": \"ERROR\", \"process\": 42, \"message\": \"Exception inside application: Error 111 connecting to redis:6379. Connection refused.\", "#;
+    let rest = r#"\"exc_info\": \"Traceback (most recent call last):\\n  File \\\"/app/x.py\\\", line 1, in f\\nConnectionError: boom\"}"#;
+    let text = [
+        docker_line("stderr", 1, first, false),
+        docker_line("stderr", 1, rest, true),
+    ]
+    .join("\n");
+    let a = assemble(&text);
+    assert_eq!(a.records.len(), 1, "{:?}", a.records);
+    let r = &a.records[0];
+    assert!(
+        r.message
+            .starts_with("Exception inside application: Error 111 connecting to redis:6379."),
+        "{}",
+        r.message
+    );
+    assert!(
+        r.message.ends_with("ConnectionError: boom"),
+        "{}",
+        r.message
+    );
+    assert_eq!(r.level, Some(Level::Error));
+    assert_eq!(r.pid, Some(42));
+}

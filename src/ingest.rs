@@ -463,10 +463,19 @@ fn read_sifted(
         error: None,
         warnings: Vec::new(),
     };
+    // What a progress display counts of an input that ends early (it could not be
+    // opened, or failed half-way) is counted at its end all the same: the bar's total
+    // is every input's size, and it says "analysing" only once that much is counted.
+    let settle = |counted: u64| {
+        if let (Some(p), Some(size)) = (&opts.progress, total_size(std::slice::from_ref(spec))) {
+            p.add(size.saturating_sub(counted));
+        }
+    };
     let mut opened = match input::open(spec, opts.max_line) {
         Ok(o) => o,
         Err(e) => {
             report.error = Some(e);
+            settle(0);
             return (report, empty());
         }
     };
@@ -553,6 +562,7 @@ fn read_sifted(
         }
     }
     report_progress(&opened);
+    settle(reported);
     let bytes = opened.reader.bytes;
     if let Some(e) = error {
         let offset = opened.raw_offset.load(std::sync::atomic::Ordering::Relaxed);

@@ -77,3 +77,30 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("reading") && !err.contains('\r'), "{err}");
 }
+
+#[test]
+fn an_input_that_cannot_be_read_still_counts_in_full_so_the_bar_reaches_its_total() {
+    // The bar says "analysing" once every input's size is counted; an `.xz` (refused
+    // when opened: logweave does not decompress it) was never counted, and the bar
+    // stayed on "0s left".
+    let dir = tempfile::tempdir().unwrap();
+    let xz = dir.path().join("old.log.xz");
+    let mut bytes = vec![0xfd, b'7', b'z', b'X', b'Z', 0];
+    bytes.resize(50_000, 0x42);
+    std::fs::write(&xz, bytes).unwrap();
+    let plain = dir.path().join("a.log");
+    std::fs::write(&plain, log_lines(100)).unwrap();
+    let specs: Vec<InputSpec> = [&xz, &plain]
+        .iter()
+        .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
+        .collect();
+    let total = ingest::total_size(&specs).unwrap();
+    let p = Arc::new(Progress::default());
+    let opts = Options {
+        progress: Some(p.clone()),
+        ..Options::default()
+    };
+    let ing = ingest::ingest(&specs, &opts);
+    assert!(ing.inputs[0].error.is_some(), "the .xz is refused");
+    assert_eq!(p.read(), total);
+}

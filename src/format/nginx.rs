@@ -428,6 +428,64 @@ pub(crate) struct RequestLine<'a> {
     pub protocol: Option<&'a str>,
 }
 
+/// An access record to be written in nginx's `main` layout, then its timings: what the
+/// access-log parser and the nginx pack read. The envelopes that hold an access record
+/// in another shape (`nginx-json`, `nginx-custom`) rewrite it so.
+pub(crate) struct MainLine<'a> {
+    pub client: &'a str,
+    pub user: &'a str,
+    pub ts: Timestamp,
+    pub request: &'a str,
+    pub status: &'a str,
+    pub bytes: &'a str,
+    pub referer: &'a str,
+    pub agent: &'a str,
+    /// `$http_x_forwarded_for`, quoted after the user agent as `main` writes it.
+    pub forwarded: Option<&'a str>,
+    /// `$request_time`, written `rt=`.
+    pub request_time: Option<&'a str>,
+    /// `$upstream_response_time`, written `urt="..."`.
+    pub upstream_time: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
+impl MainLine<'_> {
+    /// The line; quotes inside quoted values are written `\x22`, as nginx does.
+    pub(crate) fn write(&self) -> String {
+        use std::fmt::Write;
+        let q = |s: &str| s.replace('"', "\\x22");
+        let mut out = format!(
+            "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
+            self.client,
+            self.user,
+            self.ts.utc.format("%d/%b/%Y:%H:%M:%S +0000"),
+            q(self.request),
+            self.status,
+            self.bytes,
+            q(self.referer),
+            q(self.agent),
+        );
+        if let Some(f) = self.forwarded {
+            let _ = write!(out, " \"{}\"", q(f));
+        }
+        if let Some(t) = self.request_time {
+            let _ = write!(out, " rt={t}");
+        }
+        if let Some(t) = self.upstream_time {
+            let _ = write!(out, " urt=\"{t}\"");
+        }
+        if let Some(id) = self.request_id {
+            let _ = write!(out, " request_id={id}");
+        }
+        out
+    }
+}
+
+/// Digits only, at least one.
+pub(crate) fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
+}
+
 /// Splits `GET /ws/?token=x HTTP/1.1` (or `WSCONNECTING /ws/`, `GET /x`). `None` for what
 /// a scanner or a TLS client sends to a plain-HTTP port (`-`, `\x16\x03\x01...`).
 pub(crate) fn split_request(req: &str) -> Option<RequestLine<'_>> {

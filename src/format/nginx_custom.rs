@@ -10,11 +10,10 @@
 //! the bytes sent, and a time (`[23/Nov/2026:19:37:50 +0000]` or ISO 8601).
 
 use std::borrow::Cow;
-use std::fmt::Write;
 
 use memchr::memmem;
 
-use super::nginx::{self, NginxAccess};
+use super::nginx::{self, all_digits, NginxAccess};
 use super::{Format, Layer, Parsed};
 use crate::record::Timestamp;
 use crate::time::{iso_prefix, TimeCtx};
@@ -63,31 +62,30 @@ fn parse_custom<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let request = &line[q0 + 1..q1];
     let after = &line[q1 + 1..];
     let mut words = after.split(' ').filter(|w| !w.is_empty());
-    let status = words.next().filter(|s| s.len() == 3 && digits(s))?;
-    let bytes =
-        words
-            .next()
-            .filter(|s| digits(s) || *s == "-")
-            .map(|s| if s == "-" { "0" } else { s })?;
+    let status = words.next().filter(|s| s.len() == 3 && all_digits(s))?;
+    let bytes = words
+        .next()
+        .filter(|s| all_digits(s) || *s == "-")
+        .map(|s| if s == "-" { "0" } else { s })?;
     let ts = time_of(line, q0, q1, ctx)?;
     // The address alone, as `$remote_addr` in `combined`: the packs compare it so.
     let client = client_of(&line[..q0]).map_or("-", without_port);
     let tail = extras(after);
-    let mut out = format!(
-        "{client} - - [{}] \"{request}\" {status} {bytes} \"{}\" \"{}\"",
-        ts.utc.format("%d/%b/%Y:%H:%M:%S +0000"),
-        tail.quoted.first().copied().unwrap_or("-"),
-        tail.quoted.get(1).copied().unwrap_or("-"),
-    );
-    if let Some(f) = tail.quoted.get(2) {
-        let _ = write!(out, " \"{f}\"");
+    let out = nginx::MainLine {
+        client,
+        user: "-",
+        ts,
+        request,
+        status,
+        bytes,
+        referer: tail.quoted.first().copied().unwrap_or("-"),
+        agent: tail.quoted.get(1).copied().unwrap_or("-"),
+        forwarded: tail.quoted.get(2).copied(),
+        request_time: tail.request_time,
+        upstream_time: None,
+        request_id: tail.request_id,
     }
-    if let Some(t) = tail.request_time {
-        let _ = write!(out, " rt={t}");
-    }
-    if let Some(id) = tail.request_id {
-        let _ = write!(out, " request_id={id}");
-    }
+    .write();
     let mut p = Parsed::new(Cow::Owned(out));
     p.ts = Some(ts);
     Some(p)
@@ -167,7 +165,7 @@ fn without_port(w: &str) -> &str {
         return r.split_once(']').map_or(r, |(h, _)| h);
     }
     match w.rsplit_once(':') {
-        Some((ip, port)) if ip.contains('.') && digits(port) => ip,
+        Some((ip, port)) if ip.contains('.') && all_digits(port) => ip,
         _ => w,
     }
 }
@@ -180,12 +178,12 @@ fn is_address(w: &str) -> bool {
     let v4 = {
         let ip = host
             .rsplit_once(':')
-            .map_or(host, |(ip, port)| if digits(port) { ip } else { host });
+            .map_or(host, |(ip, port)| if all_digits(port) { ip } else { host });
         let parts: Vec<&str> = ip.split('.').collect();
         parts.len() == 4
             && parts
                 .iter()
-                .all(|p| !p.is_empty() && p.len() <= 3 && digits(p))
+                .all(|p| !p.is_empty() && p.len() <= 3 && all_digits(p))
     };
     let v6 = host.matches(':').count() >= 2
         && host
@@ -244,11 +242,7 @@ fn extras(after: &str) -> Extras<'_> {
 /// `60.002`: a time as nginx writes it, three digits after the point.
 fn is_time(s: &str) -> bool {
     s.split_once('.')
-        .is_some_and(|(i, f)| !i.is_empty() && digits(i) && f.len() == 3 && digits(f))
-}
-
-fn digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
+        .is_some_and(|(i, f)| !i.is_empty() && all_digits(i) && f.len() == 3 && all_digits(f))
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ impl Format for NginxJson {
 
 /// The record `obj` is, when it is one of nginx's.
 fn record(obj: &Object, ctx: &TimeCtx) -> Option<Parsed<'static>> {
-    let status = text(obj, STATUS).filter(|s| s.len() == 3 && is_digits(s))?;
+    let status = text(obj, STATUS).filter(|s| s.len() == 3 && nginx::all_digits(s))?;
     let request = request_line(obj)?;
     let ts = TIME
         .iter()
@@ -112,10 +112,6 @@ fn text<'m>(obj: &'m Object, keys: &[&str]) -> Option<Cow<'m, str>> {
         Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     })
-}
-
-fn is_digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
 }
 
 /// `GET /ws/chat/?token=x HTTP/1.1`: the `request` key, or one made of the method, the
@@ -154,35 +150,30 @@ fn to_the_second(ts: Timestamp) -> Option<Timestamp> {
 /// The record in nginx's `main` layout, then the timings: what the access-log parser
 /// and the nginx pack read. Quotes inside values are written `\x22`, as nginx does.
 fn main_layout(obj: &Object, ts: Timestamp, request: &str, status: &str) -> String {
-    let q = |s: Option<Cow<str>>| s.map_or_else(|| "-".to_string(), |s| s.replace('"', "\\x22"));
     let client = text(obj, CLIENT).map(|c| c.replace(' ', ""));
-    let mut out = format!(
-        "{} - {} [{}] \"{}\" {} {} \"{}\" \"{}\"",
-        client.as_deref().unwrap_or("-"),
-        text(obj, USER).map_or_else(|| "-".into(), |u| u.replace(' ', "_")),
-        ts.utc.format("%d/%b/%Y:%H:%M:%S +0000"),
-        request.replace('"', "\\x22"),
+    let user = text(obj, USER).map(|u| u.replace(' ', "_"));
+    let bytes = text(obj, BYTES).filter(|b| nginx::all_digits(b));
+    let referer = text(obj, REFERER);
+    let agent = text(obj, AGENT);
+    let forwarded = text(obj, FORWARDED);
+    let request_time = text(obj, REQUEST_TIME).filter(|t| is_time(t));
+    let upstream_time = text(obj, UPSTREAM_TIME).filter(|t| is_time(t));
+    let request_id = text(obj, REQUEST_ID).filter(|i| !i.contains(char::is_whitespace));
+    nginx::MainLine {
+        client: client.as_deref().unwrap_or("-"),
+        user: user.as_deref().unwrap_or("-"),
+        ts,
+        request,
         status,
-        text(obj, BYTES)
-            .filter(|b| is_digits(b))
-            .as_deref()
-            .unwrap_or("0"),
-        q(text(obj, REFERER)),
-        q(text(obj, AGENT)),
-    );
-    if let Some(f) = text(obj, FORWARDED) {
-        let _ = write!(out, " \"{}\"", f.replace('"', "\\x22"));
+        bytes: bytes.as_deref().unwrap_or("0"),
+        referer: referer.as_deref().unwrap_or("-"),
+        agent: agent.as_deref().unwrap_or("-"),
+        forwarded: forwarded.as_deref(),
+        request_time: request_time.as_deref(),
+        upstream_time: upstream_time.as_deref(),
+        request_id: request_id.as_deref(),
     }
-    if let Some(t) = text(obj, REQUEST_TIME).filter(|t| is_time(t)) {
-        let _ = write!(out, " rt={t}");
-    }
-    if let Some(t) = text(obj, UPSTREAM_TIME).filter(|t| is_time(t)) {
-        let _ = write!(out, " urt=\"{t}\"");
-    }
-    if let Some(id) = text(obj, REQUEST_ID).filter(|i| !i.contains(char::is_whitespace)) {
-        let _ = write!(out, " request_id={id}");
-    }
-    out
+    .write()
 }
 
 /// `0.002`, `60.000`: what nginx writes for a time variable.

@@ -677,9 +677,7 @@ impl Assembler {
                         // (a JSON log with its traceback) is only one once joined.
                         if let Some(inner) = structured_inside(fmt, &pend.message, &self.ctx) {
                             let env = &mut pend.env;
-                            env.ts = env.ts.or(inner.ts);
-                            env.level = env.level.or(inner.level);
-                            env.pid = env.pid.or(inner.pid);
+                            take_inner(&inner, &mut env.ts, &mut env.level, &mut env.pid);
                             pend.message = inner.message.into_owned();
                         }
                         self.stats.parsed += 1;
@@ -697,12 +695,7 @@ impl Assembler {
                     }
                     None => {
                         if let Some(inner) = structured_inside(fmt, &p.message, &self.ctx) {
-                            // The envelope's own say first; a compose prefix without
-                            // `--timestamps` has no time, and the record's pid tells the
-                            // workers of one container apart.
-                            p.ts = p.ts.or(inner.ts);
-                            p.level = p.level.or(inner.level);
-                            p.pid = p.pid.or(inner.pid);
+                            take_inner(&inner, &mut p.ts, &mut p.level, &mut p.pid);
                             p.message = inner.message;
                         }
                         self.message(
@@ -1149,6 +1142,20 @@ fn structured_inside(
         Some(obj) => nested.find_map(|f| f.parse_json(message, &obj, ctx)),
         None => nested.find_map(|f| f.parse_text(message, ctx)),
     }
+}
+
+/// An envelope's time, level and pid, filled from the structured record inside it where
+/// the envelope has none: its own say first, but a compose prefix without `--timestamps`
+/// has no time, and the record's pid tells the workers of one container apart.
+fn take_inner(
+    inner: &Parsed,
+    ts: &mut Option<Timestamp>,
+    level: &mut Option<Level>,
+    pid: &mut Option<u32>,
+) {
+    *ts = ts.or(inner.ts);
+    *level = level.or(inner.level);
+    *pid = pid.or(inner.pid);
 }
 
 /// A record in full from its envelope, its application part (with the continuation text

@@ -467,8 +467,11 @@ fn read_sifted(
     // opened, or failed half-way) is counted at its end all the same: the bar's total
     // is every input's size, and it says "analysing" only once that much is counted.
     let settle = |counted: u64| {
-        if let (Some(p), Some(size)) = (&opts.progress, total_size(std::slice::from_ref(spec))) {
-            p.add(size.saturating_sub(counted));
+        // (The size is asked only when something displays it.)
+        if let Some(p) = &opts.progress {
+            if let Some(size) = total_size(std::slice::from_ref(spec)) {
+                p.add(size.saturating_sub(counted));
+            }
         }
     };
     let mut opened = match input::open(spec, opts.max_line) {

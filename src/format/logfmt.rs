@@ -89,18 +89,11 @@ fn parse_logfmt<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
             .iter()
             .find_map(|n| pairs.iter().position(|p| p.key == *n))
     };
+    let message = find(MESSAGE)?;
     // The first of the names whose value reads, as for JSON: `ts=1 time=2026-...` is
     // timed by `time`.
-    let first_read = |names: &[&str], read: &dyn Fn(&str) -> bool| {
-        names
-            .iter()
-            .find_map(|n| pairs.iter().position(|p| p.key == *n && read(&p.value)))
-    };
-    let message = find(MESSAGE)?;
-    let time = first_read(TIME, &|v| read_time_text(v, ctx).is_some());
-    let ts = time.and_then(|i| read_time_text(&pairs[i].value, ctx));
-    let level_at = first_read(LEVEL, &|v| Level::parse(v).is_some());
-    let level = level_at.and_then(|i| Level::parse(&pairs[i].value));
+    let (time, ts) = first_read(&pairs, TIME, |v| read_time_text(v, ctx)).unzip();
+    let (level_at, level) = first_read(&pairs, LEVEL, Level::parse).unzip();
     // Pairs that are not a log record (a query string, `a=b` in a config dump) say
     // neither when nor how severe.
     if ts.is_none() && level.is_none() {
@@ -134,6 +127,22 @@ fn parse_logfmt<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         .filter(|l| !l.is_empty());
     p.pid = pid.and_then(|i| pairs[i].value.parse().ok());
     Some(p)
+}
+
+/// The place of the first pair, by the order of `names`, whose value `read` reads, and
+/// what it read.
+fn first_read<T>(
+    pairs: &[Pair],
+    names: &[&str],
+    read: impl Fn(&str) -> Option<T>,
+) -> Option<(usize, T)> {
+    names.iter().find_map(|n| {
+        pairs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.key == *n)
+            .find_map(|(i, p)| read(&p.value).map(|v| (i, v)))
+    })
 }
 
 /// The pairs of `line`, or `None` when any word of it is not one (a sentence that holds

@@ -9,6 +9,8 @@ use chrono::{
     DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
 };
 
+use crate::record::{Timestamp, TsNote};
+
 /// The zone that zone-less times are read in (`--tz`): a fixed offset, or a zone with
 /// rules (`Europe/Paris`, this machine's `local`) whose offset changes with daylight
 /// saving time, so that a log written across a change is read in the offset of each of
@@ -96,8 +98,6 @@ impl std::fmt::Display for Zone {
         }
     }
 }
-
-use crate::record::{Timestamp, TsNote};
 
 /// What a parser needs to complete a partial timestamp.
 #[derive(Clone, Debug)]

@@ -1752,6 +1752,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             return None;
         }
         let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
+        // A handshake the server refused (uvicorn's `403`, then `connection rejected`) is
+        // closed by a line that names nothing, and reached no step: the application's
+        // `disconnected code=1006` written just after is its (1006 is the code Channels
+        // hands disconnect() for a handshake never accepted; a 4003 is an accepted
+        // session's own close).
+        let a_1006 = e.cap("code") == Some("1006");
         self.st
             .recent
             .iter()
@@ -1759,12 +1765,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .filter(|&ci| {
                 let cache = &self.st.caches[ci];
                 let closed_at = cache.closed_at.map(|(t, _)| t);
-                // A handshake the server refused (uvicorn's `403`, then `connection
-                // rejected`) is closed by a line that names nothing, and reached no step:
-                // the application's `disconnected code=1006` written just after is its
-                // (1006 is the code Channels hands disconnect() for a handshake never
-                // accepted; a 4003 is an accepted session's own close).
-                let refused = cache.answer == Some(false) && e.cap("code") == Some("1006");
+                let refused = a_1006 && cache.answer == Some(false);
                 self.st.conns[ci].closed
                     && (cache.closed_exact || refused)
                     && active_since(closed_at, since)
@@ -2445,9 +2446,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
 
     /// For a proxy's access line of a handshake the server failed (a 5xx) that found no
     /// connection on its path: the server's refusal of a handshake whose path it never
-    /// wrote, with the same status, in the same seconds. uvicorn writes no `"WebSocket /path"` line for a handshake whose
-    /// application raised, only the traceback and `connection rejected (500 Internal
-    /// Server Error)`. Of several, the one refused nearest the line's time, first come.
+    /// wrote, with the same status, in the same seconds. uvicorn writes no `"WebSocket
+    /// /path"` line for a handshake whose application raised, only the traceback and
+    /// `connection rejected (500 Internal Server Error)`. Of several, the one refused
+    /// nearest the line's time, first come.
     fn pathless_refusal(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
         if self.facts(e).answer != Some(false) {

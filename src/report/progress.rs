@@ -44,25 +44,20 @@ impl Phase {
     }
 }
 
-/// The reading bar's style: a bar against `total` (a spinner without one), with the
-/// rate and the time left once `rate` is measured.
-fn style(total: Option<u64>, rate: bool) -> ProgressStyle {
-    let template = match (total, rate) {
-        (Some(_), true) => {
+/// What the bar shows in `phase`: a bar against `total` (a spinner without one), with
+/// the rate and the time left once they are measured.
+fn style(phase: Phase, total: Option<u64>) -> ProgressStyle {
+    let template = match (phase, total) {
+        (Phase::Analysing, _) => "analysing {spinner} {decimal_total_bytes} read",
+        (Phase::Reading, Some(_)) => {
             "reading {bar:30} {decimal_bytes}/{decimal_total_bytes} \
              ({decimal_bytes_per_sec}, {eta} left)"
         }
-        (Some(_), false) => "reading {bar:30} {decimal_bytes}/{decimal_total_bytes}",
-        (None, true) => "reading {spinner} {decimal_bytes} ({decimal_bytes_per_sec})",
-        (None, false) => "reading {spinner} {decimal_bytes}",
+        (Phase::Measuring, Some(_)) => "reading {bar:30} {decimal_bytes}/{decimal_total_bytes}",
+        (Phase::Reading, None) => "reading {spinner} {decimal_bytes} ({decimal_bytes_per_sec})",
+        (Phase::Measuring, None) => "reading {spinner} {decimal_bytes}",
     };
     ProgressStyle::with_template(template).expect("valid template")
-}
-
-/// Once every byte is read.
-fn analysing_style() -> ProgressStyle {
-    ProgressStyle::with_template("analysing {spinner} {decimal_total_bytes} read")
-        .expect("valid template")
 }
 
 /// A bar drawn by its own thread until dropped (then cleared from the terminal).
@@ -88,21 +83,18 @@ impl Bar {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
             // No rate until the bar has measured one: its first frames said "4 TB/s, 0s
             // left" from the bytes read before it appeared.
-            bar.set_style(style(total, false));
+            let mut phase = Phase::Measuring;
+            bar.set_style(style(phase, total));
             bar.set_position(progress.read());
             bar.reset_eta();
             let shown = Instant::now();
-            let mut phase = Phase::Measuring;
             while !flag.load(Ordering::Relaxed) {
                 let read = progress.read();
                 bar.set_position(read);
                 let next = Phase::of(total, read, shown.elapsed());
                 if next != phase {
                     phase = next;
-                    bar.set_style(match phase {
-                        Phase::Analysing => analysing_style(),
-                        _ => style(total, true),
-                    });
+                    bar.set_style(style(phase, total));
                 }
                 bar.tick();
                 std::thread::sleep(TICK);
@@ -138,14 +130,10 @@ mod tests {
         assert_eq!(Phase::of(Some(100), 100, ms(100)), Phase::Analysing);
         // Without a total (stdin), reading never looks finished.
         assert_eq!(Phase::of(None, 1 << 40, ms(5000)), Phase::Reading);
-        for (total, rate) in [
-            (Some(1), true),
-            (Some(1), false),
-            (None, true),
-            (None, false),
-        ] {
-            style(total, rate);
+        for phase in [Phase::Measuring, Phase::Reading, Phase::Analysing] {
+            for total in [Some(1), None] {
+                style(phase, total);
+            }
         }
-        analysing_style();
     }
 }

@@ -788,6 +788,9 @@ struct Facts<'a> {
     keys: Vec<(&'static str, String)>,
     /// The user it names ([`user_of`]: a token's claims are decoded once).
     user: Option<Cow<'a, str>>,
+    /// It is an application's close line with 1006 ([`Builder::second_close`] asks it of
+    /// every candidate of a search).
+    closes_1006: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -807,6 +810,7 @@ impl<'a> Facts<'a> {
                 .collect(),
             keys: exact_keys(e, &origin),
             user: user_of(e),
+            closes_1006: closes_1006(e),
         }
     }
 
@@ -1100,10 +1104,14 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// own `close(4001)` before accept (`closing with code=4001`), and an application
     /// that logs both writes two, the second just after the first.
     fn second_close(&self, ci: usize, e: &Event) -> bool {
-        let Some(code) = e.cap("code") else {
-            return false;
+        // The consumer's own code is an application's (4000-4999, 3000-3999); the one
+        // its disconnect() is handed for a handshake never accepted is 1006. (Asked of
+        // every candidate of a search: known once for the line being placed.)
+        let is_1006 = match self.placing.as_deref() {
+            Some(f) if std::ptr::eq(f.event, e) => f.closes_1006,
+            _ => closes_1006(e),
         };
-        if e.stage != Stage::Consumer {
+        if !is_1006 {
             return false;
         }
         let mut earlier = self.st.conns[ci]
@@ -1112,11 +1120,8 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .map(|l| self.ev(l.event))
             .filter(|x| x.at == e.at);
         match (earlier.next(), earlier.next()) {
-            // The consumer's own code is an application's (4000-4999, 3000-3999); the
-            // one its disconnect() is handed for a handshake never accepted is 1006.
             (Some(first), None) => {
                 first.record != e.record
-                    && code == "1006"
                     && first.cap("code").is_some_and(|c| c.starts_with(['3', '4']))
                     && first.ts.zip(e.ts).is_some_and(|(a, b)| {
                         b >= a && b - a <= CDuration::milliseconds(KEYLESS_WINDOW_MS)
@@ -1757,7 +1762,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         // `disconnected code=1006` written just after is its (1006 is the code Channels
         // hands disconnect() for a handshake never accepted; a 4003 is an accepted
         // session's own close).
-        let a_1006 = e.cap("code") == Some("1006");
+        let a_1006 = closes_1006(e);
         self.st
             .recent
             .iter()
@@ -3018,6 +3023,11 @@ fn died_of_named_error<S: Store + ?Sized>(
             && !set.pattern(e.at).repeats
             && is_error(set, e)
     })
+}
+
+/// Line `e` is an application's close line with code 1006.
+fn closes_1006(e: &Event) -> bool {
+    e.stage == Stage::Consumer && e.cap("code") == Some("1006")
 }
 
 /// How long the request of proxy line `e` lasted (`request_time`), when it says and the

@@ -34,6 +34,8 @@ pub const TRACEBACK: &str = "python-traceback";
 
 /// How far back a continuation line looks for the record of its own program.
 const LOOKBACK: usize = 16;
+/// Texts of skipped records kept for reuse ([`Assembler::reuse_text`]): one batch's.
+const TEXTS_KEPT: usize = 8192;
 
 /// What an input was found to be, from a sample of its first lines.
 #[derive(Clone, Copy)]
@@ -479,6 +481,10 @@ pub struct Assembler {
     /// An emptied list given back ([`Assembler::recycle`]), for the next records: a fresh
     /// list of a batch's size faults its pages in again (3 % of a 1 GiB scan's time).
     spare: Vec<Record>,
+    /// Emptied texts of skipped records given back ([`Assembler::reuse_text`]): nearly
+    /// every line of a large input is skipped, and an allocation freed for each (often on
+    /// the other core) cost more than copying the line.
+    texts: Vec<String>,
     /// The addresses of the line being pushed when it is [`LineMeta::clean`]: a text that
     /// lies within them holds nothing the filter accepts, so it need not be searched.
     clean: std::ops::Range<usize>,
@@ -508,6 +514,7 @@ impl Assembler {
             seen_record: false,
             taken: 0,
             spare: Vec::new(),
+            texts: Vec::new(),
             clean: 0..0,
             fallback: format::registry()
                 .iter()
@@ -847,59 +854,6 @@ impl Assembler {
             }
         }
         let source = basics.map(|b| b.source);
-        let (rec, skipped) = if wanted {
-            let app = app.map(|(f, p)| (f, p, String::new()));
-            (
-                build(
-                    self.input,
-                    env.into_owned(),
-                    app,
-                    msg,
-                    line,
-                    end_line,
-                    format,
-                    flags,
-                ),
-                None,
-            )
-        } else {
-            // The head to rebuild from: the raw line when it can be parsed again.
-            let (head, redo) = match env {
-                Env::None => (msg, Redo::None),
-                Env::Parsed(f, _, raw) => (raw, Redo::Parse(f)),
-                // Moved, not copied: the record is all that needs it now.
-                Env::Owned(e) => (msg, Redo::Owned(Box::new(e))),
-            };
-            let (app_ts, app_pid, app_level) = app
-                .as_ref()
-                .map_or((None, None, None), |(_, p)| (p.ts, p.pid, p.level));
-            let rec = Record {
-                input: self.input,
-                line,
-                end_line,
-                ts: basics.and_then(|b| b.ts).or(app_ts),
-                format,
-                pid: basics.and_then(|b| b.pid).or(app_pid),
-                stream: basics.and_then(|b| b.stream),
-                level: basics.and_then(|b| b.level).or(app_level),
-                message: head.to_string(),
-                flags: RecordFlags {
-                    skipped: true,
-                    ..flags
-                },
-                ..Record::default()
-            };
-            let skipped = Skipped {
-                head: head.len(),
-                redo,
-                app: if lazy {
-                    AppLayout::Untried
-                } else {
-                    AppLayout::Known(app.map(|(f, _)| f))
-                },
-            };
-            (rec, Some(skipped))
-        };
         self.seen_record = true;
         self.tb_open = match cont {
             Cont::TracebackStart => Some(self.records.len()),
@@ -911,7 +865,59 @@ impl Assembler {
             _ if access => self.tb_open.filter(|&t| self.records.len() - t < LOOKBACK),
             _ => None,
         };
-        self.records.push(rec);
+        // Each branch pushes its record where it is built: a record moved through a
+        // tuple on its way was copied twice more, on every line of a large input.
+        let skipped = if wanted {
+            let app = app.map(|(f, p)| (f, p, String::new()));
+            self.records.push(build(
+                self.input,
+                env.into_owned(),
+                app,
+                msg,
+                line,
+                end_line,
+                format,
+                flags,
+            ));
+            None
+        } else {
+            // The head to rebuild from: the raw line when it can be parsed again.
+            let (head, redo) = match env {
+                Env::None => (msg, Redo::None),
+                Env::Parsed(f, _, raw) => (raw, Redo::Parse(f)),
+                // Moved, not copied: the record is all that needs it now.
+                Env::Owned(e) => (msg, Redo::Owned(Box::new(e))),
+            };
+            let (app_ts, app_pid, app_level) = app
+                .as_ref()
+                .map_or((None, None, None), |(_, p)| (p.ts, p.pid, p.level));
+            let message = self.text(head);
+            self.records.push(Record {
+                input: self.input,
+                line,
+                end_line,
+                ts: basics.and_then(|b| b.ts).or(app_ts),
+                format,
+                pid: basics.and_then(|b| b.pid).or(app_pid),
+                stream: basics.and_then(|b| b.stream),
+                level: basics.and_then(|b| b.level).or(app_level),
+                message,
+                flags: RecordFlags {
+                    skipped: true,
+                    ..flags
+                },
+                ..Record::default()
+            });
+            Some(Skipped {
+                head: head.len(),
+                redo,
+                app: if lazy {
+                    AppLayout::Untried
+                } else {
+                    AppLayout::Known(app.map(|(f, _)| f))
+                },
+            })
+        };
         self.meta.push(Meta {
             source,
             skipped,
@@ -1100,6 +1106,26 @@ impl Assembler {
         let mut settled = std::mem::replace(&mut self.records, next);
         self.records.extend(settled.drain(n..));
         settled
+    }
+
+    /// Takes back the text of a skipped record that was dropped, for a later one.
+    pub fn reuse_text(&mut self, mut text: String) {
+        // As many as one batch makes: more would only be memory held.
+        if self.texts.len() < TEXTS_KEPT && text.capacity() > 0 {
+            text.clear();
+            self.texts.push(text);
+        }
+    }
+
+    /// `head` in a reused text when one is free.
+    fn text(&mut self, head: &str) -> String {
+        match self.texts.pop() {
+            Some(mut t) => {
+                t.push_str(head);
+                t
+            }
+            None => head.to_string(),
+        }
     }
 
     /// Gives back a list [`Assembler::take_settled`] handed out, once its records are

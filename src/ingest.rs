@@ -549,7 +549,9 @@ fn read_sifted(
                 || batch.iter().map(|r| mark(marker, r)).collect::<Vec<_>>(),
             );
             for (r, m) in batch.drain(..).zip(marks) {
-                sieve.push_marked(r, m);
+                if let Some(text) = sieve.push_marked(r, m) {
+                    asm.reuse_text(text);
+                }
             }
             asm.recycle(std::mem::take(&mut batch));
             report_progress(&opened);
@@ -694,11 +696,13 @@ impl<'m> Sieve<'m> {
 
     fn push(&mut self, r: Record) {
         let matched = mark(self.marker, &r);
-        self.push_marked(r, matched);
+        // No assembler left to reuse a text.
+        drop(self.push_marked(r, matched));
     }
 
-    /// [`Sieve::push`] with the record's [`mark`] made already.
-    fn push_marked(&mut self, r: Record, matched: Option<Vec<Match>>) {
+    /// [`Sieve::push`] with the record's [`mark`] made already. Gives back the text of a
+    /// record it drops, for the assembler to reuse.
+    fn push_marked(&mut self, mut r: Record, matched: Option<Vec<Match>>) -> Option<String> {
         match self.formats.iter_mut().find(|(n, _)| *n == r.format) {
             Some((_, c)) => *c += 1,
             None => self.formats.push((r.format, 1)),
@@ -728,10 +732,11 @@ impl<'m> Sieve<'m> {
                 self.want_next = false;
             }
             self.records.push((r, matched));
-            return;
+            return None;
         }
+        let text = std::mem::take(&mut r.message);
         let Some(t) = r.ts.map(|t| t.utc) else {
-            return;
+            return Some(text);
         };
         if self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u) {
             self.dropped_latest = self.dropped_latest.max(Some(t));
@@ -757,6 +762,7 @@ impl<'m> Sieve<'m> {
         } else {
             self.held = Some(stub);
         }
+        Some(text)
     }
 
     /// The format most records of a bare file have (`nginx-access`, `python-logging`).

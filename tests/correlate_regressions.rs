@@ -1295,3 +1295,39 @@ fn an_ingress_502_after_daphnes_handshake_timeout_joins_the_session_by_its_reque
         rules_of(&s, 0)
     );
 }
+
+#[test]
+fn an_application_close_that_names_nothing_ends_the_session_uvicorn_accepted_above_it() {
+    // Real uvicorn 0.54 `--workers 2` under supervisord: its `[accepted]` lines carry no
+    // time, uvicorn writes no close line, and the application's `disconnected code=1000`
+    // names nothing. Each session is accept, open, the application's `connected`, then its
+    // close. The close of a session quiet for a second found no connection active in the
+    // key-less window and started one of its own, and the next session's `[accepted]`
+    // joined that close: every session read as one that closed before it opened.
+    let log = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/uvicorn-workers-untimed-accepts-app-closes.log"
+    ))
+    .unwrap();
+    let s = scan_files(&[("uvicorn.log", &log)]);
+    let mut sessions = 0;
+    for (ci, c) in s.correlated.connections.iter().enumerate() {
+        let line_of = |id: &str| {
+            c.links.iter().find_map(|l| {
+                let e = &s.events[l.event];
+                (s.packs.pattern(e.at).id == id).then(|| s.ingested.records[e.record].line)
+            })
+        };
+        let (accept, close) = (line_of("uvicorn.accepted"), line_of("consumer.closed-code"));
+        if let Some(a) = accept {
+            sessions += 1;
+            let z = close.unwrap_or_else(|| panic!("c{} has no close: {c:#?}", ci + 1));
+            assert!(
+                z > a,
+                "c{} closed at line {z}, above its accept at {a}",
+                ci + 1
+            );
+        }
+    }
+    assert_eq!(sessions, 6, "{:#?}", s.correlated.connections);
+}

@@ -298,6 +298,9 @@ struct Cache {
     closed_guess: bool,
     /// The pack of its first middleware or consumer line: the application stack it runs.
     app_pack: Option<usize>,
+    /// The input of the line of its server or application that gave its close code
+    /// (`disconnected code=1000`), once one did.
+    coded_in: Option<u32>,
     /// Its earliest line written in whole seconds, and its earliest precise one.
     first_coarse: Option<DateTime<Utc>>,
     first_precise: Option<DateTime<Utc>>,
@@ -1001,6 +1004,27 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         if !self.same_answer(ci, e) || !self.same_request(ci, e) {
             return false;
         }
+        // A handshake is answered before the connection closes: an acceptance that names
+        // nothing, written in the input that already holds the connection's close code
+        // below it, is a later session's (uvicorn's `[accepted]`, without a time, under
+        // the application's `disconnected code=1000` of the session before). Not a
+        // whole-second line: it sorts after the precise lines of its second.
+        if f.answer == Some(true)
+            && e.stage != Stage::Proxy
+            && f.keys.is_empty()
+            && !f.origin.coarse
+            && c.coded_in == Some(f.origin.input)
+        {
+            return false;
+        }
+        // Another token is another client's connection: a revoked token retried beside
+        // healthy sessions on the same path, or the middleware's `Signature has expired
+        // token=...` beside another client's session it was not about.
+        if let (Some(t), Some(ct)) = (token_of(e), c.token()) {
+            if !same_token(t, ct) {
+                return false;
+            }
+        }
         // A server process's lines are about the connections it serves (a uvicorn
         // container's attempt never takes a Daphne middleware line naming the same user).
         if e.stage != Stage::Proxy && !self.same_process(ci, e) {
@@ -1206,6 +1230,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             }
             if let (None, Some(t)) = (cache.token(), token_of(e)) {
                 cache.rare_mut().token = Some(t.into());
+            }
+            if cache.coded_in.is_none() && e.stage != Stage::Proxy && e.cap("code").is_some() {
+                cache.coded_in = Some(r.input);
             }
             if cache.answer.is_none() {
                 cache.answer = answer_of(e);
@@ -1963,10 +1990,19 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// oldest open connection it can end, however long it has been quiet (a session
     /// that lasted minutes logged nothing between its open and its close). Same process,
     /// same path when the line names one; a line without a path ends only a connection
-    /// that reached a step of its pack before it.
+    /// that reached a step of its pack before it. The application's own close
+    /// (`disconnected code=1000`, which names nothing) ends one its server accepted and
+    /// that has no close code yet: uvicorn writes no close line of its own, and a pack
+    /// of the application's close alone has no steps to reach.
     fn long_session(&self, ei: usize, path: Option<&str>) -> Option<usize> {
         let e = self.ev(ei);
-        if !self.set.pattern(e.at).ends || e.stage == Stage::Proxy {
+        let pat = self.set.pattern(e.at);
+        let app_close = e.stage == Stage::Consumer
+            && !pat.repeats
+            && path.is_none()
+            && e.cap("code").is_some()
+            && pat.regex_names().iter().any(|n| &**n == "code");
+        if !(pat.ends || app_close) || e.stage == Stage::Proxy {
             return None;
         }
         let step = self.step_index(e);
@@ -1983,6 +2019,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 && restarted.is_none_or(|t| c.start.is_none_or(|s| s >= t))
                 && match path {
                     Some(p) => c.path.as_deref() == Some(p),
+                    // (Not one the proxy saw end seconds before: a session that dropped
+                    // without its close logged, a raise or a lost Redis, stays open.)
+                    None if app_close => {
+                        let cache = &self.st.caches[ci];
+                        cache.answer == Some(true)
+                            && cache.coded_in.is_none()
+                            && !c.proxy_end.zip(e.ts).is_some_and(|(p, t)| {
+                                p + CDuration::milliseconds(KEYLESS_WINDOW_MS) < t
+                            })
+                    }
                     None => self.reached(ci, pack).is_some(),
                 }
                 && user.is_none_or(|u| self.user_match(ci, u) != Some(false))
@@ -2091,13 +2137,6 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             }
             if self.closed_for(ci, e.ts) || !self.compatible(ci, e) {
                 return false;
-            }
-            // Another token is another client's connection (a revoked token retried
-            // beside healthy sessions on the same path).
-            if let (Some(t), Some(ct)) = (token, self.st.caches[ci].token()) {
-                if !same_token(t, ct) {
-                    return false;
-                }
             }
             if pat.repeats {
                 return true;

@@ -719,7 +719,9 @@ impl Eval<'_> {
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(GAP_S))
                                 && failed.binary_search(&i).is_ok();
                             let code = self.close_codes[i];
-                            served_at_stop(c, t, episode, &began, code, writer) || failed_in_gap
+                            (served_at_stop(c, t, episode, &began, code, writer)
+                                && !opened_below(c, e, self.events))
+                                || failed_in_gap
                         })
                         .collect(),
                 };
@@ -736,6 +738,17 @@ impl Eval<'_> {
             }
         }
     }
+}
+
+/// Connection `c`'s first line was written below stop line `e` in the same input, so it
+/// began after that stop, whatever time it borrowed: uvicorn's `[accepted]` of a session
+/// served by the restarted worker, with no time of its own, under `Child process [N]
+/// died`. (`watch` never sees such a connection at the stop: it is not open yet.)
+fn opened_below(c: &Connection, e: &Event, events: &[Event]) -> bool {
+    c.links
+        .first()
+        .map(|l| &events[l.event])
+        .is_some_and(|f| f.input == e.input && f.record > e.record)
 }
 
 /// The events of event `i`'s record: a record's events are adjacent in `events`.

@@ -36,6 +36,8 @@ pub const TRACEBACK: &str = "python-traceback";
 const LOOKBACK: usize = 16;
 /// Texts of skipped records kept for reuse ([`Assembler::reuse_text`]): one batch's.
 const TEXTS_KEPT: usize = 8192;
+/// The largest text kept for reuse.
+const TEXT_KEPT_BYTES: usize = 4096;
 
 /// What an input was found to be, from a sample of its first lines.
 #[derive(Clone, Copy)]
@@ -1110,8 +1112,9 @@ impl Assembler {
 
     /// Takes back the text of a skipped record that was dropped, for a later one.
     pub fn reuse_text(&mut self, mut text: String) {
-        // As many as one batch makes: more would only be memory held.
-        if self.texts.len() < TEXTS_KEPT && text.capacity() > 0 {
+        // As many as one batch makes, and only a line's worth each: more would only be
+        // memory held (a 50 MB line's buffer reused for every short line after it).
+        if self.texts.len() < TEXTS_KEPT && (1..=TEXT_KEPT_BYTES).contains(&text.capacity()) {
             text.clear();
             self.texts.push(text);
         }

@@ -84,6 +84,28 @@ fn settled_records_come_out_in_order_and_the_last_ones_stay() {
 }
 
 #[test]
+fn a_reused_text_holds_only_its_own_line_and_a_huge_lines_buffer_is_not_kept() {
+    // Skipped records take their text from the ones the sieve dropped: each must hold
+    // its own line, whatever the reused text held, and a buffer that once held a 1 MB
+    // line goes back to the allocator rather than into every short line after it.
+    let lines = [
+        "2026-11-23T08:00:01+0000 web-1 app[7]: first",
+        "2026-11-23T08:00:02+0000 web-1 app[7]: second",
+    ];
+    let ctx = TimeCtx::fixed(2026, 11, 23, 12);
+    let mut a = Assembler::new(0, detect(&lines, &ctx), ctx);
+    a.skip_unless(std::sync::Arc::new(|_: &str| false));
+    a.reuse_text(String::with_capacity(1 << 20));
+    assert!(a.texts.is_empty(), "a 1 MB buffer was kept");
+    a.reuse_text("an old, much longer line that was dropped".to_string());
+    for (i, l) in lines.iter().enumerate() {
+        a.push(i as u64 + 1, l.as_bytes(), META);
+    }
+    let messages: Vec<String> = a.take_settled(0).into_iter().map(|r| r.message).collect();
+    assert_eq!(messages, lines.map(str::to_string));
+}
+
+#[test]
 fn every_line_is_accounted_for() {
     let a = assemble("one\n\n  two\nTraceback (most recent call last):\n  File \"x\", line 1\nValueError: boom\n\u{1}\u{2}junk\n");
     assert!(accounted(&a.stats), "{:?}", a.stats);

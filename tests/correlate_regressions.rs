@@ -1331,3 +1331,46 @@ fn an_application_close_that_names_nothing_ends_the_session_uvicorn_accepted_abo
     }
     assert_eq!(sessions, 6, "{:#?}", s.correlated.connections);
 }
+
+#[test]
+fn a_request_line_with_a_token_and_one_without_are_two_requests() {
+    // Real uvicorn `--workers 2` behind nginx: in one second, /ws/secure/ refused a
+    // handshake without a token, then one whose token's signature failed. Both servers
+    // write the query string; the client is `127.0.0.1:0` and uvicorn's lines have no
+    // time. uvicorn's 403 with the token took nginx's 403 without one (and the other way
+    // round), so the no-token refusal read as the bad signature.
+    let read = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/tests/data/token-and-no-token-same-second.{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let (uvicorn, nginx) = (read("uvicorn.log"), read("nginx-access.log"));
+    let s = scan_files(&[("nginx-access.log", &nginx), ("uvicorn.log", &uvicorn)]);
+    let mut checked = 0;
+    for c in &s.correlated.connections {
+        let tokens: Vec<bool> = c
+            .links
+            .iter()
+            .map(|l| &s.events[l.event])
+            // The request lines: those that write the path and its query.
+            .filter(|e| e.cap("status") == Some("403") && e.cap("path").is_some())
+            .map(|e| e.cap("token").is_some())
+            .collect();
+        assert!(
+            tokens.windows(2).all(|w| w[0] == w[1]),
+            "{} mixes a request with a token and one without: {tokens:?} {:?}",
+            c.id,
+            c.links
+                .iter()
+                .map(|l| (
+                    s.events[l.event].input,
+                    s.ingested.records[s.events[l.event].record].line
+                ))
+                .collect::<Vec<_>>()
+        );
+        checked += tokens.len();
+    }
+    assert_eq!(checked, 4, "both servers' 403 lines of both handshakes");
+}

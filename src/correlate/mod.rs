@@ -301,6 +301,9 @@ struct Cache {
     /// The input of the line of its server or application that gave its close code
     /// (`disconnected code=1000`), once one did.
     coded_in: Option<u32>,
+    /// Whether the request line of its proxy or server that first showed the query
+    /// string carried a token ([`Facts::request_token`]).
+    request_token: Option<bool>,
     /// Its earliest line written in whole seconds, and its earliest precise one.
     first_coarse: Option<DateTime<Utc>>,
     first_precise: Option<DateTime<Utc>>,
@@ -794,6 +797,9 @@ struct Facts<'a> {
     /// It is an application's close line with 1006 ([`Builder::second_close`] asks it of
     /// every candidate of a search).
     closes_1006: bool,
+    /// For a request line of the proxy or the server that shows the query string (its
+    /// pattern reads a `token` from it): whether it carried a token.
+    request_token: Option<bool>,
 }
 
 impl<'a> Facts<'a> {
@@ -814,6 +820,13 @@ impl<'a> Facts<'a> {
             keys: exact_keys(e, &origin),
             user: user_of(e),
             closes_1006: closes_1006(e),
+            request_token: (matches!(e.stage, Stage::Proxy | Stage::Server)
+                && set
+                    .pattern(e.at)
+                    .regex_names()
+                    .iter()
+                    .any(|n| &**n == "token"))
+            .then(|| e.cap("token").is_some_and(|t| !t.is_empty())),
         }
     }
 
@@ -1014,6 +1027,15 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             && f.keys.is_empty()
             && !f.origin.coarse
             && c.coded_in == Some(f.origin.input)
+        {
+            return false;
+        }
+        // The proxy and the server show the same request: one with a token in its query
+        // string and one without are two requests (a handshake without a token and one
+        // with a bad token, refused in the same second on the same path).
+        if f.request_token
+            .zip(c.request_token)
+            .is_some_and(|(a, b)| a != b)
         {
             return false;
         }
@@ -1234,6 +1256,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             if cache.coded_in.is_none() && e.stage != Stage::Proxy && e.cap("code").is_some() {
                 cache.coded_in = Some(r.input);
             }
+            cache.request_token = cache.request_token.or(f.request_token);
             if cache.answer.is_none() {
                 cache.answer = answer_of(e);
                 cache.answered_precisely = cache.answer.is_some() && !r.coarse;
@@ -2549,6 +2572,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                     && named(ci) != Some(false)
                     && self.same_answer(ci, e)
                     && self.same_request(ci, e)
+                    && f.request_token
+                        .zip(self.st.caches[ci].request_token)
+                        .is_none_or(|(a, b)| a == b)
             })
             .min_by_key(|&(t, ci)| {
                 let dt = (t - start.timestamp_millis()).abs();

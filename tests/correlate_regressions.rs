@@ -1374,3 +1374,52 @@ fn a_request_line_with_a_token_and_one_without_are_two_requests() {
     }
     assert_eq!(checked, 4, "both servers' 403 lines of both handshakes");
 }
+
+#[test]
+fn a_middleware_refusal_goes_to_the_refused_handshake_not_an_accepted_session() {
+    // Real Daphne under supervisord (stdout and stderr apart) behind nginx's `combined`
+    // log, without `$request_time` (rt7). The middleware's `Invalid token: Signature
+    // verification failed token=...` names no client; in its second, Daphne refused that
+    // token's handshake (WSREJECT) and a session accepted three seconds before closed.
+    // The line went to the accepted session, first as a line "written after its close",
+    // then, kept apart, given to the close nearest in time: a healthy session read as an
+    // invalid token, and the refusal as a plain one.
+    let read = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/tests/data/bad-token-beside-accepted-sessions.{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let s = scan_files(&[
+        ("nginx-access.log", &read("nginx-access.log")),
+        ("daphne-stdout.log", &read("daphne-stdout.log")),
+        ("daphne-stderr.log", &read("daphne-stderr.log")),
+    ]);
+    let id = |e: &logweave::pattern::Event| s.packs.pattern(e.at).id.clone();
+    let holder = s
+        .correlated
+        .connections
+        .iter()
+        .position(|c| {
+            c.links
+                .iter()
+                .any(|l| id(&s.events[l.event]) == "mw.token-invalid")
+        })
+        .expect("the refusal's line is in a connection");
+    let ids: Vec<String> = s.correlated.connections[holder]
+        .links
+        .iter()
+        .map(|l| id(&s.events[l.event]))
+        .collect();
+    assert!(
+        ids.contains(&"daphne.reject".to_string()) && !ids.contains(&"daphne.connect".to_string()),
+        "{ids:?}"
+    );
+    let accepted = conn_of(&s, "127.0.0.1:58352");
+    assert!(
+        !rules_of(&s, accepted).contains(&"auth.token-invalid"),
+        "{:?}",
+        rules_of(&s, accepted)
+    );
+}

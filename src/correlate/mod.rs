@@ -1766,8 +1766,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             })
             .map(|i| (i, "time"))
         });
-        // The line a consumer writes after the server logged the close.
+        // The line a consumer writes after the server logged the close. (Not the
+        // middleware's: it runs on the handshake, before anything is closed.)
         let cand = cand.or_else(|| {
+            if e.stage == Stage::Middleware {
+                return None;
+            }
             let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
             self.latest_where(|ci| {
                 self.st.conns[ci].closed
@@ -2771,6 +2775,13 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
             continue;
         };
         let (start, source, consumer) = (c.start, c.source.clone(), consumer_of(c));
+        // The middleware runs on the handshake: its lines are not those of a session
+        // accepted a second or more before them, and a token they show is their client's.
+        let handshake = c
+            .links
+            .iter()
+            .any(|l| store.event(l.event).stage == Stage::Middleware);
+        let token: Option<Box<str>> = st.caches[o].token().map(Into::into);
         let last_line = c
             .links
             .iter()
@@ -2797,10 +2808,28 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
                     && consumer
                         .zip(consumer_of(x_conn))
                         .is_none_or(|(a, b)| a == b);
-                ok.then_some((t, st.conns[x].closed_line, x))
+                let x_cache = &st.caches[x];
+                let accepted_before = handshake
+                    && x_cache.answer == Some(true)
+                    && x_cache
+                        .answered_at
+                        .zip(start)
+                        .is_some_and(|(a, s)| a + CDuration::seconds(1) <= s);
+                let x_token = x_cache.token();
+                if accepted_before
+                    || token
+                        .as_deref()
+                        .zip(x_token)
+                        .is_some_and(|(a, b)| !same_token(a, b))
+                {
+                    return None;
+                }
+                // One that shows the same token goes first.
+                let other = !(token.is_some() && x_token.is_some());
+                ok.then_some((other, t, st.conns[x].closed_line, x))
             })
             .min();
-        let Some((_, _, x)) = owner else { continue };
+        let Some((_, _, _, x)) = owner else { continue };
         let mut moved = std::mem::take(&mut st.conns[o].links);
         // The other patterns of the same lines (a Redis error is also a channel-layer
         // line, which alone joined nothing) go with them.

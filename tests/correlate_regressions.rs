@@ -1015,9 +1015,12 @@ fn an_access_line_without_request_time_joins_the_session_the_server_closed_in_it
         ];
         pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
     };
-    let access = format!(
-        "203.0.113.7 - - [26/Nov/2026:10:01:10 +0000] \"GET /ws/a/ HTTP/1.1\" 101 412 {ua}\n"
-    );
+    let access_line = || {
+        format!(
+            "203.0.113.7 - - [26/Nov/2026:10:01:10 +0000] \"GET /ws/a/ HTTP/1.1\" 101 412 {ua}\n"
+        )
+    };
+    let access = access_line();
     // Two sessions on /ws/a/, opened at :00 and :30.
     let opens = d("10:00:00", 50312, "WSCONNECTING", "/ws/a/")
         + &d("10:00:00", 50312, "WSCONNECT", "/ws/a/")
@@ -1052,6 +1055,22 @@ fn an_access_line_without_request_time_joins_the_session_the_server_closed_in_it
         .iter()
         .filter(|c| c.client.is_some())
         .all(|c| c.links.len() == 3));
+
+    // The same two closes with an access line each (rt7: Daphne behind `combined`): the
+    // lines are alike, and any pairing gives each session its own. They were left as
+    // connections of their own, and the sessions without their proxy's line.
+    let both = scan(
+        format!(
+            "{}203.0.113.8 - - [26/Nov/2026:10:01:10 +0000] \"GET /ws/a/ HTTP/1.1\" 101 96 {ua}\n",
+            access_line()
+        ),
+        opens
+            + &d("10:01:10", 50318, "WSDISCONNECT", "/ws/a/")
+            + &d("10:01:10", 50312, "WSDISCONNECT", "/ws/a/"),
+    );
+    let c = &both.correlated.connections;
+    assert_eq!(c.len(), 2, "{c:#?}");
+    assert!(c.iter().all(|c| c.links.len() == 4), "{c:#?}");
 }
 
 #[test]

@@ -2354,6 +2354,20 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 fragments.entry(p.clone()).or_default().push(o);
             }
         }
+        // The held lines yet to place, by path and second: where as many lines as sessions
+        // closed in one second on a path, any pairing gives each session one of them.
+        let key_of = |e: &Event| {
+            let path: Box<str> = normalize_path(e.cap("path").unwrap_or("")).into();
+            (path, e.ts.map_or(0, |t| t.timestamp()))
+        };
+        let mut held: BTreeMap<(Box<str>, i64), usize> = BTreeMap::new();
+        let mut last_record = None;
+        for &d in &deferred {
+            let e = self.ev(d);
+            if last_record.replace(e.record) != Some(e.record) {
+                *held.entry(key_of(e)).or_default() += 1;
+            }
+        }
         let mut i = 0;
         while i < deferred.len() {
             let ai = deferred[i];
@@ -2365,6 +2379,11 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 .count();
             let group = deferred[i..i + n].to_vec();
             i += n;
+            let lines_left = held.get_mut(&key_of(e)).map_or(1, |k| {
+                let left = *k;
+                *k = k.saturating_sub(1);
+                left
+            });
             let path: Box<str> = normalize_path(e.cap("path").unwrap_or("")).into();
             let ts = e.ts.expect("held lines have a time");
             // A whole-second time is the start of the second the request ended in.
@@ -2375,20 +2394,28 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 .range((path.clone(), at - SLACK_MS, 0)..=(path.clone(), at + SLACK_MS, usize::MAX))
                 .map(|(_, t, x)| ((t - at).abs(), *x))
                 .filter(|&(_, x)| {
-                    self.st.conns[x]
-                        .start
-                        .is_some_and(|s| s.timestamp_millis() <= at)
+                    // (One that an earlier held line joined by its start has its line.)
+                    !self.st.caches[x].has_proxy
+                        && self.st.conns[x]
+                            .start
+                            .is_some_and(|s| s.timestamp_millis() <= at)
                         && answer
                             .zip(self.st.caches[x].answer)
                             .is_none_or(|(a, b)| a == b)
                 })
                 .collect();
             fitting.sort_unstable();
-            let session = match fitting[..] {
-                [(_, x)] => Some(x),
-                [(d0, x), (d1, _), ..] if d0 < d1 => Some(x),
-                _ => None,
-            };
+            // The nearest close; sessions as near as it, when the lines still to place in
+            // this second are fewer than they are, leave the line alone (either could be
+            // the one whose access line is missing).
+            let tied = fitting
+                .iter()
+                .take_while(|&&(d, _)| Some(d) == fitting.first().map(|f| f.0))
+                .count();
+            let session = fitting
+                .first()
+                .filter(|_| tied <= lines_left)
+                .map(|&(_, x)| x);
             let sibling = fragments
                 .get(&path)
                 .and_then(|os| self.error_fragment_of(e, os));

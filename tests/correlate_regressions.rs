@@ -1442,3 +1442,46 @@ fn a_middleware_refusal_goes_to_the_refused_handshake_not_an_accepted_session() 
         rules_of(&s, accepted)
     );
 }
+
+#[test]
+fn a_failed_connect_goes_with_the_502_not_the_upgraded_session_that_closed_in_its_second() {
+    // Real Daphne restarted by supervisord behind nginx's `combined` log (rt7): in second
+    // :52 a session on /ws/echo/room2/ was cut (101) and the next handshake there found
+    // nothing listening (`connect() failed (111)`, 502). Without `$request_time` the
+    // access lines wait for every close to be known, and the 101 took the error line
+    // (same path, address and second): a cut session read as the proxy finding no server.
+    let access = "127.0.0.1 - - [27/Nov/2026:13:18:52 +0000] \"GET /ws/echo/room2/ HTTP/1.1\" 101 24 \"-\" \"rt7-client/043\"\n\
+        127.0.0.1 - - [27/Nov/2026:13:18:52 +0000] \"GET /ws/echo/room2/ HTTP/1.1\" 502 157 \"-\" \"rt7-client/045\"\n";
+    let error = "2026/11/27 13:18:52 [error] 22626#22626: *90 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: 127.0.0.1, request: \"GET /ws/echo/room2/ HTTP/1.1\", upstream: \"http://127.0.0.1:18781/ws/echo/room2/\", host: \"127.0.0.1:18780\"\n";
+    let daphne =
+        "127.0.0.1:59564 - - [27/Nov/2026:13:18:50] \"WSCONNECTING /ws/echo/room2/\" - -\n\
+        127.0.0.1:59564 - - [27/Nov/2026:13:18:50] \"WSCONNECT /ws/echo/room2/\" - -\n\
+        127.0.0.1:59564 - - [27/Nov/2026:13:18:52] \"WSDISCONNECT /ws/echo/room2/\" - -\n";
+    let s = scan_files(&[
+        ("nginx-access.log", access),
+        ("nginx-error.log", error),
+        ("daphne.log", daphne),
+    ]);
+    let session = conn_of(&s, "127.0.0.1:59564");
+    assert!(
+        !rules_of(&s, session).contains(&"upstream.down"),
+        "{:?}",
+        rules_of(&s, session)
+    );
+    let refused = s
+        .correlated
+        .connections
+        .iter()
+        .position(|c| {
+            c.links
+                .iter()
+                .any(|l| s.events[l.event].cap("status") == Some("502"))
+        })
+        .expect("the 502's connection");
+    assert!(rules_of(&s, refused).contains(&"upstream.down"));
+    assert_eq!(
+        s.correlated.connections[refused].links.len(),
+        2,
+        "the 502 and its error line"
+    );
+}

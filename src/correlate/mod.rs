@@ -2462,13 +2462,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     fn error_fragment_of(&self, e: &Event, fragments: &[usize]) -> Option<usize> {
         let ts = e.ts?;
         let cip = client_ip_of(e);
+        let answer = answer_of(e);
         fragments.iter().copied().find(|&o| {
             let c = &self.st.conns[o];
             !c.links.is_empty()
                 && c.links.iter().all(|l| {
                     let x = self.ev(l.event);
-                    // (One that took an access line already is that request's.)
+                    // (One that took an access line already is that request's; a failed
+                    // connect is a 502's, never an upgraded session's.)
                     x.cap("status").is_none()
+                        && answer.zip(answer_of(x)).is_none_or(|(a, b)| a == b)
                         && cip.is_none_or(|ip| client_ip_of(x).is_none_or(|y| y == ip))
                         && x.ts
                             .is_some_and(|t| (t - ts).num_milliseconds().abs() <= 1_000)

@@ -37,7 +37,7 @@ const LOOKBACK: usize = 16;
 /// Texts of skipped records kept for reuse ([`Assembler::reuse_text`]): one batch's.
 const TEXTS_KEPT: usize = 8192;
 /// The largest text kept for reuse.
-const TEXT_KEPT_BYTES: usize = 4096;
+const TEXT_KEPT_BYTES: usize = 1024;
 
 /// What an input was found to be, from a sample of its first lines.
 #[derive(Clone, Copy)]

@@ -1389,6 +1389,12 @@ fn a_request_line_with_a_token_and_one_without_are_two_requests() {
                 ))
                 .collect::<Vec<_>>()
         );
+        // Each handshake's two request lines, nginx's and uvicorn's, in one connection.
+        assert!(
+            tokens.is_empty() || tokens.len() == 2,
+            "{} holds {tokens:?}",
+            c.id
+        );
         checked += tokens.len();
     }
     assert_eq!(checked, 4, "both servers' 403 lines of both handshakes");

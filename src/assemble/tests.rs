@@ -101,6 +101,7 @@ fn a_reused_text_holds_only_its_own_line_and_a_huge_lines_buffer_is_not_kept() {
     for (i, l) in lines.iter().enumerate() {
         a.push(i as u64 + 1, l.as_bytes(), META);
     }
+    assert!(a.texts.is_empty(), "the text given back was not reused");
     let messages: Vec<String> = a.take_settled(0).into_iter().map(|r| r.message).collect();
     assert_eq!(messages, lines.map(str::to_string));
 }

@@ -800,6 +800,8 @@ struct Facts<'a> {
     /// For a request line of the proxy or the server that shows the query string (its
     /// pattern reads a `token` from it): whether it carried a token.
     request_token: Option<bool>,
+    /// The token it shows ([`token_of`]).
+    token: Option<&'a str>,
 }
 
 impl<'a> Facts<'a> {
@@ -821,12 +823,9 @@ impl<'a> Facts<'a> {
             user: user_of(e),
             closes_1006: closes_1006(e),
             request_token: (matches!(e.stage, Stage::Proxy | Stage::Server)
-                && set
-                    .pattern(e.at)
-                    .regex_names()
-                    .iter()
-                    .any(|n| &**n == "token"))
+                && set.pattern(e.at).reads("token"))
             .then(|| e.cap("token").is_some_and(|t| !t.is_empty())),
+            token: token_of(e),
         }
     }
 
@@ -1030,19 +1029,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         {
             return false;
         }
-        // The proxy and the server show the same request: one with a token in its query
-        // string and one without are two requests (a handshake without a token and one
-        // with a bad token, refused in the same second on the same path).
-        if f.request_token
-            .zip(c.request_token)
-            .is_some_and(|(a, b)| a != b)
-        {
-            return false;
-        }
         // Another token is another client's connection: a revoked token retried beside
         // healthy sessions on the same path, or the middleware's `Signature has expired
         // token=...` beside another client's session it was not about.
-        if let (Some(t), Some(ct)) = (token_of(e), c.token()) {
+        if let (Some(t), Some(ct)) = (f.token, c.token()) {
             if !same_token(t, ct) {
                 return false;
             }
@@ -1123,11 +1113,18 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// A request id names one request: a line carrying one never joins a connection
     /// whose lines carried another (nginx's access line of a plain-HTTP request beside
     /// the WebSocket session the application logged on the same path).
+    /// The proxy and the server write the same request too: one with a token in its query
+    /// string and one without are two requests (a handshake without a token and one with
+    /// a bad token, refused in the same second on the same path).
     fn same_request(&self, ci: usize, e: &Event) -> bool {
-        let ids = self.st.caches[ci].request_ids();
-        self.facts(e)
-            .request_id
+        let cache = &self.st.caches[ci];
+        let ids = cache.request_ids();
+        let f = self.facts(e);
+        f.request_id
             .is_none_or(|id| ids.is_empty() || ids.iter().any(|x| x == id))
+            && f.request_token
+                .zip(cache.request_token)
+                .is_none_or(|(a, b)| a == b)
     }
 
     fn has(&self, ci: usize, at: PatternRef) -> bool {
@@ -1253,7 +1250,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             if let (None, Some(t)) = (cache.token(), token_of(e)) {
                 cache.rare_mut().token = Some(t.into());
             }
-            if cache.coded_in.is_none() && e.stage != Stage::Proxy && e.cap("code").is_some() {
+            // (A code the pattern sets, as the middleware's 4001, is no close written.)
+            if cache.coded_in.is_none()
+                && e.stage != Stage::Proxy
+                && e.cap("code").is_some()
+                && self.set.pattern(e.at).reads("code")
+            {
                 cache.coded_in = Some(r.input);
             }
             cache.request_token = cache.request_token.or(f.request_token);
@@ -1804,10 +1806,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     fn just_closed(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
         let pat = self.set.pattern(e.at);
-        if e.stage != Stage::Consumer
-            || pat.repeats
-            || !pat.regex_names().iter().any(|n| &**n == "code")
-        {
+        if e.stage != Stage::Consumer || pat.repeats || !pat.reads("code") {
             return None;
         }
         let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
@@ -2028,7 +2027,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             && !pat.repeats
             && path.is_none()
             && e.cap("code").is_some()
-            && pat.regex_names().iter().any(|n| &**n == "code");
+            && pat.reads("code");
         if !(pat.ends || app_close) || e.stage == Stage::Proxy {
             return None;
         }
@@ -2322,8 +2321,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// beside a long session, which then took that session's key-less close lines. Held
     /// to the end, it joins the session on its path, with no proxy line of its own,
     /// answered as the line says, that the server closed nearest the line's time within
-    /// two seconds (two as near leave it alone), and the proxy's error lines of its
-    /// request come with it; else the session that started in its second, as before.
+    /// two seconds (two as near leave it alone, unless as many lines saying that answer
+    /// wait for that second), and the proxy's error lines of its request come with it;
+    /// else the session that started in its second, as before.
     pub fn place_deferred(&mut self) {
         const SLACK_MS: i64 = 2_000;
         let deferred = std::mem::take(&mut self.st.deferred);
@@ -2356,11 +2356,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         }
         // The held lines yet to place, by path and second: where as many lines as sessions
         // closed in one second on a path, any pairing gives each session one of them.
+        // (A held 502 takes no accepted session: lines count by the answer they say.)
         let key_of = |e: &Event| {
             let path: Box<str> = normalize_path(e.cap("path").unwrap_or("")).into();
-            (path, e.ts.map_or(0, |t| t.timestamp()))
+            (path, e.ts.map_or(0, |t| t.timestamp()), answer_of(e))
         };
-        let mut held: BTreeMap<(Box<str>, i64), usize> = BTreeMap::new();
+        let mut held: BTreeMap<(Box<str>, i64, Option<bool>), usize> = BTreeMap::new();
         let mut last_record = None;
         for &d in &deferred {
             let e = self.ev(d);
@@ -2457,8 +2458,8 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
 
     /// Of `fragments` (connections of the proxy's error lines alone on access line `e`'s
     /// path: `upstream timed out (110: ...) while proxying upgraded connection`), one
-    /// about `e`'s request: its client address, the second it ended in. A fragment
-    /// given away already is empty.
+    /// about `e`'s request: its client address, the second it ended in, the answer it
+    /// says (`connect() failed` is a 502's). A fragment given away already is empty.
     fn error_fragment_of(&self, e: &Event, fragments: &[usize]) -> Option<usize> {
         let ts = e.ts?;
         let cip = client_ip_of(e);
@@ -2606,9 +2607,6 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                     && named(ci) != Some(false)
                     && self.same_answer(ci, e)
                     && self.same_request(ci, e)
-                    && f.request_token
-                        .zip(self.st.caches[ci].request_token)
-                        .is_none_or(|(a, b)| a == b)
             })
             .min_by_key(|&(t, ci)| {
                 let dt = (t - start.timestamp_millis()).abs();

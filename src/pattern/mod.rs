@@ -353,6 +353,11 @@ impl Pattern {
         &self.names[..self.names.len() - self.set.len()]
     }
 
+    /// The regex itself captures `name` (not a value `set` gives every match).
+    pub fn reads(&self, name: &str) -> bool {
+        self.regex_names().iter().any(|n| &**n == name)
+    }
+
     /// The captures of `text`, or `None` when it does not match.
     pub fn captures(&self, text: &str) -> Option<Captures> {
         if !meets(&self.also, text) {

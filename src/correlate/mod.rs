@@ -2876,6 +2876,10 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
         if xc.user.is_none() {
             xc.user = o_user;
         }
+        // (So that a later fragment showing another token does not join it too.)
+        if let (None, Some(t)) = (st.caches[x].token(), token) {
+            st.caches[x].rare_mut().token = Some(t);
+        }
         set_span(st, store, x);
     }
     drop_emptied(st);

@@ -355,6 +355,21 @@ const SUPERVISORD_RESTART: &str = "2026-11-26 07:40:50,269 INFO success: daphne 
      2026-11-26 07:41:04,617 INFO waiting for daphne to stop\n\
      2026-11-26 07:41:05,423 INFO stopped: daphne (exit status 0)\n";
 
+/// The connection holding a line of which `is` holds.
+fn conn_holding(s: &pipeline::Scan, is: impl Fn(&logweave::pattern::Event) -> bool) -> usize {
+    s.correlated
+        .connections
+        .iter()
+        .position(|c| c.links.iter().any(|l| is(&s.events[l.event])))
+        .expect("a connection holds such a line")
+}
+
+/// The text of `tests/data/NAME`.
+fn data(name: &str) -> String {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// Scans the files `(name, text)`, written in that order to one temporary directory.
 fn scan_files(files: &[(&str, &str)]) -> pipeline::Scan {
     let dir = tempfile::tempdir().unwrap();
@@ -1323,11 +1338,7 @@ fn an_application_close_that_names_nothing_ends_the_session_uvicorn_accepted_abo
     // close. The close of a session quiet for a second found no connection active in the
     // key-less window and started one of its own, and the next session's `[accepted]`
     // joined that close: every session read as one that closed before it opened.
-    let log = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/uvicorn-workers-untimed-accepts-app-closes.log"
-    ))
-    .unwrap();
+    let log = data("uvicorn-workers-untimed-accepts-app-closes.log");
     let s = scan_files(&[("uvicorn.log", &log)]);
     let mut sessions = 0;
     for (ci, c) in s.correlated.connections.iter().enumerate() {
@@ -1358,13 +1369,7 @@ fn a_request_line_with_a_token_and_one_without_are_two_requests() {
     // write the query string; the client is `127.0.0.1:0` and uvicorn's lines have no
     // time. uvicorn's 403 with the token took nginx's 403 without one (and the other way
     // round), so the no-token refusal read as the bad signature.
-    let read = |name: &str| {
-        std::fs::read_to_string(format!(
-            "{}/tests/data/token-and-no-token-same-second.{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    };
+    let read = |name: &str| data(&format!("token-and-no-token-same-second.{name}"));
     let (uvicorn, nginx) = (read("uvicorn.log"), read("nginx-access.log"));
     let s = scan_files(&[("nginx-access.log", &nginx), ("uvicorn.log", &uvicorn)]);
     let mut checked = 0;
@@ -1409,29 +1414,14 @@ fn a_middleware_refusal_goes_to_the_refused_handshake_not_an_accepted_session() 
     // The line went to the accepted session, first as a line "written after its close",
     // then, kept apart, given to the close nearest in time: a healthy session read as an
     // invalid token, and the refusal as a plain one.
-    let read = |name: &str| {
-        std::fs::read_to_string(format!(
-            "{}/tests/data/bad-token-beside-accepted-sessions.{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    };
+    let read = |name: &str| data(&format!("bad-token-beside-accepted-sessions.{name}"));
     let s = scan_files(&[
         ("nginx-access.log", &read("nginx-access.log")),
         ("daphne-stdout.log", &read("daphne-stdout.log")),
         ("daphne-stderr.log", &read("daphne-stderr.log")),
     ]);
     let id = |e: &logweave::pattern::Event| s.packs.pattern(e.at).id.clone();
-    let holder = s
-        .correlated
-        .connections
-        .iter()
-        .position(|c| {
-            c.links
-                .iter()
-                .any(|l| id(&s.events[l.event]) == "mw.token-invalid")
-        })
-        .expect("the refusal's line is in a connection");
+    let holder = conn_holding(&s, |e| id(e) == "mw.token-invalid");
     let ids: Vec<String> = s.correlated.connections[holder]
         .links
         .iter()
@@ -1474,16 +1464,7 @@ fn a_failed_connect_goes_with_the_502_not_the_upgraded_session_that_closed_in_it
         "{:?}",
         rules_of(&s, session)
     );
-    let refused = s
-        .correlated
-        .connections
-        .iter()
-        .position(|c| {
-            c.links
-                .iter()
-                .any(|l| s.events[l.event].cap("status") == Some("502"))
-        })
-        .expect("the 502's connection");
+    let refused = conn_holding(&s, |e| e.cap("status") == Some("502"));
     assert!(rules_of(&s, refused).contains(&"upstream.down"));
     assert_eq!(
         s.correlated.connections[refused].links.len(),

@@ -363,6 +363,21 @@ impl Cache {
         self.rare.as_ref()?.token.as_deref()
     }
 
+    /// Its lines showed a token other than `token`: another client's connection.
+    fn other_token(&self, token: Option<&str>) -> bool {
+        token
+            .zip(self.token())
+            .is_some_and(|(a, b)| !same_token(a, b))
+    }
+
+    /// Its handshake was answered a second or more before `t`: the middleware, which runs
+    /// on the handshake, wrote nothing of it then.
+    fn answered_a_second_before(&self, t: Option<DateTime<Utc>>) -> bool {
+        self.answered_at
+            .zip(t)
+            .is_some_and(|(a, t)| t >= a + CDuration::seconds(1))
+    }
+
     fn users(&self) -> &[String] {
         self.rare.as_ref().map_or(&[], |r| &r.users)
     }
@@ -1032,10 +1047,8 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         // Another token is another client's connection: a revoked token retried beside
         // healthy sessions on the same path, or the middleware's `Signature has expired
         // token=...` beside another client's session it was not about.
-        if let (Some(t), Some(ct)) = (f.token, c.token()) {
-            if !same_token(t, ct) {
-                return false;
-            }
+        if c.other_token(f.token) {
+            return false;
         }
         // A server process's lines are about the connections it serves (a uvicorn
         // container's attempt never takes a Daphne middleware line naming the same user).
@@ -1061,10 +1074,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             f.step == Some(0) && matches!(e.stage, Stage::Middleware | Stage::Consumer);
         if c.answer.is_some()
             && (first_line && c.answered_precisely
-                || (first_line || e.stage == Stage::Middleware)
-                    && c.answered_at
-                        .zip(e.ts)
-                        .is_some_and(|(a, t)| t >= a + CDuration::seconds(1)))
+                || (first_line || e.stage == Stage::Middleware) && c.answered_a_second_before(e.ts))
         {
             return false;
         }
@@ -1247,7 +1257,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             if let (None, Some(c)) = (cache.consumer(), e.cap("consumer")) {
                 cache.rare_mut().consumer = Some(c.into());
             }
-            if let (None, Some(t)) = (cache.token(), token_of(e)) {
+            if let (None, Some(t)) = (cache.token(), f.token) {
                 cache.rare_mut().token = Some(t.into());
             }
             // (A code the pattern sets, as the middleware's 4001, is no close written.)
@@ -1260,11 +1270,11 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             }
             cache.request_token = cache.request_token.or(f.request_token);
             if cache.answer.is_none() {
-                cache.answer = answer_of(e);
+                cache.answer = f.answer;
                 cache.answered_precisely = cache.answer.is_some() && !r.coarse;
                 cache.answered_at = e.ts.filter(|_| cache.answer.is_some());
             }
-            if e.stage == Stage::Server && answer_of(e) == Some(false) {
+            if e.stage == Stage::Server && f.answer == Some(false) {
                 if let Some(t) = e.ts {
                     let rare = cache.rare_mut();
                     rare.refused_line = Some((e.input, e.record, t.timestamp()));
@@ -2023,11 +2033,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     fn long_session(&self, ei: usize, path: Option<&str>) -> Option<usize> {
         let e = self.ev(ei);
         let pat = self.set.pattern(e.at);
-        let app_close = e.stage == Stage::Consumer
-            && !pat.repeats
-            && path.is_none()
-            && e.cap("code").is_some()
-            && pat.reads("code");
+        let app_close = is_app_close(e) && pat.reads("code") && !pat.repeats && path.is_none();
         if !(pat.ends || app_close) || e.stage == Stage::Proxy {
             return None;
         }
@@ -2380,17 +2386,17 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 .count();
             let group = deferred[i..i + n].to_vec();
             i += n;
-            let lines_left = held.get_mut(&key_of(e)).map_or(1, |k| {
+            let key = key_of(e);
+            let lines_left = held.get_mut(&key).map_or(1, |k| {
                 let left = *k;
                 *k = k.saturating_sub(1);
                 left
             });
-            let path: Box<str> = normalize_path(e.cap("path").unwrap_or("")).into();
+            let (path, _, answer) = key;
             let ts = e.ts.expect("held lines have a time");
             // A whole-second time is the start of the second the request ended in.
             let half = if self.rec(e.record).coarse { 500 } else { 0 };
             let at = ts.timestamp_millis() + half;
-            let answer = answer_of(e);
             let mut fitting: Vec<(i64, usize)> = closes
                 .range((path.clone(), at - SLACK_MS, 0)..=(path.clone(), at + SLACK_MS, usize::MAX))
                 .map(|(_, t, x)| ((t - at).abs(), *x))
@@ -2409,9 +2415,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             // The nearest close; sessions as near as it, when the lines still to place in
             // this second are fewer than they are, leave the line alone (either could be
             // the one whose access line is missing).
+            let nearest = fitting.first().map(|&(d, _)| d);
             let tied = fitting
                 .iter()
-                .take_while(|&&(d, _)| Some(d) == fitting.first().map(|f| f.0))
+                .take_while(|&&(d, _)| Some(d) == nearest)
                 .count();
             let session = fitting
                 .first()
@@ -2839,21 +2846,12 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
                 let x_cache = &st.caches[x];
                 let accepted_before = handshake
                     && x_cache.answer == Some(true)
-                    && x_cache
-                        .answered_at
-                        .zip(start)
-                        .is_some_and(|(a, s)| a + CDuration::seconds(1) <= s);
-                let x_token = x_cache.token();
-                if accepted_before
-                    || token
-                        .as_deref()
-                        .zip(x_token)
-                        .is_some_and(|(a, b)| !same_token(a, b))
-                {
+                    && x_cache.answered_a_second_before(start);
+                if accepted_before || x_cache.other_token(token.as_deref()) {
                     return None;
                 }
                 // One that shows the same token goes first.
-                let other = !(token.is_some() && x_token.is_some());
+                let other = !(token.is_some() && x_cache.token().is_some());
                 ok.then_some((other, t, st.conns[x].closed_line, x))
             })
             .min();

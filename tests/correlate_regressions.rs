@@ -1,6 +1,9 @@
 //! Correlation regressions found on logs the fixtures did not cover, each named after
 //! the bug.
 
+mod common;
+
+use common::rules_of;
 use logweave::ingest::Options;
 use logweave::input::InputSpec;
 use logweave::pattern::PackSet;
@@ -68,20 +71,6 @@ fn conn_of(s: &pipeline::Scan, client: &str) -> usize {
 fn verdict_of(s: &pipeline::Scan, client: &str) -> (Verdict, Vec<&'static str>) {
     let ci = conn_of(s, client);
     (s.analysis.verdicts[ci], rules_of(s, ci))
-}
-
-/// The rules of the findings that name connection `ci`, sorted, once each.
-fn rules_of(s: &pipeline::Scan, ci: usize) -> Vec<&'static str> {
-    let mut rules: Vec<&'static str> = s
-        .analysis
-        .findings
-        .iter()
-        .filter(|f| f.connections.contains(&ci))
-        .map(|f| f.rule)
-        .collect();
-    rules.sort();
-    rules.dedup();
-    rules
 }
 
 const OPEN_A: [&str; 2] = [

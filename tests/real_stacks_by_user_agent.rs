@@ -3,6 +3,8 @@
 //! `tests/data/real-stack-daphne-combined/README.md`): the connection holding each
 //! session's access line must have the verdict and the rules the truth gives.
 
+mod common;
+
 use std::path::Path;
 
 use logweave::ingest::Options;
@@ -15,14 +17,10 @@ fn wrong_sessions(dir: &str) -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(dir);
-    let mut logs: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "log"))
-        .collect();
-    logs.sort();
-    let specs: Vec<InputSpec> = logs
+    // (Beside the logs: the README and the truth.)
+    let specs: Vec<InputSpec> = common::logs(&dir)
         .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
         .map(|p| InputSpec::from_arg(p.to_str().unwrap()))
         .collect();
     let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
@@ -46,13 +44,7 @@ fn wrong_sessions(dir: &str) -> Vec<String> {
             continue;
         };
         let verdict = format!("{:?}", s.analysis.verdicts[ci]).to_lowercase();
-        let rules: Vec<&str> = s
-            .analysis
-            .findings
-            .iter()
-            .filter(|f| f.connections.contains(&ci))
-            .map(|f| f.rule)
-            .collect();
+        let rules = common::rules_of(&s, ci);
         let want_rules = t["expected_rules"].as_array().unwrap();
         let ok = verdict == t["expected_verdict"].as_str().unwrap()
             && want_rules

@@ -1,10 +1,13 @@
-//! Helpers shared by the integration tests that check fixture scenarios.
+//! Helpers shared by the integration tests: fixture scenarios, and the rules a scan
+//! found on a connection.
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 /// Every scenario directory under `fixtures/` (those with an `expect.toml`), sorted.
+// Not every test that includes this module reads scenario directories.
+#[allow(dead_code)]
 pub fn scenarios() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -17,6 +20,8 @@ pub fn scenarios() -> Vec<PathBuf> {
 }
 
 /// The log files of a scenario directory (all its files but `expect.toml`), sorted.
+// Not every test that includes this module reads scenario directories.
+#[allow(dead_code)]
 pub fn logs(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -47,4 +52,20 @@ pub fn check_scenario(dir: &Path, logs: &[PathBuf]) -> Option<String> {
             String::from_utf8_lossy(&out.stderr)
         )
     })
+}
+
+/// The rules of the findings that name connection `ci`, sorted, once each.
+// Not every test that includes this module looks at findings.
+#[allow(dead_code)]
+pub fn rules_of(s: &logweave::pipeline::Scan, ci: usize) -> Vec<&'static str> {
+    let mut rules: Vec<&'static str> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.connections.contains(&ci))
+        .map(|f| f.rule)
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
 }

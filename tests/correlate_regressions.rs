@@ -1461,3 +1461,120 @@ fn a_failed_connect_goes_with_the_502_not_the_upgraded_session_that_closed_in_it
         "the 502 and its error line"
     );
 }
+
+#[test]
+fn an_application_close_in_the_second_of_daphnes_whole_second_close_is_that_sessions() {
+    // Real stack (rt7): Daphne's access lines are in whole seconds, the application's
+    // `disconnected code=1006` (no client, no path) to the millisecond. The precise line
+    // sorts before Daphne's WSDISCONNECT of its second, so it went to the session still
+    // open that logged last: the healthy one read as dropped, the dropped one as healthy.
+    let access = concat!(
+        "127.0.0.1:41000 - - [27/Nov/2026:13:18:02] \"WSCONNECTING /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:41000 - - [27/Nov/2026:13:18:02] \"WSCONNECT /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:41002 - - [27/Nov/2026:13:18:04] \"WSCONNECTING /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:41002 - - [27/Nov/2026:13:18:04] \"WSCONNECT /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:41000 - - [27/Nov/2026:13:18:05] \"WSDISCONNECT /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:41002 - - [27/Nov/2026:13:18:09] \"WSDISCONNECT /ws/echo/lobby/\" - -\n",
+    );
+    let app = concat!(
+        "INFO 2026-11-27 13:18:02,890 consumers connected room=lobby\n",
+        "INFO 2026-11-27 13:18:04,410 consumers connected room=lobby\n",
+        "INFO 2026-11-27 13:18:05,927 consumers disconnected code=1006\n",
+        "INFO 2026-11-27 13:18:09,496 consumers disconnected code=1000\n",
+    );
+    let s = scan_files(&[("daphne.out.log", access), ("daphne.err.log", app)]);
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:41000"),
+        (Verdict::Degraded, vec!["close.abnormal"]),
+        "the session Daphne closed at :05 dropped"
+    );
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:41002"),
+        (Verdict::Healthy, vec![]),
+        "the session still open at :05 closed with 1000 at :09"
+    );
+}
+
+#[test]
+fn a_refused_handshakes_1006_goes_to_a_refusal_of_its_second_and_closes_in_the_order_written() {
+    // rt7: in one whole second Daphne refused one handshake and closed two sessions of
+    // one path; the application then wrote 1006 (the refusal's), 1000, 1006. Each goes to
+    // the next close Daphne wrote that second, a refused handshake first for a 1006 (a
+    // consumer that raised never logs its close, so the count of closes and lines may
+    // differ).
+    let access = concat!(
+        "127.0.0.1:42000 - - [27/Nov/2026:13:18:04] \"WSCONNECTING /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:42000 - - [27/Nov/2026:13:18:04] \"WSCONNECT /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:42002 - - [27/Nov/2026:13:18:06] \"WSCONNECTING /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:42002 - - [27/Nov/2026:13:18:06] \"WSCONNECT /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:42004 - - [27/Nov/2026:13:18:09] \"WSCONNECTING /ws/secure/\" - -\n",
+        "127.0.0.1:42004 - - [27/Nov/2026:13:18:09] \"WSREJECT /ws/secure/\" - -\n",
+        "127.0.0.1:42004 - - [27/Nov/2026:13:18:09] \"WSDISCONNECT /ws/secure/\" - -\n",
+        "127.0.0.1:42000 - - [27/Nov/2026:13:18:09] \"WSDISCONNECT /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:42002 - - [27/Nov/2026:13:18:09] \"WSDISCONNECT /ws/echo/lobby/\" - -\n",
+    );
+    let app = concat!(
+        "INFO 2026-11-27 13:18:04,240 consumers connected room=lobby\n",
+        "INFO 2026-11-27 13:18:06,300 consumers connected room=lobby\n",
+        "INFO 2026-11-27 13:18:09,494 consumers disconnected code=1006\n",
+        "INFO 2026-11-27 13:18:09,496 consumers disconnected code=1000\n",
+        "INFO 2026-11-27 13:18:09,811 consumers disconnected code=1006\n",
+    );
+    let s = scan_files(&[("daphne.out.log", access), ("daphne.err.log", app)]);
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:42000"),
+        (Verdict::Healthy, vec![])
+    );
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:42002"),
+        (Verdict::Degraded, vec!["close.abnormal"])
+    );
+    let refused = conn_of(&s, "127.0.0.1:42004");
+    assert_eq!(s.analysis.verdicts[refused], Verdict::Broken);
+    assert_eq!(
+        s.analysis.close_codes[refused],
+        Some(1006),
+        "the refusal's own 1006"
+    );
+}
+
+#[test]
+fn a_middleware_refusal_written_before_the_whole_second_refusal_joins_that_handshake() {
+    // rt7: the JWT middleware's `Invalid token … token=…` is written to the millisecond
+    // before Daphne's whole-second WSCONNECTING and WSREJECT of its second, and the
+    // application's 1006 just after it. Once that 1006 waited for Daphne's close of its
+    // second, the handshake's start was the 1006's millisecond, after the middleware
+    // line: the line stayed a fragment of its own (given only to a session begun by its
+    // time), and the handshake read as a bare 403 without its reason.
+    let token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo5fQ.c2lnbmF0dXJlLWJhZA";
+    let access =
+        "127.0.0.1:43000 - - [27/Nov/2026:13:18:05] \"WSCONNECTING /ws/echo/lobby/\" - -\n\
+         127.0.0.1:43000 - - [27/Nov/2026:13:18:05] \"WSCONNECT /ws/echo/lobby/\" - -\n\
+         127.0.0.1:43002 - - [27/Nov/2026:13:18:06] \"WSCONNECTING /ws/secure/\" - -\n\
+         127.0.0.1:43002 - - [27/Nov/2026:13:18:06] \"WSREJECT /ws/secure/\" - -\n\
+         127.0.0.1:43002 - - [27/Nov/2026:13:18:06] \"WSDISCONNECT /ws/secure/\" - -\n\
+         127.0.0.1:43000 - - [27/Nov/2026:13:18:12] \"WSDISCONNECT /ws/echo/lobby/\" - -\n";
+    let app = format!(
+        "INFO 2026-11-27 13:18:05,300 consumers connected room=lobby\n\
+         WARNING 2026-11-27 13:18:06,019 consumers Invalid token: Signature verification failed token={token} closing with code=4001\n\
+         INFO 2026-11-27 13:18:06,020 consumers disconnected code=1006\n\
+         INFO 2026-11-27 13:18:12,100 consumers disconnected code=1000\n"
+    );
+    let nginx = format!(
+        "127.0.0.1 - - [27/Nov/2026:13:18:06 +0000] \"GET /ws/secure/?token={token} HTTP/1.1\" 403 5 \"-\" \"client/1\"\n\
+         127.0.0.1 - - [27/Nov/2026:13:18:12 +0000] \"GET /ws/echo/lobby/ HTTP/1.1\" 101 40 \"-\" \"client/2\"\n"
+    );
+    let s = scan_files(&[
+        ("nginx-access.log", &nginx),
+        ("daphne.out.log", access),
+        ("daphne.err.log", &app),
+    ]);
+    let (verdict, rules) = verdict_of(&s, "127.0.0.1:43002");
+    assert_eq!(verdict, Verdict::Broken);
+    assert!(rules.contains(&"auth.token-invalid"), "{rules:?}");
+    assert_eq!(s.correlated.connections.len(), 2, "no fragment left over");
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:43000"),
+        (Verdict::Healthy, vec![])
+    );
+}

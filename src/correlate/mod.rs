@@ -1826,6 +1826,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         // hands disconnect() for a handshake never accepted; a 4003 is an accepted
         // session's own close).
         let a_1006 = closes_1006(e);
+        // A close line that follows nothing in particular (`disconnected code=1000`, any
+        // application's) goes to a session a whole-second server close just ended, one
+        // whose application logged no close yet: such closes are placed after the
+        // application's lines of their second (see `place_all`), so a session still open
+        // then is not the one that closed.
+        let generic = pat.after.is_empty();
         self.st
             .recent
             .iter()
@@ -1834,6 +1840,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 let cache = &self.st.caches[ci];
                 let closed_at = cache.closed_at.map(|(t, _)| t);
                 let refused = a_1006 && cache.answer == Some(false);
+                let coarse_close = cache.closed_at.is_some_and(|(_, coarse)| coarse);
                 self.st.conns[ci].closed
                     && (cache.closed_exact || refused)
                     && active_since(closed_at, since)
@@ -1841,16 +1848,37 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                     && self.compatible(ci, e)
                     && !self.has_pattern(ci, e)
                     && (refused
+                        || generic && coarse_close && !self.app_closed(ci)
                         || pat
                             .after
                             .iter()
                             .any(|&a| self.has(ci, PatternRef::new(usize::from(e.at.pack), a))))
             })
-            // Of closes in one whole second, the one written last above this line.
+            // Of closes in one whole second, the one written last above this line; when
+            // the server writes another log, the one it wrote first: both logs are
+            // written in the order the sessions ended.
+            //
+            // A refused handshake's 1006 is always logged (Channels hands disconnect() 1006
+            // for a handshake never accepted), a session's own close only when its
+            // consumer lived to run disconnect(): one that raised did not. So a 1006 goes
+            // to the second's refused handshakes first.
             .max_by_key(|&ci| {
                 let c = &self.st.conns[ci];
+                let cache = &self.st.caches[ci];
+                let refused = a_1006 && cache.answer == Some(false);
                 let above = c.closed_line.filter(|&(i, _)| i == e.input).map(|(_, r)| r);
-                (self.st.caches[ci].closed_at.map(|(t, _)| t), above, ci)
+                // (Only a close that named its session was written in its order.)
+                let first_written = c
+                    .closed_line
+                    .filter(|_| cache.closed_exact)
+                    .map(std::cmp::Reverse);
+                (
+                    cache.closed_at.map(|(t, _)| t),
+                    refused,
+                    above,
+                    first_written,
+                    ci,
+                )
             })
     }
 
@@ -2833,8 +2861,11 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
                 } else {
                     last <= t && last >= t - CDuration::seconds(2)
                 };
+                // (A whole-second line of the session counts from its second's start: the
+                // precise line that set its start may be written after the fragment.)
+                let began = x_conn.start.min(st.caches[x].first_coarse.or(x_conn.start));
                 let ok = fits
-                    && x_conn.start.zip(start).is_none_or(|(a, b)| a <= b)
+                    && began.zip(start).is_none_or(|(a, b)| a <= b)
                     && x_conn
                         .source
                         .as_ref()
@@ -3612,21 +3643,90 @@ fn place_all<S: Store + ?Sized>(
     least: usize,
 ) {
     let floors = time_floors(events, every);
+    let coarse = coarse_server_closes(b.set, b.store, events);
     let mut retiring = Retiring {
         least,
         ..Retiring::default()
     };
-    for i in 0..events.len() {
+    // Application closes held until the whole-second lines of their second are placed.
+    let mut held: Vec<usize> = Vec::new();
+    let mut held_second = None;
+    let mut i = 0;
+    while i < events.len() {
         if i > 0 && i % every == 0 {
             if let Some(floor) = floors[i / every] {
                 retiring.sweep(b, floor);
             }
         }
-        if let Some(ci) = b.push(i) {
+        let second = events[i].ts.map(|t| t.timestamp());
+        if !held.is_empty() && second != held_second {
+            for h in held.drain(..) {
+                if let Some(ci) = b.push(h) {
+                    retiring.note(b.st, ci);
+                }
+            }
+        }
+        // The line's events stay together (several patterns may match one line).
+        let end = (i + 1..events.len())
+            .find(|&j| events[j].record != events[i].record)
+            .unwrap_or(events.len());
+        // (A line an application pack's sequence also reads is placed by that sequence.)
+        let hold = second.is_some_and(|s| coarse.binary_search(&s).is_ok())
+            && (i..end).all(|j| closes_before_its_server(b, j));
+        for j in i..end {
+            if hold {
+                held.push(j);
+                held_second = second;
+            } else if let Some(ci) = b.push(j) {
+                retiring.note(b.st, ci);
+            }
+        }
+        i = end;
+    }
+    for h in held {
+        if let Some(ci) = b.push(h) {
             retiring.note(b.st, ci);
         }
     }
     b.place_deferred();
+}
+
+/// The seconds (sorted) in which a server wrote, in whole seconds, a line that ends a
+/// connection (Daphne's `WSDISCONNECT`).
+fn coarse_server_closes<S: Store + ?Sized>(set: &PackSet, store: &S, events: &[Event]) -> Vec<i64> {
+    let mut v: Vec<i64> = events
+        .iter()
+        .filter(|e| {
+            e.stage == Stage::Server && set.pattern(e.at).ends && store.origin(e.record).coarse
+        })
+        .filter_map(|e| e.ts.map(|t| t.timestamp()))
+        .collect();
+    v.dedup();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Event `ei` is an application's close (`disconnected code=1006`) that names no
+/// connection, user or path, written at a precise instant, and no step of a sequence
+/// (those go where their sequence waits for them). The server logs the socket's close before
+/// the application's disconnect() runs, but a server that writes whole seconds (Daphne's
+/// `WSDISCONNECT`) sorts after every precise line of its second: placed where it sorts,
+/// the application's close finds its session still open beside the others of its path
+/// and takes one of them. Placed after the second's whole-second lines, it goes to a
+/// session the server just closed, as under a server that logs precisely.
+fn closes_before_its_server<S: Store + ?Sized>(b: &Builder<'_, '_, S>, ei: usize) -> bool {
+    let e = b.ev(ei);
+    let pat = b.set.pattern(e.at);
+    let f = b.facts(e);
+    is_app_close(e)
+        && !b.rec(e.record).coarse
+        && !pat.repeats
+        && pat.after.is_empty()
+        && f.step.is_none()
+        && f.keys.is_empty()
+        && f.user.is_none()
+        && e.cap("path").is_none()
 }
 
 /// [`correlate`], looking every `every` events for finished connections to retire once

@@ -1578,3 +1578,38 @@ fn a_middleware_refusal_written_before_the_whole_second_refusal_joins_that_hands
         (Verdict::Healthy, vec![])
     );
 }
+
+#[test]
+fn a_middleware_line_never_joins_a_session_already_upgraded() {
+    // rt3 (gunicorn + UvicornWorker): `no token, rejecting connection` is written 30 ms
+    // after a room2 session was accepted, by the same worker, just above the 403 of the
+    // handshake it refused. Placed by time, the middleware line went to the upgraded
+    // session, which read as a refused token.
+    let log = concat!(
+        "[2026-11-27 03:07:20 +0000] [3716] [INFO] 127.0.0.1:0 - \"WebSocket /ws/echo/room2/\" [accepted]\n",
+        "[2026-11-27 03:07:20 +0000] [3716] [INFO] connection open\n",
+        "2026-11-27 03:07:20,001 INFO rtsite.consumers 3716 connected room=room2\n",
+        "2026-11-27 03:07:20,031 WARNING rtsite.consumers 3716 no token, rejecting connection\n",
+        "[2026-11-27 03:07:20 +0000] [3716] [INFO] 127.0.0.1:0 - \"WebSocket /ws/secure/\" 403\n",
+        "[2026-11-27 03:07:20 +0000] [3716] [INFO] connection rejected (403 Forbidden)\n",
+        "2026-11-27 03:07:20,032 INFO rtsite.consumers 3716 disconnected code=1006\n",
+        "2026-11-27 03:07:24,901 INFO rtsite.consumers 3716 disconnected code=1000\n",
+        "[2026-11-27 03:07:24 +0000] [3716] [INFO] connection closed\n",
+    );
+    let s = scan_files(&[("gunicorn.log", log)]);
+    let by_path = |p: &str| {
+        (0..s.correlated.connections.len())
+            .find(|&ci| s.correlated.connections[ci].path.as_deref() == Some(p))
+            .unwrap_or_else(|| panic!("no connection on {p}"))
+    };
+    let room = by_path("/ws/echo/room2/");
+    assert_eq!(
+        s.analysis.verdicts[room],
+        Verdict::Healthy,
+        "{:?}",
+        rules_of(&s, room)
+    );
+    let secure = by_path("/ws/secure/");
+    assert_eq!(s.analysis.verdicts[secure], Verdict::Broken);
+    assert_eq!(rules_of(&s, secure), ["auth.token-missing"]);
+}

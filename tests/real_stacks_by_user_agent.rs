@@ -76,10 +76,6 @@ fn uvicorn_workers_sessions_read_as_the_truth_says_but_the_known_ones() {
                 "the raise's traceback names nothing; no close is logged after it",
             ),
             (
-                "s03",
-                "an expired token's middleware line joins this token-less session",
-            ),
-            (
                 "s10",
                 "the raise's traceback names nothing; no close is logged after it",
             ),
@@ -94,10 +90,6 @@ fn uvicorn_workers_sessions_read_as_the_truth_says_but_the_known_ones() {
             (
                 "s13",
                 "cut at an 8 s read timeout, a length no idle rule takes",
-            ),
-            (
-                "s16",
-                "`no token, rejecting connection` is this application's own wording",
             ),
             (
                 "s23",
@@ -135,10 +127,6 @@ fn daphne_behind_combined_sessions_read_as_the_truth_says_but_the_known_ones() {
             (
                 "s14",
                 "silent past the 20 s cut: `combined` gives no length",
-            ),
-            (
-                "s20",
-                "`no token, rejecting connection` is this application's own wording",
             ),
             ("s47", "connected in the restart gap; named by the stop"),
         ],

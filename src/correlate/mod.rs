@@ -1771,8 +1771,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             // The one that logged most recently, not the one opened last: a coarse
             // access log may have opened several at once.
             let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
+            // The middleware runs on the handshake, before any answer: a session already
+            // upgraded when its line is placed is another client's.
+            let handshake = e.stage == Stage::Middleware;
             self.latest_where(|ci| {
                 self.live_for(ci, e, since)
+                    && !(handshake && self.st.caches[ci].answer == Some(true))
                     && (pat.repeats || !self.has_pattern(ci, e))
                     && self.takes_record(ci, ei)
             })

@@ -1613,3 +1613,34 @@ fn a_middleware_line_never_joins_a_session_already_upgraded() {
     assert_eq!(s.analysis.verdicts[secure], Verdict::Broken);
     assert_eq!(rules_of(&s, secure), ["auth.token-missing"]);
 }
+
+#[test]
+fn an_access_line_without_request_time_goes_to_a_session_holding_only_a_proxy_error_line() {
+    // rt7: two sessions on /ws/raise/ closed in one whole second; nginx's `combined` log
+    // (no `$request_time`) wrote a 101 for each, and its error log a `recv() failed` that
+    // joined one session by path. A session with any proxy line was taken as having its
+    // access line: one 101 was left a connection of its own.
+    let access = "127.0.0.1 - - [27/Nov/2026:13:18:06 +0000] \"GET /ws/raise/ HTTP/1.1\" 101 4 \"-\" \"rt7-client/008\"\n\
+        127.0.0.1 - - [27/Nov/2026:13:18:06 +0000] \"GET /ws/raise/ HTTP/1.1\" 101 4 \"-\" \"rt7-client/010\"\n";
+    let error = "2026/11/27 13:18:06 [error] 22626#22626: *15 recv() failed (104: Connection reset by peer) while proxying upgraded connection, client: 127.0.0.1, server: 127.0.0.1, request: \"GET /ws/raise/ HTTP/1.1\", upstream: \"http://127.0.0.1:18781/ws/raise/\", host: \"127.0.0.1:18780\"\n";
+    let daphne = "127.0.0.1:58414 - - [27/Nov/2026:13:18:04] \"WSCONNECTING /ws/raise/\" - -\n\
+        127.0.0.1:58414 - - [27/Nov/2026:13:18:04] \"WSCONNECT /ws/raise/\" - -\n\
+        127.0.0.1:58438 - - [27/Nov/2026:13:18:05] \"WSCONNECTING /ws/raise/\" - -\n\
+        127.0.0.1:58438 - - [27/Nov/2026:13:18:05] \"WSCONNECT /ws/raise/\" - -\n\
+        127.0.0.1:58414 - - [27/Nov/2026:13:18:06] \"WSDISCONNECT /ws/raise/\" - -\n\
+        127.0.0.1:58438 - - [27/Nov/2026:13:18:06] \"WSDISCONNECT /ws/raise/\" - -\n";
+    let s = scan_files(&[
+        ("nginx-access.log", access),
+        ("nginx-error.log", error),
+        ("daphne.log", daphne),
+    ]);
+    assert_eq!(s.correlated.connections.len(), 2, "one per session");
+    for client in ["127.0.0.1:58414", "127.0.0.1:58438"] {
+        let ci = conn_of(&s, client);
+        let has_101 = s.correlated.connections[ci]
+            .links
+            .iter()
+            .any(|l| s.events[l.event].cap("status") == Some("101"));
+        assert!(has_101, "{client} has its access line");
+    }
+}

@@ -121,10 +121,6 @@ fn daphne_behind_combined_sessions_read_as_the_truth_says_but_the_known_ones() {
                 "silent past the 20 s cut: `combined` gives no length",
             ),
             (
-                "s10",
-                "the raise's key-less exception went to another session",
-            ),
-            (
                 "s14",
                 "silent past the 20 s cut: `combined` gives no length",
             ),

@@ -2368,9 +2368,15 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         if deferred.is_empty() {
             return;
         }
-        // (path, close in ms, index) of the sessions only the server and application logged.
+        // (path, close in ms, index) of the sessions that have no access line of the proxy.
+        // An error line of it (`recv() failed` joined by path) is not the access line, in a
+        // session the server opened; one that started a fragment is no session.
+        let no_access_line = |b: &Self, x: usize| {
+            let cache = &b.st.caches[x];
+            cache.proxy_at().is_none() && (!cache.has_proxy || b.was_opened(x))
+        };
         let mut closes: BTreeSet<(Box<str>, i64, usize)> = (0..self.st.conns.len())
-            .filter(|&x| self.st.caches[x].has_server && !self.st.caches[x].has_proxy)
+            .filter(|&x| self.st.caches[x].has_server && no_access_line(self, x))
             .filter_map(|x| {
                 let (t, _) = self.st.caches[x].closed_at?;
                 Some((self.st.conns[x].path.clone()?, t.timestamp_millis(), x))
@@ -2434,7 +2440,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 .map(|(_, t, x)| ((t - at).abs(), *x))
                 .filter(|&(_, x)| {
                     // (One that an earlier held line joined by its start has its line.)
-                    !self.st.caches[x].has_proxy
+                    no_access_line(self, x)
                         && self.st.conns[x]
                             .start
                             .is_some_and(|s| s.timestamp_millis() <= at)

@@ -1644,3 +1644,56 @@ fn an_access_line_without_request_time_goes_to_a_session_holding_only_a_proxy_er
         assert!(has_101, "{client} has its access line");
     }
 }
+
+#[test]
+fn a_silent_drop_at_a_round_idle_timeout_is_named_without_request_time() {
+    // rt7: nginx's stock `combined` log has no `$request_time`, so the idle rules of the
+    // nginx pack never saw how long a session lasted: sessions cut at a 20 s
+    // proxy_read_timeout read as a bare 1006. Daphne's lines and nginx's give the length
+    // to the second; a session that sent more, or closed cleanly, is not called cut.
+    let scan = |bytes: u32, code: u32, cut_at: &str| {
+        let access = format!(
+            "127.0.0.1 - - [27/Nov/2026:13:{cut_at} +0000] \"GET /ws/idle/quiet/ HTTP/1.1\" 101 {bytes} \"-\" \"client/3\"\n"
+        );
+        let daphne = format!(
+            "127.0.0.1:58366 - - [27/Nov/2026:13:18:03] \"WSCONNECTING /ws/idle/quiet/\" - -\n\
+             127.0.0.1:58366 - - [27/Nov/2026:13:18:03] \"WSCONNECT /ws/idle/quiet/\" - -\n\
+             127.0.0.1:58366 - - [27/Nov/2026:13:{cut_at}] \"WSDISCONNECT /ws/idle/quiet/\" - -\n"
+        );
+        let app = format!(
+            "INFO 2026-11-27 13:18:03,243 consumers connected room=quiet\n\
+             INFO 2026-11-27 13:{cut_at},249 consumers disconnected code={code}\n"
+        );
+        let s = scan_files(&[
+            ("nginx-access.log", &access),
+            ("daphne.out.log", &daphne),
+            ("daphne.err.log", &app),
+        ]);
+        verdict_of(&s, "127.0.0.1:58366")
+    };
+    assert_eq!(
+        scan(0, 1006, "18:23"),
+        (Verdict::Degraded, vec!["close.idle-timeout"]),
+        "silent, dropped after 20 s"
+    );
+    assert_eq!(
+        scan(0, 1006, "19:03"),
+        (Verdict::Degraded, vec!["close.idle-timeout"]),
+        "the default 60 s"
+    );
+    assert_eq!(
+        scan(0, 1006, "18:29"),
+        (Verdict::Degraded, vec!["close.abnormal"]),
+        "26 s is no timeout anyone sets"
+    );
+    assert_eq!(
+        scan(4096, 1006, "18:23"),
+        (Verdict::Degraded, vec!["close.abnormal"]),
+        "a session that carried data was not idle"
+    );
+    assert_eq!(
+        scan(0, 1000, "18:23"),
+        (Verdict::Healthy, vec![]),
+        "a clean close is the client's"
+    );
+}

@@ -6,6 +6,7 @@
 //!                                                                     (or the connection ended);
 //!                                                                     else the connection is open
 //!            ─► JWT claims of captured tokens: exp before the start → auth.token-expired
+//!            ─► a silent 1006 that lasted a round idle timeout, no request_time → close.idle-timeout
 //! all events ─► count rules (N seen sharing a capture within W)     → one finding, many connections
 //! global     ─► process lifecycle rules                             → finding + connections open then
 //! ```
@@ -238,8 +239,8 @@ pub struct ConnectionFindings {
 pub struct Found<'s> {
     /// Catalog rule id.
     pub rule: &'static str,
-    /// The pack rule that fired (its pack's number and the rule); `None` for the JWT
-    /// check, which is logweave's own.
+    /// The pack rule that fired (its pack's number and the rule); `None` for logweave's
+    /// own checks (the JWT's `exp`, an idle cut without `$request_time`).
     pub source: Option<(usize, &'s Rule)>,
     /// The event that proves it; its captures fill the placeholders.
     pub first: usize,
@@ -274,6 +275,24 @@ impl Found<'_> {
                 Some(e),
                 Some(conn),
             ),
+            None if self.rule == "close.idle-timeout" => {
+                let span =
+                    e.ts.zip(conn.start)
+                        .map_or(0, |(t, s)| (t - s).num_seconds());
+                Finding {
+                    rule: self.rule,
+                    severity: Severity::Warning,
+                    pack: "builtin".into(),
+                    connections: vec![ci],
+                    diagnosis: format!(
+                        "The WebSocket on {} dropped (1006) after about {span} s with next to nothing sent by the server, a round number of seconds an idle timeout is set to (nginx's proxy_read_timeout, 60 s by default, or a load balancer's): it was cut for silence.",
+                        conn.path.as_deref().unwrap_or("its path")
+                    ),
+                    hint: "Send application-level pings more often than that timeout, or raise the timeout that cut it: proxy_read_timeout for the /ws/ location, or the idle timeout of a load balancer in front of nginx. (nginx's `combined` log has no $request_time: add it to the log_format to see each session's length.)".into(),
+                    evidence: self.evidence(),
+                    ts: self.ts,
+                }
+            }
             None => {
                 let claims = e.cap("token").and_then(jwt::claims).unwrap_or_default();
                 let exp = claims.exp.unwrap_or_default();
@@ -457,6 +476,9 @@ pub fn connection_found<'s, 'e>(
     if let Some(f) = jwt_found(conn, &evs, exp) {
         out.found.push(f);
     }
+    if let Some(f) = idle_found(conn, &evs) {
+        out.found.push(f);
+    }
     out
 }
 
@@ -498,6 +520,46 @@ fn pattern_masks(evs: &[(usize, &Event)]) -> Vec<(usize, Present)> {
         packs[at].1.note(usize::from(e.at.pattern));
     }
     packs
+}
+
+/// Idle timeouts a proxy or load balancer is set to: nginx's `proxy_read_timeout`
+/// (60 s by default) and the round numbers people set it to, Heroku's 55 s,
+/// Cloudflare's 100 s, Azure's 240 s, AWS NLB's 350 s (as `nginx.ws-101-idle-set` lists).
+const IDLE_TIMEOUTS_S: &[i64] = &[
+    15, 20, 30, 45, 55, 60, 75, 90, 100, 120, 180, 240, 300, 350, 600, 900, 1200, 1800, 3600,
+];
+
+/// A session cut for silence behind nginx's stock `combined` log, which writes no
+/// `$request_time`: the proxy sent it next to nothing (a 101 of under 1 kB), the
+/// application saw it drop (`1006`, never a clean `1000`/`1001`), and from its first
+/// line to the proxy's access line, written when it ended, it lasted one of the
+/// [`IDLE_TIMEOUTS_S`] within a second (whole-second times). The drop alone reads
+/// `close.abnormal`; this names why, and is asked only when that is what the
+/// connection already shows.
+fn idle_found(conn: &Connection, evs: &[(usize, &Event)]) -> Option<Found<'static>> {
+    let codes = || evs.iter().filter_map(|(_, e)| e.cap("code"));
+    if !codes().any(|c| c == "1006") || codes().any(|c| c == "1000" || c == "1001") {
+        return None;
+    }
+    let &(i, e) = evs.iter().find(|(_, e)| {
+        e.stage == crate::pattern::Stage::Proxy
+            && e.cap("status") == Some("101")
+            && e.cap("request_time").is_none()
+            && e.cap("bytes")
+                .and_then(|b| b.parse::<u64>().ok())
+                .is_some_and(|b| b < 1024)
+    })?;
+    let span_ms = (e.ts? - conn.start?).num_milliseconds();
+    IDLE_TIMEOUTS_S
+        .iter()
+        .any(|&t| (span_ms - t * 1000).abs() <= 1000)
+        .then_some(Found {
+            rule: "close.idle-timeout",
+            source: None,
+            first: i,
+            last: None,
+            ts: e.ts,
+        })
 }
 
 /// A token whose `exp` is before the connection started had expired.

@@ -1697,3 +1697,37 @@ fn a_silent_drop_at_a_round_idle_timeout_is_named_without_request_time() {
         "a clean close is the client's"
     );
 }
+
+#[test]
+fn a_session_begun_in_the_stops_second_after_the_stop_began_is_the_restarted_servers() {
+    // rt7: supervisord restarted Daphne (`waiting for daphne to stop` at :52.776,
+    // `stopped:` at :53.099, the new Daphne listening at :53.487); a client connected
+    // at :53 in Daphne's whole seconds, to the new server. Its start (:53.000) is before
+    // the stop line, so it read as cut by the restart.
+    let supervisord = "2026-11-27 13:18:52,776 INFO waiting for daphne to stop\n\
+        2026-11-27 13:18:53,099 INFO stopped: daphne (exit status 0)\n\
+        2026-11-27 13:18:53,103 INFO spawned: 'daphne' with pid 31044\n";
+    let err = "2026-11-27 13:18:52,777 INFO     Killed 1 pending application instances\n\
+        2026-11-27 13:18:53,487 INFO     Listening on TCP address 127.0.0.1:18781\n";
+    let out = "127.0.0.1:59564 - - [27/Nov/2026:13:18:50] \"WSCONNECTING /ws/echo/room2/\" - -\n\
+        127.0.0.1:59564 - - [27/Nov/2026:13:18:50] \"WSCONNECT /ws/echo/room2/\" - -\n\
+        127.0.0.1:59564 - - [27/Nov/2026:13:18:52] \"WSDISCONNECT /ws/echo/room2/\" - -\n\
+        127.0.0.1:49772 - - [27/Nov/2026:13:18:53] \"WSCONNECTING /ws/echo/room2/\" - -\n\
+        127.0.0.1:49772 - - [27/Nov/2026:13:18:53] \"WSCONNECT /ws/echo/room2/\" - -\n\
+        127.0.0.1:49772 - - [27/Nov/2026:13:18:55] \"WSDISCONNECT /ws/echo/room2/\" - -\n";
+    let s = scan_files(&[
+        ("daphne.out.log", out),
+        ("daphne.err.log", err),
+        ("supervisord.log", supervisord),
+    ]);
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:59564"),
+        (Verdict::Degraded, vec!["server.restart"]),
+        "open when the stop began"
+    );
+    assert_eq!(
+        verdict_of(&s, "127.0.0.1:49772"),
+        (Verdict::Healthy, vec![]),
+        "began after the stop began"
+    );
+}

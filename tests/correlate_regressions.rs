@@ -1497,21 +1497,21 @@ fn an_application_close_in_the_second_of_daphnes_whole_second_close_is_that_sess
 
 #[test]
 fn a_refused_handshakes_1006_goes_to_a_refusal_of_its_second_and_closes_in_the_order_written() {
-    // rt7: in one whole second Daphne refused one handshake and closed two sessions of
-    // one path; the application then wrote 1006 (the refusal's), 1000, 1006. Each goes to
-    // the next close Daphne wrote that second, a refused handshake first for a 1006 (a
-    // consumer that raised never logs its close, so the count of closes and lines may
-    // differ).
+    // rt7: in one whole second Daphne closed two sessions of one path and refused a
+    // handshake; the application then wrote 1006 (the refusal's), 1000, 1006. A 1006 goes
+    // to a refused handshake of the second first (a consumer that raised never logs its
+    // close, so closes and close lines need not pair one to one), the others to the
+    // closes in the order Daphne wrote them.
     let access = concat!(
         "127.0.0.1:42000 - - [27/Nov/2026:13:18:04] \"WSCONNECTING /ws/echo/lobby/\" - -\n",
         "127.0.0.1:42000 - - [27/Nov/2026:13:18:04] \"WSCONNECT /ws/echo/lobby/\" - -\n",
         "127.0.0.1:42002 - - [27/Nov/2026:13:18:06] \"WSCONNECTING /ws/echo/lobby/\" - -\n",
         "127.0.0.1:42002 - - [27/Nov/2026:13:18:06] \"WSCONNECT /ws/echo/lobby/\" - -\n",
         "127.0.0.1:42004 - - [27/Nov/2026:13:18:09] \"WSCONNECTING /ws/secure/\" - -\n",
-        "127.0.0.1:42004 - - [27/Nov/2026:13:18:09] \"WSREJECT /ws/secure/\" - -\n",
-        "127.0.0.1:42004 - - [27/Nov/2026:13:18:09] \"WSDISCONNECT /ws/secure/\" - -\n",
         "127.0.0.1:42000 - - [27/Nov/2026:13:18:09] \"WSDISCONNECT /ws/echo/lobby/\" - -\n",
         "127.0.0.1:42002 - - [27/Nov/2026:13:18:09] \"WSDISCONNECT /ws/echo/lobby/\" - -\n",
+        "127.0.0.1:42004 - - [27/Nov/2026:13:18:09] \"WSREJECT /ws/secure/\" - -\n",
+        "127.0.0.1:42004 - - [27/Nov/2026:13:18:09] \"WSDISCONNECT /ws/secure/\" - -\n",
     );
     let app = concat!(
         "INFO 2026-11-27 13:18:04,240 consumers connected room=lobby\n",

@@ -317,6 +317,9 @@ struct Cache {
     /// When that answer's line was written (for a whole-second line, the start of its
     /// second).
     answered_at: Option<DateTime<Utc>>,
+    /// The input of that answer's line: a line of the same input placed after it was
+    /// written below it.
+    answered_in: Option<u32>,
 }
 
 /// The part of a [`Cache`] a connection fills only when its lines say so (a consumer, a
@@ -1273,6 +1276,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 cache.answer = f.answer;
                 cache.answered_precisely = cache.answer.is_some() && !r.coarse;
                 cache.answered_at = e.ts.filter(|_| cache.answer.is_some());
+                cache.answered_in = cache.answer.map(|_| e.input);
             }
             if e.stage == Stage::Server && f.answer == Some(false) {
                 if let Some(t) = e.ts {
@@ -1771,12 +1775,19 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             // The one that logged most recently, not the one opened last: a coarse
             // access log may have opened several at once.
             let since = earliest(e.ts, CDuration::milliseconds(KEYLESS_WINDOW_MS));
-            // The middleware runs on the handshake, before any answer: a session already
-            // upgraded when its line is placed is another client's.
-            let handshake = e.stage == Stage::Middleware;
+            // The middleware runs on the handshake, before any answer: a session upgraded
+            // by a line written above this one, or a second or more before it, is another
+            // client's. (Within a second, from another input, the order is not known: a
+            // journal may stamp the application's stderr after the server's stdout.)
+            let upgraded_before = |ci: usize| {
+                let c = &self.st.caches[ci];
+                e.stage == Stage::Middleware
+                    && c.answer == Some(true)
+                    && (c.answered_in == Some(e.input) || c.answered_a_second_before(e.ts))
+            };
             self.latest_where(|ci| {
                 self.live_for(ci, e, since)
-                    && !(handshake && self.st.caches[ci].answer == Some(true))
+                    && !upgraded_before(ci)
                     && (pat.repeats || !self.has_pattern(ci, e))
                     && self.takes_record(ci, ei)
             })
@@ -1809,14 +1820,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     }
 
     /// For the application's own close line (`Disconnected with code 1000`, a pattern
-    /// with a `code` capture that follows others): the servers log the socket's close
-    /// first (Daphne's WSDISCONNECT, uvicorn's `connection closed`) and only then run the
-    /// consumer's disconnect(), so the connection whose close was logged last, moments
-    /// ago, and that has a line this one follows, is its owner, before any still open.
-    /// Only a close that named its connection counts (a key-less one may sit on the
-    /// wrong connection itself), or the server's refusal of a handshake for a 1006: the
-    /// latest close of the window wins, so a session that dropped and closed after a
-    /// refusal takes its own 1006.
+    /// with a `code` capture): the servers log the socket's close first (Daphne's
+    /// WSDISCONNECT, uvicorn's `connection closed`) and only then run the consumer's
+    /// disconnect(), so the connection whose close was logged last, moments ago, is its
+    /// owner, before any still open: one that has a line this one follows, or, for a
+    /// pattern that follows nothing in particular, one a whole-second close ended whose
+    /// application logged no close yet. Only a close that named its connection counts (a
+    /// key-less one may sit on the wrong connection itself), or the server's refusal of a
+    /// handshake for a 1006: the latest close of the window wins, so a session that
+    /// dropped and closed after a refusal takes its own 1006. Closes of one whole second
+    /// go to a refused handshake first for a 1006, then in the order they were written.
     fn just_closed(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
         let pat = self.set.pattern(e.at);
@@ -1832,9 +1845,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let a_1006 = closes_1006(e);
         // A close line that follows nothing in particular (`disconnected code=1000`, any
         // application's) goes to a session a whole-second server close just ended, one
-        // whose application logged no close yet: such closes are placed after the
-        // application's lines of their second (see `place_all`), so a session still open
-        // then is not the one that closed.
+        // whose application logged no close yet: `scan` places such lines after the
+        // whole-second closes of their second (see `place_all`), and `watch` reads them
+        // after the server's close, as they were written.
         let generic = pat.after.is_empty();
         self.st
             .recent
@@ -1871,11 +1884,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 let cache = &self.st.caches[ci];
                 let refused = a_1006 && cache.answer == Some(false);
                 let above = c.closed_line.filter(|&(i, _)| i == e.input).map(|(_, r)| r);
-                // (Only a close that named its session was written in its order.)
+                // (Only a close that named its session was written in its order. Records
+                // are numbered in merged order, so the number orders them across inputs.)
                 let first_written = c
                     .closed_line
                     .filter(|_| cache.closed_exact)
-                    .map(std::cmp::Reverse);
+                    .map(|(_, r)| std::cmp::Reverse(r));
                 (
                     cache.closed_at.map(|(t, _)| t),
                     refused,
@@ -2357,7 +2371,8 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// line does not say when it began. Placed as it comes, it took the connection on
     /// its path that started in its second, another client's, and opened one of its own
     /// beside a long session, which then took that session's key-less close lines. Held
-    /// to the end, it joins the session on its path, with no proxy line of its own,
+    /// to the end, it joins the session on its path, with no access line of the proxy
+    /// (an error line of it may have joined a session the server opened by path),
     /// answered as the line says, that the server closed nearest the line's time within
     /// two seconds (two as near leave it alone, unless as many lines saying that answer
     /// wait for that second), and the proxy's error lines of its request come with it;
@@ -2807,8 +2822,9 @@ impl Retiring {
         let mut queue = std::mem::take(&mut self.queue);
         queue.retain(|&ci| {
             let cache = &st.caches[ci];
-            let done =
-                !cache.in_recent && cache.has_proxy && st.conns[ci].end.is_some_and(|e| e < before);
+            let done = !cache.in_recent
+                && cache.proxy_at().is_some()
+                && st.conns[ci].end.is_some_and(|e| e < before);
             if done {
                 st.retire(ci);
             }
@@ -3661,15 +3677,19 @@ fn place_all<S: Store + ?Sized>(
     // Application closes held until the whole-second lines of their second are placed.
     let mut held: Vec<usize> = Vec::new();
     let mut held_second = None;
+    let mut next_sweep = every;
     let mut i = 0;
     while i < events.len() {
-        if i > 0 && i % every == 0 {
+        // (Lines are placed whole: the look comes at the first line at or past each mark.)
+        if i >= next_sweep {
             if let Some(floor) = floors[i / every] {
                 retiring.sweep(b, floor);
             }
+            next_sweep = (i / every + 1) * every;
         }
         let second = events[i].ts.map(|t| t.timestamp());
-        if !held.is_empty() && second != held_second {
+        // (A line without a time, of an input that has none, does not end the second.)
+        if !held.is_empty() && second.is_some() && second != held_second {
             for h in held.drain(..) {
                 if let Some(ci) = b.push(h) {
                     retiring.note(b.st, ci);
@@ -3680,9 +3700,17 @@ fn place_all<S: Store + ?Sized>(
         let end = (i + 1..events.len())
             .find(|&j| events[j].record != events[i].record)
             .unwrap_or(events.len());
-        // (A line an application pack's sequence also reads is placed by that sequence.)
-        let hold = second.is_some_and(|s| coarse.binary_search(&s).is_ok())
-            && (i..end).all(|j| closes_before_its_server(b, j));
+        // Only a whole-second close of another input sorts after the line it precedes: in
+        // one input the lines keep the order they were written in. (A line an application
+        // pack's sequence also reads is placed by that sequence.)
+        let input = events[i].input;
+        let hold = second.is_some_and(|s| {
+            let from = coarse.partition_point(|&(t, _)| t < s);
+            coarse[from..]
+                .iter()
+                .take_while(|&&(t, _)| t == s)
+                .any(|&(_, other)| other != input)
+        }) && (i..end).all(|j| closes_before_its_server(b, j));
         for j in i..end {
             if hold {
                 held.push(j);
@@ -3701,17 +3729,25 @@ fn place_all<S: Store + ?Sized>(
     b.place_deferred();
 }
 
-/// The seconds (sorted) in which a server wrote, in whole seconds, a line that ends a
-/// connection (Daphne's `WSDISCONNECT`).
-fn coarse_server_closes<S: Store + ?Sized>(set: &PackSet, store: &S, events: &[Event]) -> Vec<i64> {
-    let mut v: Vec<i64> = events
+/// (second, input) of every line (sorted, once each) on which a server wrote, in whole
+/// seconds, the close of a connection it names by an id (Daphne's `WSDISCONNECT` with the
+/// client's port): the closes an application's close line may wait for
+/// ([`closes_before_its_server`]).
+fn coarse_server_closes<S: Store + ?Sized>(
+    set: &PackSet,
+    store: &S,
+    events: &[Event],
+) -> Vec<(i64, u32)> {
+    let mut v: Vec<(i64, u32)> = events
         .iter()
         .filter(|e| {
-            e.stage == Stage::Server && set.pattern(e.at).ends && store.origin(e.record).coarse
+            e.stage == Stage::Server && set.pattern(e.at).ends && {
+                let origin = store.origin(e.record);
+                origin.coarse && !Facts::of(set, e, origin).keys.is_empty()
+            }
         })
-        .filter_map(|e| e.ts.map(|t| t.timestamp()))
+        .filter_map(|e| e.ts.map(|t| (t.timestamp(), e.input)))
         .collect();
-    v.dedup();
     v.sort_unstable();
     v.dedup();
     v
@@ -3728,15 +3764,16 @@ fn coarse_server_closes<S: Store + ?Sized>(set: &PackSet, store: &S, events: &[E
 fn closes_before_its_server<S: Store + ?Sized>(b: &Builder<'_, '_, S>, ei: usize) -> bool {
     let e = b.ev(ei);
     let pat = b.set.pattern(e.at);
-    let f = b.facts(e);
-    is_app_close(e)
+    // (The cheap tests first: reading the line's facts decodes a token.)
+    let cheap = is_app_close(e)
         && !b.rec(e.record).coarse
         && !pat.repeats
         && pat.after.is_empty()
-        && f.step.is_none()
-        && f.keys.is_empty()
-        && f.user.is_none()
-        && e.cap("path").is_none()
+        && e.cap("path").is_none();
+    cheap && {
+        let f = b.facts(e);
+        f.step.is_none() && f.keys.is_empty() && f.user.is_none()
+    }
 }
 
 /// [`correlate`], looking every `every` events for finished connections to retire once

@@ -572,7 +572,7 @@ pub struct State {
     opened: usize,
     /// Where the event being placed went.
     landed: Option<usize>,
-    /// Per input, the last line of the last record placed, and its connection.
+    /// Per input, the last line of the record placed furthest down, and its connection.
     last_in_input: BTreeMap<u32, (u64, usize)>,
     /// The time of the latest start line ([`crate::pattern::When::restarted`]'s `seen`)
     /// of each server's pack in each input, by host: a session that began before it had
@@ -1228,7 +1228,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let user = f.user.as_deref();
         self.st.record_conn = Some((e.record, ci));
         self.st.landed = Some(ci);
-        self.st.last_in_input.insert(r.input, (r.lines.1, ci));
+        // (Forward only: `scan` places an application's held close after lines written
+        // below it.)
+        let last = self
+            .st
+            .last_in_input
+            .entry(r.input)
+            .or_insert((r.lines.1, ci));
+        if r.lines.1 >= last.0 {
+            *last = (r.lines.1, ci);
+        }
         let users_before;
         {
             let step = f.step;

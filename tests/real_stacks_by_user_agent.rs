@@ -113,10 +113,6 @@ fn uvicorn_workers_sessions_read_as_the_truth_says_but_the_known_ones() {
                 "s36",
                 "a handshake 500 with Redis down: uvicorn writes no access line for it",
             ),
-            (
-                "s59",
-                "accepted after the restart, its untimed line borrows a time before the stop",
-            ),
         ],
     );
 }

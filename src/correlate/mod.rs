@@ -304,9 +304,8 @@ struct Cache {
     /// Whether the request line of its proxy or server that first showed the query
     /// string carried a token ([`Facts::request_token`]).
     request_token: Option<bool>,
-    /// Its earliest line written in whole seconds, and its earliest precise one.
-    first_coarse: Option<DateTime<Utc>>,
-    first_precise: Option<DateTime<Utc>>,
+    /// What its lines said so far of when it began.
+    start: StartClues,
     /// How its handshake was answered, by the first line that says: upgraded (101) or
     /// refused (an HTTP error).
     answer: Option<bool>,
@@ -1320,22 +1319,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 cache.has_server = true;
             }
         }
-        let coarse_ts = r.coarse;
         let c = &mut self.st.conns[ci];
         short(&mut c.links).push(Link::new(ei, key, exact));
-        // A whole-second time says only "somewhere in that second": when a precise line
-        // of the same second exists, the connection started at the earliest precise one.
         {
             let cache = &mut self.st.caches[ci];
-            let slot = if coarse_ts {
-                &mut cache.first_coarse
-            } else {
-                &mut cache.first_precise
-            };
-            if let Some(t) = began_at(e, cache.has_server) {
-                *slot = Some(slot.map_or(t, |s| s.min(t)));
-            }
-            c.start = start_from(cache.first_coarse, cache.first_precise);
+            cache.start.note(e, r.coarse, cache.has_server);
+            c.start = cache.start.start();
         }
         if e.ts.is_some() && e.ts > c.end {
             c.end = e.ts;
@@ -2896,11 +2885,8 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
                 } else {
                     last <= t && last >= t - CDuration::seconds(2)
                 };
-                // (A whole-second line of the session counts from its second's start: the
-                // precise line that set its start may be written after the fragment.)
-                let began = x_conn.start.min(st.caches[x].first_coarse.or(x_conn.start));
                 let ok = fits
-                    && began.zip(start).is_none_or(|(a, b)| a <= b)
+                    && x_conn.start.zip(start).is_none_or(|(a, b)| a <= b)
                     && x_conn
                         .source
                         .as_ref()
@@ -3241,17 +3227,47 @@ fn began_at(e: &Event, has_server: bool) -> Option<DateTime<Utc>> {
     }
 }
 
-/// A connection's start from when its earliest whole-second line and its earliest
-/// precise line say it began: a whole-second time says only "somewhere in that second",
-/// so when a precise line of the same second exists, it started at that one.
-fn start_from(
-    first_coarse: Option<DateTime<Utc>>,
-    first_precise: Option<DateTime<Utc>>,
-) -> Option<DateTime<Utc>> {
-    match (first_coarse, first_precise) {
-        (Some(a), Some(b)) if a.timestamp() < b.timestamp() => Some(a),
-        (_, Some(b)) => Some(b),
-        (a, None) => a,
+/// What a connection's lines say of when it began: its earliest line written in whole
+/// seconds (only "somewhere in that second"), its earliest precise line, and its
+/// application's earliest close line (`disconnected code=1006`), which comes last
+/// however precise its time: it only bounds the start (`scan` places it after the
+/// whole-second lines of its second, and it must not move the start of a session they
+/// opened to its millisecond).
+#[derive(Clone, Copy, Debug, Default)]
+struct StartClues {
+    coarse: Option<DateTime<Utc>>,
+    precise: Option<DateTime<Utc>>,
+    close: Option<DateTime<Utc>>,
+}
+
+impl StartClues {
+    /// Takes line `e` (`coarse`: written in whole seconds) of a connection that has lines
+    /// other than the proxy's when `has_server` ([`began_at`]).
+    fn note(&mut self, e: &Event, coarse: bool, has_server: bool) {
+        let slot = if coarse {
+            &mut self.coarse
+        } else if is_app_close(e) {
+            &mut self.close
+        } else {
+            &mut self.precise
+        };
+        if let Some(t) = began_at(e, has_server) {
+            *slot = Some(slot.map_or(t, |s| s.min(t)));
+        }
+    }
+
+    /// The start: when a precise line of the earliest whole-second line's second exists,
+    /// the connection started at the earliest precise one; never after its close.
+    fn start(&self) -> Option<DateTime<Utc>> {
+        let opened = match (self.coarse, self.precise) {
+            (Some(a), Some(b)) if a.timestamp() < b.timestamp() => Some(a),
+            (_, Some(b)) => Some(b),
+            (a, None) => a,
+        };
+        match (opened, self.close) {
+            (Some(s), Some(c)) => Some(s.min(c)),
+            (s, c) => s.or(c),
+        }
     }
 }
 
@@ -3273,23 +3289,16 @@ fn take_record_links<S: Store + ?Sized>(
 }
 
 /// Sets connection `y`'s start and end from its lines, by the rules its lines set them
-/// by as they came ([`began_at`], [`start_from`]): after lines were moved in or out.
+/// by as they came ([`StartClues`]): after lines were moved in or out.
 fn set_span<S: Store + ?Sized>(st: &mut State, store: &S, y: usize) {
     let c = &mut st.conns[y];
     let events = || c.links.iter().map(|k| store.event(k.event));
     let has_server = events().any(|e| e.stage != Stage::Proxy);
-    let (mut first_coarse, mut first_precise) = (None, None);
+    let mut clues = StartClues::default();
     for e in events() {
-        let slot = if store.origin(e.record).coarse {
-            &mut first_coarse
-        } else {
-            &mut first_precise
-        };
-        if let Some(t) = began_at(e, has_server) {
-            *slot = Some(slot.map_or(t, |s: DateTime<Utc>| s.min(t)));
-        }
+        clues.note(e, store.origin(e.record).coarse, has_server);
     }
-    c.start = start_from(first_coarse, first_precise);
+    c.start = clues.start();
     c.end = events().filter_map(|e| e.ts).max();
 }
 

@@ -1025,16 +1025,10 @@ pub fn served_at_stop(
     // A server that is stopping accepts no connection (Daphne and uvicorn close their
     // listening socket first): one that began after the stop's first line is the
     // restarted server's, though its whole-second start falls in the stop's second,
-    // unless its own process wrote the stop line (see `stopped_itself`). Only a start
-    // whose whole second is after that line counts: a whole-second acceptance and a
-    // precise line later in its second (its application's close) start it at the
-    // precise one.
+    // unless its own process wrote the stop line (see `stopped_itself`).
     let stopped_itself = writer.is_some() && c.process() == writer;
-    let began_while_stopping = !stopped_itself
-        && episode.is_some()
-        && c.start
-            .and_then(|s| DateTime::from_timestamp(s.timestamp(), 0))
-            .is_some_and(|s| s > from);
+    let began_while_stopping =
+        !stopped_itself && episode.is_some() && c.start.is_some_and(|s| s > from);
     let open = c.start.is_some_and(|s| s <= t)
         && !began_while_stopping
         && (!c.ended() || c.end.is_none_or(|end| end >= from - CDuration::seconds(1)))

@@ -2077,7 +2077,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     fn long_session(&self, ei: usize, path: Option<&str>) -> Option<usize> {
         let e = self.ev(ei);
         let pat = self.set.pattern(e.at);
-        let app_close = is_app_close(e) && pat.reads("code") && !pat.repeats && path.is_none();
+        let app_close = writes_close_code(self.set, e) && path.is_none();
         if !(pat.ends || app_close) || e.stage == Stage::Proxy {
             return None;
         }
@@ -2792,6 +2792,13 @@ struct Retiring {
 }
 
 impl Retiring {
+    /// Places event `ei` and notes the connection it went to.
+    fn place<S: Store + ?Sized>(&mut self, b: &mut Builder<'_, '_, S>, ei: usize) {
+        if let Some(ci) = b.push(ei) {
+            self.note(b.st, ci);
+        }
+    }
+
     /// Connection `ci` just took a line: queued once it is closed.
     fn note(&mut self, st: &State, ci: usize) {
         if !st.conns[ci].closed {
@@ -3138,6 +3145,13 @@ fn closed_cleanly<S: Store + ?Sized>(st: &State, store: &S, x: usize, t: DateTim
 /// with a close code, which its disconnect handler writes.
 fn is_app_close(e: &Event) -> bool {
     e.stage == Stage::Consumer && e.cap("code").is_some()
+}
+
+/// Line `e` is the application's close with the code it wrote (`disconnected
+/// code=1000`: its pattern reads the code, not sets it), once per session.
+fn writes_close_code(set: &PackSet, e: &Event) -> bool {
+    let pat = set.pattern(e.at);
+    is_app_close(e) && pat.reads("code") && !pat.repeats
 }
 
 /// The server refused connection `x`'s handshake with 403 (Daphne's WSREJECT, uvicorn's
@@ -3709,15 +3723,11 @@ fn place_all<S: Store + ?Sized>(
         // (A line without a time, of an input that has none, does not end the second.)
         if !held.is_empty() && second.is_some() && second != held_second {
             for h in held.drain(..) {
-                if let Some(ci) = b.push(h) {
-                    retiring.note(b.st, ci);
-                }
+                retiring.place(b, h);
             }
         }
         // The line's events stay together (several patterns may match one line).
-        let end = (i + 1..events.len())
-            .find(|&j| events[j].record != events[i].record)
-            .unwrap_or(events.len());
+        let end = i + b.record_events(i).count();
         // Only a whole-second close of another input sorts after the line it precedes: in
         // one input the lines keep the order they were written in. (A line an application
         // pack's sequence also reads is placed by that sequence.)
@@ -3733,16 +3743,14 @@ fn place_all<S: Store + ?Sized>(
             if hold {
                 held.push(j);
                 held_second = second;
-            } else if let Some(ci) = b.push(j) {
-                retiring.note(b.st, ci);
+            } else {
+                retiring.place(b, j);
             }
         }
         i = end;
     }
     for h in held {
-        if let Some(ci) = b.push(h) {
-            retiring.note(b.st, ci);
-        }
+        retiring.place(b, h);
     }
     b.place_deferred();
 }
@@ -3761,7 +3769,7 @@ fn coarse_server_closes<S: Store + ?Sized>(
         .filter(|e| {
             e.stage == Stage::Server && set.pattern(e.at).ends && {
                 let origin = store.origin(e.record);
-                origin.coarse && !Facts::of(set, e, origin).keys.is_empty()
+                origin.coarse && !exact_keys(e, &origin).is_empty()
             }
         })
         .filter_map(|e| e.ts.map(|t| (t.timestamp(), e.input)))
@@ -3781,17 +3789,15 @@ fn coarse_server_closes<S: Store + ?Sized>(
 /// session the server just closed, as under a server that logs precisely.
 fn closes_before_its_server<S: Store + ?Sized>(b: &Builder<'_, '_, S>, ei: usize) -> bool {
     let e = b.ev(ei);
-    let pat = b.set.pattern(e.at);
-    // (The cheap tests first: reading the line's facts decodes a token.)
-    let cheap = is_app_close(e)
-        && !b.rec(e.record).coarse
-        && !pat.repeats
-        && pat.after.is_empty()
-        && e.cap("path").is_none();
-    cheap && {
-        let f = b.facts(e);
-        f.step.is_none() && f.keys.is_empty() && f.user.is_none()
-    }
+    let origin = b.rec(e.record);
+    // (The ids last: reading them allocates.)
+    writes_close_code(b.set, e)
+        && !origin.coarse
+        && b.set.pattern(e.at).after.is_empty()
+        && b.set.step_of(e.at).is_none()
+        && e.cap("path").is_none()
+        && user_of(e).is_none()
+        && exact_keys(e, &origin).is_empty()
 }
 
 /// [`correlate`], looking every `every` events for finished connections to retire once

@@ -419,3 +419,92 @@ fn gunicorn_session_ended_by_nginx() -> Vec<InputSpec> {
         .map(|f| InputSpec::from_arg(dir.join(f).to_str().unwrap()))
         .collect()
 }
+
+#[test]
+fn a_users_sessions_with_tokens_of_their_own_are_not_named_by_another_tokens_storm() {
+    // A real Daphne stack behind nginx (`tests/data/real-stack-daphne-combined`): user 7
+    // reconnected eleven times in 7 s with one token, and in the same minute had four
+    // healthy sessions with tokens of their own. Daphne's storm counts by user, so all
+    // fifteen were named as the loop.
+    let tok = |exp: u32| {
+        use base64::Engine;
+        let b64 = |s: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            b64(r#"{"alg":"HS256","typ":"JWT"}"#.into()),
+            b64(format!(r#"{{"user_id":7,"exp":{exp}}}"#))
+        )
+    };
+    let (mut nginx, mut daphne, mut django) = (String::new(), String::new(), String::new());
+    // (port, start second, end second and millisecond, token, user agent)
+    let mut sessions = vec![
+        (59001, 4, (7, 709), tok(1795789082), 7),
+        (59002, 10, (16, 559), tok(1795789082), 21),
+        (59003, 50, (52, 100), tok(1795789130), 44),
+        (59004, 56, (59, 419), tok(1795789136), 49),
+    ];
+    for k in 0..11 {
+        sessions.push((
+            59100 + k,
+            40 + k / 2,
+            (41 + k / 2, 185),
+            tok(1795789120),
+            30 + k,
+        ));
+    }
+    sessions.sort_by_key(|s| (s.1, s.0));
+    for (port, start, (end, ms), token, ua) in &sessions {
+        let at = |s: u32| format!("27/Nov/2026:13:18:{s:02}");
+        daphne += &format!(
+            "127.0.0.1:{port} - - [{}] \"WSCONNECTING /ws/secure/\" - -\n",
+            at(*start)
+        );
+        daphne += &format!(
+            "127.0.0.1:{port} - - [{}] \"WSCONNECT /ws/secure/\" - -\n",
+            at(*start)
+        );
+        django += &format!("INFO 2026-11-27 13:18:{start:02},500 consumers connected user_id=7\n");
+        django +=
+            &format!("INFO 2026-11-27 13:18:{end:02},{ms:03} consumers disconnected code=1000\n");
+        daphne += &format!(
+            "127.0.0.1:{port} - - [{}] \"WSDISCONNECT /ws/secure/\" - -\n",
+            at(*end)
+        );
+        nginx += &format!(
+            "127.0.0.1 - - [{} +0000] \"GET /ws/secure/?token={token} HTTP/1.1\" 101 16 \"-\" \"rt7-client/{ua:03}\"\n",
+            at(*end)
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut specs = Vec::new();
+    for (name, text) in [
+        ("nginx-access.log", &nginx),
+        ("daphne.out.log", &daphne),
+        ("daphne.err.log", &django),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        specs.push(InputSpec::from_arg(p.to_str().unwrap()));
+    }
+    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    let storms: Vec<_> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == "client.reconnect-storm")
+        .collect();
+    assert_eq!(storms.len(), 1, "{storms:#?}");
+    // The connections it names are the eleven that carried the loop's token.
+    let loop_token = tok(1795789120);
+    let named: Vec<bool> = storms[0]
+        .connections
+        .iter()
+        .map(|&ci| {
+            s.correlated.connections[ci]
+                .links
+                .iter()
+                .any(|l| s.events[l.event].cap("token") == Some(loop_token.as_str()))
+        })
+        .collect();
+    assert_eq!(named, vec![true; 11], "{:?}", storms[0].connections);
+}

@@ -118,18 +118,6 @@ fn uvicorn_workers_sessions_read_as_the_truth_says_but_the_known_ones() {
 }
 
 #[test]
-fn daphne_behind_combined_sessions_read_as_the_truth_says_but_the_known_ones() {
-    let storm = "healthy, but one of user 7's 15 handshakes in the storm's 60 s: named by it";
-    check(
-        "real-stack-daphne-combined",
-        &[
-            ("s07", storm),
-            ("s21", storm),
-            (
-                "s44",
-                "cut by the restart, and one of user 7's handshakes in the storm's 60 s",
-            ),
-            ("s49", storm),
-        ],
-    );
+fn daphne_behind_combined_sessions_read_as_the_truth_says() {
+    check("real-stack-daphne-combined", &[]);
 }

@@ -155,36 +155,58 @@ fn num(e: &Event, name: &str) -> Option<u32> {
 }
 
 /// The group a `count` rule counts `e` in: the `by` capture, else that field of its
-/// connection; `None` when neither says (the line is not counted).
-pub(crate) fn count_key(rule: &Rule, e: &Event, conn: Option<&Connection>) -> Option<String> {
-    count_key_str(rule, e, conn).map(Cow::into_owned)
+/// connection; `None` when neither says (the line is not counted). `token` is the token
+/// its connection's handshake carried ([`connection_token`]), when known.
+pub(crate) fn count_key(
+    rule: &Rule,
+    e: &Event,
+    conn: Option<&Connection>,
+    token: Option<&str>,
+) -> Option<String> {
+    count_key_str(rule, e, conn, token).map(Cow::into_owned)
+}
+
+/// The token of a connection's handshake: the first of its lines that captured one (nginx's
+/// access line, `?token=`, or a middleware's `Token found:`).
+pub(crate) fn connection_token<'a>(
+    c: &Connection,
+    event: &impl Fn(usize) -> &'a Event,
+) -> Option<&'a str> {
+    c.links.iter().find_map(|l| event(l.event).cap("token"))
 }
 
 /// [`count_key`], borrowed from the event or the connection when `by` names one capture:
 /// a scan groups every event a count rule sees at once, and a copy of each key (a JWT per
-/// nginx access line) made its peak. Several names make one key of their values.
+/// nginx access line) made its peak. Several names make one key of their values; a name
+/// written with a `?` (`token?`) is left out of the key when neither the line nor its
+/// connection gives it, where any other such name leaves the line uncounted.
 fn count_key_str<'a>(
     rule: &Rule,
     e: &'a Event,
     conn: Option<&'a Connection>,
+    token: Option<&'a str>,
 ) -> Option<Cow<'a, str>> {
     let one = |by: &str| -> Option<&'a str> {
-        e.cap(by).or_else(|| {
-            conn.and_then(|c| match by {
+        e.cap(by).or_else(|| match by {
+            "token" => token,
+            _ => conn.and_then(|c| match by {
                 "client_ip" => c.client_ip.as_deref(),
                 "user" | "user_id" => c.user.as_deref(),
                 "path" => c.path.as_deref(),
                 _ => None,
-            })
+            }),
         })
     };
     match &rule.when.by[..] {
         [] => Some(Cow::Borrowed("")),
-        [by] => one(by).map(Cow::Borrowed),
+        [by] if !by.ends_with('?') => one(by).map(Cow::Borrowed),
         names => {
             let mut key = String::new();
             for by in names {
-                key.push_str(one(by)?);
+                match by.strip_suffix('?') {
+                    Some(name) => key.push_str(one(name).unwrap_or_default()),
+                    None => key.push_str(one(by)?),
+                }
                 key.push('\u{1f}');
             }
             Some(Cow::Owned(key))
@@ -653,6 +675,11 @@ impl Eval<'_> {
                 let window = CDuration::from_std(w).unwrap_or(CDuration::zero());
                 let owner = &owner;
                 let mut groups: BTreeMap<Cow<str>, Vec<usize>> = BTreeMap::new();
+                let reads_token = rule
+                    .when
+                    .by
+                    .iter()
+                    .any(|b| b.trim_end_matches('?') == "token");
                 for (i, e) in self.events.iter().enumerate() {
                     if usize::from(e.at.pack) != pi
                         || !rule.when.seen.contains(&usize::from(e.at.pattern))
@@ -662,7 +689,10 @@ impl Eval<'_> {
                         continue;
                     }
                     let conn = owner_of(owner, i).map(|ci| &self.corr.connections[ci]);
-                    let Some(key) = count_key_str(rule, e, conn) else {
+                    let token = conn
+                        .filter(|_| reads_token)
+                        .and_then(|c| connection_token(c, &|i| &self.events[i]));
+                    let Some(key) = count_key_str(rule, e, conn, token) else {
                         continue;
                     };
                     groups.entry(key).or_default().push(i);

@@ -905,7 +905,17 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let conn = landed.map(|ci| self.state.connection(ci));
-            let Some(key) = sequence::count_key(rule, e, conn) else {
+            // (The connection's token, as far as its lines have come: nginx writes its
+            // access line, which carries it, when the session is over.)
+            let token = conn
+                .filter(|_| {
+                    rule.when
+                        .by
+                        .iter()
+                        .any(|b| b.trim_end_matches('?') == "token")
+                })
+                .and_then(|c| sequence::connection_token(c, &|i| self.store.event(i)));
+            let Some(key) = sequence::count_key(rule, e, conn, token) else {
                 continue;
             };
             let window = CDuration::from_std(w).unwrap_or(CDuration::zero());

@@ -13,15 +13,16 @@ const DIR: &str = "tests/data/real-stack-daphne-debug-json";
 
 /// Sessions whose verdict is still wrong, with why: the test fails when one of them
 /// comes right (take it off) or another goes wrong.
-const KNOWN_WRONG: &[(&str, &str)] = &[
-    // Its `Exception inside application` names no one and Daphne closed it with the
-    // others of its second.
-    ("s15", "consumer exception not joined"),
-];
+const KNOWN_WRONG: &[(&str, &str)] = &[];
 
 fn scan() -> pipeline::Scan {
+    pipeline::scan(&specs(), &Options::default(), PackSet::load(&[]).unwrap())
+}
+
+/// The stack's logs, proxy first, as its README lists them.
+fn specs() -> Vec<InputSpec> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(DIR);
-    let specs: Vec<InputSpec> = [
+    [
         "nginx-access.log.1.gz",
         "nginx-access.log",
         "nginx-error.log",
@@ -32,8 +33,36 @@ fn scan() -> pipeline::Scan {
     ]
     .iter()
     .map(|f| InputSpec::from_arg(dir.join(f).to_str().unwrap()))
-    .collect();
-    pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
+    .collect()
+}
+
+/// Each connection as a person reads it: its span, verdict, rules and lines (by input
+/// name and line number).
+fn told(s: &pipeline::Scan) -> Vec<String> {
+    let names: Vec<&str> = s.ingested.inputs.iter().map(|i| i.name.as_str()).collect();
+    (0..s.correlated.connections.len())
+        .map(|ci| {
+            let c = &s.correlated.connections[ci];
+            let mut rules: Vec<&str> = s.analysis.by_connection[ci]
+                .iter()
+                .map(|&fi| s.analysis.findings[fi].rule)
+                .collect();
+            rules.sort();
+            let lines: Vec<String> = c
+                .links
+                .iter()
+                .map(|l| {
+                    let e = &s.events[l.event];
+                    let r = &s.ingested.records[e.record];
+                    format!("{}:{}", names[e.input as usize], r.line)
+                })
+                .collect();
+            format!(
+                "{:?} {:?} {:?} {:?} {rules:?} {lines:?}",
+                c.start, c.end, c.client, s.analysis.verdicts[ci]
+            )
+        })
+        .collect()
 }
 
 fn truth() -> Vec<serde_json::Value> {
@@ -105,8 +134,9 @@ fn a_connection_that_gave_up_its_first_line_starts_at_its_own_first_line() {
     // `failing WebSocket opening handshake` (05:09:57.879), which the scan then gave to
     // the connection naming its client. Its start was set again as the earliest time
     // of the lines left, Daphne's access log's whole second (05:09:58): its own lines
-    // say 05:09:58.984, by the rule its lines set it by as they came (a whole second
-    // gives way to a precise line of that second).
+    // say 05:09:58.983 (Daphne's `Upgraded connection ['127.0.0.1', 44156]`), by the rule
+    // its lines set it by as they came (a whole second gives way to a precise line of
+    // that second).
     let s = scan();
     let c = s
         .correlated
@@ -116,7 +146,7 @@ fn a_connection_that_gave_up_its_first_line_starts_at_its_own_first_line() {
         .expect("its connection");
     assert_eq!(
         c.start.map(|t| t.to_rfc3339()),
-        Some("2026-11-27T05:09:58.984+00:00".to_string())
+        Some("2026-11-27T05:09:58.983+00:00".to_string())
     );
 }
 
@@ -147,4 +177,31 @@ fn the_sessions_nginx_cut_at_a_proxy_read_timeout_of_15_s_read_as_idle_timeouts(
             .collect();
         assert_eq!(rules, ["close.idle-timeout"], "{}", t["sid"]);
     }
+}
+
+#[test]
+fn the_order_the_inputs_are_named_in_changes_nothing_but_their_list() {
+    // Lines of two inputs with the same time were merged and placed in the order the
+    // inputs were named: named proxy first, as this stack's README lists them, s15's
+    // `Exception inside application` went to no connection and 127.0.0.1:44156 lost
+    // Daphne's `Upgraded connection` line; named the other way, both were right.
+    let given = specs();
+    let mut backwards = given.clone();
+    backwards.reverse();
+    let opts = Options::default();
+    let a = pipeline::scan(&given, &opts, PackSet::load(&[]).unwrap());
+    let b = pipeline::scan(&backwards, &opts, PackSet::load(&[]).unwrap());
+    assert_eq!(told(&a), told(&b));
+    // The report still lists the inputs as they were named.
+    let names = |s: &pipeline::Scan| -> Vec<String> {
+        s.ingested.inputs.iter().map(|i| i.name.clone()).collect()
+    };
+    assert_eq!(
+        names(&a),
+        given.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        names(&b),
+        backwards.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+    );
 }

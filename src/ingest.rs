@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
 use rayon::prelude::*;
 
 use crate::assemble::{detect, Assembler, Detection, Filter, InputStats};
@@ -123,6 +123,10 @@ pub enum YearSource {
     Mtime,
     /// Today (stdin has no mtime).
     Today,
+    /// The year the lines' own times write inside a year-less envelope (a journal's
+    /// `Jan 07 11:57:24 host gunicorn[1]: [2019-01-07 11:57:24 +0000] ...` saved to a
+    /// file years later): see [`year_written`].
+    Written,
 }
 
 impl YearSource {
@@ -132,6 +136,7 @@ impl YearSource {
             YearSource::Flag => "--year",
             YearSource::Mtime => "the file's modification time",
             YearSource::Today => "today's date",
+            YearSource::Written => "the year its lines' own times write",
         }
     }
 }
@@ -484,7 +489,6 @@ fn read_sifted(
     };
     report.compression = opened.compression;
     let (ctx, year_source) = time_ctx(opts, opened.mtime);
-    report.year_source = year_source;
 
     let mut sample: Vec<(Vec<u8>, input::LineMeta)> = Vec::new();
     let mut buf = Vec::new();
@@ -514,6 +518,11 @@ fn read_sifted(
             detect(&refs, &ctx)
         }
     };
+    let (ctx, year_source) = match year_written(index, det, &ctx, &sample) {
+        Some(moved) if opts.year.is_none() => (moved, YearSource::Written),
+        _ => (ctx, year_source),
+    };
+    report.year_source = year_source;
     let mut asm = Assembler::new(index, det, ctx);
     if let Some(f) = &opts.keep {
         asm.skip_unless(f.clone());
@@ -598,6 +607,65 @@ fn read_sifted(
         sifted.records.reverse();
     }
     (report, sifted)
+}
+
+/// The time context of an input whose envelope writes no year, moved to the year its
+/// lines' own times write, when they write one that the envelope's guess (from the
+/// file's modification time) misses: a journal excerpt saved years after it was written
+/// (`Jan 07 11:57:24 host gunicorn[1]: [2019-01-07 11:57:24 +0000] ...`) would otherwise
+/// be read in the year it was saved, and a token's `exp` judged against that. Decided
+/// once from the first lines, by most of those whose application time writes a year and
+/// falls within a day of the envelope's (the same month and day, zones aside), so that
+/// every line of the input moves together.
+fn year_written(
+    index: u32,
+    det: Detection,
+    ctx: &TimeCtx,
+    sample: &[(Vec<u8>, input::LineMeta)],
+) -> Option<TimeCtx> {
+    let mut probe = Assembler::new(index, det, ctx.clone());
+    for (n, (bytes, meta)) in sample.iter().enumerate() {
+        probe.push(n as u64 + 1, bytes, *meta);
+    }
+    let mut votes: Vec<(i32, usize)> = Vec::new();
+    let mut told = 0;
+    for r in &probe.finish().records {
+        let (Some(env), Some(app)) = (r.ts, r.app.as_ref().and_then(|a| a.ts)) else {
+            continue;
+        };
+        if !env.note.contains(crate::record::TsNote::YEAR)
+            || app.note.contains(crate::record::TsNote::YEAR)
+        {
+            continue;
+        }
+        told += 1;
+        let shift = app.utc.year() - env.utc.year();
+        let moved = env
+            .utc
+            .with_year(app.utc.year())
+            .is_some_and(|m| (m - app.utc).num_hours().abs() <= 26);
+        if shift != 0 && moved {
+            match votes.iter_mut().find(|(y, _)| *y == shift) {
+                Some((_, n)) => *n += 1,
+                None => votes.push((shift, 1)),
+            }
+        }
+    }
+    let (shift, n) = votes.into_iter().max_by_key(|&(y, n)| (n, -y.abs()))?;
+    if 2 * n <= told {
+        return None;
+    }
+    let reference = ctx
+        .reference
+        .with_year(ctx.reference.year() + shift)
+        .or_else(|| {
+            // 29 February, in a year without one.
+            (ctx.reference - chrono::Days::new(1)).with_year(ctx.reference.year() + shift)
+        })?;
+    Some(TimeCtx {
+        reference,
+        ..ctx.clone()
+    })
 }
 
 /// Reads lines into `asm` up to the next multiple of [`SIFT_LINES`]: `Ok(false)` at the

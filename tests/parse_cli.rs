@@ -700,3 +700,41 @@ fn a_logfmt_record_inside_an_envelope_without_a_time_gives_the_record_its_time_a
     assert_eq!(recs[0]["level"], "error");
     assert_eq!(recs[0]["message"], "Exception inside application: boom");
 }
+
+#[test]
+fn a_journal_excerpt_saved_years_later_takes_the_year_its_lines_write() {
+    // uvicorn#244: `journalctl` output pasted from 2019 and read in 2026 came out in 2026
+    // (the file's modification time): a token's `exp` would be judged seven years late.
+    // The application's own times write 2019; the systemd line between them moves too.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("journal.log");
+    std::fs::write(
+        &p,
+        "Jan 07 11:57:24 makerlog gunicorn[19800]: [2019-01-07 11:57:24 +0000] [19806] [INFO] None - \"WebSocket /notifications/\" [accepted]\n\
+         Jan 07 11:57:30 makerlog systemd[1]: Started gunicorn daemon.\n\
+         Jan 07 11:57:31 makerlog gunicorn[19800]: [2019-01-07 11:57:31 +0000] [19806] [INFO] None - \"WebSocket /notifications/\" [accepted]\n",
+    )
+    .unwrap();
+    let (code, recs, _) = parse(&[p.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let ts: Vec<&str> = recs.iter().map(|r| r["ts"].as_str().unwrap()).collect();
+    assert_eq!(
+        ts,
+        [
+            "2019-01-07T11:57:24Z",
+            "2019-01-07T11:57:30Z",
+            "2019-01-07T11:57:31Z"
+        ]
+    );
+    let note = recs[1]["ts_note"].as_str().unwrap();
+    assert!(note.contains("lines' own times"), "{note}");
+    // Lines whose own times agree with the file's year, or write none, keep its year.
+    let q = dir.path().join("now.log");
+    std::fs::write(
+        &q,
+        "Jan 07 11:57:30 makerlog systemd[1]: Started gunicorn daemon.\n",
+    )
+    .unwrap();
+    let (_, recs, _) = parse(&[q.to_str().unwrap()]);
+    assert!(!recs[0]["ts"].as_str().unwrap().starts_with("2019"));
+}

@@ -494,6 +494,31 @@ pub struct Assembler {
     /// registry order: listed once, as a file without an envelope tries them all on every
     /// line.
     fallback: Vec<&'static dyn Format>,
+    /// Spaces before every line of a log pasted indented ([`pasted_indent`]): cut off
+    /// each line that has them.
+    indent: usize,
+}
+
+/// The spaces every non-blank one of `lines` starts with, when all of them start with
+/// some: a log pasted into a document or an issue indented as a block (Markdown's four
+/// spaces, an RST literal block, a quote). Read as they are, its lines begin as
+/// continuation lines do, and the whole log became one traceback. A log's own lines start
+/// at their first byte; a traceback's indented lines follow a line that does not. Tabs are
+/// no paste's: a report that indents with them (Sentry's, frames under their exception)
+/// means its indentation.
+pub fn pasted_indent<'a>(lines: impl Iterator<Item = &'a [u8]>) -> usize {
+    let mut least: Option<usize> = None;
+    for l in lines {
+        if l.iter().all(|b| matches!(b, b' ' | b'\t')) {
+            continue;
+        }
+        let blanks = l.iter().take_while(|&&b| b == b' ').count();
+        least = Some(least.map_or(blanks, |m| m.min(blanks)));
+        if least == Some(0) {
+            return 0;
+        }
+    }
+    least.unwrap_or(0)
 }
 
 impl Assembler {
@@ -518,6 +543,7 @@ impl Assembler {
             spare: Vec::new(),
             texts: Vec::new(),
             clean: 0..0,
+            indent: 0,
             fallback: format::registry()
                 .iter()
                 .copied()
@@ -558,8 +584,19 @@ impl Assembler {
         &self.stats
     }
 
+    /// Cuts `n` spaces off the start of every line that has them ([`pasted_indent`]).
+    pub fn dedent(&mut self, n: usize) {
+        self.indent = n;
+    }
+
     /// Feeds the next physical line (without its terminator), numbered from 1.
     pub fn push(&mut self, line_no: u64, bytes: &[u8], meta: LineMeta) {
+        let bytes = match bytes.get(..self.indent) {
+            Some(head) if self.indent > 0 && head.iter().all(|&b| b == b' ') => {
+                &bytes[self.indent..]
+            }
+            _ => bytes,
+        };
         match std::str::from_utf8(bytes) {
             Ok(s) => self.push_text(line_no, Cow::Borrowed(s), meta, false),
             Err(_) => self.push_text(line_no, String::from_utf8_lossy(bytes), meta, true),

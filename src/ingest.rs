@@ -503,6 +503,7 @@ fn read_sifted(
             }
         }
     }
+    let indent = crate::assemble::pasted_indent(sample.iter().map(|(b, _)| b.as_slice()));
     let det = match opts.format {
         Some(f) => Detection {
             envelope: None,
@@ -512,18 +513,19 @@ fn read_sifted(
         None => {
             let texts: Vec<String> = sample
                 .iter()
-                .map(|(b, _)| String::from_utf8_lossy(b).into_owned())
+                .map(|(b, _)| String::from_utf8_lossy(b.get(indent..).unwrap_or(b)).into_owned())
                 .collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             detect(&refs, &ctx)
         }
     };
-    let (ctx, year_source) = match year_written(index, det, &ctx, &sample) {
+    let (ctx, year_source) = match year_written(index, det, indent, &ctx, &sample) {
         Some(moved) if opts.year.is_none() => (moved, YearSource::Written),
         _ => (ctx, year_source),
     };
     report.year_source = year_source;
     let mut asm = Assembler::new(index, det, ctx);
+    asm.dedent(indent);
     if let Some(f) = &opts.keep {
         asm.skip_unless(f.clone());
         if let Some(finder) = &opts.keep_finder {
@@ -620,10 +622,12 @@ fn read_sifted(
 fn year_written(
     index: u32,
     det: Detection,
+    indent: usize,
     ctx: &TimeCtx,
     sample: &[(Vec<u8>, input::LineMeta)],
 ) -> Option<TimeCtx> {
     let mut probe = Assembler::new(index, det, ctx.clone());
+    probe.dedent(indent);
     for (n, (bytes, meta)) in sample.iter().enumerate() {
         probe.push(n as u64 + 1, bytes, *meta);
     }

@@ -610,3 +610,36 @@ fn a_request_time_too_long_for_a_clock_is_no_session_length_and_no_panic() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+#[test]
+fn a_log_pasted_indented_has_the_common_spaces_cut_and_reads_as_usual() {
+    // Every line quoted with four spaces (Markdown, RST): each began as a traceback's
+    // continuation does and the whole log was one record.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("pasted.log");
+    std::fs::write(
+        &p,
+        "    127.0.0.1:42906 - - [07/Apr/2019:00:31:20] \"WSCONNECTING /ws/notifications/\" - -\n\
+         \n    127.0.0.1:42906 - - [07/Apr/2019:00:31:20] \"WSCONNECT /ws/notifications/\" - -\n\
+         \x20   127.0.0.1:42906 - - [07/Apr/2019:00:31:28] \"WSDISCONNECT /ws/notifications/\" - -\n",
+    )
+    .unwrap();
+    let o = run(&["parse", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let recs = records(&o);
+    assert_eq!(recs.len(), 3);
+    for r in &recs {
+        assert_eq!(r["format"], "daphne-access", "{r}");
+        assert!(
+            r["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("127.0.0.1:42906"),
+            "{r}"
+        );
+    }
+    let o = run(&["scan", "-o", "json", p.to_str().unwrap()]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["connections"], 1, "{v}");
+    assert_eq!(v["connections"][0]["verdict"], "healthy", "{v}");
+}

@@ -508,3 +508,67 @@ fn a_users_sessions_with_tokens_of_their_own_are_not_named_by_another_tokens_sto
         .collect();
     assert_eq!(named, vec![true; 11], "{:?}", storms[0].connections);
 }
+
+/// Scans one file of `tests/data`.
+fn scan_data(name: &str) -> pipeline::Scan {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+    pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
+}
+
+/// Each connection as (client, path, verdict, rules).
+fn verdicts(s: &pipeline::Scan) -> Vec<String> {
+    (0..s.correlated.connections.len())
+        .map(|ci| {
+            let c = &s.correlated.connections[ci];
+            let rules: Vec<&str> = s.analysis.by_connection[ci]
+                .iter()
+                .map(|&fi| s.analysis.findings[fi].rule)
+                .collect();
+            format!(
+                "{} {} {:?} {rules:?}",
+                c.client.as_deref().unwrap_or("-"),
+                c.path.as_deref().unwrap_or("-"),
+                s.analysis.verdicts[ci]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_log_pasted_indented_is_read_as_its_lines_not_as_one_traceback() {
+    // litestar#3980: uvicorn's log quoted with five spaces before every line. Each line
+    // began as a traceback's continuation does, the 31 lines made one record, one of seven
+    // refused handshakes was found, and uvicorn's first start read as a restart.
+    let s = scan_data("litestar-3980-uvicorn-403-pasted-indented.log");
+    let v = verdicts(&s);
+    assert_eq!(v.len(), 7, "{v:#?}");
+    for c in &v {
+        assert!(c.ends_with(r#"Broken ["handshake.rejected"]"#), "{v:#?}");
+    }
+    assert!(
+        s.analysis
+            .findings
+            .iter()
+            .all(|f| f.rule != "server.restart"),
+        "{:?}",
+        s.analysis.findings
+    );
+}
+
+#[test]
+fn fastapis_cli_log_reads_its_websockets() {
+    // litestar#3980 again, under `fastapi dev`: Rich right-aligns the level (`INFO   msg`,
+    // which left the message starting with blanks, a continuation line) and takes uvicorn's
+    // `[accepted]` for markup, so an accepted handshake's line ends at its quote.
+    let s = scan_data("litestar-3980-fastapi-cli-rich.log");
+    assert_eq!(
+        verdicts(&s),
+        [
+            "127.0.0.1:56490 /notebooks/notebook1/ws Healthy []",
+            "127.0.0.1:48906 /notebooks/notebook2/ws Open []"
+        ]
+    );
+}

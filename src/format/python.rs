@@ -880,6 +880,12 @@ fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         std_level(&b[s..we])?;
         if we < b.len() {
             ms = padded_start(b, s, we);
+            // A column wider than `%(levelname)-8s` (FastAPI's CLI: `INFO   msg`, the
+            // level right-aligned): the message starts at its first word, or it would
+            // read as a continuation line.
+            while b.get(ms) == Some(&b' ') {
+                ms += 1;
+            }
         }
     }
     // Django's `verbose`: `{levelname} {asctime} {module} {process:d} {thread:d}

@@ -159,6 +159,8 @@ pub struct InputReport {
     /// What a person should know although reading went on: lines cut at the length
     /// limit, a file that shrank while it was read. Each names the input.
     pub warnings: Vec<String>,
+    /// The latest time of any of its lines (kept or not): how far the input goes.
+    pub latest: Option<DateTime<Utc>>,
 }
 
 /// All inputs, read and merged.
@@ -467,6 +469,7 @@ fn read_sifted(
         year_source: YearSource::Today,
         error: None,
         warnings: Vec::new(),
+        latest: None,
     };
     // What a progress display counts of an input that ends early (it could not be
     // opened, or failed half-way) is counted at its end all the same: the bar's total
@@ -598,6 +601,7 @@ fn read_sifted(
         sieve.push(r);
     }
     report.format = det.name(sieve.most_common_format());
+    report.latest = sieve.latest;
     report.stats = done.stats;
     let reversed = sieve.is_reversed();
     let mut sifted = Sifted {
@@ -721,6 +725,8 @@ struct Sieve<'m> {
     want_next: bool,
     formats: Vec<(&'static str, usize)>,
     last_ts: Option<DateTime<Utc>>,
+    /// The latest time of any record.
+    latest: Option<DateTime<Utc>>,
     down: usize,
     up: usize,
     /// The host names of the records kept, one copy each.
@@ -760,6 +766,7 @@ impl<'m> Sieve<'m> {
             want_next: false,
             formats: Vec::new(),
             last_ts: None,
+            latest: None,
             down: 0,
             up: 0,
             hosts: BTreeSet::new(),
@@ -786,6 +793,7 @@ impl<'m> Sieve<'m> {
                 _ => {}
             }
             self.last_ts = Some(t);
+            self.latest = self.latest.max(Some(t));
         }
         if let Some(mut matched) = matched {
             let r = if self.marker.is_some() {

@@ -210,7 +210,8 @@ fn analyse_with(mut ingested: Ingested, packs: PackSet, redact: bool) -> Scan {
         .filter_map(|r| r.ts.map(|t| t.utc))
         .max()
         .max(ingested.dropped_latest);
-    let analysis = sequence::evaluate(&packs, &events, &correlated, now);
+    let latest: Vec<_> = ingested.inputs.iter().map(|i| i.latest).collect();
+    let analysis = sequence::evaluate_by_input(&packs, &events, &correlated, now, &latest);
     Scan {
         ingested,
         packs,

@@ -6,6 +6,18 @@ use logweave::input::InputSpec;
 use logweave::pattern::PackSet;
 use logweave::pipeline;
 
+/// Scans each text, written to a file of its name, with the built-in packs.
+fn scan_files(files: &[(&str, &str)]) -> pipeline::Scan {
+    let dir = tempfile::tempdir().unwrap();
+    let mut specs = Vec::new();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        specs.push(InputSpec::from_arg(p.to_str().unwrap()));
+    }
+    pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
+}
+
 /// Scans `text`, written to a file called `name`, with the built-in packs.
 fn scan_text(name: &str, text: &str) -> pipeline::Scan {
     let dir = tempfile::tempdir().unwrap();
@@ -475,18 +487,11 @@ fn a_users_sessions_with_tokens_of_their_own_are_not_named_by_another_tokens_sto
             at(*end)
         );
     }
-    let dir = tempfile::tempdir().unwrap();
-    let mut specs = Vec::new();
-    for (name, text) in [
+    let s = scan_files(&[
         ("nginx-access.log", &nginx),
         ("daphne.out.log", &daphne),
         ("daphne.err.log", &django),
-    ] {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        specs.push(InputSpec::from_arg(p.to_str().unwrap()));
-    }
-    let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
+    ]);
     let storms: Vec<_> = s
         .analysis
         .findings
@@ -570,5 +575,37 @@ fn fastapis_cli_log_reads_its_websockets() {
             "127.0.0.1:56490 /notebooks/notebook1/ws Healthy []",
             "127.0.0.1:48906 /notebooks/notebook2/ws Open []"
         ]
+    );
+}
+
+#[test]
+fn a_handshake_an_excerpt_of_daphnes_log_ends_on_did_not_time_out_because_another_log_goes_on() {
+    // A `tail -5` of Daphne's log ending on a `WSCONNECTING`, beside nginx's log of ten
+    // minutes more: "Daphne gave up (its connect timeout is 5 s)", judged by nginx's
+    // times. Daphne's log says nothing after the handshake began.
+    let daphne =
+        "127.0.0.1:42912 - - [07/Apr/2019:00:31:39] \"WSCONNECTING /ws/notifications/\" - -\n\
+        127.0.0.1:42912 - - [07/Apr/2019:00:31:39] \"WSREJECT /ws/notifications/\" - -\n\
+        127.0.0.1:42918 - - [07/Apr/2019:00:31:50] \"WSCONNECTING /ws/notifications/\" - -\n";
+    let nginx = "10.0.0.5 - - [07/Apr/2019:00:41:10 +0000] \"GET /api/notes/ HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\"\n";
+    let told = |s: &pipeline::Scan| verdicts(s);
+    let s = scan_files(&[("daphne.log", daphne), ("nginx-access.log", nginx)]);
+    assert_eq!(
+        told(&s),
+        [
+            "127.0.0.1:42912 /ws/notifications/ Broken [\"handshake.rejected\"]",
+            "127.0.0.1:42918 /ws/notifications/ Open []"
+        ]
+    );
+    // Where Daphne's own log goes on past the 5 s, the handshake did time out.
+    let later = format!(
+        "{daphne}127.0.0.1:42930 - - [07/Apr/2019:00:32:10] \"WSCONNECTING /ws/other/\" - -\n\
+         127.0.0.1:42930 - - [07/Apr/2019:00:32:10] \"WSCONNECT /ws/other/\" - -\n"
+    );
+    let s = scan_files(&[("daphne.log", &later), ("nginx-access.log", nginx)]);
+    assert!(
+        told(&s)[1].ends_with("[\"handshake.timeout\"]"),
+        "{:#?}",
+        told(&s)
     );
 }

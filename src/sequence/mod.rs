@@ -1159,6 +1159,34 @@ pub fn evaluate(
     corr: &Correlated,
     now: Option<DateTime<Utc>>,
 ) -> Analysis {
+    evaluate_by_input(set, events, corr, now, &[])
+}
+
+/// [`evaluate`], each connection's deadlines judged by how far the inputs holding its
+/// lines go (`latest`, by input: the latest time of any of its lines), not the others:
+/// a handshake that is the last line of an excerpt of Daphne's log did not time out
+/// because nginx's log, named beside it, goes on for ten minutes more. An input that
+/// stopped is no evidence that its server stopped answering. Without `latest` (or for a
+/// connection none of whose inputs has a time), `now`.
+pub fn evaluate_by_input(
+    set: &PackSet,
+    events: &[Event],
+    corr: &Correlated,
+    now: Option<DateTime<Utc>>,
+    latest: &[Option<DateTime<Utc>>],
+) -> Analysis {
+    let now_of = |c: &Connection| {
+        c.links
+            .iter()
+            .filter_map(|l| {
+                latest
+                    .get(events[l.event].input as usize)
+                    .copied()
+                    .flatten()
+            })
+            .max()
+            .or(now)
+    };
     let n = corr.connections.len();
     let mut ev = Eval {
         set,
@@ -1179,7 +1207,10 @@ pub fn evaluate(
         (0..n)
             .into_par_iter()
             .with_min_len(256)
-            .map(|ci| connection_findings(set, ci, &corr.connections[ci], &|i| &events[i], now))
+            .map(|ci| {
+                let c = &corr.connections[ci];
+                connection_findings(set, ci, c, &|i| &events[i], now_of(c))
+            })
             .collect()
     };
     for (ci, r) in per.into_iter().enumerate() {

@@ -609,3 +609,33 @@ fn a_handshake_an_excerpt_of_daphnes_log_ends_on_did_not_time_out_because_anothe
         told(&s)
     );
 }
+
+#[test]
+fn the_text_report_says_its_times_are_utc() {
+    // Daphne's `[07/Apr/2019:00:31:39]`, taken in the +08:00 nginx writes beside it, is
+    // shown as 16:31:39 the day before: without a word it read as a clock gone wrong.
+    let dir = tempfile::tempdir().unwrap();
+    let daphne = dir.path().join("daphne.log");
+    std::fs::write(
+        &daphne,
+        "127.0.0.1:42912 - - [07/Apr/2019:00:31:39] \"WSCONNECTING /ws/notifications/\" - -\n\
+         127.0.0.1:42912 - - [07/Apr/2019:00:31:39] \"WSREJECT /ws/notifications/\" - -\n",
+    )
+    .unwrap();
+    let nginx = dir.path().join("nginx-access.log");
+    std::fs::write(
+        &nginx,
+        "10.0.0.5 - - [07/Apr/2019:00:31:40 +0800] \"GET /ws/notifications/ HTTP/1.1\" 403 5 \"-\" \"Mozilla/5.0\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_logweave"))
+        .args(["scan", "--color", "never"])
+        .arg(&daphne)
+        .arg(&nginx)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let head = text.lines().next().unwrap();
+    assert!(head.ends_with(", times in UTC"), "{head}");
+    assert!(text.contains("16:31:39.000"), "{text}");
+}

@@ -72,9 +72,11 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
     // Inputs.
     let lines: u64 = s.ingested.inputs.iter().map(|i| i.stats.lines).sum();
     let unparsed: u64 = s.ingested.inputs.iter().map(|i| i.stats.unparsed).sum();
+    // Times below are UTC, whatever zone the logs wrote (nginx's `+0800`, a journal's
+    // local time): said once, as `date -u` would.
     writeln!(
         w,
-        "{} {} input{}, {} lines{}",
+        "{} {} input{}, {} lines{}, times in UTC",
         p.bold("logweave"),
         s.ingested.inputs.len(),
         if s.ingested.inputs.len() == 1 {

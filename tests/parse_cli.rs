@@ -738,3 +738,23 @@ fn a_journal_excerpt_saved_years_later_takes_the_year_its_lines_write() {
     let (_, recs, _) = parse(&[q.to_str().unwrap()]);
     assert!(!recs[0]["ts"].as_str().unwrap().starts_with("2019"));
 }
+
+#[test]
+fn runserver_lines_written_without_their_date_are_runservers() {
+    // channels#2062: Channels 4's runserver through a project's own formatter. The lines
+    // were "not parsed, kept as unknown" (the patterns still read them).
+    let recs = parse_stdin(
+        &[],
+        "WebSocket HANDSHAKING /ws/echo/ [172.20.0.1:51624]\n\
+         WebSocket REJECT /ws/echo/ [172.20.0.1:51624]\n\
+         HTTP GET /static/app.js 200 [0.01, 172.20.0.1:51620]\n",
+    );
+    assert_eq!(recs.len(), 3);
+    for r in &recs {
+        assert_eq!(r["format"], "daphne-runserver", "{r}");
+        assert_eq!(r["ts"], Value::Null, "{r}");
+    }
+    assert_eq!(recs[0]["fields"]["event"], "HANDSHAKING");
+    assert_eq!(recs[0]["fields"]["client"], "172.20.0.1:51624");
+    assert_eq!(recs[2]["fields"]["status"], "200");
+}

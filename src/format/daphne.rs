@@ -108,6 +108,11 @@ fn is_number(s: &str) -> bool {
 
 fn parse_runserver<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
+    // Channels 4's runserver writes its lines through a formatter of the project's own,
+    // often without the date (`WebSocket HANDSHAKING /ws/echo/ [172.20.0.1:51624]`).
+    if line.starts_with("WebSocket ") || line.starts_with("HTTP ") {
+        return runserver_message(line, None);
+    }
     if b.len() < 24 || b[0] != b'[' {
         return None;
     }
@@ -127,7 +132,11 @@ fn parse_runserver<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     if b.get(1 + len..ms) != Some(b"] ") {
         return None;
     }
-    let msg = &line[ms..];
+    runserver_message(&line[ms..], Some(ctx.complete(naive, digits, None)?))
+}
+
+/// A runserver line's message (`WebSocket ...`, `HTTP ...`), written at `ts`.
+fn runserver_message(msg: &str, ts: Option<crate::record::Timestamp>) -> Option<Parsed<'_>> {
     let mut out = Parsed::new(msg);
     let f = &mut out.fields;
     if let Some(rest) = msg.strip_prefix("WebSocket ") {
@@ -167,7 +176,7 @@ fn parse_runserver<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     } else {
         return None;
     }
-    out.ts = Some(ctx.complete(naive, digits, None)?);
+    out.ts = ts;
     Some(out)
 }
 

@@ -1731,3 +1731,34 @@ fn a_session_begun_in_the_stops_second_after_the_stop_began_is_the_restarted_ser
         "began after the stop began"
     );
 }
+
+#[test]
+fn a_line_a_second_handler_copies_is_the_same_connections_not_another() {
+    // graphene-subscriptions#23: Django's runserver lines through two handlers, one dated
+    // and one bare. The bare copy of the `DISCONNECT`, just above its dated original,
+    // closed the connection, and the original (one closes a connection once) made a
+    // second one of its own, "healthy". A log written twice over made every session two.
+    let once = "INFO 2020-06-08 17:10:53,544 runserver 105285 140070039136000 WebSocket HANDSHAKING /graphql/ [127.0.0.1:41850]\n\
+        WebSocket DISCONNECT /graphql/ [127.0.0.1:41850]\n\
+        INFO 2020-06-08 17:10:57,761 runserver 105285 140070039136000 WebSocket DISCONNECT /graphql/ [127.0.0.1:41850]\n";
+    let daphne = "127.0.0.1:50001 - - [27/Nov/2026:10:00:01] \"WSCONNECTING /ws/chat/\" - -\n\
+        127.0.0.1:50001 - - [27/Nov/2026:10:00:01] \"WSCONNECT /ws/chat/\" - -\n\
+        127.0.0.1:50001 - - [27/Nov/2026:10:00:09] \"WSDISCONNECT /ws/chat/\" - -\n";
+    let twice: String = daphne.lines().map(|l| format!("{l}\n{l}\n")).collect();
+    for (name, text) in [("runserver.log", once), ("daphne.log", twice.as_str())] {
+        let s = scan_files(&[(name, text)]);
+        assert_eq!(s.correlated.connections.len(), 1, "{name}");
+        let c = &s.correlated.connections[0];
+        assert_eq!(c.links.len(), text.lines().count(), "{name}");
+    }
+    // uvicorn without the client's port writes the same line for two connections: two.
+    let port0 = "INFO:     127.0.0.1:0 - \"WebSocket /ws/echo/\" [accepted]\n\
+        INFO:     127.0.0.1:0 - \"WebSocket /ws/echo/\" [accepted]\n";
+    assert_eq!(
+        scan_files(&[("uvicorn.log", port0)])
+            .correlated
+            .connections
+            .len(),
+        2
+    );
+}

@@ -1461,6 +1461,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 return;
             }
         }
+        if let Some(ci) = self.copy_of(ei, &f) {
+            self.attach(ci, ei, "line", true);
+            return;
+        }
         // A proxy line that names no connection at all (nginx's `1024 worker_connections
         // are not enough`, written while accepting) is about the proxy, not a session.
         let unnamed_proxy = e.stage == Stage::Proxy
@@ -1926,6 +1930,51 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 });
             ok.then_some((ci, k.0))
         })
+    }
+
+    /// The connection of the line event `ei` copies: a logger with two handlers writes
+    /// each line twice, one above the other (Django's `LOGGING` with the root logger's
+    /// handler beside its own: `INFO 2020-06-08 17:10:57,761 runserver ... WebSocket
+    /// DISCONNECT /graphql/ [127.0.0.1:41850]` and a bare `WebSocket DISCONNECT ...`).
+    /// Read as two lines, the copy of a close or an opening line was another connection
+    /// (one closes or opens each once). A copy is within three lines of the original in
+    /// the same input, matched by the same pattern with the same captures, at the same time
+    /// or with no time of its own, and names a client by its port (clients without one,
+    /// uvicorn's `127.0.0.1:0`, write the same line for different connections).
+    fn copy_of(&self, ei: usize, f: &Facts) -> Option<usize> {
+        let e = self.ev(ei);
+        // (A line written many times by one connection, a frame, joins it as any does.)
+        if self.set.pattern(e.at).repeats {
+            return None;
+        }
+        let port = f.client()?.rsplit_once(':')?.1;
+        if port.is_empty() || port.bytes().all(|b| b == b'0') {
+            return None;
+        }
+        let r = self.rec(e.record);
+        let &(end, ci) = self.st.last_in_input.get(&r.input)?;
+        if r.lines.0 > end + 3 {
+            return None;
+        }
+        let same = |x: &Event| x.captures.iter().eq(e.captures.iter());
+        self.st.conns[ci]
+            .links
+            .iter()
+            .rev()
+            .take(4)
+            .map(|l| (l.event, self.ev(l.event)))
+            .any(|(xi, x)| {
+                let xr = self.rec(x.record);
+                x.at == e.at
+                    && x.input == e.input
+                    && xr.lines.1 + 3 >= r.lines.0
+                    && (x.ts == e.ts
+                        || self.store.timeless(x.record)
+                        || self.store.timeless(e.record))
+                    && xi != ei
+                    && same(x)
+            })
+            .then_some(ci)
     }
 
     /// The line opens a connection: one of the patterns that matched it says so (an

@@ -522,9 +522,14 @@ fn read_sifted(
             detect(&refs, &ctx)
         }
     };
-    let (ctx, year_source) = match year_written(index, det, indent, &ctx, &sample) {
-        Some(moved) if opts.year.is_none() => (moved, YearSource::Written),
-        _ => (ctx, year_source),
+    let written = opts
+        .year
+        .is_none()
+        .then(|| year_written(index, det, indent, &ctx, &sample))
+        .flatten();
+    let (ctx, year_source) = match written {
+        Some(moved) => (moved, YearSource::Written),
+        None => (ctx, year_source),
     };
     report.year_source = year_source;
     let mut asm = Assembler::new(index, det, ctx);

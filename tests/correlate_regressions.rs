@@ -1762,3 +1762,30 @@ fn a_line_a_second_handler_copies_is_the_same_connections_not_another() {
         2
     );
 }
+
+#[test]
+fn a_connection_without_a_time_takes_no_line_of_another_input_by_time() {
+    // uvicorn's console writes no time (uvicorn#1252's refused handshake); Daphne 1's log
+    // named beside it (daphne#142) writes its lines in 2017. Nothing says when the 403 was,
+    // yet Daphne's `Upgraded connection` joined it "by time", and its session with it.
+    let uvicorn = "INFO:     Started server process [15640]\n\
+        INFO:     Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)\n\
+        INFO:     ('127.0.0.1', 52429) - \"WebSocket /\" 403\n\
+        INFO:     Shutting down\n";
+    let daphne = "2017-10-27 11:39:47,960 INFO     HTTPFactory starting on '/srv/daphne.sock'\n\
+        2017-10-27 11:40:34,121 DEBUG    Upgraded connection daphne.response.mKpJCStiyd!woVBfLizbj to WebSocket daphne.response.mKpJCStiyd!CvfKoefXIQ\n\
+        2017-10-27 11:40:34,178 DEBUG    WebSocket daphne.response.mKpJCStiyd!CvfKoefXIQ open and established\n\
+        2017-10-27 11:40:34,181 DEBUG    WebSocket daphne.response.mKpJCStiyd!CvfKoefXIQ accepted by application\n";
+    let s = scan_files(&[("uvicorn.log", uvicorn), ("daphne.log", daphne)]);
+    let inputs: Vec<Vec<u32>> = s
+        .correlated
+        .connections
+        .iter()
+        .map(|c| {
+            let mut i: Vec<u32> = c.links.iter().map(|l| s.events[l.event].input).collect();
+            i.dedup();
+            i
+        })
+        .collect();
+    assert_eq!(inputs, [vec![0], vec![1]]);
+}

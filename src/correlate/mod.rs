@@ -1003,10 +1003,29 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// Open for a line at `e`'s time, of `e`'s process, compatible with it, and active
     /// within `window`: what every search for a line without an id asks first.
     fn live_for(&self, ci: usize, e: &Event, since: Option<DateTime<Utc>>) -> bool {
-        active_since(self.st.conns[ci].end, since)
+        self.active(ci, e, since)
             && !self.closed_for(ci, e.ts)
             && self.same_process(ci, e)
             && self.compatible(ci, e)
+    }
+
+    /// Connection `ci` was active at or after `since` (as [`active_since`]) and may be
+    /// paired with line `e` by time ([`Builder::untimed_elsewhere`]).
+    fn active(&self, ci: usize, e: &Event, since: Option<DateTime<Utc>>) -> bool {
+        active_since(self.st.conns[ci].end, since) && !self.untimed_elsewhere(ci, e)
+    }
+
+    /// Connection `ci` has no time yet and its lines are another input's: nothing says
+    /// when it was, so a line of this input cannot be paired with it by time. uvicorn's
+    /// console writes no times at all; its refused handshake took Daphne's lines of
+    /// another log, named beside it, years apart. (In its own input a line follows the
+    /// lines above it.)
+    fn untimed_elsewhere(&self, ci: usize, e: &Event) -> bool {
+        let c = &self.st.conns[ci];
+        c.end.is_none()
+            && c.links
+                .last()
+                .is_some_and(|l| self.ev(l.event).input != e.input)
     }
 
     /// The connection's server lines came from the process (host, pid) that wrote `e`,
@@ -1682,13 +1701,13 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 let guessed = in_receive && !self.st.caches[ci].closed_exact;
                 // Both ways in ask for activity since `since`: asked first, it spares
                 // the connections idle that long a walk of their patterns.
-                active_since(self.st.conns[ci].end, since)
+                self.active(ci, e, since)
                     && self.has(ci, PatternRef::new(pack, a))
                     && !self.has_pattern(ci, e)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
                     && (self.live_for(ci, e, since)
                         || guessed
-                            && active_since(self.st.conns[ci].end, since)
+                            && self.active(ci, e, since)
                             && self.same_process(ci, e)
                             && self.compatible(ci, e))
                     && !(in_receive && self.app_closed(ci))
@@ -1746,7 +1765,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             let fits = |ci: usize| {
                 // `live_for` asks for activity since `since` too: asked first, it spares
                 // the connections idle that long a walk of their patterns.
-                active_since(self.st.conns[ci].end, since)
+                self.active(ci, e, since)
                     && !self.has_pattern(ci, e)
                     && self.reached(ci, pack).is_none_or(|r| r < step)
                     && self.live_for(ci, e, since)
@@ -1805,7 +1824,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             self.latest_where(|ci| {
                 self.st.conns[ci].closed
                     && self.same_process(ci, e)
-                    && active_since(self.st.conns[ci].end, since)
+                    && self.active(ci, e, since)
                     && !self.has_pattern(ci, e)
                     && self.takes_record(ci, ei)
             })
@@ -1921,7 +1940,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         self.facts(e).keys.iter().find_map(|k| {
             let &ci = self.st.closed_keys.get(k)?;
             let ok = self.st.conns[ci].closed
-                && active_since(self.st.conns[ci].end, since)
+                && self.active(ci, e, since)
                 && self.same_process(ci, e)
                 && !self.has_pattern(ci, e)
                 && step.is_none_or(|s| {
@@ -2207,7 +2226,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 // Its own ids must not disagree with the line's.
                 && self.st.caches[ci].kinds_server & mask == 0
                 && self.same_process(ci, e)
-                && active_since(c.end, since)
+                && self.active(ci, e, since)
                 && !self.has_pattern(ci, e)
                 && match step {
                     None => true,
@@ -2237,7 +2256,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         // Cheapest tests first: most recent connections fail on time or path.
         let ok = |ci: usize| {
             let c = &self.st.conns[ci];
-            if !active_since(c.end, since) {
+            if !self.active(ci, e, since) {
                 return false;
             }
             if let (Some(p), Some(cp)) = (path, c.path.as_deref()) {

@@ -639,3 +639,40 @@ fn the_text_report_says_its_times_are_utc() {
     assert!(head.ends_with(", times in UTC"), "{head}");
     assert!(text.contains("16:31:39.000"), "{text}");
 }
+
+#[test]
+fn a_server_that_stopped_with_no_websocket_open_is_not_said_to_have_dropped_them() {
+    // uvicorn#1252: a refused handshake, then `Shutting down`: "uvicorn shut down; open
+    // WebSockets were dropped. (0 connections)". Likewise supervisord's and gunicorn's.
+    let told = |name: &str, text: &str| -> Vec<String> {
+        scan_text(name, text)
+            .analysis
+            .findings
+            .iter()
+            .filter(|f| f.rule == "server.restart")
+            .map(|f| format!("{} {}", f.connections.len(), f.diagnosis))
+            .collect()
+    };
+    assert_eq!(
+        told(
+            "uvicorn.log",
+            "INFO:     ('127.0.0.1', 52429) - \"WebSocket /\" 403\nINFO:     Shutting down\n"
+        ),
+        ["0 uvicorn shut down with no WebSocket open."]
+    );
+    assert_eq!(
+        told(
+            "supervisord.log",
+            "2026-11-23 10:00:00,000 INFO stopped: daphne (exit status 0)\n"
+        ),
+        ["0 daphne was stopped or killed by its process manager, with no WebSocket open."]
+    );
+    // With one open, it says what became of it.
+    let open = told(
+        "journal.log",
+        "2026-10-01T10:00:19.118000+00:00 web-1 uvicorn[812]: INFO:     127.0.0.1:51822 - \"WebSocket /ws/chat/5/\" [accepted]\n\
+         2026-10-01T10:00:19.119000+00:00 web-1 uvicorn[812]: INFO:     connection open\n\
+         2026-10-01T10:00:24.500000+00:00 web-1 uvicorn[812]: INFO:     Shutting down\n",
+    );
+    assert_eq!(open, ["1 uvicorn shut down; open WebSockets were dropped."]);
+}

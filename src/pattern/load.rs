@@ -131,6 +131,10 @@ pub struct RuleDef {
     pub when: Spanned<WhenDef>,
     /// One line for a person; `{capture}` is replaced by the capture's value.
     pub diagnosis: String,
+    /// The diagnosis when the finding names no connection: a process rule's line whose
+    /// `diagnosis` tells of the WebSockets it dropped, when none was open.
+    #[serde(default)]
+    pub none_open: Option<String>,
     /// What to do about it.
     pub hint: String,
 }

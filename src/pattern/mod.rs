@@ -454,8 +454,21 @@ pub struct Rule {
     pub when: When,
     /// One-line diagnosis with `{capture}` placeholders.
     pub diagnosis: String,
+    /// The diagnosis when the finding names no connection, if it differs.
+    pub none_open: Option<String>,
     /// Fix hint.
     pub hint: String,
+}
+
+impl Rule {
+    /// The diagnosis of a finding that names `named` connections: a process that stopped
+    /// with none open dropped none.
+    pub fn diagnosis_for(&self, named: usize) -> &str {
+        match &self.none_open {
+            Some(d) if named == 0 => d,
+            _ => &self.diagnosis,
+        }
+    }
 }
 
 /// A compiled pack.
@@ -811,6 +824,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             severity,
             when,
             diagnosis: r.diagnosis.clone(),
+            none_open: r.none_open.clone(),
             hint: r.hint.clone(),
         });
     }

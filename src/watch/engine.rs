@@ -876,7 +876,7 @@ impl<'a> Engine<'a> {
                 severity: rule.severity,
                 pack: pack.name.clone(),
                 connections: conns.clone(),
-                diagnosis: sequence::fill(&rule.diagnosis, Some(&e), c),
+                diagnosis: sequence::fill(rule.diagnosis_for(conns.len()), Some(&e), c),
                 hint: sequence::fill(&rule.hint, Some(&e), c),
                 evidence: vec![gi],
                 ts: e.ts,

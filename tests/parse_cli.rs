@@ -758,3 +758,18 @@ fn runserver_lines_written_without_their_date_are_runservers() {
     assert_eq!(recs[0]["fields"]["client"], "172.20.0.1:51624");
     assert_eq!(recs[2]["fields"]["status"], "200");
 }
+
+#[test]
+fn level_and_logger_in_brackets_without_a_time_are_python_logging() {
+    // daphne#533: `[%(levelname)s][%(name)s] %(message)s` came out `unknown`, no level.
+    let recs = parse_stdin(
+        &[],
+        "[WARNING][daphne.server] Application instance <Task pending name='Task-4097'> for connection <WebRequest at 0x7f2 method=POST uri=/socket.io/ clientproto=HTTP/1.1> took too long to shut down and was killed.\n\
+         [INFO] Listening on TCP address 0.0.0.0:8000\n",
+    );
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["format"], "python-logging");
+    assert_eq!(recs[0]["level"], "warning");
+    assert_eq!(recs[0]["app"]["logger"], "daphne.server", "{}", recs[0]);
+    assert_eq!(recs[1]["level"], "info");
+}

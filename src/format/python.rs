@@ -754,6 +754,9 @@ fn parse_bracketed<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     if b.get(1)?.is_ascii_lowercase() {
         return parse_bracketed_level(line);
     }
+    if b[1].is_ascii_uppercase() {
+        return parse_bracketed_level_logger(line);
+    }
     if !b.get(1)?.is_ascii_digit() {
         return None;
     }
@@ -829,6 +832,35 @@ fn parse_bracketed_level(line: &str) -> Option<Parsed<'_>> {
     let mut out = Parsed::new(msg);
     out.level = Some(level);
     out.fields.push(("layout", Cow::Borrowed("bracket-level")));
+    push_uvicorn_access(&mut out.fields, msg);
+    Some(out)
+}
+
+/// `[%(levelname)s][%(name)s] %(message)s`, a layout without a time (an envelope's, or
+/// none): `[WARNING][daphne.server] Application instance ... was killed.`
+fn parse_bracketed_level_logger(line: &str) -> Option<Parsed<'_>> {
+    let b = line.as_bytes();
+    let close = 1 + memchr(b']', &b[1..b.len().min(12)])?;
+    let level = py_level(&b[1..close])?;
+    let rest = &b[close + 1..];
+    let (logger, ms) = match rest.first() {
+        Some(b'[') => {
+            let e = memchr(b']', rest)?;
+            let name = &rest[1..e];
+            if !is_logger(name) || rest.get(e + 1) != Some(&b' ') {
+                return None;
+            }
+            (Some(&line[close + 2..close + 1 + e]), close + 1 + e + 2)
+        }
+        Some(b' ') => (None, close + 2),
+        _ => return None,
+    };
+    let msg = &line[ms.min(line.len())..];
+    let mut out = Parsed::new(msg);
+    out.level = Some(level);
+    out.logger = logger.map(Cow::Borrowed);
+    out.fields
+        .push(("layout", Cow::Borrowed("bracket-level-name")));
     push_uvicorn_access(&mut out.fields, msg);
     Some(out)
 }

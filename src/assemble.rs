@@ -503,22 +503,23 @@ pub struct Assembler {
 /// some: a log pasted into a document or an issue indented as a block (Markdown's four
 /// spaces, an RST literal block, a quote). Read as they are, its lines begin as
 /// continuation lines do, and the whole log became one traceback. A log's own lines start
-/// at their first byte; a traceback's indented lines follow a line that does not. Tabs are
-/// no paste's: a report that indents with them (Sentry's, frames under their exception)
-/// means its indentation.
+/// at their first byte; a traceback's indented lines follow a line that does not, unless
+/// the log begins inside a long one (a rotated file, a `tail`): when every least-indented
+/// line is a frame (`  File "..."`), nothing is cut. Tabs are no paste's: a report that
+/// indents with them (Sentry's, frames under their exception) means its indentation.
 pub fn pasted_indent<'a>(lines: impl Iterator<Item = &'a [u8]>) -> usize {
-    let mut least: Option<usize> = None;
-    for l in lines {
-        if l.iter().all(|b| matches!(b, b' ' | b'\t')) {
-            continue;
-        }
-        let blanks = l.iter().take_while(|&&b| b == b' ').count();
-        least = Some(least.map_or(blanks, |m| m.min(blanks)));
-        if least == Some(0) {
-            return 0;
-        }
+    let lines: Vec<&[u8]> = lines
+        .filter(|l| !l.iter().all(|b| matches!(b, b' ' | b'\t')))
+        .collect();
+    let blanks = |l: &[u8]| l.iter().take_while(|&&b| b == b' ').count();
+    let Some(least) = lines.iter().map(|l| blanks(l)).min() else {
+        return 0;
+    };
+    let frame = |l: &[u8]| l[least..].starts_with(b"File \"");
+    if least == 0 || lines.iter().all(|l| blanks(l) > least || frame(l)) {
+        return 0;
     }
-    least.unwrap_or(0)
+    least
 }
 
 impl Assembler {

@@ -168,7 +168,8 @@ pub struct InputReport {
 pub struct Ingested {
     /// One report per input, in the order given.
     pub inputs: Vec<InputReport>,
-    /// All records, ordered by time; ties keep input order, then line order. With
+    /// All records, ordered by time; ties keep input order, then line order (`scan`
+    /// reads its inputs in name order: see `pipeline`). With
     /// [`Options::keep`], only the kept ones and the skipped ones whose time an untimed
     /// kept record inherits.
     pub records: Vec<Record>,
@@ -640,8 +641,11 @@ fn year_written(
     for (n, (bytes, meta)) in sample.iter().enumerate() {
         probe.push(n as u64 + 1, bytes, *meta);
     }
-    let mut votes: Vec<(i32, usize)> = Vec::new();
+    // Per record whose application time writes a year: the envelope's guess was wrong,
+    // and the application's time it agrees with once given the right year (zones may
+    // put the two a day apart across a New Year).
     let mut told = 0;
+    let mut wrong: Vec<DateTime<Utc>> = Vec::new();
     for r in &probe.finish().records {
         let (Some(env), Some(app)) = (r.ts, r.app.as_ref().and_then(|a| a.ts)) else {
             continue;
@@ -652,31 +656,24 @@ fn year_written(
             continue;
         }
         told += 1;
-        let shift = app.utc.year() - env.utc.year();
-        let moved = env
-            .utc
-            .with_year(app.utc.year())
-            .is_some_and(|m| (m - app.utc).num_hours().abs() <= 26);
-        if shift != 0 && moved {
-            match votes.iter_mut().find(|(y, _)| *y == shift) {
-                Some((_, n)) => *n += 1,
-                None => votes.push((shift, 1)),
-            }
+        let year = (app.utc.year() - 1..=app.utc.year() + 1).find(|&y| {
+            env.utc
+                .with_year(y)
+                .is_some_and(|m| (m - app.utc).num_hours().abs() <= 26)
+        });
+        if year.is_some_and(|y| y != env.utc.year()) {
+            wrong.push(app.utc);
         }
     }
-    let (shift, n) = votes.into_iter().max_by_key(|&(y, n)| (n, -y.abs()))?;
-    if 2 * n <= told {
+    if wrong.is_empty() || 2 * wrong.len() <= told {
         return None;
     }
-    let reference = ctx
-        .reference
-        .with_year(ctx.reference.year() + shift)
-        .or_else(|| {
-            // 29 February, in a year without one.
-            (ctx.reference - chrono::Days::new(1)).with_year(ctx.reference.year() + shift)
-        })?;
+    // A year-less date is read in the latest year that puts it no more than a day after
+    // the reference: the first of these times plus 360 days takes in the log from a few
+    // days before it to almost a year after.
+    let reference = wrong.into_iter().min()? + chrono::Duration::days(360);
     Some(TimeCtx {
-        reference,
+        reference: ctx.tz.wall_clock(&reference),
         ..ctx.clone()
     })
 }

@@ -51,14 +51,22 @@ pub fn scan_redacted(specs: &[InputSpec], opts: &Options, packs: PackSet) -> Sca
     narrow(in_given_order(s, &given), opts.since, opts.until)
 }
 
-/// The inputs sorted by name, with the place each had as given. Lines of different inputs
+/// The inputs sorted by file name, with the place each had as given. Lines of different inputs
 /// with the same time are merged, and some of them placed, in input order: read in the
 /// order they were named, `scan a b` and `scan b a` could tell a connection apart
 /// differently. Read in name order, they tell the same whatever the order named.
 fn by_name(specs: &[InputSpec]) -> (Vec<InputSpec>, Vec<u32>) {
     let mut order: Vec<usize> = (0..specs.len()).collect();
-    // (Stable: an input named twice keeps its order.)
-    order.sort_by(|&a, &b| specs[a].name.cmp(&specs[b].name));
+    // By file name first, so that `./nginx.log` and `nginx.log`, or logs copied to
+    // another directory, read alike. (Stable: an input named twice keeps its order.)
+    let key = |i: usize| {
+        let name = specs[i].name.as_str();
+        let file = std::path::Path::new(name)
+            .file_name()
+            .and_then(|f| f.to_str());
+        (file.unwrap_or(name), name)
+    };
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
     let sorted = order.iter().map(|&i| specs[i].clone()).collect();
     (sorted, order.into_iter().map(|i| i as u32).collect())
 }

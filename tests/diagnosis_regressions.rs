@@ -576,6 +576,27 @@ fn fastapis_cli_log_reads_its_websockets() {
             "127.0.0.1:48906 /notebooks/notebook2/ws Open []"
         ]
     );
+    // Its levels are right-aligned: a WARNING and the banner sit three columns left of
+    // the INFO lines, which then keep blanks of their own before the level.
+    let s = scan_text(
+        "fastapi.log",
+        "   FastAPI   Starting development server\n\n\
+         \x20     INFO   Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)\n\
+         \x20     INFO   ('127.0.0.1', 56490) - \"WebSocket /notebooks/notebook1/ws\"\n\
+         \x20     INFO   connection open\n\
+         \x20  WARNING   Invalid HTTP request received.\n\
+         \x20     INFO   connection closed\n\
+         \x20     INFO   ('127.0.0.1', 48906) - \"WebSocket /notebooks/notebook2/ws\" 403\n\
+         \x20     INFO   connection rejected (403 Forbidden)\n\
+         \x20     INFO   connection closed\n",
+    );
+    assert_eq!(
+        verdicts(&s),
+        [
+            "127.0.0.1:56490 /notebooks/notebook1/ws Healthy []",
+            r#"127.0.0.1:48906 /notebooks/notebook2/ws Broken ["handshake.rejected"]"#
+        ]
+    );
 }
 
 #[test]
@@ -666,6 +687,14 @@ fn a_server_that_stopped_with_no_websocket_open_is_not_said_to_have_dropped_them
             "2026-11-23 10:00:00,000 INFO stopped: daphne (exit status 0)\n"
         ),
         ["0 daphne was stopped or killed by its process manager, with no WebSocket open."]
+    );
+    // Without times, a session left open above the stop may have been open at it.
+    assert_eq!(
+        told(
+            "uvicorn.log",
+            "INFO:     ('127.0.0.1', 52430) - \"WebSocket /ws/\" [accepted]\nINFO:     connection open\nINFO:     Shutting down\n"
+        ),
+        ["0 uvicorn shut down; open WebSockets were dropped."]
     );
     // With one open, it says what became of it.
     let open = told(

@@ -728,15 +728,37 @@ fn a_journal_excerpt_saved_years_later_takes_the_year_its_lines_write() {
     );
     let note = recs[1]["ts_note"].as_str().unwrap();
     assert!(note.contains("lines' own times"), "{note}");
-    // Lines whose own times agree with the file's year, or write none, keep its year.
-    let q = dir.path().join("now.log");
+    // Saved on 5 January, it runs past that day: its later lines are not a year earlier.
+    let q = dir.path().join("week.log");
     std::fs::write(
         &q,
-        "Jan 07 11:57:30 makerlog systemd[1]: Started gunicorn daemon.\n",
+        "Jan 03 09:00:00 web gunicorn[1]: [2019-01-03 09:00:00 +0000] [6] [INFO] Booting worker with pid: 6\n\
+         Jan 10 09:00:00 web gunicorn[1]: [2019-01-10 09:00:00 +0000] [6] [INFO] Shutting down\n",
     )
     .unwrap();
+    let f = std::fs::File::options().write(true).open(&q).unwrap();
+    // 2026-01-05T00:00:00Z
+    f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_571_200))
+        .unwrap();
     let (_, recs, _) = parse(&[q.to_str().unwrap()]);
-    assert!(!recs[0]["ts"].as_str().unwrap().starts_with("2019"));
+    let ts: Vec<&str> = recs.iter().map(|r| r["ts"].as_str().unwrap()).collect();
+    assert_eq!(ts, ["2019-01-03T09:00:00Z", "2019-01-10T09:00:00Z"]);
+    // Lines whose own times write the file's year keep it, from the file.
+    let n = dir.path().join("now.log");
+    std::fs::write(
+        &n,
+        "Jan 03 09:00:00 web gunicorn[1]: [2026-01-03 09:00:00 +0000] [6] [INFO] Booting worker with pid: 6\n",
+    )
+    .unwrap();
+    let f = std::fs::File::options().write(true).open(&n).unwrap();
+    f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_571_200))
+        .unwrap();
+    let (_, recs, _) = parse(&[n.to_str().unwrap()]);
+    assert_eq!(recs[0]["ts"], "2026-01-03T09:00:00Z");
+    assert!(recs[0]["ts_note"]
+        .as_str()
+        .unwrap()
+        .contains("modification time"));
 }
 
 #[test]

@@ -1015,17 +1015,16 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         active_since(self.st.conns[ci].end, since) && !self.untimed_elsewhere(ci, e)
     }
 
-    /// Connection `ci` has no time yet and its lines are another input's: nothing says
-    /// when it was, so a line of this input cannot be paired with it by time. uvicorn's
+    /// Connection `ci` has no time yet and none of its lines is this input's: nothing
+    /// says when it was, so a line of this input cannot be paired with it by time. uvicorn's
     /// console writes no times at all; its refused handshake took Daphne's lines of
     /// another log, named beside it, years apart. (In its own input a line follows the
     /// lines above it.)
     fn untimed_elsewhere(&self, ci: usize, e: &Event) -> bool {
         let c = &self.st.conns[ci];
         c.end.is_none()
-            && c.links
-                .last()
-                .is_some_and(|l| self.ev(l.event).input != e.input)
+            && !c.links.is_empty()
+            && c.links.iter().all(|l| self.ev(l.event).input != e.input)
     }
 
     /// The connection's server lines came from the process (host, pid) that wrote `e`,
@@ -1957,19 +1956,18 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// DISCONNECT /graphql/ [127.0.0.1:41850]` and a bare `WebSocket DISCONNECT ...`).
     /// Read as two lines, the copy of a close or an opening line was another connection
     /// (one closes or opens each once). A copy is within three lines of the original in
-    /// the same input, matched by the same pattern with the same captures, at the same time
-    /// or with no time of its own, and names a client by its port (clients without one,
-    /// uvicorn's `127.0.0.1:0`, write the same line for different connections).
+    /// the same input, among the last four lines of the connection that took the input's
+    /// last placed line, matched by the same pattern with the same captures, at the same
+    /// time or with no time of its own, and names a client by its port (clients without
+    /// one, uvicorn's `127.0.0.1:0`, write the same line for different connections).
     fn copy_of(&self, ei: usize, f: &Facts) -> Option<usize> {
         let e = self.ev(ei);
         // (A line written many times by one connection, a frame, joins it as any does.)
         if self.set.pattern(e.at).repeats {
             return None;
         }
-        let port = f.client()?.rsplit_once(':')?.1;
-        if port.is_empty() || port.bytes().all(|b| b == b'0') {
-            return None;
-        }
+        // (`client_key` keeps no client without its port.)
+        f.client()?;
         let r = self.rec(e.record);
         let &(end, ci) = self.st.last_in_input.get(&r.input)?;
         if r.lines.0 > end + 3 {

@@ -837,24 +837,21 @@ fn parse_bracketed_level(line: &str) -> Option<Parsed<'_>> {
 }
 
 /// `[%(levelname)s][%(name)s] %(message)s`, a layout without a time (an envelope's, or
-/// none): `[WARNING][daphne.server] Application instance ... was killed.`
+/// none): `[WARNING][daphne.server] Application instance ... was killed.` Without the
+/// logger (`[INFO] msg`), [`parse_bracketed_level`]'s.
 fn parse_bracketed_level_logger(line: &str) -> Option<Parsed<'_>> {
     let b = line.as_bytes();
     let close = 1 + memchr(b']', &b[1..b.len().min(12)])?;
     let level = py_level(&b[1..close])?;
     let rest = &b[close + 1..];
-    let (logger, ms) = match rest.first() {
-        Some(b'[') => {
-            let e = memchr(b']', rest)?;
-            let name = &rest[1..e];
-            if !is_logger(name) || rest.get(e + 1) != Some(&b' ') {
-                return None;
-            }
-            (Some(&line[close + 2..close + 1 + e]), close + 1 + e + 2)
-        }
-        Some(b' ') => (None, close + 2),
-        _ => return None,
-    };
+    if rest.first() != Some(&b'[') {
+        return parse_bracketed_level(line);
+    }
+    let e = memchr(b']', rest)?;
+    if !is_logger(&rest[1..e]) || rest.get(e + 1) != Some(&b' ') {
+        return None;
+    }
+    let (logger, ms) = (Some(&line[close + 2..close + 1 + e]), close + 1 + e + 2);
     let msg = &line[ms.min(line.len())..];
     let mut out = Parsed::new(msg);
     out.level = Some(level);
@@ -893,7 +890,19 @@ fn push_django_request<'a>(f: &mut Fields<'a>, msg: &'a str) {
 /// `LEVEL msg` / ` WARNING  msg` whose time was never written or was cut off.
 fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
-    let s = usize::from(b.first() == Some(&b' '));
+    let mut s = usize::from(b.first() == Some(&b' '));
+    // FastAPI's CLI right-aligns the level through Rich (`      INFO   msg`, `   WARNING
+    // msg`): blanks before a level word written in full and two after it. (One blank
+    // after is a traceback's source line, `    ERROR = 5`.)
+    let lead = b.iter().take(10).take_while(|&&c| c == b' ').count();
+    if lead > 1 {
+        let we = word_end(b, lead);
+        std_level(&b[lead..we])?;
+        if b.get(we..we + 2) != Some(b"  ") {
+            return None;
+        }
+        s = lead;
+    }
     let we = word_end(b, s);
     let level = py_level(&b[s..we])?;
     let mut ts = None;

@@ -434,7 +434,8 @@ pub struct When {
     pub count: Option<u32>,
     /// ... within this window ...
     pub window: Option<Duration>,
-    /// ... sharing this capture.
+    /// ... sharing these captures (a name ending in `?` may be missing: see
+    /// `sequence::count_key`).
     pub by: Vec<String>,
     /// With no connection named: only when the `process` capture matches this.
     pub alone: Option<Regex>,
@@ -461,13 +462,22 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The diagnosis of a finding that names `named` connections: a process that stopped
-    /// with none open dropped none.
-    pub fn diagnosis_for(&self, named: usize) -> &str {
+    /// The diagnosis of a finding that names `named` connections, or `None` when its line
+    /// could not tell which were open (it has no time): a process that stopped with none
+    /// open dropped none.
+    pub fn diagnosis_for(&self, named: Option<usize>) -> &str {
         match &self.none_open {
-            Some(d) if named == 0 => d,
+            Some(d) if named == Some(0) => d,
             _ => &self.diagnosis,
         }
+    }
+
+    /// `when.by` reads the token (`token`, or `token?`).
+    pub fn reads_token(&self) -> bool {
+        self.when
+            .by
+            .iter()
+            .any(|b| b.trim_end_matches('?') == "token")
     }
 }
 

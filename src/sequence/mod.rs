@@ -178,8 +178,9 @@ pub(crate) fn connection_token<'a>(
 /// [`count_key`], borrowed from the event or the connection when `by` names one capture:
 /// a scan groups every event a count rule sees at once, and a copy of each key (a JWT per
 /// nginx access line) made its peak. Several names make one key of their values; a name
-/// written with a `?` (`token?`) is left out of the key when neither the line nor its
-/// connection gives it, where any other such name leaves the line uncounted.
+/// written with a `?` (`token?`, which the connection's handshake token also gives) is
+/// left out of the key when neither the line nor its connection gives it, where any
+/// other such name leaves the line uncounted.
 fn count_key_str<'a>(
     rule: &Rule,
     e: &'a Event,
@@ -187,14 +188,13 @@ fn count_key_str<'a>(
     token: Option<&'a str>,
 ) -> Option<Cow<'a, str>> {
     let one = |by: &str| -> Option<&'a str> {
-        e.cap(by).or_else(|| match by {
-            "token" => token,
-            _ => conn.and_then(|c| match by {
+        e.cap(by).or_else(|| {
+            conn.and_then(|c| match by {
                 "client_ip" => c.client_ip.as_deref(),
                 "user" | "user_id" => c.user.as_deref(),
                 "path" => c.path.as_deref(),
                 _ => None,
-            }),
+            })
         })
     };
     match &rule.when.by[..] {
@@ -204,7 +204,13 @@ fn count_key_str<'a>(
             let mut key = String::new();
             for by in names {
                 match by.strip_suffix('?') {
-                    Some(name) => key.push_str(one(name).unwrap_or_default()),
+                    // (The handshake's token, for a name that may be missing: a line
+                    // counted by `token` alone carries its own.)
+                    Some(name) => key.push_str(
+                        one(name)
+                            .or(token.filter(|_| name == "token"))
+                            .unwrap_or_default(),
+                    ),
                     None => key.push_str(one(by)?),
                 }
                 key.push('\u{1f}');
@@ -235,7 +241,7 @@ fn finding(
         rule: rule.id,
         severity: rule.severity,
         pack: pack.to_string(),
-        diagnosis: fill(rule.diagnosis_for(conns.len()), e, c),
+        diagnosis: fill(rule.diagnosis_for(Some(conns.len())), e, c),
         connections: conns,
         hint: fill(&rule.hint, e, c),
         evidence,
@@ -548,7 +554,8 @@ fn pattern_masks(evs: &[(usize, &Event)]) -> Vec<(usize, Present)> {
 /// (60 s by default) and the round numbers people set it to, Heroku's 55 s,
 /// Cloudflare's 100 s, Azure's 240 s, AWS NLB's 350 s (as `nginx.ws-101-idle-set` lists).
 const IDLE_TIMEOUTS_S: &[i64] = &[
-    15, 20, 30, 45, 55, 60, 75, 90, 100, 120, 180, 240, 300, 350, 600, 900, 1200, 1800, 3600,
+    15, 20, 30, 45, 55, 60, 75, 90, 100, 120, 180, 240, 300, 350, 600, 900, 1200, 1800, 3600, 7200,
+    86400,
 ];
 
 /// A session cut for silence behind nginx's stock `combined` log, which writes no
@@ -675,11 +682,7 @@ impl Eval<'_> {
                 let window = CDuration::from_std(w).unwrap_or(CDuration::zero());
                 let owner = &owner;
                 let mut groups: BTreeMap<Cow<str>, Vec<usize>> = BTreeMap::new();
-                let reads_token = rule
-                    .when
-                    .by
-                    .iter()
-                    .any(|b| b.trim_end_matches('?') == "token");
+                let reads_token = rule.reads_token();
                 for (i, e) in self.events.iter().enumerate() {
                     if usize::from(e.at.pack) != pi
                         || !rule.when.seen.contains(&usize::from(e.at.pattern))
@@ -735,6 +738,19 @@ impl Eval<'_> {
         }
         self.owner = owner;
         self.findings.extend(merge_bursts(storms));
+    }
+
+    /// Every connection with a line of `e`'s input above `e` had ended by then, was
+    /// refused (an HTTP error answers the handshake) or logged a close code: none is open
+    /// at `e` as far as its input tells.
+    fn ended_above(&self, e: &Event) -> bool {
+        self.corr.connections.iter().all(|c| {
+            let evs = || c.links.iter().map(|l| &self.events[l.event]);
+            c.ended()
+                || evs()
+                    .any(|x| num(x, "status").is_some_and(|s| s >= 400) || num(x, "code").is_some())
+                || !evs().any(|x| x.input == e.input && x.record < e.record)
+        })
     }
 
     /// Rules on events outside any connection (process lifecycle): each names the
@@ -825,6 +841,22 @@ impl Eval<'_> {
                 if rule.id == STOP_RULE {
                     stopped.extend(conns.iter().copied());
                     last_stop = last_stop.max(e.ts);
+                }
+                // A line without a time names no connection because it cannot place them:
+                // it tells of none open only when every connection its input showed
+                // above it had ended (uvicorn's console: a refused handshake, then
+                // `Shutting down`).
+                if conns.is_empty()
+                    && rule.none_open.is_some()
+                    && e.ts.is_none()
+                    && !self.ended_above(e)
+                {
+                    let unknown = Rule {
+                        none_open: None,
+                        ..rule.clone()
+                    };
+                    self.push(&unknown, &pack.name, conns, vec![gi], e.ts);
+                    continue;
                 }
                 self.push(rule, &pack.name, conns, vec![gi], e.ts);
             }

@@ -876,7 +876,11 @@ impl<'a> Engine<'a> {
                 severity: rule.severity,
                 pack: pack.name.clone(),
                 connections: conns.clone(),
-                diagnosis: sequence::fill(rule.diagnosis_for(conns.len()), Some(&e), c),
+                diagnosis: sequence::fill(
+                    rule.diagnosis_for(Some(conns.len()).filter(|&n| n > 0 || e.ts.is_some())),
+                    Some(&e),
+                    c,
+                ),
                 hint: sequence::fill(&rule.hint, Some(&e), c),
                 evidence: vec![gi],
                 ts: e.ts,
@@ -908,12 +912,7 @@ impl<'a> Engine<'a> {
             // (The connection's token, as far as its lines have come: nginx writes its
             // access line, which carries it, when the session is over.)
             let token = conn
-                .filter(|_| {
-                    rule.when
-                        .by
-                        .iter()
-                        .any(|b| b.trim_end_matches('?') == "token")
-                })
+                .filter(|_| rule.reads_token())
                 .and_then(|c| sequence::connection_token(c, &|i| self.store.event(i)));
             let Some(key) = sequence::count_key(rule, e, conn, token) else {
                 continue;

@@ -1011,8 +1011,14 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
 
     /// Connection `ci` was active at or after `since` (as [`active_since`]) and may be
     /// paired with line `e` by time ([`Builder::untimed_elsewhere`]).
+    // (Asked of every candidate of a search: inlined, and the connection's links read
+    // only when it has no time.)
+    #[inline]
     fn active(&self, ci: usize, e: &Event, since: Option<DateTime<Utc>>) -> bool {
-        active_since(self.st.conns[ci].end, since) && !self.untimed_elsewhere(ci, e)
+        match self.st.conns[ci].end {
+            end @ Some(_) => active_since(end, since),
+            None => !self.untimed_elsewhere(ci, e),
+        }
     }
 
     /// Connection `ci` has no time yet and none of its lines is this input's: nothing

@@ -522,6 +522,14 @@ pub fn pasted_indent<'a>(lines: impl Iterator<Item = &'a [u8]>) -> usize {
     least
 }
 
+/// `line` without the `indent` spaces of a pasted log ([`pasted_indent`]), when it has them.
+pub fn cut_indent(line: &[u8], indent: usize) -> &[u8] {
+    match line.get(..indent) {
+        Some(head) if head.iter().all(|&b| b == b' ') => &line[indent..],
+        _ => line,
+    }
+}
+
 impl Assembler {
     /// An assembler for input number `input`.
     pub fn new(input: u32, det: Detection, ctx: TimeCtx) -> Assembler {
@@ -592,12 +600,7 @@ impl Assembler {
 
     /// Feeds the next physical line (without its terminator), numbered from 1.
     pub fn push(&mut self, line_no: u64, bytes: &[u8], meta: LineMeta) {
-        let bytes = match bytes.get(..self.indent) {
-            Some(head) if self.indent > 0 && head.iter().all(|&b| b == b' ') => {
-                &bytes[self.indent..]
-            }
-            _ => bytes,
-        };
+        let bytes = cut_indent(bytes, self.indent);
         match std::str::from_utf8(bytes) {
             Ok(s) => self.push_text(line_no, Cow::Borrowed(s), meta, false),
             Err(_) => self.push_text(line_no, String::from_utf8_lossy(bytes), meta, true),

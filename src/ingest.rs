@@ -517,7 +517,9 @@ fn read_sifted(
         None => {
             let texts: Vec<String> = sample
                 .iter()
-                .map(|(b, _)| String::from_utf8_lossy(b.get(indent..).unwrap_or(b)).into_owned())
+                .map(|(b, _)| {
+                    String::from_utf8_lossy(crate::assemble::cut_indent(b, indent)).into_owned()
+                })
                 .collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             detect(&refs, &ctx)

@@ -467,21 +467,18 @@ fn a_users_sessions_with_tokens_of_their_own_are_not_named_by_another_tokens_sto
     sessions.sort_by_key(|s| (s.1, s.0));
     for (port, start, (end, ms), token, ua) in &sessions {
         let at = |s: u32| format!("27/Nov/2026:13:18:{s:02}");
-        daphne += &format!(
-            "127.0.0.1:{port} - - [{}] \"WSCONNECTING /ws/secure/\" - -\n",
-            at(*start)
-        );
-        daphne += &format!(
-            "127.0.0.1:{port} - - [{}] \"WSCONNECT /ws/secure/\" - -\n",
-            at(*start)
-        );
+        let access = |verb: &str, s: u32| {
+            format!(
+                "127.0.0.1:{port} - - [{}] \"{verb} /ws/secure/\" - -\n",
+                at(s)
+            )
+        };
+        daphne += &access("WSCONNECTING", *start);
+        daphne += &access("WSCONNECT", *start);
         django += &format!("INFO 2026-11-27 13:18:{start:02},500 consumers connected user_id=7\n");
         django +=
             &format!("INFO 2026-11-27 13:18:{end:02},{ms:03} consumers disconnected code=1000\n");
-        daphne += &format!(
-            "127.0.0.1:{port} - - [{}] \"WSDISCONNECT /ws/secure/\" - -\n",
-            at(*end)
-        );
+        daphne += &access("WSDISCONNECT", *end);
         nginx += &format!(
             "127.0.0.1 - - [{} +0000] \"GET /ws/secure/?token={token} HTTP/1.1\" 101 16 \"-\" \"rt7-client/{ua:03}\"\n",
             at(*end)

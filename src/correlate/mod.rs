@@ -1028,9 +1028,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// lines above it.)
     fn untimed_elsewhere(&self, ci: usize, e: &Event) -> bool {
         let c = &self.st.conns[ci];
-        c.end.is_none()
-            && !c.links.is_empty()
-            && c.links.iter().all(|l| self.ev(l.event).input != e.input)
+        c.end.is_none() && c.links.iter().all(|l| self.ev(l.event).input != e.input)
     }
 
     /// The connection's server lines came from the process (host, pid) that wrote `e`,
@@ -1985,16 +1983,14 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .iter()
             .rev()
             .take(4)
-            .map(|l| (l.event, self.ev(l.event)))
-            .any(|(xi, x)| {
-                let xr = self.rec(x.record);
+            .map(|l| self.ev(l.event))
+            .any(|x| {
                 x.at == e.at
                     && x.input == e.input
-                    && xr.lines.1 + 3 >= r.lines.0
+                    && self.rec(x.record).lines.1 + 3 >= r.lines.0
                     && (x.ts == e.ts
                         || self.store.timeless(x.record)
                         || self.store.timeless(e.record))
-                    && xi != ei
                     && same(x)
             })
             .then_some(ci)

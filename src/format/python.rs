@@ -890,21 +890,15 @@ fn push_django_request<'a>(f: &mut Fields<'a>, msg: &'a str) {
 /// `LEVEL msg` / ` WARNING  msg` whose time was never written or was cut off.
 fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
-    let mut s = usize::from(b.first() == Some(&b' '));
+    let s = b.iter().take(10).take_while(|&&c| c == b' ').count();
+    let we = word_end(b, s);
+    let level = py_level(&b[s..we])?;
     // FastAPI's CLI right-aligns the level through Rich (`      INFO   msg`, `   WARNING
     // msg`): blanks before a level word written in full and two after it. (One blank
     // after is a traceback's source line, `    ERROR = 5`.)
-    let lead = b.iter().take(10).take_while(|&&c| c == b' ').count();
-    if lead > 1 {
-        let we = word_end(b, lead);
-        std_level(&b[lead..we])?;
-        if b.get(we..we + 2) != Some(b"  ") {
-            return None;
-        }
-        s = lead;
+    if s > 1 && (std_level(&b[s..we]).is_none() || b.get(we..we + 2) != Some(b"  ")) {
+        return None;
     }
-    let we = word_end(b, s);
-    let level = py_level(&b[s..we])?;
     let mut ts = None;
     let mut layout = "level";
     let mut ms = (we + 1).min(b.len());

@@ -237,11 +237,28 @@ fn finding(
     e: Option<&Event>,
     c: Option<&Connection>,
 ) -> Finding {
+    let named = Some(conns.len());
+    finding_named(rule, pack, conns, named, evidence, ts, e, c)
+}
+
+/// [`finding`], saying how many connections were open (`named`, [`Rule::diagnosis_for`]):
+/// `None` when its line could not tell.
+#[allow(clippy::too_many_arguments)]
+fn finding_named(
+    rule: &Rule,
+    pack: &str,
+    conns: Vec<usize>,
+    named: Option<usize>,
+    evidence: Vec<usize>,
+    ts: Option<DateTime<Utc>>,
+    e: Option<&Event>,
+    c: Option<&Connection>,
+) -> Finding {
     Finding {
         rule: rule.id,
         severity: rule.severity,
         pack: pack.to_string(),
-        diagnosis: fill(rule.diagnosis_for(Some(conns.len())), e, c),
+        diagnosis: fill(rule.diagnosis_for(named), e, c),
         connections: conns,
         hint: fill(&rule.hint, e, c),
         evidence,
@@ -654,18 +671,21 @@ fn owner_of(owner: &[u32], i: usize) -> Option<usize> {
 }
 
 impl Eval<'_> {
+    /// Records a finding of `rule` naming `conns`, of which `named` were open when
+    /// known ([`finding_named`]).
     fn push(
         &mut self,
         rule: &Rule,
         pack: &str,
         conns: Vec<usize>,
+        named: Option<usize>,
         evidence: Vec<usize>,
         ts: Option<DateTime<Utc>>,
     ) {
         let e = evidence.first().map(|&i| &self.events[i]);
         let c = conns.first().map(|&i| &self.corr.connections[i]);
         self.findings
-            .push(finding(rule, pack, conns, evidence, ts, e, c));
+            .push(finding_named(rule, pack, conns, named, evidence, ts, e, c));
     }
 
     /// `count` rules over every event of their pack, across connections.
@@ -744,11 +764,11 @@ impl Eval<'_> {
     /// refused (an HTTP error answers the handshake) or logged a close code: none is open
     /// at `e` as far as its input tells.
     fn ended_above(&self, e: &Event) -> bool {
-        self.corr.connections.iter().all(|c| {
+        self.corr.connections.iter().enumerate().all(|(ci, c)| {
             let evs = || c.links.iter().map(|l| &self.events[l.event]);
             c.ended()
-                || evs()
-                    .any(|x| num(x, "status").is_some_and(|s| s >= 400) || num(x, "code").is_some())
+                || self.close_codes[ci].is_some()
+                || evs().any(|x| num(x, "status").is_some_and(|s| s >= 400))
                 || !evs().any(|x| x.input == e.input && x.record < e.record)
         })
     }
@@ -846,19 +866,9 @@ impl Eval<'_> {
                 // it tells of none open only when every connection its input showed
                 // above it had ended (uvicorn's console: a refused handshake, then
                 // `Shutting down`).
-                if conns.is_empty()
-                    && rule.none_open.is_some()
-                    && e.ts.is_none()
-                    && !self.ended_above(e)
-                {
-                    let unknown = Rule {
-                        none_open: None,
-                        ..rule.clone()
-                    };
-                    self.push(&unknown, &pack.name, conns, vec![gi], e.ts);
-                    continue;
-                }
-                self.push(rule, &pack.name, conns, vec![gi], e.ts);
+                let named =
+                    Some(conns.len()).filter(|&n| n > 0 || e.ts.is_some() || self.ended_above(e));
+                self.push(rule, &pack.name, conns, named, vec![gi], e.ts);
             }
         }
     }

@@ -168,8 +168,8 @@ pub struct InputReport {
 pub struct Ingested {
     /// One report per input, in the order given.
     pub inputs: Vec<InputReport>,
-    /// All records, ordered by time; ties keep input order, then line order (`scan`
-    /// reads its inputs in name order: see `pipeline`). With
+    /// All records, ordered by time; ties keep the inputs' file-name order
+    /// ([`by_file_name`]), then line order. With
     /// [`Options::keep`], only the kept ones and the skipped ones whose time an untimed
     /// kept record inherits.
     pub records: Vec<Record>,
@@ -275,6 +275,7 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
     let parts = all.into_iter().map(Chunked::into_iter).collect();
     merge_by(
         parts,
+        &by_file_name(specs),
         |(r, _)| r,
         |(r, m)| {
             records.push(r);
@@ -888,24 +889,49 @@ pub fn sort_key(r: &Record, last: SortKey) -> SortKey {
 /// ties go to the input named first.
 pub fn merge(parts: Vec<Vec<Record>>) -> Vec<Record> {
     let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    let given: Vec<usize> = (0..parts.len()).collect();
     merge_by(
         parts.into_iter().map(Vec::into_iter).collect(),
+        &given,
         |r| r,
         |r| out.push(r),
     );
     out
 }
 
-/// [`merge`] over items that each carry a record, handing each to `out` in merged order.
+/// Each input's place among them by file name, then by name as given: where lines of
+/// different inputs have the same time, they are merged (and then placed) in this order,
+/// so that `scan a b` and `scan b a` tell connections apart alike, and `./nginx.log` reads
+/// as `nginx.log`. (Stable: an input named twice keeps its order.)
+fn by_file_name(specs: &[InputSpec]) -> Vec<usize> {
+    let key = |i: usize| {
+        let name = specs[i].name.as_str();
+        let file = std::path::Path::new(name)
+            .file_name()
+            .and_then(|f| f.to_str());
+        (file.unwrap_or(name), name)
+    };
+    let mut order: Vec<usize> = (0..specs.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    let mut rank = vec![0; specs.len()];
+    for (k, i) in order.into_iter().enumerate() {
+        rank[i] = k;
+    }
+    rank
+}
+
+/// [`merge`] over items that each carry a record, handing each to `out` in merged order;
+/// ties go to the input of the lowest `rank`.
 fn merge_by<T, I: Iterator<Item = T>>(
     parts: Vec<I>,
+    rank: &[usize],
     rec: impl Fn(&T) -> &Record,
     mut out: impl FnMut(T),
 ) {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
 
-    type Key = (SortKey, usize);
+    type Key = (SortKey, usize, usize);
     let mut iters: Vec<std::iter::Peekable<I>> =
         parts.into_iter().map(Iterator::peekable).collect();
     let mut last: Vec<SortKey> = vec![None; iters.len()];
@@ -913,17 +939,17 @@ fn merge_by<T, I: Iterator<Item = T>>(
     let key = sort_key;
     for (i, it) in iters.iter_mut().enumerate() {
         if let Some(r) = it.peek() {
-            heap.push(Reverse((key(rec(r), None), i)));
+            heap.push(Reverse((key(rec(r), None), rank[i], i)));
         }
     }
-    while let Some(Reverse((_, i))) = heap.pop() {
+    while let Some(Reverse((_, _, i))) = heap.pop() {
         let r = iters[i].next().expect("a queued input has a record");
         if rec(&r).ts.is_some() {
             last[i] = key(rec(&r), None);
         }
         out(r);
         if let Some(n) = iters[i].peek() {
-            heap.push(Reverse((key(rec(n), last[i]), i)));
+            heap.push(Reverse((key(rec(n), last[i]), rank[i], i)));
         }
     }
 }

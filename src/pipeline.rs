@@ -38,64 +38,15 @@ pub struct Scan {
 /// connections active in it and the findings of it; every line is read and correlated,
 /// so a connection the window cuts keeps the lines and the diagnosis it has without it.
 pub fn scan(specs: &[InputSpec], opts: &Options, packs: PackSet) -> Scan {
-    let (sorted, given) = by_name(specs);
-    let s = analyse_with(ingest_all(&sorted, opts, &packs), packs, false);
-    narrow(in_given_order(s, &given), opts.since, opts.until)
+    let s = analyse_with(ingest_all(specs, opts, &packs), packs, false);
+    narrow(s, opts.since, opts.until)
 }
 
 /// [`scan`], redacting every record's message ([`crate::redact::redact`]) on the cores
 /// the correlation leaves idle (it runs on one), for a report that writes whole messages.
 pub fn scan_redacted(specs: &[InputSpec], opts: &Options, packs: PackSet) -> Scan {
-    let (sorted, given) = by_name(specs);
-    let s = analyse_with(ingest_all(&sorted, opts, &packs), packs, true);
-    narrow(in_given_order(s, &given), opts.since, opts.until)
-}
-
-/// The inputs sorted by file name, with the place each had as given. Lines of different inputs
-/// with the same time are merged, and some of them placed, in input order: read in the
-/// order they were named, `scan a b` and `scan b a` could tell a connection apart
-/// differently. Read in name order, they tell the same whatever the order named.
-fn by_name(specs: &[InputSpec]) -> (Vec<InputSpec>, Vec<u32>) {
-    let mut order: Vec<usize> = (0..specs.len()).collect();
-    // By file name first, so that `./nginx.log` and `nginx.log`, or logs copied to
-    // another directory, read alike. (Stable: an input named twice keeps its order.)
-    let key = |i: usize| {
-        let name = specs[i].name.as_str();
-        let file = std::path::Path::new(name)
-            .file_name()
-            .and_then(|f| f.to_str());
-        (file.unwrap_or(name), name)
-    };
-    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
-    let sorted = order.iter().map(|&i| specs[i].clone()).collect();
-    (sorted, order.into_iter().map(|i| i as u32).collect())
-}
-
-/// `s`, read from inputs in name order ([`by_name`]), told with its inputs in the order
-/// given: `given[k]` is where the `k`-th input read was named.
-fn in_given_order(mut s: Scan, given: &[u32]) -> Scan {
-    if given.iter().enumerate().all(|(k, &g)| k as u32 == g) {
-        return s;
-    }
-    let to = |k: u32| given[k as usize];
-    let read = std::mem::take(&mut s.ingested.inputs);
-    let mut slots: Vec<Option<ingest::InputReport>> = (0..read.len()).map(|_| None).collect();
-    for (k, r) in read.into_iter().enumerate() {
-        slots[to(k as u32) as usize] = Some(r);
-    }
-    s.ingested.inputs = slots.into_iter().flatten().collect();
-    for r in &mut s.ingested.records {
-        r.input = to(r.input);
-    }
-    for e in &mut s.events {
-        e.input = to(e.input);
-    }
-    for c in &mut s.correlated.connections {
-        if let Some((input, _)) = &mut c.closed_line {
-            *input = to(*input);
-        }
-    }
-    s
+    let s = analyse_with(ingest_all(specs, opts, &packs), packs, true);
+    narrow(s, opts.since, opts.until)
 }
 
 /// Keeps the connections active between `since` and `until` (both inclusive) and the

@@ -38,9 +38,18 @@ pub(crate) fn object(line: &str) -> Option<Object<'_>> {
 
 /// The message, under the names the common formatters give it.
 pub(crate) const MESSAGE: &[&str] = &["message", "msg", "event", "@message", "text"];
-/// The exception with its traceback.
-pub(crate) const EXCEPTION: &[&str] =
-    &["exc_info", "exception", "exc_text", "stack_trace", "stack"];
+/// The exception with its traceback: `logging`'s names, structlog's `exception`, a
+/// processor's short `exc` (authentik writes the exception's repr there), ECS's
+/// `error.stack_trace`.
+pub(crate) const EXCEPTION: &[&str] = &[
+    "exc_info",
+    "exception",
+    "exc_text",
+    "exc",
+    "stack_trace",
+    "error.stack_trace",
+    "stack",
+];
 pub(crate) const TIME: &[&str] = &[
     "timestamp",
     "@timestamp",
@@ -252,6 +261,23 @@ mod tests {
         assert_eq!(lines[0], "Exception inside application: boom");
         assert_eq!(lines[1], "Traceback (most recent call last):");
         assert_eq!(lines.last(), Some(&"ValueError: boom"));
+    }
+
+    #[test]
+    fn structlogs_short_exc_and_ecs_error_stack_trace_follow_the_message() {
+        // authentik's structlog processor writes the exception's repr under `exc`, ECS
+        // nests the traceback in `error`: dropped, the line said a warning without why.
+        let p = parse(r#"{"auth_via": "secret_key", "event": "runtime error during accept", "exc": "RuntimeError(\"Expected ASGI message 'websocket.send' or 'websocket.close', but got 'websocket.accept'.\")", "level": "warning", "logger": "authentik.outposts.channels", "pid": 22112, "timestamp": "2023-07-27T15:57:22.638700"}"#).unwrap();
+        assert_eq!(
+            p.message,
+            "runtime error during accept\nRuntimeError(\"Expected ASGI message 'websocket.send' or 'websocket.close', but got 'websocket.accept'.\")"
+        );
+        assert_eq!(p.logger.as_deref(), Some("authentik.outposts.channels"));
+        let p = parse(r#"{"@timestamp":"2026-11-23T19:37:49.123Z","log.level":"error","message":"Exception inside application","error":{"type":"ValueError","stack_trace":"Traceback (most recent call last):\nValueError: boom"}}"#).unwrap();
+        assert_eq!(
+            p.message,
+            "Exception inside application\nTraceback (most recent call last):\nValueError: boom"
+        );
     }
 
     #[test]

@@ -1789,3 +1789,38 @@ fn a_connection_without_a_time_takes_no_line_of_another_input_by_time() {
         .collect();
     assert_eq!(inputs, [vec![0], vec![1]]);
 }
+
+#[test]
+fn two_failed_handshakes_of_a_second_keep_their_own_nginx_error_lines() {
+    // rt6 (uvicorn restarting behind nginx): in one second, `*108 recv() failed (104)
+    // while reading response header` (the 502 that took 0.330 s) and `*110 connect()
+    // failed (111)` (the next 502, at once). The second error line joined the first 502
+    // beside the first one: an access line ties with every 502 of its path and second,
+    // and the lowest was taken whatever nginx request number it held already.
+    let access = "127.0.0.1 - - [27/Nov/2026:12:45:40 +0000] \"GET /ws/echo/room2/ HTTP/1.1\" 502 157 \"-\" \"rt6-client/054\" 0.330\n\
+                  127.0.0.1 - - [27/Nov/2026:12:45:40 +0000] \"GET /ws/echo/room2/ HTTP/1.1\" 502 157 \"-\" \"rt6-client/055\" 0.000\n\
+                  127.0.0.1 - - [27/Nov/2026:12:45:40 +0000] \"GET /ws/echo/room2/ HTTP/1.1\" 502 157 \"-\" \"rt6-client/056\" 0.000\n";
+    let error = "2026/11/27 12:45:40 [error] 21904#21904: *108 recv() failed (104: Connection reset by peer) while reading response header from upstream, client: 127.0.0.1, server: 127.0.0.1, request: \"GET /ws/echo/room2/ HTTP/1.1\", upstream: \"http://127.0.0.1:18681/ws/echo/room2/\", host: \"127.0.0.1:18680\"\n\
+                 2026/11/27 12:45:40 [error] 21904#21904: *110 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: 127.0.0.1, request: \"GET /ws/echo/room2/ HTTP/1.1\", upstream: \"http://127.0.0.1:18681/ws/echo/room2/\", host: \"127.0.0.1:18680\"\n";
+    let s = scan_files(&[("nginx-access.log", access), ("nginx-error.log", error)]);
+    let c = &s.correlated.connections;
+    assert_eq!(c.len(), 3, "{c:#?}");
+    let error_lines: Vec<Vec<u64>> = c
+        .iter()
+        .map(|c| {
+            c.links
+                .iter()
+                .map(|l| &s.events[l.event])
+                .filter(|e| e.input == 1)
+                .map(|e| s.ingested.records[e.record].line)
+                .collect()
+        })
+        .collect();
+    assert_eq!(error_lines, [vec![1], vec![2], vec![]]);
+    // Both error lines are read: the reset while the handshake waited is a 502 too.
+    let rules: Vec<Vec<&str>> = (0..3).map(|i| rules_of(&s, i)).collect();
+    assert!(
+        rules.iter().all(|r| r.contains(&"upstream.down")),
+        "{rules:?}"
+    );
+}

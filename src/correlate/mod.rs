@@ -445,11 +445,14 @@ fn short<T>(v: &mut Vec<T>) -> &mut Vec<T> {
     v
 }
 
+/// [`kind_bit`] of nginx's request number.
+const CONN_BIT: u8 = 4;
+
 fn kind_bit(kind: &str) -> u8 {
     match kind {
         "client" => 1,
         "channel" => 2,
-        "conn" => 4,
+        "conn" => CONN_BIT,
         _ => 8,
     }
 }
@@ -2618,6 +2621,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let path = normalize_path(e.cap("path")?);
         let ts = e.ts?;
         let ip = client_ip(e);
+        // A request numbered by nginx (`*108`) is not one that another number's error
+        // line joined already: two failed handshakes of a second are two access lines.
+        let numbered = kinds_mask(&self.facts(e).keys) & CONN_BIT;
         self.st
             .recent
             .iter()
@@ -2627,6 +2633,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 let (at, seen) = self.st.caches[ci].proxy_at()?;
                 let gap = (*at - ts).num_milliseconds().abs();
                 let fits = gap < 1_000
+                    && self.st.caches[ci].kinds_all & numbered == 0
                     && c.path.as_deref() == Some(path.as_str())
                     && (ip.is_none() || seen.is_none() || seen.as_deref() == ip.as_deref())
                     && !self.has_pattern(ci, e)

@@ -45,7 +45,10 @@ pub struct DockerCompose;
 /// `kubectl logs --prefix` (with `--all-containers`, a deployment or a selector): each
 /// line starts `[pod/NAME/CONTAINER] `, then, with `--timestamps`, the runtime's time.
 /// The pod is the record's host and the container its program, so the lines of two
-/// replicas are told apart.
+/// replicas are told apart. kubetail's `[POD] ` is read too, when the name ends in the
+/// random suffix Kubernetes gives a ReplicaSet's or DaemonSet's pods (`-2zbxs`): a
+/// bracketed word in front of a line is too common (`[django.request]`, `[-]`) to be
+/// taken for a pod on its shape alone.
 pub struct KubectlPrefix;
 
 /// The CRI log file format written by containerd and CRI-O under `/var/log/pods`:
@@ -265,23 +268,49 @@ impl Format for KubectlPrefix {
     }
 
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        let rest = line.strip_prefix("[pod/")?;
+        let rest = line.strip_prefix('[')?;
         let close = memchr::memmem::find(&rest.as_bytes()[..rest.len().min(MAX_PREFIX)], b"] ")
             .or_else(|| rest.ends_with(']').then(|| rest.len() - 1))?;
-        let (pod, container) = rest[..close].split_once('/')?;
-        let name_ok = |s: &str| !s.is_empty() && s.bytes().all(|c| NAME_BYTE[usize::from(c)]);
-        if !name_ok(pod) || !name_ok(container) {
-            return None;
-        }
+        let (pod, container) = match rest[..close].strip_prefix("pod/") {
+            Some(named) => {
+                let (pod, container) = named.split_once('/')?;
+                let name_ok =
+                    |s: &str| !s.is_empty() && s.bytes().all(|c| NAME_BYTE[usize::from(c)]);
+                if !name_ok(pod) || !name_ok(container) {
+                    return None;
+                }
+                (pod, Some(container))
+            }
+            None if is_generated_pod_name(&rest[..close]) => (&rest[..close], None),
+            None => return None,
+        };
         let (ts, message) = leading_time(rest.get(close + 2..).unwrap_or(""), ctx);
         let mut p = Parsed::new(message);
         p.ts = ts;
         p.host = Some(pod);
-        p.program = Some(Cow::Borrowed(container));
         p.fields.push(("pod", Cow::Borrowed(pod)));
-        p.fields.push(("container", Cow::Borrowed(container)));
+        if let Some(container) = container {
+            p.program = Some(Cow::Borrowed(container));
+            p.fields.push(("container", Cow::Borrowed(container)));
+        }
         Some(p)
     }
+}
+
+/// A pod name that ends in the suffix Kubernetes generates for a ReplicaSet's or a
+/// DaemonSet's pods: a DNS label (lowercase letters, digits, `-`), then `-` and five of
+/// the characters of its random strings (no vowels, no `0`, `1`, `3`).
+fn is_generated_pod_name(name: &str) -> bool {
+    const SUFFIX: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let b = name.as_bytes();
+    let label = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-';
+    b.len() > 6
+        && b.len() <= 253
+        && b.iter().all(label)
+        && b[0] != b'-'
+        && b[b.len() - 6] == b'-'
+        && b[..b.len() - 6].last() != Some(&b'-')
+        && b[b.len() - 5..].iter().all(|c| SUFFIX.contains(c))
 }
 
 /// The longest `pod/NAME/CONTAINER` taken (Kubernetes names are at most 253 bytes).
@@ -959,6 +988,34 @@ mod tests {
             "[2026-11-23 19:37:49,123] INFO x",
             "[pod/web 1/x] y",
             "pod/web-1/x] y",
+        ] {
+            assert!(KubectlPrefix.parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn kubetails_pod_prefix_is_read_when_the_name_ends_in_a_generated_suffix() {
+        // nginx/kubernetes-ingress#715: a tailer of several pods writes `[POD] ` first.
+        let line = "[nginx-ingress-2zbxs] 2019/10/01 02:33:15 [info] 27#27: *519 upstream timed out (110: Connection timed out) while proxying upgraded connection";
+        let p = KubectlPrefix.parse(line, &ctx()).unwrap();
+        assert_eq!(p.host, Some("nginx-ingress-2zbxs"));
+        assert_eq!(p.program, None);
+        assert!(p.message.starts_with("2019/10/01 02:33:15 [info] 27#27"));
+        let p = KubectlPrefix
+            .parse("[web-7d4b9c8f6-x2x9q] INFO:     connection open", &ctx())
+            .unwrap();
+        assert_eq!(p.host, Some("web-7d4b9c8f6-x2x9q"));
+        // Brackets a logger or a program writes, or a StatefulSet's `-0`, are not pods.
+        for line in [
+            "[django.request] Internal Server Error: /ws/",
+            "[-] WebSocket DISCONNECT /ws/ [127.0.0.1:5000]",
+            "[daphne-server] listening",
+            "[web-0] INFO x",
+            "[celery-beat] x",
+            "[INFO-ABCDE] x",
+            "[-2zbxs] x",
+            "[web--2zbxs] x",
+            "[13:20:45] INFO: Running nginx...",
         ] {
             assert!(KubectlPrefix.parse(line, &ctx()).is_none(), "{line}");
         }

@@ -685,13 +685,13 @@ fn a_server_that_stopped_with_no_websocket_open_is_not_said_to_have_dropped_them
         ),
         ["0 daphne was stopped or killed by its process manager, with no WebSocket open."]
     );
-    // Without times, a session left open above the stop may have been open at it.
+    // Without times, a session left open above the stop was open at it, by line order.
     assert_eq!(
         told(
             "uvicorn.log",
             "INFO:     ('127.0.0.1', 52430) - \"WebSocket /ws/\" [accepted]\nINFO:     connection open\nINFO:     Shutting down\n"
         ),
-        ["0 uvicorn shut down; open WebSockets were dropped."]
+        ["1 uvicorn shut down; open WebSockets were dropped."]
     );
     // With one open, it says what became of it.
     let open = told(
@@ -701,4 +701,58 @@ fn a_server_that_stopped_with_no_websocket_open_is_not_said_to_have_dropped_them
          2026-10-01T10:00:24.500000+00:00 web-1 uvicorn[812]: INFO:     Shutting down\n",
     );
     assert_eq!(open, ["1 uvicorn shut down; open WebSockets were dropped."]);
+}
+
+#[test]
+fn an_untimed_stop_names_the_sessions_its_input_shows_open_at_it() {
+    // uvicorn's console without times (a plain `docker logs`): the session opened above
+    // `Shutting down` and closed below it was cut by the shutdown. Its close below the
+    // stop had made "every connection above had ended": "shut down with no WebSocket
+    // open", and the session healthy.
+    let s = scan_text(
+        "uvicorn.log",
+        "INFO:     127.0.0.1:34398 - \"WebSocket /ws/x\" [accepted]\n\
+         INFO:     connection open\n\
+         INFO:     127.0.0.1:34400 - \"WebSocket /ws/y\" [accepted]\n\
+         INFO:     connection open\n\
+         INFO:     connection closed\n\
+         INFO:     Shutting down\n\
+         INFO:     connection closed\n\
+         INFO:     Waiting for application shutdown.\n\
+         INFO:     Application shutdown complete.\n\
+         INFO:     Finished server process [13409]\n",
+    );
+    let stops: Vec<_> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == "server.restart")
+        .collect();
+    assert_eq!(stops.len(), 1, "{:#?}", s.analysis.findings);
+    assert_eq!(
+        stops[0].diagnosis,
+        "uvicorn shut down; open WebSockets were dropped."
+    );
+    let named: Vec<&str> = stops[0]
+        .connections
+        .iter()
+        .map(|&c| s.correlated.connections[c].path.as_deref().unwrap_or("-"))
+        .collect();
+    // The session that closed above the stop was not open at it.
+    assert_eq!(named.len(), 1, "{named:?}");
+    let verdicts: Vec<String> = s
+        .analysis
+        .verdicts
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect();
+    assert_eq!(verdicts.len(), 2);
+    assert!(
+        verdicts.iter().any(|v| v.contains("Healthy")),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts.iter().any(|v| v.contains("Degraded")),
+        "{verdicts:?}"
+    );
 }

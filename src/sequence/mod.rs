@@ -760,17 +760,31 @@ impl Eval<'_> {
         self.findings.extend(merge_bursts(storms));
     }
 
-    /// Every connection with a line of `e`'s input above `e` had ended by then, was
-    /// refused (an HTTP error answers the handshake) or logged a close code: none is open
-    /// at `e` as far as its input tells.
-    fn ended_above(&self, e: &Event) -> bool {
-        self.corr.connections.iter().enumerate().all(|(ci, c)| {
-            let evs = || c.links.iter().map(|l| &self.events[l.event]);
-            c.ended()
-                || self.close_codes[ci].is_some()
-                || evs().any(|x| num(x, "status").is_some_and(|s| s >= 400))
-                || !evs().any(|x| x.input == e.input && x.record < e.record)
-        })
+    /// The connections open at `e`, a line without a time, as far as its input tells:
+    /// each has a line of `e`'s input above `e` and no end there (a line that ends a
+    /// connection, an HTTP error answering the handshake, a close code). A connection
+    /// whose end was written to another input, where line order says nothing of `e`,
+    /// counts as open only when it never ended.
+    fn open_above(&self, e: &Event) -> Vec<usize> {
+        let above = |x: &Event| x.input == e.input && x.record < e.record;
+        (0..self.corr.connections.len())
+            .filter(|&ci| {
+                let c = &self.corr.connections[ci];
+                let evs = || c.links.iter().map(|l| &self.events[l.event]);
+                if !evs().any(above) {
+                    return false;
+                }
+                let ended_above = evs().any(|x| {
+                    above(x)
+                        && (self.set.pattern(x.at).ends
+                            || num(x, "status").is_some_and(|s| s >= 400)
+                            || num(x, "code").is_some())
+                });
+                let ended_elsewhere = !evs().any(|x| x.input == e.input && x.record > e.record)
+                    && (c.ended() || self.close_codes[ci].is_some());
+                !ended_above && !ended_elsewhere
+            })
+            .collect()
     }
 
     /// Rules on events outside any connection (process lifecycle): each names the
@@ -822,7 +836,8 @@ impl Eval<'_> {
                     // A key-less application line that no connection took (a Redis
                     // outage in a traceback) names none rather than every open one.
                     _ if e.stage != crate::pattern::Stage::Process => Vec::new(),
-                    None => Vec::new(),
+                    // Placed by line order: uvicorn's console writes no time.
+                    None => self.open_above(e),
                     // (Not `around`: the proxy may have seen these end minutes before.)
                     Some(t) if rule.when.restarted && stop_logged_before(last_stop, t) => {
                         Vec::new()
@@ -862,12 +877,12 @@ impl Eval<'_> {
                     stopped.extend(conns.iter().copied());
                     last_stop = last_stop.max(e.ts);
                 }
-                // A line without a time names no connection because it cannot place them:
-                // it tells of none open only when every connection its input showed
-                // above it had ended (uvicorn's console: a refused handshake, then
-                // `Shutting down`).
-                let named =
-                    Some(conns.len()).filter(|&n| n > 0 || e.ts.is_some() || self.ended_above(e));
+                // An application line without a time names no connection because it
+                // cannot place them; a process line names those its input shows open
+                // at it ([`Eval::open_above`]).
+                let named = Some(conns.len()).filter(|&n| {
+                    n > 0 || e.ts.is_some() || e.stage == crate::pattern::Stage::Process
+                });
                 self.push(rule, &pack.name, conns, named, vec![gi], e.ts);
             }
         }

@@ -468,10 +468,11 @@ fn parse_logging<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let (ts, tail) = match *b.first()? {
         b'0'..=b'9' => {
             let iso = iso_prefix(b, true)?;
-            if b.get(iso.len) != Some(&b' ') {
-                return None;
-            }
-            let tail = asctime_tail(line, iso.len + 1)?;
+            let tail = if b.get(iso.len) == Some(&b' ') {
+                asctime_tail(line, iso.len + 1)?
+            } else {
+                glued_tail(line, iso.len)?
+            };
             (Some(timestamp(ctx, &iso)?), tail)
         }
         b'[' => return parse_bracketed(line, ctx),
@@ -612,6 +613,30 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
         });
     }
     None
+}
+
+/// A layout that glues its columns with a separator instead of spaces, at `s` just after
+/// the asctime: `2021-02-12 06:20:23,642-INFO-uvicorn.error-12::server|63:: msg`
+/// (`%(asctime)s-%(levelname)s-%(name)s-...`), `...,642|ERROR|msg`. Only with the level
+/// right after the separator: the time and level are read, and the message is the rest
+/// after the level's own separator (the logger columns in it, as the layout wrote them).
+fn glued_tail(line: &str, s: usize) -> Option<Tail<'_>> {
+    let b = line.as_bytes();
+    if !matches!(b.get(s)?, b'-' | b'|' | b';' | b':') {
+        return None;
+    }
+    let ls = s + 1;
+    let le = ls + b[ls..].iter().position(|c| !c.is_ascii_alphabetic())?;
+    let level = std_level(&b[ls..le])?;
+    let ms = le + 1 + b[le + 1..].iter().take_while(|&&c| c == b' ').count();
+    Some(Tail {
+        level: Some(level),
+        logger: None,
+        source: None,
+        pid: None,
+        msg: ms.min(b.len()),
+        layout: "asctime-glued",
+    })
 }
 
 /// The rest of a loguru line after its first bar, at `s`: the level padded to 8, a bar,
@@ -1676,6 +1701,31 @@ mod tests {
     }
 
     // ---- all
+
+    #[test]
+    fn a_layout_gluing_its_columns_to_the_asctime_gets_its_time_and_level() {
+        // uvicorn#954: `%(asctime)s-%(levelname)s-%(name)s-%(process)d::%(module)s|...`
+        // was `unknown`, so none of its lines had a time.
+        let p = logging("2021-02-12 06:20:27,329-WARNING-uvicorn.error-12::httptools_impl|181:: Unsupported upgrade request.");
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2021-02-12T06:20:27.329Z");
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(
+            p.message,
+            "uvicorn.error-12::httptools_impl|181:: Unsupported upgrade request."
+        );
+        let p = logging("2026-11-23 19:37:49,123|ERROR| Exception inside application");
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.message, "Exception inside application");
+        // Not without a level word right after the separator, nor another kind of date.
+        for line in [
+            "2021-02-12 06:20:27,329-uvicorn.error-WARNING-x",
+            "2021-02-12 06:20:27,329-INFORMATION about",
+            "2021-02-12 06:20:27,329/INFO/x",
+            "2020/09/28 10:15:37 [error] 217#217: *2442 connect() failed",
+        ] {
+            assert!(PythonLogging.parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
 
     #[test]
     fn garbage_and_truncations_never_panic() {

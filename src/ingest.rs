@@ -647,9 +647,21 @@ fn year_written(
     // Per record whose application time writes a year: the envelope's guess was wrong,
     // and the application's time it agrees with once given the right year (zones may
     // put the two a day apart across a New Year).
+    let records = probe.finish().records;
+    let yearless = |r: &Record| {
+        r.ts.is_some_and(|t| t.note.contains(crate::record::TsNote::YEAR))
+    };
+    if let Some(since) = sample.iter().find_map(|(b, _)| status_since(b)) {
+        if records.iter().any(yearless) {
+            return Some(TimeCtx {
+                reference: since + chrono::Duration::days(360),
+                ..ctx.clone()
+            });
+        }
+    }
     let mut told = 0;
     let mut wrong: Vec<DateTime<Utc>> = Vec::new();
-    for r in &probe.finish().records {
+    for r in &records {
         let (Some(env), Some(app)) = (r.ts, r.app.as_ref().and_then(|a| a.ts)) else {
             continue;
         };
@@ -679,6 +691,20 @@ fn year_written(
         reference: ctx.tz.wall_clock(&reference),
         ..ctx.clone()
     })
+}
+
+/// The time in a `systemctl status` head's `Active:` line (`Active: failed (Result:
+/// exit-code) since Wed 2025-03-12 05:56:29 UTC; 2min 17s ago`), as the wall clock it
+/// writes: the journal lines under it, without a year, are from around then (a unit
+/// running since January shows its lines of March). Saved or pasted, the status is the
+/// only place such an excerpt writes its year.
+fn status_since(line: &[u8]) -> Option<chrono::NaiveDateTime> {
+    let text = std::str::from_utf8(line).ok()?.trim_start();
+    let rest = text.strip_prefix("Active: ")?;
+    let at = rest.find(" since ")? + " since ".len();
+    // `Wed 2025-03-12 05:56:29`: the weekday, then the date and time.
+    let when = rest.get(at + 4..at + 4 + 19)?;
+    chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M:%S").ok()
 }
 
 /// Reads lines into `asm` up to the next multiple of [`SIFT_LINES`]: `Ok(false)` at the

@@ -702,6 +702,29 @@ fn a_logfmt_record_inside_an_envelope_without_a_time_gives_the_record_its_time_a
 }
 
 #[test]
+fn a_saved_systemctl_status_gives_its_journal_lines_the_year_of_its_active_line() {
+    // A `systemctl status daphne` of March 2025 read in 2026: its journal lines write no
+    // year, and came out in the file's, a year late; the `Active:` line writes it.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("status.txt");
+    std::fs::write(
+        &p,
+        "\u{25cf} daphne.service - Daphne ASGI Server for Django Channels\n\
+         \x20    Loaded: loaded (/etc/systemd/system/daphne.service; disabled; vendor preset: enabled)\n\
+         \x20    Active: failed (Result: exit-code) since Wed 2025-03-12 05:56:29 UTC; 2min 17s ago\n\
+         \x20  Main PID: 7647 (code=exited, status=1/FAILURE)\n\
+         \n\
+         Mar 12 05:56:29 ip-172-31-38-254 systemd[1]: daphne.service: Start request repeated too quickly.\n\
+         Mar 12 05:56:29 ip-172-31-38-254 systemd[1]: daphne.service: Failed with result 'exit-code'.\n",
+    )
+    .unwrap();
+    let (code, recs, _) = parse(&[p.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let ts: Vec<&str> = recs.iter().filter_map(|r| r["ts"].as_str()).collect();
+    assert_eq!(ts, ["2025-03-12T05:56:29Z", "2025-03-12T05:56:29Z"]);
+}
+
+#[test]
 fn a_journal_excerpt_saved_years_later_takes_the_year_its_lines_write() {
     // uvicorn#244: `journalctl` output pasted from 2019 and read in 2026 came out in 2026
     // (the file's modification time): a token's `exp` would be judged seven years late.

@@ -355,3 +355,44 @@ fn dropping_emptied_connections_drops_their_caches_too() {
     let seqs: Vec<usize> = st.caches.iter().map(|c| c.seq).collect();
     assert_eq!(seqs, vec![0, 2]);
 }
+
+#[test]
+fn sessions_a_timeless_log_closed_far_above_leave_the_searches() {
+    // uvicorn's console writes no time, so nothing retired its closed sessions: every
+    // line that names nothing (`connection open`) walked up to 4,096 of them, and a
+    // 120,000-line console took nine seconds. A session still open stays searchable.
+    let mut log = String::from("INFO:     127.0.0.1:9999 - \"WebSocket /ws/first/\" [accepted]\nINFO:     connection open\n");
+    for i in 0..3000 {
+        log.push_str(&format!(
+            "INFO:     127.0.0.1:{} - \"WebSocket /ws/chat/\" [accepted]\nINFO:     connection open\nINFO:     connection closed\n",
+            10_000 + i
+        ));
+    }
+    let set = PackSet::load(&[]).unwrap();
+    let records = assemble_str(0, &log, TimeCtx::default()).records;
+    let ev = events(&records, &set);
+    let store = Slices {
+        records: &records,
+        events: &ev,
+    };
+    let mut state = State::default();
+    let mut b = Builder::new(&set, &store, &mut state);
+    place_all(&mut b, &ev, SWEEP_EVERY, SWEEP_LEAST);
+    let closed_in_recent = state
+        .recent
+        .iter()
+        .filter(|&&c| state.conns[c].closed)
+        .count();
+    // At most the sessions closed within reach, and those of the last 256 lines placed.
+    assert!(
+        closed_in_recent <= (UNTIMED_REACH + 256) / 3 + 1,
+        "{closed_in_recent} closed sessions still searched"
+    );
+    // (uvicorn's closes name nothing: each goes to the earliest session open, so the
+    // last one is left open.)
+    let open = (0..state.conns.len())
+        .filter(|&c| !state.conns[c].closed)
+        .count();
+    assert_eq!(open, 1);
+    assert!(state.recent.iter().any(|&c| !state.conns[c].closed));
+}

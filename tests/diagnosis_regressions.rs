@@ -756,3 +756,38 @@ fn an_untimed_stop_names_the_sessions_its_input_shows_open_at_it() {
         "{verdicts:?}"
     );
 }
+
+#[test]
+fn a_closing_handshake_that_fails_after_the_clients_close_frame_is_a_clean_close() {
+    // websockets#1117 (`--log-level debug`): the client's `< CLOSE 1001`, the server's
+    // `> CLOSE 1001`, then the TCP half-close fails (`Transport endpoint is not
+    // connected`) and websockets logs "closing handshake failed": read as "ended without
+    // a proper close handshake" although both close frames are in the log.
+    let head = "INFO:     connection open\nDEBUG:    = connection is OPEN\n";
+    let frames = "DEBUG:    < CLOSE 1001 (going away) [2 bytes]\n\
+                  DEBUG:    = connection is CLOSING\n\
+                  DEBUG:    > CLOSE 1001 (going away) [2 bytes]\n";
+    let tail = "DEBUG:    x half-closing TCP connection\n\
+                DEBUG:    = connection is CLOSED\n\
+                ERROR:    closing handshake failed\n\
+                Traceback (most recent call last):\n  \
+                File \"/venv/lib/python3.10/site-packages/websockets/legacy/protocol.py\", line 1309, in close_connection\n    \
+                self.transport.write_eof()\n\
+                OSError: [Errno 107] Transport endpoint is not connected\n\
+                INFO:     connection closed\n";
+    let s = scan_text("uvicorn.log", &format!("{head}{frames}{tail}"));
+    assert_eq!(s.correlated.connections.len(), 1);
+    let rules = |s: &pipeline::Scan| -> Vec<&str> {
+        s.analysis
+            .findings
+            .iter()
+            .filter(|f| f.connections.contains(&0))
+            .map(|f| f.rule)
+            .collect()
+    };
+    assert!(rules(&s).is_empty(), "{:?}", rules(&s));
+    assert_eq!(s.analysis.close_codes, vec![Some(1001)]);
+    // Without the client's close frame, the failed closing handshake is what it says.
+    let s = scan_text("uvicorn.log", &format!("{head}{tail}"));
+    assert_eq!(rules(&s), ["close.abnormal"]);
+}

@@ -1824,3 +1824,33 @@ fn two_failed_handshakes_of_a_second_keep_their_own_nginx_error_lines() {
         "{rules:?}"
     );
 }
+
+#[test]
+fn an_exception_an_application_logs_and_uvicorn_prints_again_is_one_connection() {
+    // authentik#22602: the application's JSON record of the exception, then uvicorn's
+    // own plain print of it on the next line (no time of its own): two anonymous broken
+    // sessions. Lines alike that both have a time, or both none, stay apart: each
+    // session a shutdown closed writes its own `disconnected code=1012`.
+    let copy = "{\"event\": \"Exception in ASGI application\", \"exc\": \"ClientDisconnected()\", \"level\": \"warning\", \"logger\": \"authentik.asgi\", \"pid\": 16147, \"timestamp\": \"2026-05-22T19:33:47.313754\"}\n\
+                Exception in ASGI application\n\
+                Traceback (most recent call last):\n  \
+                File \"/venv/lib/python3.14/site-packages/uvicorn/protocols/websockets/wsproto_impl.py\", line 327, in run_asgi\n    \
+                result = await self.app(self.scope, self.receive, self.send)\n\
+                uvicorn.protocols.utils.ClientDisconnected\n";
+    let s = scan_files(&[("server.log", copy)]);
+    assert_eq!(
+        s.correlated.connections.len(),
+        1,
+        "{:#?}",
+        s.correlated.connections
+    );
+    for alike in [
+        "2026-11-27 12:45:39,794 [INFO] rtsite.consumers: disconnected code=1012\n\
+         2026-11-27 12:45:39,794 [INFO] rtsite.consumers: disconnected code=1012\n",
+        "ERROR:    Exception in ASGI application\nTraceback (most recent call last):\nValueError: boom\n\
+         ERROR:    Exception in ASGI application\nTraceback (most recent call last):\nValueError: boom\n",
+    ] {
+        let s = scan_files(&[("app.log", alike)]);
+        assert_eq!(s.correlated.connections.len(), 2, "{alike}");
+    }
+}

@@ -1986,6 +1986,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// last placed line, matched by the same pattern with the same captures, at the same
     /// time or with no time of its own, and names a client by its port (clients without
     /// one, uvicorn's `127.0.0.1:0`, write the same line for different connections).
+    ///
+    /// A line that names no client by its port is a copy only of the line just above it
+    /// (or above a blank line) when one of the two has a time and the other none: an application's
+    /// JSON record of an exception and uvicorn's own plain print of it (authentik). Two
+    /// plain consoles' lines alike (sessions closed at a shutdown) or two timed ones
+    /// alike (`disconnected code=1012` of each) are as many connections.
     fn copy_of(&self, ei: usize, f: &Facts) -> Option<usize> {
         let e = self.ev(ei);
         // (A line written many times by one connection, a frame, joins it as any does.)
@@ -1993,13 +1999,20 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             return None;
         }
         // (`client_key` keeps no client without its port.)
-        f.client()?;
+        let named = f.client().is_some();
         let r = self.rec(e.record);
         let &(end, ci) = self.st.last_in_input.get(&r.input)?;
         if r.lines.0 > end + 3 {
             return None;
         }
-        let same = |x: &Event| x.captures.iter().eq(e.captures.iter());
+        let timeless = self.store.timeless(e.record);
+        let fits = |x: &Event| {
+            named
+                || self.rec(x.record).lines.1 == end
+                    && r.lines.0 <= end + 2
+                    && self.store.timeless(x.record) != timeless
+        };
+        let same = |x: &Event| x.captures.iter().eq(e.captures.iter()) && fits(x);
         self.st.conns[ci]
             .links
             .iter()

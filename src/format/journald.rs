@@ -183,7 +183,7 @@ fn skip_indent(line: &str) -> &str {
 fn parse_syslog_time<'a>(line: &'a str, ctx: &TimeCtx, precise: bool) -> Option<Parsed<'a>> {
     let s = skip_indent(line);
     let first = *s.as_bytes().first()?;
-    if first == b'-' {
+    if starts_marker(s) {
         return marker(line);
     }
     if !(first.is_ascii_alphabetic() || first >= 0x80) {
@@ -205,11 +205,7 @@ fn parse_iso(line: &str, precise: bool) -> Option<Parsed<'_>> {
     let b = s.as_bytes();
     // The cheap shape check first: most lines of other formats fail on one of these bytes.
     if b.len() < 25 || b[4] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return if b.first() == Some(&b'-') {
-            marker(line)
-        } else {
-            None
-        };
+        return if starts_marker(s) { marker(line) } else { None };
     }
     // journalctl always writes the offset; without it this is some other ISO-stamped line.
     let w = time::iso_word(b)?;
@@ -226,7 +222,7 @@ fn parse_unix(line: &str) -> Option<Parsed<'_>> {
     let b = s.as_bytes();
     match b.first() {
         Some(c) if c.is_ascii_digit() => {}
-        Some(b'-') => return marker(line),
+        _ if starts_marker(s) => return marker(line),
         _ => return None,
     }
     let (secs, n) = time::leading_digits(b)?;
@@ -258,7 +254,7 @@ fn parse_full<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let s = skip_indent(line);
     let b = s.as_bytes();
     let first = *b.first()?;
-    if first == b'-' {
+    if starts_marker(s) {
         return marker(line);
     }
     if !(first.is_ascii_alphabetic() || first >= 0x80) {
@@ -541,16 +537,37 @@ fn message_after(s: &str, colon_end: usize) -> Option<&str> {
     }
 }
 
+/// The prefix `journalctl -x` (systemd 246 and later) gives the message catalog's
+/// explanation under an entry; older versions write `-- `.
+const CATALOG: &str = "\u{2591}\u{2591}";
+
+/// `s` (its indent skipped) may be one of journalctl's own lines ([`marker`]).
+fn starts_marker(s: &str) -> bool {
+    s.starts_with('-') || s.starts_with(CATALOG)
+}
+
 /// journalctl's own lines: `-- Logs begin at ... --`, `-- Journal begins at ... --`,
-/// `-- Boot <id> --`, `-- Reboot --`, `-- No entries --`, and `-- cursor: ...`
-/// (`--show-cursor`). A `-- Boot` marker keeps its id in field `boot_id`.
+/// `-- Boot <id> --`, `-- Reboot --`, `-- No entries --`, `-- cursor: ...`
+/// (`--show-cursor`), and the message catalog's explanation `journalctl -x` writes under
+/// an entry (`-- Subject: Unit daphne.service has failed`, `░░ Support: ...`, the text
+/// after them, blank `--` lines). A `-- Boot` marker keeps its id in field `boot_id`.
 pub(crate) fn marker(line: &str) -> Option<Parsed<'_>> {
     let t = skip_indent(line).trim_end_matches([' ', '\t', '\r']);
+    if t == "--" || t.starts_with(CATALOG) {
+        return Some(marker_parsed(t));
+    }
     let inner = t.strip_prefix("-- ")?;
     if inner.starts_with("cursor: ") {
         return Some(marker_parsed(t));
     }
-    let body = inner.strip_suffix(" --")?;
+    // The catalog's text: one of its header fields, or prose (a capital, a sentence).
+    let Some(body) = inner.strip_suffix(" --") else {
+        let catalog = ["Subject: ", "Defined-By: ", "Support: ", "Documentation: "]
+            .iter()
+            .any(|k| inner.starts_with(k))
+            || inner.starts_with(|c: char| c.is_ascii_uppercase()) && inner.contains(' ');
+        return catalog.then(|| marker_parsed(t));
+    };
     if let Some(id) = body.strip_prefix("Boot ") {
         if id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit()) {
             let mut p = marker_parsed(t);
@@ -884,6 +901,15 @@ mod tests {
             "-- No entries --",
             "    -- Reboot --",
             "-- cursor: s=e991dd5775894620914f2f7126aae6c1;i=372a",
+            // `journalctl -x`: the catalog's explanation, old and new prefixes.
+            "-- Subject: A start job for unit daphne.service has failed",
+            "-- Defined-By: systemd",
+            "-- Support: https://www.debian.org/support",
+            "--",
+            "-- A start job for unit daphne.service has finished with a failure.",
+            "\u{2591}\u{2591} Subject: A start job for unit daphne.service has failed",
+            "\u{2591}\u{2591} ",
+            "\u{2591}\u{2591} The job identifier is 1234 and the job result is failed.",
         ] {
             for f in formats() {
                 let p = f

@@ -755,6 +755,44 @@ fn an_untimed_stop_names_the_sessions_its_input_shows_open_at_it() {
         verdicts.iter().any(|v| v.contains("Degraded")),
         "{verdicts:?}"
     );
+    // Started again under a session never closed, with no stop line: the process died
+    // under it (it read as open).
+    let s = scan_text(
+        "uvicorn.log",
+        "INFO:     127.0.0.1:34398 - \"WebSocket /ws/x\" [accepted]\n\
+         INFO:     connection open\n\
+         INFO:     Started server process [13410]\n\
+         INFO:     Waiting for application startup.\n\
+         INFO:     Application startup complete.\n\
+         INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)\n",
+    );
+    let told: Vec<(&str, usize)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.connections.len()))
+        .collect();
+    assert_eq!(told, [("server.restart", 1)]);
+    assert!(s.analysis.findings[0]
+        .diagnosis
+        .contains("died without a logged stop"));
+    // With the stop line above the start, the stop alone tells of it.
+    let s = scan_text(
+        "uvicorn.log",
+        "INFO:     127.0.0.1:34398 - \"WebSocket /ws/x\" [accepted]\n\
+         INFO:     connection open\n\
+         INFO:     Shutting down\n\
+         INFO:     Finished server process [13409]\n\
+         INFO:     Started server process [13410]\n\
+         INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)\n",
+    );
+    let told: Vec<&str> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| f.diagnosis.as_str())
+        .collect();
+    assert_eq!(told, ["uvicorn shut down; open WebSockets were dropped."]);
 }
 
 #[test]

@@ -1988,10 +1988,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// one, uvicorn's `127.0.0.1:0`, write the same line for different connections).
     ///
     /// A line that names no client by its port is a copy only of the line just above it
-    /// (or above a blank line) when one of the two has a time and the other none: an application's
-    /// JSON record of an exception and uvicorn's own plain print of it (authentik). Two
-    /// plain consoles' lines alike (sessions closed at a shutdown) or two timed ones
-    /// alike (`disconnected code=1012` of each) are as many connections.
+    /// (or above a blank line) when one of the two has a time and the other none: an
+    /// application's JSON record of an exception and uvicorn's own plain print of it
+    /// (authentik). Two plain consoles' lines alike (sessions closed at a shutdown) or two
+    /// timed ones alike (`disconnected code=1012` of each) are as many connections.
     fn copy_of(&self, ei: usize, f: &Facts) -> Option<usize> {
         let e = self.ev(ei);
         // (A line written many times by one connection, a frame, joins it as any does.)

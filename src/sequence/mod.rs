@@ -836,8 +836,15 @@ impl Eval<'_> {
                     // A key-less application line that no connection took (a Redis
                     // outage in a traceback) names none rather than every open one.
                     _ if e.stage != crate::pattern::Stage::Process => Vec::new(),
-                    // Placed by line order: uvicorn's console writes no time.
-                    None => self.open_above(e),
+                    // Placed by line order: uvicorn's console writes no time. (A start
+                    // line does not name again what a stop line named.)
+                    None => {
+                        let mut open = self.open_above(e);
+                        if rule.when.restarted {
+                            open.retain(|i| !stopped.contains(i));
+                        }
+                        open
+                    }
                     // (Not `around`: the proxy may have seen these end minutes before.)
                     Some(t) if rule.when.restarted && stop_logged_before(last_stop, t) => {
                         Vec::new()

@@ -126,3 +126,50 @@ fn watch_lets_go_of_a_session_the_proxy_saw_end() {
     eng.advance_to("2026-11-27T04:07:21Z".parse().unwrap());
     assert_eq!(eng.held().0, 0, "still held: {:?}", eng.held());
 }
+
+#[test]
+fn an_untimed_stop_names_the_sessions_open_at_it_in_watch_as_in_scan() {
+    // uvicorn's console writes no time: watch said "shut down with no WebSocket open" (or,
+    // for a start line, nothing) where scan, by line order, names the session.
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // Closed by the shutdown, below it.
+        "INFO:     127.0.0.1:34398 - \"WebSocket /ws/x\" [accepted]\nINFO:     connection open\nINFO:     Shutting down\nINFO:     connection closed\nINFO:     Finished server process [13409]\n",
+        // Started again under it, no stop line.
+        "INFO:     127.0.0.1:34398 - \"WebSocket /ws/x\" [accepted]\nINFO:     connection open\nINFO:     Started server process [13410]\nINFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)\n",
+        // Refused, then stopped: none open.
+        "INFO:     ('127.0.0.1', 52429) - \"WebSocket /\" 403\nINFO:     Shutting down\n",
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let p = dir.path().join(format!("uvicorn{i}.log"));
+        std::fs::write(&p, text).unwrap();
+        let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
+        let opts = Options::default();
+        let packs = PackSet::load(&[]).unwrap();
+        let ingested = ingest::ingest(&specs, &opts);
+        let names = ingested.inputs.iter().map(|i| i.name.clone()).collect();
+        let mut eng = Engine::new(&packs, engine::Options::default(), names);
+        for r in ingested.records.clone() {
+            eng.push(r);
+        }
+        eng.finish();
+        let live: Vec<(&str, usize, String)> = eng
+            .take()
+            .iter()
+            .map(|f| (f.rule, f.connection_count, f.diagnosis.clone()))
+            .collect();
+        let s = pipeline::analyse(ingested, packs);
+        let batch: Vec<(&str, usize, String)> = s
+            .analysis
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.connections.len(), f.diagnosis.clone()))
+            .collect();
+        let (mut live, mut batch) = (live, batch);
+        live.sort();
+        batch.sort();
+        assert_eq!(live, batch, "case {i}");
+        let stop = batch.iter().find(|f| f.0 == "server.restart").unwrap();
+        assert_eq!(stop.1, usize::from(i < 2), "case {i}");
+    }
+}

@@ -770,6 +770,28 @@ impl<'a> Engine<'a> {
         self.out.push(f);
     }
 
+    /// The connections with a line of `input` held, not ended, with no close code and no
+    /// refusal: open as a line of `input` without a time is read (`sequence::Eval`'s
+    /// `open_above` for scan).
+    fn open_in_input(&self, input: u32) -> Vec<usize> {
+        let store = &self.store;
+        (0..self.state.slots())
+            .filter(|&ci| {
+                let c = self.state.connection(ci);
+                let evs = || c.links.iter().filter_map(|l| store.peek(l.event));
+                !c.id.is_empty()
+                    && !c.ended()
+                    && sequence::last_code(c, &|i| store.event(i)).is_none()
+                    && evs().any(|x| x.input == input)
+                    && !evs().any(|x| {
+                        x.cap("status")
+                            .and_then(|s| s.parse::<u16>().ok())
+                            .is_some_and(|s| s >= 400)
+                    })
+            })
+            .collect()
+    }
+
     /// A line outside any connection: process rules name the connections open then.
     fn global_rules(&mut self, gi: usize) {
         let e = self.store.event(gi).clone();
@@ -806,6 +828,9 @@ impl<'a> Engine<'a> {
                     })
                     .collect()
             }
+            // Without a time (uvicorn's console), the sessions of its input still open
+            // as the stream reaches it, as scan places them by line order.
+            None if e.stage == Stage::Process => self.open_in_input(e.input),
             _ => Vec::new(),
         };
         let writer = writer.as_ref().map(|(h, p)| (h.as_deref(), *p));
@@ -832,6 +857,13 @@ impl<'a> Engine<'a> {
                             })
                     })
                     .collect()
+            }
+            None if e.stage == Stage::Process
+                && pack.rules.iter().any(|r| fires(&r) && r.when.restarted) =>
+            {
+                let mut open = self.open_in_input(e.input);
+                open.retain(|&ci| ci >= self.slots.len() || !self.slots[ci].stopped);
+                open
             }
             _ => Vec::new(),
         };
@@ -877,7 +909,10 @@ impl<'a> Engine<'a> {
                 pack: pack.name.clone(),
                 connections: conns.clone(),
                 diagnosis: sequence::fill(
-                    rule.diagnosis_for(Some(conns.len()).filter(|&n| n > 0 || e.ts.is_some())),
+                    rule.diagnosis_for(
+                        Some(conns.len())
+                            .filter(|&n| n > 0 || e.ts.is_some() || e.stage == Stage::Process),
+                    ),
                     Some(&e),
                     c,
                 ),

@@ -264,15 +264,30 @@ fn is_decimal(s: &str) -> bool {
 
 fn parse_error<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
-    if b.len() < 24 || b[4] != b'/' || b[19] != b' ' || b[20] != b'[' {
+    // A line pasted without its date (`[error] 368292#368292: *611 connect() failed ...`)
+    // is still nginx's by its `[level] pid#tid: `, with nginx's own level words.
+    let (lb, iso) = if b.first() == Some(&b'[') {
+        (0, None)
+    } else {
+        if b.len() < 24 || b[4] != b'/' || b[19] != b' ' || b[20] != b'[' {
+            return None;
+        }
+        let iso = iso_prefix_sep(b, b'/', false)?;
+        if iso.len != 19 {
+            return None;
+        }
+        (20, Some(iso))
+    };
+    let le = lb + 1 + memchr(b']', &b[lb + 1..b.len().min(lb + 12)])?;
+    if iso.is_none()
+        && !matches!(
+            &line[lb + 1..le],
+            "debug" | "info" | "notice" | "warn" | "error" | "crit" | "alert" | "emerg"
+        )
+    {
         return None;
     }
-    let iso = iso_prefix_sep(b, b'/', false)?;
-    if iso.len != 19 {
-        return None;
-    }
-    let le = 21 + memchr(b']', &b[21..b.len().min(32)])?;
-    let level = Level::parse(&line[21..le])?;
+    let level = Level::parse(&line[lb + 1..le])?;
     // `] 1111#1111: `
     if b.get(le + 1) != Some(&b' ') {
         return None;
@@ -310,7 +325,10 @@ fn parse_error<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     };
 
     let mut out = Parsed::new(message);
-    out.ts = Some(ctx.complete(iso.naive, 0, None)?);
+    out.ts = match iso {
+        Some(iso) => Some(ctx.complete(iso.naive, 0, None)?),
+        None => None,
+    };
     out.level = Some(level);
     out.pid = pid;
     let f = &mut out.fields;
@@ -854,6 +872,28 @@ mod tests {
         assert_eq!(p.field("path"), Some("/websocket"));
         assert_eq!(p.field("query"), Some("version=17.0-1"));
         assert_eq!(p.field("host"), Some("erp.odoocker.test"));
+    }
+
+    #[test]
+    fn an_error_line_pasted_without_its_date_is_still_nginxs() {
+        // notify_push#144: the reporter cut the dates; the lines were read as Python
+        // logging's `[LEVEL] msg`, and no nginx pattern ran on them.
+        let line = "[error] 368292#368292: *611 connect() failed (111: Connection refused) while connecting to upstream, client: 109.43.49.225, server: server, request: \"GET /push/ws HTTP/1.1\", upstream: \"http://127.0.0.1:7867/ws\", host: \"host\"";
+        let p = NginxError.parse(line, &ctx()).unwrap();
+        assert_eq!(p.ts, None);
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.pid, Some(368292));
+        assert_eq!(p.field("conn"), Some("611"));
+        assert_eq!(p.field("path"), Some("/push/ws"));
+        // Only nginx's own level words, and its `pid#tid: `.
+        for line in [
+            "[ERROR] 368292#368292: *611 connect() failed",
+            "[warning] 368292#368292: *611 x",
+            "[error] daphne.server: Exception inside application",
+            "[error] 368292: *611 connect() failed",
+        ] {
+            assert!(NginxError.parse(line, &ctx()).is_none(), "{line}");
+        }
     }
 
     #[test]

@@ -34,19 +34,27 @@ fn logs(dir: &Path) -> Vec<InputSpec> {
         .collect()
 }
 
-/// Rule → number of findings, for each side.
-fn compare(specs: Vec<InputSpec>) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
+/// Both sides over `specs`: watch's findings as it printed them, and scan's analysis.
+fn both(specs: &[InputSpec]) -> (Vec<engine::LiveFinding>, pipeline::Scan) {
     let opts = Options::default();
     let packs = PackSet::load(&[]).unwrap();
-    let ingested = ingest::ingest(&specs, &opts);
+    let ingested = ingest::ingest(specs, &opts);
     let names = ingested.inputs.iter().map(|i| i.name.clone()).collect();
     let mut eng = Engine::new(&packs, engine::Options::default(), names);
     for r in ingested.records.clone() {
         eng.push(r);
     }
     eng.finish();
-    let live = eng.counts.findings.clone();
-    let s = pipeline::analyse(ingested, packs);
+    (eng.take(), pipeline::analyse(ingested, packs))
+}
+
+/// Rule → number of findings, for each side.
+fn compare(specs: Vec<InputSpec>) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
+    let (found, s) = both(&specs);
+    let mut live: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for f in &found {
+        *live.entry(f.rule).or_default() += 1;
+    }
     let mut batch: BTreeMap<&'static str, u64> = BTreeMap::new();
     for f in &s.analysis.findings {
         *batch.entry(f.rule).or_default() += 1;
@@ -143,22 +151,11 @@ fn an_untimed_stop_names_the_sessions_open_at_it_in_watch_as_in_scan() {
     for (i, text) in cases.iter().enumerate() {
         let p = dir.path().join(format!("uvicorn{i}.log"));
         std::fs::write(&p, text).unwrap();
-        let specs = vec![InputSpec::from_arg(p.to_str().unwrap())];
-        let opts = Options::default();
-        let packs = PackSet::load(&[]).unwrap();
-        let ingested = ingest::ingest(&specs, &opts);
-        let names = ingested.inputs.iter().map(|i| i.name.clone()).collect();
-        let mut eng = Engine::new(&packs, engine::Options::default(), names);
-        for r in ingested.records.clone() {
-            eng.push(r);
-        }
-        eng.finish();
-        let live: Vec<(&str, usize, String)> = eng
-            .take()
+        let (found, s) = both(&[InputSpec::from_arg(p.to_str().unwrap())]);
+        let live: Vec<(&str, usize, String)> = found
             .iter()
             .map(|f| (f.rule, f.connection_count, f.diagnosis.clone()))
             .collect();
-        let s = pipeline::analyse(ingested, packs);
         let batch: Vec<(&str, usize, String)> = s
             .analysis
             .findings

@@ -251,6 +251,25 @@ regex = '(?P<client>\S+:\d+) took too long to shut down and was killed'
 examples = [{ line = "127.0.0.1:1 took too long to shut down and was killed" }]
 "#;
 
+/// The correlation's state once every event of `ev` is placed, retiring as `every` and
+/// `least` say ([`correlate_sweeping`]).
+fn placed(
+    set: &PackSet,
+    records: &[crate::record::Record],
+    ev: &[crate::pattern::Event],
+    every: usize,
+    least: usize,
+) -> State {
+    let store = Slices {
+        records,
+        events: ev,
+    };
+    let mut state = State::default();
+    let mut b = Builder::new(set, &store, &mut state);
+    place_all(&mut b, ev, every, least);
+    state
+}
+
 #[test]
 fn a_finished_connection_gives_up_its_search_state_and_late_lines_land_as_before() {
     let mut log = String::from(concat!(
@@ -282,14 +301,7 @@ fn a_finished_connection_gives_up_its_search_state_and_late_lines_land_as_before
     ]);
     let records = assemble_str(0, &log, TimeCtx::default()).records;
     let ev = events(&records, &set);
-
-    let store = Slices {
-        records: &records,
-        events: &ev,
-    };
-    let mut state = State::default();
-    let mut b = Builder::new(&set, &store, &mut state);
-    place_all(&mut b, &ev, 1, 0);
+    let state = placed(&set, &records, &ev, 1, 0);
     let st = &state;
     // The first connection (slot 0) kept its lines, but not what only searches read.
     assert_eq!(lines_of(&st.conns[0], &ev), vec![1, 2, 3, 4, 5]);
@@ -371,13 +383,7 @@ fn sessions_a_timeless_log_closed_far_above_leave_the_searches() {
     let set = PackSet::load(&[]).unwrap();
     let records = assemble_str(0, &log, TimeCtx::default()).records;
     let ev = events(&records, &set);
-    let store = Slices {
-        records: &records,
-        events: &ev,
-    };
-    let mut state = State::default();
-    let mut b = Builder::new(&set, &store, &mut state);
-    place_all(&mut b, &ev, SWEEP_EVERY, SWEEP_LEAST);
+    let state = placed(&set, &records, &ev, SWEEP_EVERY, SWEEP_LEAST);
     let closed_in_recent = state
         .recent
         .iter()

@@ -1011,10 +1011,13 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// within `window`: what every search for a line without an id asks first.
     fn live_for(&self, ci: usize, e: &Event, since: Option<DateTime<Utc>>) -> bool {
         // (The flags first: an untimed connection's activity reads its links.)
-        !self.closed_for(ci, e.ts)
-            && self.active(ci, e, since)
-            && self.same_process(ci, e)
-            && self.compatible(ci, e)
+        !self.closed_for(ci, e.ts) && self.active(ci, e, since) && self.joinable(ci, e)
+    }
+
+    /// Of `e`'s process and compatible with it: what [`Builder::live_for`] asks besides
+    /// time, for a search that asked [`Builder::active`] first.
+    fn joinable(&self, ci: usize, e: &Event) -> bool {
+        self.same_process(ci, e) && self.compatible(ci, e)
     }
 
     /// Connection `ci` was active at or after `since` (as [`active_since`]) and may be
@@ -1730,11 +1733,8 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                     && self.has(ci, PatternRef::new(pack, a))
                     && !self.has_pattern(ci, e)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
-                    && (self.live_for(ci, e, since)
-                        || guessed
-                            && self.active(ci, e, since)
-                            && self.same_process(ci, e)
-                            && self.compatible(ci, e))
+                    && (!self.closed_for(ci, e.ts) || guessed)
+                    && self.joinable(ci, e)
                     && !(in_receive && self.app_closed(ci))
                     && self.takes_record(ci, ei)
             };
@@ -1788,12 +1788,13 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             let since = earliest(e.ts, self.step_window(e));
             let pack = usize::from(e.at.pack);
             let fits = |ci: usize| {
-                // `live_for` asks for activity since `since` too: asked first, it spares
-                // the connections idle that long a walk of their patterns.
+                // Activity since `since` asked first spares the connections idle that
+                // long a walk of their patterns; then the rest of `live_for`.
                 self.active(ci, e, since)
                     && !self.has_pattern(ci, e)
                     && self.reached(ci, pack).is_none_or(|r| r < step)
-                    && self.live_for(ci, e, since)
+                    && !self.closed_for(ci, e.ts)
+                    && self.joinable(ci, e)
             };
             // The connection waiting for exactly this line is the one whose last step is
             // the required one before it; then one that would skip a required step; then
@@ -2006,13 +2007,6 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             return None;
         }
         let timeless = self.store.timeless(e.record);
-        let fits = |x: &Event| {
-            named
-                || self.rec(x.record).lines.1 == end
-                    && r.lines.0 <= end + 2
-                    && self.store.timeless(x.record) != timeless
-        };
-        let same = |x: &Event| x.captures.iter().eq(e.captures.iter()) && fits(x);
         self.st.conns[ci]
             .links
             .iter()
@@ -2020,13 +2014,15 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .take(4)
             .map(|l| self.ev(l.event))
             .any(|x| {
+                let x_end = self.rec(x.record).lines.1;
+                let x_timeless = self.store.timeless(x.record);
                 x.at == e.at
                     && x.input == e.input
-                    && self.rec(x.record).lines.1 + 3 >= r.lines.0
-                    && (x.ts == e.ts
-                        || self.store.timeless(x.record)
-                        || self.store.timeless(e.record))
-                    && same(x)
+                    && x_end + 3 >= r.lines.0
+                    && (x.ts == e.ts || x_timeless || timeless)
+                    // Naming no client: the line just above, one of the two untimed.
+                    && (named || x_end == end && r.lines.0 <= end + 2 && x_timeless != timeless)
+                    && x.captures.iter().eq(e.captures.iter())
             })
             .then_some(ci)
     }

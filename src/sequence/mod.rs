@@ -154,6 +154,21 @@ fn num(e: &Event, name: &str) -> Option<u32> {
     e.cap(name).and_then(|s| s.trim().parse().ok())
 }
 
+/// Line `x` ends its connection as far as line order tells: a line that ends one, an
+/// HTTP error answering the handshake, a close code. (A stop line without a time names
+/// the sessions of its input with no such line above it: [`Eval::open_above`], and
+/// `watch` as the stream reaches it.)
+pub(crate) fn ends_session(set: &PackSet, x: &Event) -> bool {
+    set.pattern(x.at).ends || num(x, "status").is_some_and(|s| s >= 400) || num(x, "code").is_some()
+}
+
+/// How many of `n` connections a finding of line `e` tells were open, for
+/// [`Rule::diagnosis_for`]: `None` for an application line without a time, which cannot
+/// place them; a process line's are placed by line order when it has none.
+pub(crate) fn open_told(e: &Event, n: usize) -> Option<usize> {
+    Some(n).filter(|&n| n > 0 || e.ts.is_some() || e.stage == crate::pattern::Stage::Process)
+}
+
 /// The group a `count` rule counts `e` in: the `by` capture, else that field of its
 /// connection; `None` when neither says (the line is not counted). `token` is the token
 /// its connection's handshake carried ([`connection_token`]), when known.
@@ -801,9 +816,7 @@ impl Eval<'_> {
             let ended = c.ended() || self.close_codes[ci].is_some();
             for l in &c.links {
                 let x = &self.events[l.event];
-                let ends = self.set.pattern(x.at).ends
-                    || num(x, "status").is_some_and(|s| s >= 400)
-                    || num(x, "code").is_some();
+                let ends = ends_session(self.set, x);
                 let s = mine.entry(x.input).or_insert(Span {
                     ci,
                     first: x.record,
@@ -921,12 +934,7 @@ impl Eval<'_> {
                     stopped.extend(conns.iter().copied());
                     last_stop = last_stop.max(e.ts);
                 }
-                // An application line without a time names no connection because it
-                // cannot place them; a process line names those its input shows open
-                // at it ([`Eval::open_above`]).
-                let named = Some(conns.len()).filter(|&n| {
-                    n > 0 || e.ts.is_some() || e.stage == crate::pattern::Stage::Process
-                });
+                let named = open_told(e, conns.len());
                 self.push(rule, &pack.name, conns, named, vec![gi], e.ts);
             }
         }

@@ -770,9 +770,9 @@ impl<'a> Engine<'a> {
         self.out.push(f);
     }
 
-    /// The connections with a line of `input` held, not ended, with no close code and no
-    /// refusal: open as a line of `input` without a time is read (`sequence::Eval`'s
-    /// `open_above` for scan).
+    /// The connections with a line of `input` held, not ended and with no line that ends
+    /// one ([`sequence::ends_session`]): open as a line of `input` without a time is read
+    /// (scan's `open_above`).
     fn open_in_input(&self, input: u32) -> Vec<usize> {
         let store = &self.store;
         (0..self.state.slots())
@@ -781,13 +781,8 @@ impl<'a> Engine<'a> {
                 let evs = || c.links.iter().filter_map(|l| store.peek(l.event));
                 !c.id.is_empty()
                     && !c.ended()
-                    && sequence::last_code(c, &|i| store.event(i)).is_none()
                     && evs().any(|x| x.input == input)
-                    && !evs().any(|x| {
-                        x.cap("status")
-                            .and_then(|s| s.parse::<u16>().ok())
-                            .is_some_and(|s| s >= 400)
-                    })
+                    && !evs().any(|x| sequence::ends_session(self.set, x))
             })
             .collect()
     }
@@ -909,10 +904,7 @@ impl<'a> Engine<'a> {
                 pack: pack.name.clone(),
                 connections: conns.clone(),
                 diagnosis: sequence::fill(
-                    rule.diagnosis_for(
-                        Some(conns.len())
-                            .filter(|&n| n > 0 || e.ts.is_some() || e.stage == Stage::Process),
-                    ),
+                    rule.diagnosis_for(sequence::open_told(&e, conns.len())),
                     Some(&e),
                     c,
                 ),

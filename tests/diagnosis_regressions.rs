@@ -776,10 +776,13 @@ fn an_untimed_stop_names_the_sessions_its_input_shows_open_at_it() {
     assert!(s.analysis.findings[0]
         .diagnosis
         .contains("died without a logged stop"));
-    // With the stop line above the start, the stop alone tells of it.
+    // With the stop line above the start, the stop alone tells of them (two sessions: a
+    // finding per connection is merged, one naming both is not).
     let s = scan_text(
         "uvicorn.log",
         "INFO:     127.0.0.1:34398 - \"WebSocket /ws/x\" [accepted]\n\
+         INFO:     connection open\n\
+         INFO:     127.0.0.1:34399 - \"WebSocket /ws/y\" [accepted]\n\
          INFO:     connection open\n\
          INFO:     Shutting down\n\
          INFO:     Finished server process [13409]\n\

@@ -832,3 +832,27 @@ fn a_closing_handshake_that_fails_after_the_clients_close_frame_is_a_clean_close
     let s = scan_text("uvicorn.log", &format!("{head}{tail}"));
     assert_eq!(rules(&s), ["close.abnormal"]);
 }
+
+#[test]
+fn herokus_log_stream_is_read_and_its_router_names_the_idle_cut_and_the_restart() {
+    // `heroku logs` of Daphne behind Heroku's router: every line was "unknown", without
+    // a time. The router logs the upgrade when it happens (`status=101 ... service=4ms`)
+    // and the idle cut 55 s later on a line of its own (`H15`, `service=60199ms`): both
+    // join the session the dyno's lines give, and the dyno manager's SIGTERM names the
+    // session open at it.
+    let s = scan_data("heroku-router-idle-and-cycling.log");
+    assert_eq!(s.ingested.inputs[0].format, "heroku");
+    assert_eq!(
+        verdicts(&s),
+        [
+            r#"10.1.45.3:40312 /ws/chat/lobby/ Degraded ["close.idle-timeout"]"#,
+            r#"10.1.45.3:40400 /ws/chat/lobby/ Degraded ["server.restart"]"#,
+        ]
+    );
+    let first = &s.correlated.connections[0];
+    assert_eq!(
+        first.links.len(),
+        5,
+        "both router lines join the first session"
+    );
+}

@@ -2458,7 +2458,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             && e.ts.is_some()
             && matches!(e.cap("status"), Some("101" | "502" | "504"))
             && e.cap("path").is_some()
-            && e.cap("request_time").is_none()
+            && !e.says_span()
     }
 
     /// Places the access lines [`Builder::untimed_access`] held back, now that every
@@ -2643,7 +2643,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// access line has its path, client address and second.
     fn proxy_sibling(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
-        if e.cap("status").is_some() || e.cap("request_time").is_some() {
+        if e.cap("status").is_some() || e.says_span() {
             return None;
         }
         let path = normalize_path(e.cap("path")?);
@@ -2720,7 +2720,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         }
         // A 4xx refusal is written with its path (`"WebSocket /ws/" 403`).
         let status: u16 = e.cap("status")?.parse().ok().filter(|s| *s >= 500)?;
-        let span = request_span(e).unwrap_or_else(CDuration::zero);
+        let span = e.request_span().unwrap_or_else(CDuration::zero);
         let end = e.ts?.timestamp();
         let begun = e.ts?.checked_sub_signed(span)?.timestamp();
         self.st
@@ -2748,7 +2748,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     fn proxy_candidate(&self, ei: usize) -> Option<usize> {
         let e = self.ev(ei);
         let path = Box::<str>::from(normalize_path(e.cap("path")?));
-        let span = request_span(e).unwrap_or_else(CDuration::zero);
+        let span = e.request_span().unwrap_or_else(CDuration::zero);
         // A whole-second time is the start of the second in which the request ended: its
         // middle is the better guess.
         let half = if self.rec(e.record).coarse { 500 } else { 0 };
@@ -2759,12 +2759,25 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let f = self.facts(e);
         let user = f.user.as_deref();
         let named = |ci: usize| user.and_then(|u| self.user_match(ci, u));
+        // A proxy that logs the upgrade when it happens (Heroku's router: `status=101`)
+        // logs the session's end on a line of its own (`H15 Idle connection`): that line
+        // joins the session its upgrade line did, not one without a proxy line.
+        let ends = self.set.pattern(e.at).ends;
+        let room = |ci: usize| {
+            !self.st.caches[ci].has_proxy
+                || (ends
+                    && self.st.conns[ci].proxy_end.is_none()
+                    && self.st.conns[ci].links.iter().all(|l| {
+                        let x = self.ev(l.event);
+                        x.stage != Stage::Proxy || !self.set.pattern(x.at).ends
+                    }))
+        };
         self.st
             .by_path
             .range((path.clone(), lo, 0)..=(path, hi, usize::MAX))
             .map(|(_, t, ci)| (*t, *ci))
             .filter(|&(_, ci)| {
-                !self.st.caches[ci].has_proxy
+                room(ci)
                     && named(ci) != Some(false)
                     && self.same_answer(ci, e)
                     && self.same_request(ci, e)
@@ -3053,9 +3066,8 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
 /// in the error log named before the access log, found nothing to join and started a
 /// connection of its own. Scan only: it needs the line that comes after.
 fn join_proxy_errors<S: Store + ?Sized>(st: &mut State, store: &S) {
-    let is_error_line = |e: &Event| {
-        e.stage == Stage::Proxy && e.cap("status").is_none() && e.cap("request_time").is_none()
-    };
+    let is_error_line =
+        |e: &Event| e.stage == Stage::Proxy && e.cap("status").is_none() && !e.says_span();
     let conn_ids = |c: &Connection| -> BTreeSet<String> {
         c.links
             .iter()
@@ -3323,23 +3335,12 @@ fn closes_1006(e: &Event) -> bool {
     e.stage == Stage::Consumer && e.cap("code") == Some("1006")
 }
 
-/// How long the request of proxy line `e` lasted (`request_time`), when it says and the
-/// value is a length a session can have: nginx writes it to the millisecond, and a
-/// mangled line's thirty digits must not overflow the time arithmetic (a panic).
-fn request_span(e: &Event) -> Option<CDuration> {
-    /// A year: longer than any WebSocket session a log keeps.
-    const LONGEST_S: f64 = 366.0 * 86_400.0;
-    let s: f64 = e.cap("request_time")?.parse().ok()?;
-    (s.is_finite() && (0.0..=LONGEST_S).contains(&s))
-        .then(|| CDuration::milliseconds((s * 1000.0) as i64))
-}
-
 /// When line `e` says its connection began: its time, or, for the proxy's access line of
 /// a connection whose server lines it does not have (`has_server`), its time less the
 /// session's length it gives (nginx writes it at the close).
 fn began_at(e: &Event, has_server: bool) -> Option<DateTime<Utc>> {
-    match (e.stage, e.cap("request_time")) {
-        (Stage::Proxy, Some(_)) if !has_server => e.ts?.checked_sub_signed(request_span(e)?),
+    match (e.stage, e.says_span()) {
+        (Stage::Proxy, true) if !has_server => e.ts?.checked_sub_signed(e.request_span()?),
         _ => e.ts,
     }
 }

@@ -21,6 +21,7 @@ use crate::time::TimeCtx;
 
 pub mod daphne;
 pub mod docker;
+pub mod heroku;
 pub mod journald;
 pub mod journald_json;
 pub mod json_log;
@@ -174,6 +175,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(json_log::formats());
         v.extend(logfmt::formats());
         v.extend(syslog::formats());
+        v.extend(heroku::formats());
         v.extend(journald::formats());
         v.extend(supervisord::formats());
         v.extend(nginx_custom::formats());

@@ -1480,6 +1480,28 @@ impl Event {
     pub fn cap(&self, name: &str) -> Option<&str> {
         self.captures.get(name).filter(|v| !v.is_empty())
     }
+
+    /// How long the request of this proxy line lasted, when it says: nginx's
+    /// `request_time` in seconds (`60.002`), or a `request_ms` in milliseconds (Heroku's
+    /// router writes `service=60199ms`). A length no session has (a mangled line's
+    /// thirty digits) is none: it must not overflow the time arithmetic.
+    pub fn request_span(&self) -> Option<chrono::Duration> {
+        /// A year: longer than any WebSocket session a log keeps.
+        const LONGEST_MS: f64 = 366.0 * 86_400.0 * 1000.0;
+        let ms = match (self.cap("request_time"), self.cap("request_ms")) {
+            (Some(s), _) => s.parse::<f64>().ok()? * 1000.0,
+            (None, Some(ms)) => ms.parse::<f64>().ok()?,
+            (None, None) => return None,
+        };
+        (ms.is_finite() && (0.0..=LONGEST_MS).contains(&ms))
+            .then(|| chrono::Duration::milliseconds(ms as i64))
+    }
+
+    /// The line says how long its request lasted ([`Event::request_span`]), whatever the
+    /// value: a proxy writes such a line when the request ends.
+    pub fn says_span(&self) -> bool {
+        self.cap("request_time").is_some() || self.cap("request_ms").is_some()
+    }
 }
 
 /// Matches every record against every pack (in parallel, deterministic order): one event

@@ -605,7 +605,7 @@ fn idle_found(conn: &Connection, evs: &[(usize, &Event)]) -> Option<Found<'stati
     let &(i, e) = evs.iter().find(|(_, e)| {
         e.stage == crate::pattern::Stage::Proxy
             && e.cap("status") == Some("101")
-            && e.cap("request_time").is_none()
+            && !e.says_span()
             && e.cap("bytes")
                 .and_then(|b| b.parse::<u64>().ok())
                 .is_some_and(|b| b < 1024)

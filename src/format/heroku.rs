@@ -1,0 +1,134 @@
+//! Heroku's log stream, as `heroku logs` (and `--tail`) prints it and a Logplex drain
+//! writes it to a file:
+//! `2023-04-11T09:12:01.100214+00:00 app[web.1]: 10.1.45.3:40312 - - [...] "WSCONNECT /ws/"`.
+//!
+//! The word before the brackets is the source (`app` for what the dyno's process wrote,
+//! `heroku` for the platform: the router and the dyno manager); inside them is the dyno
+//! (`web.1`, `worker.2`) or the platform's part (`router`, `api`). Each dyno is a machine
+//! of its own, with its own restarts, as a compose container is: it is the record's host,
+//! so `heroku[web.1]: Stopping all processes with SIGTERM` concerns the sessions of
+//! `app[web.1]`, not those of `app[web.2]`. The router's lines are logfmt pairs
+//! (`at=error code=H15 desc="Idle connection" path="/ws/" ...`) read by the `heroku` pack.
+//!
+//! Read as nothing, such a log was all "unknown": no time, so no rule that needs one.
+
+use std::borrow::Cow;
+
+use super::{Format, Layer, Parsed};
+use crate::time::{self, TimeCtx};
+
+/// The formats of this file.
+pub fn formats() -> Vec<&'static dyn Format> {
+    vec![&Heroku]
+}
+
+/// `<RFC 3339 time> <source>[<dyno>]: <message>`.
+pub struct Heroku;
+
+/// The sources Heroku writes: `app` (a dyno's output, and add-ons' lines such as
+/// `app[postgres.1234]`) and `heroku` (router, dyno manager, API). Only these: a bare
+/// `word[...]:` after a time is also a syslog line without its host.
+const SOURCES: &[&str] = &["app", "heroku"];
+
+/// The longest dyno name taken (`scheduler.4392`, `release.1234`, `heroku-postgres`).
+const MAX_DYNO: usize = 64;
+
+impl Format for Heroku {
+    fn name(&self) -> &'static str {
+        "heroku"
+    }
+    fn layer(&self) -> Layer {
+        Layer::Envelope
+    }
+    fn example(&self) -> &'static str {
+        r#"2023-04-11T09:13:01.300111+00:00 heroku[router]: at=error code=H15 desc="Idle connection" method=GET path="/ws/chat/lobby/" host=chat.herokuapp.com fwd="203.0.113.7" dyno=web.1 connect=0ms service=60199ms status=503 bytes= protocol=https"#
+    }
+    fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
+        let b = line.as_bytes();
+        // Every line of a file without an envelope comes here: a digit and a `T` first.
+        if !b.first()?.is_ascii_digit() || b.get(10) != Some(&b'T') {
+            return None;
+        }
+        let word = time::iso_word(b)?;
+        let rest = &line[word.len + 1..];
+        let open = rest.find('[')?;
+        let source = &rest[..open];
+        if !SOURCES.contains(&source) {
+            return None;
+        }
+        let after = &rest[open + 1..];
+        let close = after.find("]:")?;
+        let dyno = &after[..close];
+        let dyno_ok = !dyno.is_empty()
+            && dyno.len() <= MAX_DYNO
+            && dyno
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'));
+        if !dyno_ok {
+            return None;
+        }
+        let message = &after[close + 2..];
+        let message = message.strip_prefix(' ').unwrap_or(message);
+        let mut p = Parsed::new(Cow::Borrowed(message));
+        p.ts = Some(word.ts);
+        p.host = Some(dyno);
+        p.program = Some(Cow::Borrowed(source));
+        p.fields.push(("dyno", Cow::Borrowed(dyno)));
+        Some(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> TimeCtx {
+        TimeCtx::default()
+    }
+
+    #[test]
+    fn a_dynos_line_keeps_its_time_dyno_and_message() {
+        let line = r#"2023-04-11T09:12:01.104218+00:00 app[web.1]: 10.1.45.3:40312 - - [11/Apr/2023:09:12:01] "WSCONNECT /ws/chat/lobby/" - -"#;
+        let p = Heroku.parse(line, &ctx()).unwrap();
+        assert_eq!(
+            p.ts.unwrap().utc.to_rfc3339(),
+            "2023-04-11T09:12:01.104218+00:00"
+        );
+        assert_eq!(p.host, Some("web.1"));
+        assert_eq!(p.program.as_deref(), Some("app"));
+        assert_eq!(
+            p.message,
+            r#"10.1.45.3:40312 - - [11/Apr/2023:09:12:01] "WSCONNECT /ws/chat/lobby/" - -"#
+        );
+    }
+
+    #[test]
+    fn the_routers_and_the_dyno_managers_lines_are_the_platforms() {
+        let p = Heroku
+            .parse(
+                "2023-04-11T09:20:00.000000+00:00 heroku[web.1]: Stopping all processes with SIGTERM",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(p.program.as_deref(), Some("heroku"));
+        assert_eq!(p.host, Some("web.1"));
+        assert_eq!(p.message, "Stopping all processes with SIGTERM");
+        let p = Heroku
+            .parse(Heroku.example(), &ctx())
+            .expect("the example is read");
+        assert_eq!(p.host, Some("router"));
+        assert!(p.message.starts_with("at=error code=H15"));
+    }
+
+    #[test]
+    fn a_syslog_line_without_its_host_is_not_herokus() {
+        for line in [
+            "2023-04-11T09:12:01.100214+00:00 daphne[812]: WSCONNECT /ws/",
+            "2023-04-11T09:12:01.100214+00:00 myhost app[812]: WSCONNECT /ws/",
+            "2023-04-11 09:12:01,100 app[web.1]: WSCONNECT /ws/",
+            "2023-04-11T09:12:01 app[web.1]: no offset, not Logplex",
+        ] {
+            assert!(Heroku.parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
+}

@@ -530,6 +530,73 @@ pub fn cut_indent(line: &[u8], indent: usize) -> &[u8] {
     }
 }
 
+/// `line` without what pasting it into Markdown put around it: a quote's `> ` (nested
+/// `> > `; an issue quoting a log marks every line so, or only the first), a code fence
+/// glued to the line (```` ```127.0.0.1:57338 - - ... ```` when the paste lost its
+/// newline; a fence line alone reads as blank), one pair of backticks around the whole
+/// line, and a terminal's echo of Ctrl-C (`^CINFO:     Shutting down`). Read as they
+/// were, every quoted line was "unknown", without its time, and a fence glued to a
+/// client address made it another client. A log's own lines start with `> ` only in
+/// the `websockets` library's debug output, its frames (`> CLOSE 1000 (OK)`) and its
+/// handshake (`> HTTP/1.1 101 ...`, `> Upgrade: websocket`): those are kept whole.
+pub fn cut_paste_marks(line: &str) -> &str {
+    let b = line.as_bytes();
+    match b.first() {
+        Some(b'>') => cut_quote(line),
+        Some(b'`') => cut_backticks(line),
+        Some(b'^') if b.get(1) == Some(&b'C') => &line[2..],
+        _ => line,
+    }
+}
+
+/// [`cut_paste_marks`] for a line that starts with `>`.
+fn cut_quote(line: &str) -> &str {
+    let mut rest = line;
+    while let Some(r) = rest.strip_prefix('>') {
+        match r.as_bytes().first() {
+            None => return "",
+            Some(b' ') => rest = &r[1..],
+            Some(b'>') => rest = r,
+            Some(_) => return line,
+        }
+    }
+    let word_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '/' || c == '.'))
+        .unwrap_or(rest.len());
+    let word = &rest[..word_end];
+    let next = rest[word_end..].chars().next();
+    let frame = matches!(
+        word,
+        "TEXT" | "BINARY" | "PING" | "PONG" | "CLOSE" | "CONT" | "EOF"
+    ) && next.is_none_or(|c| c == ' ');
+    let header = !word.is_empty()
+        && rest[word_end..].starts_with(": ")
+        && !word.contains('/')
+        && crate::record::Level::parse(word).is_none();
+    if frame || header || word.starts_with("HTTP/") {
+        return line;
+    }
+    rest
+}
+
+/// [`cut_paste_marks`] for a line that starts with a backtick.
+fn cut_backticks(line: &str) -> &str {
+    let ticks = line.bytes().take_while(|&c| c == b'`').count();
+    let rest = &line[ticks..];
+    if ticks >= 3 {
+        let rest = rest.trim_end().trim_end_matches('`');
+        // A fence line alone, maybe with its language (```` ```log ````).
+        if !rest.contains(' ') && rest.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
+            return "";
+        }
+        return rest;
+    }
+    match rest.trim_end().strip_suffix('`') {
+        Some(inner) if ticks == 1 && !inner.is_empty() && !inner.contains('`') => inner,
+        _ => line,
+    }
+}
+
 impl Assembler {
     /// An assembler for input number `input`.
     pub fn new(input: u32, det: Detection, ctx: TimeCtx) -> Assembler {
@@ -616,6 +683,13 @@ impl Assembler {
     /// `text` is the line's bytes as they are unless `lossy` (then a copy).
     fn push_text(&mut self, line_no: u64, text: Cow<str>, meta: LineMeta, lossy: bool) {
         self.stats.lines += 1;
+        let text = match text {
+            Cow::Borrowed(t) => Cow::Borrowed(cut_paste_marks(t)),
+            Cow::Owned(t) => match cut_paste_marks(&t) {
+                cut if cut.len() == t.len() => Cow::Owned(t),
+                cut => Cow::Owned(cut.to_string()),
+            },
+        };
         let mut flags = RecordFlags::default();
         if meta.truncated {
             flags.truncated = true;

@@ -519,7 +519,8 @@ fn read_sifted(
             let texts: Vec<String> = sample
                 .iter()
                 .map(|(b, _)| {
-                    String::from_utf8_lossy(crate::assemble::cut_indent(b, indent)).into_owned()
+                    let text = String::from_utf8_lossy(crate::assemble::cut_indent(b, indent));
+                    crate::assemble::cut_paste_marks(&text).to_string()
                 })
                 .collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();

@@ -856,3 +856,32 @@ fn herokus_log_stream_is_read_and_its_router_names_the_idle_cut_and_the_restart(
         "both router lines join the first session"
     );
 }
+
+#[test]
+fn a_log_quoted_in_markdown_is_read_as_its_lines() {
+    // A compose log of Daphne quoted in an issue (`> ` before every line) was "unknown"
+    // throughout, without times; a code fence glued to the first line of another made its
+    // client `` ```127.0.0.1:57338 `` and one refused handshake two connections.
+    let quoted = "> web_1  | [2017/03/07 06:32:37] WebSocket HANDSHAKING /socket [172.25.0.1:33257]\n\
+                  > web_1  | [2017/03/07 06:32:37] WebSocket CONNECT /socket [172.25.0.1:33257]\n\
+                  > web_1  | [2017/03/07 06:32:45] WebSocket DISCONNECT /socket [172.25.0.1:33257]\n\
+                  \n\
+                  Run command:\n";
+    let s = scan_text("quoted.log", quoted);
+    assert_eq!(s.ingested.inputs[0].format, "docker-compose");
+    assert_eq!(
+        verdicts(&s),
+        [r#"172.25.0.1:33257 /socket Healthy []"#],
+        "one session, read with its times"
+    );
+    assert!(s.correlated.connections[0].start.is_some());
+    let fenced = "```127.0.0.1:57338 - - [17/Oct/2017:12:18:04] \"WSCONNECTING /\" - -\n\
+                  2017-10-17 12:18:04,853 WARNING  dropping connection to peer tcp4:127.0.0.1:57338 with abort=False: Access denied\n\
+                  ```\n";
+    let s = scan_text("fenced.log", fenced);
+    assert_eq!(s.correlated.connections.len(), 1, "{:?}", verdicts(&s));
+    assert_eq!(
+        s.correlated.connections[0].client.as_deref(),
+        Some("127.0.0.1:57338")
+    );
+}

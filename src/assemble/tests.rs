@@ -508,3 +508,43 @@ fn pasted_indent_is_the_blanks_every_line_shares_unless_the_log_begins_in_a_trac
     let pasted = "  ERROR boom\n  Traceback (most recent call last):\n    File \"a.py\", line 1, in f\n      g()\n  ValueError: x\n";
     assert_eq!(indent(pasted), 2);
 }
+
+#[test]
+fn what_a_markdown_paste_puts_around_a_line_is_cut_and_websockets_debug_lines_are_kept() {
+    let cut = cut_paste_marks;
+    assert_eq!(
+        cut("> web_1  | [2017/03/07 06:32:37] WebSocket DISCONNECT /socket [172.25.0.1:33257]"),
+        "web_1  | [2017/03/07 06:32:37] WebSocket DISCONNECT /socket [172.25.0.1:33257]"
+    );
+    assert_eq!(
+        cut("> > INFO:     Shutting down"),
+        "INFO:     Shutting down"
+    );
+    assert_eq!(cut(">"), "");
+    assert_eq!(
+        cut("```127.0.0.1:57338 - - [17/Oct/2017:12:18:04] \"WSCONNECTING /\" - -"),
+        "127.0.0.1:57338 - - [17/Oct/2017:12:18:04] \"WSCONNECTING /\" - -"
+    );
+    assert_eq!(cut("```log"), "");
+    assert_eq!(cut("```"), "");
+    assert_eq!(
+        cut("`2018/04/17 18:41:29 [error] 13#13: *1 recv() failed`"),
+        "2018/04/17 18:41:29 [error] 13#13: *1 recv() failed"
+    );
+    assert_eq!(cut("^CINFO:     Shutting down"), "INFO:     Shutting down");
+    // The `websockets` library's debug lines begin with `> ` of their own.
+    for line in [
+        "> CLOSE 1011 (internal error) keepalive ping timeout [24 bytes]",
+        "> TEXT '{\"type\": \"ping\"}' [16 bytes]",
+        "> PING '' [0 bytes]",
+        "> EOF",
+        "> HTTP/1.1 101 Switching Protocols",
+        "> Upgrade: websocket",
+        "> Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+        "`a` and `b`",
+        "^Z",
+        "plain line",
+    ] {
+        assert_eq!(cut(line), line, "{line}");
+    }
+}

@@ -974,8 +974,9 @@ fn record_run(events: &[Event], i: usize) -> &[Event] {
 /// - one that names no connection is told only of a program known to serve WebSockets
 ///   ([`crate::pattern::When::alone`]): supervisord and systemd run many programs beside
 ///   the server, and a sync script or a wallet daemon exiting while no session was open
-///   is not a WebSocket finding. A line without a time (uvicorn's default layout) cannot
-///   say which sessions were open: it is told;
+///   is not a WebSocket finding. A line without a time (uvicorn's default layout) names
+///   the sessions its input shows open above it, as scan's `open_above` and watch's
+///   stream find them: a development run stopped with Ctrl-C, none open, is no finding;
 /// - a server's start line ([`crate::pattern::When::restarted`]) is told only when it
 ///   names a session its previous run left unclosed.
 pub fn told_of_line<'e>(
@@ -989,7 +990,6 @@ pub fn told_of_line<'e>(
             o.at.pack == e.at.pack && rule.when.unless.contains(&usize::from(o.at.pattern))
         });
     let alone = named > 0
-        || e.ts.is_none()
         || rule
             .when
             .alone

@@ -914,3 +914,23 @@ fn a_development_run_stopped_with_ctrl_c_and_no_session_open_is_no_finding() {
         .collect();
     assert_eq!(restarts, [1]);
 }
+
+#[test]
+fn starlettes_websocket_disconnect_gives_the_sessions_close_code() {
+    // FastAPI's most pasted WebSocket line, `starlette.websockets.WebSocketDisconnect:
+    // 1006` at the foot of a traceback the application logged, was in no pack: the
+    // session that dropped read as healthy.
+    let console = "INFO:     127.0.0.1:51000 - \"WebSocket /ws/feed\" [accepted]\n\
+                   INFO:     connection open\n\
+                   ERROR:    feed loop ended\n\
+                   Traceback (most recent call last):\n  \
+                     File \"/app/main.py\", line 40, in feed\n    \
+                       data = await websocket.receive_text()\n\
+                   starlette.websockets.WebSocketDisconnect: 1006\n\
+                   INFO:     connection closed\n";
+    let s = scan_text("uvicorn.log", console);
+    assert_eq!(
+        verdicts(&s),
+        [r#"127.0.0.1:51000 /ws/feed Degraded ["close.abnormal"]"#]
+    );
+}

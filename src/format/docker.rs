@@ -197,7 +197,8 @@ impl Format for DockerCompose {
         let mut i = 1;
         // Every line of a file without an envelope comes this far (a client address):
         // one table look-up a byte.
-        while i < b.len() && NAME_BYTE[usize::from(b[i])] {
+        // (`@`: `docker service logs` names a swarm task `service.slot.task@node`.)
+        while i < b.len() && (NAME_BYTE[usize::from(b[i])] || b[i] == b'@') {
             i += 1;
             if i > MAX_COMPOSE_NAME {
                 return None;
@@ -216,8 +217,9 @@ impl Format for DockerCompose {
             Some(_) => return None,
         };
         let name = &line[..i];
-        // `INFO | ...`, `ERROR    | ...` are columns of an application's own layout.
-        if Level::parse(name).is_some() {
+        // `INFO | ...`, `ERROR    | ...` are columns of an application's own layout; an
+        // address (`bob@example.com | ...`) is no swarm task.
+        if Level::parse(name).is_some() || (name.contains('@') && swarm_task(name).is_none()) {
             return None;
         }
 
@@ -228,7 +230,7 @@ impl Format for DockerCompose {
         // pod is for `kubectl --prefix`: two replicas of one service are told apart.
         p.host = Some(name);
         p.program = Some(Cow::Borrowed(name));
-        match split_replica(name) {
+        match swarm_task(name).or_else(|| split_replica(name)) {
             Some((service, replica)) => {
                 p.fields.push(("service", Cow::Borrowed(service)));
                 p.fields.push(("replica", Cow::Borrowed(replica)));
@@ -274,14 +276,21 @@ impl Format for KubectlPrefix {
         let (pod, container) = match rest[..close].strip_prefix("pod/") {
             Some(named) => {
                 let (pod, container) = named.split_once('/')?;
-                let name_ok =
-                    |s: &str| !s.is_empty() && s.bytes().all(|c| NAME_BYTE[usize::from(c)]);
-                if !name_ok(pod) || !name_ok(container) {
+                if !is_name(pod) || !is_name(container) {
                     return None;
                 }
                 (pod, Some(container))
             }
             None if is_generated_pod_name(&rest[..close]) => (&rest[..close], None),
+            // Any other name only before a time `--timestamps` writes (RFC 3339 with its
+            // `T`): kubetail, stern and `docker compose logs -t` through a prefixer tag a
+            // `[codex] 2026-06-22T04:22:29.148795401Z ...` line with any name, and a Python
+            // layout's `[django.request] 2026-06-22 04:22:29,148` writes no `T`.
+            None if is_name(&rest[..close])
+                && daemon_time(rest.as_bytes().get(close + 2..)?, ctx, true).is_some() =>
+            {
+                (&rest[..close], None)
+            }
             None => return None,
         };
         let (ts, message) = leading_time(rest.get(close + 2..).unwrap_or(""), ctx);
@@ -313,6 +322,11 @@ fn is_generated_pod_name(name: &str) -> bool {
         && b[b.len() - 5..].iter().all(|c| SUFFIX.contains(c))
 }
 
+/// A container, pod or service name: [`NAME_BYTE`]s only.
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| NAME_BYTE[usize::from(c)])
+}
+
 /// The longest `pod/NAME/CONTAINER` taken (Kubernetes names are at most 253 bytes).
 const MAX_PREFIX: usize = 512;
 
@@ -327,6 +341,16 @@ static NAME_BYTE: [bool; 256] = {
     }
     t
 };
+
+/// A swarm task's name, `proxy.1.goom36mvtfow@ip-10-1-0-20` → (`proxy`, `1`): the
+/// service and its slot (a global service's slot is the node's id).
+fn swarm_task(name: &str) -> Option<(&str, &str)> {
+    let (task, node) = name.split_once('@')?;
+    let mut parts = task.split('.');
+    let (service, slot) = (parts.next()?, parts.next()?);
+    (!service.is_empty() && !slot.is_empty() && !node.is_empty() && !node.contains('@'))
+        .then_some((service, slot))
+}
 
 /// `web-1` → (`web`, `1`), `django_1` → (`django`, `1`); names without a numeric
 /// suffix (`arbitrage-web`, `whisperlivekit`) have no replica.
@@ -1019,6 +1043,36 @@ mod tests {
         ] {
             assert!(KubectlPrefix.parse(line, &ctx()).is_none(), "{line}");
         }
+    }
+
+    #[test]
+    fn any_bracketed_name_is_read_before_a_runtime_timestamp() {
+        // A prefixer's `[codex] ` before `docker logs -t`'s time: every line was unknown.
+        let line = "[codex] 2026-06-22T04:22:29.148795401Z 2026-06-22 14:22:29 | DEBUG    | No search entries to create.";
+        let p = KubectlPrefix.parse(line, &ctx()).unwrap();
+        assert_eq!(p.host, Some("codex"));
+        assert_eq!(
+            p.ts.unwrap().utc.to_rfc3339(),
+            "2026-06-22T04:22:29.148795401+00:00"
+        );
+        assert!(p.message.starts_with("2026-06-22 14:22:29 | DEBUG"));
+        // A logger's brackets before the application's own (space-separated) time are not.
+        for line in [
+            "[django.request] 2026-06-22 04:22:29,148 ERROR Internal Server Error: /ws/",
+            "[web] INFO x",
+        ] {
+            assert!(KubectlPrefix.parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn docker_service_logs_names_a_swarm_task_by_its_service_and_slot() {
+        let p = compose("proxy.1.goom36mvtfow@ip-10-1-0-20    | 10.0.0.126 - - [19/Feb/2018:16:30:59 +0000] \"GET /wss HTTP/1.1\" 0 0").unwrap();
+        assert_eq!(p.host, Some("proxy.1.goom36mvtfow@ip-10-1-0-20"));
+        assert_eq!(p.field("service"), Some("proxy"));
+        assert_eq!(p.field("replica"), Some("1"));
+        assert!(p.message.starts_with("10.0.0.126 - - "));
+        assert!(compose("bob@example.com | hello").is_none());
     }
 
     #[test]

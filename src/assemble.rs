@@ -534,7 +534,9 @@ pub fn cut_indent(line: &[u8], indent: usize) -> &[u8] {
 /// `> > `; an issue quoting a log marks every line so, or only the first), a code fence
 /// glued to the line (```` ```127.0.0.1:57338 - - ... ```` when the paste lost its
 /// newline; a fence line alone reads as blank), one pair of backticks around the whole
-/// line, and a terminal's echo of Ctrl-C (`^CINFO:     Shutting down`). Read as they
+/// line, a terminal's echo of Ctrl-C (`^CINFO:     Shutting down`), and the bar of a
+/// compose log copied without its name column (`| ERROR:    Exception in ASGI
+/// application`). Read as they
 /// were, every quoted line was "unknown", without its time, and a fence glued to a
 /// client address made it another client. A log's own lines start with `> ` only in
 /// the `websockets` library's debug output, its frames (`> CLOSE 1000 (OK)`) and its
@@ -545,6 +547,8 @@ pub fn cut_paste_marks(line: &str) -> &str {
         Some(b'>') => cut_quote(line),
         Some(b'`') => cut_backticks(line),
         Some(b'^') if b.get(1) == Some(&b'C') => &line[2..],
+        // A compose log copied from a terminal without its name column: `| ERROR: ...`.
+        Some(b'|') if b.get(1) == Some(&b' ') => &line[2..],
         _ => line,
     }
 }

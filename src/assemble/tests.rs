@@ -532,6 +532,10 @@ fn what_a_markdown_paste_puts_around_a_line_is_cut_and_websockets_debug_lines_ar
         "2018/04/17 18:41:29 [error] 13#13: *1 recv() failed"
     );
     assert_eq!(cut("^CINFO:     Shutting down"), "INFO:     Shutting down");
+    assert_eq!(
+        cut("|   File \"/app/consumers.py\", line 12, in connect"),
+        "  File \"/app/consumers.py\", line 12, in connect"
+    );
     // The `websockets` library's debug lines begin with `> ` of their own.
     for line in [
         "> CLOSE 1011 (internal error) keepalive ping timeout [24 bytes]",
@@ -543,6 +547,7 @@ fn what_a_markdown_paste_puts_around_a_line_is_cut_and_websockets_debug_lines_ar
         "> Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         "`a` and `b`",
         "^Z",
+        "|no space",
         "plain line",
     ] {
         assert_eq!(cut(line), line, "{line}");

@@ -530,17 +530,17 @@ pub fn cut_indent(line: &[u8], indent: usize) -> &[u8] {
     }
 }
 
-/// `line` without what pasting it into Markdown put around it: a quote's `> ` (nested
-/// `> > `; an issue quoting a log marks every line so, or only the first), a code fence
-/// glued to the line (```` ```127.0.0.1:57338 - - ... ```` when the paste lost its
-/// newline; a fence line alone reads as blank), one pair of backticks around the whole
-/// line, a terminal's echo of Ctrl-C (`^CINFO:     Shutting down`), and the bar of a
-/// compose log copied without its name column (`| ERROR:    Exception in ASGI
-/// application`). Read as they
-/// were, every quoted line was "unknown", without its time, and a fence glued to a
-/// client address made it another client. A log's own lines start with `> ` only in
-/// the `websockets` library's debug output, its frames (`> CLOSE 1000 (OK)`) and its
-/// handshake (`> HTTP/1.1 101 ...`, `> Upgrade: websocket`): those are kept whole.
+/// `line` without what pasting it into Markdown or copying it from a terminal put around
+/// it: a quote's `> ` (nested `> > `; an issue quoting a log marks every line so, or
+/// only the first), a code fence glued to the line (```` ```127.0.0.1:57338 - - ... ````
+/// when the paste lost its newline; a fence line alone reads as blank), one pair of
+/// backticks around the whole line, a terminal's echo of Ctrl-C (`^CINFO:     Shutting
+/// down`), and the bar of a compose log copied without its name column (`| ERROR:
+/// Exception in ASGI application`). Read as they were, every quoted line was "unknown",
+/// without its time, and a fence glued to a client address made it another client. A
+/// log's own lines start with `> ` only in the `websockets` library's debug output, its
+/// frames (`> CLOSE 1000 (OK)`) and its handshake (`> HTTP/1.1 101 ...`, `> Upgrade:
+/// websocket`): those are kept whole.
 pub fn cut_paste_marks(line: &str) -> &str {
     let b = line.as_bytes();
     match b.first() {

@@ -283,9 +283,9 @@ impl Format for KubectlPrefix {
             }
             None if is_generated_pod_name(&rest[..close]) => (&rest[..close], None),
             // Any other name only before a time `--timestamps` writes (RFC 3339 with its
-            // `T`): kubetail, stern and `docker compose logs -t` through a prefixer tag a
-            // `[codex] 2026-06-22T04:22:29.148795401Z ...` line with any name, and a Python
-            // layout's `[django.request] 2026-06-22 04:22:29,148` writes no `T`.
+            // `T`): a log viewer or a wrapper around `docker logs -t` tags each line with
+            // its container's name (`[codex] 2026-06-22T04:22:29.148795401Z ...`), and a
+            // Python layout's `[django.request] 2026-06-22 04:22:29,148` writes no `T`.
             None if is_name(&rest[..close])
                 && daemon_time(rest.as_bytes().get(close + 2..)?, ctx, true).is_some() =>
             {

@@ -1498,7 +1498,9 @@ impl Event {
     }
 
     /// The line says how long its request lasted ([`Event::request_span`]), whatever the
-    /// value: a proxy writes such a line when the request ends.
+    /// value: its request began that long before the line (nginx writes its line at the
+    /// close, Heroku's router its upgrade line once the dyno answered), so the line is
+    /// placed by that start, not held back until the sessions' closes are known.
     pub fn says_span(&self) -> bool {
         self.cap("request_time").is_some() || self.cap("request_ms").is_some()
     }

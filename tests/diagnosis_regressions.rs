@@ -934,3 +934,26 @@ fn starlettes_websocket_disconnect_gives_the_sessions_close_code() {
         [r#"127.0.0.1:51000 /ws/feed Degraded ["close.abnormal"]"#]
     );
 }
+
+#[test]
+fn websockets_debug_request_line_is_the_first_line_of_its_session() {
+    // uvicorn --ws websockets --log-level debug: the library's `< GET /ws/quiet/ HTTP/1.1`
+    // comes before uvicorn's `[accepted]`, which joins it as the next step on its path
+    // (one session, not two); a paste cut before `[accepted]` still shows the session.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/close-abnormal-uvicorn-ping-timeout-debug-websockets/uvicorn.log");
+    let s = scan_text("uvicorn.log", &std::fs::read_to_string(path).unwrap());
+    assert_eq!(
+        verdicts(&s),
+        [r#"127.0.0.1:37344 /ws/quiet/ Degraded ["close.abnormal"]"#]
+    );
+    let first = s.correlated.connections[0].links[0].event;
+    assert_eq!(
+        s.packs.pattern(s.events[first].at).id,
+        "uvicorn.ws-debug-request"
+    );
+    let cut = "DEBUG:    = connection is CONNECTING\nDEBUG:    < GET /chat/ HTTP/1.1\nDEBUG:    < host: 127.0.0.1:7860\n";
+    let s = scan_text("uvicorn.log", cut);
+    assert_eq!(s.correlated.connections.len(), 1);
+    assert_eq!(s.correlated.connections[0].path.as_deref(), Some("/chat/"));
+}

@@ -957,3 +957,28 @@ fn websockets_debug_request_line_is_the_first_line_of_its_session() {
     assert_eq!(s.correlated.connections.len(), 1);
     assert_eq!(s.correlated.connections[0].path.as_deref(), Some("/chat/"));
 }
+
+#[test]
+fn granians_exception_in_a_websockets_code_is_the_applications() {
+    // paperless-ngx and codex serve Channels on Granian: `Application callable raised an
+    // exception` over a traceback through channels' WebSocket code was in no pack. An
+    // HTTP view's exception under the same words is no WebSocket finding.
+    let ws = "[2025-06-01 10:03:09,345] [ERROR] [_granian.utils] Application callable raised an exception\n\
+              Traceback (most recent call last):\n  \
+              File \"/usr/local/lib/python3.12/site-packages/channels/routing.py\", line 48, in __call__\n    \
+              return await application(scope, receive, send)\n  \
+              File \"/usr/local/lib/python3.12/site-packages/channels/security/websocket.py\", line 37, in __call__\n    \
+              return await self.application(scope, receive, send)\n\
+              ValueError: boom\n";
+    let rules = |text: &str| -> Vec<&'static str> {
+        scan_text("granian.log", text)
+            .analysis
+            .findings
+            .iter()
+            .map(|f| f.rule)
+            .collect()
+    };
+    assert_eq!(rules(ws), ["consumer.exception"]);
+    let http = ws.replace("channels/security/websocket.py", "app/views.py");
+    assert!(rules(&http).is_empty());
+}

@@ -835,12 +835,14 @@ fn a_closing_handshake_that_fails_after_the_clients_close_frame_is_a_clean_close
 }
 
 #[test]
-fn herokus_log_stream_is_read_and_its_router_names_the_idle_cut_and_the_restart() {
+fn herokus_log_stream_is_read_and_its_router_lines_end_the_sessions_they_name() {
     // `heroku logs` of Daphne behind Heroku's router: every line was "unknown", without
-    // a time. The router logs the upgrade when it happens (`status=101 ... service=4ms`)
-    // and the idle cut 55 s later on a line of its own (`H15`, `service=60199ms`): both
-    // join the session the dyno's lines give, and the dyno manager's SIGTERM names the
-    // session open at it.
+    // a time. The router writes one line per request when it ends, `service=` its length:
+    // the idle cut 60 s after the upgrade (`H15`) and a 101 written 21 ms after the dyno's
+    // SIGTERM each join the session the dyno's lines give, which they end; the SIGTERM
+    // names the sessions open at it, also one the router alone saw, whose line is written
+    // below the stop (it was taken for a session begun after it); a 101 alone after the
+    // restart is a session of its own, over.
     let s = scan_data("heroku-router-idle-and-cycling.log");
     assert_eq!(s.ingested.inputs[0].format, "heroku");
     assert_eq!(
@@ -848,14 +850,21 @@ fn herokus_log_stream_is_read_and_its_router_names_the_idle_cut_and_the_restart(
         [
             r#"10.1.45.3:40312 /ws/chat/lobby/ Degraded ["close.idle-timeout"]"#,
             r#"10.1.45.3:40400 /ws/chat/lobby/ Degraded ["server.restart"]"#,
+            r#"- /ws/notifications/ Degraded ["server.restart"]"#,
+            r#"- /ws/notifications/ Healthy []"#,
         ]
     );
-    let first = &s.correlated.connections[0];
-    assert_eq!(
-        first.links.len(),
-        5,
-        "both router lines join the first session"
+    let c = &s.correlated.connections;
+    assert_eq!(c[0].links.len(), 4, "the H15 line joins the first session");
+    assert_eq!(c[1].links.len(), 3, "the 101 line joins the second session");
+    assert!(
+        c.iter().all(|c| c.closed || c.proxy_end.is_some()),
+        "all over"
     );
+    // A router line alone began when its time less its `service` says.
+    let start = |i: usize| c[i].start.unwrap().to_rfc3339();
+    assert_eq!(start(2), "2023-04-11T09:18:01.022+00:00");
+    assert_eq!(start(3), "2023-04-11T09:20:20.468+00:00");
 }
 
 #[test]

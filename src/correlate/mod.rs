@@ -2759,25 +2759,12 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let f = self.facts(e);
         let user = f.user.as_deref();
         let named = |ci: usize| user.and_then(|u| self.user_match(ci, u));
-        // A proxy that logs the upgrade when it happens (Heroku's router: `status=101`)
-        // logs the session's end on a line of its own (`H15 Idle connection`): that line
-        // joins the session its upgrade line did, not one without a proxy line.
-        let ends = self.set.pattern(e.at).ends;
-        let room = |ci: usize| {
-            !self.st.caches[ci].has_proxy
-                || (ends
-                    && self.st.conns[ci].proxy_end.is_none()
-                    && self.st.conns[ci].links.iter().all(|l| {
-                        let x = self.ev(l.event);
-                        x.stage != Stage::Proxy || !self.set.pattern(x.at).ends
-                    }))
-        };
         self.st
             .by_path
             .range((path.clone(), lo, 0)..=(path, hi, usize::MAX))
             .map(|(_, t, ci)| (*t, *ci))
             .filter(|&(_, ci)| {
-                room(ci)
+                !self.st.caches[ci].has_proxy
                     && named(ci) != Some(false)
                     && self.same_answer(ci, e)
                     && self.same_request(ci, e)

@@ -7,8 +7,9 @@
 //! (`web.1`, `worker.2`) or the platform's part (`router`, `api`). Each dyno is a machine
 //! of its own, with its own restarts, as a compose container is: it is the record's host,
 //! so `heroku[web.1]: Stopping all processes with SIGTERM` concerns the sessions of
-//! `app[web.1]`, not those of `app[web.2]`. The router's lines are logfmt pairs
-//! (`at=error code=H15 desc="Idle connection" path="/ws/" ...`) read by the `heroku` pack.
+//! `app[web.1]`, not those of `app[web.2]`; a router line's host is the dyno it names
+//! (`dyno=web.1`). The router's lines are logfmt pairs (`at=error code=H15 desc="Idle
+//! connection" path="/ws/" ...`) read by the `heroku` pack.
 //!
 //! Read as nothing, such a log was all "unknown": no time, so no rule that needs one.
 
@@ -71,11 +72,25 @@ impl Format for Heroku {
         let message = message.strip_prefix(' ').unwrap_or(message);
         let mut p = Parsed::new(Cow::Borrowed(message));
         p.ts = Some(word.ts);
-        p.host = Some(dyno);
+        // The router's line is about the request of the dyno it names (`dyno=web.1`): a
+        // stop of that dyno ends it.
+        p.host = Some(match dyno {
+            "router" => served_by(message).unwrap_or(dyno),
+            _ => dyno,
+        });
         p.program = Some(Cow::Borrowed(source));
         p.fields.push(("dyno", Cow::Borrowed(dyno)));
         Some(p)
     }
+}
+
+/// The dyno a router line names (`... dyno=web.1 connect=...`), when it names one (an
+/// `H10 App crashed` line has `dyno=` empty).
+fn served_by(message: &str) -> Option<&str> {
+    let at = message.find(" dyno=")? + " dyno=".len();
+    let rest = &message[at..];
+    let name = &rest[..rest.find(' ').unwrap_or(rest.len())];
+    (!name.is_empty()).then_some(name)
 }
 
 #[cfg(test)]
@@ -113,11 +128,14 @@ mod tests {
         assert_eq!(p.program.as_deref(), Some("heroku"));
         assert_eq!(p.host, Some("web.1"));
         assert_eq!(p.message, "Stopping all processes with SIGTERM");
+        // The router's line belongs to the dyno that served its request.
         let p = Heroku
             .parse(Heroku.example(), &ctx())
             .expect("the example is read");
-        assert_eq!(p.host, Some("router"));
+        assert_eq!(p.host, Some("web.1"));
         assert!(p.message.starts_with("at=error code=H15"));
+        let crashed = "2023-04-11T09:13:01.300111+00:00 heroku[router]: at=error code=H10 desc=\"App crashed\" method=GET path=\"/ws/\" host=x.herokuapp.com fwd=\"203.0.113.7\" dyno= connect= service= status=503 bytes=";
+        assert_eq!(Heroku.parse(crashed, &ctx()).unwrap().host, Some("router"));
     }
 
     #[test]

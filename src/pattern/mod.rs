@@ -1498,8 +1498,8 @@ impl Event {
     }
 
     /// The line says how long its request lasted ([`Event::request_span`]), whatever the
-    /// value: its request began that long before the line (nginx writes its line at the
-    /// close, Heroku's router its upgrade line once the dyno answered), so the line is
+    /// value: a proxy writes such a line when the request ends (nginx's access line,
+    /// Heroku's router line), so its request began that long before it, and the line is
     /// placed by that start, not held back until the sessions' closes are known.
     pub fn says_span(&self) -> bool {
         self.cap("request_time").is_some() || self.cap("request_ms").is_some()

@@ -944,12 +944,14 @@ impl Eval<'_> {
 /// Connection `c`'s first line was written below stop line `e` in the same input, so it
 /// began after that stop, whatever time it borrowed: uvicorn's `[accepted]` of a session
 /// served by the restarted worker, with no time of its own, under `Child process [N]
-/// died`. (`watch` never sees such a connection at the stop: it is not open yet.)
+/// died`. (`watch` never sees such a connection at the stop: it is not open yet.) A
+/// proxy's line that says how long its request lasted is written at its end: Heroku's
+/// router writes the 101 of a session a stop cut just below the stop.
 fn opened_below(c: &Connection, e: &Event, events: &[Event]) -> bool {
     c.links
         .first()
         .map(|l| &events[l.event])
-        .is_some_and(|f| f.input == e.input && f.record > e.record)
+        .is_some_and(|f| f.input == e.input && f.record > e.record && !f.says_span())
 }
 
 /// The events of event `i`'s record: a record's events are adjacent in `events`.

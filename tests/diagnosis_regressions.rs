@@ -991,3 +991,30 @@ fn granians_exception_in_a_websockets_code_is_the_applications() {
     let http = ws.replace("channels/security/websocket.py", "app/views.py");
     assert!(rules(&http).is_empty());
 }
+
+#[test]
+fn gunicorns_newer_worker_signal_line_names_the_sessions_its_worker_served() {
+    // gunicorn 21+ writes `Worker with pid 44 was terminated due to signal 9` where older
+    // versions wrote `Worker (pid:44) was sent SIGKILL!`: in no pack, a worker killed
+    // under open WebSockets went unreported.
+    let log = "[2024-05-02 09:12:00 +0000] [44] [INFO] 10.0.0.5:51000 - \"WebSocket /ws/feed/\" [accepted]\n\
+               [2024-05-02 09:12:00 +0000] [44] [INFO] connection open\n\
+               [2024-05-02 09:12:41 +0000] [7] [ERROR] Worker with pid 44 was terminated due to signal 9\n\
+               [2024-05-02 09:12:42 +0000] [51] [INFO] Booting worker with pid: 51\n";
+    let s = scan_text("gunicorn.log", log);
+    let told: Vec<(usize, String)> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == "server.restart")
+        .map(|f| (f.connections.len(), f.diagnosis.clone()))
+        .collect();
+    assert_eq!(
+        told,
+        [(
+            1,
+            "gunicorn's worker 44 was ended by signal 9: the WebSockets it served were dropped."
+                .to_string()
+        )]
+    );
+}

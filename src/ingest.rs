@@ -376,8 +376,12 @@ pub fn shared_offset(specs: &[InputSpec], max_line: usize) -> Option<(FixedOffse
 const OFFSET_LOOK: usize = 160;
 
 /// The numeric offset right after the first `HH:MM:SS` (with a fraction) of `line`:
-/// ` +0100]`, `+01:00`, ` -0500`.
+/// ` +0100]`, `+01:00`, ` -0500`; or the zone of a `systemctl status` head's `Active:`
+/// line ([`status_zone`]).
 fn written_offset(line: &[u8]) -> Option<i32> {
+    if let Some(secs) = status_zone(line) {
+        return Some(secs);
+    }
     let mut i = 0;
     while i + 8 <= line.len() {
         let t = &line[i..i + 8];
@@ -736,6 +740,45 @@ fn status_since(line: &[u8]) -> Option<chrono::NaiveDateTime> {
     // `Wed 2025-03-12 05:56:29`: the weekday, then the date and time.
     let when = rest.get(at + 4..at + 4 + 19)?;
     chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M:%S").ok()
+}
+
+/// The offset of the zone a `systemctl status` head's `Active:` line writes after its
+/// time (`since Wed 2025-03-12 05:56:29 CEST; 2min ago`): the journal lines under it
+/// write the same wall clock with no zone, and read as UTC they were hours off (a
+/// paste's CEST, IST, EST). systemd writes the zone's abbreviation, or `+08` where it
+/// has none; abbreviations that name two zones (`CST`: the US's and China's) are not
+/// taken.
+fn status_zone(line: &[u8]) -> Option<i32> {
+    let text = std::str::from_utf8(line).ok()?.trim_start();
+    let rest = text.strip_prefix("Active: ")?;
+    let at = rest.find(" since ")? + " since ".len() + 4 + 19;
+    let zone = rest.get(at..)?.strip_prefix(' ')?;
+    let zone = &zone[..zone.find([';', ' ']).unwrap_or(zone.len())];
+    const HOUR: i32 = 3600;
+    Some(match zone {
+        "UTC" | "GMT" | "WET" => 0,
+        "CET" | "WEST" | "BST" => HOUR,
+        "CEST" | "EET" | "SAST" => 2 * HOUR,
+        "EEST" | "MSK" => 3 * HOUR,
+        "IST" => 5 * HOUR + 1800,
+        "JST" | "KST" => 9 * HOUR,
+        "AEST" => 10 * HOUR,
+        "AEDT" => 11 * HOUR,
+        "EST" => -5 * HOUR,
+        "EDT" => -4 * HOUR,
+        "CDT" => -5 * HOUR,
+        "MST" => -7 * HOUR,
+        "MDT" => -6 * HOUR,
+        "PST" => -8 * HOUR,
+        "PDT" => -7 * HOUR,
+        _ => {
+            let (secs, used) = crate::time::offset(zone.as_bytes())?;
+            if used != zone.len() {
+                return None;
+            }
+            secs
+        }
+    })
 }
 
 /// Reads lines into `asm` up to the next multiple of [`SIFT_LINES`]: `Ok(false)` at the

@@ -725,6 +725,37 @@ fn a_saved_systemctl_status_gives_its_journal_lines_the_year_of_its_active_line(
 }
 
 #[test]
+fn a_saved_systemctl_status_gives_its_journal_lines_the_zone_of_its_active_line() {
+    // awx-build#37 and others: `Active: ... since Wed 2018-08-22 11:47:55 CEST;` above
+    // journal lines of the same wall clock, which write no zone: read as UTC they were
+    // two hours off (5 h 30 under IST, 8 h under systemd's `+08`).
+    let dir = tempfile::tempdir().unwrap();
+    for (zone, want) in [
+        ("CEST", "2018-08-22T09:47:55Z"),
+        ("IST", "2018-08-22T06:17:55Z"),
+        ("+08", "2018-08-22T03:47:55Z"),
+        ("EDT", "2018-08-22T15:47:55Z"),
+    ] {
+        let p = dir.path().join(format!("status-{zone}.txt"));
+        std::fs::write(
+            &p,
+            format!(
+                "\u{25cf} awx-daphne.service - AWX daphne service\n\
+                 \x20  Loaded: loaded (/usr/lib/systemd/system/awx-daphne.service; enabled)\n\
+                 \x20  Active: active (running) since Wed 2018-08-22 11:47:55 {zone}; 1h 11min ago\n\
+                 \n\
+                 Aug 22 11:47:55 dc0awx01 systemd[1]: Started AWX daphne service.\n"
+            ),
+        )
+        .unwrap();
+        let (code, recs, _) = parse(&[p.to_str().unwrap()]);
+        assert_eq!(code, 0);
+        let ts: Vec<&str> = recs.iter().filter_map(|r| r["ts"].as_str()).collect();
+        assert_eq!(ts, [want], "{zone}");
+    }
+}
+
+#[test]
 fn a_journal_excerpt_saved_years_later_takes_the_year_its_lines_write() {
     // uvicorn#244: `journalctl` output pasted from 2019 and read in 2026 came out in 2026
     // (the file's modification time): a token's `exp` would be judged seven years late.

@@ -21,6 +21,7 @@ use crate::time::TimeCtx;
 
 pub mod daphne;
 pub mod docker;
+pub mod fly;
 pub mod heroku;
 pub mod journald;
 pub mod journald_json;
@@ -176,6 +177,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(logfmt::formats());
         v.extend(syslog::formats());
         v.extend(heroku::formats());
+        v.extend(fly::formats());
         v.extend(journald::formats());
         v.extend(supervisord::formats());
         v.extend(nginx_custom::formats());

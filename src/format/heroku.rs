@@ -1,5 +1,5 @@
-//! Heroku's log stream, as `heroku logs` (and `--tail`) prints it and a Logplex drain
-//! writes it to a file:
+//! Heroku's log stream, as `heroku logs` (and `--tail`) prints it (a Logplex drain's
+//! syslog frames, `<158>1 2023-... host heroku router - ...`, are another shape):
 //! `2023-04-11T09:12:01.100214+00:00 app[web.1]: 10.1.45.3:40312 - - [...] "WSCONNECT /ws/"`.
 //!
 //! The word before the brackets is the source (`app` for what the dyno's process wrote,
@@ -144,7 +144,7 @@ mod tests {
             "2023-04-11T09:12:01.100214+00:00 daphne[812]: WSCONNECT /ws/",
             "2023-04-11T09:12:01.100214+00:00 myhost app[812]: WSCONNECT /ws/",
             "2023-04-11 09:12:01,100 app[web.1]: WSCONNECT /ws/",
-            "2023-04-11T09:12:01 app[web.1]: no offset, not Logplex",
+            "2023-04-11T09:12:01 app[web.1]: no offset, not heroku logs",
         ] {
             assert!(Heroku.parse(line, &ctx()).is_none(), "{line}");
         }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use super::{Format, Layer, Parsed};
 use crate::record::Level;
-use crate::time::{self, TimeCtx};
+use crate::time::TimeCtx;
 
 /// The formats of this file.
 pub fn formats() -> Vec<&'static dyn Format> {
@@ -37,19 +37,7 @@ impl Format for Fly {
         r#"2023-07-30T07:13:11Z app[6e82932a759e18] fra [info]INFO:     10.0.0.5:51065 - "WebSocket /ws/chat/42/" [accepted]"#
     }
     fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        let b = line.as_bytes();
-        // Every line of a file without an envelope comes here: a digit and a `T` first.
-        if !b.first()?.is_ascii_digit() || b.get(10) != Some(&b'T') {
-            return None;
-        }
-        let word = time::iso_word(b)?;
-        let rest = &line[word.len + 1..];
-        let open = rest.find('[')?;
-        let source = &rest[..open];
-        if !SOURCES.contains(&source) {
-            return None;
-        }
-        let after = &rest[open + 1..];
+        let (ts, source, after) = super::heroku::platform_head(line, SOURCES)?;
         let close = after.find("] ")?;
         let machine = &after[..close];
         if machine.is_empty()
@@ -68,7 +56,7 @@ impl Format for Fly {
         let (level, message) = after.split_once(']')?;
         let level = Level::parse(level)?;
         let mut p = Parsed::new(Cow::Borrowed(message));
-        p.ts = Some(word.ts);
+        p.ts = Some(ts);
         p.host = Some(machine);
         p.program = Some(Cow::Borrowed(source));
         p.level = Some(level);

@@ -45,19 +45,7 @@ impl Format for Heroku {
         r#"2023-04-11T09:13:01.300111+00:00 heroku[router]: at=error code=H15 desc="Idle connection" method=GET path="/ws/chat/lobby/" host=chat.herokuapp.com fwd="203.0.113.7" dyno=web.1 connect=0ms service=60199ms status=503 bytes= protocol=https"#
     }
     fn parse<'a>(&self, line: &'a str, _ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        let b = line.as_bytes();
-        // Every line of a file without an envelope comes here: a digit and a `T` first.
-        if !b.first()?.is_ascii_digit() || b.get(10) != Some(&b'T') {
-            return None;
-        }
-        let word = time::iso_word(b)?;
-        let rest = &line[word.len + 1..];
-        let open = rest.find('[')?;
-        let source = &rest[..open];
-        if !SOURCES.contains(&source) {
-            return None;
-        }
-        let after = &rest[open + 1..];
+        let (ts, source, after) = platform_head(line, SOURCES)?;
         let close = after.find("]:")?;
         let dyno = &after[..close];
         let dyno_ok = !dyno.is_empty()
@@ -71,7 +59,7 @@ impl Format for Heroku {
         let message = &after[close + 2..];
         let message = message.strip_prefix(' ').unwrap_or(message);
         let mut p = Parsed::new(Cow::Borrowed(message));
-        p.ts = Some(word.ts);
+        p.ts = Some(ts);
         // The router's line is about the request of the dyno it names (`dyno=web.1`): a
         // stop of that dyno ends it.
         p.host = Some(match dyno {
@@ -82,6 +70,27 @@ impl Format for Heroku {
         p.fields.push(("dyno", Cow::Borrowed(dyno)));
         Some(p)
     }
+}
+
+/// The head of a platform's log line (Heroku's, Fly.io's): an RFC 3339 time word, then
+/// `<source>[` with the source one of `sources`. The time, the source and the text after
+/// the bracket.
+pub(super) fn platform_head<'a>(
+    line: &'a str,
+    sources: &[&str],
+) -> Option<(crate::record::Timestamp, &'a str, &'a str)> {
+    let b = line.as_bytes();
+    // Every line of a file without an envelope comes here: a digit and a `T` first.
+    if !b.first()?.is_ascii_digit() || b.get(10) != Some(&b'T') {
+        return None;
+    }
+    let word = time::iso_word(b)?;
+    let rest = &line[word.len + 1..];
+    let open = rest.find('[')?;
+    let source = &rest[..open];
+    sources
+        .contains(&source)
+        .then(|| (word.ts, source, &rest[open + 1..]))
 }
 
 /// The dyno a router line names (`... dyno=web.1 connect=...`), when it names one (an

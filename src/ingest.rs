@@ -635,9 +635,10 @@ fn read_all(
     marker: Option<Marker>,
 ) -> Vec<(InputReport, Sifted)> {
     // A stream, or a file whose size cannot be asked, goes first: it may be the largest.
+    // (Each size asked once: a comparison would ask the file system again.)
     let size = |s: &InputSpec| total_size(std::slice::from_ref(s)).unwrap_or(u64::MAX);
     let mut order: Vec<usize> = (0..specs.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(size(&specs[i])), i));
+    order.sort_by_cached_key(|&i| (std::cmp::Reverse(size(&specs[i])), i));
     let slots: Vec<std::sync::Mutex<Option<(InputReport, Sifted)>>> =
         specs.iter().map(|_| std::sync::Mutex::new(None)).collect();
     rayon::scope_fifo(|scope| {

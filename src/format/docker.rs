@@ -322,8 +322,9 @@ fn is_generated_pod_name(name: &str) -> bool {
         && b[b.len() - 5..].iter().all(|c| SUFFIX.contains(c))
 }
 
-/// A container, pod or service name: [`NAME_BYTE`]s only.
-fn is_name(s: &str) -> bool {
+/// A container, pod or service name: [`NAME_BYTE`]s only (also a Heroku dyno's, a Fly.io
+/// machine's).
+pub(super) fn is_name(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|c| NAME_BYTE[usize::from(c)])
 }
 

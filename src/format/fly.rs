@@ -40,12 +40,7 @@ impl Format for Fly {
         let (ts, source, after) = super::heroku::platform_head(line, SOURCES)?;
         let close = after.find("] ")?;
         let machine = &after[..close];
-        if machine.is_empty()
-            || machine.len() > 64
-            || !machine
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-')
-        {
+        if machine.len() > 64 || !super::docker::is_name(machine) {
             return None;
         }
         let after = &after[close + 2..];

@@ -48,12 +48,7 @@ impl Format for Heroku {
         let (ts, source, after) = platform_head(line, SOURCES)?;
         let close = after.find("]:")?;
         let dyno = &after[..close];
-        let dyno_ok = !dyno.is_empty()
-            && dyno.len() <= MAX_DYNO
-            && dyno
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'));
-        if !dyno_ok {
+        if dyno.len() > MAX_DYNO || !super::docker::is_name(dyno) {
             return None;
         }
         let message = &after[close + 2..];

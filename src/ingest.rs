@@ -729,57 +729,39 @@ fn year_written(
     })
 }
 
-/// The time in a `systemctl status` head's `Active:` line (`Active: failed (Result:
-/// exit-code) since Wed 2025-03-12 05:56:29 UTC; 2min 17s ago`), as the wall clock it
-/// writes: the journal lines under it, without a year, are from around then (a unit
-/// running since January shows its lines of March). Saved or pasted, the status is the
-/// only place such an excerpt writes its year.
-fn status_since(line: &[u8]) -> Option<chrono::NaiveDateTime> {
+/// A `systemctl status` head's `Active:` line (`Active: failed (Result: exit-code) since
+/// Wed 2025-03-12 05:56:29 UTC; 2min 17s ago`): the wall clock it writes and the zone
+/// written after it. Saved or pasted, the status is the only place such an excerpt writes
+/// its year and its zone.
+fn status_active(line: &[u8]) -> Option<(chrono::NaiveDateTime, &str)> {
     let text = std::str::from_utf8(line).ok()?.trim_start();
     let rest = text.strip_prefix("Active: ")?;
     let at = rest.find(" since ")? + " since ".len();
     // `Wed 2025-03-12 05:56:29`: the weekday, then the date and time.
     let when = rest.get(at + 4..at + 4 + 19)?;
-    chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M:%S").ok()
+    let when = chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M:%S").ok()?;
+    let zone = rest.get(at + 4 + 19..)?.strip_prefix(' ').unwrap_or("");
+    Some((when, &zone[..zone.find([';', ' ']).unwrap_or(zone.len())]))
 }
 
-/// The offset of the zone a `systemctl status` head's `Active:` line writes after its
-/// time (`since Wed 2025-03-12 05:56:29 CEST; 2min ago`): the journal lines under it
-/// write the same wall clock with no zone, and read as UTC they were hours off (a
-/// paste's CEST, IST, EST). systemd writes the zone's abbreviation, or `+08` where it
-/// has none; abbreviations that name two zones (`CST`: the US's and China's) are not
-/// taken.
+/// The time of a `systemctl status` head ([`status_active`]): the journal lines under it,
+/// without a year, are from around then (a unit running since January shows its lines
+/// of March).
+fn status_since(line: &[u8]) -> Option<chrono::NaiveDateTime> {
+    status_active(line).map(|(when, _)| when)
+}
+
+/// The offset of the zone a `systemctl status` head writes ([`status_active`]: `since
+/// Wed 2025-03-12 05:56:29 CEST; 2min ago`): the journal lines under it write the same
+/// wall clock with no zone, and read as UTC they were hours off (pastes' CEST and EDT).
+/// systemd writes the zone's abbreviation ([`crate::time::abbreviation_offset`]: one
+/// that names several zones is not taken), or `+08` where it has none.
 fn status_zone(line: &[u8]) -> Option<i32> {
-    let text = std::str::from_utf8(line).ok()?.trim_start();
-    let rest = text.strip_prefix("Active: ")?;
-    let at = rest.find(" since ")? + " since ".len() + 4 + 19;
-    let zone = rest.get(at..)?.strip_prefix(' ')?;
-    let zone = &zone[..zone.find([';', ' ']).unwrap_or(zone.len())];
-    const HOUR: i32 = 3600;
-    Some(match zone {
-        "UTC" | "GMT" | "WET" => 0,
-        "CET" | "WEST" | "BST" => HOUR,
-        "CEST" | "EET" | "SAST" => 2 * HOUR,
-        "EEST" | "MSK" => 3 * HOUR,
-        "IST" => 5 * HOUR + 1800,
-        "JST" | "KST" => 9 * HOUR,
-        "AEST" => 10 * HOUR,
-        "AEDT" => 11 * HOUR,
-        "EST" => -5 * HOUR,
-        "EDT" => -4 * HOUR,
-        "CDT" => -5 * HOUR,
-        "MST" => -7 * HOUR,
-        "MDT" => -6 * HOUR,
-        "PST" => -8 * HOUR,
-        "PDT" => -7 * HOUR,
-        _ => {
-            let (secs, used) = crate::time::offset(zone.as_bytes())?;
-            if used != zone.len() {
-                return None;
-            }
-            secs
-        }
-    })
+    let zone = status_active(line)?.1.as_bytes();
+    match crate::time::offset(zone) {
+        Some((secs, used)) if used == zone.len() => Some(secs),
+        _ => crate::time::abbreviation_offset(zone),
+    }
 }
 
 /// Reads lines into `asm` up to the next multiple of [`SIFT_LINES`]: `Ok(false)` at the

@@ -458,6 +458,35 @@ pub fn iso_word(b: &[u8]) -> Option<IsoWord> {
     })
 }
 
+/// The offset of a zone abbreviation that names one zone in the tz database, whose
+/// abbreviations systemd and journalctl print (`CEST`, `EDT`, `JST`); `None` for one that
+/// names several (`CST`: the US's, China's, Cuba's; `IST`: India's, Ireland's, Israel's;
+/// `PST`: the US's and the Philippines') or that it does not know: then the time is read
+/// in `--tz`, and says so.
+pub fn abbreviation_offset(name: &[u8]) -> Option<i32> {
+    const H: i32 = 3600;
+    Some(match name {
+        b"UTC" | b"GMT" | b"UT" | b"Z" | b"WET" => 0,
+        b"CET" | b"WEST" | b"BST" => H,
+        b"CEST" | b"EET" | b"SAST" => 2 * H,
+        b"EEST" | b"MSK" => 3 * H,
+        b"JST" | b"KST" => 9 * H,
+        b"AEST" => 10 * H,
+        b"AEDT" => 11 * H,
+        b"NZST" => 12 * H,
+        b"NZDT" => 13 * H,
+        b"HST" => -10 * H,
+        b"AKST" => -9 * H,
+        b"AKDT" => -8 * H,
+        b"PDT" => -7 * H,
+        b"MST" => -7 * H,
+        b"MDT" => -6 * H,
+        b"EST" => -5 * H,
+        b"EDT" => -4 * H,
+        _ => return None,
+    })
+}
+
 /// A month name or abbreviation in English, German, French or Spanish (case-insensitive,
 /// trailing `.` allowed: `Nov`, `Mär`, `févr.`, `déc.`, `ene`, `Dez`).
 pub fn month(name: &str) -> Option<u32> {

@@ -51,7 +51,7 @@ pub struct ShortIsoPrecise;
 pub struct ShortUnix;
 
 /// `journalctl -o short-full`: weekday, full date and a zone abbreviation
-/// (`Mon 2026-11-23 19:37:49 UTC`).
+/// (`Mon 2026-11-23 19:37:49 UTC`), read by [`time::abbreviation_offset`].
 pub struct ShortFull;
 
 /// `journalctl -o cat`: the message alone, no time, host or identifier. Matches any line,
@@ -274,14 +274,15 @@ fn parse_full<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let zlen = memchr::memchr(b' ', &d[zs..])?;
     let zone = &d[zs..zs + zlen];
     let offset = match zone {
-        b"UTC" | b"GMT" | b"UT" | b"Z" => Some(0),
         [b'+' | b'-', ..] => match time::offset(zone) {
             Some((o, used)) if used == zone.len() => Some(o),
             _ => return None,
         },
-        // An abbreviation (`EDT`, `CET`) does not say its offset reliably (`CST` is three
-        // different zones): `--tz` is assumed and the timestamp says so.
-        z if !z.is_empty() && z.len() <= 6 && z.iter().all(u8::is_ascii_alphabetic) => None,
+        // An abbreviation of one zone (`EDT`, `CET`) says its offset; one of several
+        // (`CST` is three zones) does not: `--tz` is assumed and the timestamp says so.
+        z if !z.is_empty() && z.len() <= 6 && z.iter().all(u8::is_ascii_alphabetic) => {
+            time::abbreviation_offset(z)
+        }
         _ => return None,
     };
     let rest = s.get(wd + 1 + zs + zlen + 1..)?;
@@ -867,7 +868,7 @@ mod tests {
     }
 
     #[test]
-    fn short_full_reads_utc_numeric_and_assumes_abbreviations() {
+    fn short_full_reads_utc_numeric_and_one_zones_abbreviations_and_assumes_others() {
         let p = ShortFull
             .parse("Mon 2026-11-23 19:37:49 UTC web1 daphne[3535]: hi", &ctx())
             .unwrap();
@@ -880,11 +881,18 @@ mod tests {
             )
             .unwrap();
         assert_eq!(rfc(&p), "2026-11-23T18:37:49Z");
+        // EDT names one zone: its offset is read (the daemon's own line says 11:13:43 UTC).
         let p = ShortFull
             .parse("Wed 2016-07-13 07:13:43 EDT master.localdomain dockerd[19697]: Wed Jul 13 11:13:43 UTC 2016", &ctx())
             .unwrap();
-        assert!(p.ts.unwrap().note.contains(TsNote::ZONE));
+        assert_eq!(rfc(&p), "2016-07-13T11:13:43Z");
+        assert_eq!(p.ts.unwrap().note, TsNote::NONE);
         assert_eq!(p.message, "Wed Jul 13 11:13:43 UTC 2016");
+        // CST names three: `--tz` is assumed, and the time says so.
+        let p = ShortFull
+            .parse("Wed 2016-07-13 07:13:43 CST web1 daphne[3535]: hi", &ctx())
+            .unwrap();
+        assert!(p.ts.unwrap().note.contains(TsNote::ZONE));
         assert!(ShortFull
             .parse("Mon 2026-11-23 19:37:49 web1 daphne[3535]: no zone", &ctx())
             .is_none());

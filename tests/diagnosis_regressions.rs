@@ -520,6 +520,15 @@ fn scan_data(name: &str) -> pipeline::Scan {
     pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
 }
 
+/// The findings of rule `rule`.
+fn findings_of<'s>(s: &'s pipeline::Scan, rule: &str) -> Vec<&'s logweave::sequence::Finding> {
+    s.analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .collect()
+}
+
 /// Each connection as (client, path, verdict, rules).
 fn verdicts(s: &pipeline::Scan) -> Vec<String> {
     (0..s.correlated.connections.len())
@@ -664,11 +673,8 @@ fn a_server_that_stopped_with_no_websocket_open_is_not_said_to_have_dropped_them
     // WebSockets were dropped. (0 connections)". Likewise supervisord's and gunicorn's.
     // uvicorn's line names no process, so with none open it is no finding at all.
     let told = |name: &str, text: &str| -> Vec<String> {
-        scan_text(name, text)
-            .analysis
-            .findings
+        findings_of(&scan_text(name, text), "server.restart")
             .iter()
-            .filter(|f| f.rule == "server.restart")
             .map(|f| format!("{} {}", f.connections.len(), f.diagnosis))
             .collect()
     };
@@ -723,12 +729,7 @@ fn an_untimed_stop_names_the_sessions_its_input_shows_open_at_it() {
          INFO:     Application shutdown complete.\n\
          INFO:     Finished server process [13409]\n",
     );
-    let stops: Vec<_> = s
-        .analysis
-        .findings
-        .iter()
-        .filter(|f| f.rule == "server.restart")
-        .collect();
+    let stops = findings_of(&s, "server.restart");
     assert_eq!(stops.len(), 1, "{:#?}", s.analysis.findings);
     assert_eq!(
         stops[0].diagnosis,
@@ -914,11 +915,8 @@ fn a_development_run_stopped_with_ctrl_c_and_no_session_open_is_no_finding() {
                 ^CINFO:     Shutting down\n\
                 INFO:     Finished server process [9]\n";
     let s = scan_text("console.log", open);
-    let restarts: Vec<_> = s
-        .analysis
-        .findings
+    let restarts: Vec<usize> = findings_of(&s, "server.restart")
         .iter()
-        .filter(|f| f.rule == "server.restart")
         .map(|f| f.connections.len())
         .collect();
     assert_eq!(restarts, [1]);
@@ -1002,11 +1000,8 @@ fn gunicorns_newer_worker_signal_line_names_the_sessions_its_worker_served() {
                [2024-05-02 09:12:41 +0000] [7] [ERROR] Worker with pid 44 was terminated due to signal 9\n\
                [2024-05-02 09:12:42 +0000] [51] [INFO] Booting worker with pid: 51\n";
     let s = scan_text("gunicorn.log", log);
-    let told: Vec<(usize, String)> = s
-        .analysis
-        .findings
+    let told: Vec<(usize, String)> = findings_of(&s, "server.restart")
         .iter()
-        .filter(|f| f.rule == "server.restart")
         .map(|f| (f.connections.len(), f.diagnosis.clone()))
         .collect();
     assert_eq!(

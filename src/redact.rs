@@ -17,7 +17,8 @@ pub const MARK: &str = "[redacted]";
 type Replace = fn(&[&str]) -> String;
 
 /// A redaction rule: `head` then `tail`, its replacement, and words one of which (in any
-/// case) every text it matches holds (the first look of [`redact`]).
+/// case) every text it matches holds (the first look of [`redact`]; a rule with none has
+/// a first look of its own, [`has_hex_segment`]).
 ///
 /// The rule matches `{head}({tail}{min,})`. The tail is the secret's value, often a
 /// whole JWT: the regex engine's capture pass costs by the length of its match, so
@@ -187,6 +188,24 @@ fn rules() -> &'static [Rule] {
                 |g| format!("{}{MARK}", g[1]),
                 &["', b'", "\", b\"", "', '", "\", \""],
             ),
+            // An opaque token as a path segment: `/ws/usercode/<DRF's 40 hex digits>/`.
+            // A run of 32 or more hex digits with a digit among them, between a slash and
+            // the next non-alphanumeric; a longer word that only starts so is kept.
+            (
+                r"(/)",
+                r"[0-9A-Za-z]",
+                HEX_SEGMENT,
+                |g| {
+                    let v = g[2];
+                    if v.bytes().all(|b| b.is_ascii_hexdigit()) && v.bytes().any(|b| b.is_ascii_digit()) {
+                        format!("{}{MARK}", g[1])
+                    } else {
+                        g[0].to_string()
+                    }
+                },
+                // (Looked for by [`has_hex_segment`], not by a word.)
+                &[],
+            ),
             // Last: a JWT anywhere the rules above did not already remove: header.payload.signature, header starting `eyJ` (`{"`).
             (
                 r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.",
@@ -287,6 +306,23 @@ fn may_hold_secret(s: &str) -> bool {
     .is_match(s)
 }
 
+/// The fewest hex digits of a path segment taken for a token: an MD5-sized key (32).
+const HEX_SEGMENT: usize = 32;
+
+/// The first look for the path-segment rule, which has no word: a `/` followed by
+/// [`HEX_SEGMENT`] hex digits or more.
+fn has_hex_segment(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b'/', b).any(|i| {
+        b[i + 1..]
+            .iter()
+            .take(HEX_SEGMENT)
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count()
+            == HEX_SEGMENT
+    })
+}
+
 /// All the rules as one set: a text that holds a word may still match no rule.
 fn rule_set() -> &'static RegexSet {
     static S: OnceLock<RegexSet> = OnceLock::new();
@@ -299,7 +335,7 @@ fn rule_set() -> &'static RegexSet {
 pub fn redact(s: &str) -> Cow<'_, str> {
     // Half the lines a report shows hold one of the words and no secret
     // (`[JWTAuthMiddleware] User authenticated`): one pass of the set, not one per rule.
-    if !may_hold_secret(s) || !rule_set().is_match(s) {
+    if !(may_hold_secret(s) || has_hex_segment(s)) || !rule_set().is_match(s) {
         return Cow::Borrowed(s);
     }
     // Each rule searches the text on its own: skipping those whose words it lacks (one
@@ -558,6 +594,7 @@ mod tests {
                 "redis://", "u:p@h", "://x:", "@", "eyJhbGciOi", ".eyJzdWIiOj", ".c2ln",
                 "abcdef0123456789abcdef", "extracted: ", "x", " ", "; ", "=", "\"",
                 "auth", "JWTAuth", "'", "access", "refresh", ": ", "response", "nonce", "\t",
+                "/", "236b6553fd4b215846e204df", "g",
             ]), 0..12),
         ) {
             let s: String = parts.concat();
@@ -583,6 +620,29 @@ mod tests {
                 let whole = replace_whole(r, &s);
                 proptest::prop_assert_eq!(apply(r, &s).unwrap_or_else(|| s.clone()), whole, "rule {}", r.full);
             }
+        }
+    }
+
+    /// Regression (daphne#217's journal): a DRF token as a WebSocket path's segment was
+    /// written whole; no word before it for the first look to find.
+    #[test]
+    fn a_token_as_a_path_segment_is_redacted() {
+        let line = "Not Found: /ws/usercode/e1cfb86161/236b6553fd4b215846e204dfed597f5abaa56147/";
+        assert_eq!(
+            redact(line),
+            "Not Found: /ws/usercode/e1cfb86161/[redacted]/"
+        );
+        assert_eq!(
+            redact("\"GET /ws/x/0123456789ABCDEF0123456789abcdef?room=1 HTTP/1.1\" 101"),
+            "\"GET /ws/x/[redacted]?room=1 HTTP/1.1\" 101"
+        );
+        // Shorter than an MD5, no digit, or a longer word that only starts with hex.
+        for kept in [
+            "/ws/chat/e1cfb86161/",
+            "/ws/abcdefabcdefabcdefabcdefabcdefabcdef/",
+            "/ws/236b6553fd4b215846e204dfed597f5abaa56147xyz/",
+        ] {
+            assert_eq!(redact(kept), kept);
         }
     }
 

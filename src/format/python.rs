@@ -780,7 +780,7 @@ fn parse_bracketed<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         return parse_bracketed_level(line);
     }
     if b[1].is_ascii_uppercase() {
-        return parse_bracketed_level_logger(line);
+        return parse_bracketed_level_logger(line, ctx);
     }
     if !b.get(1)?.is_ascii_digit() {
         return None;
@@ -863,14 +863,17 @@ fn parse_bracketed_level(line: &str) -> Option<Parsed<'_>> {
 
 /// `[%(levelname)s][%(name)s] %(message)s`, a layout without a time (an envelope's, or
 /// none): `[WARNING][daphne.server] Application instance ... was killed.` Without the
-/// logger (`[INFO] msg`), [`parse_bracketed_level`]'s.
-fn parse_bracketed_level_logger(line: &str) -> Option<Parsed<'_>> {
+/// logger (`[INFO] msg`), [`parse_bracketed_level`]'s; with a time after the level,
+/// inside the brackets or after them, [`bracketed_level_asctime`]'s.
+fn parse_bracketed_level_logger<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
-    let close = 1 + memchr(b']', &b[1..b.len().min(12)])?;
+    let Some(close) = memchr(b']', &b[1..b.len().min(12)]).map(|e| 1 + e) else {
+        return bracketed_level_asctime(line, ctx);
+    };
     let level = py_level(&b[1..close])?;
     let rest = &b[close + 1..];
     if rest.first() != Some(&b'[') {
-        return parse_bracketed_level(line);
+        return bracketed_level_asctime(line, ctx).or_else(|| parse_bracketed_level(line));
     }
     let e = memchr(b']', rest)?;
     if !is_logger(&rest[1..e]) || rest.get(e + 1) != Some(&b' ') {
@@ -885,6 +888,62 @@ fn parse_bracketed_level_logger(line: &str) -> Option<Parsed<'_>> {
         .push(("layout", Cow::Borrowed("bracket-level-name")));
     push_uvicorn_access(&mut out.fields, msg);
     Some(out)
+}
+
+/// The level in brackets with the time after it: `[INFO] 2024-03-01 10:00:03,567
+/// daphne.server: msg` (`[%(levelname)s] %(asctime)s ...`, the columns after the time as
+/// [`logger_after_level`] reads them), or inside them with a name after it: `[INFO
+/// 2017-05-15 08:10:37,567 MainProcess] msg` (`[%(levelname)s %(asctime)s
+/// %(processName)s]`, or a logger's name).
+fn bracketed_level_asctime<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    let we = 1 + b[1..]
+        .iter()
+        .take(10)
+        .position(|&c| c == b' ' || c == b']')?;
+    let level = py_level(&b[1..we])?;
+    let inside = b[we] == b' ';
+    let at = if inside { we + 1 } else { we + 2 };
+    if !inside && b.get(we + 1) != Some(&b' ') {
+        return None;
+    }
+    let iso = iso_prefix(b.get(at..)?, true)?;
+    let te = at + iso.len;
+    let ts = Some(timestamp(ctx, &iso)?);
+    let mut tail = if inside {
+        // The rest of the brackets: `]`, or ` name]`.
+        let close = te + memchr(b']', &b[te..])?;
+        let name = match &b[te..close] {
+            [] => None,
+            [b' ', name @ ..] if is_logger(name) => Some(&line[te + 1..close]),
+            _ => return None,
+        };
+        if b.get(close + 1).is_some_and(|&c| c != b' ') {
+            return None;
+        }
+        Tail {
+            level: None,
+            logger: name,
+            source: None,
+            pid: None,
+            msg: close + 2,
+            layout: "bracket-level-asctime",
+        }
+    } else {
+        if b.get(te) != Some(&b' ') {
+            return None;
+        }
+        logger_after_level(line, te + 1)
+    };
+    tail.level = Some(level);
+    tail.layout = match tail.layout {
+        "asctime-level" => "bracket-level-asctime",
+        "asctime-level-name" => "bracket-level-asctime-name",
+        "asctime-level-name-source" => "bracket-level-asctime-name-source",
+        "asctime-level-name-pid" => "bracket-level-asctime-name-pid",
+        other => other,
+    };
+    Some(finish(line, ts, tail))
 }
 
 /// Django's `django.server` message: `"GET /x HTTP/1.1" 200 1234`.
@@ -1606,6 +1665,37 @@ mod tests {
         assert_eq!(p.logger.as_deref(), Some("django.request"));
         assert_eq!(p.level, Some(Level::Error));
         assert_eq!(p.message, "Internal Server Error: /ws/");
+    }
+
+    /// Regression (channels#595): `[INFO 2017-05-15 08:10:37,567 MainProcess] msg` was
+    /// no layout at all, and `[INFO] 2024-03-01 10:00:03,567 daphne.server: msg` kept its
+    /// time in the message: neither record had a time.
+    #[test]
+    fn a_bracketed_level_with_the_time_inside_or_after_it_gives_the_time() {
+        let p = logging(
+            "[INFO 2017-05-15 08:10:37,567 MainProcess] sending accept to daphne.response.Mq!Sg",
+        );
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2017-05-15T08:10:37.567Z");
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.logger.as_deref(), Some("MainProcess"));
+        assert_eq!(p.message, "sending accept to daphne.response.Mq!Sg");
+        let p = logging("[WARNING 2017-05-15 08:10:37,694] Not Found: /ws/");
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(p.message, "Not Found: /ws/");
+        let p = logging(
+            "[INFO] 2024-03-01 10:00:03,567 daphne.server: Listening on TCP address 0.0.0.0:8000",
+        );
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2024-03-01T10:00:03.567Z");
+        assert_eq!(p.logger.as_deref(), Some("daphne.server"));
+        assert_eq!(p.message, "Listening on TCP address 0.0.0.0:8000");
+        // Without a time the bracketed level is read as before.
+        let p = logging("[INFO] WebSocket /ws/chat/ [accepted]");
+        assert!(p.ts.is_none());
+        assert_eq!(p.message, "WebSocket /ws/chat/ [accepted]");
+        // Words in the brackets after a time that are no name: not this layout.
+        assert!(PythonLogging
+            .parse("[INFO 2017-05-15 08:10:37,567 two words] x", &ctx())
+            .is_none());
     }
 
     #[test]

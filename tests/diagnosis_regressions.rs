@@ -943,6 +943,40 @@ fn starlettes_websocket_disconnect_gives_the_sessions_close_code() {
 }
 
 #[test]
+fn websockets_before_10_close_text_gives_the_sessions_close_code() {
+    // starlette#655: websockets before 10.0 wrote `ConnectionClosedError: code = 1006
+    // (connection closed abnormally [internal]), no reason`; only 10.0's `no close frame
+    // received` was read: the session the client dropped had only the application's
+    // exception. `code = 1000 (OK)` is a clean close.
+    let console = |close: &str| {
+        format!(
+            "INFO:     127.0.0.1:51000 - \"WebSocket /ws/feed\" [accepted]\n\
+             INFO:     connection open\n\
+             ERROR:    Exception in ASGI application\n\
+             Traceback (most recent call last):\n  \
+               File \"/app/main.py\", line 40, in feed\n    \
+                 await websocket.send_text(data)\n\
+             websockets.exceptions.{close}\n\
+             INFO:     connection closed\n"
+        )
+    };
+    let s = scan_text(
+        "uvicorn.log",
+        &console("ConnectionClosedError: code = 1006 (connection closed abnormally [internal]), no reason"),
+    );
+    assert_eq!(
+        verdicts(&s),
+        [r#"127.0.0.1:51000 /ws/feed Broken ["close.abnormal", "consumer.exception"]"#]
+    );
+    assert_eq!(s.analysis.close_codes, [Some(1006)]);
+    let s = scan_text(
+        "uvicorn.log",
+        &console("ConnectionClosedOK: code = 1000 (OK), no reason"),
+    );
+    assert!(findings_of(&s, "close.abnormal").is_empty());
+}
+
+#[test]
 fn websockets_debug_request_line_is_the_first_line_of_its_session() {
     // uvicorn --ws websockets --log-level debug: the library's `< GET /ws/quiet/ HTTP/1.1`
     // comes before uvicorn's `[accepted]`, which joins it as the next step on its path

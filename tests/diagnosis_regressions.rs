@@ -977,6 +977,36 @@ fn websockets_before_10_close_text_gives_the_sessions_close_code() {
 }
 
 #[test]
+fn an_unanswered_handshake_without_times_does_not_claim_daphnes_timeout() {
+    // channels#1340: a pasted runserver console, `HANDSHAKING` then `DISCONNECT` with no
+    // times, said "Daphne gave up (its connect timeout is 5 s)": connect() had raised.
+    let untimed = "WebSocket HANDSHAKING /foo/ [127.0.0.1:00000]\n\
+                   WebSocket DISCONNECT /foo/ [127.0.0.1:00000]\n";
+    let s = scan_text("console.log", untimed);
+    let found = findings_of(&s, "handshake.timeout");
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].diagnosis.contains("without times"),
+        "{}",
+        found[0].diagnosis
+    );
+    // With times, the end 6 s later is Daphne's timeout, and one at once the client's.
+    for (end, says) in [
+        ("10:00:06", "Daphne gave up"),
+        ("10:00:01", "sooner than Daphne gives up"),
+    ] {
+        let timed = format!(
+            "127.0.0.1:40000 - - [01/Mar/2024:10:00:00] \"WSCONNECTING /foo/\" - -\n\
+             127.0.0.1:40000 - - [01/Mar/2024:{end}] \"WSDISCONNECT /foo/\" - -\n"
+        );
+        let s = scan_text("daphne.log", &timed);
+        let found = findings_of(&s, "handshake.timeout");
+        assert_eq!(found.len(), 1, "{end}");
+        assert!(found[0].diagnosis.contains(says), "{}", found[0].diagnosis);
+    }
+}
+
+#[test]
 fn websockets_debug_request_line_is_the_first_line_of_its_session() {
     // uvicorn --ws websockets --log-level debug: the library's `< GET /ws/quiet/ HTTP/1.1`
     // comes before uvicorn's `[accepted]`, which joins it as the next step on its path

@@ -160,6 +160,11 @@ pub struct WhenDef {
     /// line (the client went away before the server would have given up).
     #[serde(default)]
     pub ended_before: Option<Spanned<String>>,
+    /// With `missing`: only when the connection ended and the log's times cannot say how
+    /// long after the `seen` line (a paste without times), where `ended_after` and
+    /// `ended_before` tell nothing.
+    #[serde(default)]
+    pub ended_untimed: bool,
     /// Not on a connection that has any of these (a spurious follow-up error after a
     /// rejection the pack already names).
     #[serde(default)]

@@ -422,6 +422,10 @@ pub struct When {
     pub ended_after: Option<Duration>,
     /// With `missing`: only when the connection ended less than this after it.
     pub ended_before: Option<Duration>,
+    /// With `missing`: only when the connection ended and the times cannot say how long
+    /// after the `seen` line. A rule with `ended_after` or `ended_before` never fires
+    /// then.
+    pub ended_untimed: bool,
     /// Not on a connection that has one of these.
     pub unless: Vec<usize>,
     /// Close codes the `seen` event must carry (capture `code`).
@@ -790,6 +794,7 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
             within: dur(&w.within)?,
             ended_after: dur(&w.ended_after)?,
             ended_before: dur(&w.ended_before)?,
+            ended_untimed: w.ended_untimed,
             unless: list(&w.unless)?,
             codes: w.code.clone(),
             unless_codes: w.unless_code.clone(),
@@ -820,10 +825,12 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 "`missing` needs `within` (how long to wait)".into(),
             ));
         }
-        if when.missing.is_empty() && (when.ended_after.is_some() || when.ended_before.is_some()) {
+        if when.missing.is_empty()
+            && (when.ended_after.is_some() || when.ended_before.is_some() || when.ended_untimed)
+        {
             return Err(at(
                 r.when.span(),
-                "`ended_after` and `ended_before` go with `missing`".into(),
+                "`ended_after`, `ended_before` and `ended_untimed` go with `missing`".into(),
             ));
         }
         if when.count.is_some() != when.window.is_some() {

@@ -500,7 +500,7 @@ fn ended_before_without_missing_is_an_error() {
     assert_ne!(bad, GOOD);
     let e = err(&bad);
     assert!(
-        e.contains("`ended_after` and `ended_before` go with `missing`"),
+        e.contains("`ended_after`, `ended_before` and `ended_untimed` go with `missing`"),
         "{e}"
     );
     let ok = GOOD.replace(

@@ -512,6 +512,13 @@ pub fn connection_found<'s, 'e>(
             {
                 continue;
             }
+            // Ended, but a line without a time cannot say when: neither an end after a
+            // server's timeout nor one before it is known, only that it ended.
+            let unmeasured = ended_at.is_some() && waited.is_none();
+            let measures = rule.when.ended_after.is_some() || rule.when.ended_before.is_some();
+            if (unmeasured && measures) || (rule.when.ended_untimed && !unmeasured) {
+                continue;
+            }
             if passed || ended_at.is_some() {
                 let ts = match ended_at {
                     Some(t) if !passed => t,

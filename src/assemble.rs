@@ -534,7 +534,8 @@ pub fn cut_indent(line: &[u8], indent: usize) -> &[u8] {
 /// it: a quote's `> ` (nested `> > `; an issue quoting a log marks every line so, or
 /// only the first), a code fence glued to the line (```` ```127.0.0.1:57338 - - ... ````
 /// when the paste lost its newline; a fence line alone reads as blank), one pair of
-/// backticks around the whole line, a terminal's echo of Ctrl-C (`^CINFO:     Shutting
+/// backticks around the whole line or one backtick at either end that inline code over
+/// several lines left, a terminal's echo of Ctrl-C (`^CINFO:     Shutting
 /// down`), and the bar of a compose log copied without its name column (`| ERROR:
 /// Exception in ASGI application`). Read as they were, every quoted line was "unknown",
 /// without its time, and a fence glued to a client address made it another client. A
@@ -543,12 +544,29 @@ pub fn cut_indent(line: &[u8], indent: usize) -> &[u8] {
 /// websocket`): those are kept whole.
 pub fn cut_paste_marks(line: &str) -> &str {
     let b = line.as_bytes();
-    match b.first() {
+    let line = match b.first() {
         Some(b'>') => cut_quote(line),
         Some(b'`') => cut_backticks(line),
         Some(b'^') if b.get(1) == Some(&b'C') => &line[2..],
         // A compose log copied from a terminal without its name column: `| ERROR: ...`.
         Some(b'|') if b.get(1) == Some(&b' ') => &line[2..],
+        _ => line,
+    };
+    match line.as_bytes().last() {
+        Some(b'`') => cut_closing_ticks(line),
+        _ => line,
+    }
+}
+
+/// [`cut_paste_marks`] for a line that ends with a backtick: a code fence glued to its
+/// end, or the closing backtick of inline code opened lines above (`` `2017-12-25 ...``
+/// ... ``incoming frame on daphne.response.Br!fL` ``). One backtick is cut only when it
+/// is the line's only one: `` `a` and `b` `` keeps its own.
+fn cut_closing_ticks(line: &str) -> &str {
+    let rest = line.trim_end_matches('`');
+    match line.len() - rest.len() {
+        n if n >= 3 => rest.trim_end(),
+        1 if !rest.contains('`') && rest.ends_with(|c: char| !c.is_whitespace()) => rest,
         _ => line,
     }
 }
@@ -597,6 +615,13 @@ fn cut_backticks(line: &str) -> &str {
     }
     match rest.trim_end().strip_suffix('`') {
         Some(inner) if ticks == 1 && !inner.is_empty() && !inner.contains('`') => inner,
+        // Inline code that a later line closes: the opening backtick alone.
+        None if ticks == 1
+            && rest.starts_with(|c: char| !c.is_whitespace())
+            && !rest.contains('`') =>
+        {
+            rest
+        }
         _ => line,
     }
 }

@@ -532,6 +532,24 @@ fn what_a_markdown_paste_puts_around_a_line_is_cut_and_websockets_debug_lines_ar
         "2018/04/17 18:41:29 [error] 13#13: *1 recv() failed"
     );
     assert_eq!(cut("^CINFO:     Shutting down"), "INFO:     Shutting down");
+    // Regression (channels#514): inline code over several lines left a backtick before
+    // the first line's time and after the last line's text; the first was "plain".
+    assert_eq!(
+        cut("`2017-12-25 11:10:14,788 DEBUG    WebSocket daphne.response.Br!fL open and established"),
+        "2017-12-25 11:10:14,788 DEBUG    WebSocket daphne.response.Br!fL open and established"
+    );
+    assert_eq!(
+        cut("2017-12-25 11:10:38,021 DEBUG    WebSocket incoming frame on daphne.response.Br!fL`"),
+        "2017-12-25 11:10:38,021 DEBUG    WebSocket incoming frame on daphne.response.Br!fL"
+    );
+    assert_eq!(
+        cut("INFO:     connection closed```"),
+        "INFO:     connection closed"
+    );
+    assert_eq!(
+        cut("> INFO:     connection closed`"),
+        "INFO:     connection closed"
+    );
     assert_eq!(
         cut("|   File \"/app/consumers.py\", line 12, in connect"),
         "  File \"/app/consumers.py\", line 12, in connect"
@@ -546,6 +564,9 @@ fn what_a_markdown_paste_puts_around_a_line_is_cut_and_websockets_debug_lines_ar
         "> Upgrade: websocket",
         "> Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         "`a` and `b`",
+        "Unknown field `name`",
+        "` spaced",
+        "ends spaced `",
         "^Z",
         "|no space",
         "plain line",

@@ -547,6 +547,20 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
     if b[s..].starts_with(b"| ") {
         return loguru_tail(line, s + 2);
     }
+    // `%(process)d` before the level: `[12345] INFO name: msg`, `12345 INFO msg`.
+    if let Some((pid, after)) = pid_column(b, s) {
+        if let Some(mut tail) = asctime_tail(line, after) {
+            tail.pid = tail.pid.or(Some(pid));
+            tail.layout = match tail.layout {
+                "asctime-level" => "asctime-pid-level",
+                "asctime-level-name" => "asctime-pid-level-name",
+                "asctime-level-name-source" => "asctime-pid-level-name-source",
+                "asctime-name-level" => "asctime-pid-name-level",
+                other => other,
+            };
+            return Some(tail);
+        }
+    }
     // `[LEVEL] msg`
     if b[s] == b'[' {
         let e = s + 1 + memchr(b']', &b[s + 1..b.len().min(s + 11)])?;
@@ -594,9 +608,10 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
             ..logger_after_level(line, ms)
         });
     }
-    // `name LEVEL msg`
+    // `name LEVEL msg`, the name maybe padded (`%(name)-12s`, the logging cookbook's:
+    // `chat         INFO     msg`).
     if we < b.len() && is_logger(&b[s..we]) {
-        let ls = we + 1;
+        let ls = we + b[we..].iter().take(64).take_while(|&&c| c == b' ').count();
         let le = word_end(b, ls);
         let level = py_level(&b[ls..le])?;
         return Some(Tail {
@@ -765,6 +780,28 @@ fn logger_after_level(line: &str, ms: usize) -> Tail<'_> {
     plain
 }
 
+/// A process id column at `s` and where the column after it starts: `[12345] ` or
+/// `12345 ` ([`asctime_tail`] reads a level after it, or takes none of it).
+fn pid_column(b: &[u8], s: usize) -> Option<(u32, usize)> {
+    let (open, from) = match b.get(s)? {
+        b'[' => (true, s + 1),
+        _ => (false, s),
+    };
+    let de = from
+        + b[from..]
+            .iter()
+            .take(8)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+    let pid = pid_word(&b[from..de])?;
+    let end = if open {
+        (b.get(de) == Some(&b']')).then_some(de + 1)?
+    } else {
+        de
+    };
+    (b.get(end) == Some(&b' ')).then_some((pid, end + 1))
+}
+
 /// A process id as a layout writes it: 1 to 7 digits, not starting with 0.
 fn pid_word(w: &[u8]) -> Option<u32> {
     let (v, n) = leading_digits(w)?;
@@ -826,6 +863,10 @@ fn parse_bracketed<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         return None;
     }
     let mut tail = asctime_tail(line, e + 2)?;
+    // `[asctime] [pid] [LEVEL]` is gunicorn's own layout, its format's to read.
+    if tail.layout.starts_with("asctime-pid") {
+        return None;
+    }
     tail.layout = "bracket-asctime";
     Some(finish(line, ts, tail))
 }
@@ -1695,6 +1736,33 @@ mod tests {
         // Words in the brackets after a time that are no name: not this layout.
         assert!(PythonLogging
             .parse("[INFO 2017-05-15 08:10:37,567 two words] x", &ctx())
+            .is_none());
+    }
+
+    /// Regression: the logging cookbook's `%(asctime)s %(name)-12s %(levelname)-8s
+    /// %(message)s` pads a short name (`chat         INFO     msg`), and a layout may
+    /// write `%(process)d` before the level (`[12345] INFO`, `12345 INFO`): such lines
+    /// were "plain", without their time.
+    #[test]
+    fn a_padded_name_or_a_process_id_before_the_level_is_read() {
+        let p = logging("2024-03-01 10:00:00,124 chat         INFO     connect user=1");
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2024-03-01T10:00:00.124Z");
+        assert_eq!(p.logger.as_deref(), Some("chat"));
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.message, "connect user=1");
+        let p = logging("2024-03-01 10:00:00,130 [12345] INFO chat.consumers: connect");
+        assert_eq!(p.pid, Some(12345));
+        assert_eq!(p.logger.as_deref(), Some("chat.consumers"));
+        assert_eq!(p.message, "connect");
+        let p = logging("2024-03-01 10:00:00,130 [12345] [WARNING] Not Found: /ws/");
+        assert_eq!(p.pid, Some(12345));
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(p.message, "Not Found: /ws/");
+        let p = logging("2024-03-01 10:00:00,130 12345 ERROR boom");
+        assert_eq!((p.pid, p.level), (Some(12345), Some(Level::Error)));
+        // A number with no level after it is no process id, and no layout.
+        assert!(PythonLogging
+            .parse("2024-03-01 10:00:00,130 200 OK sent", &ctx())
             .is_none());
     }
 

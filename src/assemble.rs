@@ -94,7 +94,10 @@ pub fn detect(sample: &[&str], ctx: &TimeCtx) -> Detection {
         // Markers (`-- Boot ... --`) are accepted by every journald style: no vote.
         let n = lines
             .iter()
-            .filter(|l| f.parse(l, ctx).is_some_and(|p| p.kind != Kind::Marker))
+            .filter(|l| {
+                f.parse(l, ctx)
+                    .is_some_and(|p| !matches!(p.kind, Kind::Marker | Kind::Reboot))
+            })
             .count();
         if n > 0 && best.is_none_or(|(_, b)| n > b) {
             best = Some((*f, n));
@@ -792,6 +795,18 @@ impl Assembler {
         self.capture = None;
         match p.kind {
             Kind::Marker => self.stats.parsed += 1,
+            Kind::Reboot => {
+                self.stats.parsed += 1;
+                let msg = p.message.clone();
+                self.message_counted(
+                    Env::Parsed(fmt, &p, text),
+                    &msg,
+                    line_no,
+                    line_no,
+                    flags,
+                    false,
+                );
+            }
             Kind::Capture => {
                 self.stats.parsed += 1;
                 self.capture = Some(Capture {

@@ -1007,6 +1007,53 @@ fn an_unanswered_handshake_without_times_does_not_claim_daphnes_timeout() {
 }
 
 #[test]
+fn a_reboot_in_the_journal_cuts_the_sessions_open_at_it() {
+    // `journalctl -u daphne` across a reboot: journalctl's `-- Reboot --` (`-- Boot <id>
+    // --` since systemd 250) was counted and dropped, and Daphne's start after it said
+    // "the process before it died without a logged stop", with a hint about OOM kills in
+    // containers. The session closed before the reboot and the one opened after it are
+    // not named. (The reboot line has no time: it borrows the time of the line above
+    // it, the second in which the last session there began; that session was not taken
+    // for the restarted server's.)
+    let s = scan_data("journal-reboot-under-open-sessions.log");
+    assert_eq!(
+        verdicts(&s),
+        [
+            r#"127.0.0.1:50000 /ws/chat/1/ Broken ["server.restart"]"#,
+            r#"127.0.0.1:50004 /ws/chat/2/ Healthy []"#,
+            r#"127.0.0.1:50009 /ws/chat/3/ Broken ["server.restart"]"#,
+            r#"127.0.0.1:50100 /ws/chat/1/ Healthy []"#,
+        ]
+    );
+    let restarts = findings_of(&s, "server.restart");
+    assert_eq!(restarts.len(), 1);
+    assert!(restarts[0].diagnosis.contains("The host rebooted"));
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/journal-reboot-under-open-sessions.log");
+    let text = std::fs::read_to_string(p).unwrap().replace(
+        "-- Reboot --",
+        "-- Boot 0dc874d3fbd44bdbb6fbcfaa27481492 --",
+    );
+    let s = scan_text("daphne.journal", &text);
+    let restarts = findings_of(&s, "server.restart");
+    assert_eq!(restarts.len(), 1);
+    assert_eq!(restarts[0].connections.len(), 2);
+    assert!(restarts[0].diagnosis.contains("The host rebooted"));
+    // A server that had just started, and a session that began in the second of the
+    // line above the reboot: neither that start nor that second is the reboot's.
+    let fresh = "Mar 01 10:00:00 web1 systemd[1]: Started Daphne ASGI server.\n\
+                 Mar 01 10:00:01 web1 daphne[4242]: 2024-03-01 10:00:01,000 INFO     Starting server at tcp:port=8000:interface=127.0.0.1\n\
+                 Mar 01 10:00:02 web1 daphne[4242]: 127.0.0.1:50000 - - [01/Mar/2024:10:00:02] \"WSCONNECTING /ws/chat/1/\" - -\n\
+                 Mar 01 10:00:02 web1 daphne[4242]: 127.0.0.1:50000 - - [01/Mar/2024:10:00:02] \"WSCONNECT /ws/chat/1/\" - -\n\
+                 -- Reboot --\n\
+                 Mar 01 10:04:00 web1 systemd[1]: Started Daphne ASGI server.\n";
+    let s = scan_text("daphne.journal", fresh);
+    let restarts = findings_of(&s, "server.restart");
+    assert_eq!(restarts.len(), 1);
+    assert_eq!(restarts[0].connections, [0]);
+}
+
+#[test]
 fn websockets_debug_request_line_is_the_first_line_of_its_session() {
     // uvicorn --ws websockets --log-level debug: the library's `< GET /ws/quiet/ HTTP/1.1`
     // comes before uvicorn's `[accepted]`, which joins it as the next step on its path

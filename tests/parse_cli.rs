@@ -59,7 +59,7 @@ fn journald_short_iso_records_carry_envelope_and_app_fields() {
 }
 
 #[test]
-fn traceback_lines_in_journald_join_their_record_and_markers_are_not_records() {
+fn traceback_lines_in_journald_join_their_record_and_markers_are_not_records_but_a_reboot_is() {
     let recs = parse_fixture("journald-short-iso.log");
     let exc = recs
         .iter()
@@ -76,9 +76,17 @@ fn traceback_lines_in_journald_join_their_record_and_markers_are_not_records() {
         .as_str()
         .unwrap()
         .ends_with("ValueError: No route found for path 'ws/chat/1/2/'."));
-    assert!(recs
+    // `-- Logs begin at ... --` is no record; the line between two boots' entries is one
+    // (the host went down there), without a time.
+    let marks: Vec<(&str, bool)> = recs
         .iter()
-        .all(|r| !r["message"].as_str().unwrap().starts_with("-- ")));
+        .filter(|r| r["message"].as_str().unwrap().starts_with("-- "))
+        .map(|r| (r["message"].as_str().unwrap(), r["ts"].is_null()))
+        .collect();
+    assert_eq!(
+        marks,
+        [("-- Boot 0dc874d3fbd44bdbb6fbcfaa27481492 --", true)]
+    );
 }
 
 #[test]

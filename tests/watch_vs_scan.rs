@@ -136,6 +136,37 @@ fn watch_lets_go_of_a_session_the_proxy_saw_end() {
 }
 
 #[test]
+fn a_reboot_between_timed_lines_names_the_same_sessions_in_watch_as_in_scan() {
+    // journalctl's `-- Reboot --` has no time: it borrows the line above's, in whose
+    // second (the second case) the server had just started and the session began.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh.journal");
+    std::fs::write(
+        &fresh,
+        "Mar 01 10:00:00 web1 systemd[1]: Started Daphne ASGI server.\n\
+         Mar 01 10:00:01 web1 daphne[4242]: 2024-03-01 10:00:01,000 INFO     Starting server at tcp:port=8000:interface=127.0.0.1\n\
+         Mar 01 10:00:02 web1 daphne[4242]: 127.0.0.1:50000 - - [01/Mar/2024:10:00:02] \"WSCONNECT /ws/chat/1/\" - -\n\
+         -- Reboot --\n\
+         Mar 01 10:04:00 web1 systemd[1]: Started Daphne ASGI server.\n",
+    )
+    .unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/journal-reboot-under-open-sessions.log");
+    for (p, open) in [(data, 2), (fresh, 1)] {
+        let (found, s) = both(&[InputSpec::from_arg(p.to_str().unwrap())]);
+        let live: Vec<(&str, usize)> = found.iter().map(|f| (f.rule, f.connection_count)).collect();
+        let batch: Vec<(&str, usize)> = s
+            .analysis
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.connections.len()))
+            .collect();
+        assert_eq!(live, [("server.restart", open)], "{}", p.display());
+        assert_eq!(live, batch, "{}", p.display());
+    }
+}
+
+#[test]
 fn an_untimed_stop_names_the_sessions_open_at_it_in_watch_as_in_scan() {
     // uvicorn's console writes no time: watch said "shut down with no WebSocket open" (or,
     // for a start line, nothing) where scan, by line order, names the session.

@@ -335,6 +335,7 @@ fn time_floors_bound_every_later_event_and_stop_at_a_timeless_one() {
         record: 0,
         input: 0,
         ts,
+        own_time: ts.is_some(),
         at: PatternRef::new(0, 0),
         stage: Stage::Server,
         captures: crate::pattern::Captures::default(),

@@ -6,8 +6,10 @@
 //! common envelope and the per-line fallback tries them on every line of other formats:
 //! each checks a byte or two of the time first and borrows everything from the line.
 //!
-//! journalctl also writes lines that carry no entry (`-- Boot ... --`, `-- Logs begin at
-//! ... --`); every mode returns them as [`Kind::Marker`] so they count as parsed.
+//! journalctl also writes lines that carry no entry (`-- Logs begin at ... --`); every
+//! mode returns them as [`Kind::Marker`] so they count as parsed. The line it writes
+//! between the entries of two boots (`-- Reboot --`, `-- Boot <id> --`) is
+//! [`Kind::Reboot`]: the host went down there.
 //!
 //! Not handled here (needs more than one line): a multi-line journal message, which
 //! journalctl prints with its continuation lines indented to the message column.
@@ -572,13 +574,18 @@ pub(crate) fn marker(line: &str) -> Option<Parsed<'_>> {
     if let Some(id) = body.strip_prefix("Boot ") {
         if id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit()) {
             let mut p = marker_parsed(t);
+            p.kind = Kind::Reboot;
             p.fields.push(("boot_id", Cow::Borrowed(id)));
             return Some(p);
         }
         return None;
     }
-    let known = body == "Reboot"
-        || body == "No entries"
+    if body == "Reboot" {
+        let mut p = marker_parsed(t);
+        p.kind = Kind::Reboot;
+        return Some(p);
+    }
+    let known = body == "No entries"
         || body.starts_with("Logs begin at ")
         || body.starts_with("Journal begins at ")
         || body.starts_with("Journal starts at ");
@@ -904,10 +911,7 @@ mod tests {
             "-- Logs begin at Wed 2016-07-13 01:17:15 EDT. --",
             "-- Logs begin at Wed 2016-07-13 01:17:15 EDT, end at Wed 2016-07-13 07:14:08 EDT. --",
             "-- Journal begins at Mon 2021-11-01 10:00:00 UTC, ends at Tue 2021-11-02 10:00:00 UTC. --",
-            "-- Boot 0dc874d3fbd44bdbb6fbcfaa27481492 --",
-            "-- Reboot --",
             "-- No entries --",
-            "    -- Reboot --",
             "-- cursor: s=e991dd5775894620914f2f7126aae6c1;i=372a",
             // `journalctl -x`: the catalog's explanation, old and new prefixes.
             "-- Subject: A start job for unit daphne.service has failed",
@@ -924,6 +928,25 @@ mod tests {
                     .parse(line, &ctx())
                     .unwrap_or_else(|| panic!("{} {line}", f.name()));
                 assert_eq!(p.kind, Kind::Marker, "{} {line}", f.name());
+                assert!(p.ts.is_none());
+            }
+        }
+    }
+
+    /// The line between two boots' entries is a record of its own (the host went down
+    /// there), in every text mode; it was a marker, counted and dropped.
+    #[test]
+    fn a_boot_change_is_a_reboot_line_in_every_text_mode() {
+        for line in [
+            "-- Boot 0dc874d3fbd44bdbb6fbcfaa27481492 --",
+            "-- Reboot --",
+            "    -- Reboot --",
+        ] {
+            for f in formats() {
+                let p = f
+                    .parse(line, &ctx())
+                    .unwrap_or_else(|| panic!("{} {line}", f.name()));
+                assert_eq!(p.kind, Kind::Reboot, "{} {line}", f.name());
                 assert!(p.ts.is_none());
             }
         }

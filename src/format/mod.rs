@@ -49,9 +49,13 @@ pub enum Layer {
 pub enum Kind {
     /// An ordinary record.
     Record,
-    /// A line of the format that carries no log entry (`-- Boot 1a2b... --`): counted as
-    /// parsed, produces no record.
+    /// A line of the format that carries no log entry (`-- Logs begin at ... --`): counted
+    /// as parsed, produces no record.
     Marker,
+    /// A line of the format that says the host rebooted between the entries around it
+    /// (journalctl's `-- Reboot --`, `-- Boot 1a2b... --`): a record without a time of
+    /// its own, which the process pack reads.
+    Reboot,
     /// The message continues in the next line of the same format (docker's 16 KiB
     /// split, CRI `P`): join before treating it as a record.
     Partial,

@@ -1474,6 +1474,8 @@ pub struct Event {
     pub input: u32,
     /// The record's time, or the time of the record before it in its input.
     pub ts: Option<chrono::DateTime<chrono::Utc>>,
+    /// The record has a time of its own: `ts` is not borrowed from the record before.
+    pub own_time: bool,
     /// Which pattern matched.
     pub at: PatternRef,
     /// The pattern's lane.
@@ -1545,6 +1547,7 @@ pub fn events_of(records: &[Record], matched: Vec<Vec<Match>>, set: &PackSet) ->
             record: i,
             input: r.input,
             ts: last[input],
+            own_time: r.ts.is_some(),
             at: m.at,
             stage: set.pattern(m.at).stage,
             captures: m.captures,

@@ -877,8 +877,10 @@ impl Eval<'_> {
                 .get(k)
                 .map_or((None, None), |(h, p)| (h.as_deref(), *p));
             let writer = pid.map(|pid| (host, pid));
+            // (A line without a time of its own is no part of the episode of the lines
+            // above it, whose time it has: journalctl's `-- Reboot --` under a start.)
             let episode =
-                e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
+                e.ts.filter(|_| e.stage == crate::pattern::Stage::Process && e.own_time)
                     .map(|t| episodes.note(e.input, e.record, t));
             let pack = set.pack(e.at);
             for rule in &pack.rules {
@@ -926,7 +928,7 @@ impl Eval<'_> {
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(GAP_S))
                                 && failed.binary_search(&i).is_ok();
                             let code = self.close_codes[i];
-                            (served_at_stop(c, t, episode, &began, code, writer)
+                            (served_at_stop(c, t, e.own_time, episode, &began, code, writer)
                                 && !opened_below(c, e, self.events))
                                 || failed_in_gap
                         })
@@ -1153,10 +1155,14 @@ pub fn process_starts<'a>(
 /// that stop (`episode`) came before it; and a connection of a process that began
 /// serving (`began`, see [`process_starts`]) within the stop's second or later is the
 /// restarted server's, unless that process wrote the stop line (`writer`: Daphne's own
-/// `Killed N pending application instances`), which says it is the one that stopped.
+/// `Killed N pending application instances`), which says it is the one that stopped. A
+/// stop line without a time of its own (`own_time` false: journalctl's `-- Reboot --`)
+/// has `t` from the line above it, which says only that the stop came after: a process
+/// that began serving in that second is not taken for the restarted one.
 pub fn served_at_stop(
     c: &Connection,
     t: DateTime<Utc>,
+    own_time: bool,
     episode: Option<Episode>,
     began: &BTreeMap<(Option<&str>, u32), DateTime<Utc>>,
     last_code: Option<u32>,
@@ -1196,6 +1202,7 @@ pub fn served_at_stop(
     // A server that crashes and is restarted within a second (a crash loop) stops in the
     // second it began serving: its own stop line says its connections were its.
     let new_process = !stopped_itself
+        && own_time
         && c.process()
             .and_then(|p| began.get(&p))
             .is_some_and(|&b| b >= second);

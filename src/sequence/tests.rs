@@ -327,8 +327,8 @@ fn the_connections_around_a_stop_include_every_one_a_full_pass_takes() {
                     .start
                     .is_some_and(|s| s > t && s <= t + CDuration::seconds(GAP_S));
                 let episode = Some((0, 0, t - CDuration::seconds(5)));
-                if served_at_stop(c, t, episode, &began, code, None)
-                    || served_at_stop(c, t, None, &began, code, None)
+                if served_at_stop(c, t, true, episode, &began, code, None)
+                    || served_at_stop(c, t, true, None, &began, code, None)
                     || gap
                 {
                     taken += 1;

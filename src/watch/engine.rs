@@ -438,6 +438,7 @@ impl<'a> Engine<'a> {
                     record: ri,
                     input: input as u32,
                     ts,
+                    own_time: own.is_some(),
                     at: m.at,
                     stage: self.set.pattern(m.at).stage,
                     captures: m.captures,
@@ -791,7 +792,7 @@ impl<'a> Engine<'a> {
     fn global_rules(&mut self, gi: usize) {
         let e = self.store.event(gi).clone();
         let episode =
-            e.ts.filter(|_| e.stage == Stage::Process)
+            e.ts.filter(|_| e.stage == Stage::Process && e.own_time)
                 .map(|t| self.episodes.note(e.input, e.record, t));
         let pack = self.set.pack(e.at);
         let fires = |rule: &&crate::pattern::Rule| {
@@ -819,7 +820,7 @@ impl<'a> Engine<'a> {
                         let c = self.state.connection(ci);
                         let code = sequence::last_code(c, &|i| store.event(i));
                         let writer = writer.as_ref().map(|(h, p)| (h.as_deref(), *p));
-                        sequence::served_at_stop(c, t, episode, &began, code, writer)
+                        sequence::served_at_stop(c, t, e.own_time, episode, &began, code, writer)
                     })
                     .collect()
             }

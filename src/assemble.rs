@@ -481,6 +481,9 @@ pub struct Assembler {
     /// caller joining chunks may attach them to the previous chunk's last record.
     leading_orphans: usize,
     seen_record: bool,
+    /// The boot each host's last entry was written in (`_BOOT_ID` of `journalctl -o
+    /// json`), for [`Assembler::boot_changed`].
+    boots: Vec<(Option<String>, String)>,
     /// Records handed out by [`Assembler::take_settled`].
     taken: u64,
     /// An emptied list given back ([`Assembler::recycle`]), for the next records: a fresh
@@ -647,6 +650,7 @@ impl Assembler {
             tb_open: None,
             leading_orphans: 0,
             seen_record: false,
+            boots: Vec::new(),
             taken: 0,
             spare: Vec::new(),
             texts: Vec::new(),
@@ -793,6 +797,9 @@ impl Assembler {
             return;
         };
         self.capture = None;
+        if let Some(id) = p.field("boot_id").filter(|_| p.kind != Kind::Reboot) {
+            self.boot_changed(id, fmt, p.host, line_no, flags);
+        }
         match p.kind {
             Kind::Marker => self.stats.parsed += 1,
             Kind::Reboot => {
@@ -877,6 +884,35 @@ impl Assembler {
                 }
             }
         }
+    }
+
+    /// Notes that `host`'s entry at `line_no` was written in boot `id`; when its entry
+    /// before was written in another, the host rebooted between them, and a record says
+    /// so as journalctl's text modes write it, `-- Boot <id> --` (without a time, it sorts
+    /// and is timed with the entry before it).
+    fn boot_changed(
+        &mut self,
+        id: &str,
+        fmt: &'static dyn Format,
+        host: Option<&str>,
+        line_no: u64,
+        flags: RecordFlags,
+    ) {
+        match self.boots.iter_mut().find(|(h, _)| h.as_deref() == host) {
+            Some((_, last)) if last == id => return,
+            Some((_, last)) => *last = id.to_string(),
+            None => {
+                self.boots.push((host.map(str::to_string), id.to_string()));
+                return;
+            }
+        }
+        let env = Envelope {
+            format: fmt.name(),
+            host: host.map(str::to_string),
+            ..Envelope::default()
+        };
+        let text = format!("-- Boot {id} --");
+        self.message_counted(Env::Owned(env), &text, line_no, line_no, flags, false);
     }
 
     /// Emits the held partials whose next part has not come within [`PARTIAL_SPAN`]

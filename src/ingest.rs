@@ -834,6 +834,7 @@ fn slim(mut r: Record, hosts: &mut BTreeSet<Arc<str>>) -> Record {
     r.pid = r.writer_pid();
     if let Some(app) = r.app.take() {
         r.flags.coarse_app = app.ts.is_some_and(|t| t.digits == 0);
+        r.flags.app_logger = app.logger.is_some();
     }
     r.fields = Box::default();
     r.program = None;

@@ -160,6 +160,9 @@ pub struct RecordFlags {
     /// dropped to save memory (a matched record `scan` holds): [`Record::coarse_time`]
     /// still says so.
     pub coarse_app: bool,
+    /// The application layout wrote a logger's name (`INFO:uvicorn.error:msg`), kept
+    /// when its application part is dropped: [`Record::names_logger`].
+    pub app_logger: bool,
 }
 
 /// One log entry, possibly spanning several physical lines (tracebacks, joined partials).
@@ -207,6 +210,11 @@ impl Record {
     /// (`gunicorn[99]`): only the worker's pid tells its connections from its siblings'.
     pub fn writer_pid(&self) -> Option<u32> {
         self.app.as_ref().and_then(|a| a.pid).or(self.pid)
+    }
+
+    /// The application layout wrote a logger's name (see [`RecordFlags::app_logger`]).
+    pub fn names_logger(&self) -> bool {
+        self.flags.app_logger || self.app.as_ref().is_some_and(|a| a.logger.is_some())
     }
 
     /// The line's time says only which second it was written in: its own time, or the

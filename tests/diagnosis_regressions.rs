@@ -1039,18 +1039,141 @@ fn a_reboot_in_the_journal_cuts_the_sessions_open_at_it() {
     assert_eq!(restarts.len(), 1);
     assert_eq!(restarts[0].connections.len(), 2);
     assert!(restarts[0].diagnosis.contains("The host rebooted"));
-    // A server that had just started, and a session that began in the second of the
-    // line above the reboot: neither that start nor that second is the reboot's.
+    // A server that had just started, a session that began in the second of the line
+    // above the reboot, and one that closed in that line: neither that start nor that
+    // second is the reboot's, and the session closed above it was not cut by it.
     let fresh = "Mar 01 10:00:00 web1 systemd[1]: Started Daphne ASGI server.\n\
                  Mar 01 10:00:01 web1 daphne[4242]: 2024-03-01 10:00:01,000 INFO     Starting server at tcp:port=8000:interface=127.0.0.1\n\
                  Mar 01 10:00:02 web1 daphne[4242]: 127.0.0.1:50000 - - [01/Mar/2024:10:00:02] \"WSCONNECTING /ws/chat/1/\" - -\n\
                  Mar 01 10:00:02 web1 daphne[4242]: 127.0.0.1:50000 - - [01/Mar/2024:10:00:02] \"WSCONNECT /ws/chat/1/\" - -\n\
+                 Mar 01 10:00:02 web1 daphne[4242]: 127.0.0.1:50002 - - [01/Mar/2024:10:00:02] \"WSCONNECT /ws/chat/2/\" - -\n\
+                 Mar 01 10:00:02 web1 daphne[4242]: 127.0.0.1:50002 - - [01/Mar/2024:10:00:02] \"WSDISCONNECT /ws/chat/2/\" - -\n\
                  -- Reboot --\n\
                  Mar 01 10:04:00 web1 systemd[1]: Started Daphne ASGI server.\n";
     let s = scan_text("daphne.journal", fresh);
     let restarts = findings_of(&s, "server.restart");
     assert_eq!(restarts.len(), 1);
     assert_eq!(restarts[0].connections, [0]);
+    // `journalctl -o json` writes no such line: its entries' `_BOOT_ID` changes.
+    let entry = |us: u64, boot: &str, pid: u32, msg: &str| {
+        serde_json::json!({
+            "__REALTIME_TIMESTAMP": us.to_string(), "_BOOT_ID": boot, "_HOSTNAME": "web1",
+            "SYSLOG_IDENTIFIER": "daphne", "_PID": pid.to_string(), "MESSAGE": msg,
+        })
+        .to_string()
+    };
+    let (a, b) = (
+        "0dc874d3fbd44bdbb6fbcfaa27481492",
+        "7a1e2f3b4c5d6e7f8091a2b3c4d5e6f7",
+    );
+    let json = [
+        entry(
+            1709287202000000,
+            a,
+            4242,
+            "127.0.0.1:50000 - - [01/Mar/2024:10:00:02] \"WSCONNECTING /ws/chat/1/\" - -",
+        ),
+        entry(
+            1709287202000000,
+            a,
+            4242,
+            "127.0.0.1:50000 - - [01/Mar/2024:10:00:02] \"WSCONNECT /ws/chat/1/\" - -",
+        ),
+        entry(
+            1709287443000000,
+            b,
+            511,
+            "2024-03-01 10:04:03,380 INFO     Starting server at tcp:port=8000:interface=127.0.0.1",
+        ),
+        entry(
+            1709287470000000,
+            b,
+            511,
+            "127.0.0.1:50100 - - [01/Mar/2024:10:04:30] \"WSCONNECTING /ws/chat/1/\" - -",
+        ),
+    ]
+    .join("\n");
+    let s = scan_text("daphne.json", &json);
+    let restarts = findings_of(&s, "server.restart");
+    assert_eq!(restarts.len(), 1);
+    assert_eq!(restarts[0].connections, [0]);
+    assert!(restarts[0].diagnosis.contains("The host rebooted"));
+}
+
+#[test]
+fn a_keepalive_ping_timeout_in_websockets_exception_text_is_told_as_one() {
+    // websockets 10+ writes the keepalive close as `sent 1011 (internal error) keepalive
+    // ping timeout; no close frame received`, or its frame as `Close(code=1011,
+    // reason='keepalive ping timeout')`: the first read as a close without a handshake,
+    // the second as a consumer's server-side error "with Redis down".
+    for line in [
+        "websockets.exceptions.ConnectionClosedError: sent 1011 (internal error) keepalive ping timeout; no close frame received",
+        "future: <Future finished exception=ConnectionClosedError(None, Close(code=1011, reason='keepalive ping timeout'), None)>",
+    ] {
+        let console = format!(
+            "INFO:     127.0.0.1:51000 - \"WebSocket /ws/feed\" [accepted]\n\
+             INFO:     connection open\n\
+             {line}\n\
+             INFO:     connection closed\n"
+        );
+        let s = scan_text("uvicorn.log", &console);
+        let rules: Vec<&str> = s.analysis.findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, ["close.abnormal"], "{line}");
+        assert!(
+            s.analysis.findings[0].diagnosis.contains("keepalive ping timeout"),
+            "{line}"
+        );
+        assert_eq!(s.analysis.close_codes, [Some(1011)], "{line}");
+    }
+}
+
+#[test]
+fn an_http_requests_traceback_is_not_an_open_websockets() {
+    // uvicorn serves both: a `POST` that answered 500 logged `Exception in ASGI
+    // application` over a traceback through `protocols/http/h11_impl.py`, and the open
+    // `/stream` session, the only one, took it and was broken.
+    let console = "INFO:     ('172.19.0.1', 59518) - \"WebSocket /stream\" [accepted]\n\
+                   INFO:     connection open\n\
+                   INFO:     172.19.0.1:55524 - \"POST /wallet/import HTTP/1.1\" 500 Internal Server Error\n\
+                   ERROR:    Exception in ASGI application\n\
+                   Traceback (most recent call last):\n  \
+                     File \"/usr/local/lib/python3.9/site-packages/uvicorn/protocols/http/h11_impl.py\", line 366, in run_asgi\n    \
+                       result = await app(self.scope, self.receive, self.send)\n\
+                   ValueError: bad wallet\n";
+    let s = scan_text("uvicorn.log", console);
+    assert!(s.analysis.findings.is_empty(), "{:?}", verdicts(&s));
+    // Through the WebSocket protocol, it is the session's.
+    let ws = console.replace(
+        "protocols/http/h11_impl.py",
+        "protocols/websockets/websockets_impl.py",
+    );
+    let s = scan_text("uvicorn.log", &ws);
+    assert_eq!(findings_of(&s, "consumer.exception").len(), 1);
+}
+
+#[test]
+fn a_line_a_second_handler_copies_with_its_logger_name_is_one_line() {
+    // uvicorn's own handler and a root `basicConfig` one both print each line:
+    // `INFO:     connection open` and `INFO:uvicorn.error:connection open`. The copies
+    // that name no client were other sessions: one session read as two.
+    let console = "INFO:     ('172.19.0.1', 59518) - \"WebSocket /stream\" [accepted]\n\
+                   INFO:uvicorn.error:('172.19.0.1', 59518) - \"WebSocket /stream\" [accepted]\n\
+                   INFO:     connection open\n\
+                   INFO:uvicorn.error:connection open\n\
+                   INFO:     connection closed\n\
+                   INFO:uvicorn.error:connection closed\n";
+    let s = scan_text("uvicorn.log", console);
+    assert_eq!(s.correlated.connections.len(), 1);
+    assert_eq!(s.correlated.connections[0].links.len(), 6);
+    // One formatter's lines alike are as many sessions' (closed at a shutdown).
+    let two = "INFO:     ('172.19.0.1', 59518) - \"WebSocket /a\" [accepted]\n\
+               INFO:     connection open\n\
+               INFO:     ('172.19.0.1', 59519) - \"WebSocket /b\" [accepted]\n\
+               INFO:     connection open\n\
+               INFO:     connection closed\n\
+               INFO:     connection closed\n";
+    let s = scan_text("uvicorn.log", two);
+    assert_eq!(s.correlated.connections.len(), 2);
 }
 
 #[test]

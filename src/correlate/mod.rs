@@ -490,6 +490,9 @@ pub struct Origin<'a> {
     pub pid: Option<u32>,
     /// Its time was written in whole seconds.
     pub coarse: bool,
+    /// Its application layout wrote a logger's name (`INFO:uvicorn.error:msg`): a second
+    /// handler's copy of a line another wrote without one tells the two apart.
+    pub logger: bool,
     /// Its first and last line in the input.
     pub lines: (u64, u64),
 }
@@ -502,6 +505,7 @@ impl Origin<'_> {
             host: r.host.as_deref(),
             pid: r.writer_pid(),
             coarse: r.coarse_time(),
+            logger: r.names_logger(),
             lines: (r.line, r.end_line),
         }
     }
@@ -1989,9 +1993,11 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
     /// one, uvicorn's `127.0.0.1:0`, write the same line for different connections).
     ///
     /// A line that names no client by its port is a copy only of the line just above it
-    /// (or above a blank line) when one of the two has a time and the other none: an
-    /// application's JSON record of an exception and uvicorn's own plain print of it
-    /// (authentik). Two plain consoles' lines alike (sessions closed at a shutdown) or two
+    /// (or above a blank line) when one of the two has a time and the other none (an
+    /// application's JSON record of an exception and uvicorn's own plain print of it,
+    /// authentik), or one names its logger and the other none (uvicorn's `INFO:
+    /// connection open` and a root `basicConfig` handler's `INFO:uvicorn.error:connection
+    /// open`). Two plain consoles' lines alike (sessions closed at a shutdown) or two
     /// timed ones alike (`disconnected code=1012` of each) are as many connections.
     fn copy_of(&self, ei: usize, f: &Facts) -> Option<usize> {
         let e = self.ev(ei);
@@ -2007,6 +2013,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             return None;
         }
         let timeless = self.store.timeless(e.record);
+        let logger = r.logger;
         self.st.conns[ci]
             .links
             .iter()
@@ -2016,12 +2023,13 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .any(|x| {
                 let x_end = self.rec(x.record).lines.1;
                 let x_timeless = self.store.timeless(x.record);
+                let two_handlers = x_timeless != timeless || self.rec(x.record).logger != logger;
                 x.at == e.at
                     && x.input == e.input
                     && x_end + 3 >= r.lines.0
                     && (x.ts == e.ts || x_timeless || timeless)
                     // Naming no client: the line just above, one of the two untimed.
-                    && (named || x_end == end && r.lines.0 <= end + 2 && x_timeless != timeless)
+                    && (named || x_end == end && r.lines.0 <= end + 2 && two_handlers)
                     && x.captures.iter().eq(e.captures.iter())
             })
             .then_some(ci)

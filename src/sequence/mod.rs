@@ -877,11 +877,15 @@ impl Eval<'_> {
                 .get(k)
                 .map_or((None, None), |(h, p)| (h.as_deref(), *p));
             let writer = pid.map(|pid| (host, pid));
-            // (A line without a time of its own is no part of the episode of the lines
-            // above it, whose time it has: journalctl's `-- Reboot --` under a start.)
+            // (A line without a time of its own is an episode of its own, not part of the
+            // lines' above it, whose time it has: journalctl's `-- Reboot --` under a
+            // start.)
             let episode =
-                e.ts.filter(|_| e.stage == crate::pattern::Stage::Process && e.own_time)
-                    .map(|t| episodes.note(e.input, e.record, t));
+                e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
+                    .map(|t| match e.own_time {
+                        true => episodes.note(e.input, e.record, t),
+                        false => (e.input, e.record, t),
+                    });
             let pack = set.pack(e.at);
             for rule in &pack.rules {
                 if rule.when.count.is_some() || !rule.when.missing.is_empty() {

@@ -184,7 +184,9 @@ struct Held {
     input: u32,
     line: u64,
     ts: Option<DateTime<Utc>>,
-    coarse: bool,
+    /// [`Origin::coarse`] and [`Origin::logger`] (bits 0 and 1): two `bool`s would take
+    /// the struct past 80 bytes.
+    flags: u8,
     host: Option<Arc<str>>,
     // Not an `Option<u32>`: its tag would take the struct past 80 bytes, the next
     // allocation size up being 96.
@@ -205,7 +207,7 @@ impl Held {
             input: r.input,
             line: r.line,
             ts: r.ts.map(|t| t.utc),
-            coarse: r.coarse_time(),
+            flags: u8::from(r.coarse_time()) | u8::from(r.names_logger()) << 1,
             host: r.host.map(|h| crate::record::intern(hosts, &h)),
             pid: pid.unwrap_or(0),
             has_pid: pid.is_some(),
@@ -281,7 +283,8 @@ impl Store for LiveStore {
             input: r.input,
             host: r.host.as_deref(),
             pid: r.has_pid.then_some(r.pid),
-            coarse: r.coarse,
+            coarse: r.flags & 1 != 0,
+            logger: r.flags & 2 != 0,
             lines: (r.line, r.line + u64::from(r.span)),
         }
     }
@@ -792,8 +795,11 @@ impl<'a> Engine<'a> {
     fn global_rules(&mut self, gi: usize) {
         let e = self.store.event(gi).clone();
         let episode =
-            e.ts.filter(|_| e.stage == Stage::Process && e.own_time)
-                .map(|t| self.episodes.note(e.input, e.record, t));
+            e.ts.filter(|_| e.stage == Stage::Process)
+                .map(|t| match e.own_time {
+                    true => self.episodes.note(e.input, e.record, t),
+                    false => (e.input, e.record, t),
+                });
         let pack = self.set.pack(e.at);
         let fires = |rule: &&crate::pattern::Rule| {
             rule.when.count.is_none()

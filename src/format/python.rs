@@ -477,9 +477,44 @@ fn parse_logging<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         }
         b'[' => return parse_bracketed(line, ctx),
         b'A'..=b'Z' | b' ' => return parse_level_first(line, ctx),
+        b'a'..=b'z' => return parse_name_first(line, ctx),
         _ => return None,
     };
     Some(finish(line, ts, tail))
+}
+
+/// The logger's name first, then the level and the time: `{name} {levelname} {asctime}
+/// {message}` (`django.channels.server INFO 2025-04-30 19:54:18,598 WebSocket
+/// HANDSHAKING /ws/chat/sync [127.0.0.1:58283]`). Only with all three: a line that
+/// starts with a lower-case word is prose otherwise.
+fn parse_name_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
+    let b = line.as_bytes();
+    let ne = word_end(b, 0);
+    if !is_logger(&b[..ne]) {
+        return None;
+    }
+    let ls = ne + 1;
+    let le = word_end(b, ls.min(b.len()));
+    let level = py_level(b.get(ls..le)?)?;
+    let ts_at = padded_start(b, ls, le);
+    let iso = iso_prefix(b.get(ts_at..)?, true)?;
+    let e = ts_at + iso.len;
+    if !matches!(b.get(e), None | Some(b' ')) {
+        return None;
+    }
+    let ts = Some(timestamp(ctx, &iso)?);
+    Some(finish(
+        line,
+        ts,
+        Tail {
+            level: Some(level),
+            logger: Some(&line[..ne]),
+            source: None,
+            pid: None,
+            msg: e + 1,
+            layout: "name-level-asctime",
+        },
+    ))
 }
 
 fn finish<'a>(line: &'a str, ts: Option<crate::record::Timestamp>, tail: Tail<'a>) -> Parsed<'a> {
@@ -1069,7 +1104,21 @@ fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
             }
         }
     }
-    let msg = &line[ms..];
+    // `INFO  [uvicorn.error] msg` (alembic's `%(levelname)-5.5s [%(name)s]`): a dotted
+    // name in brackets is the logger, as after an asctime.
+    if logger.is_none() && b.get(ms) == Some(&b'[') {
+        let t = logger_after_level(line, ms);
+        if t.logger.is_some() {
+            logger = t.logger;
+            ms = t.msg;
+            layout = if ts.is_some() {
+                "level-asctime-name"
+            } else {
+                "level-name"
+            };
+        }
+    }
+    let msg = &line[ms.min(line.len())..];
     let mut out = Parsed::new(msg);
     out.ts = ts;
     out.level = Some(level);
@@ -1764,6 +1813,36 @@ mod tests {
         assert!(PythonLogging
             .parse("2024-03-01 10:00:00,130 200 OK sent", &ctx())
             .is_none());
+    }
+
+    /// Regression (hunt 15): the logger's name first (`{name} {levelname} {asctime}
+    /// {message}`) was no layout, every line "unknown" and untimed; alembic's `INFO
+    /// [uvicorn.error] msg` kept the name in the message.
+    #[test]
+    fn a_name_first_layout_and_a_bracketed_name_after_a_bare_level_are_read() {
+        let p = logging("django.channels.server INFO 2025-04-30 19:54:18,598 WebSocket HANDSHAKING /ws/chat/sync [127.0.0.1:58283]");
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2025-04-30T19:54:18.598Z");
+        assert_eq!(p.logger.as_deref(), Some("django.channels.server"));
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(
+            p.message,
+            "WebSocket HANDSHAKING /ws/chat/sync [127.0.0.1:58283]"
+        );
+        let p =
+            logging("INFO  [uvicorn.error] ('127.0.0.1', 47014) - \"WebSocket /api\" [accepted]");
+        assert_eq!(p.logger.as_deref(), Some("uvicorn.error"));
+        assert_eq!(
+            p.message,
+            "('127.0.0.1', 47014) - \"WebSocket /api\" [accepted]"
+        );
+        // Prose that starts with a lower-case word, and a tag that is no logger's name.
+        assert!(PythonLogging
+            .parse("connection INFO was lost at 2025-04-30 19:54:18", &ctx())
+            .is_none());
+        assert_eq!(
+            logging("INFO [ChatConsumer] connected").message,
+            "[ChatConsumer] connected"
+        );
     }
 
     #[test]

@@ -878,8 +878,8 @@ impl Eval<'_> {
                 .map_or((None, None), |(h, p)| (h.as_deref(), *p));
             let writer = pid.map(|pid| (host, pid));
             // (A line without a time of its own is an episode of its own, not part of the
-            // lines' above it, whose time it has: journalctl's `-- Reboot --` under a
-            // start.)
+            // episode of the lines above it, whose time it borrows: journalctl's `--
+            // Reboot --` under a start.)
             let episode =
                 e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
                     .map(|t| match e.own_time {

@@ -560,21 +560,26 @@ fn read_sifted(
     }
     if error.is_none() {
         let sifting = opts.keep.is_some() || marker.is_some();
-        // The patterns run over one batch of settled records while the next batch is
-        // read (`rayon::join`: on the other core when it is free, else here after the
-        // reading), so one large input keeps two cores busy. The marks do not depend on
-        // who makes them, and the sieve takes them in order: the records kept are the
-        // same.
+        // The patterns run over one batch of settled records, and the sieve takes them,
+        // while the next batch is read (`rayon::join`: on the other core when it is
+        // free, else here after the reading), so one large input keeps two cores busy.
+        // The marks do not depend on who makes them, and the sieve takes the records in
+        // order: the records kept are the same. (The texts of the records it drops go
+        // back to the assembler once the reading is done with it.)
         let mut batch: Vec<Record> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
         loop {
-            let (read, marks) = rayon::join(
+            let (read, ()) = rayon::join(
                 || read_batch(&mut opened.reader, &mut asm, &mut buf, &mut line_no),
-                || batch.iter().map(|r| mark(marker, r)).collect::<Vec<_>>(),
+                || {
+                    for r in batch.drain(..) {
+                        let m = mark(marker, &r);
+                        texts.extend(sieve.push_marked(r, m));
+                    }
+                },
             );
-            for (r, m) in batch.drain(..).zip(marks) {
-                if let Some(text) = sieve.push_marked(r, m) {
-                    asm.reuse_text(text);
-                }
+            for text in texts.drain(..) {
+                asm.reuse_text(text);
             }
             asm.recycle(std::mem::take(&mut batch));
             report_progress(&opened);

@@ -1177,6 +1177,38 @@ fn a_line_a_second_handler_copies_with_its_logger_name_is_one_line() {
 }
 
 #[test]
+fn a_sigkill_its_process_manager_did_not_send_points_at_the_oom_killer() {
+    // supervisord's `exited: daphne (terminated by SIGKILL; not expected)` and systemd's
+    // `code=killed, status=9/KILL` got the hint of a crash ("read the program's own
+    // output"): nothing in it explains a SIGKILL from outside (awx-operator#1336).
+    for stop in [
+        "2023-04-06 14:04:47,621 WARN exited: daphne (terminated by SIGKILL; not expected)",
+        "Apr 06 14:04:47 web1 systemd[1]: daphne.service: Main process exited, code=killed, status=9/KILL",
+    ] {
+        let s = scan_files(&[
+            (
+                "daphne.log",
+                "127.0.0.1:40000 - - [06/Apr/2023:14:04:40] \"WSCONNECTING /ws/chat/\" - -\n\
+                 127.0.0.1:40000 - - [06/Apr/2023:14:04:40] \"WSCONNECT /ws/chat/\" - -\n",
+            ),
+            ("manager.log", stop),
+        ]);
+        let restarts = findings_of(&s, "server.restart");
+        assert_eq!(restarts.len(), 1, "{stop}");
+        assert_eq!(restarts[0].connections, [0], "{stop}");
+        assert!(restarts[0].diagnosis.starts_with("daphne was killed"), "{stop}");
+        assert!(restarts[0].hint.contains("OOM killer"), "{stop}");
+    }
+    // A program called `webserver` serves the site: its crash loop is told.
+    let s = scan_text(
+        "supervisord.log",
+        "2012-03-08 12:06:35,001 INFO spawned: 'webserver' with pid 7\n\
+         2012-03-08 12:06:36,002 INFO exited: webserver (exit status 0; not expected)\n",
+    );
+    assert_eq!(findings_of(&s, "server.restart").len(), 1);
+}
+
+#[test]
 fn websockets_debug_request_line_is_the_first_line_of_its_session() {
     // uvicorn --ws websockets --log-level debug: the library's `< GET /ws/quiet/ HTTP/1.1`
     // comes before uvicorn's `[accepted]`, which joins it as the next step on its path

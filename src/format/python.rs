@@ -580,7 +580,7 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
     }
     // loguru's default: `| LEVEL    | name:function:line - msg`
     if b[s..].starts_with(b"| ") {
-        return loguru_tail(line, s + 2);
+        return loguru_tail(line, s + 2).or_else(|| piped_tail(line, s + 2));
     }
     // `%(process)d` before the level: `[12345] INFO name: msg`, `12345 INFO msg`.
     if let Some((pid, after)) = pid_column(b, s) {
@@ -720,6 +720,36 @@ fn loguru_tail(line: &str, s: usize) -> Option<Tail<'_>> {
         pid: None,
         msg: se + 3,
         layout: "loguru",
+    })
+}
+
+/// Columns split by ` | ` after the asctime, loguru's aside: `%(asctime)s | %(levelname)s |
+/// %(name)s | %(message)s` (`| INFO | chat.consumers | WebSocket connected`), or without
+/// the name. The level is `s`'s column, maybe padded; a name column is a logger's name.
+fn piped_tail(line: &str, s: usize) -> Option<Tail<'_>> {
+    let b = line.as_bytes();
+    let bar = |from: usize| memchr::memmem::find(&b[from..], b" | ").map(|k| from + k);
+    let le = bar(s)?;
+    let level = py_level(b[s..le].trim_ascii_end())?;
+    let ns = le + 3;
+    let (logger, msg) = match bar(ns) {
+        Some(ne) if is_logger(b[ns..ne].trim_ascii_end()) => {
+            let name = &line[ns..ns + b[ns..ne].trim_ascii_end().len()];
+            (Some(name), ne + 3)
+        }
+        _ => (None, ns),
+    };
+    Some(Tail {
+        level: Some(level),
+        logger,
+        source: None,
+        pid: None,
+        msg,
+        layout: if logger.is_some() {
+            "asctime-level-name-piped"
+        } else {
+            "asctime-level-piped"
+        },
     })
 }
 
@@ -1843,6 +1873,31 @@ mod tests {
             logging("INFO [ChatConsumer] connected").message,
             "[ChatConsumer] connected"
         );
+    }
+
+    /// Regression: `%(asctime)s | %(levelname)s | %(name)s | %(message)s`, a common
+    /// layout of Django and FastAPI settings, was "plain", without its time (only
+    /// loguru's `| LEVEL | module:function:line - msg` was read).
+    #[test]
+    fn columns_split_by_bars_after_the_time_are_read() {
+        let p = logging("2023-02-28 17:45:39,654 | INFO | chat.consumers | WebSocket connected");
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2023-02-28T17:45:39.654Z");
+        assert_eq!(p.level, Some(Level::Info));
+        assert_eq!(p.logger.as_deref(), Some("chat.consumers"));
+        assert_eq!(p.message, "WebSocket connected");
+        let p = logging("2023-02-28 17:45:39,655 | WARNING  | Not Found: /ws/ | again");
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(p.logger, None);
+        assert_eq!(p.message, "Not Found: /ws/ | again");
+        // loguru's own stays loguru's.
+        let p = logging(
+            "2023-02-28 17:45:39.657 | INFO     | chat.consumers:connect:42 - WebSocket connected",
+        );
+        assert_eq!(p.field("layout"), Some("loguru"));
+        // A bar with no level after it is no layout.
+        assert!(PythonLogging
+            .parse("2023-02-28 17:45:39,654 | 200 | GET /", &ctx())
+            .is_none());
     }
 
     #[test]

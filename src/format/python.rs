@@ -637,7 +637,15 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
                 layout: "asctime-level",
             });
         }
-        let ms = padded_start(b, s, we);
+        // A level column padded to another width than `%(levelname)-8s`'s
+        // (`%(levelname)-5s`: `INFO  chat.consumers - msg`): its blanks are the layout's,
+        // and a message left starting with them read as the line above's continuation.
+        // (Past an 8-wide column, blanks are the message's own: Daphne logs each line of
+        // a traceback so, `ERROR      File "..."`.)
+        let mut ms = padded_start(b, s, we);
+        if ms == we + 1 {
+            ms += b[ms..].iter().take(16).take_while(|&&c| c == b' ').count();
+        }
         return Some(Tail {
             level: Some(level),
             ..logger_after_level(line, ms)
@@ -1898,6 +1906,30 @@ mod tests {
         assert!(PythonLogging
             .parse("2023-02-28 17:45:39,654 | 200 | GET /", &ctx())
             .is_none());
+    }
+
+    /// Regression: a level column narrower or wider than `%(levelname)-8s`'s left its
+    /// blanks at the message's head, and each such line joined the one above as its
+    /// continuation: two sessions' lines were one record.
+    #[test]
+    fn a_level_padded_to_another_width_leaves_no_blank_before_the_message() {
+        for line in [
+            "2024-03-01 10:00:00.130 INFO  chat.consumers - WebSocket connected",
+            "2024-03-01 10:00:00,133 INFO   chat.consumers - WebSocket connected",
+        ] {
+            assert_eq!(
+                logging(line).message,
+                "chat.consumers - WebSocket connected",
+                "{line}"
+            );
+        }
+        // Past an 8-wide column the blanks are the message's: a traceback Daphne logs a
+        // line at a time keeps its frames' indentation.
+        let p = logging("2020-02-27 02:40:10,803 ERROR      File \"/usr/local/bin/daphne\", line 8, in <module>");
+        assert_eq!(
+            p.message,
+            "  File \"/usr/local/bin/daphne\", line 8, in <module>"
+        );
     }
 
     #[test]

@@ -719,6 +719,18 @@ impl Assembler {
     /// `text` is the line's bytes as they are unless `lossy` (then a copy).
     fn push_text(&mut self, line_no: u64, text: Cow<str>, meta: LineMeta, lossy: bool) {
         self.stats.lines += 1;
+        // A file saved with a byte-order mark (a Windows editor, PowerShell's
+        // `Out-File -Encoding utf8`) has it before its first line: read as the line's, it
+        // was the first client's address's (`\u{feff}127.0.0.1:40000`), another client.
+        let text = match text {
+            Cow::Borrowed(t) if line_no == 1 => {
+                Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t))
+            }
+            Cow::Owned(t) if line_no == 1 && t.starts_with('\u{feff}') => {
+                Cow::Owned(t['\u{feff}'.len_utf8()..].to_string())
+            }
+            t => t,
+        };
         let text = match text {
             Cow::Borrowed(t) => Cow::Borrowed(cut_paste_marks(t)),
             Cow::Owned(t) => match cut_paste_marks(&t) {

@@ -1209,6 +1209,20 @@ fn a_sigkill_its_process_manager_did_not_send_points_at_the_oom_killer() {
 }
 
 #[test]
+fn a_byte_order_mark_before_the_first_line_is_not_part_of_it() {
+    // A file saved by a Windows editor: the mark before its first line was read as part
+    // of the client's address, the handshake's line another client's, and that client's
+    // session a Daphne handshake timeout.
+    let s = scan_text(
+        "daphne.log",
+        "\u{feff}127.0.0.1:40000 - - [01/Mar/2024:10:00:01] \"WSCONNECTING /ws/chat/1/\" - -\r\n\
+         127.0.0.1:40000 - - [01/Mar/2024:10:00:01] \"WSCONNECT /ws/chat/1/\" - -\r\n\
+         127.0.0.1:40000 - - [01/Mar/2024:10:00:09] \"WSDISCONNECT /ws/chat/1/\" - -\r\n",
+    );
+    assert_eq!(verdicts(&s), [r#"127.0.0.1:40000 /ws/chat/1/ Healthy []"#]);
+}
+
+#[test]
 fn websockets_debug_request_line_is_the_first_line_of_its_session() {
     // uvicorn --ws websockets --log-level debug: the library's `< GET /ws/quiet/ HTTP/1.1`
     // comes before uvicorn's `[accepted]`, which joins it as the next step on its path

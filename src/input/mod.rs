@@ -260,6 +260,7 @@ pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
             zstd::stream::read::Decoder::with_buffer(buffered).map_err(io_err)?,
         ))),
     };
+    let reader = utf16_to_utf8(reader).map_err(io_err)?;
     Ok(Opened {
         reader: LineReader::new(reader, max_line),
         compression,
@@ -267,6 +268,94 @@ pub fn open(spec: &InputSpec, max_line: usize) -> Result<Opened> {
         raw_offset: count,
         watch,
     })
+}
+
+/// `reader` as UTF-8 when it starts with a UTF-16 byte-order mark, else as it is.
+/// PowerShell's `>` (`docker logs web > web.log` on Windows) writes UTF-16LE with one:
+/// read as bytes, every line was "unknown".
+fn utf16_to_utf8(mut reader: Box<dyn BufRead + Send>) -> io::Result<Box<dyn BufRead + Send>> {
+    let big_endian = match reader.fill_buf()? {
+        [0xff, 0xfe, ..] => false,
+        [0xfe, 0xff, ..] => true,
+        _ => return Ok(reader),
+    };
+    reader.consume(2);
+    Ok(Box::new(Utf16Reader {
+        inner: reader,
+        big_endian,
+        out: Vec::new(),
+        pos: 0,
+        odd: None,
+        high: None,
+    }))
+}
+
+/// Decodes a UTF-16 stream (its byte-order mark read) to UTF-8 as it is read. A unit
+/// that is not valid UTF-16 (a lone surrogate, an odd last byte) becomes U+FFFD, as a
+/// lossy UTF-8 line does.
+struct Utf16Reader {
+    inner: Box<dyn BufRead + Send>,
+    big_endian: bool,
+    /// Decoded text, handed out from `pos`.
+    out: Vec<u8>,
+    pos: usize,
+    /// A unit's first byte, whose second is in the next read.
+    odd: Option<u8>,
+    /// A high surrogate, whose low one is in the next read.
+    high: Option<u16>,
+}
+
+impl Read for Utf16Reader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Utf16Reader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos >= self.out.len() {
+            self.out.clear();
+            self.pos = 0;
+            let chunk = self.inner.fill_buf()?;
+            if chunk.is_empty() {
+                // Half a unit, or a surrogate without its pair, at the end.
+                if self.odd.take().is_some() | self.high.take().is_some() {
+                    self.out.extend_from_slice("\u{fffd}".as_bytes());
+                    continue;
+                }
+                break;
+            }
+            let n = chunk.len();
+            let mut units: Vec<u16> = Vec::with_capacity(n / 2 + 2);
+            units.extend(self.high.take());
+            let mut bytes = self.odd.take().into_iter().chain(chunk.iter().copied());
+            while let Some(a) = bytes.next() {
+                match bytes.next() {
+                    Some(b) if self.big_endian => units.push(u16::from_be_bytes([a, b])),
+                    Some(b) => units.push(u16::from_le_bytes([a, b])),
+                    None => self.odd = Some(a),
+                }
+            }
+            self.inner.consume(n);
+            if units.last().is_some_and(|u| (0xd800..0xdc00).contains(u)) {
+                self.high = units.pop();
+            }
+            for c in char::decode_utf16(units) {
+                let mut b = [0; 4];
+                let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+                self.out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+        Ok(&self.out[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.out.len());
+    }
 }
 
 /// Peeks at up to `n` bytes without consuming them (a pipe may deliver them piecemeal).
@@ -762,6 +851,66 @@ mod tests {
             self.pos += n;
             Ok(n)
         }
+    }
+
+    /// Regression: a log PowerShell redirected (`docker logs web > web.log`) is UTF-16LE
+    /// with a byte-order mark; every line was "unknown". Big-endian too, a character
+    /// outside the BMP split across reads, and a lone surrogate made U+FFFD.
+    #[test]
+    fn a_utf16_stream_with_its_byte_order_mark_is_read_as_text() {
+        let text = "127.0.0.1:40000 - - \"WSCONNECT /ws/\u{1f600}/\" - -\r\nsecond line\n";
+        let encode = |big: bool| {
+            let mut b = if big {
+                vec![0xfe, 0xff]
+            } else {
+                vec![0xff, 0xfe]
+            };
+            for u in text.encode_utf16() {
+                b.extend(if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
+            }
+            b
+        };
+        for big in [false, true] {
+            // A 3-byte buffer splits units and the surrogate pair across reads.
+            let inner = Box::new(io::BufReader::with_capacity(
+                3,
+                io::Cursor::new(encode(big)),
+            ));
+            let mut r = LineReader::new(utf16_to_utf8(inner).unwrap(), 1 << 20);
+            let mut buf = Vec::new();
+            let mut lines = Vec::new();
+            while r.next_line(&mut buf).unwrap().is_some() {
+                lines.push(String::from_utf8(buf.clone()).unwrap());
+            }
+            assert_eq!(
+                lines,
+                [
+                    "127.0.0.1:40000 - - \"WSCONNECT /ws/\u{1f600}/\" - -",
+                    "second line"
+                ],
+                "big endian: {big}"
+            );
+        }
+        let lone = vec![0xff, 0xfe, 0x00, 0xd8, b'a', 0x00];
+        let inner = Box::new(io::Cursor::new(lone));
+        let mut out = String::new();
+        utf16_to_utf8(inner)
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "\u{fffd}a");
+        // Without a mark, bytes are read as they are.
+        let inner = Box::new(io::Cursor::new(b"plain\n".to_vec()));
+        let mut out = String::new();
+        utf16_to_utf8(inner)
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "plain\n");
     }
 
     #[test]

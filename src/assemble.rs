@@ -722,20 +722,19 @@ impl Assembler {
         // A file saved with a byte-order mark (a Windows editor, PowerShell's
         // `Out-File -Encoding utf8`) has it before its first line: read as the line's, it
         // was the first client's address's (`\u{feff}127.0.0.1:40000`), another client.
+        // (Here, not in the reader: `watch`'s followers read files their own way.)
+        fn cut(t: &str, first: bool) -> &str {
+            cut_paste_marks(match first {
+                true => t.strip_prefix('\u{feff}').unwrap_or(t),
+                false => t,
+            })
+        }
+        let first = line_no == 1;
         let text = match text {
-            Cow::Borrowed(t) if line_no == 1 => {
-                Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t))
-            }
-            Cow::Owned(t) if line_no == 1 && t.starts_with('\u{feff}') => {
-                Cow::Owned(t['\u{feff}'.len_utf8()..].to_string())
-            }
-            t => t,
-        };
-        let text = match text {
-            Cow::Borrowed(t) => Cow::Borrowed(cut_paste_marks(t)),
-            Cow::Owned(t) => match cut_paste_marks(&t) {
-                cut if cut.len() == t.len() => Cow::Owned(t),
-                cut => Cow::Owned(cut.to_string()),
+            Cow::Borrowed(t) => Cow::Borrowed(cut(t, first)),
+            Cow::Owned(t) => match cut(&t, first) {
+                c if c.len() == t.len() => Cow::Owned(t),
+                c => Cow::Owned(c.to_string()),
             },
         };
         let mut flags = RecordFlags::default();
@@ -816,10 +815,9 @@ impl Assembler {
             Kind::Marker => self.stats.parsed += 1,
             Kind::Reboot => {
                 self.stats.parsed += 1;
-                let msg = p.message.clone();
                 self.message_counted(
                     Env::Parsed(fmt, &p, text),
-                    &msg,
+                    &p.message,
                     line_no,
                     line_no,
                     flags,

@@ -174,12 +174,18 @@ impl Decompressed {
 
 impl Read for Decompressed {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, buf)
     }
+}
+
+/// `Read::read` of a reader whose `BufRead` side holds the text: what it has buffered,
+/// copied out.
+fn read_buffered(r: &mut impl BufRead, buf: &mut [u8]) -> io::Result<usize> {
+    let avail = r.fill_buf()?;
+    let n = avail.len().min(buf.len());
+    buf[..n].copy_from_slice(&avail[..n]);
+    r.consume(n);
+    Ok(n)
 }
 
 impl BufRead for Decompressed {
@@ -307,11 +313,7 @@ struct Utf16Reader {
 
 impl Read for Utf16Reader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, buf)
     }
 }
 
@@ -322,7 +324,8 @@ impl BufRead for Utf16Reader {
             self.pos = 0;
             let chunk = self.inner.fill_buf()?;
             if chunk.is_empty() {
-                // Half a unit, or a surrogate without its pair, at the end.
+                // Half a unit, or a surrogate without its pair, at the end (`|`: both
+                // are taken).
                 if self.odd.take().is_some() | self.high.take().is_some() {
                     self.out.extend_from_slice("\u{fffd}".as_bytes());
                     continue;

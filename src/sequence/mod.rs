@@ -877,15 +877,7 @@ impl Eval<'_> {
                 .get(k)
                 .map_or((None, None), |(h, p)| (h.as_deref(), *p));
             let writer = pid.map(|pid| (host, pid));
-            // (A line without a time of its own is an episode of its own, not part of the
-            // episode of the lines above it, whose time it borrows: journalctl's `--
-            // Reboot --` under a start.)
-            let episode =
-                e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)
-                    .map(|t| match e.own_time {
-                        true => episodes.note(e.input, e.record, t),
-                        false => (e.input, e.record, t),
-                    });
+            let episode = episodes.of(e);
             let pack = set.pack(e.at);
             for rule in &pack.rules {
                 if rule.when.count.is_some() || !rule.when.missing.is_empty() {
@@ -1120,9 +1112,20 @@ pub struct Episodes {
 pub type Episode = (u32, usize, DateTime<Utc>);
 
 impl Episodes {
+    /// The episode of line `e` when it is a process line with a time, noted: a line
+    /// without a time of its own is an episode of its own, not part of the one of the
+    /// lines above it, whose time it borrows (journalctl's `-- Reboot --` under a start).
+    pub fn of(&mut self, e: &Event) -> Option<Episode> {
+        let t = e.ts.filter(|_| e.stage == crate::pattern::Stage::Process)?;
+        Some(match e.own_time {
+            true => self.note(e.input, e.record, t),
+            false => (e.input, e.record, t),
+        })
+    }
+
     /// Notes a process line of `input` (record `record`, time `t`); returns the first line
     /// of the episode it belongs to.
-    pub fn note(&mut self, input: u32, record: usize, t: DateTime<Utc>) -> Episode {
+    fn note(&mut self, input: u32, record: usize, t: DateTime<Utc>) -> Episode {
         let i = input as usize;
         if self.last.len() <= i {
             self.last.resize(i + 1, None);

@@ -794,12 +794,7 @@ impl<'a> Engine<'a> {
     /// A line outside any connection: process rules name the connections open then.
     fn global_rules(&mut self, gi: usize) {
         let e = self.store.event(gi).clone();
-        let episode =
-            e.ts.filter(|_| e.stage == Stage::Process)
-                .map(|t| match e.own_time {
-                    true => self.episodes.note(e.input, e.record, t),
-                    false => (e.input, e.record, t),
-                });
+        let episode = self.episodes.of(&e);
         let pack = self.set.pack(e.at);
         let fires = |rule: &&crate::pattern::Rule| {
             rule.when.count.is_none()

@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
+use rayon::prelude::*;
 
 use crate::assemble::{detect, Assembler, Detection, Filter, InputStats};
 use crate::chunked::Chunked;
@@ -241,7 +242,15 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         }
         None => opts,
     };
-    let parts = read_all(specs, opts, marker);
+    // One input per core: within an input, its batches' patterns run on a free core too,
+    // so inputs of unequal sizes keep both busy. (Reading the largest first, each core
+    // taking the largest left, measured no faster: 7.12 s against 7.13 s, four
+    // alternating runs each over the 1 GiB corpus, stop 31.)
+    let parts: Vec<(InputReport, Sifted)> = specs
+        .par_iter()
+        .enumerate()
+        .map(|(i, spec)| read_sifted(i as u32, spec, opts, marker))
+        .collect();
     let mut inputs = Vec::with_capacity(parts.len());
     let mut all = Vec::new();
     let mut dropped_latest = None;
@@ -627,42 +636,6 @@ fn read_sifted(
         sifted.records.reverse();
     }
     (report, sifted)
-}
-
-/// Reads every input, each on one core, the largest first: a core that finishes takes
-/// the largest input left. Split in halves as a parallel iterator splits a list, a
-/// 622 MB journal and a 135 MB docker log went to one core and a 316 MB access log to
-/// the other, which then idled for a third of the reading. (Where the next input goes
-/// changes no record: each input is read alone, and the results keep the inputs' order.)
-fn read_all(
-    specs: &[InputSpec],
-    opts: &Options,
-    marker: Option<Marker>,
-) -> Vec<(InputReport, Sifted)> {
-    // A stream, or a file whose size cannot be asked, goes first: it may be the largest.
-    // (Each size asked once: a comparison would ask the file system again.)
-    let size = |s: &InputSpec| total_size(std::slice::from_ref(s)).unwrap_or(u64::MAX);
-    let mut order: Vec<usize> = (0..specs.len()).collect();
-    order.sort_by_cached_key(|&i| (std::cmp::Reverse(size(&specs[i])), i));
-    let slots: Vec<std::sync::Mutex<Option<(InputReport, Sifted)>>> =
-        specs.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    rayon::scope_fifo(|scope| {
-        for &i in &order {
-            let slot = &slots[i];
-            scope.spawn_fifo(move |_| {
-                let read = read_sifted(i as u32, &specs[i], opts, marker);
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(read);
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every input was read")
-        })
-        .collect()
 }
 
 /// The time context of an input whose envelope writes no year, moved to the year its

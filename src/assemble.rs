@@ -34,7 +34,8 @@ pub const TRACEBACK: &str = "python-traceback";
 
 /// How far back a continuation line looks for the record of its own program.
 const LOOKBACK: usize = 16;
-/// Texts of skipped records kept for reuse ([`Assembler::reuse_text`]): one batch's.
+/// Texts of skipped records kept for reuse ([`Assembler::reuse_text`]): more than one
+/// batch of `scan`'s sieve makes.
 const TEXTS_KEPT: usize = 8192;
 /// The largest text kept for reuse.
 const TEXT_KEPT_BYTES: usize = 1024;

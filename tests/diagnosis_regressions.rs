@@ -249,11 +249,70 @@ fn a_gunicorn_worker_killed_after_its_timeout_is_not_said_to_be_out_of_memory() 
         .iter()
         .map(|f| (f.diagnosis.as_str(), f.hint.as_str()))
         .collect();
-    assert_eq!(told.len(), 3, "{told:?}");
+    // The kill of the timed-out worker is the same stop: one finding with both lines.
+    assert_eq!(told.len(), 2, "{told:?}");
     assert!(told[0].0.contains("timed worker 418 out"), "{told:?}");
     assert!(told[0].1.contains("gunicorn's own kill"), "{told:?}");
-    assert!(told[1].0.contains("418 was sent SIGKILL"), "{told:?}");
-    assert!(told[2].0.contains("420 was sent code 134"), "{told:?}");
+    let lines: Vec<u64> = s.analysis.findings[0]
+        .evidence
+        .iter()
+        .map(|&i| s.ingested.records[s.events[i].record].line)
+        .collect();
+    assert_eq!(lines, [1, 2]);
+    assert!(told[1].0.contains("420 was sent code 134"), "{told:?}");
+}
+
+#[test]
+fn a_worker_timeout_and_its_kill_are_one_stop_not_two_findings() {
+    // gunicorn kills the worker it timed out: `WORKER TIMEOUT (pid:7)`, then `Worker
+    // (pid:7) was sent SIGKILL!` (or, from gunicorn 21, `terminated due to signal 6`).
+    // Each was a finding naming the same two sessions.
+    for kill in [
+        "[2024-05-02 10:05:01 +0000] [1] [ERROR] Worker (pid:7) was sent SIGKILL! Perhaps out of memory?",
+        "[2024-05-02 10:05:01 +0000] [1] [WARNING] Worker with pid 7 was terminated due to signal 6",
+    ] {
+        let text = format!(
+            "[2024-05-02 10:00:00 +0000] [7] [INFO] Booting worker with pid: 7\n\
+             [2024-05-02 10:01:00 +0000] [7] [INFO] ('10.0.0.1', 5555) - \"WebSocket /ws/chat/\" [accepted]\n\
+             [2024-05-02 10:01:00 +0000] [7] [INFO] connection open\n\
+             [2024-05-02 10:01:05 +0000] [7] [INFO] ('10.0.0.2', 6666) - \"WebSocket /ws/chat/\" [accepted]\n\
+             [2024-05-02 10:01:05 +0000] [7] [INFO] connection open\n\
+             [2024-05-02 10:05:00 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:7)\n\
+             {kill}\n\
+             [2024-05-02 10:05:01 +0000] [12] [INFO] Booting worker with pid: 12\n\
+             [2024-05-02 10:07:00 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:12)\n"
+        );
+        let s = scan_text("gunicorn.log", &text);
+        let told: Vec<(&str, usize)> = s
+            .analysis
+            .findings
+            .iter()
+            .map(|f| (f.rule, f.evidence.len()))
+            .collect();
+        // Another worker's timeout minutes later is another stop.
+        assert_eq!(told, [("server.restart", 2), ("server.restart", 1)], "{kill}");
+        assert_eq!(s.analysis.findings[0].connections.len(), 2, "{kill}");
+    }
+    // Two workers timed out together, then killed in the other order (mlflow#10855).
+    let s = scan_text(
+        "gunicorn.log",
+        "[2024-01-19 00:48:31 +0000] [2973] [CRITICAL] WORKER TIMEOUT (pid:2976)\n\
+         [2024-01-19 00:48:31 +0000] [2973] [CRITICAL] WORKER TIMEOUT (pid:2977)\n\
+         [2024-01-19 00:48:32 +0000] [2973] [ERROR] Worker (pid:2977) was sent SIGKILL! Perhaps out of memory?\n\
+         [2024-01-19 00:48:32 +0000] [2973] [ERROR] Worker (pid:2976) was sent SIGKILL! Perhaps out of memory?\n",
+    );
+    let lines: Vec<Vec<u64>> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| {
+            f.evidence
+                .iter()
+                .map(|&i| s.ingested.records[s.events[i].record].line)
+                .collect()
+        })
+        .collect();
+    assert_eq!(lines, [vec![1, 4], vec![2, 3]]);
 }
 
 #[test]

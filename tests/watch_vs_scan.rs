@@ -167,6 +167,32 @@ fn a_reboot_between_timed_lines_names_the_same_sessions_in_watch_as_in_scan() {
 }
 
 #[test]
+fn a_worker_timeout_and_its_kill_are_one_stop_in_watch_as_in_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("gunicorn.log");
+    std::fs::write(
+        &p,
+        "[2024-05-02 10:01:00 +0000] [7] [INFO] ('10.0.0.1', 5555) - \"WebSocket /ws/chat/\" [accepted]\n\
+         [2024-05-02 10:01:00 +0000] [7] [INFO] connection open\n\
+         [2024-05-02 10:01:05 +0000] [7] [INFO] ('10.0.0.2', 6666) - \"WebSocket /ws/chat/\" [accepted]\n\
+         [2024-05-02 10:01:05 +0000] [7] [INFO] connection open\n\
+         [2024-05-02 10:05:00 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:7)\n\
+         [2024-05-02 10:05:01 +0000] [1] [ERROR] Worker (pid:7) was sent SIGKILL! Perhaps out of memory?\n",
+    )
+    .unwrap();
+    let (found, s) = both(&[InputSpec::from_arg(p.to_str().unwrap())]);
+    let live: Vec<(&str, usize)> = found.iter().map(|f| (f.rule, f.connection_count)).collect();
+    let batch: Vec<(&str, usize)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.connections.len()))
+        .collect();
+    assert_eq!(live, [("server.restart", 2)]);
+    assert_eq!(live, batch);
+}
+
+#[test]
 fn an_untimed_stop_names_the_sessions_open_at_it_in_watch_as_in_scan() {
     // uvicorn's console writes no time: watch said "shut down with no WebSocket open" (or,
     // for a start line, nothing) where scan, by line order, names the session.

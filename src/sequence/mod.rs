@@ -869,6 +869,8 @@ impl Eval<'_> {
         // after it does not name them again.
         let mut stopped: BTreeSet<usize> = BTreeSet::new();
         let mut last_stop: Option<DateTime<Utc>> = None;
+        // The stops told in the last seconds: their lines and findings.
+        let mut told_stops: Vec<(usize, usize)> = Vec::new();
         for (k, &gi) in self.corr.global.iter().enumerate() {
             let e = &self.events[gi];
             let (host, pid) = self
@@ -938,11 +940,45 @@ impl Eval<'_> {
                 if rule.id == STOP_RULE {
                     stopped.extend(conns.iter().copied());
                     last_stop = last_stop.max(e.ts);
+                    told_stops.retain(|&(pg, _)| recent_stop(&self.events[pg], e));
+                    let again = told_stops.iter().find(|&&(pg, fi)| {
+                        same_stop(&self.events[pg], e)
+                            && conns
+                                .iter()
+                                .all(|c| self.findings[fi].connections.contains(c))
+                    });
+                    if let Some(&(_, fi)) = again {
+                        self.findings[fi].evidence.push(gi);
+                        continue;
+                    }
+                    told_stops.push((gi, self.findings.len()));
                 }
                 let named = open_told(e, conns.len());
                 self.push(rule, &pack.name, conns, named, vec![gi], e.ts);
             }
         }
+    }
+}
+
+/// Stop line `e` tells again of the stop that line `told` told, a few seconds before: one
+/// pack's lines in one input naming the same process id (gunicorn's `WORKER TIMEOUT
+/// (pid:7)`, then its `Worker (pid:7) was sent SIGKILL!` as it kills that worker). One
+/// stop is one finding, with both lines; a pid is not reused within seconds.
+pub fn same_stop(told: &Event, e: &Event) -> bool {
+    let pid = told.cap("pid");
+    told.at.pack == e.at.pack
+        && told.input == e.input
+        && pid.is_some()
+        && pid == e.cap("pid")
+        && recent_stop(told, e)
+}
+
+/// Stop line `told` was written at most [`GAP_S`] seconds before line `e`: only such a
+/// line may tell of the same stop ([`same_stop`]).
+pub fn recent_stop(told: &Event, e: &Event) -> bool {
+    match (told.ts, e.ts) {
+        (Some(a), Some(b)) => b >= a && b - a <= CDuration::seconds(GAP_S),
+        _ => false,
     }
 }
 

@@ -327,6 +327,9 @@ pub struct Engine<'a> {
     episodes: sequence::Episodes,
     /// When the last stop was told ([`sequence::stop_logged_before`]).
     last_stop: Option<DateTime<Utc>>,
+    /// The stops told in the last seconds, and the connections each named: a line that
+    /// tells of one of them again is not told ([`sequence::same_stop`]).
+    told_stops: Vec<(Event, Vec<usize>)>,
     now: Option<DateTime<Utc>>,
     /// `now` less the lateness allowance ([`Engine::judged_now`]), worked out when `now`
     /// moves: every record asks it, and log times move once a second at most.
@@ -349,6 +352,7 @@ impl<'a> Engine<'a> {
             last_ts: vec![None; inputs.len()],
             episodes: sequence::Episodes::default(),
             last_stop: None,
+            told_stops: Vec::new(),
             inputs,
             horizon: correlate::horizon(set),
             store: LiveStore::default(),
@@ -890,6 +894,14 @@ impl<'a> Engine<'a> {
                     self.slot(ci).stopped = true;
                 }
                 self.last_stop = self.last_stop.max(e.ts);
+                self.told_stops
+                    .retain(|(told, _)| sequence::recent_stop(told, &e));
+                if self.told_stops.iter().any(|(told, named)| {
+                    sequence::same_stop(told, &e) && conns.iter().all(|c| named.contains(c))
+                }) {
+                    continue;
+                }
+                self.told_stops.push((e.clone(), conns.clone()));
             }
             // One connection told of one rule once, as scan's `dedup` merges them (a
             // worker's `WORKER TIMEOUT`, then its `was sent SIGKILL!`).

@@ -1352,3 +1352,45 @@ fn gunicorns_newer_worker_signal_line_names_the_sessions_its_worker_served() {
         )]
     );
 }
+
+#[test]
+fn a_redis_read_timeout_is_not_said_to_be_redis_down() {
+    // redis-py 8 made `socket_timeout` default to 5 s: the channel layer's blocking
+    // receive on an idle consumer times out while Redis is fine (channels_redis#422).
+    // logweave said "could not use Redis" and "check Redis is running".
+    let s = scan_text(
+        "daphne.log",
+        "2026-06-02 13:16:35,717 INFO     127.0.0.1:55380 - - [02/Jun/2026:13:16:35] \"WSCONNECT /ws/progress/\" - -\n\
+         2026-06-02 13:16:41,633 ERROR    Exception inside application: Timeout reading from redis:6379\n\
+         Traceback (most recent call last):\n\
+         \x20 File \"/venv/lib/python3.12/site-packages/channels_redis/core.py\", line 369, in receive\n\
+         \x20   message_channel, message = await self.receive_single(\n\
+         redis.exceptions.TimeoutError: Timeout reading from redis:6379\n\
+         2026-06-02 13:16:41,640 INFO     127.0.0.1:55380 - - [02/Jun/2026:13:16:41] \"WSDISCONNECT /ws/progress/\" - -\n\
+         2026-06-02 13:17:02,001 ERROR    Exception inside application: Error 111 connecting to redis:6379. Connection refused.\n",
+    );
+    let told: Vec<(&str, &str)> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == "channel-layer.down")
+        .map(|f| (f.diagnosis.as_str(), f.hint.as_str()))
+        .collect();
+    assert_eq!(told.len(), 2, "{told:?}");
+    let timeout = told
+        .iter()
+        .find(|t| t.0.contains("timed out"))
+        .expect("the timeout");
+    assert!(
+        timeout.0.contains("Timeout reading from redis:6379"),
+        "{told:?}"
+    );
+    assert!(timeout.1.contains("socket_timeout"), "{told:?}");
+    assert!(!timeout.0.contains("could not use Redis"), "{told:?}");
+    // A refused connection is still Redis down.
+    assert!(
+        told.iter()
+            .any(|t| t.0.contains("could not use Redis: Error 111")),
+        "{told:?}"
+    );
+}

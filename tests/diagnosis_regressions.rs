@@ -1394,3 +1394,27 @@ fn a_redis_read_timeout_is_not_said_to_be_redis_down() {
         "{told:?}"
     );
 }
+
+#[test]
+fn daphne_dropping_a_connection_for_a_protocol_violation_is_an_abnormal_close() {
+    // autobahn's `I dropped the WebSocket TCP connection: RSV = 4 and no extension
+    // negotiated` (daphne#221, Apache in front) matched nothing: the session read healthy.
+    let s = scan_text(
+        "daphne.log",
+        "2018-08-09 10:00:00,100 INFO     127.0.0.1:38118 - - [09/Aug/2018:10:00:00] \"WSCONNECTING /ws/chat/\" - -\n\
+         2018-08-09 10:00:00,120 INFO     127.0.0.1:38118 - - [09/Aug/2018:10:00:00] \"WSCONNECT /ws/chat/\" - -\n\
+         2018-08-09 10:00:01,000 WARNING  dropping connection to peer tcp4:127.0.0.1:38118 with abort=True: I dropped the WebSocket TCP connection: RSV = 4 and no extension negotiated\n\
+         2018-08-09 10:00:01,010 INFO     127.0.0.1:38118 - - [09/Aug/2018:10:00:01] \"WSDISCONNECT /ws/chat/\" - -\n",
+    );
+    assert_eq!(s.correlated.connections.len(), 1);
+    let told: Vec<(&str, &str)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.diagnosis.as_str()))
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].0, "close.abnormal");
+    assert!(told[0].1.contains("RSV = 4"), "{told:?}");
+    assert_eq!(s.analysis.findings[0].connections, [0]);
+}

@@ -1418,3 +1418,65 @@ fn daphne_dropping_a_connection_for_a_protocol_violation_is_an_abnormal_close() 
     assert!(told[0].1.contains("RSV = 4"), "{told:?}");
     assert_eq!(s.analysis.findings[0].connections, [0]);
 }
+
+/// Daphne's session on `/ws/progress/` from `port`, accepted at 13:16:35.
+fn daphne_session(port: u32) -> String {
+    format!(
+        "2026-06-02 13:16:35,682 INFO     127.0.0.1:{port} - - [02/Jun/2026:13:16:35] \"WSCONNECTING /ws/progress/\" - -\n\
+         2026-06-02 13:16:35,717 INFO     127.0.0.1:{port} - - [02/Jun/2026:13:16:35] \"WSCONNECT /ws/progress/\" - -\n"
+    )
+}
+
+const KEYLESS_EXCEPTION: &str = "2026-06-02 13:16:41,633 ERROR    Exception inside application: Timeout reading from localhost:6379\n\
+    Traceback (most recent call last):\n\
+    \x20 File \"/venv/lib/python3.12/site-packages/redis/_parsers/base.py\", line 578, in _readline\n\
+    \x20   data = await self._stream.readline()\n\
+    redis.exceptions.TimeoutError: Timeout reading from localhost:6379\n";
+
+#[test]
+fn a_keyless_exception_under_the_one_open_session_is_that_sessions() {
+    // A paste that ends at Daphne's traceback, six seconds after the only session's
+    // CONNECT (channels_redis#422): the session read "open" and the exception became a
+    // connection of its own, "(no path)".
+    let text = format!("{}{KEYLESS_EXCEPTION}", daphne_session(55380));
+    let s = scan_text("daphne.log", &text);
+    assert_eq!(s.correlated.connections.len(), 1);
+    assert_eq!(s.analysis.verdicts[0].name(), "broken");
+    let rules: Vec<&str> = s.analysis.by_connection[0]
+        .iter()
+        .map(|&f| s.analysis.findings[f].rule)
+        .collect();
+    assert_eq!(rules, ["channel-layer.down", "consumer.exception"]);
+
+    // Closed seconds after it, the session lived on past the exception (Daphne closes
+    // the one it broke at once): not its, and not a connection either.
+    let text = format!(
+        "{}{KEYLESS_EXCEPTION}2026-06-02 13:16:47,000 INFO     127.0.0.1:55380 - - [02/Jun/2026:13:16:47] \"WSDISCONNECT /ws/progress/\" - -\n",
+        daphne_session(55380)
+    );
+    let s = scan_text("daphne.log", &text);
+    assert_eq!(s.correlated.connections.len(), 1);
+    assert_eq!(s.analysis.verdicts[0].name(), "healthy");
+    assert!(s.analysis.findings.iter().all(|f| f.connections.is_empty()));
+
+    // Two open: which one is not known; neither takes it.
+    let text = format!(
+        "{}{}{KEYLESS_EXCEPTION}",
+        daphne_session(55380),
+        daphne_session(55381)
+    );
+    let s = scan_text("daphne.log", &text);
+    let with_path: Vec<&str> = s
+        .correlated
+        .connections
+        .iter()
+        .filter(|c| c.path.is_some())
+        .map(|c| c.client.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(with_path, ["127.0.0.1:55380", "127.0.0.1:55381"]);
+    for (ci, c) in s.correlated.connections.iter().enumerate() {
+        if c.path.is_some() {
+            assert_eq!(s.analysis.verdicts[ci].name(), "open", "{:?}", c.client);
+        }
+    }
+}

@@ -59,7 +59,7 @@ pub struct Link {
 
 /// Every key a link can name: a link stores its key's place here, one byte where a
 /// string reference took sixteen, for each event of each open connection.
-const LINK_KEYS: [&str; 17] = [
+const LINK_KEYS: [&str; 18] = [
     "start",
     "line",
     "client",
@@ -77,6 +77,7 @@ const LINK_KEYS: [&str; 17] = [
     "long-session",
     "after-close",
     "end",
+    "only-open",
 ];
 
 impl Link {
@@ -97,8 +98,9 @@ impl Link {
     /// `path+user`, `user`, `step` (sequence order), `after`, `time`, `request`,
     /// `request_time`, `long-session` (a close after a long quiet session),
     /// `after-close`, `line` (a time-less error right under the connection's line), `end`
-    /// (a proxy's access line without `request_time`, joined by the server's close), or
-    /// `start` for the event that opened it.
+    /// (a proxy's access line without `request_time`, joined by the server's close),
+    /// `only-open` (a server's error given to the one session open when nothing else
+    /// fits), or `start` for the event that opened it.
     pub fn key(&self) -> &'static str {
         LINK_KEYS[usize::from(self.key)]
     }
@@ -1861,6 +1863,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .map(|i| (i, "after-close"))
         });
         let cand = cand.or_else(|| self.long_session(ei, None).map(|i| (i, "long-session")));
+        let cand = cand.or_else(|| self.lone_open_session(ei).map(|i| (i, "only-open")));
         match cand {
             Some((ci, key)) => self.attach(ci, ei, key, false),
             // The first line we see of a connection (its earlier lines were not logged);
@@ -2220,6 +2223,31 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 && !self.has_pattern(ci, e)
                 && step.is_none_or(|s| self.reached(ci, pack).is_none_or(|r| r < s))
         })
+    }
+
+    /// For a server's error line that names no connection and found none active around
+    /// it: the one session of its process still open, with a path, begun before it and
+    /// without a close code, when there is exactly one. A paste that ends at Daphne's
+    /// `Exception inside application` traceback (no close under it) shows the session it
+    /// broke seconds or minutes above; with two open, which one is not known.
+    fn lone_open_session(&self, ei: usize) -> Option<usize> {
+        let e = self.ev(ei);
+        let t = e.ts?;
+        if e.stage != Stage::Server || e.cap("path").is_some() || !is_error(self.set, e) {
+            return None;
+        }
+        let mut open = self.st.open_set.iter().map(|&(_, ci)| ci).filter(|&ci| {
+            let c = &self.st.conns[ci];
+            !c.closed
+                && c.path.is_some()
+                && c.start.is_some_and(|s| s <= t)
+                && self.st.caches[ci].coded_in.is_none()
+                && self.same_process(ci, e)
+                && self.compatible(ci, e)
+                && !self.has_pattern(ci, e)
+        });
+        let one = open.next()?;
+        open.next().is_none().then_some(one)
     }
 
     /// Among the recent connections that pass `pred`, the one whose last line is latest.
@@ -3521,7 +3549,8 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
             // before it (`after`) is a guess too: two sessions may have logged then.
             let raised = l.key() == "after" && e.cap("raised").is_some();
             let keyless =
-                (matches!(l.key(), "time" | "after-close") || under || raised) && !l.exact;
+                (matches!(l.key(), "time" | "after-close" | "only-open") || under || raised)
+                    && !l.exact;
             // (Read only for a key-less link: most links are not, and this walks captures.)
             // A refusal that names no one, on a connection whose handshake was refused, is
             // about that refusal (see `refusals_to_the_line_naming_them`), not an error
@@ -3539,7 +3568,14 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
                 .iter()
                 .all(|k| store.event(k.event).at != e.at);
             let line = (store.origin(e.record).input, e.record);
-            let not_its = !may_have_died_of(st, set, store, y, e, t);
+            // Given to the one open session only for want of another: a session the
+            // server closed seconds later lived on past it (Daphne closes the one an
+            // exception broke at once, with 1011).
+            let outlived = l.key() == "only-open"
+                && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
+                    c > t + CDuration::seconds(if coarse { 3 } else { 2 })
+                });
+            let not_its = outlived || !may_have_died_of(st, set, store, y, e, t);
             let stays = first
                 && !closed_before(st, y, line)
                 && !not_its
@@ -3572,6 +3608,10 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
                     let moved = take_record_links(st, store, y, e.record);
                     ejected.push((moved, source));
                     continue;
+                }
+                // The one open session took it and closed right after: it led to the close.
+                if stays && l.key() == "only-open" {
+                    st.conns[y].links[i] = l.inferred("after-close");
                 }
                 i += 1;
                 continue;

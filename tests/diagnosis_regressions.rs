@@ -1480,3 +1480,35 @@ fn a_keyless_exception_under_the_one_open_session_is_that_sessions() {
         }
     }
 }
+
+#[test]
+fn a_stop_line_written_twice_is_one_stop_but_two_hosts_stops_are_two() {
+    // A log two handlers write holds each line twice (AWX's supervisord): the stop
+    // counted twice.
+    let line =
+        "2025-06-16 21:30:00,931 INFO exited: daphne (terminated by SIGKILL; not expected)\n";
+    let text = format!(
+        "2025-06-16 21:29:00,100 INFO success: daphne entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)\n{line}{line}"
+    );
+    let s = scan_text("supervisord.log", &text);
+    let told: Vec<(&str, usize)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.evidence.len()))
+        .collect();
+    assert_eq!(told, [("server.restart", 2)]);
+    // The same words from two hosts of one journal are two servers' stops.
+    let s = scan_text(
+        "journal.log",
+        "Mar 12 05:56:29 web1 systemd[1]: daphne.service: Main process exited, code=killed, status=9/KILL\n\
+         Mar 12 05:56:29 web2 systemd[1]: daphne.service: Main process exited, code=killed, status=9/KILL\n",
+    );
+    let told: Vec<(&str, usize)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.evidence.len()))
+        .collect();
+    assert_eq!(told, [("server.restart", 1), ("server.restart", 1)]);
+}

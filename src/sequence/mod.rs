@@ -870,7 +870,7 @@ impl Eval<'_> {
         let mut stopped: BTreeSet<usize> = BTreeSet::new();
         let mut last_stop: Option<DateTime<Utc>> = None;
         // The stops told in the last seconds: their lines and findings.
-        let mut told_stops: Vec<(usize, usize)> = Vec::new();
+        let mut told_stops: Vec<(usize, usize, Writer)> = Vec::new();
         for (k, &gi) in self.corr.global.iter().enumerate() {
             let e = &self.events[gi];
             let (host, pid) = self
@@ -940,18 +940,18 @@ impl Eval<'_> {
                 if rule.id == STOP_RULE {
                     stopped.extend(conns.iter().copied());
                     last_stop = last_stop.max(e.ts);
-                    told_stops.retain(|&(pg, _)| recent_stop(&self.events[pg], e));
-                    let again = told_stops.iter().find(|&&(pg, fi)| {
-                        same_stop(&self.events[pg], e)
+                    told_stops.retain(|&(pg, _, _)| recent_stop(&self.events[pg], e));
+                    let again = told_stops.iter().find(|&&(pg, fi, w)| {
+                        same_stop((&self.events[pg], w), (e, (host, pid)))
                             && conns
                                 .iter()
                                 .all(|c| self.findings[fi].connections.contains(c))
                     });
-                    if let Some(&(_, fi)) = again {
+                    if let Some(&(_, fi, _)) = again {
                         self.findings[fi].evidence.push(gi);
                         continue;
                     }
-                    told_stops.push((gi, self.findings.len()));
+                    told_stops.push((gi, self.findings.len(), (host, pid)));
                 }
                 let named = open_told(e, conns.len());
                 self.push(rule, &pack.name, conns, named, vec![gi], e.ts);
@@ -962,16 +962,24 @@ impl Eval<'_> {
 
 /// Stop line `e` tells again of the stop that line `told` told, a few seconds before: one
 /// pack's lines in one input naming the same process id (gunicorn's `WORKER TIMEOUT
-/// (pid:7)`, then its `Worker (pid:7) was sent SIGKILL!` as it kills that worker). One
-/// stop is one finding, with both lines; a pid is not reused within seconds.
-pub fn same_stop(told: &Event, e: &Event) -> bool {
+/// (pid:7)`, then its `Worker (pid:7) was sent SIGKILL!` as it kills that worker), or
+/// the same line again at the same time (a log that two handlers write, each line
+/// twice). One stop is one finding, with both lines; a pid is not reused within seconds.
+/// Each line comes with its writer: one journal may hold several hosts, and two workers
+/// of one server each write their `Shutting down` (unknown writers are alike).
+pub fn same_stop((told, told_by): (&Event, Writer), (e, by): (&Event, Writer)) -> bool {
     let pid = told.cap("pid");
+    let same_writer = told_by.1.zip(by.1).is_none_or(|(a, b)| a == b);
+    let again = told.at == e.at && told.ts == e.ts && told.captures == e.captures && same_writer;
     told.at.pack == e.at.pack
         && told.input == e.input
-        && pid.is_some()
-        && pid == e.cap("pid")
+        && told_by.0 == by.0
+        && (pid.is_some() && pid == e.cap("pid") || again)
         && recent_stop(told, e)
 }
+
+/// A line's writer, where known: its host and its process id.
+pub type Writer<'a> = (Option<&'a str>, Option<u32>);
 
 /// Stop line `told` was written at most [`GAP_S`] seconds before line `e`: only such a
 /// line may tell of the same stop ([`same_stop`]).

@@ -329,7 +329,7 @@ pub struct Engine<'a> {
     last_stop: Option<DateTime<Utc>>,
     /// The stops told in the last seconds, and the connections each named: a line that
     /// tells of one of them again is not told ([`sequence::same_stop`]).
-    told_stops: Vec<(Event, Vec<usize>)>,
+    told_stops: Vec<ToldStop>,
     now: Option<DateTime<Utc>>,
     /// `now` less the lateness allowance ([`Engine::judged_now`]), worked out when `now`
     /// moves: every record asks it, and log times move once a second at most.
@@ -341,6 +341,14 @@ pub struct Engine<'a> {
     out: Vec<LiveFinding>,
     /// What was counted so far.
     pub counts: Counts,
+}
+
+/// A stop told lately: its line, its writer, and the connections it named.
+struct ToldStop {
+    line: Event,
+    host: Option<String>,
+    pid: Option<u32>,
+    named: Vec<usize>,
 }
 
 impl<'a> Engine<'a> {
@@ -812,6 +820,7 @@ impl<'a> Engine<'a> {
         // The connections open when a process line said the server stopped, as scan names
         // them (`sequence::served_at_stop`); the same for every rule the line fires.
         let origin = self.store.origin(e.record);
+        let (host, pid) = (origin.host.map(str::to_string), origin.pid);
         let writer = origin.pid.map(|pid| (origin.host.map(str::to_string), pid));
         let conns: Vec<usize> = match e.ts {
             Some(t) if e.stage == Stage::Process => {
@@ -895,13 +904,20 @@ impl<'a> Engine<'a> {
                 }
                 self.last_stop = self.last_stop.max(e.ts);
                 self.told_stops
-                    .retain(|(told, _)| sequence::recent_stop(told, &e));
-                if self.told_stops.iter().any(|(told, named)| {
-                    sequence::same_stop(told, &e) && conns.iter().all(|c| named.contains(c))
+                    .retain(|t| sequence::recent_stop(&t.line, &e));
+                if self.told_stops.iter().any(|t| {
+                    let told = (&t.line, (t.host.as_deref(), t.pid));
+                    sequence::same_stop(told, (&e, (host.as_deref(), pid)))
+                        && conns.iter().all(|c| t.named.contains(c))
                 }) {
                     continue;
                 }
-                self.told_stops.push((e.clone(), conns.clone()));
+                self.told_stops.push(ToldStop {
+                    line: e.clone(),
+                    host: host.clone(),
+                    pid,
+                    named: conns.clone(),
+                });
             }
             // One connection told of one rule once, as scan's `dedup` merges them (a
             // worker's `WORKER TIMEOUT`, then its `was sent SIGKILL!`).

@@ -821,7 +821,7 @@ impl<'a> Engine<'a> {
         // them (`sequence::served_at_stop`); the same for every rule the line fires.
         let origin = self.store.origin(e.record);
         let (host, pid) = (origin.host.map(str::to_string), origin.pid);
-        let writer = origin.pid.map(|pid| (origin.host.map(str::to_string), pid));
+        let writer = pid.map(|pid| (host.clone(), pid));
         let conns: Vec<usize> = match e.ts {
             Some(t) if e.stage == Stage::Process => {
                 let live = || {

@@ -1156,6 +1156,22 @@ fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
             };
         }
     }
+    // `{levelname} {asctime} {name} {message}` (or `{name}: `): a dotted name after the
+    // time is the logger (`INFO 2026-06-02 13:16:35,682 django.channels.server WebSocket
+    // CONNECT ...`). A message rarely starts with one; an address starts with a digit.
+    if logger.is_none() && ts.is_some() && ms < b.len() {
+        let me = word_end(b, ms);
+        let name = b[ms..me].strip_suffix(b":").unwrap_or(&b[ms..me]);
+        let dotted = memchr(b'.', name).is_some()
+            && name
+                .split(|&c| c == b'.')
+                .all(|part| part.first().is_some_and(u8::is_ascii_alphabetic));
+        if me < b.len() && dotted && is_logger(name) {
+            logger = Some(&line[ms..ms + name.len()]);
+            ms = me + 1;
+            layout = "level-asctime-name";
+        }
+    }
     let msg = &line[ms.min(line.len())..];
     let mut out = Parsed::new(msg);
     out.ts = ts;
@@ -1609,6 +1625,44 @@ mod tests {
         let p = logging("2024-01-01 10:00:00,001 - INFO - Server started - listening");
         assert_eq!(p.logger, None);
         assert_eq!(p.message, "Server started - listening");
+    }
+
+    #[test]
+    fn a_dotted_name_after_a_level_first_time_is_the_logger() {
+        // `{levelname} {asctime} {name} {message}` (channels_redis#422): the logger
+        // stayed at the message's head.
+        for (line, logger, message) in [
+            (
+                "INFO 2026-06-02 13:16:35,717 django.channels.server WebSocket CONNECT /ws/p [127.0.0.1:55380]",
+                Some("django.channels.server"),
+                "WebSocket CONNECT /ws/p [127.0.0.1:55380]",
+            ),
+            (
+                "ERROR 2026-06-02 13:16:41,633 daphne.server: Exception inside application: x",
+                Some("daphne.server"),
+                "Exception inside application: x",
+            ),
+            // An address, a bare word or a dotted word alone is the message's.
+            (
+                "INFO 2026-06-02 13:16:35,717 127.0.0.1:55380 - - [02/Jun/2026:13:16:35] \"WSCONNECT /ws/p\" - -",
+                None,
+                "127.0.0.1:55380 - - [02/Jun/2026:13:16:35] \"WSCONNECT /ws/p\" - -",
+            ),
+            (
+                "INFO 2026-06-02 13:16:35,717 Starting server",
+                None,
+                "Starting server",
+            ),
+            (
+                "INFO 2026-06-02 13:16:35,717 settings.py",
+                None,
+                "settings.py",
+            ),
+        ] {
+            let p = logging(line);
+            assert_eq!(p.logger.as_deref(), logger, "{line}");
+            assert_eq!(p.message, message, "{line}");
+        }
     }
 
     #[test]

@@ -27,6 +27,29 @@ fn scan_text(name: &str, text: &str) -> pipeline::Scan {
     pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap())
 }
 
+/// Each finding's rule and how many lines it holds as evidence.
+fn rules_and_evidence(s: &pipeline::Scan) -> Vec<(&'static str, usize)> {
+    s.analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.evidence.len()))
+        .collect()
+}
+
+/// The line numbers of each finding's evidence.
+fn evidence_lines(s: &pipeline::Scan) -> Vec<Vec<u64>> {
+    s.analysis
+        .findings
+        .iter()
+        .map(|f| {
+            f.evidence
+                .iter()
+                .map(|&i| s.ingested.records[s.events[i].record].line)
+                .collect()
+        })
+        .collect()
+}
+
 fn diagnoses(fixture: &str, rule: &str) -> Vec<String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let dir = root.join(fixture);
@@ -253,12 +276,7 @@ fn a_gunicorn_worker_killed_after_its_timeout_is_not_said_to_be_out_of_memory() 
     assert_eq!(told.len(), 2, "{told:?}");
     assert!(told[0].0.contains("timed worker 418 out"), "{told:?}");
     assert!(told[0].1.contains("gunicorn's own kill"), "{told:?}");
-    let lines: Vec<u64> = s.analysis.findings[0]
-        .evidence
-        .iter()
-        .map(|&i| s.ingested.records[s.events[i].record].line)
-        .collect();
-    assert_eq!(lines, [1, 2]);
+    assert_eq!(evidence_lines(&s)[0], [1, 2]);
     assert!(told[1].0.contains("420 was sent code 134"), "{told:?}");
 }
 
@@ -283,12 +301,7 @@ fn a_worker_timeout_and_its_kill_are_one_stop_not_two_findings() {
              [2024-05-02 10:07:00 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:12)\n"
         );
         let s = scan_text("gunicorn.log", &text);
-        let told: Vec<(&str, usize)> = s
-            .analysis
-            .findings
-            .iter()
-            .map(|f| (f.rule, f.evidence.len()))
-            .collect();
+        let told = rules_and_evidence(&s);
         // Another worker's timeout minutes later is another stop.
         assert_eq!(told, [("server.restart", 2), ("server.restart", 1)], "{kill}");
         assert_eq!(s.analysis.findings[0].connections.len(), 2, "{kill}");
@@ -301,18 +314,7 @@ fn a_worker_timeout_and_its_kill_are_one_stop_not_two_findings() {
          [2024-01-19 00:48:32 +0000] [2973] [ERROR] Worker (pid:2977) was sent SIGKILL! Perhaps out of memory?\n\
          [2024-01-19 00:48:32 +0000] [2973] [ERROR] Worker (pid:2976) was sent SIGKILL! Perhaps out of memory?\n",
     );
-    let lines: Vec<Vec<u64>> = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| {
-            f.evidence
-                .iter()
-                .map(|&i| s.ingested.records[s.events[i].record].line)
-                .collect()
-        })
-        .collect();
-    assert_eq!(lines, [vec![1, 4], vec![2, 3]]);
+    assert_eq!(evidence_lines(&s), [vec![1, 4], vec![2, 3]]);
 }
 
 #[test]
@@ -1491,12 +1493,7 @@ fn a_stop_line_written_twice_is_one_stop_but_two_hosts_stops_are_two() {
         "2025-06-16 21:29:00,100 INFO success: daphne entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)\n{line}{line}"
     );
     let s = scan_text("supervisord.log", &text);
-    let told: Vec<(&str, usize)> = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| (f.rule, f.evidence.len()))
-        .collect();
+    let told = rules_and_evidence(&s);
     assert_eq!(told, [("server.restart", 2)]);
     // The same words from two hosts of one journal are two servers' stops.
     let s = scan_text(
@@ -1504,11 +1501,6 @@ fn a_stop_line_written_twice_is_one_stop_but_two_hosts_stops_are_two() {
         "Mar 12 05:56:29 web1 systemd[1]: daphne.service: Main process exited, code=killed, status=9/KILL\n\
          Mar 12 05:56:29 web2 systemd[1]: daphne.service: Main process exited, code=killed, status=9/KILL\n",
     );
-    let told: Vec<(&str, usize)> = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| (f.rule, f.evidence.len()))
-        .collect();
+    let told = rules_and_evidence(&s);
     assert_eq!(told, [("server.restart", 1), ("server.restart", 1)]);
 }

@@ -48,6 +48,21 @@ fn both(specs: &[InputSpec]) -> (Vec<engine::LiveFinding>, pipeline::Scan) {
     (eng.take(), pipeline::analyse(ingested, packs))
 }
 
+/// Each finding's rule and how many connections it names, as watch printed them and as
+/// scan found them.
+type Told = Vec<(&'static str, usize)>;
+fn told_by_both(specs: &[InputSpec]) -> (Told, Told) {
+    let (found, s) = both(specs);
+    let live = found.iter().map(|f| (f.rule, f.connection_count)).collect();
+    let batch = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.connections.len()))
+        .collect();
+    (live, batch)
+}
+
 /// Rule → number of findings, for each side.
 fn compare(specs: Vec<InputSpec>) -> (BTreeMap<&'static str, u64>, BTreeMap<&'static str, u64>) {
     let (found, s) = both(&specs);
@@ -153,14 +168,7 @@ fn a_reboot_between_timed_lines_names_the_same_sessions_in_watch_as_in_scan() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/journal-reboot-under-open-sessions.log");
     for (p, open) in [(data, 2), (fresh, 1)] {
-        let (found, s) = both(&[InputSpec::from_arg(p.to_str().unwrap())]);
-        let live: Vec<(&str, usize)> = found.iter().map(|f| (f.rule, f.connection_count)).collect();
-        let batch: Vec<(&str, usize)> = s
-            .analysis
-            .findings
-            .iter()
-            .map(|f| (f.rule, f.connections.len()))
-            .collect();
+        let (live, batch) = told_by_both(&[InputSpec::from_arg(p.to_str().unwrap())]);
         assert_eq!(live, [("server.restart", open)], "{}", p.display());
         assert_eq!(live, batch, "{}", p.display());
     }
@@ -180,14 +188,7 @@ fn a_worker_timeout_and_its_kill_are_one_stop_in_watch_as_in_scan() {
          [2024-05-02 10:05:01 +0000] [1] [ERROR] Worker (pid:7) was sent SIGKILL! Perhaps out of memory?\n",
     )
     .unwrap();
-    let (found, s) = both(&[InputSpec::from_arg(p.to_str().unwrap())]);
-    let live: Vec<(&str, usize)> = found.iter().map(|f| (f.rule, f.connection_count)).collect();
-    let batch: Vec<(&str, usize)> = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| (f.rule, f.connections.len()))
-        .collect();
+    let (live, batch) = told_by_both(&[InputSpec::from_arg(p.to_str().unwrap())]);
     assert_eq!(live, [("server.restart", 2)]);
     assert_eq!(live, batch);
 }

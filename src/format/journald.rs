@@ -571,19 +571,20 @@ pub(crate) fn marker(line: &str) -> Option<Parsed<'_>> {
             || inner.starts_with(|c: char| c.is_ascii_uppercase()) && inner.contains(' ');
         return catalog.then(|| marker_parsed(t));
     };
+    let reboot = || Parsed {
+        kind: Kind::Reboot,
+        ..marker_parsed(t)
+    };
     if let Some(id) = body.strip_prefix("Boot ") {
         if id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit()) {
-            let mut p = marker_parsed(t);
-            p.kind = Kind::Reboot;
+            let mut p = reboot();
             p.fields.push(("boot_id", Cow::Borrowed(id)));
             return Some(p);
         }
         return None;
     }
     if body == "Reboot" {
-        let mut p = marker_parsed(t);
-        p.kind = Kind::Reboot;
-        return Some(p);
+        return Some(reboot());
     }
     let known = body == "No entries"
         || body.starts_with("Logs begin at ")

@@ -869,8 +869,7 @@ impl Eval<'_> {
         // after it does not name them again.
         let mut stopped: BTreeSet<usize> = BTreeSet::new();
         let mut last_stop: Option<DateTime<Utc>> = None;
-        // The stops told in the last seconds: their lines and findings.
-        let mut told_stops: Vec<(usize, usize, Writer)> = Vec::new();
+        let mut told_stops = ToldStops::default();
         for (k, &gi) in self.corr.global.iter().enumerate() {
             let e = &self.events[gi];
             let (host, pid) = self
@@ -940,18 +939,11 @@ impl Eval<'_> {
                 if rule.id == STOP_RULE {
                     stopped.extend(conns.iter().copied());
                     last_stop = last_stop.max(e.ts);
-                    told_stops.retain(|&(pg, _, _)| recent_stop(&self.events[pg], e));
-                    let again = told_stops.iter().find(|&&(pg, fi, w)| {
-                        same_stop((&self.events[pg], w), (e, (host, pid)))
-                            && conns
-                                .iter()
-                                .all(|c| self.findings[fi].connections.contains(c))
-                    });
-                    if let Some(&(_, fi, _)) = again {
+                    let next = self.findings.len();
+                    if let Some(fi) = told_stops.again_or_note(e, (host, pid), &conns, next) {
                         self.findings[fi].evidence.push(gi);
                         continue;
                     }
-                    told_stops.push((gi, self.findings.len(), (host, pid)));
                 }
                 let named = open_told(e, conns.len());
                 self.push(rule, &pack.name, conns, named, vec![gi], e.ts);
@@ -960,33 +952,72 @@ impl Eval<'_> {
     }
 }
 
-/// Stop line `e` tells again of the stop that line `told` told, a few seconds before: one
-/// pack's lines in one input naming the same process id (gunicorn's `WORKER TIMEOUT
-/// (pid:7)`, then its `Worker (pid:7) was sent SIGKILL!` as it kills that worker), or
-/// the same line again at the same time (a log that two handlers write, each line
-/// twice). One stop is one finding, with both lines; a pid is not reused within seconds.
-/// Each line comes with its writer: one journal may hold several hosts, and two workers
-/// of one server each write their `Shutting down` (unknown writers are alike).
-pub fn same_stop((told, told_by): (&Event, Writer), (e, by): (&Event, Writer)) -> bool {
-    let pid = told.cap("pid");
-    let same_writer = told_by.1.zip(by.1).is_none_or(|(a, b)| a == b);
-    let again = told.at == e.at && told.ts == e.ts && told.captures == e.captures && same_writer;
-    told.at.pack == e.at.pack
-        && told.input == e.input
-        && told_by.0 == by.0
-        && (pid.is_some() && pid == e.cap("pid") || again)
-        && recent_stop(told, e)
+/// The stops told in the last [`GAP_S`] seconds. A stop line that tells one of them
+/// again, naming no other connection, is that stop (scan adds it to the finding's
+/// evidence, watch does not tell it again): one pack's lines in one input naming the
+/// same process id (gunicorn's `WORKER TIMEOUT (pid:7)`, then its `Worker (pid:7) was
+/// sent SIGKILL!` as it kills that worker), or the same line again at the same time from
+/// the same writer (a log that two handlers write, each line twice). A pid is not reused
+/// within seconds; one journal may hold several hosts, and two workers of one server
+/// each write their `Shutting down` (unknown writers are alike).
+#[derive(Default)]
+pub struct ToldStops {
+    told: Vec<ToldStop>,
+}
+
+/// A stop told: its line, its writer's host and pid, the connections it named, and the
+/// caller's number for its finding.
+struct ToldStop {
+    line: Event,
+    host: Option<String>,
+    pid: Option<u32>,
+    named: Vec<usize>,
+    finding: usize,
 }
 
 /// A line's writer, where known: its host and its process id.
 pub type Writer<'a> = (Option<&'a str>, Option<u32>);
 
-/// Stop line `told` was written at most [`GAP_S`] seconds before line `e`: only such a
-/// line may tell of the same stop ([`same_stop`]).
-pub fn recent_stop(told: &Event, e: &Event) -> bool {
-    match (told.ts, e.ts) {
-        (Some(a), Some(b)) => b >= a && b - a <= CDuration::seconds(GAP_S),
-        _ => false,
+impl ToldStops {
+    /// For stop line `e`, written by `writer` and naming connections `named`: the
+    /// `finding` given with the stop it tells again, else `None`, and it is noted as a
+    /// stop told in finding `finding`.
+    pub fn again_or_note(
+        &mut self,
+        e: &Event,
+        (host, pid): Writer,
+        named: &[usize],
+        finding: usize,
+    ) -> Option<usize> {
+        let recent = |t: &ToldStop| match (t.line.ts, e.ts) {
+            (Some(a), Some(b)) => b >= a && b - a <= CDuration::seconds(GAP_S),
+            _ => false,
+        };
+        self.told.retain(recent);
+        let again = self.told.iter().find(|t| {
+            let by_pid = t.line.cap("pid").is_some_and(|p| e.cap("pid") == Some(p));
+            let same_writer = t.pid.zip(pid).is_none_or(|(a, b)| a == b);
+            let repeated = t.line.at == e.at
+                && t.line.ts == e.ts
+                && t.line.captures == e.captures
+                && same_writer;
+            t.line.at.pack == e.at.pack
+                && t.line.input == e.input
+                && t.host.as_deref() == host
+                && (by_pid || repeated)
+                && named.iter().all(|c| t.named.contains(c))
+        });
+        if let Some(t) = again {
+            return Some(t.finding);
+        }
+        self.told.push(ToldStop {
+            line: e.clone(),
+            host: host.map(str::to_string),
+            pid,
+            named: named.to_vec(),
+            finding,
+        });
+        None
     }
 }
 

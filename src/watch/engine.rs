@@ -327,9 +327,9 @@ pub struct Engine<'a> {
     episodes: sequence::Episodes,
     /// When the last stop was told ([`sequence::stop_logged_before`]).
     last_stop: Option<DateTime<Utc>>,
-    /// The stops told in the last seconds, and the connections each named: a line that
-    /// tells of one of them again is not told ([`sequence::same_stop`]).
-    told_stops: Vec<ToldStop>,
+    /// The stops told in the last seconds: a line that tells one of them again is not
+    /// told.
+    told_stops: sequence::ToldStops,
     now: Option<DateTime<Utc>>,
     /// `now` less the lateness allowance ([`Engine::judged_now`]), worked out when `now`
     /// moves: every record asks it, and log times move once a second at most.
@@ -343,14 +343,6 @@ pub struct Engine<'a> {
     pub counts: Counts,
 }
 
-/// A stop told lately: its line, its writer, and the connections it named.
-struct ToldStop {
-    line: Event,
-    host: Option<String>,
-    pid: Option<u32>,
-    named: Vec<usize>,
-}
-
 impl<'a> Engine<'a> {
     /// An engine over `set`; `inputs` names the inputs records refer to by number.
     pub fn new(set: &'a PackSet, opts: Options, inputs: Vec<String>) -> Self {
@@ -360,7 +352,7 @@ impl<'a> Engine<'a> {
             last_ts: vec![None; inputs.len()],
             episodes: sequence::Episodes::default(),
             last_stop: None,
-            told_stops: Vec::new(),
+            told_stops: sequence::ToldStops::default(),
             inputs,
             horizon: correlate::horizon(set),
             store: LiveStore::default(),
@@ -903,21 +895,10 @@ impl<'a> Engine<'a> {
                     self.slot(ci).stopped = true;
                 }
                 self.last_stop = self.last_stop.max(e.ts);
-                self.told_stops
-                    .retain(|t| sequence::recent_stop(&t.line, &e));
-                if self.told_stops.iter().any(|t| {
-                    let told = (&t.line, (t.host.as_deref(), t.pid));
-                    sequence::same_stop(told, (&e, (host.as_deref(), pid)))
-                        && conns.iter().all(|c| t.named.contains(c))
-                }) {
+                let by = (host.as_deref(), pid);
+                if self.told_stops.again_or_note(&e, by, conns, 0).is_some() {
                     continue;
                 }
-                self.told_stops.push(ToldStop {
-                    line: e.clone(),
-                    host: host.clone(),
-                    pid,
-                    named: conns.clone(),
-                });
             }
             // One connection told of one rule once, as scan's `dedup` merges them (a
             // worker's `WORKER TIMEOUT`, then its `was sent SIGKILL!`).

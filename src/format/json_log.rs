@@ -70,6 +70,20 @@ const CONTEXT: &[(&str, &[&str])] = &[
     ("client", &["client", "client_addr", "remote_addr", "peer"]),
     ("request_id", REQUEST_ID),
 ];
+/// Keys that say why a record was written, apart from its message: structlog's and
+/// zap's `error` (`{"event": "ws read error", "error": "websocket: close 1012"}`), ECS's
+/// `error.message`, a close's `reason` and `code`. Written after the message as
+/// `error="..."`, as a logfmt line has them, so the packs read a cause in either form.
+const CAUSE: &[&str] = &[
+    "error",
+    "err",
+    "error.message",
+    "error_message",
+    "reason",
+    "code",
+    "close_code",
+];
+
 /// The names a request id goes by in JSON logs: `$request_id`, the `X-Request-ID` header
 /// it passes on (`$http_x_request_id`), a correlation id.
 pub(crate) const REQUEST_ID: &[&str] = &[
@@ -125,6 +139,13 @@ impl Format for JsonLog {
                 }
             }
         }
+        for key in CAUSE {
+            if let Some(v) = lookup(obj, key).and_then(cause_value) {
+                if !text.contains(v.as_str()) {
+                    text.push_str(&format!(" {key}={}", quoted(&v)));
+                }
+            }
+        }
         if let Some(exc) = EXCEPTION.iter().find_map(|k| match lookup(obj, k)? {
             Value::String(s) if !s.is_empty() && s != "None" => Some(s.as_str()),
             _ => None,
@@ -145,6 +166,26 @@ impl Format for JsonLog {
             _ => None,
         });
         Some(p)
+    }
+}
+
+/// A cause key's value as text: a string or number (an object, as ECS's `error` is, is
+/// read through its dotted keys instead).
+fn cause_value(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty() && s != "None" && s != "null").then_some(s)
+}
+
+/// `v` as a logfmt value: in double quotes when it holds a blank or a quote.
+fn quoted(v: &str) -> Cow<'_, str> {
+    if v.contains(|c: char| c.is_whitespace() || c == '"') {
+        Cow::Owned(format!("{v:?}"))
+    } else {
+        Cow::Borrowed(v)
     }
 }
 
@@ -278,6 +319,28 @@ mod tests {
             p.message,
             "Exception inside application\nTraceback (most recent call last):\nValueError: boom"
         );
+    }
+
+    #[test]
+    fn the_cause_under_an_error_key_follows_the_message() {
+        // structlog's and zap's `error` (authentik#11090): the line said only `ws read
+        // error`, and a Redis failure written there fired no rule.
+        let p = parse(r#"{"error":"websocket: close 1012","event":"ws read error","level":"warning","logger":"authentik.outpost.ak-api-controller","timestamp":"2024-08-25T20:53:23Z"}"#).unwrap();
+        assert_eq!(p.message, r#"ws read error error="websocket: close 1012""#);
+        let p = parse(r#"{"event":"receive failed","error":"Error 111 connecting to redis:6379. Connection refused.","level":"error","timestamp":"2024-08-25T20:53:23Z"}"#).unwrap();
+        assert_eq!(
+            p.message,
+            r#"receive failed error="Error 111 connecting to redis:6379. Connection refused.""#
+        );
+        // ECS nests it; a code is a number; a cause the message says already is not
+        // written twice.
+        let p = parse(r#"{"@timestamp":"2026-11-23T19:37:49.123Z","log.level":"warning","message":"closed","error":{"message":"peer gone"},"code":1006}"#).unwrap();
+        assert_eq!(p.message, r#"closed error.message="peer gone" code=1006"#);
+        let p = parse(
+            r#"{"level":"error","msg":"dial failed: refused","err":"refused","ts":1700000000}"#,
+        )
+        .unwrap();
+        assert_eq!(p.message, "dial failed: refused");
     }
 
     #[test]

@@ -468,8 +468,18 @@ fn parse_logging<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let (ts, tail) = match *b.first()? {
         b'0'..=b'9' => {
             let iso = iso_prefix(b, true)?;
+            // Two times: a viewer's in local time before the line the application wrote
+            // (Docker Desktop's log view: `2024-07-29 15:35:41 2024-07-29 13:35:41,580
+            // INFO ...`). The application's own time and columns are the record's.
+            if let Some(inner) = line.get(iso.len + 1..).filter(|r| {
+                b.get(iso.len) == Some(&b' ') && iso_prefix(r.as_bytes(), true).is_some()
+            }) {
+                if let Some(p) = parse_logging(inner, ctx) {
+                    return Some(p);
+                }
+            }
             let tail = if b.get(iso.len) == Some(&b' ') {
-                asctime_tail(line, iso.len + 1)?
+                asctime_tail(line, iso.len + 1).or_else(|| bare_tail(line, iso.len + 1))?
             } else {
                 glued_tail(line, iso.len)?
             };
@@ -671,6 +681,65 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
         });
     }
     None
+}
+
+/// No column between the time and the message, at `s`: `%(asctime)s %(message)s`
+/// (`2023-04-12 10:36:44 Check service status: flower -> running`), as many programs and
+/// simple logging setups write. Only when no level or logger column was found there, and
+/// with a message: before, such lines had no time and were all "unknown".
+fn bare_tail(line: &str, s: usize) -> Option<Tail<'_>> {
+    let rest = line.get(s..)?;
+    if rest.trim().is_empty() {
+        return None;
+    }
+    // `%(asctime)s - %(message)s`.
+    if let Some(msg) = rest.strip_prefix("- ") {
+        if msg.trim().is_empty() {
+            return None;
+        }
+        return Some(Tail {
+            level: None,
+            logger: None,
+            source: None,
+            pid: None,
+            msg: s + 2,
+            layout: "asctime-message",
+        });
+    }
+    // A column this layout would have read (a bracket, a bar, a number: Twisted's `[-]`,
+    // loguru's bars, a process id) that did not read is another layout's.
+    let first = &rest.as_bytes()[..word_end(rest.as_bytes(), 0)];
+    if first.is_empty()
+        || matches!(first[0], b'[' | b'|' | b'-' | b'+' | b'(')
+        || first.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    // A short level of another logging library in capitals: supervisord's own `CRIT`,
+    // Go's zerolog `ERR`, `WRN`, `INF` (`2021-08-10T13:43:13Z ERR msg`).
+    let b = line.as_bytes();
+    let we = word_end(b, s);
+    let word = &b[s..we];
+    if (3..=5).contains(&word.len()) && word.iter().all(u8::is_ascii_uppercase) && we < b.len() {
+        if let Some(level) = Level::parse(&line[s..we]) {
+            return Some(Tail {
+                level: Some(level),
+                logger: None,
+                source: None,
+                pid: None,
+                msg: we + 1,
+                layout: "asctime-level",
+            });
+        }
+    }
+    Some(Tail {
+        level: None,
+        logger: None,
+        source: None,
+        pid: None,
+        msg: s,
+        layout: "asctime-message",
+    })
 }
 
 /// A layout that glues its columns with a separator instead of spaces, at `s` just after
@@ -935,7 +1004,7 @@ fn parse_bracketed<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     if b.get(e + 1) != Some(&b' ') {
         return None;
     }
-    let mut tail = asctime_tail(line, e + 2)?;
+    let mut tail = asctime_tail(line, e + 2).or_else(|| bare_tail(line, e + 2))?;
     // `[asctime] [pid] [LEVEL]` is gunicorn's own layout, its format's to read.
     if tail.layout.starts_with("asctime-pid") {
         return None;
@@ -1628,6 +1697,81 @@ mod tests {
     }
 
     #[test]
+    fn a_time_with_no_column_after_it_is_a_record_with_that_time() {
+        // `%(asctime)s %(message)s` (jumpserver#10182, a `docker logs` paste of channels_redis
+        // #232): every such line was "unknown", without a time.
+        for (line, ts, level, message) in [
+            (
+                "2023-04-12 10:36:44 Check service status: flower -> running at 16",
+                "2023-04-12T10:36:44+00:00",
+                None,
+                "Check service status: flower -> running at 16",
+            ),
+            (
+                "2026-11-20 12:00:00,123 127.0.0.1:50110 - - [20/Nov/2026:12:00:00] \"WSCONNECTING /ws/\" - -",
+                "2026-11-20T12:00:00.123+00:00",
+                None,
+                "127.0.0.1:50110 - - [20/Nov/2026:12:00:00] \"WSCONNECTING /ws/\" - -",
+            ),
+            (
+                "[2026-11-20 12:00:02,000] connection open",
+                "2026-11-20T12:00:02+00:00",
+                None,
+                "connection open",
+            ),
+            // A short level in capitals of another library: supervisord's, zerolog's.
+            (
+                "2020-05-16 20:48:14,097 CRIT Supervisor is running as root.",
+                "2020-05-16T20:48:14.097+00:00",
+                Some(Level::Critical),
+                "Supervisor is running as root.",
+            ),
+            (
+                "2021-08-10T13:43:13Z ERR Failed to serve quic connection",
+                "2021-08-10T13:43:13+00:00",
+                Some(Level::Error),
+                "Failed to serve quic connection",
+            ),
+            (
+                "2024-01-01 10:00:00,123 - Starting server",
+                "2024-01-01T10:00:00.123+00:00",
+                None,
+                "Starting server",
+            ),
+            // Docker Desktop's view writes its local time before the application's line
+            // (daphne#519): the application's time and columns are the record's.
+            (
+                "2024-07-29 15:35:41 2024-07-29 13:35:41,594 CRITICAL Listen failure: x",
+                "2024-07-29T13:35:41.594+00:00",
+                Some(Level::Critical),
+                "Listen failure: x",
+            ),
+            // A word in capitals that is no level stays the message's.
+            (
+                "2026-11-20 12:00:00 THE END",
+                "2026-11-20T12:00:00+00:00",
+                None,
+                "THE END",
+            ),
+        ] {
+            let p = logging(line);
+            assert_eq!(p.ts.unwrap().utc.to_rfc3339(), ts, "{line}");
+            assert_eq!(p.level, level, "{line}");
+            assert_eq!(p.message, message, "{line}");
+        }
+        // A time alone is no record, nor one before a number or a column of another
+        // layout.
+        for line in [
+            "2026-11-20 12:00:00 ",
+            "2026-11-20 12:00:00 - ",
+            "2024-03-01 10:00:00,130 200 OK sent",
+            "2017-05-15 08:56:59+0000 [-] Log opened.",
+        ] {
+            assert!(PythonLogging.parse(line, &ctx()).is_none(), "{line}");
+        }
+    }
+
+    #[test]
     fn a_dotted_name_after_a_level_first_time_is_the_logger() {
         // `{levelname} {asctime} {name} {message}` (channels_redis#422): the logger
         // stayed at the message's head.
@@ -2021,7 +2165,6 @@ mod tests {
             "Traceback (most recent call last):",
             "  File \"x.py\", line 1, in <module>",
             "ValueError: No route found for path 'ws/chat/undefined/'.",
-            "2024-01-01 10:00:00 something without a level",
             "Aug 21 14:17:37 host daphne[3535]: x",
         ] {
             assert!(PythonLogging.parse(line, &ctx()).is_none(), "{line}");

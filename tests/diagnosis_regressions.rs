@@ -1504,3 +1504,102 @@ fn a_stop_line_written_twice_is_one_stop_but_two_hosts_stops_are_two() {
     let told = rules_and_evidence(&s);
     assert_eq!(told, [("server.restart", 1), ("server.restart", 1)]);
 }
+
+#[test]
+fn aioredis_reader_at_end_of_file_is_redis_down() {
+    // aioredis 1.x (channels_redis 2.x) says only `Reader at end of file` when Redis
+    // closes its socket, and Daphne writes it without the exception's class
+    // (channels#1288, daphne#262): read as any consumer's exception, it named no Redis.
+    let s = scan_text(
+        "daphne.log",
+        "2019-04-26 13:42:50,253 ERROR    Exception inside application: Reader at end of file\n\
+         \x20 File \"/usr/lib/python3.5/asyncio/tasks.py\", line 241, in _step\n\
+         \x20   result = coro.throw(exc)\n",
+    );
+    let down: Vec<&str> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == "channel-layer.down")
+        .map(|f| f.diagnosis.as_str())
+        .collect();
+    assert_eq!(
+        down,
+        ["The channel layer could not use Redis: Reader at end of file"]
+    );
+}
+
+#[test]
+fn a_close_with_1012_is_a_server_restart_told_once_with_the_stop() {
+    // 1012 is "service restart": a session a restart cut, read as a clean close, looked
+    // healthy (authentik#11090). Where the server's stop line names the sessions too,
+    // the stop is told once, not once more per session.
+    let session = |room: &str, close: &str| {
+        format!(
+            "INFO:     127.0.0.1:0 - \"WebSocket /ws/echo/{room}/\" [accepted]\n\
+             INFO:     connection open\n\
+             2026-11-27 12:45:37,075 [INFO] rtsite.consumers: connected room={room}\n{close}"
+        )
+    };
+    let lone = scan_text(
+        "uvicorn.log",
+        &session(
+            "lobby",
+            "2026-11-27 12:45:39,794 [INFO] rtsite.consumers: disconnected code=1012\n",
+        ),
+    );
+    assert_eq!(rules_and_evidence(&lone), [("server.restart", 1)]);
+    assert_eq!(lone.analysis.findings[0].connections.len(), 1);
+    // A real uvicorn stack stopped with four sessions open: each consumer logged 1012.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/real-stack-uvicorn-workers");
+    let files: Vec<(String, String)> = ["uvicorn.log", "supervisord.log", "nginx-access.log"]
+        .iter()
+        .map(|n| (n.to_string(), std::fs::read_to_string(dir.join(n)).unwrap()))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let s = scan_files(&refs);
+    let restarts: Vec<&Vec<usize>> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == "server.restart")
+        .map(|f| &f.connections)
+        .collect();
+    let cut_by_a_stop: Vec<usize> = restarts
+        .iter()
+        .filter(|c| c.len() > 1)
+        .flat_map(|c| c.iter().copied())
+        .collect();
+    assert!(!cut_by_a_stop.is_empty(), "{restarts:?}");
+    for c in &restarts {
+        assert!(
+            c.len() > 1 || !cut_by_a_stop.contains(&c[0]),
+            "a session the stop names is told again alone: {restarts:?}"
+        );
+    }
+}
+
+#[test]
+fn a_redis_failure_under_a_json_logs_error_key_is_redis_down() {
+    // structlog and zap write the cause under `error`: json-log kept only the message,
+    // and the Redis failure fired nothing.
+    let s = scan_text(
+        "app.log",
+        "{\"event\":\"channel layer receive failed\",\"error\":\"Error 111 connecting to redis:6379. Connection refused.\",\"level\":\"error\",\"timestamp\":\"2024-08-25T20:53:23Z\",\"logger\":\"chat.consumers\"}\n",
+    );
+    let down: Vec<&str> = s
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == "channel-layer.down")
+        .map(|f| f.diagnosis.as_str())
+        .collect();
+    assert_eq!(
+        down,
+        ["The channel layer could not use Redis: Error 111 connecting to redis:6379. Connection refused."]
+    );
+}

@@ -1544,10 +1544,16 @@ pub fn subsumes(specific: &str, generic: &str) -> bool {
 fn subsume(fs: Vec<Finding>) -> Vec<Finding> {
     let single = |f: &Finding| (f.connections.len() == 1).then(|| f.connections[0]);
     let mut named: BTreeMap<usize, Vec<&'static str>> = BTreeMap::new();
+    // The sessions a stop of several names: a session's own word of that stop (its close
+    // code 1012, "service restart") tells it again.
+    let mut cut_together = std::collections::BTreeSet::new();
     for f in &fs {
         if f.rule == STOP_RULE {
             for &c in &f.connections {
                 named.entry(c).or_default().push(f.rule);
+            }
+            if f.connections.len() > 1 {
+                cut_together.extend(f.connections.iter().copied());
             }
         } else if let Some(c) = single(f) {
             named.entry(c).or_default().push(f.rule);
@@ -1556,7 +1562,8 @@ fn subsume(fs: Vec<Finding>) -> Vec<Finding> {
     fs.into_iter()
         .filter(|f| {
             let Some(c) = single(f) else { return true };
-            !named[&c].iter().any(|r| subsumes(r, f.rule))
+            let told_by_its_stop = f.rule == STOP_RULE && cut_together.contains(&c);
+            !told_by_its_stop && !named[&c].iter().any(|r| subsumes(r, f.rule))
         })
         .collect()
 }

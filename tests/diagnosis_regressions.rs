@@ -1603,3 +1603,35 @@ fn a_redis_failure_under_a_json_logs_error_key_is_redis_down() {
         ["The channel layer could not use Redis: Error 111 connecting to redis:6379. Connection refused."]
     );
 }
+
+#[test]
+fn systemd_failing_to_start_the_server_is_told_but_not_another_units_failure() {
+    // `Failed at step EXEC spawning` (status 203/EXEC: a wrong ExecStart= path,
+    // essarch#1922) and `Failed to start <Description>.` (uvicorn#678) said nothing.
+    let s = scan_text(
+        "journal.log",
+        "Mar 24 10:02:59 essarch-centos systemd[107202]: daphneessarch.service: Failed at step EXEC spawning /ESSArch/pd/python/bin/daphne: No such file or directory\n\
+         Mar 24 10:03:09 essarch-centos systemd[107300]: postgresql.service: Failed at step EXEC spawning /usr/lib/postgresql/bin/postgres: No such file or directory\n\
+         May 19 10:18:25 ubuntu-2cpu-4gb-de-fra1 systemd[1]: Failed to start Uvicorn systemd service..\n\
+         May 19 10:18:26 ubuntu-2cpu-4gb-de-fra1 systemd[1]: Failed to start PostgreSQL database server.\n",
+    );
+    let told: Vec<(&str, &str)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.diagnosis.as_str()))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (
+                "server.restart",
+                "systemd could not start daphneessarch: step EXEC failed for /ESSArch/pd/python/bin/daphne (No such file or directory)."
+            ),
+            (
+                "server.restart",
+                "systemd could not start Uvicorn systemd service."
+            ),
+        ]
+    );
+}

@@ -45,6 +45,10 @@ pub struct PackMeta {
     /// instead of in every pattern, and lines without it still match.
     #[serde(default)]
     pub context: Vec<Spanned<String>>,
+    /// Regexes the pack's rules name instead of repeating them: `alone = "@servers"` is
+    /// the regex under `servers` here.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
 }
 
 /// `[[pattern]]`.

@@ -806,7 +806,19 @@ pub fn compile(origin: Origin, text: &str) -> Result<Pack, Error> {
                 .alone
                 .as_ref()
                 .map(|x| {
-                    build_regex(x.get_ref()).map_err(|e| {
+                    let src = match x.get_ref().strip_prefix('@') {
+                        Some(name) => file.pack.names.get(name).ok_or_else(|| {
+                            at(
+                                x.span(),
+                                format!(
+                                    "`alone` of rule '{}': no `{name}` in [pack] names",
+                                    info.id
+                                ),
+                            )
+                        })?,
+                        None => x.get_ref(),
+                    };
+                    build_regex(src).map_err(|e| {
                         at(
                             x.span(),
                             format!("`alone` of rule '{}' does not compile: {e}", info.id),

@@ -62,6 +62,28 @@ fn broken_regex_is_reported_at_its_line_and_column() {
 }
 
 #[test]
+fn a_rule_names_a_regex_of_its_pack_with_an_at_sign() {
+    // process.toml held one `alone` regex six times; now once, under `[pack] names`.
+    let with_names = GOOD.replace(
+        "key = [\"path\"]\n",
+        "key = [\"path\"]\nnames = { servers = '(?i)daphne' }\n",
+    );
+    let named = with_names.replace(
+        "within = \"5s\" }\ndiagnosis",
+        "within = \"5s\", alone = \"@servers\" }\ndiagnosis",
+    );
+    let p = compile(Origin::File("demo.toml".into()), &named).unwrap();
+    let alone = p.rules[0].when.alone.as_ref().unwrap();
+    assert!(alone.is_match("Daphne") && !alone.is_match("celery"));
+    // A name the pack does not define is an error at the rule's `alone`.
+    let e = err(&named.replace("@servers", "@workers"));
+    assert!(
+        e.starts_with("bad.toml:31:80:") && e.contains("no `workers` in [pack] names"),
+        "{e}"
+    );
+}
+
+#[test]
 fn missing_field_is_reported_with_position() {
     let bad = GOOD.replace("stage = \"consumer\"\n", "");
     let e = err(&bad);

@@ -1635,3 +1635,28 @@ fn systemd_failing_to_start_the_server_is_told_but_not_another_units_failure() {
         ]
     );
 }
+
+#[test]
+fn caddys_json_access_and_error_lines_are_read_as_a_proxys() {
+    // Read as a plain JSON log, Caddy's line said `handled request`: no path, no status.
+    // A redirect answering a handshake (betterdesk#294) fails it in a browser.
+    let s = scan_text(
+        "caddy.log",
+        "{\"level\":\"info\",\"ts\":1785329470.7539737,\"logger\":\"http.log.access.log16\",\"msg\":\"handled request\",\"request\":{\"remote_ip\":\"92.70.140.81\",\"remote_port\":\"54248\",\"client_ip\":\"92.70.140.81\",\"proto\":\"HTTP/1.1\",\"method\":\"GET\",\"host\":\"betterdesk.example.com\",\"uri\":\"/ws/id\",\"headers\":{\"Connection\":[\"Upgrade\"],\"Upgrade\":[\"websocket\"]}},\"bytes_read\":0,\"user_id\":\"\",\"duration\":0.000052385,\"size\":0,\"status\":308}\n\
+         {\"level\":\"error\",\"ts\":1785329480.1,\"logger\":\"http.log.error\",\"msg\":\"dial tcp 127.0.0.1:8000: connect: connection refused\",\"request\":{\"remote_ip\":\"203.0.113.7\",\"proto\":\"HTTP/1.1\",\"method\":\"GET\",\"uri\":\"/ws/chat/1/\",\"headers\":{\"Upgrade\":[\"websocket\"]}},\"duration\":0.001,\"status\":502}\n\
+         {\"level\":\"info\",\"ts\":1785329490.5,\"logger\":\"http.log.access.log16\",\"msg\":\"handled request\",\"request\":{\"remote_ip\":\"203.0.113.7\",\"proto\":\"HTTP/1.1\",\"method\":\"GET\",\"uri\":\"/ws/chat/1/\",\"headers\":{\"Upgrade\":[\"websocket\"]}},\"duration\":35.2,\"size\":2345,\"status\":101}\n",
+    );
+    assert_eq!(s.ingested.inputs[0].format, "caddy-json");
+    let mut paths: Vec<&str> = s
+        .correlated
+        .connections
+        .iter()
+        .map(|c| c.path.as_deref().unwrap_or("-"))
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["/ws/chat/1/", "/ws/chat/1/", "/ws/id"]);
+    assert_eq!(
+        rules_and_evidence(&s),
+        [("handshake.rejected", 1), ("upstream.down", 1)]
+    );
+}

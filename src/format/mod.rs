@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 use crate::record::{Level, Timestamp};
 use crate::time::TimeCtx;
 
+pub mod caddy;
 pub mod daphne;
 pub mod docker;
 pub mod fly;
@@ -176,6 +177,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         let mut v: Vec<&'static dyn Format> = Vec::new();
         v.extend(journald_json::formats());
         v.extend(docker::formats());
+        v.extend(caddy::formats());
         v.extend(nginx_json::formats());
         v.extend(json_log::formats());
         v.extend(logfmt::formats());

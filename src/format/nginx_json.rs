@@ -84,7 +84,7 @@ impl Format for NginxJson {
 }
 
 /// The record `obj` is, when it is one of nginx's.
-fn record(obj: &Object, ctx: &TimeCtx) -> Option<Parsed<'static>> {
+pub(crate) fn record(obj: &Object, ctx: &TimeCtx) -> Option<Parsed<'static>> {
     let status = text(obj, STATUS).filter(|s| s.len() == 3 && nginx::all_digits(s))?;
     let request = request_line(obj)?;
     let ts = TIME

@@ -60,6 +60,11 @@ impl<T> Chunked<T> {
         self.chunks.iter().flatten()
     }
 
+    /// The elements in order, to change in place.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.chunks.iter_mut().flatten()
+    }
+
     /// Keeps the elements `keep` accepts, in order, moving them down in place as
     /// `Vec::retain` does: nothing is allocated, and the chunks left empty at the end are
     /// freed.

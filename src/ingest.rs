@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::format::Format;
 use crate::input::{self, Compression, InputSpec};
 use crate::pattern::Match;
-use crate::record::{Record, RecordFlags};
+use crate::record::{Record, RecordFlags, Timestamp};
 use crate::time::{TimeCtx, Zone};
 
 /// Lines looked at to detect an input's format.
@@ -130,6 +130,10 @@ pub enum YearSource {
     /// `Jan 07 11:57:24 host gunicorn[1]: [2019-01-07 11:57:24 +0000] ...` saved to a
     /// file years later): see [`year_written`].
     Written,
+    /// The years the other lines write (of other inputs, or this one's own lines with a
+    /// year), when the file's modification time put this input's year-less times years
+    /// away from all of theirs: see [`align_years`].
+    Others,
 }
 
 impl YearSource {
@@ -140,6 +144,7 @@ impl YearSource {
             YearSource::Mtime => "the file's modification time",
             YearSource::Today => "today's date",
             YearSource::Written => "the year its lines' own times write",
+            YearSource::Others => "the years other lines write",
         }
     }
 }
@@ -254,6 +259,8 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         .enumerate()
         .map(|(i, spec)| read_sifted(i as u32, spec, opts, marker))
         .collect();
+    let mut parts = parts;
+    align_years(&mut parts);
     let mut inputs = Vec::with_capacity(parts.len());
     let mut all = Vec::new();
     let mut dropped_latest = None;
@@ -307,6 +314,110 @@ fn ingest_with(specs: &[InputSpec], opts: &Options, marker: Option<Marker>) -> I
         zone: shared.map(|(tz, _)| tz),
         outside,
     }
+}
+
+/// How near (each side) an input's times must come to the other inputs' for the two
+/// to be one story: a year-less input further from all of them was given the wrong year.
+const YEAR_SLACK_DAYS: i64 = 3;
+
+/// Moves the times of each year-less input whose year came from the file's modification
+/// time (or today) by whole years, to where they meet the times of the inputs that write
+/// their years, when they meet none of them as read. A set of logs copied off a server
+/// years after the incident has the copy's date: `journalctl` (no year) would be read in
+/// that year while nginx's access log beside it writes the real one, and no line of the
+/// one would join a line of the other. Only when a shift makes them meet; the smallest
+/// such shift. Each moved input gets a warning, and `ts_note` names where its year came
+/// from.
+fn align_years(parts: &mut [(InputReport, Sifted)]) {
+    let yearless = |t: &Timestamp| t.note.contains(crate::record::TsNote::YEAR);
+    let guessed = |r: &InputReport| matches!(r.year_source, YearSource::Mtime | YearSource::Today);
+    // The span of the times written with their year, over every input.
+    let mut written: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    for (_, sifted) in parts.iter() {
+        for (r, _) in sifted.records.iter() {
+            if let Some(t) = r.ts.filter(|t| !yearless(t)) {
+                written = Some(match written {
+                    Some((a, b)) => (a.min(t.utc), b.max(t.utc)),
+                    None => (t.utc, t.utc),
+                });
+            }
+        }
+    }
+    let Some((w0, w1)) = written else { return };
+    let slack = chrono::Duration::days(YEAR_SLACK_DAYS);
+    let (w0, w1) = (w0 - slack, w1 + slack);
+    let writes = |s: &Sifted| {
+        s.records
+            .iter()
+            .any(|(r, _)| r.ts.is_some_and(|t| !yearless(&t)))
+    };
+    let writers: Vec<String> = parts
+        .iter()
+        .filter(|(_, s)| writes(s))
+        .map(|(r, _)| r.name.clone())
+        .collect();
+    for (report, sifted) in parts.iter_mut() {
+        if !guessed(report) {
+            continue;
+        }
+        let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+        for (r, _) in sifted.records.iter() {
+            if let Some(t) = r.ts.filter(yearless) {
+                span = Some(match span {
+                    Some((a, b)) => (a.min(t.utc), b.max(t.utc)),
+                    None => (t.utc, t.utc),
+                });
+            }
+        }
+        let Some((a, b)) = span else { continue };
+        let meets = |k: i32| {
+            let (a, b) = (shift_years(a, k), shift_years(b, k));
+            a.is_some_and(|a| a <= w1) && b.is_some_and(|b| b >= w0)
+        };
+        if meets(0) {
+            continue;
+        }
+        // Logs are copied after they are written: back first, nearest first.
+        let Some(k) = (1..=30).flat_map(|k| [-k, k]).find(|&k| meets(k)) else {
+            continue;
+        };
+        let moved = |t: &mut Timestamp| {
+            if yearless(t) {
+                if let Some(u) = shift_years(t.utc, k) {
+                    t.utc = u;
+                }
+            }
+        };
+        for (r, _) in sifted.records.iter_mut() {
+            if let Some(t) = r.ts.as_mut() {
+                moved(t);
+            }
+        }
+        let by = |t: Option<DateTime<Utc>>| t.and_then(|t| shift_years(t, k)).or(t);
+        sifted.dropped_latest = by(sifted.dropped_latest);
+        report.latest = by(report.latest);
+        report.year_source = YearSource::Others;
+        let writer = match writers.iter().find(|w| **w != report.name) {
+            Some(w) => format!("the times {w} writes"),
+            None => "the times its other lines write".to_string(),
+        };
+        let years = if k.abs() == 1 { "year" } else { "years" };
+        report.warnings.push(format!(
+            "{}: its times carry no year; the file's date put them {} {years} away from {writer}, so they are read {} {years} {} (--year to choose another)",
+            report.name,
+            k.abs(),
+            k.abs(),
+            if k < 0 { "earlier" } else { "later" },
+        ));
+    }
+}
+
+/// `t` moved by `k` years, the day and time kept (29 February to 1 March where the year
+/// has none).
+fn shift_years(t: DateTime<Utc>, k: i32) -> Option<DateTime<Utc>> {
+    let y = t.year() + k;
+    t.with_year(y)
+        .or_else(|| (t + chrono::Duration::days(1)).with_year(y))
 }
 
 /// The offset zone-less times take when `opts` asks for the inputs' own

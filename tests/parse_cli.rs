@@ -826,6 +826,87 @@ fn a_journal_excerpt_saved_years_later_takes_the_year_its_lines_write() {
 }
 
 #[test]
+fn a_yearless_journal_beside_an_access_log_of_another_year_takes_that_year() {
+    // Logs copied off a server years after the incident: the journal (no year) was read
+    // in the year of the copy, two years from the access log beside it, and no line of
+    // one joined a line of the other.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("daphne.journal");
+    std::fs::write(
+        &journal,
+        "Mar 14 11:15:02 web1 daphne[812]: WebSocket HANDSHAKING /ws/chat/lobby/ [127.0.0.1:50110]\n\
+         Mar 14 11:15:40 web1 daphne[812]: WebSocket DISCONNECT /ws/chat/lobby/ [127.0.0.1:50110]\n",
+    )
+    .unwrap();
+    let access = dir.path().join("access.log");
+    std::fs::write(
+        &access,
+        "203.0.113.9 - - [14/Mar/2024:11:15:40 +0000] \"GET /ws/chat/lobby/ HTTP/1.1\" 101 388 \"-\" \"Mozilla/5.0\" 38.002\n",
+    )
+    .unwrap();
+    // Written on 2026-11-25: read alone, the journal is of 2026.
+    for f in [&journal, &access] {
+        std::fs::File::options()
+            .write(true)
+            .open(f)
+            .unwrap()
+            .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_564_800))
+            .unwrap();
+    }
+    let (_, alone, _) = parse(&[journal.to_str().unwrap()]);
+    assert_eq!(alone[0]["ts"], "2026-03-14T11:15:02Z");
+    let (code, recs, err) = parse(&[journal.to_str().unwrap(), access.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let ts: Vec<&str> = recs.iter().map(|r| r["ts"].as_str().unwrap()).collect();
+    assert_eq!(
+        ts,
+        [
+            "2024-03-14T11:15:02Z",
+            "2024-03-14T11:15:40Z",
+            "2024-03-14T11:15:40Z"
+        ]
+    );
+    let note = recs[0]["ts_note"].as_str().unwrap();
+    assert!(note.contains("the years other lines write"), "{note}");
+    assert!(
+        err.contains("daphne.journal: its times carry no year; the file's date put them 2 years away from the times ")
+            && err.contains("access.log writes, so they are read 2 years earlier"),
+        "{err}"
+    );
+    // Times that meet no year of the other's (August against March) stay as read, and
+    // so does a year given with --year.
+    let august = dir.path().join("august.journal");
+    std::fs::write(
+        &august,
+        "Aug 01 09:00:00 web1 daphne[812]: WebSocket HANDSHAKING /ws/ [127.0.0.1:5]\n",
+    )
+    .unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&august)
+        .unwrap()
+        .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_564_800))
+        .unwrap();
+    let (_, recs, _) = parse(&[august.to_str().unwrap(), access.to_str().unwrap()]);
+    let aug = recs
+        .iter()
+        .find(|r| r["input"].as_str().unwrap().ends_with("august.journal"))
+        .unwrap();
+    assert_eq!(aug["ts"], "2026-08-01T09:00:00Z");
+    let (_, recs, _) = parse(&[
+        "--year",
+        "2026",
+        journal.to_str().unwrap(),
+        access.to_str().unwrap(),
+    ]);
+    let first = recs
+        .iter()
+        .find(|r| r["input"].as_str().unwrap().ends_with("daphne.journal"))
+        .unwrap();
+    assert_eq!(first["ts"], "2026-03-14T11:15:02Z");
+}
+
+#[test]
 fn runserver_lines_written_without_their_date_are_runservers() {
     // channels#2062: Channels 4's runserver through a project's own formatter. The lines
     // were "not parsed, kept as unknown" (the patterns still read them).

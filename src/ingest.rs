@@ -330,46 +330,27 @@ const YEAR_SLACK_DAYS: i64 = 3;
 /// from.
 fn align_years(parts: &mut [(InputReport, Sifted)]) {
     let yearless = |t: &Timestamp| t.note.contains(crate::record::TsNote::YEAR);
-    let guessed = |r: &InputReport| matches!(r.year_source, YearSource::Mtime | YearSource::Today);
-    // The span of the times written with their year, over every input.
-    let mut written: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-    for (_, sifted) in parts.iter() {
-        for (r, _) in sifted.records.iter() {
-            if let Some(t) = r.ts.filter(|t| !yearless(t)) {
-                written = Some(match written {
-                    Some((a, b)) => (a.min(t.utc), b.max(t.utc)),
-                    None => (t.utc, t.utc),
-                });
-            }
-        }
-    }
+    // Every record's time counts, kept or not: what is kept depends on the packs and on
+    // `parse` or `scan`, and the year must not.
+    let written = parts
+        .iter()
+        .filter_map(|(_, s)| s.spans.written)
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)));
     let Some((w0, w1)) = written else { return };
     let slack = chrono::Duration::days(YEAR_SLACK_DAYS);
     let (w0, w1) = (w0 - slack, w1 + slack);
-    let writes = |s: &Sifted| {
-        s.records
-            .iter()
-            .any(|(r, _)| r.ts.is_some_and(|t| !yearless(&t)))
-    };
     let writers: Vec<String> = parts
         .iter()
-        .filter(|(_, s)| writes(s))
+        .filter(|(_, s)| s.spans.written.is_some())
         .map(|(r, _)| r.name.clone())
         .collect();
     for (report, sifted) in parts.iter_mut() {
-        if !guessed(report) {
+        if !matches!(report.year_source, YearSource::Mtime | YearSource::Today) {
             continue;
         }
-        let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-        for (r, _) in sifted.records.iter() {
-            if let Some(t) = r.ts.filter(yearless) {
-                span = Some(match span {
-                    Some((a, b)) => (a.min(t.utc), b.max(t.utc)),
-                    None => (t.utc, t.utc),
-                });
-            }
-        }
-        let Some((a, b)) = span else { continue };
+        let Some((a, b)) = sifted.spans.yearless else {
+            continue;
+        };
         let meets = |k: i32| {
             let (a, b) = (shift_years(a, k), shift_years(b, k));
             a.is_some_and(|a| a <= w1) && b.is_some_and(|b| b >= w0)
@@ -381,21 +362,26 @@ fn align_years(parts: &mut [(InputReport, Sifted)]) {
         let Some(k) = (1..=30).flat_map(|k| [-k, k]).find(|&k| meets(k)) else {
             continue;
         };
-        let moved = |t: &mut Timestamp| {
-            if yearless(t) {
+        for (r, _) in sifted.records.iter_mut() {
+            if let Some(t) = r.ts.as_mut().filter(|t| yearless(t)) {
                 if let Some(u) = shift_years(t.utc, k) {
                     t.utc = u;
                 }
             }
-        };
-        for (r, _) in sifted.records.iter_mut() {
-            if let Some(t) = r.ts.as_mut() {
-                moved(t);
+        }
+        // The latest times move with the year-less ones, not past the times the input
+        // writes with their year (a year-less time later than those is one that moved).
+        let own_written = sifted.spans.written.map(|(_, b)| b);
+        if let Some(t) = sifted.dropped_latest {
+            if own_written.is_none_or(|w| t > w) {
+                sifted.dropped_latest = shift_years(t, k).or(Some(t));
             }
         }
-        let by = |t: Option<DateTime<Utc>>| t.and_then(|t| shift_years(t, k)).or(t);
-        sifted.dropped_latest = by(sifted.dropped_latest);
-        report.latest = by(report.latest);
+        report.latest = sifted
+            .spans
+            .yearless
+            .and_then(|(_, b)| shift_years(b, k))
+            .max(own_written);
         report.year_source = YearSource::Others;
         let writer = match writers.iter().find(|w| **w != report.name) {
             Some(w) => format!("the times {w} writes"),
@@ -571,6 +557,7 @@ pub fn read_input(index: u32, spec: &InputSpec, opts: &Options) -> (InputReport,
 struct Sifted {
     records: Chunked<(Record, Vec<Match>)>,
     dropped_latest: Option<DateTime<Utc>>,
+    spans: YearSpans,
 }
 
 /// Reads one input to the end (or to its first error), dropping skipped records as it
@@ -584,6 +571,7 @@ fn read_sifted(
     let empty = || Sifted {
         records: Chunked::default(),
         dropped_latest: None,
+        spans: YearSpans::default(),
     };
     let mut report = InputReport {
         name: spec.name.clone(),
@@ -744,6 +732,7 @@ fn read_sifted(
     let mut sifted = Sifted {
         records: sieve.records,
         dropped_latest: sieve.dropped_latest,
+        spans: sieve.spans,
     };
     if reversed {
         // `journalctl -r`: newest first. Reverse so untimed lines follow their owner.
@@ -911,6 +900,31 @@ struct Sieve<'m> {
     up: usize,
     /// The host names of the records kept, one copy each.
     hosts: BTreeSet<Arc<str>>,
+    /// The earliest and latest times written with their year, and without, of every
+    /// record (kept or not): [`align_years`] reads them.
+    spans: YearSpans,
+}
+
+/// The earliest and latest times of an input's records, apart for the times written with
+/// their year and those given one ([`crate::record::TsNote::YEAR`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct YearSpans {
+    written: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    yearless: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl YearSpans {
+    fn add(&mut self, t: Timestamp) {
+        let span = if t.note.contains(crate::record::TsNote::YEAR) {
+            &mut self.yearless
+        } else {
+            &mut self.written
+        };
+        *span = Some(match *span {
+            Some((a, b)) => (a.min(t.utc), b.max(t.utc)),
+            None => (t.utc, t.utc),
+        });
+    }
 }
 
 /// A matched record as the analysis and the reports use it (time, place, host, pid,
@@ -951,6 +965,7 @@ impl<'m> Sieve<'m> {
             down: 0,
             up: 0,
             hosts: BTreeSet::new(),
+            spans: YearSpans::default(),
         }
     }
 
@@ -967,7 +982,9 @@ impl<'m> Sieve<'m> {
             Some((_, c)) => *c += 1,
             None => self.formats.push((r.format, 1)),
         }
-        if let Some(t) = r.ts.map(|t| t.utc) {
+        if let Some(ts) = r.ts {
+            self.spans.add(ts);
+            let t = ts.utc;
             match self.last_ts.map(|l| t.cmp(&l)) {
                 Some(std::cmp::Ordering::Less) => self.down += 1,
                 Some(std::cmp::Ordering::Greater) => self.up += 1,

@@ -1660,3 +1660,38 @@ fn caddys_json_access_and_error_lines_are_read_as_a_proxys() {
         [("handshake.rejected", 1), ("upstream.down", 1)]
     );
 }
+
+#[test]
+fn a_clients_refused_handshake_is_told_by_its_status() {
+    // The browser's console and the client libraries name the status the server or a
+    // proxy answered instead of 101 (awx#14885, prefect#20775): nothing read them.
+    let s = scan_text(
+        "client.log",
+        "2024-02-15 19:20:57,001 ERROR    WebSocket connection to 'ws://127.0.0.1:8000/ws/chat/lobby/' failed: Error during WebSocket handshake: Unexpected response code: 404\n\
+         2024-02-15 19:21:57,043 WARNING  [-] awx.main.wsrelay Connection from awx-task-d5465549d-h8jbq to 10.42.0.104 failed for unknown reason: '403, message='Invalid response status', url=URL('http://10.42.0.104:8052/websocket/relay/')'.\n\
+         2024-02-15 19:22:57,100 ERROR    websockets.exceptions.InvalidStatus: server rejected WebSocket connection: HTTP 500\n\
+         2024-02-15 19:23:57,100 ERROR    Error: Unexpected server response: 502\n",
+    );
+    let mut told: Vec<(&str, Option<&str>)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| {
+            let path = f
+                .connections
+                .first()
+                .and_then(|&c| s.correlated.connections[c].path.as_deref());
+            (f.rule, path)
+        })
+        .collect();
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            ("handshake.not-routed", Some("/ws/chat/lobby/")),
+            ("handshake.rejected", Some("/websocket/relay/")),
+            ("handshake.server-error", None),
+            ("upstream.down", None),
+        ]
+    );
+}

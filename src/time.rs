@@ -250,6 +250,35 @@ pub fn leading_digits(b: &[u8]) -> Option<(u64, usize)> {
     (n > 0).then_some((v, n))
 }
 
+/// C's `ctime` layout at the start of `b`, as Apache's error log and `dmesg -T` write it
+/// inside brackets: `Thu Nov 20 17:00:23.344126 2025`, `Tue Oct  5 16:38:47 2021` (the day
+/// padded with a space). The local date and time, fraction digits, bytes used.
+pub fn ctime(b: &[u8]) -> Option<(NaiveDateTime, u8, usize)> {
+    // `Www Mmm `, then the day in two columns.
+    if b.len() < 24 || b[3] != b' ' || b[7] != b' ' || !b[..3].iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let month = month(std::str::from_utf8(&b[4..7]).ok()?)?;
+    let day = match (b[8], b[9]) {
+        (b' ', d) if d.is_ascii_digit() => u32::from(d - b'0'),
+        (a, d) if a.is_ascii_digit() && d.is_ascii_digit() => digits(&b[8..], 2)?,
+        _ => return None,
+    };
+    if b[10] != b' ' {
+        return None;
+    }
+    let (h, mi, sec) = hms(&b[11..])?;
+    let (nanos, fdigits, flen) = fraction(&b[19..]);
+    let y = 19 + flen;
+    if b.get(y) != Some(&b' ') {
+        return None;
+    }
+    let year = digits(b.get(y + 1..)?, 4)? as i32;
+    let date = NaiveDate::from_ymd_opt(year, month, day)?;
+    let time = NaiveTime::from_hms_nano_opt(h, mi, sec.min(59), nanos)?;
+    Some((date.and_time(time), fdigits, y + 5))
+}
+
 /// `HH:MM:SS` at the start of `b`.
 #[inline]
 pub fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {

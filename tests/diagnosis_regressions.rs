@@ -1695,3 +1695,39 @@ fn a_clients_refused_handshake_is_told_by_its_status() {
         ]
     );
 }
+
+#[test]
+fn apaches_error_log_and_dmesg_t_are_read_with_their_times() {
+    // Apache's error log (mod_proxy_wstunnel's AH codes) and `dmesg -T` were all
+    // "unknown": no time, and nothing said the module was missing or the server down.
+    let s = scan_files(&[
+        (
+            "error.log",
+            "[Sat May 02 14:28:52.946893 2015] [proxy:warn] [pid 15457] [client 192.168.2.145:49641] AH01144: No protocol handler was valid for the URL /ws/chat/lobby/. If you are using a DSO version of mod_proxy, make sure the proxy submodules are included in the configuration using LoadModule.\n\
+             [Sat May 02 14:30:00.100000 2015] [proxy:error] [pid 15457:tid 140] (111)Connection refused: AH00957: WS: attempt to connect to 127.0.0.1:8000 (127.0.0.1) failed\n",
+        ),
+        (
+            "dmesg.txt",
+            "[Sat May  2 14:29:59 2015] Out of memory: Killed process 1483 (daphne) total-vm:116345136kB, anon-rss:3558264kB\n",
+        ),
+    ]);
+    let formats: Vec<&str> = s.ingested.inputs.iter().map(|i| i.format).collect();
+    assert_eq!(formats, ["apache-error", "dmesg-T"]);
+    let told: Vec<(&str, String)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.ts.map(|t| t.to_rfc3339()).unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (
+                "handshake.no-upgrade",
+                "2015-05-02T14:28:52.946893+00:00".into()
+            ),
+            ("server.restart", "2015-05-02T14:29:59+00:00".into()),
+            ("upstream.down", "2015-05-02T14:30:00.100+00:00".into()),
+        ]
+    );
+}

@@ -19,8 +19,10 @@ use std::sync::OnceLock;
 use crate::record::{Level, Timestamp};
 use crate::time::TimeCtx;
 
+pub mod apache;
 pub mod caddy;
 pub mod daphne;
+pub mod dmesg;
 pub mod docker;
 pub mod fly;
 pub mod heroku;
@@ -182,6 +184,8 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(json_log::formats());
         v.extend(logfmt::formats());
         v.extend(syslog::formats());
+        v.extend(apache::formats());
+        v.extend(dmesg::formats());
         v.extend(heroku::formats());
         v.extend(fly::formats());
         v.extend(journald::formats());

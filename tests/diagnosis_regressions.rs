@@ -1731,3 +1731,44 @@ fn apaches_error_log_and_dmesg_t_are_read_with_their_times() {
         ]
     );
 }
+
+#[test]
+fn a_restart_loop_and_supervisorctls_spawn_error_are_a_server_that_cannot_stay_up() {
+    // A restart counter of 137601 with the exits out of view (tacticalrmm#1303), and
+    // supervisorctl's answers pasted from a deploy's output (openwisp#520), said nothing.
+    // Told once per loop, and only of a server's program.
+    let s = scan_text(
+        "journal.log",
+        "Oct 07 19:13:31 tactical-server systemd[1]: daphne.service: Scheduled restart job, restart counter is at 137600.\n\
+         Oct 07 19:13:41 tactical-server systemd[1]: daphne.service: Scheduled restart job, restart counter is at 137601.\n\
+         Oct 07 19:13:45 tactical-server systemd[1]: celery.service: Scheduled restart job, restart counter is at 52.\n\
+         Oct 07 19:14:00 tactical-server sh[99]: daphne:asgi0: ERROR (spawn error)\n\
+         Oct 07 19:14:01 tactical-server sh[99]: daphne                           FATAL     Exited too quickly (process log may have details)\n",
+    );
+    let told: Vec<(&str, &str, usize)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.diagnosis.as_str(), f.evidence.len()))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (
+                "server.restart",
+                "systemd keeps restarting daphne (its restart counter was at 137600): it dies soon after each start.",
+                2
+            ),
+            (
+                "server.restart",
+                "supervisorctl could not keep daphne:asgi0 running (spawn error).",
+                1
+            ),
+            (
+                "server.restart",
+                "supervisorctl could not keep daphne running (Exited too quickly (process log may have details)).",
+                1
+            ),
+        ]
+    );
+}

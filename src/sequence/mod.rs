@@ -741,9 +741,14 @@ impl Eval<'_> {
                 let mut groups: BTreeMap<Cow<str>, Vec<usize>> = BTreeMap::new();
                 let reads_token = rule.reads_token();
                 for (i, e) in self.events.iter().enumerate() {
+                    // `alone` keeps a count of process lines to the servers' programs.
+                    let alone_ok = rule.when.alone.as_ref().is_none_or(|re| {
+                        e.cap("process").is_some_and(|p| re.is_match(p))
+                    });
                     if usize::from(e.at.pack) != pi
                         || !rule.when.seen.contains(&usize::from(e.at.pattern))
                         || !passes_filters(rule, e)
+                        || !alone_ok
                         || e.ts.is_none()
                     {
                         continue;
@@ -776,7 +781,9 @@ impl Eval<'_> {
                                 burst.iter().filter_map(|&i| owner_of(owner, i)).collect();
                             conns.sort();
                             conns.dedup();
-                            let ev = vec![burst[0], *burst.last().unwrap()];
+                            let mut ev = vec![burst[0], *burst.last().unwrap()];
+                            // A burst of one line (a count of one) shows it once.
+                            ev.dedup();
                             let ts = self.events[evs[hi]].ts;
                             let mut diag_rule = rule.clone();
                             diag_rule.diagnosis =

@@ -37,7 +37,17 @@ pub(crate) fn object(line: &str) -> Option<Object<'_>> {
 }
 
 /// The message, under the names the common formatters give it.
-pub(crate) const MESSAGE: &[&str] = &["message", "msg", "event", "@message", "text"];
+/// Google Cloud Logging's entries (Cloud Run, GKE, App Engine, a log sink's export) hold
+/// it in `textPayload`, or in `jsonPayload.message` with the time under `timestamp`.
+pub(crate) const MESSAGE: &[&str] = &[
+    "message",
+    "msg",
+    "event",
+    "@message",
+    "text",
+    "textPayload",
+    "jsonPayload.message",
+];
 /// The exception with its traceback: `logging`'s names, structlog's `exception`, a
 /// processor's short `exc` (authentik writes the exception's repr there), ECS's
 /// `error.stack_trace`.
@@ -112,7 +122,7 @@ impl Format for JsonLog {
         self.parse_json(line, &object(line)?, ctx)
     }
     fn parse_json(&self, _line: &str, obj: &Object, ctx: &TimeCtx) -> Option<Parsed<'static>> {
-        let message = MESSAGE.iter().find_map(|k| match obj.get(*k)? {
+        let message = MESSAGE.iter().find_map(|k| match lookup(obj, k)? {
             Value::String(s) => Some(s.as_str()),
             _ => None,
         })?;
@@ -319,6 +329,20 @@ mod tests {
             p.message,
             "Exception inside application\nTraceback (most recent call last):\nValueError: boom"
         );
+    }
+
+    #[test]
+    fn google_cloud_loggings_entries_give_their_payload_as_the_message() {
+        // Cloud Run's stdout lines and structured entries (hunt 24): "unknown" before.
+        let p = parse(r#"{"textPayload":"INFO:     169.254.1.1:40000 - \"WebSocket /ws\" [accepted]","timestamp":"2025-09-12T23:26:25.718912Z","severity":"INFO","resource":{"type":"cloud_run_revision","labels":{"service_name":"netra-service"}}}"#).unwrap();
+        assert_eq!(
+            p.message,
+            r#"INFO:     169.254.1.1:40000 - "WebSocket /ws" [accepted]"#
+        );
+        assert_eq!(p.level, Some(Level::Info));
+        let p = parse(r#"{"jsonPayload":{"message":"Error routing message from demo-user-001","context":{"name":"handlers"}},"severity":"ERROR","timestamp":"2025-09-12T23:26:25.718912Z"}"#).unwrap();
+        assert_eq!(p.message, "Error routing message from demo-user-001");
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2025-09-12T23:26:25.718912Z");
     }
 
     #[test]

@@ -1176,6 +1176,20 @@ fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
             layout = "level-asctime";
             ms = (e + 1).min(b.len());
         }
+    } else if b.get(we + 1) == Some(&b'[') {
+        // The time in brackets: `%(levelname)s [%(asctime)s] - %(message)s` (hunt 24:
+        // `ERROR [2025-09-16T02:54:45.416300+00:00] - ...`), the dash a separator.
+        if let Some(iso) = b.get(we + 2..).and_then(|r| iso_prefix(r, true)) {
+            let e = we + 2 + iso.len;
+            if b.get(e) == Some(&b']') && matches!(b.get(e + 1), None | Some(b' ')) {
+                ts = Some(timestamp(ctx, &iso)?);
+                layout = "level-bracket-asctime";
+                ms = (e + 2).min(b.len());
+                if b.get(ms..ms + 2) == Some(b"- ") {
+                    ms += 2;
+                }
+            }
+        }
     }
     if ts.is_none() {
         // The most generic layout of all: only the standard names, written in full.
@@ -1694,6 +1708,22 @@ mod tests {
         let p = logging("2024-01-01 10:00:00,001 - INFO - Server started - listening");
         assert_eq!(p.logger, None);
         assert_eq!(p.message, "Server started - listening");
+    }
+
+    #[test]
+    fn a_level_before_a_bracketed_time_gives_the_time() {
+        // `%(levelname)s [%(asctime)s] - %(message)s` (hunt 24): the level was read, the
+        // time not, and the message kept both.
+        let p = logging("ERROR [2025-09-16T02:54:45.416300+00:00] - Error routing message");
+        assert_eq!(
+            p.ts.unwrap().utc.to_rfc3339(),
+            "2025-09-16T02:54:45.416300+00:00"
+        );
+        assert_eq!(p.level, Some(Level::Error));
+        assert_eq!(p.message, "Error routing message");
+        let p = logging("WARNING [2025-09-16 02:54:45,416] chat.consumers: closed");
+        assert_eq!(p.logger.as_deref(), Some("chat.consumers"));
+        assert_eq!(p.message, "closed");
     }
 
     #[test]

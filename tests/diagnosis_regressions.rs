@@ -1772,3 +1772,36 @@ fn a_restart_loop_and_supervisorctls_spawn_error_are_a_server_that_cannot_stay_u
         ]
     );
 }
+
+#[test]
+fn the_browsers_failed_line_without_a_status_is_a_failed_handshake_until_a_cause_is_named() {
+    // Chrome since 2021 prints no status (hunt 25: a React app's console beside Daphne's
+    // REJECT); Firefox words it its own way; a refused connection is the server down.
+    let s = scan_text(
+        "console.log",
+        "2026-11-20 12:00:00,000 ERROR    UnifiedChatContext.jsx:323 WebSocket connection to 'ws://localhost:8000/ws/chat/' failed\n\
+         2026-11-20 12:01:00,000 ERROR    Firefox can’t establish a connection to the server at ws://127.0.0.1:8000/ws/room/.\n\
+         2026-11-20 12:02:00,000 ERROR    WebSocket connection to 'ws://127.0.0.1:8000/ws/lobby/' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED\n",
+    );
+    let mut told: Vec<(&str, Option<&str>)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| {
+            let path = f
+                .connections
+                .first()
+                .and_then(|&c| s.correlated.connections[c].path.as_deref());
+            (f.rule, path)
+        })
+        .collect();
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            ("handshake.rejected", Some("/ws/chat/")),
+            ("handshake.rejected", Some("/ws/room/")),
+            ("upstream.down", Some("/ws/lobby/")),
+        ]
+    );
+}

@@ -742,9 +742,11 @@ impl Eval<'_> {
                 let reads_token = rule.reads_token();
                 for (i, e) in self.events.iter().enumerate() {
                     // `alone` keeps a count of process lines to the servers' programs.
-                    let alone_ok = rule.when.alone.as_ref().is_none_or(|re| {
-                        e.cap("process").is_some_and(|p| re.is_match(p))
-                    });
+                    let alone_ok = rule
+                        .when
+                        .alone
+                        .as_ref()
+                        .is_none_or(|re| e.cap("process").is_some_and(|p| re.is_match(p)));
                     if usize::from(e.at.pack) != pi
                         || !rule.when.seen.contains(&usize::from(e.at.pattern))
                         || !passes_filters(rule, e)

@@ -36,6 +36,43 @@ fn rules_and_evidence(s: &pipeline::Scan) -> Vec<(&'static str, usize)> {
         .collect()
 }
 
+/// Each finding's rule and diagnosis.
+fn rules_and_diagnoses(s: &pipeline::Scan) -> Vec<(&'static str, &str)> {
+    s.analysis
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.diagnosis.as_str()))
+        .collect()
+}
+
+/// The diagnoses of the findings of `rule`.
+fn diagnoses_of<'s>(s: &'s pipeline::Scan, rule: &str) -> Vec<&'s str> {
+    s.analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| f.diagnosis.as_str())
+        .collect()
+}
+
+/// Each finding's rule and the path of its first connection, sorted.
+fn rules_and_paths(s: &pipeline::Scan) -> Vec<(&'static str, Option<&str>)> {
+    let mut told: Vec<(&str, Option<&str>)> = s
+        .analysis
+        .findings
+        .iter()
+        .map(|f| {
+            let path = f
+                .connections
+                .first()
+                .and_then(|&c| s.correlated.connections[c].path.as_deref());
+            (f.rule, path)
+        })
+        .collect();
+    told.sort();
+    told
+}
+
 /// The line numbers of each finding's evidence.
 fn evidence_lines(s: &pipeline::Scan) -> Vec<Vec<u64>> {
     s.analysis
@@ -61,11 +98,9 @@ fn diagnoses(fixture: &str, rule: &str) -> Vec<String> {
         .collect();
     specs.sort_by(|a, b| a.name.cmp(&b.name));
     let s = pipeline::scan(&specs, &Options::default(), PackSet::load(&[]).unwrap());
-    s.analysis
-        .findings
-        .iter()
-        .filter(|f| f.rule == rule)
-        .map(|f| f.diagnosis.clone())
+    diagnoses_of(&s, rule)
+        .into_iter()
+        .map(String::from)
         .collect()
 }
 
@@ -1409,12 +1444,7 @@ fn daphne_dropping_a_connection_for_a_protocol_violation_is_an_abnormal_close() 
          2018-08-09 10:00:01,010 INFO     127.0.0.1:38118 - - [09/Aug/2018:10:00:01] \"WSDISCONNECT /ws/chat/\" - -\n",
     );
     assert_eq!(s.correlated.connections.len(), 1);
-    let told: Vec<(&str, &str)> = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| (f.rule, f.diagnosis.as_str()))
-        .collect();
+    let told = rules_and_diagnoses(&s);
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0].0, "close.abnormal");
     assert!(told[0].1.contains("RSV = 4"), "{told:?}");
@@ -1516,15 +1546,8 @@ fn aioredis_reader_at_end_of_file_is_redis_down() {
          \x20 File \"/usr/lib/python3.5/asyncio/tasks.py\", line 241, in _step\n\
          \x20   result = coro.throw(exc)\n",
     );
-    let down: Vec<&str> = s
-        .analysis
-        .findings
-        .iter()
-        .filter(|f| f.rule == "channel-layer.down")
-        .map(|f| f.diagnosis.as_str())
-        .collect();
     assert_eq!(
-        down,
+        diagnoses_of(&s, "channel-layer.down"),
         ["The channel layer could not use Redis: Reader at end of file"]
     );
 }
@@ -1591,15 +1614,8 @@ fn a_redis_failure_under_a_json_logs_error_key_is_redis_down() {
         "app.log",
         "{\"event\":\"channel layer receive failed\",\"error\":\"Error 111 connecting to redis:6379. Connection refused.\",\"level\":\"error\",\"timestamp\":\"2024-08-25T20:53:23Z\",\"logger\":\"chat.consumers\"}\n",
     );
-    let down: Vec<&str> = s
-        .analysis
-        .findings
-        .iter()
-        .filter(|f| f.rule == "channel-layer.down")
-        .map(|f| f.diagnosis.as_str())
-        .collect();
     assert_eq!(
-        down,
+        diagnoses_of(&s, "channel-layer.down"),
         ["The channel layer could not use Redis: Error 111 connecting to redis:6379. Connection refused."]
     );
 }
@@ -1615,12 +1631,7 @@ fn systemd_failing_to_start_the_server_is_told_but_not_another_units_failure() {
          May 19 10:18:25 ubuntu-2cpu-4gb-de-fra1 systemd[1]: Failed to start Uvicorn systemd service..\n\
          May 19 10:18:26 ubuntu-2cpu-4gb-de-fra1 systemd[1]: Failed to start PostgreSQL database server.\n",
     );
-    let told: Vec<(&str, &str)> = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| (f.rule, f.diagnosis.as_str()))
-        .collect();
+    let told = rules_and_diagnoses(&s);
     assert_eq!(
         told,
         [
@@ -1672,19 +1683,7 @@ fn a_clients_refused_handshake_is_told_by_its_status() {
          2024-02-15 19:22:57,100 ERROR    websockets.exceptions.InvalidStatus: server rejected WebSocket connection: HTTP 500\n\
          2024-02-15 19:23:57,100 ERROR    Error: Unexpected server response: 502\n",
     );
-    let mut told: Vec<(&str, Option<&str>)> = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| {
-            let path = f
-                .connections
-                .first()
-                .and_then(|&c| s.correlated.connections[c].path.as_deref());
-            (f.rule, path)
-        })
-        .collect();
-    told.sort();
+    let told = rules_and_paths(&s);
     assert_eq!(
         told,
         [
@@ -1783,19 +1782,7 @@ fn the_browsers_failed_line_without_a_status_is_a_failed_handshake_until_a_cause
          2026-11-20 12:01:00,000 ERROR    Firefox can’t establish a connection to the server at ws://127.0.0.1:8000/ws/room/.\n\
          2026-11-20 12:02:00,000 ERROR    WebSocket connection to 'ws://127.0.0.1:8000/ws/lobby/' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED\n",
     );
-    let mut told: Vec<(&str, Option<&str>)> = s
-        .analysis
-        .findings
-        .iter()
-        .map(|f| {
-            let path = f
-                .connections
-                .first()
-                .and_then(|&c| s.correlated.connections[c].path.as_deref());
-            (f.rule, path)
-        })
-        .collect();
-    told.sort();
+    let told = rules_and_paths(&s);
     assert_eq!(
         told,
         [

@@ -688,58 +688,43 @@ fn asctime_tail(line: &str, s: usize) -> Option<Tail<'_>> {
 /// simple logging setups write. Only when no level or logger column was found there, and
 /// with a message: before, such lines had no time and were all "unknown".
 fn bare_tail(line: &str, s: usize) -> Option<Tail<'_>> {
+    let tail = |level, msg, layout| Tail {
+        level,
+        logger: None,
+        source: None,
+        pid: None,
+        msg,
+        layout,
+    };
     let rest = line.get(s..)?;
     if rest.trim().is_empty() {
         return None;
     }
     // `%(asctime)s - %(message)s`.
     if let Some(msg) = rest.strip_prefix("- ") {
-        if msg.trim().is_empty() {
-            return None;
-        }
-        return Some(Tail {
-            level: None,
-            logger: None,
-            source: None,
-            pid: None,
-            msg: s + 2,
-            layout: "asctime-message",
-        });
+        return (!msg.trim().is_empty()).then(|| tail(None, s + 2, "asctime-message"));
     }
     // A column this layout would have read (a bracket, a bar, a number: Twisted's `[-]`,
     // loguru's bars, a process id) that did not read is another layout's.
-    let first = &rest.as_bytes()[..word_end(rest.as_bytes(), 0)];
+    let we = word_end(rest.as_bytes(), 0);
+    let first = &rest[..we];
     if first.is_empty()
-        || matches!(first[0], b'[' | b'|' | b'-' | b'+' | b'(')
-        || first.iter().all(u8::is_ascii_digit)
+        || first.starts_with(['[', '|', '-', '+', '('])
+        || first.bytes().all(|c| c.is_ascii_digit())
     {
         return None;
     }
     // A short level of another logging library in capitals: supervisord's own `CRIT`,
     // Go's zerolog `ERR`, `WRN`, `INF` (`2021-08-10T13:43:13Z ERR msg`).
-    let b = line.as_bytes();
-    let we = word_end(b, s);
-    let word = &b[s..we];
-    if (3..=5).contains(&word.len()) && word.iter().all(u8::is_ascii_uppercase) && we < b.len() {
-        if let Some(level) = Level::parse(&line[s..we]) {
-            return Some(Tail {
-                level: Some(level),
-                logger: None,
-                source: None,
-                pid: None,
-                msg: we + 1,
-                layout: "asctime-level",
-            });
+    if (3..=5).contains(&first.len())
+        && first.bytes().all(|c| c.is_ascii_uppercase())
+        && we < rest.len()
+    {
+        if let Some(level) = Level::parse(first) {
+            return Some(tail(Some(level), s + we + 1, "asctime-level"));
         }
     }
-    Some(Tail {
-        level: None,
-        logger: None,
-        source: None,
-        pid: None,
-        msg: s,
-        layout: "asctime-message",
-    })
+    Some(tail(None, s, "asctime-message"))
 }
 
 /// A layout that glues its columns with a separator instead of spaces, at `s` just after

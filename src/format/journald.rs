@@ -563,12 +563,17 @@ pub(crate) fn marker(line: &str) -> Option<Parsed<'_>> {
     if inner.starts_with("cursor: ") {
         return Some(marker_parsed(t));
     }
-    // The catalog's text: one of its header fields, or prose (a capital, a sentence).
+    // The catalog's text: one of its header fields, or prose (a capital, a sentence; a
+    // sentence's second line starts in lower case and ends it: `-- the configured Restart=
+    // setting for the unit.`).
     let Some(body) = inner.strip_suffix(" --") else {
         let catalog = ["Subject: ", "Defined-By: ", "Support: ", "Documentation: "]
             .iter()
             .any(|k| inner.starts_with(k))
-            || inner.starts_with(|c: char| c.is_ascii_uppercase()) && inner.contains(' ');
+            || inner.starts_with(|c: char| c.is_ascii_uppercase()) && inner.contains(' ')
+            || inner.starts_with(|c: char| c.is_ascii_lowercase())
+                && inner.contains(' ')
+                && inner.ends_with('.');
         return catalog.then(|| marker_parsed(t));
     };
     let reboot = || Parsed {
@@ -920,6 +925,8 @@ mod tests {
             "-- Support: https://www.debian.org/support",
             "--",
             "-- A start job for unit daphne.service has finished with a failure.",
+            // A sentence's second line (essarch#1922's `journalctl -xe`).
+            "-- the configured Restart= setting for the unit.",
             "\u{2591}\u{2591} Subject: A start job for unit daphne.service has failed",
             "\u{2591}\u{2591} ",
             "\u{2591}\u{2591} The job identifier is 1234 and the job result is failed.",

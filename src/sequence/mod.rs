@@ -742,15 +742,10 @@ impl Eval<'_> {
                 let reads_token = rule.reads_token();
                 for (i, e) in self.events.iter().enumerate() {
                     // `alone` keeps a count of process lines to the servers' programs.
-                    let alone_ok = rule
-                        .when
-                        .alone
-                        .as_ref()
-                        .is_none_or(|re| e.cap("process").is_some_and(|p| re.is_match(p)));
                     if usize::from(e.at.pack) != pi
                         || !rule.when.seen.contains(&usize::from(e.at.pattern))
                         || !passes_filters(rule, e)
-                        || !alone_ok
+                        || !alone_allows(rule, e)
                         || e.ts.is_none()
                     {
                         continue;
@@ -1080,14 +1075,18 @@ pub fn told_of_line<'e>(
         && record.any(|o| {
             o.at.pack == e.at.pack && rule.when.unless.contains(&usize::from(o.at.pattern))
         });
-    let alone = named > 0
-        || rule
-            .when
-            .alone
-            .as_ref()
-            .is_none_or(|re| e.cap("process").is_some_and(|p| re.is_match(p)));
+    let alone = named > 0 || alone_allows(rule, e);
     let start_alone = rule.when.restarted && named == 0;
     !vetoed && alone && !start_alone
+}
+
+/// Line `e`'s `process` is one `rule`'s `alone` accepts, or the rule has none
+/// ([`crate::pattern::When::alone`]).
+fn alone_allows(rule: &crate::pattern::Rule, e: &Event) -> bool {
+    rule.when
+        .alone
+        .as_ref()
+        .is_none_or(|re| e.cap("process").is_some_and(|p| re.is_match(p)))
 }
 
 /// `conns` less those another process served, when the line names the process that

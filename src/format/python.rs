@@ -1154,25 +1154,24 @@ fn parse_level_first<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let mut ts = None;
     let mut layout = "level";
     let mut ms = (we + 1).min(b.len());
-    if let Some(iso) = b.get(we + 1..).and_then(|r| iso_prefix(r, true)) {
-        let e = we + 1 + iso.len;
-        if matches!(b.get(e), None | Some(b' ')) {
+    // The time right after the level, bare or in brackets (`%(levelname)s [%(asctime)s]
+    // - %(message)s`, hunt 24: `ERROR [2025-09-16T02:54:45.416300+00:00] - ...`).
+    let bracketed = b.get(we + 1) == Some(&b'[');
+    let at = we + 1 + usize::from(bracketed);
+    if let Some(iso) = b.get(at..).and_then(|r| iso_prefix(r, true)) {
+        let e = at + iso.len + usize::from(bracketed);
+        let closed = !bracketed || b.get(e - 1) == Some(&b']');
+        if closed && matches!(b.get(e), None | Some(b' ')) {
             ts = Some(timestamp(ctx, &iso)?);
-            layout = "level-asctime";
+            layout = if bracketed {
+                "level-bracket-asctime"
+            } else {
+                "level-asctime"
+            };
             ms = (e + 1).min(b.len());
-        }
-    } else if b.get(we + 1) == Some(&b'[') {
-        // The time in brackets: `%(levelname)s [%(asctime)s] - %(message)s` (hunt 24:
-        // `ERROR [2025-09-16T02:54:45.416300+00:00] - ...`), the dash a separator.
-        if let Some(iso) = b.get(we + 2..).and_then(|r| iso_prefix(r, true)) {
-            let e = we + 2 + iso.len;
-            if b.get(e) == Some(&b']') && matches!(b.get(e + 1), None | Some(b' ')) {
-                ts = Some(timestamp(ctx, &iso)?);
-                layout = "level-bracket-asctime";
-                ms = (e + 2).min(b.len());
-                if b.get(ms..ms + 2) == Some(b"- ") {
-                    ms += 2;
-                }
+            // After the brackets, a dash is the layout's separator.
+            if bracketed && b.get(ms..ms + 2) == Some(b"- ") {
+                ms += 2;
             }
         }
     }

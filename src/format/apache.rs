@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use super::{Format, Layer, Parsed};
 use crate::record::Level;
-use crate::time::{self, TimeCtx};
+use crate::time::TimeCtx;
 
 /// The formats of this file.
 pub fn formats() -> Vec<&'static dyn Format> {
@@ -37,9 +37,8 @@ impl Format for ApacheError {
         "[Sat May 02 14:28:52.946893 2015] [proxy:warn] [pid 15457] [client 192.168.2.145:49641] AH01144: No protocol handler was valid for the URL /ws/chat/. If you are using a DSO version of mod_proxy, make sure the proxy submodules are included in the configuration using LoadModule."
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        let rest = line.strip_prefix('[')?;
-        let (naive, digits, n) = time::ctime(rest.as_bytes())?;
-        let rest = rest[n..].strip_prefix("] [")?;
+        let (ts, rest) = super::bracketed_ctime(line, ctx)?;
+        let rest = rest.strip_prefix('[')?;
         let close = rest.find(']')?;
         let (module, level) = match rest[..close].split_once(':') {
             Some((m, l)) => (Some(m), l),
@@ -60,7 +59,7 @@ impl Format for ApacheError {
         }
         let message = strip_source(rest);
         let mut p = Parsed::new(Cow::Borrowed(message));
-        p.ts = Some(ctx.complete(naive, digits, None)?);
+        p.ts = Some(ts);
         p.level = Some(level);
         p.pid = pid;
         p.program = Some(Cow::Borrowed("httpd"));

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::{Format, Layer, Parsed};
-use crate::time::{self, TimeCtx};
+use crate::time::TimeCtx;
 
 /// The formats of this file.
 pub fn formats() -> Vec<&'static dyn Format> {
@@ -31,16 +31,14 @@ impl Format for DmesgT {
         "[Tue Oct  5 16:38:47 2021] Out of memory: Killed process 1483 (uvicorn) total-vm:116345136kB, anon-rss:3558264kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:50724kB oom_score_adj:0"
     }
     fn parse<'a>(&self, line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
-        let rest = line.strip_prefix('[')?;
-        let (naive, digits, n) = time::ctime(rest.as_bytes())?;
-        let message = rest[n..].strip_prefix("] ")?;
+        let (ts, message) = super::bracketed_ctime(line, ctx)?;
         // Apache's error log writes the same time, then its module and level in
         // brackets: that format's line.
         if message.starts_with('[') {
             return None;
         }
         let mut p = Parsed::new(Cow::Borrowed(message));
-        p.ts = Some(ctx.complete(naive, digits, None)?);
+        p.ts = Some(ts);
         p.program = Some(Cow::Borrowed("kernel"));
         Some(p)
     }

@@ -247,6 +247,16 @@ pub fn strip_ansi(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// A `ctime` time in brackets at the start of `line` (`[Thu Nov 20 17:00:23.344126 2025] `,
+/// as Apache's error log and `dmesg -T` write it; local, no zone), and the rest of the
+/// line after the bracket and its space.
+pub(crate) fn bracketed_ctime<'a>(line: &'a str, ctx: &TimeCtx) -> Option<(Timestamp, &'a str)> {
+    let rest = line.strip_prefix('[')?;
+    let (naive, digits, n) = crate::time::ctime(rest.as_bytes())?;
+    let after = rest[n..].strip_prefix("] ")?;
+    Some((ctx.complete(naive, digits, None)?, after))
+}
+
 /// Splits `s` at the first occurrence of `byte`, without the byte.
 #[inline]
 pub fn split_at_byte(s: &str, byte: u8) -> Option<(&str, &str)> {

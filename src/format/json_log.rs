@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use serde_json::Value;
 
@@ -145,14 +146,14 @@ impl Format for JsonLog {
             if let Some(v) = keys.iter().find_map(|k| context_value(obj.get(*k)?)) {
                 // Not when the message says it already (a layout that repeats it).
                 if !text.contains(&v) {
-                    text.push_str(&format!(" {name}={v}"));
+                    let _ = write!(text, " {name}={v}");
                 }
             }
         }
         for key in CAUSE {
             if let Some(v) = lookup(obj, key).and_then(cause_value) {
                 if !text.contains(v.as_str()) {
-                    text.push_str(&format!(" {key}={}", quoted(&v)));
+                    let _ = write!(text, " {key}={}", quoted(&v));
                 }
             }
         }
@@ -182,12 +183,18 @@ impl Format for JsonLog {
 /// A cause key's value as text: a string or number (an object, as ECS's `error` is, is
 /// read through its dotted keys instead).
 fn cause_value(v: &Value) -> Option<String> {
+    scalar_text(v).filter(|s| s != "null")
+}
+
+/// A string (trimmed) or a number as text, when it says something: not empty, not
+/// Python's `None`.
+fn scalar_text(v: &Value) -> Option<String> {
     let s = match v {
         Value::String(s) => s.trim().to_string(),
         Value::Number(n) => n.to_string(),
         _ => return None,
     };
-    (!s.is_empty() && s != "None" && s != "null").then_some(s)
+    (!s.is_empty() && s != "None").then_some(s)
 }
 
 /// `v` as a logfmt value: in double quotes when it holds a blank or a quote.
@@ -203,8 +210,6 @@ fn quoted(v: &str) -> Cow<'_, str> {
 /// scope's `client` serialised as it is).
 fn context_value(v: &Value) -> Option<String> {
     let s = match v {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
         Value::Array(a) => match a.as_slice() {
             [Value::String(ip), port @ (Value::Number(_) | Value::String(_))] => {
                 format!(
@@ -215,9 +220,9 @@ fn context_value(v: &Value) -> Option<String> {
             }
             _ => return None,
         },
-        _ => return None,
+        v => scalar_text(v)?,
     };
-    (!s.is_empty() && !s.contains(char::is_whitespace) && s != "None" && s != "-").then_some(s)
+    (!s.contains(char::is_whitespace) && s != "-").then_some(s)
 }
 
 /// The value at `key`, where a dotted key (`log.level`) may also be nested objects (ECS

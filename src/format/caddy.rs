@@ -104,8 +104,10 @@ fn record(obj: &Object, ctx: &TimeCtx) -> Option<Parsed<'static>> {
     let mut p = nginx_json::record(&flat, ctx)?;
     if logger.starts_with("http.log.error") {
         if let Some(Value::String(msg)) = obj.get("msg") {
+            // Written as json-log writes a record's `error`.
             let mut text = p.message.into_owned();
-            text.push_str(&format!(" error={msg:?}"));
+            text.push_str(" error=");
+            text.push_str(&json_log::quoted(msg));
             p.message = text.into();
         }
     }

@@ -198,7 +198,7 @@ fn scalar_text(v: &Value) -> Option<String> {
 }
 
 /// `v` as a logfmt value: in double quotes when it holds a blank or a quote.
-fn quoted(v: &str) -> Cow<'_, str> {
+pub(crate) fn quoted(v: &str) -> Cow<'_, str> {
     if v.contains(|c: char| c.is_whitespace() || c == '"') {
         Cow::Owned(format!("{v:?}"))
     } else {

@@ -912,7 +912,15 @@ fn required_all_of(hir: &Hir) -> Vec<Vec<String>> {
                 for part in parts(xs) {
                     match part {
                         Part::Text(t) => out.push(vec![t]),
-                        Part::Sub(x) => walk(x, out),
+                        // A part with a few texts only, each long enough to search for
+                        // (a status `30[1278]`: `301`, `302`, `307`, `308`), is one
+                        // requirement; its pieces alone (`30`) are too short to be one.
+                        Part::Sub(x) => match exact(x) {
+                            Some(set) if set.iter().all(|t| t.len() >= 3) => {
+                                out.push(minimal(set));
+                            }
+                            _ => walk(x, out),
+                        },
                     }
                 }
             }

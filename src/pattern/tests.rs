@@ -204,6 +204,28 @@ fn every_requirement_of_a_sequence_is_found_not_only_the_best() {
 }
 
 #[test]
+fn a_part_of_a_few_known_texts_is_one_requirement() {
+    // nginx's redirect pattern: every 101 line on a WebSocket path ran its regex, since
+    // `30[1278]` gave no text to search for (only `30`, too short).
+    let all = required_all(r#"HTTP/[\d.]+" (?P<status>30[1278]) "#);
+    assert!(
+        all.contains(&vec![
+            "301".to_string(),
+            "302".to_string(),
+            "307".to_string(),
+            "308".to_string()
+        ]),
+        "{all:?}"
+    );
+    // Too many texts (`5\d\d`), or one that may be empty, is none.
+    assert_eq!(
+        required_all(r"(?P<status>5\d\d) x"),
+        Vec::<Vec<String>>::new()
+    );
+    assert_eq!(required_all(r"a (?:301)? b"), Vec::<Vec<String>>::new());
+}
+
+#[test]
 fn a_line_missing_a_secondary_requirement_is_rejected_before_the_regex() {
     let p = &compile(Origin::File("demo.toml".into()), GOOD)
         .unwrap()

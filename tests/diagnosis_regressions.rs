@@ -1792,3 +1792,70 @@ fn the_browsers_failed_line_without_a_status_is_a_failed_handshake_until_a_cause
         ]
     );
 }
+
+#[test]
+fn haproxys_http_log_is_read_as_a_proxys_with_its_termination_state() {
+    // HAProxy's lines were "unknown" or plain: its tunnel cut for silence (`cD`), its
+    // refused connect (`SC`, <NOSRV>) and its health check's DOWN said nothing, and its
+    // 101 joined no server line.
+    let s = scan_files(&[
+        (
+            "haproxy.log",
+            "Nov 25 10:01:05 lb1 haproxy[2211]: 203.0.113.7:50110 [25/Nov/2026:10:00:05.120] http-in ws_back/daphne1 0/0/1/3/60004 101 1290 - - cD-- 3/3/2/2/0 0/0 \"GET /ws/chat/lobby/ HTTP/1.1\"\n\
+             Nov 25 10:02:00 lb1 haproxy[2211]: Server ws_back/daphne1 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 0 active and 0 backup servers left. 1 sessions active, 0 requeued, 0 remaining in queue.\n\
+             Nov 25 10:02:03 lb1 haproxy[2211]: 198.51.100.4:41000 [25/Nov/2026:10:02:03.500] http-in ws_back/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 2/2/0/0/0 0/0 \"GET /ws/chat/lobby/ HTTP/1.1\"\n\
+             Nov 25 10:03:10 lb1 haproxy[2211]: 198.51.100.9:41100 [25/Nov/2026:10:03:00.000] http-in ws_back/daphne1 0/0/0/2/10250 101 420 - - ---- 2/2/1/1/0 0/0 \"GET /ws/notifications/ HTTP/1.1\"\n",
+        ),
+        (
+            "daphne.log",
+            "10.0.0.2:0 - - [25/Nov/2026:10:00:05] \"WSCONNECTING /ws/chat/lobby/\" - -\n\
+             10.0.0.2:0 - - [25/Nov/2026:10:00:05] \"WSCONNECT /ws/chat/lobby/\" - -\n\
+             10.0.0.2:0 - - [25/Nov/2026:10:01:05] \"WSDISCONNECT /ws/chat/lobby/\" - -\n\
+             10.0.0.2:0 - - [25/Nov/2026:10:03:00] \"WSCONNECTING /ws/notifications/\" - -\n\
+             10.0.0.2:0 - - [25/Nov/2026:10:03:00] \"WSCONNECT /ws/notifications/\" - -\n\
+             10.0.0.2:0 - - [25/Nov/2026:10:03:10] \"WSDISCONNECT /ws/notifications/\" - -\n",
+        ),
+    ]);
+    let mut ids: Vec<String> = s
+        .events
+        .iter()
+        .map(|e| s.packs.pattern(e.at).id.to_string())
+        .filter(|id| id.starts_with("haproxy."))
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "haproxy.connect-failed",
+            "haproxy.server-down",
+            "haproxy.ws-101",
+            "haproxy.ws-101",
+            "haproxy.ws-idle"
+        ]
+    );
+    // Each tunnel joins the server's session it carried (the cut one's line is two
+    // events: a tunnel's end and its timeout); the refused one stands alone.
+    let conns: Vec<(&str, usize)> = s
+        .correlated
+        .connections
+        .iter()
+        .map(|c| (c.path.as_deref().unwrap_or("-"), c.links.len()))
+        .collect();
+    assert_eq!(
+        conns,
+        [
+            ("/ws/chat/lobby/", 5),
+            ("/ws/chat/lobby/", 1),
+            ("/ws/notifications/", 4)
+        ]
+    );
+    assert_eq!(
+        rules_and_paths(&s),
+        [
+            ("close.idle-timeout", Some("/ws/chat/lobby/")),
+            ("upstream.down", None),
+            ("upstream.down", Some("/ws/chat/lobby/")),
+        ]
+    );
+    assert!(diagnoses_of(&s, "close.idle-timeout")[0].contains("after 60004 ms"));
+}

@@ -25,6 +25,7 @@ pub mod daphne;
 pub mod dmesg;
 pub mod docker;
 pub mod fly;
+pub mod haproxy;
 pub mod heroku;
 pub mod journald;
 pub mod journald_json;
@@ -191,6 +192,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(journald::formats());
         v.extend(supervisord::formats());
         v.extend(nginx_custom::formats());
+        v.extend(haproxy::formats());
         v.extend(nginx::formats());
         v.extend(daphne::formats());
         v.extend(python::formats());

@@ -1859,3 +1859,18 @@ fn haproxys_http_log_is_read_as_a_proxys_with_its_termination_state() {
     );
     assert!(diagnoses_of(&s, "close.idle-timeout")[0].contains("after 60004 ms"));
 }
+
+#[test]
+fn websockets_10s_unexpected_error_keepalive_timeout_is_not_a_healthy_close() {
+    // websockets 10.x names 1011 `unexpected error`: only `internal error` was read, and
+    // a session its ping timeout closed read healthy.
+    let s = scan_text(
+        "uvicorn.log",
+        "INFO:     127.0.0.1:52831 - \"WebSocket /ws/chat/\" [accepted]\n\
+         INFO:     connection open\n\
+         websockets.exceptions.ConnectionClosedError: sent 1011 (unexpected error) keepalive ping timeout; no close frame received\n\
+         INFO:     connection closed\n",
+    );
+    assert_eq!(rules_and_paths(&s), [("close.abnormal", Some("/ws/chat/"))]);
+    assert!(diagnoses_of(&s, "close.abnormal")[0].contains("keepalive ping timeout"));
+}

@@ -546,7 +546,35 @@ pub fn connection_found<'s, 'e>(
     if let Some(f) = idle_found(conn, &evs) {
         out.found.push(f);
     }
+    drop_told_by_their_line(&mut out.found, event);
     out
+}
+
+/// Rules that say no more of a line than that it is an error: where another rule reads
+/// the same line and names the cause (`Exception inside application: Error 111
+/// connecting to localhost:6379` is the channel layer's Redis being down), that one
+/// tells it.
+const SAID_BETTER_BY_THEIR_LINE: &[&str] = &["consumer.exception"];
+
+/// Drops the findings of [`SAID_BETTER_BY_THEIR_LINE`] whose line another finding reads
+/// with a rule that is neither of them nor [`is_generic`] (for a line that joined no
+/// connection, [`told_of_line`] asks the same).
+fn drop_told_by_their_line<'e>(found: &mut Vec<Found>, event: &dyn Fn(usize) -> &'e Event) {
+    let line = |i: usize| {
+        let e = event(i);
+        (e.input, e.record)
+    };
+    let naming: Vec<(u32, usize)> = found
+        .iter()
+        .filter(|f| !SAID_BETTER_BY_THEIR_LINE.contains(&f.rule) && !is_generic(f.rule))
+        .map(|f| line(f.first))
+        .collect();
+    if naming.is_empty() {
+        return;
+    }
+    found.retain(|f| {
+        !SAID_BETTER_BY_THEIR_LINE.contains(&f.rule) || !naming.contains(&line(f.first))
+    });
 }
 
 /// The patterns of one pack a connection's lines matched, as bits: most rules name lines
@@ -937,7 +965,13 @@ impl Eval<'_> {
                 };
                 let conns =
                     of_stopped_process(conns, e, writer, |i| self.corr.connections[i].process());
-                if !told_of_line(rule, e, record_run(self.events, gi).iter(), conns.len()) {
+                if !told_of_line(
+                    set,
+                    rule,
+                    e,
+                    record_run(self.events, gi).iter(),
+                    conns.len(),
+                ) {
                     continue;
                 }
                 if rule.id == STOP_RULE {
@@ -1064,20 +1098,40 @@ fn record_run(events: &[Event], i: usize) -> &[Event] {
 ///   the sessions its input shows open above it, as scan's `open_above` and watch's
 ///   stream find them: a development run stopped with Ctrl-C, none open, is no finding;
 /// - a server's start line ([`crate::pattern::When::restarted`]) is told only when it
-///   names a session its previous run left unclosed.
+///   names a session its previous run left unclosed;
+/// - a rule of [`SAID_BETTER_BY_THEIR_LINE`] is not told where another of the line's
+///   events names its cause.
 pub fn told_of_line<'e>(
+    set: &PackSet,
     rule: &crate::pattern::Rule,
     e: &Event,
-    mut record: impl Iterator<Item = &'e Event>,
+    record: impl Iterator<Item = &'e Event> + Clone,
     named: usize,
 ) -> bool {
     let vetoed = !rule.when.unless.is_empty()
-        && record.any(|o| {
+        && record.clone().any(|o| {
             o.at.pack == e.at.pack && rule.when.unless.contains(&usize::from(o.at.pattern))
-        });
+        })
+        || SAID_BETTER_BY_THEIR_LINE.contains(&rule.id)
+            && record
+                .into_iter()
+                .any(|o| o.at != e.at && names_a_cause(set, o));
     let alone = named > 0 || alone_allows(rule, e);
     let start_alone = rule.when.restarted && named == 0;
     !vetoed && alone && !start_alone
+}
+
+/// Event `o` fires a rule, other than those of [`SAID_BETTER_BY_THEIR_LINE`] and the
+/// generic ones, that needs no other line (as a line that joined no connection fires).
+fn names_a_cause(set: &PackSet, o: &Event) -> bool {
+    set.pack(o.at).rules.iter().any(|r| {
+        r.when.count.is_none()
+            && r.when.missing.is_empty()
+            && r.when.seen.contains(&usize::from(o.at.pattern))
+            && !SAID_BETTER_BY_THEIR_LINE.contains(&r.id)
+            && !is_generic(r.id)
+            && passes_filters(r, o)
+    })
 }
 
 /// Line `e`'s `process` is one `rule`'s `alone` accepts, or the rule has none

@@ -886,7 +886,7 @@ impl<'a> Engine<'a> {
             })
             .filter(|(rule, conns)| {
                 let siblings = record.into_iter().flat_map(|r| r.events.iter().flatten());
-                sequence::told_of_line(rule, &e, siblings, conns.len())
+                sequence::told_of_line(self.set, rule, &e, siblings, conns.len())
             })
             .collect();
         for (rule, conns) in told {

@@ -1883,3 +1883,25 @@ fn websockets_10s_unexpected_error_keepalive_timeout_is_not_a_healthy_close() {
     assert_eq!(rules_and_paths(&s), [("close.abnormal", Some("/ws/chat/"))]);
     assert!(diagnoses_of(&s, "close.abnormal")[0].contains("keepalive ping timeout"));
 }
+
+#[test]
+fn traefiks_duration_in_milliseconds_dates_the_session_and_its_idle_cut() {
+    // Traefik's `common` access log ends with `60012ms`: read as no length at all, its
+    // 101 joined no session by time and a minute's idle cut read healthy (hunt 26).
+    let s = scan_files(&[
+        (
+            "traefik.log",
+            "192.168.1.20 - - [10/Feb/2026:10:01:33 +0000] \"GET /ws/chat/ HTTP/1.1\" 101 4 \"-\" \"Mozilla/5.0\" 16 \"chat@docker\" \"http://172.18.0.3:8000\" 60012ms\n",
+        ),
+        (
+            "daphne.log",
+            "172.18.0.2:41250 - - [10/Feb/2026:10:00:33] \"WSCONNECTING /ws/chat/\" - -\n\
+             172.18.0.2:41250 - - [10/Feb/2026:10:00:33] \"WSCONNECT /ws/chat/\" - -\n\
+             172.18.0.2:41250 - - [10/Feb/2026:10:01:33] \"WSDISCONNECT /ws/chat/\" - -\n",
+        ),
+    ]);
+    assert_eq!(s.correlated.connections.len(), 1);
+    assert_eq!(s.correlated.connections[0].links.len(), 5);
+    assert_eq!(rules_and_paths(&s), [("close.idle-timeout", Some("/ws/chat/"))]);
+    assert!(diagnoses_of(&s, "close.idle-timeout")[0].contains("lasted 60012 ms"));
+}

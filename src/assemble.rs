@@ -501,40 +501,77 @@ pub struct Assembler {
     /// registry order: listed once, as a file without an envelope tries them all on every
     /// line.
     fallback: Vec<&'static dyn Format>,
-    /// Spaces before every line of a log pasted indented ([`pasted_indent`]): cut off
-    /// each line that has them.
-    indent: usize,
+    /// The blanks before every line of a log pasted indented ([`pasted_indent`]): cut
+    /// off each line that has them.
+    indent: Indent,
 }
 
-/// The spaces every non-blank one of `lines` starts with, when all of them start with
-/// some: a log pasted into a document or an issue indented as a block (Markdown's four
-/// spaces, an RST literal block, a quote). Read as they are, its lines begin as
-/// continuation lines do, and the whole log became one traceback. A log's own lines start
-/// at their first byte; a traceback's indented lines follow a line that does not, unless
-/// the log begins inside a long one (a rotated file, a `tail`): when every least-indented
-/// line is a frame (`  File "..."`), nothing is cut. Tabs are no paste's: a report that
-/// indents with them (Sentry's, frames under their exception) means its indentation.
-pub fn pasted_indent<'a>(lines: impl Iterator<Item = &'a [u8]>) -> usize {
+/// Blanks a pasted log's every line starts with: `width` bytes of `byte` (a space or a
+/// tab). The default cuts nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Indent {
+    /// `b' '` or `b'\t'`.
+    pub byte: u8,
+    /// How many; 0 for none.
+    pub width: usize,
+}
+
+/// The `byte`s (spaces or tabs) every non-blank one of `lines` starts with, when all of
+/// them start with some: a log pasted into a document or an issue indented as a block
+/// (Markdown's four spaces or a tab, an RST literal block, a quote). Read as they are,
+/// its lines begin as continuation lines do, and the whole log became one traceback. A
+/// log's own lines start at their first byte; a traceback's indented lines follow a line
+/// that does not, unless the log begins inside a long one (a rotated file, a `tail`):
+/// when every least-indented line is a frame (`  File "..."`), nothing is cut. (Tabs can
+/// also be a report's own indentation, Sentry's frames under their exception: the caller
+/// cuts them only when the lines then read as records, [`reads_as_records`].)
+pub fn pasted_indent<'a>(lines: impl Iterator<Item = &'a [u8]>, byte: u8) -> Indent {
+    let none = Indent { byte, width: 0 };
     let lines: Vec<&[u8]> = lines
         .filter(|l| !l.iter().all(|b| matches!(b, b' ' | b'\t')))
         .collect();
-    let blanks = |l: &[u8]| l.iter().take_while(|&&b| b == b' ').count();
+    let blanks = |l: &[u8]| l.iter().take_while(|&&b| b == byte).count();
     let Some(least) = lines.iter().map(|l| blanks(l)).min() else {
-        return 0;
+        return none;
     };
-    let frame = |l: &[u8]| l[least..].starts_with(b"File \"");
+    let frame = |l: &[u8]| l[least..].trim_ascii_start().starts_with(b"File \"");
     if least == 0 || lines.iter().all(|l| blanks(l) > least || frame(l)) {
-        return 0;
+        return none;
     }
-    least
+    Indent { byte, width: least }
 }
 
-/// `line` without the `indent` spaces of a pasted log ([`pasted_indent`]), when it has them.
-pub fn cut_indent(line: &[u8], indent: usize) -> &[u8] {
-    match line.get(..indent) {
-        Some(head) if head.iter().all(|&b| b == b' ') => &line[indent..],
+/// `line` without the blanks of a pasted log ([`pasted_indent`]), when it has them.
+pub fn cut_indent(line: &[u8], indent: Indent) -> &[u8] {
+    match line.get(..indent.width) {
+        Some(head) if head.iter().all(|&b| b == indent.byte) => &line[indent.width..],
         _ => line,
     }
+}
+
+/// Whether at least 30 % of `lines` (the blank ones aside) start a record in some
+/// format, with a time or in an envelope detection would lock in (a compose prefix
+/// without `--timestamps`): a sample cut of its indent reads as a log, not as a report's
+/// indented text.
+pub fn reads_as_records(lines: &[&str], ctx: &TimeCtx) -> bool {
+    let lines: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let timed = lines
+        .iter()
+        .filter(|l| {
+            let l = format::strip_ansi(l);
+            format::registry().iter().any(|f| {
+                f.parse(&l, ctx).is_some_and(|p| {
+                    p.ts.is_some()
+                        || f.layer() == Layer::Envelope && f.detectable() && p.kind == Kind::Record
+                })
+            })
+        })
+        .count();
+    !lines.is_empty() && timed * 10 >= lines.len() * 3
 }
 
 /// `line` without what pasting it into Markdown or copying it from a terminal put around
@@ -656,7 +693,7 @@ impl Assembler {
             spare: Vec::new(),
             texts: Vec::new(),
             clean: 0..0,
-            indent: 0,
+            indent: Indent::default(),
             fallback: format::registry()
                 .iter()
                 .copied()
@@ -697,9 +734,9 @@ impl Assembler {
         &self.stats
     }
 
-    /// Cuts `n` spaces off the start of every line that has them ([`pasted_indent`]).
-    pub fn dedent(&mut self, n: usize) {
-        self.indent = n;
+    /// Cuts `indent` off the start of every line that has it ([`pasted_indent`]).
+    pub fn dedent(&mut self, indent: Indent) {
+        self.indent = indent;
     }
 
     /// Feeds the next physical line (without its terminator), numbered from 1.

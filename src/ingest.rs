@@ -19,7 +19,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Utc};
 use rayon::prelude::*;
 
-use crate::assemble::{detect, Assembler, Detection, Filter, InputStats};
+use crate::assemble::{detect, Assembler, Detection, Filter, Indent, InputStats};
 use crate::chunked::Chunked;
 use crate::error::Error;
 use crate::format::Format;
@@ -617,7 +617,7 @@ fn read_sifted(
             }
         }
     }
-    let indent = crate::assemble::pasted_indent(sample.iter().map(|(b, _)| b.as_slice()));
+    let indent = pasted_indent(&sample, opts.format.is_none(), &ctx);
     let det = match opts.format {
         Some(f) => Detection {
             envelope: None,
@@ -740,6 +740,30 @@ fn read_sifted(
     (report, sifted)
 }
 
+/// The blanks every line of a pasted log starts with ([`crate::assemble::pasted_indent`]):
+/// spaces, or tabs when the sample cut of them reads as records (`detecting`: no
+/// `--format`; a forced format's file is taken as it is).
+fn pasted_indent(sample: &[(Vec<u8>, input::LineMeta)], detecting: bool, ctx: &TimeCtx) -> Indent {
+    let lines = || sample.iter().map(|(b, _)| b.as_slice());
+    let spaces = crate::assemble::pasted_indent(lines(), b' ');
+    if spaces.width > 0 || !detecting {
+        return spaces;
+    }
+    let tabs = crate::assemble::pasted_indent(lines(), b'\t');
+    if tabs.width == 0 {
+        return spaces;
+    }
+    let cut: Vec<String> = lines()
+        .map(|b| String::from_utf8_lossy(crate::assemble::cut_indent(b, tabs)).into_owned())
+        .collect();
+    let refs: Vec<&str> = cut.iter().map(String::as_str).collect();
+    if crate::assemble::reads_as_records(&refs, ctx) {
+        tabs
+    } else {
+        spaces
+    }
+}
+
 /// The time context of an input whose envelope writes no year, moved to the year its
 /// lines' own times write, when they write one that the envelope's guess (from the
 /// file's modification time) misses: a journal excerpt saved years after it was written
@@ -751,7 +775,7 @@ fn read_sifted(
 fn year_written(
     index: u32,
     det: Detection,
-    indent: usize,
+    indent: Indent,
     ctx: &TimeCtx,
     sample: &[(Vec<u8>, input::LineMeta)],
 ) -> Option<TimeCtx> {

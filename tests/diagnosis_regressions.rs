@@ -1902,6 +1902,9 @@ fn traefiks_duration_in_milliseconds_dates_the_session_and_its_idle_cut() {
     ]);
     assert_eq!(s.correlated.connections.len(), 1);
     assert_eq!(s.correlated.connections[0].links.len(), 5);
-    assert_eq!(rules_and_paths(&s), [("close.idle-timeout", Some("/ws/chat/"))]);
+    assert_eq!(
+        rules_and_paths(&s),
+        [("close.idle-timeout", Some("/ws/chat/"))]
+    );
     assert!(diagnoses_of(&s, "close.idle-timeout")[0].contains("lasted 60012 ms"));
 }

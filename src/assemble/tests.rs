@@ -496,11 +496,13 @@ fn a_structured_record_docker_split_in_parts_is_decoded_once_joined() {
 
 #[test]
 fn pasted_indent_is_the_blanks_every_line_shares_unless_the_log_begins_in_a_traceback() {
-    let indent = |text: &str| pasted_indent(text.lines().map(str::as_bytes));
+    let indent = |text: &str| pasted_indent(text.lines().map(str::as_bytes), b' ').width;
+    let tabs = |text: &str| pasted_indent(text.lines().map(str::as_bytes), b'\t').width;
     assert_eq!(indent("    a\n\n      b\n    c\n"), 4);
     assert_eq!(indent("    a\nb\n"), 0);
-    // Tabs mean their indentation (Sentry's frames under their exception).
     assert_eq!(indent("\tOSError: x\n\t  File \"a.py\"\n"), 0);
+    assert_eq!(tabs("\ta\n\t\tb\n"), 1);
+    assert_eq!(tabs("\ta\nb\n"), 0);
     // A file that begins inside a long traceback: its frames keep their blanks.
     let frames = "  File \"a.py\", line 1, in f\n    g()\n".repeat(40);
     assert_eq!(indent(&frames), 0);

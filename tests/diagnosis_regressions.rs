@@ -1908,3 +1908,27 @@ fn traefiks_duration_in_milliseconds_dates_the_session_and_its_idle_cut() {
     );
     assert!(diagnoses_of(&s, "close.idle-timeout")[0].contains("lasted 60012 ms"));
 }
+
+#[test]
+fn an_applications_own_refusal_of_a_websockets_token_names_the_403s_cause() {
+    // uvicorn's 403 said only "the application closed before accept()": the app's line
+    // right above it in the same millisecond said why (OpenMates#62).
+    let s = scan_text(
+        "app.log",
+        "{\"timestamp\": \"2025-06-18 09:46:47,223\", \"name\": \"app.routes.auth_ws\", \"level\": \"WARNING\", \"message\": \"WebSocket connection denied: Invalid or expired token (not found in cache for token ending ...jka9y8).\"}\n\
+         {\"timestamp\": \"2025-06-18 09:46:47,223\", \"name\": \"uvicorn.error\", \"level\": \"INFO\", \"message\": \"('104.28.129.23', 0) - \\\"WebSocket /v1/ws\\\" 403\"}\n\
+         {\"timestamp\": \"2025-06-18 09:47:01,001\", \"name\": \"app.routes.auth_ws\", \"level\": \"WARNING\", \"message\": \"Rejecting websocket connection: missing token\"}\n\
+         {\"timestamp\": \"2025-06-18 09:47:01,002\", \"name\": \"uvicorn.error\", \"level\": \"INFO\", \"message\": \"('104.28.129.23', 0) - \\\"WebSocket /v1/ws\\\" 403\"}\n",
+    );
+    assert_eq!(
+        rules_and_paths(&s),
+        [
+            ("auth.rejected", Some("/v1/ws")),
+            ("auth.token-missing", Some("/v1/ws"))
+        ]
+    );
+    assert_eq!(
+        diagnoses_of(&s, "auth.rejected"),
+        ["The application refused the WebSocket's credentials: Invalid or expired token (not found in cache for token ending ...jka9y8)."]
+    );
+}

@@ -128,6 +128,17 @@ fn rules() -> &'static [Rule] {
                 unless_word,
                 &["token"],
             ),
+            // A JWT anywhere the rules above did not already remove: header.payload.signature,
+            // header starting `eyJ` (`{"`). Before the opaque token's rule below, which
+            // would take a JWT's header alone (`invalid token eyJhbGciOiJIUzI1NiJ9.`:
+            // twenty letters and digits) and leave its payload and signature.
+            (
+                r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.",
+                r"[A-Za-z0-9_-]",
+                0,
+                |_| "eyJ…[redacted-jwt]".to_string(),
+                &["eyj"],
+            ),
             // A DRF / opaque token written after the word: `token 9944b09199c6...`.
             (
                 r"(?i)\b(token\s+)",
@@ -205,14 +216,6 @@ fn rules() -> &'static [Rule] {
                 },
                 // (Looked for by [`has_hex_segment`], not by a word.)
                 &[],
-            ),
-            // Last: a JWT anywhere the rules above did not already remove: header.payload.signature, header starting `eyJ` (`{"`).
-            (
-                r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.",
-                r"[A-Za-z0-9_-]",
-                0,
-                |_| "eyJ…[redacted-jwt]".to_string(),
-                &["eyj"],
             ),
         ];
         v.into_iter()
@@ -371,6 +374,18 @@ mod tests {
         let r = redact(&line);
         assert!(!r.contains("eyJ1c2Vy"), "{r}");
         assert!(r.contains("token="), "{r}");
+    }
+
+    #[test]
+    fn a_jwt_after_the_word_token_loses_its_payload_and_signature_too() {
+        // The opaque-token rule took the header alone (twenty letters and digits up to
+        // its dot), and the JWT rule then no longer saw a JWT: the payload and signature
+        // were written out.
+        let line = format!("WebSocket rejected: invalid token {JWT}");
+        assert_eq!(
+            redact(&line),
+            "WebSocket rejected: invalid token eyJ…[redacted-jwt]"
+        );
     }
 
     #[test]

@@ -419,6 +419,11 @@ fn classify(msg: &str) -> Cont {
         }
         // `--- <exception caught here> ---` and Twisted's other `--- <` markers.
         b'-' if msg.starts_with("--- <") => return Cont::Yes,
+        // asyncio's second line under `Exception in callback ...` and `Task exception was
+        // never retrieved`: `handle: <TimerHandle ...>`, `future: <Task finished ...>`;
+        // the traceback under it belongs to the same record.
+        b'h' if msg.starts_with("handle: <") => return Cont::Yes,
+        b'f' if msg.starts_with("future: <") => return Cont::Yes,
         // A frame of Twisted's `[Failure instance: Traceback: ...]`, one per line with no
         // indent: `/usr/lib/python3/dist-packages/twisted/internet/defer.py:1386:_inlineCallbacks`,
         // `C:\...\daphne\ws_protocol.py:83:onConnect`.

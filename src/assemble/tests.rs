@@ -576,3 +576,24 @@ fn what_a_markdown_paste_puts_around_a_line_is_cut_and_websockets_debug_lines_ar
         assert_eq!(cut(line), line, "{line}");
     }
 }
+
+#[test]
+fn asyncios_handle_line_and_the_traceback_under_it_join_their_exception_in_callback() {
+    // daphne#206: `handle: <TimerHandle ...>` started a record of its own, which took
+    // the traceback, and the logged line above was left without it.
+    let text = "ERROR 2018-05-24 05:46:01,284 base_events 22 140015681480448 Exception in callback AsyncioSelectorReactor.callLater.<locals>.run() at /usr/local/lib/python3.5/site-packages/twisted/internet/asyncioreactor.py:287\n\
+handle: <TimerHandle when=599743.236895389 AsyncioSelectorReactor.callLater.<locals>.run() at /usr/local/lib/python3.5/site-packages/twisted/internet/asyncioreactor.py:287>\n\
+Traceback (most recent call last):\n\
+\x20 File \"/usr/local/lib/python3.5/site-packages/daphne/server.py\", line 213, in application_checker\n\
+\x20   if not application_instance.done():\n\
+AttributeError: 'NoneType' object has no attribute 'done'\n\
+2018-05-24 05:46:02,001 INFO     next line\n";
+    let a = assemble(text);
+    assert_eq!(a.records.len(), 2, "{:#?}", a.records);
+    assert!(a.records[0].message.ends_with("has no attribute 'done'"));
+    assert!(accounted(&a.stats));
+    let text = "2024-01-01 10:00:00,000 ERROR Task exception was never retrieved\n\
+future: <Task finished name='Task-5' coro=<run() done> exception=ConnectionClosedError(None, Close(code=1011, reason='keepalive ping timeout'), None)>\n\
+2024-01-01 10:00:01,000 INFO next\n";
+    assert_eq!(assemble(text).records.len(), 2);
+}

@@ -1932,3 +1932,25 @@ fn an_applications_own_refusal_of_a_websockets_token_names_the_403s_cause() {
         ["The application refused the WebSocket's credentials: Invalid or expired token (not found in cache for token ending ...jka9y8)."]
     );
 }
+
+#[test]
+fn websockets_9s_debug_verdicts_after_a_bang_close_their_session() {
+    // websockets before 10.0 wrote `! timed out waiting for pong` and `! failing ...
+    // 1011` in its debug log: nothing read them, and the session was not found at all
+    // (private-chat#67) or left open (pwnagotchi#43).
+    let s = scan_text(
+        "app.log",
+        "2020-09-04 07:58:40,000 DEBUG server - received solicited pong: 76786768\n\
+         2020-09-04 07:58:44,000 DEBUG server ! timed out waiting for pong\n\
+         2020-09-04 07:58:44,001 DEBUG server ! failing WebSocket connection in the OPEN state: 1011 [no reason]\n",
+    );
+    assert_eq!(rules_and_paths(&s), [("close.abnormal", None)]);
+    assert!(diagnoses_of(&s, "close.abnormal")[0].contains("timed out waiting for pong"));
+    let s = scan_text(
+        "client.log",
+        "[2020-04-08 08:14:25,124] [DEBUG] client - received ping, sending pong: [empty]\n\
+         [2020-04-08 08:14:25,321] [DEBUG] client ! failing OPEN WebSocket connection with code 1006\n",
+    );
+    assert_eq!(rules_and_paths(&s), [("close.abnormal", None)]);
+    assert_eq!(s.analysis.close_codes, [Some(1006)]);
+}

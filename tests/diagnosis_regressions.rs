@@ -1954,3 +1954,39 @@ fn websockets_9s_debug_verdicts_after_a_bang_close_their_session() {
     assert_eq!(rules_and_paths(&s), [("close.abnormal", None)]);
     assert_eq!(s.analysis.close_codes, [Some(1006)]);
 }
+
+#[test]
+fn envoys_and_istios_access_lines_are_a_proxys_with_their_flags_and_duration() {
+    // An Istio sidecar's line was read as an nginx layout of the site's own (`101 -` as
+    // status and bytes): no duration, no flags, so the tunnel joined no server session
+    // and a 503 with `UF` said only "5xx".
+    let s = scan_files(&[
+        (
+            "istio-proxy.log",
+            "[2026-11-25T10:00:05.120Z] \"GET /ws/chat/lobby/ HTTP/1.1\" 101 SI via_upstream - \"-\" 0 1290 300004 2 \"203.0.113.7\" \"Mozilla/5.0\" \"84961386\" \"app.example.com\" \"10.44.1.27:8000\"\n\
+             [2026-11-25T10:06:03.500Z] \"GET /ws/chat/lobby/ HTTP/1.1\" 503 UF,URX upstream_reset_before_response_started{connection_failure} - \"-\" 0 91 2 - \"198.51.100.4\" \"Mozilla/5.0\" \"9f1c\" \"app.example.com\" \"10.44.1.27:8000\"\n",
+        ),
+        (
+            "daphne.log",
+            "10.44.1.5:0 - - [25/Nov/2026:10:00:05] \"WSCONNECTING /ws/chat/lobby/\" - -\n\
+             10.44.1.5:0 - - [25/Nov/2026:10:00:05] \"WSCONNECT /ws/chat/lobby/\" - -\n\
+             10.44.1.5:0 - - [25/Nov/2026:10:05:05] \"WSDISCONNECT /ws/chat/lobby/\" - -\n",
+        ),
+    ]);
+    assert_eq!(s.ingested.inputs[0].format, "envoy-access");
+    let conns: Vec<usize> = s
+        .correlated
+        .connections
+        .iter()
+        .map(|c| c.links.len())
+        .collect();
+    assert_eq!(conns, [5, 1]);
+    assert_eq!(
+        rules_and_paths(&s),
+        [
+            ("close.idle-timeout", Some("/ws/chat/lobby/")),
+            ("upstream.down", Some("/ws/chat/lobby/")),
+        ]
+    );
+    assert!(diagnoses_of(&s, "upstream.down")[0].contains("flags UF,URX"));
+}

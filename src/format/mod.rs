@@ -24,6 +24,7 @@ pub mod caddy;
 pub mod daphne;
 pub mod dmesg;
 pub mod docker;
+pub mod envoy;
 pub mod fly;
 pub mod haproxy;
 pub mod heroku;
@@ -191,6 +192,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(fly::formats());
         v.extend(journald::formats());
         v.extend(supervisord::formats());
+        v.extend(envoy::formats());
         v.extend(nginx_custom::formats());
         v.extend(haproxy::formats());
         v.extend(nginx::formats());

@@ -196,6 +196,23 @@ impl TimeCtx {
     }
 }
 
+/// `start` plus `ms` milliseconds: when a line that writes a request's start and length
+/// (HAProxy's accept date and last timer, Envoy's start time and duration) was written.
+/// `None` for a length no session has (a negative one, or over a year: a mangled line's
+/// digits), which must not overflow the time arithmetic.
+pub fn after_ms(start: Timestamp, ms: i64) -> Option<Timestamp> {
+    const YEAR_MS: i64 = 366 * 86_400 * 1000;
+    if !(0..=YEAR_MS).contains(&ms) {
+        return None;
+    }
+    Some(Timestamp {
+        utc: start
+            .utc
+            .checked_add_signed(chrono::Duration::milliseconds(ms))?,
+        ..start
+    })
+}
+
 /// A naive time at a known UTC offset (seconds east).
 pub fn with_offset(
     naive: NaiveDateTime,

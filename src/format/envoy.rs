@@ -20,11 +20,10 @@
 
 use std::borrow::Cow;
 
-use chrono::Duration;
 use memchr::memchr;
 
 use super::{Format, Layer, Parsed};
-use crate::time::{iso_prefix, TimeCtx};
+use crate::time::{after_ms, iso_prefix, TimeCtx};
 
 /// The formats of this file.
 pub fn formats() -> Vec<&'static dyn Format> {
@@ -91,18 +90,17 @@ fn parse_access<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
 
     let start = ctx.complete(t.naive, t.digits, t.offset)?;
     let mut out = Parsed::new(line);
-    let ms: i64 = duration.parse().ok()?;
-    out.ts = Some(crate::record::Timestamp {
-        utc: start.utc + Duration::milliseconds(ms),
-        ..start
-    });
+    let end = duration.parse().ok().and_then(|ms| after_ms(start, ms));
+    out.ts = Some(end.unwrap_or(start));
     let f = &mut out.fields;
     super::nginx::push_request(f, request);
     f.push(("status", Cow::Borrowed(status)));
     f.push(("flags", Cow::Borrowed(flags)));
     f.push(("bytes_received", Cow::Borrowed(received)));
     f.push(("bytes", Cow::Borrowed(sent)));
-    f.push(("request_ms", Cow::Borrowed(duration)));
+    if end.is_some() {
+        f.push(("request_ms", Cow::Borrowed(duration)));
+    }
     Some(out)
 }
 
@@ -139,6 +137,17 @@ mod tests {
         let p = EnvoyAccess.parse(line, &ctx()).unwrap();
         assert_eq!(p.field("flags"), Some("UF,URX"));
         assert_eq!(p.field("request_ms"), Some("2"));
+    }
+
+    #[test]
+    fn a_duration_no_stream_has_is_no_length_and_no_overflow() {
+        let line = "[2026-11-25T10:00:05.120Z] \"GET /ws/ HTTP/1.1\" 101 - 0 12 99999999999999999 2 \"203.0.113.7\"";
+        let p = EnvoyAccess.parse(line, &ctx()).unwrap();
+        assert_eq!(p.field("request_ms"), None);
+        assert_eq!(
+            p.ts.unwrap().utc.to_rfc3339(),
+            "2026-11-25T10:00:05.120+00:00"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use memchr::memchr;
 use super::nginx::{clf_datetime, push_client, push_request};
 use super::{Format, Layer, Parsed};
 use crate::record::TsNote;
-use crate::time::{fraction, TimeCtx};
+use crate::time::{after_ms, fraction, TimeCtx};
 
 /// The formats of this file.
 pub fn formats() -> Vec<&'static dyn Format> {
@@ -137,16 +137,12 @@ fn parse_http<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     );
     // Written at the end: the accept date plus the session's length, unless `+` says it
     // was written early (then the length is only what had passed).
-    let length: Option<i64> = (!last.starts_with(['+', '-']))
+    let ended = (!last.starts_with(['+', '-']))
         .then(|| last.parse().ok())
-        .flatten();
-    out.ts = Some(match length {
-        Some(ms) => crate::record::Timestamp {
-            utc: start.utc + Duration::milliseconds(ms),
-            ..start
-        },
-        None => start,
-    });
+        .flatten()
+        .and_then(|ms: i64| Some((ms, after_ms(start, ms)?)));
+    let length = ended.map(|(ms, _)| ms);
+    out.ts = Some(ended.map_or(start, |(_, end)| end));
     let f = &mut out.fields;
     push_client(f, &line[..sp]);
     f.push(("frontend", Cow::Borrowed(frontend)));
@@ -215,6 +211,14 @@ mod tests {
         let p = HaproxyHttp.parse(line, &ctx()).unwrap();
         assert_eq!(p.field("request_ms"), None);
         assert_eq!(p.field("bytes"), Some("0"));
+        assert_eq!(p.ts.unwrap().utc.to_rfc3339(), "2026-11-25T10:00:01+00:00");
+    }
+
+    #[test]
+    fn a_length_no_session_has_is_no_length_and_no_overflow() {
+        let line = "10.0.0.5:40000 [25/Nov/2026:10:00:01.000] fe be/s1 0/0/0/1/9223372036854775807 101 0 - - ---- 1/1/1/1/0 0/0 \"GET /ws/ HTTP/1.1\"";
+        let p = HaproxyHttp.parse(line, &ctx()).unwrap();
+        assert_eq!(p.field("request_ms"), None);
         assert_eq!(p.ts.unwrap().utc.to_rfc3339(), "2026-11-25T10:00:01+00:00");
     }
 

@@ -1996,3 +1996,54 @@ fn envoys_and_istios_access_lines_are_a_proxys_with_their_flags_and_duration() {
     );
     assert!(diagnoses_of(&s, "upstream.down")[0].contains("flags UF,URX"));
 }
+
+#[test]
+fn an_albs_websocket_entries_date_their_session_and_tell_its_idle_cut_and_a_502() {
+    // An Application Load Balancer's access log (its `ws`/`wss` entries) was "unknown":
+    // the minute after which the ALB's default idle timeout cut a session, and its 502
+    // for a target that did not answer, said nothing.
+    let s = scan_files(&[
+        (
+            "alb.log",
+            "wss 2026-11-25T10:01:05.124518Z app/web-lb/50dc6c495c0c9188 203.0.113.7:55012 10.0.1.17:8000 0.001 0.002 0.000 101 101 345 12 \"GET https://app.example.com:443/ws/chat/lobby/ HTTP/1.1\" \"Mozilla/5.0\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067 \"Root=1-58337262-36d228ad5d99923122bbe354\" \"app.example.com\" \"-\" 0 2026-11-25T10:00:05.120000Z \"forward\" \"-\" \"-\" \"10.0.1.17:8000\" \"101\" \"-\" \"-\"\n\
+             ws 2026-11-25T10:02:03.500000Z app/web-lb/50dc6c495c0c9188 198.51.100.4:41000 - -1 -1 -1 502 - 120 272 \"GET http://app.example.com:80/ws/chat/lobby/ HTTP/1.1\" \"Mozilla/5.0\" - - - \"Root=1-5\" \"-\" \"-\" 0 2026-11-25T10:02:03.499000Z \"forward\" \"-\" \"-\" \"-\" \"-\" \"-\" \"-\"\n",
+        ),
+        (
+            "daphne.log",
+            "10.0.1.5:0 - - [25/Nov/2026:10:00:05] \"WSCONNECTING /ws/chat/lobby/\" - -\n\
+             10.0.1.5:0 - - [25/Nov/2026:10:00:05] \"WSCONNECT /ws/chat/lobby/\" - -\n\
+             10.0.1.5:0 - - [25/Nov/2026:10:01:05] \"WSDISCONNECT /ws/chat/lobby/\" - -\n",
+        ),
+    ]);
+    assert_eq!(s.ingested.inputs[0].format, "alb-access");
+    let conns: Vec<usize> = s
+        .correlated
+        .connections
+        .iter()
+        .map(|c| c.links.len())
+        .collect();
+    assert_eq!(conns, [5, 1]);
+    assert_eq!(
+        rules_and_paths(&s),
+        [
+            ("close.idle-timeout", Some("/ws/chat/lobby/")),
+            ("upstream.down", Some("/ws/chat/lobby/")),
+        ]
+    );
+    assert!(diagnoses_of(&s, "close.idle-timeout")[0].contains("lasted 60.004 s"));
+}
+
+#[test]
+fn envoys_access_lines_inside_compose_output_are_read_as_envoys() {
+    // A real compose log of an Envoy container (hunt 28): read as the container's output
+    // in Python's bracketed-time layout, no WebSocket was found; its `SI` line is an
+    // idle cut after 413 s.
+    let s = scan_text(
+        "compose.log",
+        "envoy-1  | 2024-07-21T08:33:12.906672966Z [2024-07-21T08:32:59.547Z] \"GET /ws HTTP/1.1\" 101 DC downstream_remote_disconnect 61 105 13342 - \"-\" \"-\" \"e5248829-b318-443a-a763-e2460530f070\" \"localhost:8000\" \"192.168.5.2:8080\"\n\
+         envoy-1  | 2024-07-21T09:18:26.815973385Z [2024-07-21T09:11:33.481Z] \"GET /ws HTTP/1.1\" 101 SI stream_idle_timeout 100 154 413322 - \"-\" \"-\" \"8a458ce2-bb8d-4e80-a305-f323bbab338f\" \"localhost:8000\" \"192.168.5.2:8080\"\n",
+    );
+    assert_eq!(s.correlated.connections.len(), 2);
+    assert_eq!(rules_and_paths(&s), [("close.idle-timeout", Some("/ws"))]);
+    assert!(diagnoses_of(&s, "close.idle-timeout")[0].contains("after 413322 ms"));
+}

@@ -15,8 +15,10 @@
 //! the upstream or the client closed it. The `envoy` pack reads them; the message is the
 //! line as written.
 //!
-//! An envelope, listed before `nginx-custom`, whose reading of these lines (`101 -` as a
-//! status and its bytes) would lose the flags and the duration.
+//! An application layout, so that the lines are read inside `docker logs -t`, `docker
+//! compose logs` or `kubectl logs --prefix` too, where a sidecar's log mostly comes from;
+//! `nginx-custom`, which would read a file of them as `101 -`, a status and its bytes
+//! (no flags, no duration), refuses them.
 
 use std::borrow::Cow;
 
@@ -38,7 +40,7 @@ impl Format for EnvoyAccess {
         "envoy-access"
     }
     fn layer(&self) -> Layer {
-        Layer::Envelope
+        Layer::App
     }
     fn example(&self) -> &'static str {
         "[2026-11-25T10:00:05.120Z] \"GET /ws/chat/lobby/ HTTP/1.1\" 101 - via_upstream - \"-\" 0 1290 60004 2 \"203.0.113.7\" \"Mozilla/5.0\" \"84961386-6d84-929d-98bd-c5aee93b5c88\" \"app.example.com\" \"10.44.1.27:8000\""

@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 use crate::record::{Level, Timestamp};
 use crate::time::TimeCtx;
 
+pub mod alb;
 pub mod apache;
 pub mod caddy;
 pub mod daphne;
@@ -182,6 +183,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(journald_json::formats());
         v.extend(docker::formats());
         v.extend(caddy::formats());
+        v.extend(alb::formats());
         v.extend(nginx_json::formats());
         v.extend(json_log::formats());
         v.extend(logfmt::formats());
@@ -192,8 +194,8 @@ pub fn registry() -> &'static [&'static dyn Format] {
         v.extend(fly::formats());
         v.extend(journald::formats());
         v.extend(supervisord::formats());
-        v.extend(envoy::formats());
         v.extend(nginx_custom::formats());
+        v.extend(envoy::formats());
         v.extend(haproxy::formats());
         v.extend(nginx::formats());
         v.extend(daphne::formats());

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 
+use super::envoy::EnvoyAccess;
 use super::nginx::{self, all_digits, NginxAccess};
 use super::{Format, Layer, Parsed};
 use crate::record::Timestamp;
@@ -56,7 +57,10 @@ fn parse_custom<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     // Every line of a `combined` log comes here (it has no envelope): refused by its
     // shape, the access-log parser's, before anything is read; then what that parser
     // takes all the same (`$remote_user` left out of a `combined` head).
-    if combined_head(&b[..q0]) || NginxAccess.parse_basics(line, ctx).is_some() {
+    if combined_head(&b[..q0])
+        || NginxAccess.parse_basics(line, ctx).is_some()
+        || EnvoyAccess.parse(line, ctx).is_some()
+    {
         return None;
     }
     let request = &line[q0 + 1..q1];

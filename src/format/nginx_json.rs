@@ -139,7 +139,7 @@ fn request_line(obj: &Object) -> Option<String> {
 /// tied with the application's lines of the same millisecond and sorted before the
 /// second's whole-second lines, and on the real stack two sessions in 65 lost their
 /// close or their request's lines.
-fn to_the_second(ts: Timestamp) -> Option<Timestamp> {
+pub(crate) fn to_the_second(ts: Timestamp) -> Option<Timestamp> {
     Some(Timestamp {
         utc: ts.utc.with_nanosecond(0)?,
         digits: 0,

@@ -196,13 +196,16 @@ impl TimeCtx {
     }
 }
 
+/// The longest session a log's line may say it lasted, in milliseconds: a year. A longer
+/// one (or a negative one) is a mangled line's digits, and must not reach the time
+/// arithmetic, which overflows.
+pub const LONGEST_SESSION_MS: i64 = 366 * 86_400 * 1000;
+
 /// `start` plus `ms` milliseconds: when a line that writes a request's start and length
 /// (HAProxy's accept date and last timer, Envoy's start time and duration) was written.
-/// `None` for a length no session has (a negative one, or over a year: a mangled line's
-/// digits), which must not overflow the time arithmetic.
+/// `None` for a length no session has ([`LONGEST_SESSION_MS`]).
 pub fn after_ms(start: Timestamp, ms: i64) -> Option<Timestamp> {
-    const YEAR_MS: i64 = 366 * 86_400 * 1000;
-    if !(0..=YEAR_MS).contains(&ms) {
+    if !(0..=LONGEST_SESSION_MS).contains(&ms) {
         return None;
     }
     Some(Timestamp {

@@ -1513,10 +1513,9 @@ impl Event {
     /// How long the request of this proxy line lasted, when it says: nginx's
     /// `request_time` in seconds (`60.002`), or a `request_ms` in milliseconds (Heroku's
     /// router writes `service=60199ms`). A length no session has (a mangled line's
-    /// thirty digits) is none: it must not overflow the time arithmetic.
+    /// thirty digits) is none ([`crate::time::LONGEST_SESSION_MS`]).
     pub fn request_span(&self) -> Option<chrono::Duration> {
-        /// A year: longer than any WebSocket session a log keeps.
-        const LONGEST_MS: f64 = 366.0 * 86_400.0 * 1000.0;
+        const LONGEST_MS: f64 = crate::time::LONGEST_SESSION_MS as f64;
         let ms = match (self.cap("request_time"), self.cap("request_ms")) {
             (Some(s), _) => s.parse::<f64>().ok()? * 1000.0,
             (None, Some(ms)) => ms.parse::<f64>().ok()?,

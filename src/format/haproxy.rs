@@ -49,24 +49,6 @@ impl Format for HaproxyHttp {
     }
 }
 
-/// The words of a line after its accept date, split at single spaces.
-struct Words<'a> {
-    line: &'a str,
-    at: usize,
-}
-
-impl<'a> Words<'a> {
-    fn next(&mut self) -> Option<&'a str> {
-        let rest = self.line.get(self.at..)?;
-        let len = memchr(b' ', rest.as_bytes()).unwrap_or(rest.len());
-        if len == 0 {
-            return None;
-        }
-        self.at += len + 1;
-        Some(&rest[..len])
-    }
-}
-
 fn parse_http<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
     // `ip:port [dd/Mon/yyyy:hh:mm:ss.mmm] `: the bracket right after an address with its
@@ -86,42 +68,38 @@ fn parse_http<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     if b.get(p..p + 2) != Some(b"] ") {
         return None;
     }
-    let mut w = Words { line, at: p + 2 };
-    let frontend = w.next()?;
-    let backend_server = w.next()?;
-    let (backend, server) = backend_server.split_once('/')?;
-    let timers = w.next()?;
+    // Eight words, then the rest (connection counts, queues, captured headers and the
+    // quoted request).
+    let mut words = line[p + 2..].splitn(9, ' ');
+    let mut word = || words.next().filter(|w| !w.is_empty());
+    let frontend = word()?;
+    let (backend, server) = word()?.split_once('/')?;
+    let timers = word()?;
+    let status = word()?;
+    let bytes = word()?;
+    let _request_cookie = word()?;
+    let _response_cookie = word()?;
+    let termination = word()?;
+    let rest = word();
     // Five timers (`TR/Tw/Tc/Tr/Ta`, or 1.x's `Tq/Tw/Tc/Tr/Tt`), each a number or -1;
     // the last may carry `+` (`option logasap`: written before the end).
-    let parts: Vec<&str> = timers.split('/').collect();
     let timer = |t: &str| {
         let t = t.strip_prefix('-').unwrap_or(t);
         !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit())
     };
-    let last = *parts.last()?;
-    if parts.len() != 5
-        || !parts[..4].iter().all(|t| timer(t))
+    let (first_four, last) = timers.rsplit_once('/')?;
+    if first_four.split('/').count() != 4
+        || !first_four.split('/').all(timer)
         || !timer(last.trim_start_matches('+'))
-    {
-        return None;
-    }
-    let status = w.next()?;
-    if !timer(status) {
-        return None;
-    }
-    let bytes = w.next()?;
-    let _request_cookie = w.next()?;
-    let _response_cookie = w.next()?;
-    let termination = w.next()?;
-    if termination.len() != 4
+        || !timer(status)
+        || termination.len() != 4
         || !termination
             .bytes()
             .all(|c| c == b'-' || c.is_ascii_alphabetic())
     {
         return None;
     }
-    let request = line
-        .get(w.at..)
+    let request = rest
         .and_then(|rest| {
             let q = memchr(b'"', rest.as_bytes())?;
             let r = &rest[q + 1..];
@@ -137,20 +115,19 @@ fn parse_http<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     );
     // Written at the end: the accept date plus the session's length, unless `+` says it
     // was written early (then the length is only what had passed).
-    let ended = (!last.starts_with(['+', '-']))
+    let end = (!last.starts_with('+'))
         .then(|| last.parse().ok())
         .flatten()
-        .and_then(|ms: i64| Some((ms, after_ms(start, ms)?)));
-    let length = ended.map(|(ms, _)| ms);
-    out.ts = Some(ended.map_or(start, |(_, end)| end));
+        .and_then(|ms| after_ms(start, ms));
+    out.ts = Some(end.unwrap_or(start));
     let f = &mut out.fields;
     push_client(f, &line[..sp]);
     f.push(("frontend", Cow::Borrowed(frontend)));
     f.push(("backend", Cow::Borrowed(backend)));
     f.push(("server", Cow::Borrowed(server)));
     f.push(("timers", Cow::Borrowed(timers)));
-    if let Some(ms) = length {
-        f.push(("request_ms", Cow::Owned(ms.to_string())));
+    if end.is_some() {
+        f.push(("request_ms", Cow::Borrowed(last)));
     }
     f.push(("status", Cow::Borrowed(status)));
     f.push(("bytes", Cow::Borrowed(bytes.trim_start_matches('+'))));

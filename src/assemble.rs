@@ -506,7 +506,7 @@ pub struct Assembler {
     /// registry order: listed once, as a file without an envelope tries them all on every
     /// line.
     fallback: Vec<&'static dyn Format>,
-    /// The blanks before every line of a log pasted indented ([`pasted_indent`]): cut
+    /// The blanks before every line of a log pasted indented ([`paste_indent`]): cut
     /// off each line that has them.
     indent: Indent,
 }
@@ -530,7 +530,7 @@ pub struct Indent {
 /// when every least-indented line is a frame (`  File "..."`), nothing is cut. (Tabs can
 /// also be a report's own indentation, Sentry's frames under their exception: the caller
 /// cuts them only when the lines then read as records, [`reads_as_records`].)
-pub fn pasted_indent<'a>(lines: impl Iterator<Item = &'a [u8]>, byte: u8) -> Indent {
+fn pasted_indent<'a>(lines: impl Iterator<Item = &'a [u8]>, byte: u8) -> Indent {
     let none = Indent { byte, width: 0 };
     let lines: Vec<&[u8]> = lines
         .filter(|l| !l.iter().all(|b| matches!(b, b' ' | b'\t')))
@@ -546,7 +546,33 @@ pub fn pasted_indent<'a>(lines: impl Iterator<Item = &'a [u8]>, byte: u8) -> Ind
     Indent { byte, width: least }
 }
 
-/// `line` without the blanks of a pasted log ([`pasted_indent`]), when it has them.
+/// The blanks every line of a pasted log starts with ([`pasted_indent`]): spaces, or
+/// tabs when the lines cut of them read as records. `ctx` is `None` when the user forced
+/// a format: the file is then taken as it is, but for spaces.
+pub fn paste_indent<'a>(
+    lines: impl Iterator<Item = &'a [u8]> + Clone,
+    ctx: Option<&TimeCtx>,
+) -> Indent {
+    let spaces = pasted_indent(lines.clone(), b' ');
+    let Some(ctx) = ctx.filter(|_| spaces.width == 0) else {
+        return spaces;
+    };
+    let tabs = pasted_indent(lines.clone(), b'\t');
+    if tabs.width == 0 {
+        return spaces;
+    }
+    let cut: Vec<Cow<str>> = lines
+        .map(|b| String::from_utf8_lossy(cut_indent(b, tabs)))
+        .collect();
+    let refs: Vec<&str> = cut.iter().map(|c| c.as_ref()).collect();
+    if reads_as_records(&refs, ctx) {
+        tabs
+    } else {
+        spaces
+    }
+}
+
+/// `line` without the blanks of a pasted log ([`paste_indent`]), when it has them.
 pub fn cut_indent(line: &[u8], indent: Indent) -> &[u8] {
     match line.get(..indent.width) {
         Some(head) if head.iter().all(|&b| b == indent.byte) => &line[indent.width..],
@@ -558,7 +584,7 @@ pub fn cut_indent(line: &[u8], indent: Indent) -> &[u8] {
 /// format, with a time or in an envelope detection would lock in (a compose prefix
 /// without `--timestamps`): a sample cut of its indent reads as a log, not as a report's
 /// indented text.
-pub fn reads_as_records(lines: &[&str], ctx: &TimeCtx) -> bool {
+fn reads_as_records(lines: &[&str], ctx: &TimeCtx) -> bool {
     let lines: Vec<&str> = lines
         .iter()
         .copied()
@@ -739,7 +765,7 @@ impl Assembler {
         &self.stats
     }
 
-    /// Cuts `indent` off the start of every line that has it ([`pasted_indent`]).
+    /// Cuts `indent` off the start of every line that has it ([`paste_indent`]).
     pub fn dedent(&mut self, indent: Indent) {
         self.indent = indent;
     }

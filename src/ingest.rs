@@ -617,7 +617,10 @@ fn read_sifted(
             }
         }
     }
-    let indent = pasted_indent(&sample, opts.format.is_none(), &ctx);
+    let indent = crate::assemble::paste_indent(
+        sample.iter().map(|(b, _)| b.as_slice()),
+        opts.format.is_none().then_some(&ctx),
+    );
     let det = match opts.format {
         Some(f) => Detection {
             envelope: None,
@@ -738,30 +741,6 @@ fn read_sifted(
         sifted.records.reverse();
     }
     (report, sifted)
-}
-
-/// The blanks every line of a pasted log starts with ([`crate::assemble::pasted_indent`]):
-/// spaces, or tabs when the sample cut of them reads as records (`detecting`: no
-/// `--format`; a forced format's file is taken as it is).
-fn pasted_indent(sample: &[(Vec<u8>, input::LineMeta)], detecting: bool, ctx: &TimeCtx) -> Indent {
-    let lines = || sample.iter().map(|(b, _)| b.as_slice());
-    let spaces = crate::assemble::pasted_indent(lines(), b' ');
-    if spaces.width > 0 || !detecting {
-        return spaces;
-    }
-    let tabs = crate::assemble::pasted_indent(lines(), b'\t');
-    if tabs.width == 0 {
-        return spaces;
-    }
-    let cut: Vec<String> = lines()
-        .map(|b| String::from_utf8_lossy(crate::assemble::cut_indent(b, tabs)).into_owned())
-        .collect();
-    let refs: Vec<&str> = cut.iter().map(String::as_str).collect();
-    if crate::assemble::reads_as_records(&refs, ctx) {
-        tabs
-    } else {
-        spaces
-    }
 }
 
 /// The time context of an input whose envelope writes no year, moved to the year its

@@ -546,7 +546,7 @@ pub fn connection_found<'s, 'e>(
     if let Some(f) = idle_found(conn, &evs) {
         out.found.push(f);
     }
-    drop_told_by_their_line(&mut out.found, event);
+    drop_told_by_their_line(set, &mut out.found, &evs);
     out
 }
 
@@ -556,24 +556,21 @@ pub fn connection_found<'s, 'e>(
 /// tells it.
 const SAID_BETTER_BY_THEIR_LINE: &[&str] = &["consumer.exception"];
 
-/// Drops the findings of [`SAID_BETTER_BY_THEIR_LINE`] whose line another finding reads
-/// with a rule that is neither of them nor [`is_generic`] (for a line that joined no
-/// connection, [`told_of_line`] asks the same).
-fn drop_told_by_their_line<'e>(found: &mut Vec<Found>, event: &dyn Fn(usize) -> &'e Event) {
-    let line = |i: usize| {
-        let e = event(i);
-        (e.input, e.record)
-    };
-    let naming: Vec<(u32, usize)> = found
-        .iter()
-        .filter(|f| !SAID_BETTER_BY_THEIR_LINE.contains(&f.rule) && !is_generic(f.rule))
-        .map(|f| line(f.first))
-        .collect();
-    if naming.is_empty() {
-        return;
-    }
+/// Drops the findings of [`SAID_BETTER_BY_THEIR_LINE`] whose line another of the
+/// connection's events reads with a rule that names its cause ([`names_a_cause`], as
+/// [`told_of_line`] asks of a line that joined no connection).
+fn drop_told_by_their_line(set: &PackSet, found: &mut Vec<Found>, evs: &[(usize, &Event)]) {
+    let line = |e: &Event| (e.input, e.record);
     found.retain(|f| {
-        !SAID_BETTER_BY_THEIR_LINE.contains(&f.rule) || !naming.contains(&line(f.first))
+        if !SAID_BETTER_BY_THEIR_LINE.contains(&f.rule) {
+            return true;
+        }
+        let Some(&(_, e)) = evs.iter().find(|(i, _)| *i == f.first) else {
+            return true;
+        };
+        !evs
+            .iter()
+            .any(|&(_, o)| o.at != e.at && line(o) == line(e) && names_a_cause(set, o))
     });
 }
 

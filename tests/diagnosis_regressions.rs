@@ -73,6 +73,15 @@ fn rules_and_paths(s: &pipeline::Scan) -> Vec<(&'static str, Option<&str>)> {
     told
 }
 
+/// How many lines each connection holds, in connection order.
+fn links_per_connection(s: &pipeline::Scan) -> Vec<usize> {
+    s.correlated
+        .connections
+        .iter()
+        .map(|c| c.links.len())
+        .collect()
+}
+
 /// The line numbers of each finding's evidence.
 fn evidence_lines(s: &pipeline::Scan) -> Vec<Vec<u64>> {
     s.analysis
@@ -1980,13 +1989,7 @@ fn envoys_and_istios_access_lines_are_a_proxys_with_their_flags_and_duration() {
         ),
     ]);
     assert_eq!(s.ingested.inputs[0].format, "envoy-access");
-    let conns: Vec<usize> = s
-        .correlated
-        .connections
-        .iter()
-        .map(|c| c.links.len())
-        .collect();
-    assert_eq!(conns, [5, 1]);
+    assert_eq!(links_per_connection(&s), [5, 1]);
     assert_eq!(
         rules_and_paths(&s),
         [
@@ -2016,13 +2019,7 @@ fn an_albs_websocket_entries_date_their_session_and_tell_its_idle_cut_and_a_502(
         ),
     ]);
     assert_eq!(s.ingested.inputs[0].format, "alb-access");
-    let conns: Vec<usize> = s
-        .correlated
-        .connections
-        .iter()
-        .map(|c| c.links.len())
-        .collect();
-    assert_eq!(conns, [5, 1]);
+    assert_eq!(links_per_connection(&s), [5, 1]);
     assert_eq!(
         rules_and_paths(&s),
         [

@@ -568,8 +568,7 @@ fn drop_told_by_their_line(set: &PackSet, found: &mut Vec<Found>, evs: &[(usize,
         let Some(&(_, e)) = evs.iter().find(|(i, _)| *i == f.first) else {
             return true;
         };
-        !evs
-            .iter()
+        !evs.iter()
             .any(|&(_, o)| o.at != e.at && line(o) == line(e) && names_a_cause(set, o))
     });
 }

@@ -472,6 +472,11 @@ pub struct Assembler {
     /// The application layouts last found per source (its key's hash), newest first: a
     /// program writes one or two layouts, so most lines parse at the first try.
     app_hints: Vec<(u64, [Option<&'static dyn Format>; 2])>,
+    /// The structured record decoded from the message of the line at hand (a JSON log in
+    /// journald's or docker's), when the envelope gave the line its time: that record's
+    /// own time is kept as its application's, as a text layout's is, for the year and
+    /// the zone it writes ([`year_written`](crate::ingest), the offset an input writes).
+    inner: Option<(&'static dyn Format, Parsed<'static>)>,
     records: Vec<Record>,
     /// One per record in `records`.
     meta: Vec<Meta>,
@@ -710,6 +715,7 @@ impl Assembler {
             ctx,
             app_hint: det.forced.filter(|f| f.layer() == Layer::App),
             app_hints: Vec::new(),
+            inner: None,
             records: Vec::new(),
             meta: Vec::new(),
             filter: None,
@@ -931,8 +937,9 @@ impl Assembler {
                         // (a JSON log with its traceback) is only one once joined.
                         if let Some(inner) = structured_inside(fmt, &pend.message, &self.ctx) {
                             let env = &mut pend.env;
-                            take_inner(&inner, &mut env.ts, &mut env.level, &mut env.pid);
-                            pend.message = inner.message.into_owned();
+                            take_inner(&inner.1, &mut env.ts, &mut env.level, &mut env.pid);
+                            pend.message = inner.1.message.to_string();
+                            self.inner = inner_app(inner, env.ts);
                         }
                         self.stats.parsed += 1;
                         let mut f = pend.flags;
@@ -949,8 +956,9 @@ impl Assembler {
                     }
                     None => {
                         if let Some(inner) = structured_inside(fmt, &p.message, &self.ctx) {
-                            take_inner(&inner, &mut p.ts, &mut p.level, &mut p.pid);
-                            p.message = inner.message;
+                            take_inner(&inner.1, &mut p.ts, &mut p.level, &mut p.pid);
+                            p.message = inner.1.message.clone();
+                            self.inner = inner_app(inner, p.ts);
                         }
                         self.message(
                             Env::Parsed(fmt, &p, text),
@@ -1042,6 +1050,7 @@ impl Assembler {
         flags: RecordFlags,
         count: bool,
     ) {
+        let inner = self.inner.take();
         // A journal entry or docker line with nothing in it: a blank line, as in a file
         // (Python's chained tracebacks hold two), which must not end the traceback.
         if is_blank(msg) {
@@ -1064,8 +1073,11 @@ impl Assembler {
         let app = if lazy {
             None
         } else {
-            // A record nothing may match keeps none of its layout's fields.
+            // A record nothing may match keeps none of its layout's fields. (A layout
+            // read in a decoded record's message, as nginx's JSON made into its access
+            // line, says more than the record's time alone.)
             self.app(msg, basics.map(|b| b.source.hash), !wanted)
+                .or(inner)
         };
         let (body, cont) = match &app {
             Some((_, p)) => (p.message.as_ref(), classify(&p.message)),
@@ -1435,16 +1447,26 @@ fn structured_inside(
     fmt: &'static dyn Format,
     message: &str,
     ctx: &TimeCtx,
-) -> Option<Parsed<'static>> {
+) -> Option<(&'static dyn Format, Parsed<'static>)> {
     if fmt.nested() || !(message.starts_with('{') || format::logfmt::may_be(message)) {
         return None;
     }
     let mut nested = format::registry().iter().filter(|f| f.nested());
     // Read as JSON once, whichever format then takes it.
     match format::json_log::object(message) {
-        Some(obj) => nested.find_map(|f| f.parse_json(message, &obj, ctx)),
-        None => nested.find_map(|f| f.parse_text(message, ctx)),
+        Some(obj) => nested.find_map(|f| Some((*f, f.parse_json(message, &obj, ctx)?))),
+        None => nested.find_map(|f| Some((*f, f.parse_text(message, ctx)?))),
     }
+}
+
+/// The structured record inside an envelope kept as the line's application part, when
+/// it writes a time of its own and the envelope's (`env_ts`) is not that one.
+fn inner_app(
+    (f, inner): (&'static dyn Format, Parsed<'static>),
+    env_ts: Option<Timestamp>,
+) -> Option<(&'static dyn Format, Parsed<'static>)> {
+    inner.ts.filter(|t| env_ts != Some(*t))?;
+    Some((f, inner))
 }
 
 /// An envelope's time, level and pid, filled from the structured record inside it where

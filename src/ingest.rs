@@ -461,7 +461,12 @@ pub fn shared_offset(specs: &[InputSpec], max_line: usize) -> Option<(FixedOffse
             let Ok(Some(_)) = opened.reader.next_line(&mut buf) else {
                 break;
             };
-            let head = &buf[..buf.len().min(OFFSET_LOOK)];
+            // A JSON record may write its time last (structlog's `"timestamp"`).
+            let look = match memchr::memmem::find(&buf, b"{\"") {
+                Some(_) => JSON_OFFSET_LOOK,
+                None => OFFSET_LOOK,
+            };
+            let head = &buf[..buf.len().min(look)];
             let Some(secs) = written_offset(head) else {
                 continue;
             };
@@ -482,6 +487,8 @@ pub fn shared_offset(specs: &[InputSpec], max_line: usize) -> Option<(FixedOffse
 /// How far into a line its time is looked for: timestamps lead a line, or follow an
 /// address and a user (nginx).
 const OFFSET_LOOK: usize = 160;
+/// The same for a line holding a JSON object, whose time may come after its message.
+const JSON_OFFSET_LOOK: usize = 4096;
 
 /// The numeric offset right after the first `HH:MM:SS` (with a fraction) of `line`:
 /// ` +0100]`, `+01:00`, ` -0500`; or the zone of a `systemctl status` head's `Active:`

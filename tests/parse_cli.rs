@@ -940,3 +940,31 @@ fn level_and_logger_in_brackets_without_a_time_are_python_logging() {
     assert_eq!(recs[0]["app"]["logger"], "daphne.server", "{}", recs[0]);
     assert_eq!(recs[1]["level"], "info");
 }
+
+/// A structured application log inside a journal (`journalctl -u app` of a structlog or
+/// zap service) writes the year and the zone its short lines lack. Its record's time was
+/// dropped for the journal's, so the year came from the file's date and the zone was
+/// taken as UTC: an hour and a year away from an nginx log beside it.
+#[test]
+fn a_json_record_inside_a_journal_line_gives_the_year_and_zone_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.log");
+    std::fs::write(
+        &path,
+        concat!(
+            "Dec 29 20:47:58 web app[100]: {\"event\":\"failed to connect websocket\",",
+            "\"level\":\"warning\",\"logger\":\"app.ws\",\"error\":\"websocket: bad handshake\",",
+            "\"timestamp\":\"2024-12-29T20:47:58+01:00\"}\n",
+            "Dec 29 20:47:59 web app[100]: {\"event\":\"waiting 5 seconds to reconnect\",",
+            "\"level\":\"info\",\"logger\":\"app.ws\",\"timestamp\":\"2024-12-29T20:47:59+01:00\"}\n",
+        ),
+    )
+    .unwrap();
+    let (code, recs, err) = parse(&[path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(recs[0]["ts"], "2024-12-29T19:47:58Z", "{err}");
+    assert_eq!(recs[1]["ts"], "2024-12-29T19:47:59Z");
+    assert_eq!(recs[0]["app"]["format"], "json-log");
+    assert_eq!(recs[0]["app"]["ts"], "2024-12-29T19:47:58Z");
+    assert!(err.contains("+01:00"), "{err}");
+}

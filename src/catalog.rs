@@ -78,6 +78,7 @@ catalog! {
     "client.reconnect-storm" Error "one client/user/token reconnects many times in a short window";
     "server.restart" Warning "the ASGI server exited or restarted while connections were open or failing";
     "proxy.capacity" Error "the proxy ran out of connections (worker_connections, open files)";
+    "server.start-failed" Error "the ASGI application could not be loaded (Django not set up, settings missing, a module missing)";
 }
 
 /// The catalog entry for `id`.

@@ -2044,3 +2044,54 @@ fn envoys_access_lines_inside_compose_output_are_read_as_envoys() {
     assert_eq!(rules_and_paths(&s), [("close.idle-timeout", Some("/ws"))]);
     assert!(diagnoses_of(&s, "close.idle-timeout")[0].contains("after 413322 ms"));
 }
+
+/// A server that cannot load its ASGI application dies at start, and its process manager
+/// says only that it exited: the traceback above says why, and that is the finding a user
+/// needs (a settings module not set, models imported before Django was set up, a module
+/// missing from the virtualenv, uvicorn's wrong `module:attribute`). Before, a restart
+/// finding alone told them to go and read it.
+#[test]
+fn a_server_that_cannot_load_its_application_is_told_why_not_only_that_it_exited() {
+    let journal = "\
+May 08 10:00:04 web daphne[1234]: Traceback (most recent call last):
+May 08 10:00:04 web daphne[1234]:   File \"/srv/env/bin/daphne\", line 8, in <module>
+May 08 10:00:04 web daphne[1234]:     sys.exit(CommandLineInterface.entrypoint())
+May 08 10:00:04 web daphne[1234]: django.core.exceptions.ImproperlyConfigured: Requested setting INSTALLED_APPS, but settings are not configured. You must either define the environment variable DJANGO_SETTINGS_MODULE or call settings.configure() before accessing settings.
+May 08 10:00:05 web systemd[1]: daphne.service: Main process exited, code=exited, status=1/FAILURE
+May 08 10:00:09 web daphne[1240]: Traceback (most recent call last):
+May 08 10:00:09 web daphne[1240]:   File \"/srv/app/project/asgi.py\", line 5, in <module>
+May 08 10:00:09 web daphne[1240]:     from chat.routing import websocket_urlpatterns
+May 08 10:00:09 web daphne[1240]: django.core.exceptions.AppRegistryNotReady: Apps aren't loaded yet.
+May 08 10:00:10 web systemd[1]: daphne.service: Main process exited, code=exited, status=1/FAILURE
+May 08 10:00:14 web uvicorn[1250]: ModuleNotFoundError: No module named 'channels_redis'
+May 08 10:00:20 web uvicorn[1260]: ERROR:    Error loading ASGI app. Could not import module \"project.asgi\".
+";
+    let s = scan_text("journal.log", journal);
+    let found: Vec<(&str, &str)> = rules_and_diagnoses(&s)
+        .into_iter()
+        .filter(|(r, _)| *r == "server.start-failed")
+        .collect();
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(
+        found[0].1.contains("DJANGO_SETTINGS_MODULE is not set"),
+        "{found:?}"
+    );
+    assert!(
+        found[1]
+            .1
+            .contains("AppRegistryNotReady: Apps aren't loaded yet."),
+        "{found:?}"
+    );
+    assert!(
+        found[2].1.contains("No module named 'channels_redis'"),
+        "{found:?}"
+    );
+    assert!(
+        found[3]
+            .1
+            .contains("Could not import module \"project.asgi\""),
+        "{found:?}"
+    );
+    // The exits are still told: the start failure says why, the exit that it happened.
+    assert_eq!(diagnoses_of(&s, "server.restart").len(), 2);
+}

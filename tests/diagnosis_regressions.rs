@@ -2095,3 +2095,32 @@ May 08 10:00:20 web uvicorn[1260]: ERROR:    Error loading ASGI app. Could not i
     // The exits are still told: the start failure says why, the exit that it happened.
     assert_eq!(diagnoses_of(&s, "server.restart").len(), 2);
 }
+
+/// Go's gorilla/websocket says how a Go client's (or a Go proxy's) WebSocket failed in
+/// words no pack read: its handshake was answered without an upgrade, or the socket
+/// closed with a code. Real logs of Traefik 1.x, cloudflared, sish, authentik's outposts
+/// and jumpserver's lion showed these lines, and no finding came of them.
+#[test]
+fn gorilla_websocket_handshake_and_close_errors_are_findings() {
+    let log = "\
+2024-03-01T10:00:00Z ERR failed to connect to origin error=\"websocket: bad handshake\" originURL=https://app.example.com
+2024-03-01T10:00:05Z ERR Ws client read err: websocket: close 1006 (abnormal closure): unexpected EOF
+2024-03-01T10:00:09Z WRN event read error error=\"websocket: close 1012\"
+2024-03-01T10:00:12Z ERR read: websocket: close 1011 (internal server error)
+2024-03-01T10:00:13Z DBG websocket: close sent
+";
+    let s = scan_text("outpost.log", log);
+    let rules: Vec<&str> = rules_and_diagnoses(&s).iter().map(|(r, _)| *r).collect();
+    assert_eq!(
+        rules,
+        [
+            "handshake.rejected",
+            "close.abnormal",
+            "server.restart",
+            "consumer.exception"
+        ],
+        "{:?}",
+        rules_and_diagnoses(&s)
+    );
+    assert!(diagnoses_of(&s, "server.restart")[0].contains("1012 (service restart)"));
+}

@@ -2124,3 +2124,48 @@ fn gorilla_websocket_handshake_and_close_errors_are_findings() {
     );
     assert!(diagnoses_of(&s, "server.restart")[0].contains("1012 (service restart)"));
 }
+
+/// Three more ways an application fails to load, as real pastes showed them (hunt 30):
+/// Daphne's own `Exception inside application: Apps aren't loaded yet.` (its connection
+/// said only `consumer.exception`), gunicorn's `Exception in worker process` whose
+/// traceback was cut, and a WSGI application handed to an ASGI server.
+#[test]
+fn daphnes_apps_not_ready_a_worker_that_cannot_boot_and_a_wsgi_app_are_named() {
+    let daphne = "\
+Feb 16 15:17:43 web daphne[2180]: 127.0.0.1:50412 - - [16/Feb/2024:15:17:43] \"WSCONNECTING /ws/chat/\" - -
+Feb 16 15:17:43 web daphne[2180]: ERROR    Exception inside application: Apps aren't loaded yet.
+Feb 16 15:17:43 web daphne[2180]:   File \"/srv/venv/lib/python3.11/site-packages/channels/consumer.py\", line 54, in __call__
+";
+    let s = scan_text("daphne.log", daphne);
+    let rules: Vec<&str> = rules_and_diagnoses(&s).iter().map(|(r, _)| *r).collect();
+    assert_eq!(
+        rules,
+        ["server.start-failed"],
+        "{:?}",
+        rules_and_diagnoses(&s)
+    );
+    assert!(diagnoses_of(&s, "server.start-failed")[0].contains("Apps aren't loaded yet."));
+
+    let gunicorn = "\
+[2025-04-04 08:27:11 +0200] [12] [INFO] Booting worker with pid: 12
+[2025-04-04 08:27:11 +0200] [12] [ERROR] Exception in worker process
+Traceback (most recent call last):
+  File \"/usr/local/lib/python3.12/site-packages/gunicorn/arbiter.py\", line 608, in spawn_worker
+    worker.init_process()
+";
+    let s = scan_text("gunicorn.log", gunicorn);
+    let d = diagnoses_of(&s, "server.start-failed");
+    assert_eq!(d.len(), 1, "{:?}", rules_and_diagnoses(&s));
+    assert!(d[0].contains("gunicorn worker could not load"), "{d:?}");
+
+    let wsgi = "\
+2024-04-03 17:03:06,990 - ERROR - http_protocol - Traceback (most recent call last):
+  File \"/srv/venv/lib/python3.11/site-packages/daphne/server.py\", line 184, in create_application
+    application_instance = self.application(scope=scope)
+TypeError: WSGIHandler.__call__() missing 1 required positional argument: 'start_response'
+";
+    let s = scan_text("app.log", wsgi);
+    let d = diagnoses_of(&s, "server.not-asgi");
+    assert_eq!(d.len(), 1, "{:?}", rules_and_diagnoses(&s));
+    assert!(d[0].contains("WSGIHandler"), "{d:?}");
+}

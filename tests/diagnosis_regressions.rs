@@ -2169,3 +2169,31 @@ TypeError: WSGIHandler.__call__() missing 1 required positional argument: 'start
     assert_eq!(d.len(), 1, "{:?}", rules_and_diagnoses(&s));
     assert!(d[0].contains("WSGIHandler"), "{d:?}");
 }
+
+/// `systemctl status daphne`, the paste that most often comes with a dead server: its
+/// head says the unit failed after its main process exited, and no finding came of it
+/// when the journal lines under it were cut (hunt 30: daphne#347).
+#[test]
+fn a_systemctl_status_of_a_failed_server_is_a_finding() {
+    let status = "\
+● daphne.service - daphne daemon
+     Loaded: loaded (/etc/systemd/system/daphne.service; enabled; vendor preset: enabled)
+     Active: failed (Result: exit-code) since Tue 2024-11-24 15:13:06 UTC; 5s ago
+    Process: 3125951 ExecStart=/srv/env/bin/daphne -u /run/daphne.sock app.asgi:application (code=exited, status=1/FAILURE)
+   Main PID: 3125951 (code=exited, status=1/FAILURE)
+
+Nov 24 15:13:06 web daphne[3125951]:     self.check_apps_ready()
+";
+    let s = scan_text("status.txt", status);
+    let d = diagnoses_of(&s, "server.restart");
+    assert_eq!(d.len(), 1, "{:?}", rules_and_diagnoses(&s));
+    assert!(
+        d[0].contains(
+            "daphne failed (Result: exit-code; main process: code=exited, status=1/FAILURE)"
+        ),
+        "{d:?}"
+    );
+    // A running unit is no finding.
+    let running = status.replace("failed (Result: exit-code)", "active (running)");
+    assert!(diagnoses_of(&scan_text("status.txt", &running), "server.restart").is_empty());
+}

@@ -476,6 +476,7 @@ pub struct Assembler {
     /// journald's or docker's), when the envelope gave the line its time: that record's
     /// own time is kept as its application's, as a text layout's is, for the year and
     /// the zone it writes ([`year_written`](crate::ingest), the offset an input writes).
+    /// Its message is left empty: it is the message the line is read with.
     inner: Option<(&'static dyn Format, Parsed<'static>)>,
     records: Vec<Record>,
     /// One per record in `records`.
@@ -935,11 +936,13 @@ impl Assembler {
                         pend.message.push_str(&p.message);
                         // Decoded whole: a structured record longer than docker's 16 KiB
                         // (a JSON log with its traceback) is only one once joined.
-                        if let Some(inner) = structured_inside(fmt, &pend.message, &self.ctx) {
+                        if let Some((f, mut inner)) =
+                            structured_inside(fmt, &pend.message, &self.ctx)
+                        {
                             let env = &mut pend.env;
-                            take_inner(&inner.1, &mut env.ts, &mut env.level, &mut env.pid);
-                            pend.message = inner.1.message.to_string();
-                            self.inner = inner_app(inner, env.ts);
+                            take_inner(&inner, &mut env.ts, &mut env.level, &mut env.pid);
+                            pend.message = std::mem::take(&mut inner.message).into_owned();
+                            self.inner = inner_app((f, inner), env.ts);
                         }
                         self.stats.parsed += 1;
                         let mut f = pend.flags;
@@ -955,10 +958,11 @@ impl Assembler {
                         );
                     }
                     None => {
-                        if let Some(inner) = structured_inside(fmt, &p.message, &self.ctx) {
-                            take_inner(&inner.1, &mut p.ts, &mut p.level, &mut p.pid);
-                            p.message = inner.1.message.clone();
-                            self.inner = inner_app(inner, p.ts);
+                        if let Some((f, mut inner)) = structured_inside(fmt, &p.message, &self.ctx)
+                        {
+                            take_inner(&inner, &mut p.ts, &mut p.level, &mut p.pid);
+                            p.message = std::mem::take(&mut inner.message);
+                            self.inner = inner_app((f, inner), p.ts);
                         }
                         self.message(
                             Env::Parsed(fmt, &p, text),
@@ -1077,7 +1081,17 @@ impl Assembler {
             // read in a decoded record's message, as nginx's JSON made into its access
             // line, says more than the record's time alone.)
             self.app(msg, basics.map(|b| b.source.hash), !wanted)
-                .or(inner)
+                .or_else(|| {
+                    let (f, p) = inner?;
+                    let p: Parsed<'_> = p;
+                    Some((
+                        f,
+                        Parsed {
+                            message: Cow::Borrowed(msg),
+                            ..p
+                        },
+                    ))
+                })
         };
         let (body, cont) = match &app {
             Some((_, p)) => (p.message.as_ref(), classify(&p.message)),

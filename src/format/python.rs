@@ -467,7 +467,9 @@ fn parse_logging<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
     let b = line.as_bytes();
     let (ts, tail) = match *b.first()? {
         b'0'..=b'9' => {
-            let iso = iso_prefix(b, true)?;
+            let Some(iso) = iso_prefix(b, true) else {
+                return parse_epoch_first(line);
+            };
             // Two times: a viewer's in local time before the line the application wrote
             // (Docker Desktop's log view: `2024-07-29 15:35:41 2024-07-29 13:35:41,580
             // INFO ...`). The application's own time and columns are the record's.
@@ -491,6 +493,32 @@ fn parse_logging<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         _ => return None,
     };
     Some(finish(line, ts, tail))
+}
+
+/// The time in seconds since the epoch, then the level: structlog's default
+/// `TimeStamper()` with its console renderer (`1690198078.8367748 [critical ] WORKER
+/// TIMEOUT (pid:21)        [gunicorn.error]`, authentik's layout until 2023.10). Ten
+/// digits and a fraction (2001 to 2286), and a level column after them: a number alone
+/// before some text is no time.
+fn parse_epoch_first(line: &str) -> Option<Parsed<'_>> {
+    let b = line.as_bytes();
+    let (secs, n) = leading_digits(b)?;
+    if n != 10 || b.get(n) != Some(&b'.') {
+        return None;
+    }
+    let fraction = b[n + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if fraction == 0 || b.get(n + 1 + fraction) != Some(&b' ') {
+        return None;
+    }
+    let (nanos, digits, used) = crate::time::fraction(&b[n..]);
+    let tail = asctime_tail(line, n + used + 1)?;
+    let utc = chrono::DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)?;
+    let ts = crate::record::Timestamp {
+        utc,
+        digits,
+        note: crate::record::TsNote::NONE,
+    };
+    Some(finish(line, Some(ts), tail))
 }
 
 /// The logger's name first, then the level and the time: `{name} {levelname} {asctime}
@@ -1372,6 +1400,38 @@ mod tests {
 
     fn all() -> Vec<&'static dyn Format> {
         formats()
+    }
+
+    // ---- structlog's console renderer with an epoch time
+
+    #[test]
+    fn structlog_console_lines_timed_in_seconds_since_the_epoch() {
+        // authentik#6354: 6 of 9 lines were "unknown", and a finding took an earlier
+        // line's time, 8.8 s early.
+        let p = PythonLogging
+            .parse(
+                "1690198078.8367748 [critical ] WORKER TIMEOUT (pid:21)        [gunicorn.error] ",
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(
+            p.ts.unwrap().utc.to_rfc3339(),
+            "2023-07-24T11:27:58.836774800+00:00"
+        );
+        assert_eq!(p.ts.unwrap().note, TsNote::NONE);
+        assert_eq!(p.level, Some(Level::Critical));
+        assert!(
+            p.message.starts_with("WORKER TIMEOUT (pid:21)"),
+            "{}",
+            p.message
+        );
+        // A number before text, without a level column, is no time.
+        assert!(PythonLogging
+            .parse("1690198078.5 bytes sent", &ctx())
+            .is_none());
+        assert!(PythonLogging
+            .parse("169019807.5 [info     ] x", &ctx())
+            .is_none());
     }
 
     // ---- gunicorn

@@ -603,3 +603,30 @@ fn a_scan_window_that_misses_the_logs_says_where_they_are() {
         stderr(&o)
     );
 }
+
+/// A finding whose line is a traceback quoted the record's first line as its evidence,
+/// `Traceback (most recent call last):` (or a frame, or a pasted remark), which says
+/// nothing: it now quotes the line the pattern matched, under the span of the record's
+/// lines (hunt 30: greaterwms#129 showed `The problem:`).
+#[test]
+fn a_findings_evidence_quotes_the_line_that_matched_not_the_tracebacks_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("daphne.log");
+    std::fs::write(
+        &path,
+        "Traceback (most recent call last):\n  File \"/srv/app/project/asgi.py\", line 5, in <module>\n    from chat.routing import websocket_urlpatterns\ndjango.core.exceptions.AppRegistryNotReady: Apps aren't loaded yet.\n",
+    )
+    .unwrap();
+    let out = run(&["scan", path.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let evidence = text
+        .lines()
+        .find(|l| l.contains("daphne.log:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        evidence.ends_with(
+            "daphne.log:1-4  django.core.exceptions.AppRegistryNotReady: Apps aren't loaded yet."
+        ),
+        "{evidence}"
+    );
+}

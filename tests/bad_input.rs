@@ -648,16 +648,13 @@ fn a_log_pasted_indented_has_the_common_spaces_cut_and_reads_as_usual() {
 fn a_log_pasted_under_a_tab_has_it_cut_but_a_reports_tab_indented_text_keeps_it() {
     // A tab before every line (a code block indented with one, hunts 26 and 27): the
     // whole compose log was one traceback record with no time.
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("pasted.log");
-    std::fs::write(
-        &p,
-        "\tweb_1  | 2019-01-07 16:09:51,657 INFO     127.0.0.1:42164 - - [07/Jan/2019:16:09:51] \"WSCONNECTING /ws/chat/\" - -\n\
-         \tweb_1  | 2019-01-07 16:09:51,660 INFO     127.0.0.1:42164 - - [07/Jan/2019:16:09:51] \"WSCONNECT /ws/chat/\" - -\n\
-         \tweb_1  | 2019-01-07 16:09:58,001 INFO     127.0.0.1:42164 - - [07/Jan/2019:16:09:58] \"WSDISCONNECT /ws/chat/\" - -\n",
-    )
-    .unwrap();
-    let o = run(&["parse", p.to_str().unwrap()]);
+    let (o, _dir) = parse_bytes(
+        "pasted.log",
+        b"\tweb_1  | 2019-01-07 16:09:51,657 INFO     127.0.0.1:42164 - - [07/Jan/2019:16:09:51] \"WSCONNECTING /ws/chat/\" - -\n\
+          \tweb_1  | 2019-01-07 16:09:51,660 INFO     127.0.0.1:42164 - - [07/Jan/2019:16:09:51] \"WSCONNECT /ws/chat/\" - -\n\
+          \tweb_1  | 2019-01-07 16:09:58,001 INFO     127.0.0.1:42164 - - [07/Jan/2019:16:09:58] \"WSDISCONNECT /ws/chat/\" - -\n",
+        &[],
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let recs = records(&o);
     assert_eq!(recs.len(), 3);
@@ -667,15 +664,13 @@ fn a_log_pasted_under_a_tab_has_it_cut_but_a_reports_tab_indented_text_keeps_it(
     }
     // An exception with its frames under it, all indented by a tab (Sentry's text):
     // nothing there starts a timed record, so the tabs are its own indentation.
-    let q = dir.path().join("report.txt");
-    std::fs::write(
-        &q,
-        "\tOSError: [Errno 111] Connect call failed\n\
-         \t  File \"channels_redis/core.py\", line 8, in receive\n\
-         \t    await self.connect()\n",
-    )
-    .unwrap();
-    let o = run(&["parse", q.to_str().unwrap()]);
+    let (o, _dir) = parse_bytes(
+        "report.txt",
+        b"\tOSError: [Errno 111] Connect call failed\n\
+          \t  File \"channels_redis/core.py\", line 8, in receive\n\
+          \t    await self.connect()\n",
+        &[],
+    );
     let recs = records(&o);
     assert_eq!(recs.len(), 1, "{recs:?}");
 }

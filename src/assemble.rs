@@ -472,14 +472,6 @@ pub struct Assembler {
     /// The application layouts last found per source (its key's hash), newest first: a
     /// program writes one or two layouts, so most lines parse at the first try.
     app_hints: Vec<(u64, [Option<&'static dyn Format>; 2])>,
-    /// The structured record decoded from the message of the line at hand (a JSON log in
-    /// journald's or docker's), when the envelope gave the line its time: that record's
-    /// own time is kept as its application's, as a text layout's is, for the year and
-    /// the zone it writes ([`year_written`](crate::ingest), the offset an input writes).
-    /// Its message is left empty: it is the message the line is read with. (Boxed: taken
-    /// at every line, an empty one in place was a copy of a whole `Parsed` each time,
-    /// 17 M instructions over the 32 MB benchmark corpus.)
-    inner: Option<Box<(&'static dyn Format, Parsed<'static>)>>,
     records: Vec<Record>,
     /// One per record in `records`.
     meta: Vec<Meta>,
@@ -718,7 +710,6 @@ impl Assembler {
             ctx,
             app_hint: det.forced.filter(|f| f.layer() == Layer::App),
             app_hints: Vec::new(),
-            inner: None,
             records: Vec::new(),
             meta: Vec::new(),
             filter: None,
@@ -900,6 +891,7 @@ impl Assembler {
                     line_no,
                     flags,
                     false,
+                    None,
                 );
             }
             Kind::Capture => {
@@ -938,13 +930,14 @@ impl Assembler {
                         pend.message.push_str(&p.message);
                         // Decoded whole: a structured record longer than docker's 16 KiB
                         // (a JSON log with its traceback) is only one once joined.
+                        let mut app = None;
                         if let Some((f, mut inner)) =
                             structured_inside(fmt, &pend.message, &self.ctx)
                         {
                             let env = &mut pend.env;
                             take_inner(&inner, &mut env.ts, &mut env.level, &mut env.pid);
                             pend.message = std::mem::take(&mut inner.message).into_owned();
-                            self.inner = inner_app((f, inner), env.ts);
+                            app = inner_app((f, inner), env.ts);
                         }
                         self.stats.parsed += 1;
                         let mut f = pend.flags;
@@ -957,21 +950,25 @@ impl Assembler {
                             line_no,
                             f,
                             false,
+                            app,
                         );
                     }
                     None => {
+                        let mut app = None;
                         if let Some((f, mut inner)) = structured_inside(fmt, &p.message, &self.ctx)
                         {
                             take_inner(&inner, &mut p.ts, &mut p.level, &mut p.pid);
                             p.message = std::mem::take(&mut inner.message);
-                            self.inner = inner_app((f, inner), p.ts);
+                            app = inner_app((f, inner), p.ts);
                         }
-                        self.message(
+                        self.message_counted(
                             Env::Parsed(fmt, &p, text),
                             &p.message,
                             line_no,
                             line_no,
                             flags,
+                            true,
+                            app,
                         )
                     }
                 }
@@ -1005,7 +1002,7 @@ impl Assembler {
             ..Envelope::default()
         };
         let text = format!("-- Boot {id} --");
-        self.message_counted(Env::Owned(env), &text, line_no, line_no, flags, false);
+        self.message_counted(Env::Owned(env), &text, line_no, line_no, flags, false, None);
     }
 
     /// Emits the held partials whose next part has not come within [`PARTIAL_SPAN`]
@@ -1038,15 +1035,19 @@ impl Assembler {
             p.last,
             p.flags,
             false,
+            None,
         );
     }
 
     fn message(&mut self, env: Env, msg: &str, line: u64, end_line: u64, flags: RecordFlags) {
-        self.message_counted(env, msg, line, end_line, flags, true)
+        self.message_counted(env, msg, line, end_line, flags, true, None)
     }
 
     /// Turns an envelope's message into a new record or a continuation of an earlier one.
-    /// `count` is false when the line was already counted as a partial.
+    /// `count` is false when the line was already counted as a partial. `inner` is the
+    /// structured record decoded from `msg` ([`inner_app`]): it is the application part
+    /// when no application layout reads `msg`.
+    #[allow(clippy::too_many_arguments)]
     fn message_counted(
         &mut self,
         env: Env,
@@ -1055,8 +1056,8 @@ impl Assembler {
         end_line: u64,
         flags: RecordFlags,
         count: bool,
+        inner: Option<Inner>,
     ) {
-        let inner = self.inner.take();
         // A journal entry or docker line with nothing in it: a blank line, as in a file
         // (Python's chained tracebacks hold two), which must not end the traceback.
         if is_blank(msg) {
@@ -1475,12 +1476,18 @@ fn structured_inside(
     }
 }
 
+/// A structured record kept as its line's application part, its message left empty
+/// (the line's message is that text). Boxed: unboxed, taken for every line, it was a
+/// copy of a whole `Parsed` each time (9 M instructions over the 32 MB benchmark corpus,
+/// when it was a field of the assembler).
+type Inner = Box<(&'static dyn Format, Parsed<'static>)>;
+
 /// The structured record inside an envelope kept as the line's application part, when
 /// it writes a time of its own and the envelope's (`env_ts`) is not that one.
 fn inner_app(
     (f, inner): (&'static dyn Format, Parsed<'static>),
     env_ts: Option<Timestamp>,
-) -> Option<Box<(&'static dyn Format, Parsed<'static>)>> {
+) -> Option<Inner> {
     inner.ts.filter(|t| env_ts != Some(*t))?;
     Some(Box::new((f, inner)))
 }

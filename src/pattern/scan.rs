@@ -181,7 +181,7 @@ fn bucketed(mut fragments: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     let n = fragments.len();
     let per = n.div_ceil(TEDDY_BUCKETS).max(1);
     // The first `long` runs hold `per` fragments, the others one fewer.
-    let long = n - (per - 1) * TEDDY_BUCKETS.min(n);
+    let long = n - (per - 1) * TEDDY_BUCKETS;
     let size = |j: usize| if j < long { per } else { per - 1 };
     let mut runs: Vec<std::vec::IntoIter<Vec<u8>>> = Vec::with_capacity(TEDDY_BUCKETS);
     let mut rest = fragments.into_iter();

@@ -241,6 +241,30 @@ pub fn from_unix_micros(us: i64) -> Option<Timestamp> {
     })
 }
 
+/// Seconds since the Unix epoch with a fraction, then a space, at the start of `b`
+/// (`1690198078.8367748 `), with at most `max_digits` digits before the point: the time
+/// and the length of its word (the space not counted). The fraction's digits must end at
+/// a space: they are looked at before they are read, as every dotted address
+/// (`203.0.113.142 - - [`) of a file of access lines comes this far.
+pub fn epoch_word(b: &[u8], max_digits: usize) -> Option<(Timestamp, usize)> {
+    let (secs, n) = leading_digits(b)?;
+    if n > max_digits || b.get(n) != Some(&b'.') {
+        return None;
+    }
+    let fraction_digits = b[n + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if fraction_digits == 0 || b.get(n + 1 + fraction_digits) != Some(&b' ') {
+        return None;
+    }
+    let (nanos, digits, used) = fraction(&b[n..]);
+    let utc = DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)?;
+    let ts = Timestamp {
+        utc,
+        digits,
+        note: TsNote::NONE,
+    };
+    Some((ts, n + used))
+}
+
 /// Reads exactly `n` ASCII digits at the start of `b`.
 #[inline]
 pub fn digits(b: &[u8], n: usize) -> Option<u32> {
@@ -645,6 +669,18 @@ fn local_zone() -> Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_epoch_word_is_digits_a_fraction_and_a_space() {
+        let (ts, n) = epoch_word(b"1690198078.8367748 [critical ] x", 10).unwrap();
+        assert_eq!(n, 18);
+        assert_eq!(ts.utc.to_rfc3339(), "2023-07-24T11:27:58.836774800+00:00");
+        assert_eq!(ts.note, TsNote::NONE);
+        // Too many digits for the caller, no fraction, or a dotted address.
+        assert!(epoch_word(b"1690198078.5 x", 9).is_none());
+        assert!(epoch_word(b"1690198078 x", 10).is_none());
+        assert!(epoch_word(b"203.0.113.142 - - [", 12).is_none());
+    }
 
     fn ctx(reference: &str) -> TimeCtx {
         TimeCtx {

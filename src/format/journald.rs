@@ -16,10 +16,10 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, NaiveTime};
+use chrono::NaiveTime;
 
 use super::{Format, Kind, Layer, Parsed};
-use crate::record::{Timestamp, TsNote};
+use crate::record::Timestamp;
 use crate::time::{self, TimeCtx};
 
 /// The formats of this file, in detection order.
@@ -227,27 +227,9 @@ fn parse_unix(line: &str) -> Option<Parsed<'_>> {
         _ if starts_marker(s) => return marker(line),
         _ => return None,
     }
-    let (secs, n) = time::leading_digits(b)?;
     // journalctl always writes `%lu.%06lu`; an integer alone is too weak a shape.
-    if n > 12 || b.get(n) != Some(&b'.') {
-        return None;
-    }
-    // The fraction's digits end at the space before the host: looked at before they are
-    // read, as every dotted address (`203.0.113.142 - - [`) of a file without an
-    // envelope comes this far.
-    let fraction_digits = b[n + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-    if fraction_digits == 0 || b.get(n + 1 + fraction_digits) != Some(&b' ') {
-        return None;
-    }
-    let (nanos, digits, flen) = time::fraction(&b[n..]);
-    let rest = &s[n + flen + 1..];
-    let tail = host_ident(rest, false)?;
-    let utc = DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)?;
-    let ts = Timestamp {
-        utc,
-        digits,
-        note: TsNote::NONE,
-    };
+    let (ts, n) = time::epoch_word(b, 12)?;
+    let tail = host_ident(&s[n + 1..], false)?;
     Some(tail.into_parsed(ts))
 }
 
@@ -607,6 +589,7 @@ fn marker_parsed(text: &str) -> Parsed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::TsNote;
     use chrono::{FixedOffset, NaiveDateTime};
 
     #[test]

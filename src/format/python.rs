@@ -502,26 +502,13 @@ fn parse_logging<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
 /// before some text is no time.
 fn parse_epoch_first(line: &str) -> Option<Parsed<'_>> {
     let b = line.as_bytes();
-    // (Asked first: every line of a bare access log, an address, comes this far.)
-    if b.get(10) != Some(&b'.') {
+    // Ten digits: asked first, as every line of a bare access log (an address) comes
+    // this far.
+    if b.get(10) != Some(&b'.') || !b[..10].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let (secs, n) = leading_digits(b)?;
-    if n != 10 {
-        return None;
-    }
-    let fraction = b[n + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-    if fraction == 0 || b.get(n + 1 + fraction) != Some(&b' ') {
-        return None;
-    }
-    let (nanos, digits, used) = crate::time::fraction(&b[n..]);
-    let tail = asctime_tail(line, n + used + 1)?;
-    let utc = chrono::DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)?;
-    let ts = crate::record::Timestamp {
-        utc,
-        digits,
-        note: crate::record::TsNote::NONE,
-    };
+    let (ts, n) = crate::time::epoch_word(b, 10)?;
+    let tail = asctime_tail(line, n + 1)?;
     Some(finish(line, Some(ts), tail))
 }
 

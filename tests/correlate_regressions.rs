@@ -1854,3 +1854,32 @@ fn an_exception_an_application_logs_and_uvicorn_prints_again_is_one_connection()
         assert_eq!(s.correlated.connections.len(), 2, "{alike}");
     }
 }
+
+#[test]
+fn a_killed_instance_named_with_a_reused_client_port_goes_to_the_session_on_its_path() {
+    // tests/e2e, Daphne: the client port of a hung handshake was reused three seconds
+    // after its WSDISCONNECT by a chat session, and Daphne's `took too long to shut down
+    // and was killed`, written then, names the port and the old path. The port's key
+    // pointed at the chat session, which read degraded `consumer.killed`.
+    let h = "2026-11-23T08:00:00+0000 web-1 daphne[4242]:";
+    let k = "2026-11-23T08:00:09+0000 web-1 daphne[4242]:";
+    let s = scan_journal(&[
+        &format!("{h} 127.0.0.1:33341 - - [23/Nov/2026:08:00:00] \"WSCONNECTING /ws/location/1/101/\" - -"),
+        "2026-11-23T08:00:05+0000 web-1 daphne[4242]: 127.0.0.1:33341 - - [23/Nov/2026:08:00:05] \"WSDISCONNECT /ws/location/1/101/\" - -",
+        "2026-11-23T08:00:08+0000 web-1 daphne[4242]: 127.0.0.1:33341 - - [23/Nov/2026:08:00:08] \"WSCONNECTING /ws/chat/12/101/\" - -",
+        "2026-11-23T08:00:08+0000 web-1 daphne[4242]: 127.0.0.1:33341 - - [23/Nov/2026:08:00:08] \"WSCONNECT /ws/chat/12/101/\" - -",
+        &format!("{k} 2026-11-23 08:00:09,853 WARNING  Application instance <Task pending name='Task-7' coro=<ProtocolTypeRouter.__call__() running at /venv/lib/python3.11/site-packages/channels/routing.py:48> wait_for=<Future pending cb=[Task.task_wakeup()]>> for connection <WebSocketProtocol client=['127.0.0.1', 33341] path=b'/ws/location/1/101/'> took too long to shut down and was killed."),
+        "2026-11-23T08:00:20+0000 web-1 daphne[4242]: 127.0.0.1:33341 - - [23/Nov/2026:08:00:20] \"WSDISCONNECT /ws/chat/12/101/\" - -",
+    ]);
+    let on = |path: &str| {
+        let ci = s
+            .correlated
+            .connections
+            .iter()
+            .position(|c| c.path.as_deref() == Some(path))
+            .unwrap_or_else(|| panic!("no connection on {path}"));
+        (s.analysis.verdicts[ci], rules_of(&s, ci))
+    };
+    assert!(on("/ws/location/1/101/").1.contains(&"consumer.killed"));
+    assert_eq!(on("/ws/chat/12/101/"), (Verdict::Healthy, vec![]));
+}

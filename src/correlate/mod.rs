@@ -1590,7 +1590,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                     self.open(ei);
                     return;
                 }
-                let ci = self.earlier_session_of_client(ei, ci).unwrap_or(ci);
+                let ci = self
+                    .earlier_session_of_client(ei, ci)
+                    .or_else(|| self.session_of_client_on_path(ei, ci))
+                    .unwrap_or(ci);
                 self.attach(ci, ei, k.0, true);
                 return;
             }
@@ -2174,6 +2177,34 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                     && self.compatible(cj, e)
             })
             .min_by_key(|&cj| order(cj))
+    }
+
+    /// For a line whose client id names connection `ci` but whose path is another: the
+    /// latest earlier session of that client on the line's path. A client port is reused
+    /// within seconds (a proxy's to the server on loopback), and Daphne's `took too long to
+    /// shut down and was killed`, written application_close_timeout after a session's
+    /// end, names the old session's client and path while the port already serves the
+    /// next one.
+    fn session_of_client_on_path(&self, ei: usize, ci: usize) -> Option<usize> {
+        // Sessions of one path searched back from the line, at most: a path that never
+        // had this client must not cost a walk over every session it served.
+        const LOOK_BACK: usize = 256;
+        let e = self.ev(ei);
+        let path = normalize_path(e.cap("path")?);
+        let c = &self.st.conns[ci];
+        if c.path.as_deref().is_none_or(|p| *p == *path) {
+            return None;
+        }
+        let client = c.client.as_deref()?;
+        let until = e.ts?.timestamp_millis();
+        let path = Box::<str>::from(path);
+        self.st
+            .by_path
+            .range((path.clone(), i64::MIN, 0)..=(path, until, usize::MAX))
+            .rev()
+            .take(LOOK_BACK)
+            .map(|&(_, _, cj)| cj)
+            .find(|&cj| cj != ci && self.st.conns[cj].client.as_deref() == Some(client))
     }
 
     /// For a line that ends a connection and found none active within the windows: the

@@ -1743,6 +1743,10 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                     && !self.has_pattern(ci, e)
                     && limit.is_none_or(|lim| self.reached(ci, pack).is_none_or(|r| r <= lim))
                     && (!self.closed_for(ci, e.ts) || guessed)
+                    // A refused handshake ran its application at once: an error seconds
+                    // later (uvicorn's traceback of a session that lost Redis, its
+                    // time the line's before it) is a session's that ran since.
+                    && !self.refused_before(ci, e.ts, CDuration::seconds(2))
                     && self.joinable(ci, e)
                     && !(in_receive && self.app_closed(ci))
                     && self.takes_record(ci, ei)

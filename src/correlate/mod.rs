@@ -2194,9 +2194,14 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         // had this client must not cost a walk over every session it served.
         const LOOK_BACK: usize = 256;
         let e = self.ev(ei);
-        let path = normalize_path(e.cap("path")?);
+        let raw = e.cap("path")?;
         let c = &self.st.conns[ci];
-        if c.path.as_deref().is_none_or(|p| *p == *path) {
+        // (Most lines spell the path as their connection has it: no copy made for them.)
+        if c.path.as_deref().is_none_or(|p| p == raw) {
+            return None;
+        }
+        let path = normalize_path(raw);
+        if c.path.as_deref() == Some(path.as_str()) {
             return None;
         }
         let client = c.client.as_deref()?;

@@ -1,5 +1,6 @@
 """Match ground-truth connections to logweave's connections and score verdict + rule."""
 import datetime as dt
+import re
 from collections import OrderedDict, defaultdict
 
 
@@ -24,9 +25,9 @@ def match(truth, report, by_port):
     for c in conns:
         for e in c.get("events") or []:
             if e.get("stage") == "proxy":
-                for tok in (e.get("text") or "").split():
-                    if len(tok) == 32:
-                        by_rid.setdefault(tok, c)
+                # (nginx's JSON access line is shown as `request_id=<id>`.)
+                for tok in re.findall(r"\b[0-9a-f]{32}\b", e.get("text") or ""):
+                    by_rid.setdefault(tok, c)
     for i, rec in enumerate(truth):
         if rec["expected_verdict"] == "absent":
             result[i] = None

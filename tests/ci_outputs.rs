@@ -609,7 +609,7 @@ fn a_scan_window_that_misses_the_logs_says_where_they_are() {
 /// nothing: it now quotes the line the pattern matched, under the span of the record's
 /// lines (hunt 30: greaterwms#129 showed `The problem:`).
 #[test]
-fn a_findings_evidence_quotes_the_line_that_matched_not_the_tracebacks_head() {
+fn a_findings_evidence_quotes_and_points_at_the_line_that_matched_not_the_tracebacks_head() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("daphne.log");
     std::fs::write(
@@ -628,5 +628,21 @@ fn a_findings_evidence_quotes_the_line_that_matched_not_the_tracebacks_head() {
             "daphne.log:1-4  django.core.exceptions.AppRegistryNotReady: Apps aren't loaded yet."
         ),
         "{evidence}"
+    );
+    // JUnit's failure quotes it too (stop 35 had left its first line there), and
+    // GitHub's annotation sits on its line, the fourth.
+    let out = run(&["scan", "-o", "junit", path.to_str().unwrap()]);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains(
+            "daphne.log:1-4  django.core.exceptions.AppRegistryNotReady: Apps aren't loaded yet."
+        ) && !xml.contains("Traceback (most recent"),
+        "{xml}"
+    );
+    let out = run(&["scan", "-o", "github", path.to_str().unwrap()]);
+    let annotations = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        annotations.contains("daphne.log,line=4,title=server.start-failed"),
+        "{annotations}"
     );
 }

@@ -60,13 +60,15 @@ pub fn write_github<W: Write>(w: &mut W, s: &Scan, opts: &GithubOptions) -> io::
     for f in &s.analysis.findings {
         let mut props = Vec::new();
         if let Some(&ei) = f.evidence.first() {
-            let r = &s.ingested.records[s.events[ei].record];
+            let e = &s.events[ei];
+            let r = &s.ingested.records[e.record];
             let input = &s.ingested.inputs[r.input as usize].name;
             // stdin has no file in the repository to point at.
             if input != "-" {
                 let file = relative_to(input, opts.workspace, opts.cwd);
                 props.push(format!("file={}", property(&file)));
-                props.push(format!("line={}", r.line));
+                // A traceback's annotation sits on its exception, not its head.
+                props.push(format!("line={}", super::matched_line(s, e, r).0));
             }
         }
         props.push(format!("title={}", property(f.rule)));

@@ -307,10 +307,11 @@ fn finding_body(s: &Scan, f: &Finding, red: &dyn Fn(&str) -> String) -> String {
     );
     let _ = writeln!(b, "  fix: {}", red(&f.hint));
     for &ei in &f.evidence {
-        let r = &s.ingested.records[s.events[ei].record];
+        let e = &s.events[ei];
+        let r = &s.ingested.records[e.record];
         let input = &s.ingested.inputs[r.input as usize].name;
-        let line = r.message.split('\n').next().unwrap_or("");
-        let _ = writeln!(b, "  {input}:{}  {}", r.line, red(line));
+        let (_, line) = super::matched_line(s, e, r);
+        let _ = writeln!(b, "  {}  {}", super::span(input, r), red(line));
     }
     b
 }

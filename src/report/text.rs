@@ -234,15 +234,11 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
                 let input = &s.ingested.inputs[r.input as usize].name;
                 // A record of several lines (a traceback) is shown by the line its
                 // pattern matched, under the span of its lines.
-                let at = match r.end_line > r.line {
-                    true => format!("{input}:{}-{}", r.line, r.end_line),
-                    false => format!("{input}:{}", r.line),
-                };
                 writeln!(
                     w,
                     "    {}  {}",
-                    p.dim(&at),
-                    red(matched_line(s, e, &r.message))
+                    p.dim(&super::span(input, r)),
+                    red(super::matched_line(s, e, r).1)
                 )?;
             }
             writeln!(w, "    {} {}", p.dim("fix:"), red(&f.hint))?;
@@ -314,23 +310,6 @@ pub fn write_text<W: Write>(w: &mut W, s: &Scan, opts: &TextOptions) -> io::Resu
 
 fn first_line(s: &str) -> &str {
     s.split('\n').next().unwrap_or("")
-}
-
-/// The line of `message` where event `e`'s pattern matched it: a traceback's exception,
-/// not its `Traceback (most recent call last):` head, which told a reader nothing.
-fn matched_line<'m>(s: &Scan, e: &crate::pattern::Event, message: &'m str) -> &'m str {
-    if !message.contains('\n') {
-        return message;
-    }
-    let at = s
-        .packs
-        .pattern(e.at)
-        .regex
-        .get()
-        .find(message)
-        .map_or(0, |m| m.start());
-    let start = message[..at].rfind('\n').map_or(0, |i| i + 1);
-    first_line(&message[start..])
 }
 
 /// The file name of an input path, so timelines stay narrow.

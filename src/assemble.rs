@@ -169,6 +169,7 @@ struct Envelope {
     program: Option<String>,
     pid: Option<u32>,
     stream: Option<&'static str>,
+    pipe: u16,
     level: Option<Level>,
     fields: Vec<(&'static str, String)>,
 }
@@ -182,6 +183,7 @@ impl Envelope {
             program: p.program.as_deref().map(str::to_string),
             pid: p.pid,
             stream: p.stream,
+            pipe: p.pipe,
             level: p.level,
             fields: owned_fields(&p.fields),
         }
@@ -246,12 +248,13 @@ struct Basics {
     pid: Option<u32>,
     level: Option<Level>,
     stream: Option<&'static str>,
+    pipe: u16,
     source: SourceKey,
 }
 
 impl Env<'_> {
     fn basics(&self) -> Option<Basics> {
-        let (format, ts, pid, level, stream, program, host) = match self {
+        let (format, ts, pid, level, stream, pipe, program, host) = match self {
             Env::None => return None,
             Env::Parsed(f, p, _) => (
                 f.name(),
@@ -259,6 +262,7 @@ impl Env<'_> {
                 p.pid,
                 p.level,
                 p.stream,
+                p.pipe,
                 p.program.as_deref(),
                 p.host,
             ),
@@ -268,6 +272,7 @@ impl Env<'_> {
                 e.pid,
                 e.level,
                 e.stream,
+                e.pipe,
                 e.program.as_deref(),
                 e.host.as_deref(),
             ),
@@ -278,6 +283,7 @@ impl Env<'_> {
             pid,
             level,
             stream,
+            pipe,
             source: SourceKey::of(program, stream, host),
         })
     }
@@ -1205,6 +1211,7 @@ impl Assembler {
                 format,
                 pid: basics.and_then(|b| b.pid).or(app_pid),
                 stream: basics.and_then(|b| b.stream),
+                pipe: basics.map_or(0, |b| b.pipe),
                 level: basics.and_then(|b| b.level).or(app_level),
                 message,
                 flags: RecordFlags {
@@ -1546,6 +1553,7 @@ fn build(
         program: env.program.map(String::into_boxed_str),
         pid: env.pid.or_else(|| app_info.as_ref().and_then(|a| a.pid)),
         stream: env.stream,
+        pipe: env.pipe,
         level: env
             .level
             .or_else(|| app_info.as_ref().and_then(|a| a.level)),

@@ -1051,6 +1051,7 @@ impl<'m> Sieve<'m> {
             format: r.format,
             pid: r.pid,
             stream: r.stream,
+            pipe: r.pipe,
             level: r.level,
             flags: RecordFlags {
                 skipped: true,

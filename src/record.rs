@@ -188,6 +188,11 @@ pub struct Record {
     pub pid: Option<u32>,
     /// `stdout` or `stderr` where the envelope says.
     pub stream: Option<&'static str>,
+    /// Which stream of its input the line came through, where the envelope tells them
+    /// apart beyond `stream` (journald's `_STREAM_ID`, hashed): 0 when it does not say.
+    /// Lines of two streams of one input are not in the order they were written: each
+    /// stream is read on its own, and stamped when read.
+    pub pipe: u16,
     /// Severity: the envelope's, else the application's.
     pub level: Option<Level>,
     /// The line with the envelope removed (continuation lines joined with `\n`).

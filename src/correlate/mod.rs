@@ -497,6 +497,9 @@ pub struct Origin<'a> {
     pub logger: bool,
     /// Its first and last line in the input.
     pub lines: (u64, u64),
+    /// The stream of its input it came through ([`Record::pipe`], else docker's
+    /// `stdout` 1 and `stderr` 2); 0 when unknown.
+    pub pipe: u16,
 }
 
 impl Origin<'_> {
@@ -509,6 +512,11 @@ impl Origin<'_> {
             coarse: r.coarse_time(),
             logger: r.names_logger(),
             lines: (r.line, r.end_line),
+            pipe: match (r.pipe, r.stream) {
+                (0, Some("stdout")) => 1,
+                (0, Some("stderr")) => 2,
+                (p, _) => p,
+            },
         }
     }
 }
@@ -3062,7 +3070,7 @@ fn absorb_orphans<S: Store + ?Sized>(st: &mut State, store: &S) {
             .max()
             .map(|r| (store.origin(r).input, r));
         let owner = closes_near(&closes, last)
-            .filter(|&(_, x)| x != o && last_line.is_none_or(|l| !closed_before(st, x, l)))
+            .filter(|&(_, x)| x != o && last_line.is_none_or(|l| !closed_before(st, store, x, l)))
             .filter_map(|(t, x)| {
                 let (_, coarse) = st.caches[x].closed_at?;
                 let x_conn = &st.conns[x];
@@ -3255,28 +3263,42 @@ fn pids_may_match(a: Option<u32>, b: Option<u32>) -> bool {
 }
 
 /// Connection `x`'s server closed it on a line of input `input` before record `record`:
-/// a line written after the close is not what led to it, whatever the times say.
-fn closed_before(st: &State, x: usize, (input, record): (u32, usize)) -> bool {
-    st.conns[x]
-        .closed_line
-        .is_some_and(|(i, r)| i == input && r < record)
+/// a line written after the close is not what led to it, whatever the times say. Only
+/// lines of one stream were written in the order they stand: Daphne writes its access
+/// lines to stdout and its errors to stderr, and docker or a journal that keeps the two
+/// apart reads each on its own, so an exception written before the close may stand
+/// after it.
+fn closed_before<S: Store + ?Sized>(
+    st: &State,
+    store: &S,
+    x: usize,
+    (input, record): (u32, usize),
+) -> bool {
+    st.conns[x].closed_line.is_some_and(|(i, r)| {
+        i == input
+            && r < record
+            && match (store.origin(r).pipe, store.origin(record).pipe) {
+                (a, b) if a != 0 && b != 0 => a == b,
+                _ => true,
+            }
+    })
 }
 
 /// The connection whose close by its id (the server's WSDISCONNECT with the client) came
 /// right at or after `t`: within the whole second that close was written in, or up to
 /// two seconds after `t` for a precise one. Same process as `source`, started by `t`,
-/// and not `except`.
+/// and not `except`. (`ok` says whether the close came after the line: see
+/// [`closed_before`].)
 fn closed_right_after(
     st: &State,
     closes: &[(DateTime<Utc>, usize)],
     t: DateTime<Utc>,
-    line: (u32, usize),
     source: Option<&(Option<Arc<str>>, Option<u32>)>,
     except: usize,
     ok: impl Fn(usize) -> bool,
 ) -> Option<usize> {
     closes_near(closes, t)
-        .filter(|&(_, x)| x != except && !closed_before(st, x, line))
+        .filter(|&(_, x)| x != except)
         .filter_map(|(c, x)| {
             let (_, coarse) = st.caches[x].closed_at?;
             let fits = if coarse {
@@ -3617,15 +3639,17 @@ fn rehome_pass<S: Store + ?Sized>(st: &mut State, set: &PackSet, store: &S) -> V
                 });
             let not_its = outlived || !may_have_died_of(st, set, store, y, e, t);
             let stays = first
-                && !closed_before(st, y, line)
+                && !closed_before(st, store, y, line)
                 && !not_its
                 && st.caches[y].closed_at.is_some_and(|(c, coarse)| {
                     let late = if coarse { 1 } else { 0 };
                     c + CDuration::seconds(late) > t && c <= t + CDuration::seconds(2)
                 });
             let source = st.conns[y].source.clone();
-            let other = closed_right_after(st, &closes, t, line, source.as_ref(), y, |x| {
-                may_have_died_of(st, set, store, x, e, t) && !holds_any(st, store, x, &[e.at])
+            let other = closed_right_after(st, &closes, t, source.as_ref(), y, |x| {
+                !closed_before(st, store, x, line)
+                    && may_have_died_of(st, set, store, x, e, t)
+                    && !holds_any(st, store, x, &[e.at])
             });
             // Of two sessions closed right after the line, the first to close is the one
             // it broke.
@@ -3804,8 +3828,10 @@ fn settle_ejected<S: Store + ?Sized>(
         let owner = e.ts.and_then(|t| {
             // No connection is excepted: the one it was taken from fails
             // `may_have_died_of`, as its taking showed.
-            closed_right_after(st, &closes, t, line, source.as_ref(), usize::MAX, |x| {
-                may_have_died_of(st, set, store, x, e, t) && !holds_any(st, store, x, &ats)
+            closed_right_after(st, &closes, t, source.as_ref(), usize::MAX, |x| {
+                !closed_before(st, store, x, line)
+                    && may_have_died_of(st, set, store, x, e, t)
+                    && !holds_any(st, store, x, &ats)
             })
             .map(|x| (x, t))
         });

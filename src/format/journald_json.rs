@@ -75,6 +75,7 @@ enum Key {
     SyslogPid,
     Priority,
     Transport,
+    StreamId,
     BootId,
     Other,
 }
@@ -102,6 +103,7 @@ impl<'de> de::Deserialize<'de> for Key {
                     "SYSLOG_PID" => Key::SyslogPid,
                     "PRIORITY" => Key::Priority,
                     "_TRANSPORT" => Key::Transport,
+                    "_STREAM_ID" => Key::StreamId,
                     "_BOOT_ID" => Key::BootId,
                     _ => Key::Other,
                 })
@@ -109,6 +111,17 @@ impl<'de> de::Deserialize<'de> for Key {
         }
         d.deserialize_str(V)
     }
+}
+
+/// A journal stream's id (`_STREAM_ID`, one per connection of a service's stdout or
+/// stderr to journald) as a [`crate::record::Record::pipe`]: hashed (FNV-1a) to a number
+/// of at least 3, since 1 and 2 stand for docker's stdout and stderr. Two ids that hash
+/// alike are taken for one stream, as a journal without the field is.
+fn pipe_of(id: &str) -> u16 {
+    let h = id.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    3 + (h % u32::from(u16::MAX - 3)) as u16
 }
 
 /// One field's value, reduced to a single string.
@@ -226,6 +239,7 @@ struct Entry<'a> {
     syslog_pid: Option<Val<'a>>,
     priority: Option<Val<'a>>,
     transport: Option<Val<'a>>,
+    stream_id: Option<Val<'a>>,
     boot_id: Option<Val<'a>>,
 }
 
@@ -253,6 +267,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 Key::SyslogPid => &mut e.syslog_pid,
                 Key::Priority => &mut e.priority,
                 Key::Transport => &mut e.transport,
+                Key::StreamId => &mut e.stream_id,
                 Key::BootId => &mut e.boot_id,
                 Key::Other => {
                     m.next_value::<IgnoredAny>()?;
@@ -322,6 +337,7 @@ impl<'a> Entry<'a> {
             },
             _ => None,
         };
+        p.pipe = text(self.stream_id).map_or(0, |id| pipe_of(&id));
         if matches!(text(self.partial).as_deref(), Some("true")) {
             p.kind = Kind::Partial;
         }
@@ -388,6 +404,24 @@ mod tests {
         assert_eq!(p.field("boot_id"), Some("0dc874d3fbd44bdbb6fbcfaa27481492"));
         assert_eq!(p.field("container"), None);
         assert_eq!(p.kind, Kind::Record);
+    }
+
+    #[test]
+    fn each_journal_stream_is_a_pipe_of_its_own() {
+        // A service's stdout and stderr reach journald as two streams when they are kept
+        // apart: their lines are then not in the order they were written.
+        let line =
+            |id: &str| format!(r#"{{"MESSAGE":"x","_TRANSPORT":"stdout","_STREAM_ID":"{id}"}}"#);
+        let (out, err) = (line("d6422e98dfb24d12"), line("8e274f917f04362f"));
+        let (out, err) = (parse(&out).unwrap().pipe, parse(&err).unwrap().pipe);
+        assert!(out >= 3 && err >= 3 && out != err, "{out} {err}");
+        assert_eq!(parse(&line("d6422e98dfb24d12")).unwrap().pipe, out);
+        assert_eq!(
+            parse(r#"{"MESSAGE":"x","_TRANSPORT":"stdout"}"#)
+                .unwrap()
+                .pipe,
+            0
+        );
     }
 
     #[test]

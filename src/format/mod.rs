@@ -83,6 +83,10 @@ pub struct Parsed<'a> {
     pub pid: Option<u32>,
     /// `stdout` / `stderr`.
     pub stream: Option<&'static str>,
+    /// Which of the source's streams the line came through, where the envelope tells
+    /// streams apart that `stream` does not (journald's `_STREAM_ID`); 0 when it does
+    /// not say. See [`crate::record::Record::pipe`].
+    pub pipe: u16,
     /// Severity.
     pub level: Option<Level>,
     /// Logger name (application layouts).
@@ -105,6 +109,7 @@ impl<'a> Parsed<'a> {
             program: None,
             pid: None,
             stream: None,
+            pipe: 0,
             level: None,
             logger: None,
             message: message.into(),

@@ -478,6 +478,12 @@ pub trait Store {
     fn timeless(&self, _i: usize) -> bool {
         false
     }
+    /// The stream of its input record `i` came through ([`Record::pipe`], else docker's
+    /// `stdout` 1 and `stderr` 2); 0 when unknown. Asked only by scan's passes over
+    /// finished inputs.
+    fn pipe(&self, _i: usize) -> u16 {
+        0
+    }
 }
 
 /// What correlation needs of a record besides its events: which input and process wrote
@@ -497,9 +503,6 @@ pub struct Origin<'a> {
     pub logger: bool,
     /// Its first and last line in the input.
     pub lines: (u64, u64),
-    /// The stream of its input it came through ([`Record::pipe`], else docker's
-    /// `stdout` 1 and `stderr` 2); 0 when unknown.
-    pub pipe: u16,
 }
 
 impl Origin<'_> {
@@ -512,11 +515,6 @@ impl Origin<'_> {
             coarse: r.coarse_time(),
             logger: r.names_logger(),
             lines: (r.line, r.end_line),
-            pipe: match (r.pipe, r.stream) {
-                (0, Some("stdout")) => 1,
-                (0, Some("stderr")) => 2,
-                (p, _) => p,
-            },
         }
     }
 }
@@ -541,6 +539,14 @@ impl Store for Slices<'_> {
     }
     fn timeless(&self, i: usize) -> bool {
         self.records[i].ts.is_none()
+    }
+    fn pipe(&self, i: usize) -> u16 {
+        let r = &self.records[i];
+        match (r.pipe, r.stream) {
+            (0, Some("stdout")) => 1,
+            (0, Some("stderr")) => 2,
+            (p, _) => p,
+        }
     }
 }
 
@@ -3277,7 +3283,7 @@ fn closed_before<S: Store + ?Sized>(
     st.conns[x].closed_line.is_some_and(|(i, r)| {
         i == input
             && r < record
-            && match (store.origin(r).pipe, store.origin(record).pipe) {
+            && match (store.pipe(r), store.pipe(record)) {
                 (a, b) if a != 0 && b != 0 => a == b,
                 _ => true,
             }

@@ -286,8 +286,6 @@ impl Store for LiveStore {
             coarse: r.flags & 1 != 0,
             logger: r.flags & 2 != 0,
             lines: (r.line, r.line + u64::from(r.span)),
-            // (Read only by scan's passes over finished inputs.)
-            pipe: 0,
         }
     }
 }

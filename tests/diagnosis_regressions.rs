@@ -2065,6 +2065,7 @@ May 08 10:00:09 web daphne[1240]: django.core.exceptions.AppRegistryNotReady: Ap
 May 08 10:00:10 web systemd[1]: daphne.service: Main process exited, code=exited, status=1/FAILURE
 May 08 10:00:14 web uvicorn[1250]: ModuleNotFoundError: No module named 'channels_redis'
 May 08 10:00:20 web uvicorn[1260]: ERROR:    Error loading ASGI app. Could not import module \"project.asgi\".
+May 08 10:00:30 web python[1270]: django.core.management.base.CommandError: You have not set ASGI_APPLICATION, which is needed to run the server.
 ";
     let s = scan_text("journal.log", journal);
     let found = diagnoses_of(&s, "server.start-failed");
@@ -2073,6 +2074,8 @@ May 08 10:00:20 web uvicorn[1260]: ERROR:    Error loading ASGI app. Could not i
         "AppRegistryNotReady: Apps aren't loaded yet.",
         "No module named 'channels_redis'",
         "Could not import module \"project.asgi\"",
+        // Channels 2's runserver.
+        "You have not set ASGI_APPLICATION.",
     ];
     assert_eq!(found.len(), want.len(), "{found:?}");
     for (d, w) in found.iter().zip(want) {

@@ -802,7 +802,7 @@ fn a_server_that_stopped_with_no_websocket_open_is_not_said_to_have_dropped_them
             "supervisord.log",
             "2026-11-23 10:00:00,000 INFO stopped: daphne (exit status 0)\n"
         ),
-        ["0 daphne was stopped or killed by its process manager, with no WebSocket open."]
+        ["0 daphne was stopped or killed by its process manager; the logs show no WebSocket open then."]
     );
     // Without times, a session left open above the stop was open at it, by line order.
     assert_eq!(

@@ -70,6 +70,9 @@ pub(crate) const TIME: &[&str] = &[
     "datetime",
     "date",
     "created",
+    // Grafana's logfmt (`t=2022-09-13T04:49:44.957218667Z`), asked last: a value that
+    // does not read as a time is passed over.
+    "t",
 ];
 pub(crate) const LEVEL: &[&str] = &["levelname", "level", "severity", "log.level", "lvl"];
 pub(crate) const LOGGER: &[&str] = &["name", "logger", "logger_name", "log.logger"];

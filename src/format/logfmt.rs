@@ -319,6 +319,14 @@ mod tests {
     }
 
     #[test]
+    fn grafanas_t_is_its_time() {
+        // hunt 31 (grafana/helm-charts#1808): read without its time before.
+        let p = parse(r#"logger=context userId=2 orgId=1 t=2022-09-13T04:49:44.957218667Z level=info msg="Request Completed" method=GET path=/api/datasources/proxy/2/loki/api/v1/tail status=400"#).unwrap();
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2022-09-13T04:49:44.957218667Z");
+        assert!(p.message.starts_with("Request Completed "), "{}", p.message);
+    }
+
+    #[test]
     fn lines_of_other_layouts_and_sentences_with_an_equals_sign_are_not_logfmt() {
         for line in [
             "2026-11-23 19:37:49,123 INFO     level=info msg=x",

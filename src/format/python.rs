@@ -439,6 +439,11 @@ fn parse_twisted<'a>(line: &'a str, ctx: &TimeCtx) -> Option<Parsed<'a>> {
         Some(_) => return None,
     };
     let system = &line[ss..se];
+    // A level in the bracket (`2019-03-16T05:41:20Z [WARN] msg`, Go's seelog, Python's
+    // `%(asctime)s [%(levelname)s]` with a zone) is another layout's, not a system.
+    if bracket_level(system.as_bytes()).is_some() {
+        return None;
+    }
     let mut out = Parsed::new(&line[ms..]);
     out.ts = Some(timestamp(ctx, &iso)?);
     // The new-style logger writes `[namespace#level]`.
@@ -1682,6 +1687,21 @@ mod tests {
         assert!(Twisted
             .parse("2018-08-21 12:17:37,473 DEBUG    x", &ctx())
             .is_none());
+    }
+
+    #[test]
+    fn a_level_in_the_bracket_is_a_level_not_a_twisted_system() {
+        // hunt 31 (aws/amazon-ecs-agent#1872, seelog): `[WARN]` was the system of a
+        // Twisted line, and the line had no level.
+        let line = "2019-03-16T05:41:20Z [WARN] Error creating a websocket client: unexpected EOF";
+        assert!(Twisted.parse(line, &ctx()).is_none());
+        let p = logging(line);
+        assert_eq!(p.level, Some(Level::Warning));
+        assert_eq!(
+            p.message,
+            "Error creating a websocket client: unexpected EOF"
+        );
+        assert_eq!(p.ts.unwrap().to_rfc3339(), "2019-03-16T05:41:20Z");
     }
 
     // ---- python logging

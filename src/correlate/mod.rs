@@ -1606,7 +1606,11 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 }
                 let ci = self
                     .earlier_session_of_client(ei, ci)
-                    .or_else(|| self.session_of_client_on_path(ei, ci))
+                    .or_else(|| {
+                        (k.0 == "client")
+                            .then(|| self.session_of_client_on_path(ei, ci))
+                            .flatten()
+                    })
                     .unwrap_or(ci);
                 self.attach(ci, ei, k.0, true);
                 return;
@@ -2197,8 +2201,9 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             .min_by_key(|&cj| order(cj))
     }
 
-    /// For a line whose client id names connection `ci` but whose path is another: the
-    /// latest earlier session of that client on the line's path. A client port is reused
+    /// For a line whose client id (`ip:port`, not a request id that a proxy's rewrite
+    /// of the path keeps) names connection `ci` but whose path is another: the latest
+    /// earlier session of that client on the line's path. A client port is reused
     /// within seconds (a proxy's to the server on loopback), and Daphne's `took too long to
     /// shut down and was killed`, written application_close_timeout after a session's
     /// end, names the old session's client and path while the port already serves the

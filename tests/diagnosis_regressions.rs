@@ -2186,3 +2186,33 @@ Nov 24 15:13:06 web daphne[3125951]:     self.check_apps_ready()
     let running = status.replace("failed (Result: exit-code)", "active (running)");
     assert!(diagnoses_of(&scan_text("status.txt", &running), "server.restart").is_empty());
 }
+
+/// authentik logs each request as a JSON record (`authentik.asgi`: the path as its
+/// event, `"scheme": "ws"` for a WebSocket, `pid` the gunicorn worker); 13 ms after its
+/// outpost's session came in, gunicorn's master said that worker `was sent SIGBUS!`
+/// (hunt 29: authentik#16757). No session was read, and the worker's death named none;
+/// then, read, it was not named either, as a process whose first session began in the
+/// stop's second was taken for the restarted one, though the line names its pid.
+#[test]
+fn an_authentik_websocket_request_is_a_session_its_workers_death_names() {
+    let s = scan_text(
+        "compose.log",
+        "server-1      | {\"event\": \"Booting worker with pid: 553817\", \"level\": \"info\", \"logger\": \"gunicorn.error\", \"timestamp\": \"2025-09-13T08:36:38.948265\"}\n\
+         server-1      | {\"domain_url\": null, \"event\": \"/ws/outpost/91e36be2-2c64-4d77-8142-b49af813cf00/\", \"level\": \"info\", \"logger\": \"authentik.asgi\", \"pid\": 553823, \"remote\": \"127.0.0.1\", \"schema_name\": \"public\", \"scheme\": \"ws\", \"timestamp\": \"2025-09-13T08:36:39.293564\", \"user_agent\": \"goauthentik.io/outpost/2025.8.1\"}\n\
+         server-1      | {\"domain_url\": null, \"event\": \"/api/v3/outposts/instances/\", \"level\": \"info\", \"logger\": \"authentik.asgi\", \"pid\": 553823, \"remote\": \"127.0.0.1\", \"scheme\": \"http\", \"timestamp\": \"2025-09-13T08:36:39.295000\"}\n\
+         server-1      | {\"event\": \"Worker (pid:553823) was sent SIGBUS!\", \"level\": \"error\", \"logger\": \"gunicorn.error\", \"timestamp\": \"2025-09-13T08:36:39.306992\"}\n",
+    );
+    assert_eq!(
+        s.correlated.connections.len(),
+        1,
+        "{:#?}",
+        s.correlated.connections
+    );
+    assert_eq!(
+        rules_and_paths(&s),
+        [(
+            "server.restart",
+            Some("/ws/outpost/91e36be2-2c64-4d77-8142-b49af813cf00/")
+        )]
+    );
+}

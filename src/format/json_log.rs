@@ -81,7 +81,10 @@ pub(crate) const PID: &[&str] = &["process", "pid"];
 /// `X-Request-ID` header): written after the message as `client=...`, `request_id=...`,
 /// as a text layout would, so the packs' `context` ids read them in either form.
 const CONTEXT: &[(&str, &[&str])] = &[
-    ("client", &["client", "client_addr", "remote_addr", "peer"]),
+    (
+        "client",
+        &["client", "client_addr", "remote_addr", "peer", "remote"],
+    ),
     ("request_id", REQUEST_ID),
 ];
 /// Keys that say why a record was written, apart from its message: structlog's and
@@ -152,6 +155,11 @@ impl Format for JsonLog {
                     let _ = write!(text, " {name}={v}");
                 }
             }
+        }
+        // A request record says it was a WebSocket's only by its scheme (authentik's
+        // `authentik.asgi`: the path as its event, `"scheme": "ws"`).
+        if let Some(scheme @ ("ws" | "wss")) = obj.get("scheme").and_then(Value::as_str) {
+            let _ = write!(text, " scheme={scheme}");
         }
         for key in CAUSE {
             if let Some(v) = lookup(obj, key).and_then(cause_value) {

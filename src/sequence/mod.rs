@@ -953,7 +953,8 @@ impl Eval<'_> {
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(GAP_S))
                                 && failed.binary_search(&i).is_ok();
                             let code = self.close_codes[i];
-                            (served_at_stop(c, t, e.own_time, episode, &began, code, writer)
+                            let stopped = stopped_process(e, host, pid);
+                            (served_at_stop(c, t, e.own_time, episode, &began, code, stopped)
                                 && !opened_below(c, e, self.events))
                                 || failed_in_gap
                         })
@@ -1163,6 +1164,20 @@ pub fn of_stopped_process<'c>(
         conns.retain(|&i| served_by(i) != Some(false));
     }
     conns
+}
+
+/// The process stop line `e` says stopped: the one whose pid it names (gunicorn's
+/// `Worker (pid:553823) was sent SIGBUS!`, written by the master about a worker, whose
+/// own pid a JSON record may not carry), on the writer's host, else the writer (`host`,
+/// `pid`). Sessions of that process were its, however late in its life they began (see
+/// [`served_at_stop`]).
+pub fn stopped_process<'h>(
+    e: &Event,
+    host: Option<&'h str>,
+    pid: Option<u32>,
+) -> Option<(Option<&'h str>, u32)> {
+    let named = e.cap("pid").and_then(|p| p.parse::<u32>().ok());
+    named.or(pid).map(|pid| (host, pid))
 }
 
 /// How long after a stop a failed attempt is counted as one of its gap (the 502s while

@@ -825,8 +825,8 @@ impl<'a> Engine<'a> {
                     .filter(|&ci| {
                         let c = self.state.connection(ci);
                         let code = sequence::last_code(c, &|i| store.event(i));
-                        let writer = writer.as_ref().map(|(h, p)| (h.as_deref(), *p));
-                        sequence::served_at_stop(c, t, e.own_time, episode, &began, code, writer)
+                        let stopped = sequence::stopped_process(&e, host.as_deref(), pid);
+                        sequence::served_at_stop(c, t, e.own_time, episode, &began, code, stopped)
                     })
                     .collect()
             }

@@ -916,6 +916,7 @@ impl Eval<'_> {
                 {
                     continue;
                 }
+                let stopper = stopped_process(e, host, pid);
                 let conns: Vec<usize> = match e.ts {
                     // A key-less application line that no connection took (a Redis
                     // outage in a traceback) names none rather than every open one.
@@ -953,8 +954,7 @@ impl Eval<'_> {
                                 .is_some_and(|s| s > t && s <= t + CDuration::seconds(GAP_S))
                                 && failed.binary_search(&i).is_ok();
                             let code = self.close_codes[i];
-                            let stopped = stopped_process(e, host, pid);
-                            (served_at_stop(c, t, e.own_time, episode, &began, code, stopped)
+                            (served_at_stop(c, t, e.own_time, episode, &began, code, stopper)
                                 && !opened_below(c, e, self.events))
                                 || failed_in_gap
                         })
@@ -1309,8 +1309,9 @@ pub fn process_starts<'a>(
 /// then was not dropped; a close written, in the same input, before the first line of
 /// that stop (`episode`) came before it; and a connection of a process that began
 /// serving (`began`, see [`process_starts`]) within the stop's second or later is the
-/// restarted server's, unless that process wrote the stop line (`writer`: Daphne's own
-/// `Killed N pending application instances`), which says it is the one that stopped. A
+/// restarted server's, unless the stop line says that process stopped (`writer`, see
+/// [`stopped_process`]: Daphne's own `Killed N pending application instances`, or
+/// gunicorn's line naming its worker's pid). A
 /// stop line without a time of its own (`own_time` false: journalctl's `-- Reboot --`)
 /// has `t` from the line above it, which says only that the stop came after: a process
 /// that began serving in that second is not taken for the restarted one.

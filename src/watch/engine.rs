@@ -820,13 +820,13 @@ impl<'a> Engine<'a> {
                     (0..self.state.slots()).filter(|&ci| !self.state.connection(ci).id.is_empty())
                 };
                 let began = sequence::process_starts(live().map(|ci| self.state.connection(ci)));
+                let stopper = sequence::stopped_process(&e, host.as_deref(), pid);
                 let store = &self.store;
                 live()
                     .filter(|&ci| {
                         let c = self.state.connection(ci);
                         let code = sequence::last_code(c, &|i| store.event(i));
-                        let stopped = sequence::stopped_process(&e, host.as_deref(), pid);
-                        sequence::served_at_stop(c, t, e.own_time, episode, &began, code, stopped)
+                        sequence::served_at_stop(c, t, e.own_time, episode, &began, code, stopper)
                     })
                     .collect()
             }

@@ -1898,6 +1898,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
             // Above them, it is a session whose other lines came before the log began.
             None if self.set.pattern(e.at).ends
                 && f.keys.is_empty()
+                && e.cap("path").is_none()
                 && self.st.last_in_input.contains_key(&r.input) =>
             {
                 self.st.global.push(ei)

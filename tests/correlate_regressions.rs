@@ -1883,3 +1883,25 @@ fn a_killed_instance_named_with_a_reused_client_port_goes_to_the_session_on_its_
     assert!(on("/ws/location/1/101/").1.contains(&"consumer.killed"));
     assert_eq!(on("/ws/chat/12/101/"), (Verdict::Healthy, vec![]));
 }
+
+#[test]
+fn a_whole_second_wsconnect_joins_the_session_its_consumer_closed_in_that_second() {
+    // tests/e2e behind nginx (Daphne's client `127.0.0.1:0`): the consumer accepted, found
+    // no conversation 4242 and closed with 4004, all at 52,057–52,065; Daphne's
+    // WSCONNECT, written in whole seconds, sorts after those lines. The `Conversation 4242
+    // does not exist` had taken the session off its pack's sequence, so the WSCONNECT
+    // (a step of that pack) opened a connection of its own, which a later restart read
+    // as degraded: one in each e2e run behind nginx.
+    let err = "2026-11-28 15:41:52,052 INFO     client=127.0.0.1:0 request_id=4896c886ab2b5c3a40ddf1f22609184c [JWTAuthMiddleware] Processing connection for path: /ws/chat/4242/\n\
+               2026-11-28 15:41:52,053 INFO     client=127.0.0.1:0 request_id=4896c886ab2b5c3a40ddf1f22609184c [JWTAuthMiddleware] User authenticated: 7 (customer7@example.com)\n\
+               2026-11-28 15:41:52,057 INFO     client=127.0.0.1:0 request_id=4896c886ab2b5c3a40ddf1f22609184c [ConversationConsumer] Connection attempt started\n\
+               2026-11-28 15:41:52,057 WARNING  client=127.0.0.1:0 request_id=4896c886ab2b5c3a40ddf1f22609184c [ConversationConsumer] Conversation 4242 does not exist\n\
+               2026-11-28 15:41:52,065 INFO     client=127.0.0.1:0 request_id=4896c886ab2b5c3a40ddf1f22609184c [ConversationConsumer] Disconnected with code 4004\n";
+    let out = "127.0.0.1:0 - - [28/Nov/2026:15:41:52] \"WSCONNECTING /ws/chat/4242/\" - -\n\
+               127.0.0.1:0 - - [28/Nov/2026:15:41:52] \"WSCONNECT /ws/chat/4242/\" - -\n\
+               127.0.0.1:0 - - [28/Nov/2026:15:41:52] \"WSDISCONNECT /ws/chat/4242/\" - -\n";
+    let s = scan_files(&[("daphne-stderr.log", err), ("daphne-stdout.log", out)]);
+    let c = &s.correlated.connections;
+    assert_eq!(c.len(), 1, "{c:#?}");
+    assert_eq!(c[0].links.len(), s.events.len(), "every line joined it");
+}

@@ -991,22 +991,19 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         self.st.caches[ci].diverted.contains(&pack)
     }
 
-    /// Every line that took connection `ci` off pack `pack`'s sequence joined it by a
-    /// guess (a key-less exception, given to the session that logged last) at or after
+    /// Every line that took connection `ci` off pack `pack`'s sequence came at or after
     /// `second`. A whole-second line of that second may have been written before such a
-    /// line (Daphne's WSCONNECT before the exception it logged a moment later), and the
-    /// guess may be wrong: it is moved when the session turns out to have lived on.
-    fn diverted_by_guess_since(&self, ci: usize, pack: usize, second: DateTime<Utc>) -> bool {
+    /// line: Daphne's WSCONNECT before the exception it logged a moment later (a guess,
+    /// moved when the session turns out to have lived on), or before the consumer's
+    /// `Conversation 4242 does not exist` and its close with 4004 after accepting.
+    fn diverted_since(&self, ci: usize, pack: usize, second: DateTime<Utc>) -> bool {
         let mut any = false;
         for k in &self.st.conns[ci].links {
             let ev = self.ev(k.event);
             if usize::from(ev.at.pack) != pack || !leaves_sequence(self.set, ev) {
                 continue;
             }
-            // A line's other patterns join where its first went ("line"): as sure as
-            // that one, which the link does not say.
-            let named = k.exact && k.key() != "line";
-            if named || ev.ts.is_none_or(|t| t < second) {
+            if ev.ts.is_none_or(|t| t < second) {
                 return false;
             }
             any = true;
@@ -2435,7 +2432,7 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
                 && self.diverted(ci, usize::from(e.at.pack))
                 && !(coarse
                     && e.stage == Stage::Server
-                    && self.diverted_by_guess_since(ci, usize::from(e.at.pack), second))
+                    && self.diverted_since(ci, usize::from(e.at.pack), second))
             {
                 return false;
             }

@@ -1888,16 +1888,13 @@ impl<'a, 'b, S: Store + ?Sized> Builder<'a, 'b, S> {
         let cand = cand.or_else(|| self.lone_open_session(ei).map(|i| (i, "only-open")));
         match cand {
             Some((ci, key)) => self.attach(ci, ei, key, false),
-            // A close that names nothing (uvicorn's `connection closed`) and that no
-            // session took, below lines of sessions of its input, is one of theirs
-            // counted twice (the guesses gave their closes to others): alone, it is no
-            // connection, which would count a session healthy that nothing else shows.
-            // Above them, it is a session whose other lines came before the log began.
-            None if self.set.pattern(e.at).ends
-                && f.keys.is_empty()
-                && e.cap("path").is_none()
-                && self.st.last_in_input.contains_key(&r.input) =>
-            {
+            // A close (this far, it names no id, path or user: uvicorn's `connection
+            // closed`) that no session took, below lines of sessions of its input, is
+            // one of theirs counted twice (the guesses gave their closes to others):
+            // alone, it is no connection, which would count a session healthy that
+            // nothing else shows. Above them, it is a session whose other lines came
+            // before the log began.
+            None if pat.ends && self.st.last_in_input.contains_key(&r.input) => {
                 self.st.global.push(ei)
             }
             // The first line we see of a connection (its earlier lines were not logged);

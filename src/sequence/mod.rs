@@ -1153,7 +1153,7 @@ pub fn of_stopped_process<'c>(
     writer: Option<(Option<&str>, u32)>,
     process_of: impl Fn(usize) -> Option<(Option<&'c str>, u32)>,
 ) -> Vec<usize> {
-    let Some(pid) = e.cap("pid").and_then(|p| p.parse::<u32>().ok()) else {
+    let Some(pid) = named_pid(e) else {
         return conns;
     };
     let host = writer.and_then(|(h, _)| h);
@@ -1176,8 +1176,12 @@ pub fn stopped_process<'h>(
     host: Option<&'h str>,
     pid: Option<u32>,
 ) -> Option<(Option<&'h str>, u32)> {
-    let named = e.cap("pid").and_then(|p| p.parse::<u32>().ok());
-    named.or(pid).map(|pid| (host, pid))
+    named_pid(e).or(pid).map(|pid| (host, pid))
+}
+
+/// The process id a stop line names (`pid`), which may not be its writer's.
+fn named_pid(e: &Event) -> Option<u32> {
+    e.cap("pid").and_then(|p| p.parse::<u32>().ok())
 }
 
 /// How long after a stop a failed attempt is counted as one of its gap (the 502s while
